@@ -1,0 +1,194 @@
+"""The daily views: what ``today`` and ``plan`` show, computed from the store.
+
+``day_view`` gathers, for one person and one day, the overdue tasks, the
+day's timed tasks (with overlaps flagged) and untimed tasks, the free slots
+of the working day, the planned time against capacity, and the records that
+need attention (deals without a next step and the like: each later record
+type registers an ``ATTENTION`` provider).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from .dates import format_duration, minutes_to_time, time_to_minutes
+from .store import Store, TaskEntry
+
+
+@dataclass
+class Timed:
+    entry: TaskEntry
+    start: int  # minutes since midnight
+    end: int
+    overlaps: list[str] = field(default_factory=list)  # ids (or titles) of clashing tasks
+    outside: bool = False  # starts or ends outside the working day
+
+
+@dataclass
+class Attention:
+    """A record that needs a look today, and why."""
+
+    kind: str  # "deal", "ticket", "invoice" ...
+    path: str
+    title: str
+    reason: str
+    client: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "record": self.path,
+            "title": self.title,
+            "reason": self.reason,
+            "client": self.client,
+        }
+
+
+AttentionProvider = Callable[[Store, date, "str | None"], list[Attention]]
+ATTENTION: list[AttentionProvider] = []
+
+
+@dataclass
+class DayView:
+    day: date
+    owner: str | None
+    workday: bool
+    day_start: int
+    day_end: int
+    default_duration: int
+    overdue: list[tuple[TaskEntry, int]] = field(default_factory=list)
+    timed: list[Timed] = field(default_factory=list)
+    untimed: list[TaskEntry] = field(default_factory=list)
+    attention: list[Attention] = field(default_factory=list)
+
+    def duration(self, entry: TaskEntry) -> int:
+        return entry.task.dur or self.default_duration
+
+    @property
+    def capacity(self) -> int:
+        return self.day_end - self.day_start if self.workday else 0
+
+    @property
+    def planned(self) -> int:
+        timed = sum(t.end - t.start for t in self.timed)
+        return timed + sum(self.duration(e) for e in self.untimed)
+
+    @property
+    def overloaded(self) -> bool:
+        return self.planned > (self.day_end - self.day_start)
+
+    def free_slots(self) -> list[tuple[int, int]]:
+        """Gaps of the working day not covered by timed tasks."""
+        slots = []
+        cursor = self.day_start
+        for item in sorted(self.timed, key=lambda t: t.start):
+            if item.start > cursor:
+                slots.append((cursor, min(item.start, self.day_end)))
+            cursor = max(cursor, item.end)
+            if cursor >= self.day_end:
+                break
+        if cursor < self.day_end:
+            slots.append((cursor, self.day_end))
+        return [(a, b) for a, b in slots if b > a]
+
+    def suggest_slot(self, minutes: int, taken: list[tuple[int, int]]) -> int | None:
+        """The first free start time that fits ``minutes`` and avoids ``taken``."""
+        for start, end in self.free_slots():
+            cursor = start
+            for a, b in sorted(taken):
+                if a < cursor + minutes and b > cursor and a < end:
+                    cursor = max(cursor, b)
+            if cursor + minutes <= end:
+                return cursor
+        return None
+
+    def suggestions(self) -> list[tuple[TaskEntry, int | None]]:
+        """A start time for each untimed task of the day, then each overdue task."""
+        taken: list[tuple[int, int]] = []
+        out = []
+        for entry in [*self.untimed, *(e for e, _ in self.overdue)]:
+            minutes = self.duration(entry)
+            start = self.suggest_slot(minutes, taken)
+            if start is not None:
+                taken.append((start, start + minutes))
+            out.append((entry, start))
+        return out
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "date": self.day.isoformat(),
+            "owner": self.owner,
+            "working_day": self.workday,
+            "day_start": minutes_to_time(self.day_start),
+            "day_end": minutes_to_time(self.day_end),
+            "overdue": [dict(e.as_json(), days_late=late) for e, late in self.overdue],
+            "schedule": [
+                dict(
+                    t.entry.as_json(),
+                    start=minutes_to_time(t.start),
+                    end=minutes_to_time(t.end),
+                    overlaps=t.overlaps,
+                    outside_working_hours=t.outside,
+                )
+                for t in self.timed
+            ],
+            "anytime": [e.as_json() for e in self.untimed],
+            "planned_minutes": self.planned,
+            "capacity_minutes": self.capacity,
+            "overloaded": self.overloaded,
+            "free": [
+                {"start": minutes_to_time(a), "end": minutes_to_time(b)}
+                for a, b in self.free_slots()
+            ],
+            "attention": [a.as_json() for a in self.attention],
+        }
+
+
+def day_view(store: Store, day: date, owner: str | None) -> DayView:
+    config = store.config
+    view = DayView(
+        day,
+        owner,
+        day.weekday() in config.workdays,
+        config.day_start,
+        config.day_end,
+        config.default_duration,
+    )
+    for entry in store.tasks(state="open", owner=owner, due_to=day.isoformat()):
+        due = date.fromisoformat(entry.task.due or day.isoformat())
+        if due < day:
+            view.overdue.append((entry, (day - due).days))
+        elif entry.task.at:
+            start = time_to_minutes(entry.task.at)
+            end = start + view.duration(entry)
+            outside = start < config.day_start or end > config.day_end
+            view.timed.append(Timed(entry, start, end, outside=outside))
+        else:
+            view.untimed.append(entry)
+    view.overdue.sort(key=lambda item: (-item[1], item[0].task.at or ""))
+    view.timed.sort(key=lambda t: (t.start, t.end))
+    for i, first in enumerate(view.timed):
+        for second in view.timed[i + 1 :]:
+            if second.start >= first.end:
+                break
+            first.overlaps.append(label(second.entry))
+            second.overlaps.append(label(first.entry))
+    for provider in ATTENTION:
+        view.attention.extend(provider(store, day, owner))
+    return view
+
+
+def label(entry: TaskEntry) -> str:
+    return entry.task.id or f"{entry.path[:-3].split('/')[-1]}#{entry.task.pos}"
+
+
+def task_ref(entry: TaskEntry) -> str:
+    """How to address a task on the command line: its id, else REF#N."""
+    return label(entry)
+
+
+def fmt_minutes(minutes: int) -> str:
+    return format_duration(minutes) if minutes else "0m"

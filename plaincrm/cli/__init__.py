@@ -1,0 +1,122 @@
+"""The ``plaincrm`` command line.
+
+Commands are loaded lazily: the table ``COMMANDS`` names the module of each
+top-level command and its one-line help, so ``plaincrm --help`` imports
+nothing but click, and each command imports only what it uses.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import traceback
+from typing import Any
+
+import click
+
+from .. import __version__
+from ..errors import PlaincrmError
+
+# name -> (module, attribute, one-line help)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "init": ("setup", "init", "Create a CRM repository in DIR (default: here)."),
+    "demo": ("setup", "demo", "Copy the sample CRM to DIR with its dates moved to today."),
+    "client": ("clients", "client", "Add, list and show clients."),
+    "edit": ("clients", "edit", "Open a record in your editor and check it afterwards."),
+    "task": ("tasks", "task", "Add, complete, reschedule and list tasks."),
+    "today": ("agenda", "today", "What to do today: overdue, schedule, untimed tasks."),
+    "plan": ("agenda", "plan", "Plan a day (tomorrow by default): schedule, free slots, load."),
+    "check": ("check", "check", "Validate the whole repository; problems as path:line: message."),
+}
+
+
+class CliError(click.ClickException):
+    """A ``PlaincrmError`` shown as ``Error: ...`` with its own exit code."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands live in modules imported on first use."""
+
+    def __init__(self, *args: Any, lazy: dict[str, tuple[str, str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy:
+            module_name, attribute, _ = self.lazy[cmd_name]
+            module = importlib.import_module(f"{__name__}.{module_name}")
+            command: click.Command = getattr(module, attribute)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, self.lazy[name][2]) for name in self.list_commands(ctx) if name in self.lazy]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PlaincrmError as exc:
+            raise CliError(exc.message, exc.exit_code) from exc
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog="Run 'plaincrm COMMAND --help' for a command's options and an example.",
+)
+@click.version_option(__version__, "--version", prog_name="plaincrm")
+@click.option(
+    "-C",
+    "--repo",
+    metavar="PATH",
+    help="The CRM repository (default: PLAINCRM_REPO, else the nearest plaincrm.yaml above "
+    "the current folder).",
+)
+@click.pass_context
+def cli(ctx: click.Context, repo: str | None) -> None:
+    """plaincrm: a CRM in plain text. Clients, tasks and deals are Markdown files
+    in a git repository; plan tomorrow with 'plaincrm plan', start the day with
+    'plaincrm today'.
+
+    \b
+    Example:
+      plaincrm init mycrm && cd mycrm
+      plaincrm client add "Acme Ltd" --email info@acme.example
+      plaincrm task add acme "Call about the renewal" --due tomorrow --at 09:30
+      plaincrm plan
+    """
+    from .common import App
+
+    ctx.obj = App(repo)
+
+
+def main() -> None:
+    """Console entry point: run the CLI; an unexpected failure is reported, not dumped."""
+    try:
+        cli.main(prog_name="plaincrm")
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except Exception as exc:
+        if os.environ.get("PLAINCRM_DEBUG"):
+            traceback.print_exc()
+        click.echo(
+            f"Error: internal error ({type(exc).__name__}: {exc}); please report it "
+            "(PLAINCRM_DEBUG=1 shows the traceback)",
+            err=True,
+        )
+        sys.exit(70)

@@ -1,0 +1,197 @@
+"""``plaincrm today`` and ``plaincrm plan``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import click
+
+from ..agenda import DayView, Timed, day_view, fmt_minutes, task_ref
+from ..dates import format_duration, minutes_to_time
+from ..output import echo_json, style, table, truncate
+from ..store import TaskEntry
+from .common import date_arg, get_app, json_option, owner_options, resolve_owner
+
+
+def _who(view: DayView) -> str:
+    return view.owner or "everybody"
+
+
+def _heading(view: DayView, what: str) -> str:
+    day = view.day.strftime("%A %d %B %Y")
+    hours = f"{minutes_to_time(view.day_start)}-{minutes_to_time(view.day_end)}"
+    note = "" if view.workday else style("  (not a working day)", fg="yellow")
+    return style(f"{what} {day} - {_who(view)}", bold=True) + f"   working day {hours}{note}"
+
+
+def _row(entry: TaskEntry, *extra: str) -> list[str]:
+    return [
+        task_ref(entry),
+        *extra,
+        truncate(entry.task.title, 48),
+        truncate(entry.record_title, 28),
+    ]
+
+
+def _overdue_rows(view: DayView) -> list[list[str]]:
+    return [
+        _row(entry, style(f"{late}d late", fg="red"), entry.task.due or "")
+        for entry, late in view.overdue
+    ]
+
+
+def _schedule_row(item: Timed) -> list[str]:
+    flags = []
+    if item.overlaps:
+        flags.append(style("overlaps " + ", ".join(item.overlaps), fg="red"))
+    if item.outside:
+        flags.append(style("outside working hours", fg="yellow"))
+    span = f"{minutes_to_time(item.start)}-{minutes_to_time(item.end)}"
+    return [span, *_row(item.entry), "  ".join(flags)]
+
+
+def _attention_lines(view: DayView) -> list[str]:
+    if not view.attention:
+        return []
+    rows = [
+        [a.path[:-3].split("/")[-1], truncate(a.title, 40), a.client or "", a.reason]
+        for a in view.attention
+    ]
+    return ["", style("Needs attention", bold=True), table(rows, indent="  ")]
+
+
+def _footer(view: DayView) -> str:
+    length = view.day_end - view.day_start
+    text = f"Planned {fmt_minutes(view.planned)} of a {format_duration(length)} working day"
+    if view.planned <= length:
+        text += f" ({fmt_minutes(length - view.planned)} free)."
+    else:
+        text += style(f": overloaded by {fmt_minutes(view.planned - length)}.", fg="red")
+    clashes = sum(1 for t in view.timed if t.overlaps)
+    if clashes:
+        text += style(f" {clashes} tasks overlap.", fg="red")
+    return text
+
+
+@click.command()
+@owner_options
+@click.option("--date", "on", metavar="DATE", help="Show another day as if it were today.")
+@json_option
+def today(owner: str | None, all_owners: bool, on: str | None, as_json: bool) -> None:
+    """What to do today: overdue tasks (oldest first, days late), today's timed
+    tasks in time order, then today's tasks without a time; a footer with the
+    planned time against the working day and overlapping tasks flagged.
+
+    \b
+    Example:
+      plaincrm today
+      plaincrm today --all --date 2026-12-01
+    """
+    app = get_app()
+    who = resolve_owner(app, owner, all_owners)
+    view = day_view(app.store, date_arg(on) or app.today(), who)
+    if as_json:
+        echo_json(view.as_json())
+        return
+    out = [_heading(view, "Today,")]
+    if view.overdue:
+        out += ["", style("Overdue", bold=True, fg="red"), table(_overdue_rows(view), indent="  ")]
+    out += ["", style("Schedule", bold=True)]
+    out.append(
+        table([_schedule_row(t) for t in view.timed], indent="  ")
+        if view.timed
+        else "  no timed tasks"
+    )
+    if view.untimed:
+        out += [
+            "",
+            style("Any time today", bold=True),
+            table([_row(e, e.task.attrs.get("dur", "")) for e in view.untimed], indent="  "),
+        ]
+    out += _attention_lines(view)
+    out += ["", _footer(view)]
+    if not (view.overdue or view.timed or view.untimed):
+        out.append("Nothing planned. Plan the day with 'plaincrm plan today'.")
+    click.echo("\n".join(out))
+
+
+@click.command()
+@click.argument("day", required=False, metavar="[DATE]")
+@owner_options
+@json_option
+def plan(day: str | None, owner: str | None, all_owners: bool, as_json: bool) -> None:
+    """Plan a day, tomorrow by default: the schedule inside working hours with the
+    free slots between tasks, planned time against capacity (with an overload
+    warning), the day's tasks without a time and overdue tasks that still need a
+    slot, each with the one command that puts it into the first free slot.
+
+    \b
+    Example:
+      plaincrm plan
+      plaincrm plan monday --owner ben
+    """
+    app = get_app()
+    who = resolve_owner(app, owner, all_owners)
+    target = date_arg(day) or app.today() + timedelta(days=1)
+    view = day_view(app.store, target, who)
+    suggestions = view.suggestions()
+    if as_json:
+        data = view.as_json()
+        data["suggestions"] = [
+            {
+                "task": task_ref(e),
+                "start": minutes_to_time(s) if s is not None else None,
+                "command": _move_command(e, target.isoformat(), s),
+            }
+            for e, s in suggestions
+        ]
+        echo_json(data)
+        return
+    out = [_heading(view, "Plan for"), ""]
+    rows: list[tuple[int, list[str]]] = [(t.start, _schedule_row(t)) for t in view.timed]
+    rows += [
+        (
+            a,
+            [
+                f"{minutes_to_time(a)}-{minutes_to_time(b)}",
+                style(f"free {fmt_minutes(b - a)}", fg="green"),
+            ],
+        )
+        for a, b in view.free_slots()
+    ]
+    out.append(table([row for _, row in sorted(rows, key=lambda r: r[0])], indent="  "))
+    untimed = suggestions[: len(view.untimed)]
+    overdue = suggestions[len(view.untimed) :]
+    if untimed:
+        out += ["", style("Due that day, no time yet", bold=True)]
+        out += _suggestion_lines(view, untimed, target.isoformat())
+    if overdue:
+        out += ["", style("Overdue, still need a slot", bold=True, fg="red")]
+        out += _suggestion_lines(view, overdue, target.isoformat())
+    out += _attention_lines(view)
+    out += ["", _footer(view)]
+    click.echo("\n".join(out))
+
+
+def _move_command(entry: TaskEntry, day: str, start: int | None) -> str:
+    at = f" --at {minutes_to_time(start)}" if start is not None else ""
+    return f"plaincrm task move {task_ref(entry)} --due {day}{at}"
+
+
+def _suggestion_lines(
+    view: DayView, items: list[tuple[TaskEntry, int | None]], day: str
+) -> list[str]:
+    rows = []
+    for entry, start in items:
+        minutes = view.duration(entry)
+        hint = _move_command(entry, day, start) if start is not None else "no free slot left"
+        rows.append(
+            [
+                task_ref(entry),
+                format_duration(minutes),
+                truncate(entry.task.title, 40),
+                truncate(entry.record_title, 24),
+                style(hint, dim=True),
+            ]
+        )
+    return [table(rows, indent="  ")]

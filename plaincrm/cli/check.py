@@ -1,0 +1,39 @@
+"""``plaincrm check``."""
+
+from __future__ import annotations
+
+import click
+
+from ..check import report_json, run_checks
+from ..output import echo_json
+from .common import get_app, json_option
+
+
+@click.command()
+@json_option
+@click.pass_context
+def check(ctx: click.Context, as_json: bool) -> None:
+    """Validate the whole repository: settings, front matter against the schemas,
+    task lines, duplicate ids, references to missing records, conflict markers,
+    encoding and YAML syntax.  Each problem is printed as path:line: message;
+    the exit status is 1 when there are problems, 0 when the repository is clean.
+
+    \b
+    Example:
+      plaincrm check && git push
+    """
+    store = get_app().lenient_store()
+    problems = run_checks(store)
+    files = store.index.conn.execute("SELECT count(*) FROM files").fetchone()[0]
+    if as_json:
+        echo_json(report_json(problems, files))
+    else:
+        for problem in problems:
+            click.echo(str(problem))
+        summary = (
+            f"{len(problems)} problem(s) in {files} records."
+            if problems
+            else f"OK: {files} records, no problems."
+        )
+        click.echo(summary, err=bool(problems))
+    ctx.exit(1 if problems else 0)

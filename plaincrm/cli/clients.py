@@ -1,0 +1,239 @@
+"""``plaincrm client add|list|show`` and ``plaincrm edit``."""
+
+from __future__ import annotations
+
+import click
+
+from ..clients import KINDS, Card, add_client, client_card, client_json
+from ..errors import InvalidError
+from ..model import Record
+from ..output import echo_json, style, table, truncate
+from ..store import type_of_path
+from .common import get_app, json_option
+
+
+@click.group()
+def client() -> None:
+    """Clients: companies and people you work with, one Markdown file each in clients/.
+
+    \b
+    Example:
+      plaincrm client add "Acme Ltd" --email info@acme.example --tag vip
+      plaincrm client list --tag vip
+      plaincrm client show acme
+    """
+
+
+@client.command("add")
+@click.argument("name")
+@click.option("--email")
+@click.option("--phone")
+@click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
+@click.option("--owner", metavar="NAME", help="Responsible user (default: you).")
+@click.option("--kind", type=click.Choice(KINDS), default="company", show_default=True)
+@click.option(
+    "--ref", "slug", metavar="SLUG", help="File name to use instead of one made from NAME."
+)
+def client_add(
+    name: str,
+    email: str | None,
+    phone: str | None,
+    tags: tuple[str, ...],
+    owner: str | None,
+    kind: str,
+    slug: str | None,
+) -> None:
+    """Add a client and print its reference (the file name without .md).
+
+    \b
+    Example:
+      plaincrm client add "Kovács és Társa Kft." --phone "+36 1 234 5678" --tag wholesale
+    """
+    store = get_app().store
+    path = add_client(
+        store, name, kind=kind, email=email, phone=phone, tags=list(tags), owner=owner, slug=slug
+    )
+    click.echo(path.rsplit("/", 1)[1][:-3])
+    click.echo(f"Created {path}", err=True)
+
+
+@client.command("list")
+@click.option("--tag", "tags", multiple=True, help="Only clients with this tag (repeatable: all).")
+@click.option("--owner", metavar="NAME", help="Only clients of this owner ('me' for you).")
+@json_option
+def client_list(tags: tuple[str, ...], owner: str | None, as_json: bool) -> None:
+    """List clients.
+
+    \b
+    Example:
+      plaincrm client list --tag vip --owner anna
+    """
+    store = get_app().store
+    if owner == "me":
+        owner = store.current_user()
+    records = [
+        r
+        for r in store.records("client")
+        if all(t in r.get_list("tags") for t in tags) and (owner is None or r.owner == owner)
+    ]
+    if as_json:
+        echo_json([client_json(r) for r in records])
+        return
+    if not records:
+        click.echo("No clients." if not (tags or owner) else "No clients match.")
+        return
+    rows = [
+        [
+            r.slug,
+            truncate(r.title, 40),
+            r.owner or "",
+            ", ".join(r.get_list("tags")),
+            r.get_text("phone") or "",
+            r.get_text("email") or "",
+        ]
+        for r in records
+    ]
+    click.echo(table(rows, ["REF", "NAME", "OWNER", "TAGS", "PHONE", "EMAIL"]))
+
+
+def _field_rows(record: Record) -> list[list[str]]:
+    rows = []
+    for key, value in record.fields.items():
+        if key in (record.type.title_field,) or value in (None, "", []):
+            continue
+        if key == "contacts" and isinstance(value, list):
+            for i, person in enumerate(value):
+                if isinstance(person, dict):
+                    bits = [str(person.get("name") or "")]
+                    if person.get("role"):
+                        bits[0] += f" ({person['role']})"
+                    bits += [str(person[k]) for k in ("email", "phone") if person.get(k)]
+                    rows.append(["contacts" if i == 0 else "", "  ".join(bits)])
+            continue
+        if isinstance(value, list):
+            text = ", ".join(str(v) for v in value)
+        elif isinstance(value, dict):
+            text = ", ".join(f"{k}: {v}" for k, v in value.items())
+        else:
+            text = str(value)
+        rows.append([key, text])
+    return rows
+
+
+def _notes(body: str) -> str:
+    """The free text of the body: everything but the Tasks and Log sections."""
+    out: list[str] = []
+    skipping = False
+    for line in body.split("\n"):
+        if line.startswith("## ") or line.startswith("# "):
+            skipping = line[3:].strip().lower() in ("tasks", "log") and line.startswith("## ")
+        if not skipping:
+            out.append(line)
+    return "\n".join(out).strip("\n")
+
+
+def render_card(card: Card) -> str:
+    record = card.record
+    lines = [style(record.title, bold=True) + f"   ({record.path})"]
+    lines.append(table(_field_rows(record), indent="  "))
+    notes = _notes(card.body)
+    if notes:
+        lines += [
+            "",
+            style("Notes", bold=True),
+            *("  " + n if n else "" for n in notes.split("\n")),
+        ]
+    for type_name, records in sorted(card.linked.items()):
+        lines += ["", style(f"{type_name.capitalize()}s", bold=True)]
+        lines.append(table([[r.slug, r.title] for r in records], indent="  "))
+    lines += ["", style("Open tasks", bold=True)]
+    if card.open_tasks:
+        rows = []
+        for entry in card.open_tasks:
+            task = entry.task
+            where = "" if entry.path == record.path else f"[{entry.record_title}]"
+            rows.append(
+                [
+                    task.id or f"{record.slug}#{task.pos}",
+                    task.due or "",
+                    task.at or "",
+                    task.attrs.get("dur", ""),
+                    task.title,
+                    where,
+                ]
+            )
+        lines.append(table(rows, indent="  "))
+    else:
+        lines.append(
+            "  none: add the next step with 'plaincrm task add "
+            f'{record.slug} "..." --due tomorrow\''
+        )
+    lines += ["", style("History", bold=True) + " (completed tasks, newest first)"]
+    if not card.history:
+        lines.append("  nothing yet")
+    for item in card.history:
+        where = "" if item.record == record.path else f"  [{item.record_title}]"
+        lines.append(f"  {item.date or 'undated':10}  {item.title}{where}")
+        for note_line in item.note.split("\n") if item.note else []:
+            lines.append(f"              {note_line}")
+    return "\n".join(lines)
+
+
+@client.command("show")
+@click.argument("ref")
+@json_option
+def client_show(ref: str, as_json: bool) -> None:
+    """Show a client's card: details, notes, open tasks and the contact history
+    (completed tasks with their result notes, newest first).
+
+    \b
+    Example:
+      plaincrm client show acme
+    """
+    store = get_app().store
+    card = client_card(store, store.resolve(ref, ["client"]))
+    if as_json:
+        echo_json(
+            {
+                "client": client_json(card.record),
+                "notes": _notes(card.body),
+                "open_tasks": [e.as_json() for e in card.open_tasks],
+                "history": [h.as_json() for h in card.history],
+                "linked": {t: [r.path for r in rs] for t, rs in card.linked.items()},
+            }
+        )
+        return
+    click.echo(render_card(card))
+
+
+@click.command()
+@click.argument("ref")
+def edit(ref: str) -> None:
+    """Open a record in $VISUAL or $EDITOR; afterwards check it, say what is wrong
+    if the edit broke it, and commit the change.
+
+    \b
+    Example:
+      EDITOR=nano plaincrm edit acme
+    """
+    from ..check import check_file
+
+    store = get_app().store
+    path = store.resolve(ref)
+    type_of_path(path)
+    full = store.safe_path(path)
+    before = full.read_bytes()
+    click.edit(filename=str(full))
+    if full.read_bytes() == before:
+        click.echo(f"No changes to {path}.")
+        return
+    problems = check_file(store, path)
+    if problems:
+        for problem in problems:
+            click.echo(str(problem), err=True)
+        raise InvalidError(
+            f"{path} has {len(problems)} problem(s) after the edit; it is saved but not "
+            f"committed: run 'plaincrm edit {ref}' again to fix it"
+        )
+    store.commit([path], f"edit: {path}")
+    click.echo(f"Saved {path}.")

@@ -1,0 +1,101 @@
+"""What the commands share: the application context and option decorators."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from functools import cached_property
+from typing import Any, TypeVar
+
+import click
+
+from ..config import read_config
+from ..dates import parse_date, parse_duration, parse_time
+from ..errors import UsageError
+from ..store import Store, discover_root
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def warn(message: str) -> None:
+    click.echo(f"warning: {message}", err=True)
+
+
+class App:
+    """Per-invocation state: the global options and the store, built on first use."""
+
+    def __init__(self, repo: str | None) -> None:
+        self.repo = repo
+
+    @cached_property
+    def store(self) -> Store:
+        return Store(discover_root(self.repo), warn=warn, progress=True)
+
+    def lenient_store(self) -> Store:
+        """A store that accepts settings with problems (for ``check``)."""
+        root = discover_root(self.repo)
+        return Store(root, config=read_config(root), warn=lambda message: None)
+
+    def today(self) -> date:
+        return self.store.today()
+
+    def date(self, text: str, *, past: bool = False) -> date:
+        return parse_date(text, self.today(), past=past)
+
+
+def get_app() -> App:
+    app: App = click.get_current_context().find_root().obj
+    return app
+
+
+def json_option(func: F) -> F:
+    return click.option(
+        "--json",
+        "as_json",
+        is_flag=True,
+        help="Print JSON (stable keys, see README 'JSON output').",
+    )(func)
+
+
+def owner_options(func: F) -> F:
+    """``--owner NAME`` and ``--all`` for the views that default to the current user."""
+    func = click.option(
+        "--all", "all_owners", is_flag=True, help="Everybody's tasks, not only yours."
+    )(func)
+    return click.option(
+        "--owner", metavar="NAME", help="Show NAME's tasks (default: you; 'me' works too)."
+    )(func)
+
+
+def resolve_owner(app: App, owner: str | None, all_owners: bool) -> str | None:
+    """The owner a view is for: None means everybody."""
+    if owner and all_owners:
+        raise UsageError("use either --owner or --all, not both")
+    if all_owners:
+        return None
+    store = app.store
+    if owner in (None, "me"):
+        me = store.default_owner() if owner is None else store.current_user()
+        if owner is None and me is not None and me not in store.config.user_names():
+            warn(
+                f"you ({me}) are not a user in plaincrm.yaml; showing everybody's tasks "
+                "(set PLAINCRM_USER or add yourself to users)"
+            )
+            return None
+        return me
+    user = store.config.find_user(owner)
+    return user.name if user else owner
+
+
+def date_arg(text: str | None, *, past: bool = False) -> date | None:
+    if text is None:
+        return None
+    return get_app().date(text, past=past)
+
+
+def time_arg(text: str | None) -> str | None:
+    return parse_time(text) if text is not None else None
+
+
+def duration_arg(text: str | None) -> int | None:
+    return parse_duration(text) if text is not None else None

@@ -1,0 +1,185 @@
+"""``plaincrm task add|done|move|list``."""
+
+from __future__ import annotations
+
+import sys
+from datetime import timedelta
+
+import click
+
+from ..agenda import task_ref
+from ..dates import format_duration
+from ..output import echo_json, table, truncate
+from ..store import TaskEntry
+from ..taskops import add_task, complete_task, move_task
+from .common import (
+    date_arg,
+    duration_arg,
+    get_app,
+    json_option,
+    owner_options,
+    resolve_owner,
+    time_arg,
+)
+
+
+@click.group()
+def task() -> None:
+    """Tasks: checklist lines in a record's '## Tasks' section.
+
+    A task is addressed by its id (any unambiguous prefix) or, before it has
+    an id, by REF#N: the N-th task of record REF.
+
+    \b
+    Example:
+      plaincrm task add acme "Call Anna about the renewal" --due tomorrow --at 09:30 --dur 30m
+      plaincrm task done k3x9 --note "Renewal agreed; send the contract by Friday."
+    """
+
+
+@task.command("add")
+@click.argument("ref")
+@click.argument("title")
+@click.option(
+    "--due", metavar="DATE", help="Planned date: 2026-12-01, today, tomorrow, friday, +3d, +1w."
+)
+@click.option(
+    "--at",
+    "at",
+    metavar="HH:MM",
+    help="Planned start time (sets --due today when no date is given).",
+)
+@click.option("--dur", metavar="DURATION", help="Planned length: 30m, 1h, 1h30m.")
+@click.option("--owner", metavar="NAME", help="Who does it (default: the record's owner).")
+def task_add(
+    ref: str, title: str, due: str | None, at: str | None, dur: str | None, owner: str | None
+) -> None:
+    """Add a task to record REF and print its id.
+
+    \b
+    Example:
+      plaincrm task add acme "Send the offer" --due friday --dur 1h
+    """
+    store = get_app().store
+    path = store.resolve(ref)
+    task_id = add_task(
+        store, path, title, due=date_arg(due), at=time_arg(at), dur=duration_arg(dur), owner=owner
+    )
+    click.echo(task_id)
+    click.echo(f"Added to {path}", err=True)
+
+
+def _read_note() -> str:
+    click.echo("Result of the task: the main points, for the client's history.", err=True)
+    click.echo("Type them below; an empty line ends the note.", err=True)
+    lines = []
+    while True:
+        try:
+            line = input("> ")
+        except EOFError:
+            break
+        if not line.strip():
+            break
+        lines.append(line)
+    return "\n".join(lines)
+
+
+@task.command("done")
+@click.argument("task_id", metavar="ID")
+@click.option(
+    "--note",
+    metavar="TEXT",
+    help="The result: main points for the history ('-' reads it from stdin).",
+)
+@click.option("--no-note", is_flag=True, help="Complete without asking for a note.")
+@click.option("--date", "on", metavar="DATE", help="When it was done (default: today).")
+def task_done(task_id: str, note: str | None, no_note: bool, on: str | None) -> None:
+    """Mark a task done and record the main points of its result under it.
+
+    Without --note, asks for the note when run in a terminal.
+
+    \b
+    Example:
+      plaincrm task done k3x9 --note "Wants 3 more licences; call back in January."
+    """
+    app = get_app()
+    if note == "-":
+        note = sys.stdin.read()
+    elif note is None and not no_note and sys.stdin.isatty():
+        note = _read_note()
+    day = date_arg(on, past=True) or app.today()
+    path, done = complete_task(app.store, task_id, note, day)
+    click.echo(f"Done: {done.title} ({path})")
+
+
+@task.command("move")
+@click.argument("task_id", metavar="ID")
+@click.option("--due", metavar="DATE", help="New date.")
+@click.option("--at", "at", metavar="HH:MM", help="New start time.")
+@click.option("--no-time", is_flag=True, help="Remove the start time.")
+def task_move(task_id: str, due: str | None, at: str | None, no_time: bool) -> None:
+    """Reschedule a task to another date and/or time.
+
+    \b
+    Example:
+      plaincrm task move k3x9 --due tomorrow --at 14:00
+    """
+    store = get_app().store
+    path, moved = move_task(store, task_id, due=date_arg(due), at=time_arg(at), clear_time=no_time)
+    click.echo(f"Moved: {moved.title} ({path})")
+
+
+def task_rows(entries: list[TaskEntry]) -> list[list[str]]:
+    rows = []
+    for entry in entries:
+        t = entry.task
+        rows.append(
+            [
+                task_ref(entry),
+                (t.done or "") if t.checked else (t.due or ""),
+                t.at or "",
+                format_duration(t.dur) if t.dur else "",
+                truncate(t.title, 50),
+                truncate(entry.record_title, 30),
+                entry.owner or "",
+            ]
+        )
+    return rows
+
+
+@task.command("list")
+@owner_options
+@click.option("--overdue", is_flag=True, help="Only open tasks due before today.")
+@click.option("--due", metavar="DATE", help="Only tasks due on DATE.")
+@click.option("--done", "done", is_flag=True, help="Completed tasks instead of open ones.")
+@json_option
+def task_list(
+    owner: str | None, all_owners: bool, overdue: bool, due: str | None, done: bool, as_json: bool
+) -> None:
+    """List open tasks (yours by default), by date.
+
+    \b
+    Example:
+      plaincrm task list --all --overdue
+    """
+    app = get_app()
+    who = resolve_owner(app, owner, all_owners)
+    today = app.today()
+    due_from = due_to = None
+    if due:
+        due_from = due_to = date_arg(due).isoformat()  # type: ignore[union-attr]
+    if overdue:
+        due_to = (today - timedelta(days=1)).isoformat()
+    entries = app.store.tasks(
+        state="done" if done else "open", owner=who, due_from=due_from, due_to=due_to
+    )
+    if done:
+        entries.sort(key=lambda e: e.task.done or "", reverse=True)
+    if as_json:
+        echo_json([e.as_json() for e in entries])
+        return
+    if not entries:
+        click.echo("No tasks.")
+        return
+    headers = ["ID", "DONE" if done else "DUE", "AT", "DUR", "TITLE", "RECORD", "OWNER"]
+    click.echo(table(task_rows(entries), headers))

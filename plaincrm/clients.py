@@ -1,0 +1,137 @@
+"""Clients: create them, and assemble the client card with its contact history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import ConflictError, InvalidError
+from .ids import slugify, unique_slug
+from .model import TYPES, Record
+from .records import new_record_text
+from .store import Store, TaskEntry
+
+KINDS = ("company", "person")
+
+
+def check_owner(store: Store, owner: str | None) -> None:
+    """Refuse an owner that is not a configured user (when users are configured)."""
+    names = store.config.user_names()
+    if owner and names and owner not in names:
+        raise InvalidError(
+            f"'{owner}' is not a user in plaincrm.yaml; known users: {', '.join(names)}"
+        )
+
+
+def add_client(
+    store: Store,
+    name: str,
+    *,
+    kind: str = "company",
+    email: str | None = None,
+    phone: str | None = None,
+    tags: list[str] | None = None,
+    owner: str | None = None,
+    slug: str | None = None,
+) -> str:
+    """Create ``clients/<slug>.md`` and return its path."""
+    if not name.strip():
+        raise InvalidError("a client needs a name")
+    if kind not in KINDS:
+        raise InvalidError(f"kind must be one of: {', '.join(KINDS)}")
+    if owner is None and store.config.users:
+        me = store.current_user()
+        owner = me if me in store.config.user_names() else None
+    check_owner(store, owner)
+    folder = TYPES["client"].folder
+    if slug:
+        slug = slugify(slug)
+        if store.exists("client", slug):
+            raise ConflictError(f"{folder}/{slug}.md already exists")
+    else:
+        slug = unique_slug(slugify(name), lambda s: store.exists("client", s))
+    fields: dict[str, Any] = {
+        "name": name.strip(),
+        "kind": kind,
+        "email": email,
+        "phone": phone,
+        "tags": tags or None,
+        "owner": owner,
+        "created": store.today(),
+    }
+    path = f"{folder}/{slug}.md"
+    store.create(path, new_record_text(fields))
+    store.commit([path], f"client add: {name.strip()} ({path})")
+    return path
+
+
+@dataclass
+class HistoryItem:
+    """A completed task on a card's contact history."""
+
+    date: str | None
+    title: str
+    note: str
+    task_id: str | None
+    record: str
+    record_title: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "date": self.date,
+            "title": self.title,
+            "note": self.note,
+            "task": self.task_id,
+            "record": self.record,
+            "record_title": self.record_title,
+        }
+
+
+@dataclass
+class Card:
+    """Everything ``client show`` prints."""
+
+    record: Record
+    body: str
+    open_tasks: list[TaskEntry] = field(default_factory=list)
+    history: list[HistoryItem] = field(default_factory=list)
+    linked: dict[str, list[Record]] = field(default_factory=dict)  # type -> records
+
+
+def client_card(store: Store, path: str) -> Card:
+    """The client, its open tasks, linked records, and history newest first.
+
+    Tasks of linked records (deals, tickets ... whose ``client:`` is this
+    client) count as the client's: their completed tasks are its history.
+    """
+    record = store.load(path)
+    text = store.read_text(path)
+    body = text.split("\n")[record.body_line - 1 :]
+    card = Card(record, "\n".join(body).strip("\n"))
+    paths = [path]
+    for linked_path in store.linked("client", record.slug):
+        other = store.indexed(linked_path)
+        if other is not None:
+            card.linked.setdefault(other.type.name, []).append(other)
+            paths.append(linked_path)
+    entries = store.tasks(state="all", paths=paths)
+    for entry in entries:
+        if entry.task.checked:
+            card.history.append(
+                HistoryItem(
+                    entry.task.done,
+                    entry.task.title,
+                    entry.task.note,
+                    entry.task.id,
+                    entry.path,
+                    entry.record_title,
+                )
+            )
+        else:
+            card.open_tasks.append(entry)
+    card.history.sort(key=lambda h: h.date or "", reverse=True)
+    return card
+
+
+def client_json(record: Record) -> dict[str, Any]:
+    return {"ref": record.slug, "path": record.path, **record.fields}

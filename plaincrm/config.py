@@ -1,0 +1,203 @@
+"""``plaincrm.yaml``: the settings of a CRM repository.
+
+Read with the same typed-text reader as records, so ``start: 09:00`` is the
+text ``09:00``.  ``load_config`` returns the settings with defaults filled in
+and the problems found (``path:line: message``); commands refuse to run on a
+settings file with problems, ``check`` lists them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .dates import normalize_time, parse_duration_minutes, time_to_minutes, weekday_index
+from .errors import ConfigError, Problem
+from .yamlfront import Front, FrontError, load_full
+
+CONFIG_NAME = "plaincrm.yaml"
+
+TEMPLATE = """\
+# plaincrm settings for this CRM repository.  Edit freely: comments and the
+# order of keys are kept by every plaincrm command.  Reference: README.md,
+# "Settings", and schema/config.schema.json.
+
+# The team.  `name` is what you write in `owner:` fields and task `owner:`
+# tokens; `full_name` and `email` let plaincrm recognise you from git's
+# user.name / user.email (or set PLAINCRM_USER).  Leave the list empty and
+# every view shows everybody's work.
+users:{users}
+
+# Your working day: `today` and `plan` fit timed tasks into it.
+workday:
+  start: "09:00"
+  end: "17:00"
+  days: [mon, tue, wed, thu, fri]
+
+tasks:
+  # Length of a task that has no dur: token.
+  default_duration: 30m
+
+git:
+  # Commit every change plaincrm makes (one commit per command).
+  commit: true
+"""
+
+
+@dataclass
+class User:
+    name: str
+    full_name: str | None = None
+    email: str | None = None
+
+
+@dataclass
+class Config:
+    path: Path
+    raw: dict[str, Any] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)
+    users: list[User] = field(default_factory=list)
+    day_start: int = 9 * 60
+    day_end: int = 17 * 60
+    workdays: frozenset[int] = frozenset(range(5))
+    default_duration: int = 30
+    git_commit: bool = True
+    problems: list[Problem] = field(default_factory=list)
+
+    def section(self, key: str) -> dict[str, Any]:
+        value = self.raw.get(key)
+        return value if isinstance(value, dict) else {}
+
+    def user_names(self) -> list[str]:
+        return [user.name for user in self.users]
+
+    def find_user(self, text: str) -> User | None:
+        """The user whose name, full name or email is ``text`` (case-insensitive)."""
+        wanted = text.strip().lower()
+        for user in self.users:
+            keys = [user.name, user.full_name or "", user.email or ""]
+            if wanted in (k.lower() for k in keys if k):
+                return user
+        return None
+
+    def problem(self, dotted: str, message: str) -> None:
+        parts = dotted.split(".")
+        line = 1
+        while parts:
+            if ".".join(parts) in self.lines:
+                line = self.lines[".".join(parts)]
+                break
+            parts.pop()
+        self.problems.append(Problem(CONFIG_NAME, line, message))
+
+
+def render_template(users: list[str]) -> str:
+    if not users:
+        return TEMPLATE.format(users=" []")
+    entries = "".join(f"\n  - name: {name}" for name in users)
+    return TEMPLATE.format(users=entries)
+
+
+def read_config(root: Path) -> Config:
+    """Load the settings; problems are collected in ``Config.problems``."""
+    path = root / CONFIG_NAME
+    config = Config(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path} is missing: run 'plaincrm init' to create it") from None
+    except UnicodeDecodeError:
+        config.problems.append(Problem(CONFIG_NAME, 1, "the file is not UTF-8 text"))
+        return config
+    try:
+        front: Front = load_full(text, 1)
+    except FrontError as exc:
+        config.problems.append(Problem(CONFIG_NAME, exc.line, exc.message))
+        return config
+    config.raw, config.lines = front.values, front.lines
+    _read_users(config)
+    _read_workday(config)
+    _read_tasks(config)
+    git = config.section("git")
+    commit = git.get("commit", "true")
+    if str(commit).lower() not in ("true", "false", "yes", "no"):
+        config.problem("git.commit", "git.commit must be true or false")
+    config.git_commit = str(commit).lower() in ("true", "yes")
+    return config
+
+
+def load_config(root: Path) -> Config:
+    """Load the settings and refuse to go on when they have problems."""
+    config = read_config(root)
+    if config.problems:
+        listed = "\n".join(str(p) for p in config.problems)
+        raise ConfigError(f"the settings have problems, fix them first:\n{listed}")
+    return config
+
+
+def _read_users(config: Config) -> None:
+    users = config.raw.get("users") or []
+    if not isinstance(users, list):
+        config.problem("users", "users must be a list of '- name: ...' entries")
+        return
+    seen: set[str] = set()
+    for i, entry in enumerate(users):
+        if isinstance(entry, str):
+            entry = {"name": entry}
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            config.problem(f"users.{i}", "each user needs a name (- name: anna)")
+            continue
+        name = entry["name"]
+        if name in seen:
+            config.problem(f"users.{i}", f"user '{name}' is listed twice")
+        seen.add(name)
+        config.users.append(User(name, entry.get("full_name"), entry.get("email")))
+
+
+def _read_workday(config: Config) -> None:
+    workday = config.section("workday")
+    start = normalize_time(str(workday.get("start", "09:00")))
+    end = normalize_time(str(workday.get("end", "17:00")))
+    if start is None:
+        config.problem("workday.start", "workday.start must be a time like 09:00")
+    if end is None:
+        config.problem("workday.end", "workday.end must be a time like 17:00")
+    if start and end:
+        config.day_start, config.day_end = time_to_minutes(start), time_to_minutes(end)
+        if config.day_end <= config.day_start:
+            config.problem("workday.end", "workday.end must be after workday.start")
+    days = workday.get("days")
+    if days is not None:
+        if not isinstance(days, list):
+            config.problem("workday.days", "workday.days must be a list like [mon, tue]")
+            return
+        indices = set()
+        for i, day in enumerate(days):
+            index = weekday_index(str(day)) if day else None
+            if index is None:
+                config.problem(f"workday.days.{i}", f"'{day}' is not a weekday")
+            else:
+                indices.add(index)
+        config.workdays = frozenset(indices)
+
+
+def _read_tasks(config: Config) -> None:
+    tasks = config.section("tasks")
+    value = tasks.get("default_duration")
+    if value is None:
+        return
+    minutes = parse_duration_minutes(str(value))
+    if not minutes:
+        config.problem("tasks.default_duration", f"'{value}' is not a duration like 30m or 1h")
+        return
+    config.default_duration = minutes
+
+
+def find_root(start: Path) -> Path | None:
+    """The nearest folder at or above ``start`` that holds ``plaincrm.yaml``."""
+    current = start.resolve()
+    for folder in (current, *current.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    return None

@@ -1,0 +1,87 @@
+"""Creating CRM repositories: ``init`` and the ``demo`` copy of the sample repository."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+
+from . import gitrepo
+from .config import CONFIG_NAME, render_template
+from .errors import ConflictError
+from .index import INDEX_DIR
+from .model import TYPES
+
+GITIGNORE = f"# plaincrm's local index (rebuilt when missing)\n{INDEX_DIR}/\n"
+DEMO_ANCHOR_FILE = ".demo-anchor"
+_DATE_RE = re.compile(r"(?<![\d-])(\d{4}-\d{2}-\d{2})(?![\d-])")
+
+
+def init_repo(folder: Path, users: list[str], use_git: bool = True) -> list[str]:
+    """Create a CRM in ``folder``; return the files created (relative to it)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if (folder / CONFIG_NAME).exists():
+        raise ConflictError(f"{folder / CONFIG_NAME} already exists: this is a plaincrm repository")
+    created = [CONFIG_NAME]
+    (folder / CONFIG_NAME).write_text(render_template(users), encoding="utf-8")
+    for rtype in TYPES.values():
+        (folder / rtype.folder).mkdir(exist_ok=True)
+        keep = folder / rtype.folder / ".gitkeep"
+        if not any((folder / rtype.folder).iterdir()):
+            keep.touch()
+            created.append(f"{rtype.folder}/.gitkeep")
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text(GITIGNORE, encoding="utf-8")
+        created.append(".gitignore")
+    elif f"{INDEX_DIR}/" not in ignore.read_text(encoding="utf-8"):
+        with ignore.open("a", encoding="utf-8") as handle:
+            handle.write("\n" + GITIGNORE)
+        created.append(".gitignore")
+    if use_git and gitrepo.available():
+        if gitrepo.toplevel(folder) is None:
+            gitrepo.init(folder)
+        gitrepo.commit(folder, created, "plaincrm init", users[0] if users else "plaincrm")
+    return created
+
+
+def sample_repo_dir() -> Path:
+    here = Path(__file__).resolve().parent
+    packaged = here / "_data" / "sample-repo"
+    return packaged if packaged.is_dir() else here.parent / "sample-repo"
+
+
+def shift_dates(text: str, delta: timedelta) -> str:
+    def shift(match: re.Match[str]) -> str:
+        try:
+            return (date.fromisoformat(match.group(1)) + delta).isoformat()
+        except ValueError:
+            return match.group(1)
+
+    return _DATE_RE.sub(shift, text)
+
+
+def make_demo(target: Path, today: date) -> timedelta:
+    """Copy the sample repository to ``target`` with its dates moved to ``today``."""
+    source = sample_repo_dir()
+    if target.exists() and any(target.iterdir()):
+        raise ConflictError(f"{target} exists and is not empty; choose a new folder for the demo")
+    anchor = date.fromisoformat((source / DEMO_ANCHOR_FILE).read_text().strip())
+    delta = today - anchor
+    shutil.copytree(
+        source,
+        target,
+        dirs_exist_ok=True,
+        ignore=shutil.ignore_patterns(DEMO_ANCHOR_FILE, INDEX_DIR),
+    )
+    for path in target.rglob("*"):
+        if path.is_file() and path.suffix in (".md", ".yaml"):
+            text = path.read_text(encoding="utf-8")
+            shifted = shift_dates(text, delta)
+            if shifted != text:
+                path.write_text(shifted, encoding="utf-8")
+    if gitrepo.available():
+        gitrepo.init(target)
+        gitrepo.commit_all(target, "plaincrm demo: sample repository", "plaincrm-demo")
+    return delta

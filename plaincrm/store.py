@@ -1,0 +1,463 @@
+"""The one way into the records: find the CRM, read through the index, write atomically.
+
+Commands ask the store for records, tasks and references; the store keeps the
+index fresh, reports broken files once (one warning line each, the command
+goes on without them), resolves REFs and task ids (any unambiguous prefix),
+and writes files atomically (temporary file in the same folder, then rename)
+followed by one git commit per command.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from .config import CONFIG_NAME, Config, find_root, load_config
+from .dates import today
+from .errors import (
+    AmbiguousError,
+    BrokenFileError,
+    ConflictError,
+    InvalidError,
+    NotFoundError,
+    Problem,
+    RepoNotFoundError,
+)
+from .index import TASK_COLUMNS, Index, task_from_row
+from .model import TYPE_BY_FOLDER, TYPES, LogEntry, Record, RecordType
+from .records import ParseFailure, decode, parse_record
+from .schemas import load_schema
+from .tasks import Task
+
+_REF_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+Warn = Callable[[str], None]
+
+
+@dataclass
+class TaskEntry:
+    """A task together with the record it belongs to."""
+
+    task: Task
+    path: str
+    type: str
+    record_title: str
+    owner: str | None  # the task's owner token, else the record's owner
+
+    def as_json(self) -> dict[str, Any]:
+        row = self.task.as_row()
+        row.update(
+            owner=self.owner,
+            record=self.path,
+            record_type=self.type,
+            record_title=self.record_title,
+        )
+        return row
+
+
+def ref_fields(rtype: RecordType) -> dict[str, str]:
+    """Front matter fields of ``rtype`` that name another record (``x-ref`` in the schema)."""
+    props = load_schema(rtype.schema).get("properties", {})
+    return {
+        key: prop["x-ref"]
+        for key, prop in props.items()
+        if isinstance(prop, dict) and prop.get("x-ref") in TYPES
+    }
+
+
+def discover_root(repo: str | None) -> Path:
+    """The CRM root: ``-C/--repo``, else ``PLAINCRM_REPO``, else the nearest ``plaincrm.yaml``."""
+    explicit = repo or os.environ.get("PLAINCRM_REPO")
+    if explicit:
+        path = Path(explicit).expanduser()
+        if not (path / CONFIG_NAME).is_file():
+            source = "--repo" if repo else "PLAINCRM_REPO"
+            raise RepoNotFoundError(
+                f"{path} ({source}) is not a plaincrm repository: it has no {CONFIG_NAME} "
+                f"(create one with 'plaincrm init {path}')"
+            )
+        return path.resolve()
+    found = find_root(Path.cwd())
+    if found is None:
+        raise RepoNotFoundError(
+            f"no {CONFIG_NAME} in this folder or above: run 'plaincrm init', "
+            "or point to a CRM with -C PATH or PLAINCRM_REPO"
+        )
+    return found
+
+
+class Store:
+    """Records of one CRM root."""
+
+    def __init__(
+        self,
+        root: Path,
+        config: Config | None = None,
+        warn: Warn | None = None,
+        progress: bool = False,
+    ) -> None:
+        self.root = root
+        self.config = config or load_config(root)
+        self.warn = warn or (lambda message: None)
+        self.progress = progress
+        self._warned: set[str] = set()
+        self._fresh = False
+
+    # -------------------------------------------------------------- index
+
+    @cached_property
+    def _index(self) -> Index:
+        return Index(self.root, TYPES.values(), ref_fields, progress=self.progress)
+
+    @property
+    def index(self) -> Index:
+        if not self._fresh:
+            self._index.refresh()
+            self._fresh = True
+        return self._index
+
+    def _sql(self, query: str, params: Iterable[Any] = ()) -> list[Any]:
+        return self.index.conn.execute(query, tuple(params)).fetchall()
+
+    # -------------------------------------------------------------- broken files
+
+    def broken(self, type_name: str | None = None) -> list[Problem]:
+        """Problems of files that cannot be read at all (and are skipped)."""
+        query = "SELECT fatal FROM files WHERE fatal IS NOT NULL"
+        params: list[str] = []
+        if type_name:
+            query += " AND type=?"
+            params.append(type_name)
+        problems = [Problem(**json.loads(row[0])) for row in self._sql(query, params)]
+        return sorted(problems)
+
+    def warn_broken(self, type_name: str | None = None) -> None:
+        for problem in self.broken(type_name):
+            if problem.path not in self._warned:
+                self._warned.add(problem.path)
+                self.warn(f"{problem} (skipped)")
+
+    # -------------------------------------------------------------- reading
+
+    def _record_from_row(self, type_name: str, path: str, data: str) -> Record:
+        stored = json.loads(data)
+        record = Record(
+            TYPES[type_name], path, stored["fields"], stored["lines"], body_line=stored["body_line"]
+        )
+        record.problems = [Problem(path, line, msg) for line, msg in stored["problems"]]
+        record.log = [LogEntry(**entry) for entry in stored["log"]]
+        return record
+
+    def records(self, type_name: str, *, with_tasks: bool = False) -> list[Record]:
+        """All readable records of a type (broken files are warned about and skipped)."""
+        self.warn_broken(type_name)
+        rows = self._sql(
+            "SELECT path, data FROM files WHERE type=? AND fatal IS NULL ORDER BY slug",
+            (type_name,),
+        )
+        records = [self._record_from_row(type_name, path, data) for path, data in rows]
+        if with_tasks:
+            by_path = {record.path: record for record in records}
+            for path, *task_row in self._sql(
+                f"SELECT t.path, {TASK_COLUMNS} FROM tasks t JOIN files f ON f.path = t.path "
+                "WHERE f.type=? ORDER BY t.path, t.pos",
+                (type_name,),
+            ):
+                by_path[path].tasks.append(task_from_row(task_row))
+        return records
+
+    def indexed(self, path: str) -> Record | None:
+        """The indexed (front matter and log, no tasks) version of a record, if readable."""
+        rows = self._sql("SELECT type, data FROM files WHERE path=? AND fatal IS NULL", (path,))
+        if not rows:
+            return None
+        return self._record_from_row(rows[0][0], path, rows[0][1])
+
+    def titles(self, paths: Iterable[str]) -> dict[str, str]:
+        wanted = list(set(paths))
+        out: dict[str, str] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for path, title, slug in self._sql(
+                f"SELECT path, title, slug FROM files WHERE path IN ({marks})", chunk
+            ):
+                out[path] = title or slug
+        return out
+
+    def linked(self, target_type: str, slug: str, field: str | None = None) -> list[str]:
+        """Paths of records whose reference fields point at ``target_type:slug``."""
+        query = "SELECT path FROM links WHERE target=?"
+        params = [f"{target_type}:{slug}"]
+        if field:
+            query += " AND field=?"
+            params.append(field)
+        return sorted({row[0] for row in self._sql(query, params)})
+
+    def exists(self, type_name: str, slug: str) -> bool:
+        return (self.root / TYPES[type_name].folder / f"{slug}.md").exists()
+
+    def read_text(self, path: str) -> str:
+        full = self.safe_path(path)
+        try:
+            data = full.read_bytes()
+        except FileNotFoundError:
+            raise NotFoundError(f"{path} does not exist any more") from None
+        try:
+            return decode(path, data)
+        except ParseFailure as failure:
+            raise BrokenFileError(failure.problem) from None
+
+    def load(self, path: str) -> Record:
+        """Parse a record fresh from disk; a broken file is an error naming the line."""
+        rtype = type_of_path(path)
+        try:
+            return parse_record(rtype, path, self.read_text(path))
+        except ParseFailure as failure:
+            raise BrokenFileError(failure.problem) from None
+
+    def tasks(
+        self,
+        *,
+        state: str = "open",
+        owner: str | None = None,
+        due_from: str | None = None,
+        due_to: str | None = None,
+        done_from: str | None = None,
+        paths: Iterable[str] | None = None,
+    ) -> list[TaskEntry]:
+        """Tasks with their records.
+
+        ``state``: open, done or all.  ``owner``: that owner's tasks plus the
+        tasks nobody owns.  ``due_from``/``due_to``: inclusive ISO dates (tasks
+        without a due date are left out when either is given).
+        """
+        self.warn_broken()
+        clauses, params = ["f.fatal IS NULL"], []
+        if state == "open":
+            clauses.append("t.checked = 0")
+        elif state == "done":
+            clauses.append("t.checked = 1")
+        if owner is not None:
+            clauses.append("(t.owner = ? OR t.owner IS NULL)")
+            params.append(owner)
+        if due_from is not None:
+            clauses.append("t.due >= ?")
+            params.append(due_from)
+        if due_to is not None:
+            clauses.append("t.due <= ?")
+            params.append(due_to)
+        if done_from is not None:
+            clauses.append("t.done >= ?")
+            params.append(done_from)
+        if paths is not None:
+            wanted = list(paths)
+            clauses.append(f"t.path IN ({','.join('?' * len(wanted))})")
+            params.extend(wanted)
+        rows = self._sql(
+            f"SELECT t.path, f.type, coalesce(f.title, f.slug), t.owner, {TASK_COLUMNS} "
+            f"FROM tasks t JOIN files f ON f.path = t.path WHERE {' AND '.join(clauses)} "
+            "ORDER BY t.due IS NULL, t.due, t.at IS NULL, t.at, t.path, t.pos",
+            params,
+        )
+        return [TaskEntry(task_from_row(row[4:]), row[0], row[1], row[2], row[3]) for row in rows]
+
+    def task_id_taken(self, candidate: str) -> bool:
+        return bool(self._sql("SELECT 1 FROM tasks WHERE id=? LIMIT 1", (candidate,)))
+
+    # -------------------------------------------------------------- references
+
+    def resolve(self, ref: str, types: Iterable[str] | None = None) -> str:
+        """The path of the record a REF names: a slug, any unambiguous prefix, or folder/slug."""
+        wanted = list(types) if types is not None else list(TYPES)
+        text = ref.strip().lower()
+        if text.endswith(".md"):
+            text = text[:-3]
+        if "/" in text:
+            folder, _, text = text.partition("/")
+            rtype = TYPE_BY_FOLDER.get(folder)
+            if rtype is None or rtype.name not in wanted:
+                raise NotFoundError(f"no record '{ref}': '{folder}/' is not a record folder")
+            wanted = [rtype.name]
+        noun = _noun(wanted)
+        if not _REF_RE.match(text) or ".." in text:
+            raise NotFoundError(f"no {noun} '{ref}' (a REF is a file name like acme-ltd)")
+        marks = ",".join("?" * len(wanted))
+        rows = self._sql(
+            f"SELECT path, slug, title FROM files WHERE slug >= ? AND slug < ? "
+            f"AND type IN ({marks}) ORDER BY path",
+            (text, text + "\U0010ffff", *wanted),
+        )
+        exact = [row for row in rows if row[1] == text]
+        matches = exact or rows
+        if len(matches) == 1:
+            return str(matches[0][0])
+        if not matches:
+            raise NotFoundError(
+                f"no {noun} '{ref}' (list them with 'plaincrm {wanted[0]} list')"
+                if len(wanted) == 1
+                else f"no record '{ref}'"
+            )
+        listed = "\n".join(f"  {path[:-3]}  {title or ''}" for path, _, title in matches[:20])
+        more = f"\n  ... and {len(matches) - 20} more" if len(matches) > 20 else ""
+        raise AmbiguousError(f"'{ref}' matches {len(matches)} records; say which:\n{listed}{more}")
+
+    def resolve_task(self, ref: str) -> tuple[str, int]:
+        """The record path and task position of a task id, id prefix, or REF#N."""
+        text = ref.strip().lower()
+        if "#" in text:
+            record_ref, _, number = text.rpartition("#")
+            path = self.resolve(record_ref)
+            count = self._sql("SELECT count(*) FROM tasks WHERE path=?", (path,))[0][0]
+            if not number.isdigit() or not 1 <= int(number) <= count:
+                raise NotFoundError(
+                    f"'{ref}': {path} has {count} task(s); use {record_ref}#1 to #{count}"
+                )
+            return path, int(number)
+        if not text or not re.match(r"^[a-z0-9-]+$", text):
+            raise NotFoundError(f"no task '{ref}' (a task id looks like k3x9mw)")
+        rows = self._sql(
+            "SELECT t.path, t.pos, t.id, t.title FROM tasks t JOIN files f ON f.path=t.path "
+            "WHERE t.id >= ? AND t.id < ? AND f.fatal IS NULL ORDER BY t.id",
+            (text, text + "\U0010ffff"),
+        )
+        exact = [row for row in rows if row[2] == text]
+        matches = exact or rows
+        if len(matches) == 1:
+            return str(matches[0][0]), int(matches[0][1])
+        if not matches:
+            raise NotFoundError(f"no task '{ref}' (see ids with 'plaincrm task list')")
+        listed = "\n".join(f"  {tid}  {title}  ({path})" for path, _, tid, title in matches[:20])
+        raise AmbiguousError(
+            f"'{ref}' matches {len(matches)} tasks; type more of the id:\n{listed}"
+        )
+
+    # -------------------------------------------------------------- writing
+
+    def safe_path(self, path: str) -> Path:
+        """The absolute path of ``path``, refusing anything outside the CRM root."""
+        root = self.root.resolve()
+        full = (root / path).resolve()
+        if full != root and root not in full.parents:
+            raise InvalidError(f"{path} lies outside the CRM repository; refusing to touch it")
+        return root / path
+
+    def write(self, path: str, text: str) -> None:
+        """Replace a record file atomically."""
+        full = self.safe_path(path)
+        mode = full.stat().st_mode & 0o7777 if full.exists() else None
+        tmp = _write_temp(full, text)
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, full)
+        self._after_write([path])
+
+    def create(self, path: str, text: str) -> None:
+        """Create a record file atomically; never overwrite an existing one."""
+        full = self.safe_path(path)
+        full.parent.mkdir(parents=True, exist_ok=True)
+        tmp = _write_temp(full, text)
+        try:
+            os.link(tmp, full)
+        except FileExistsError:
+            raise ConflictError(f"{path} already exists; not overwriting it") from None
+        finally:
+            os.unlink(tmp)
+        self._after_write([path])
+
+    def _after_write(self, paths: list[str]) -> None:
+        if "_index" in self.__dict__:
+            self._index.update(paths)
+
+    def commit(self, paths: list[str], message: str) -> str | None:
+        """Commit exactly ``paths`` (one commit per command) when git is on."""
+        if not self.config.git_commit:
+            return None
+        from . import gitrepo
+
+        if gitrepo.toplevel(self.root) is None:
+            return None
+        return gitrepo.commit(
+            self.root, sorted(set(paths)), message, self.current_user() or "plaincrm"
+        )
+
+    # -------------------------------------------------------------- people
+
+    @cached_property
+    def _git_identity(self) -> tuple[str | None, str | None]:
+        from . import gitrepo
+
+        if not gitrepo.available():
+            return None, None
+        return gitrepo.identity(self.root)
+
+    def current_user(self) -> str | None:
+        """PLAINCRM_USER, else the team member matching git's user.email/user.name."""
+        env = os.environ.get("PLAINCRM_USER")
+        candidates = [env] if env else list(reversed(self._git_identity))
+        for candidate in candidates:
+            if candidate:
+                user = self.config.find_user(candidate)
+                if user:
+                    return user.name
+        if env:
+            return env
+        return self._git_identity[0]
+
+    def default_owner(self) -> str | None:
+        """Whose work the daily views show by default: the current user, or all (None)."""
+        if not self.config.users:
+            return None
+        return self.current_user()
+
+    def today(self) -> date:
+        return today()
+
+    def modify(self, path: str, edit: Callable[[str], str], message: str) -> str:
+        """Apply ``edit`` to a record's text, give id-less tasks ids, write and commit.
+
+        Returns the new text.  Nothing is written when the text does not change.
+        """
+        from .records import assign_missing_ids
+
+        text = self.read_text(path)
+        new = edit(text)
+        new, _ = assign_missing_ids(new, self.task_id_taken)
+        try:
+            parse_record(type_of_path(path), path, new)
+        except ParseFailure as failure:
+            raise InvalidError(
+                f"not writing {path}: the change would leave it unreadable ({failure.problem})"
+            ) from None
+        if new != text:
+            self.write(path, new)
+            self.commit([path], message)
+        return new
+
+
+def type_of_path(path: str) -> RecordType:
+    folder = path.split("/", 1)[0]
+    rtype = TYPE_BY_FOLDER.get(folder)
+    if rtype is None:
+        raise NotFoundError(f"{path} is not in a record folder")
+    return rtype
+
+
+def _noun(types: list[str]) -> str:
+    return types[0] if len(types) == 1 else "record"
+
+
+def _write_temp(full: Path, text: str) -> Path:
+    tmp = full.parent / f".{full.name}.{secrets.token_hex(4)}.tmp"
+    with open(tmp, "wb") as handle:
+        handle.write(text.encode("utf-8"))
+        handle.flush()
+        os.fsync(handle.fileno())
+    return tmp

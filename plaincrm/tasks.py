@@ -1,0 +1,273 @@
+"""Task lines: the grammar, the ``## Tasks`` section, and minimal edits.
+
+A task is a Markdown checklist item at the start of a line in the record's
+``## Tasks`` section::
+
+    - [ ] Call Anna about the renewal due:2026-11-28 at:09:30 dur:30m id:k3x9mw
+    - [x] Send the offer due:2026-11-20 done:2026-11-20 id:a8d2pq
+      Result note: she wants 3 licences more, call back in January.
+
+``key:value`` tokens may stand anywhere after the checkbox; the other words
+are the title.  Lines indented under a task are its note (the result of a
+completed task).  Edits change single tokens of the line, so the rest of the
+line (and every other line) keeps its bytes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .dates import normalize_time, parse_duration_minutes, parse_iso_date
+
+KEYS = ("due", "at", "dur", "done", "id", "owner")
+_TASK_RE = re.compile(r"^[-*+] \[([ xX])\](?:[ \t]+(.*))?$")
+_TOKEN_RE = re.compile(r"([a-z][a-z_]*):(\S+)")
+_HEADING_RE = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t#]*$")
+_FENCE_RE = re.compile(r"^[ \t]{0,3}(```|~~~)")
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
+
+
+@dataclass
+class Task:
+    """One task line (and its note) of a record."""
+
+    line: int  # 1-based line in the file
+    checked: bool
+    title: str
+    attrs: dict[str, str] = field(default_factory=dict)  # raw token values
+    note: str = ""
+    note_lines: int = 0  # how many file lines the note spans (blank ones included)
+    problems: list[tuple[int, str]] = field(default_factory=list)
+    pos: int = 0  # 1-based position among the record's tasks (REF#N)
+
+    @property
+    def id(self) -> str | None:
+        return self.attrs.get("id")
+
+    @property
+    def due(self) -> str | None:
+        value = self.attrs.get("due")
+        return value if value and parse_iso_date(value) else None
+
+    @property
+    def at(self) -> str | None:
+        value = self.attrs.get("at")
+        return normalize_time(value) if value else None
+
+    @property
+    def dur(self) -> int | None:
+        value = self.attrs.get("dur")
+        return parse_duration_minutes(value) if value else None
+
+    @property
+    def done(self) -> str | None:
+        """The completion date, or None for an open task."""
+        value = self.attrs.get("done")
+        if value and parse_iso_date(value):
+            return value
+        return None
+
+    @property
+    def is_done(self) -> bool:
+        return self.checked
+
+    @property
+    def owner(self) -> str | None:
+        return self.attrs.get("owner")
+
+    def as_row(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "done": self.checked,
+            "due": self.due,
+            "at": self.at,
+            "dur": self.dur,
+            "done_date": self.done,
+            "owner": self.owner,
+            "note": self.note,
+            "line": self.line,
+            "pos": self.pos,
+        }
+
+
+def parse_line(text: str, line_no: int) -> Task | None:
+    """The task on a line of the Tasks section, or None when it is no task line."""
+    match = _TASK_RE.match(text.rstrip("\r"))
+    if not match:
+        return None
+    rest = match.group(2) or ""
+    attrs: dict[str, str] = {}
+    words: list[str] = []
+    problems: list[tuple[int, str]] = []
+    for word in rest.split():
+        token = _TOKEN_RE.fullmatch(word)
+        if token and token.group(1) in KEYS:
+            key, value = token.group(1), token.group(2)
+            if key in attrs:
+                problems.append((line_no, f"task has '{key}:' twice"))
+            attrs[key] = value
+            continue
+        if token and not token.group(2).startswith("/"):
+            problems.append(
+                (line_no, f"unknown task key '{token.group(1)}:' (known: {', '.join(KEYS)})")
+            )
+        words.append(word)
+    problems.extend(_check_attrs(attrs, line_no))
+    title = " ".join(words)
+    if not title:
+        problems.append((line_no, "task has no title"))
+    return Task(
+        line=line_no, checked=match.group(1) != " ", title=title, attrs=attrs, problems=problems
+    )
+
+
+def _check_attrs(attrs: dict[str, str], line_no: int) -> list[tuple[int, str]]:
+    problems = []
+    for key in ("due", "done"):
+        if key in attrs and parse_iso_date(attrs[key]) is None:
+            problems.append((line_no, f"{key}:{attrs[key]} is not a date (use YYYY-MM-DD)"))
+    if "at" in attrs and normalize_time(attrs["at"]) is None:
+        problems.append((line_no, f"at:{attrs['at']} is not a time (use HH:MM)"))
+    if "dur" in attrs:
+        minutes = parse_duration_minutes(attrs["dur"])
+        if minutes is None or minutes <= 0:
+            problems.append((line_no, f"dur:{attrs['dur']} is not a duration (use 30m, 1h, 1h30m)"))
+    if "id" in attrs and not ID_RE.match(attrs["id"]):
+        problems.append(
+            (line_no, f"id:{attrs['id']} is not a valid id (lowercase letters, digits, '-')")
+        )
+    return problems
+
+
+@dataclass
+class Section:
+    """Where a level-2 section of the body lies: 0-based indices into the file's lines."""
+
+    heading: int  # index of the heading line
+    end: int  # index of the first line after the section
+
+
+def find_section(lines: list[str], name: str, start: int = 0) -> Section | None:
+    """The ``## name`` section (case-insensitive) among ``lines[start:]``."""
+    fenced = False
+    found: int | None = None
+    for i in range(start, len(lines)):
+        line = lines[i]
+        if _FENCE_RE.match(line):
+            fenced = not fenced
+            continue
+        if fenced or not line.startswith("#"):
+            continue
+        match = _HEADING_RE.match(line.rstrip("\r"))
+        if not match:
+            continue
+        level = len(match.group(1))
+        if found is not None and level <= 2:
+            return Section(found, i)
+        if found is None and level == 2 and match.group(2).strip().lower() == name.lower():
+            found = i
+    if found is None:
+        return None
+    return Section(found, len(lines))
+
+
+def parse_section(lines: list[str], section: Section) -> list[Task]:
+    """The tasks of a section; ``lines`` are the file's lines (without newlines)."""
+    tasks: list[Task] = []
+    current: Task | None = None
+    note: list[str] = []
+    i = section.heading + 1
+    end = section.end
+    while i < end:
+        line = lines[i].rstrip("\r")
+        task = parse_line(line, i + 1)
+        if task is not None:
+            _finish(current, note)
+            task.pos = len(tasks) + 1
+            tasks.append(task)
+            current, note = task, []
+            i += 1
+            continue
+        if current is not None and line[:1] in (" ", "\t") and line.strip():
+            note.append(line)
+            current.note_lines = i + 1 - current.line
+        elif current is not None and not line.strip():
+            nxt = i + 1
+            while nxt < end and not lines[nxt].strip():
+                nxt += 1
+            if not (nxt < end and lines[nxt][:1] in (" ", "\t")):
+                _finish(current, note)
+                current, note = None, []
+        elif current is not None:
+            _finish(current, note)
+            current, note = None, []
+        i += 1
+    _finish(current, note)
+    return tasks
+
+
+def _finish(task: Task | None, note: list[str]) -> None:
+    if task is None or not note:
+        return
+    indent = min(len(line) - len(line.lstrip(" \t")) for line in note if line.strip())
+    task.note = "\n".join(line[indent:].rstrip() if line.strip() else "" for line in note)
+
+
+def parse_tasks(lines: list[str]) -> list[Task]:
+    section = find_section(lines, "Tasks")
+    return parse_section(lines, section) if section else []
+
+
+# ---------------------------------------------------------------- editing
+
+
+def set_token(line: str, key: str, value: str | None) -> str:
+    """Set, replace or (with None) remove one ``key:value`` token of a task line."""
+    eol = "\r" if line.endswith("\r") else ""
+    body = line[: len(line) - len(eol)]
+    head, sep, rest = body.partition("] ")
+    prefix = head + sep
+    for match in _TOKEN_RE.finditer(rest):
+        if match.group(1) != key:
+            continue
+        start, end = match.start(), match.end()
+        if (start and not rest[start - 1].isspace()) or (
+            end < len(rest) and not rest[end].isspace()
+        ):
+            continue
+        if value is None:
+            left = rest[:start].rstrip(" \t")
+            right = rest[end:] if left else rest[end:].lstrip(" \t")
+            return prefix + left + right + eol
+        return prefix + rest[:start] + f"{key}:{value}" + rest[end:] + eol
+    if value is None:
+        return line
+    stripped = rest.rstrip(" \t")
+    if key != "id":
+        id_match = re.search(r"(^|\s)id:\S+", stripped)
+        if id_match:
+            at = id_match.start() + len(id_match.group(1))
+            return prefix + stripped[:at] + f"{key}:{value} " + stripped[at:] + eol
+    separator = " " if stripped else ""
+    return prefix + stripped + separator + f"{key}:{value}" + eol
+
+
+def set_checked(line: str, checked: bool) -> str:
+    return line[:3] + ("x" if checked else " ") + line[4:]
+
+
+def render_line(title: str, attrs: dict[str, str], checked: bool = False) -> str:
+    tokens = [f"{key}:{attrs[key]}" for key in KEYS if attrs.get(key)]
+    box = "x" if checked else " "
+    return " ".join([f"- [{box}] {title}", *tokens])
+
+
+def note_lines(note: str, indent: str = "  ") -> list[str]:
+    """A result note as the indented lines written under its task."""
+    out = []
+    for line in note.strip("\n").splitlines():
+        out.append(indent + line.rstrip() if line.strip() else "")
+    return out
