@@ -6,10 +6,11 @@ import click
 
 from ..clients import KINDS, Card, add_client, client_card, client_json
 from ..errors import InvalidError
-from ..model import Record
+from ..model import Record, field_kinds
 from ..output import echo_json, style, table, truncate
+from ..query import RecordAccessor
 from ..store import type_of_path
-from .common import get_app, json_option
+from .common import build_query, get_app, json_option, query_argument
 
 
 @click.group()
@@ -58,29 +59,31 @@ def client_add(
 
 
 @client.command("list")
+@query_argument
 @click.option("--tag", "tags", multiple=True, help="Only clients with this tag (repeatable: all).")
 @click.option("--owner", metavar="NAME", help="Only clients of this owner ('me' for you).")
 @json_option
-def client_list(tags: tuple[str, ...], owner: str | None, as_json: bool) -> None:
-    """List clients.
+def client_list(
+    query: tuple[str, ...], tags: tuple[str, ...], owner: str | None, as_json: bool
+) -> None:
+    """List clients, filtered by a QUERY (see README 'Queries').
 
     \b
     Example:
       plaincrm client list --tag vip --owner anna
+      plaincrm client list +wholesale city:Budapest sort:name
+      plaincrm client list "owner:me or owner:none" kovacs
     """
-    store = get_app().store
-    if owner == "me":
-        owner = store.current_user()
-    records = [
-        r
-        for r in store.records("client")
-        if all(t in r.get_list("tags") for t in tags) and (owner is None or r.owner == owner)
-    ]
+    app = get_app()
+    words = [*query, *(f"+{t}" for t in tags), *([f"owner:{owner}"] if owner else [])]
+    found = build_query(app, words, field_kinds("client")).apply(
+        app.store.records("client"), RecordAccessor()
+    )
     if as_json:
-        echo_json([client_json(r) for r in records])
+        echo_json([client_json(r) for r in found])
         return
-    if not records:
-        click.echo("No clients." if not (tags or owner) else "No clients match.")
+    if not found:
+        click.echo("No clients match." if words else "No clients yet.")
         return
     rows = [
         [
@@ -91,7 +94,7 @@ def client_list(tags: tuple[str, ...], owner: str | None, as_json: bool) -> None
             r.get_text("phone") or "",
             r.get_text("email") or "",
         ]
-        for r in records
+        for r in found
     ]
     click.echo(table(rows, ["REF", "NAME", "OWNER", "TAGS", "PHONE", "EMAIL"]))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from functools import cached_property
 from typing import Any, TypeVar
@@ -12,6 +12,8 @@ import click
 from ..config import read_config
 from ..dates import parse_date, parse_duration, parse_time
 from ..errors import UsageError
+from ..model import Kind
+from ..query import Query, parse
 from ..store import Store, discover_root
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -85,6 +87,15 @@ def resolve_owner(app: App, owner: str | None, all_owners: bool) -> str | None:
         return me
     user = store.config.find_user(owner)
     return user.name if user else owner
+
+
+def query_argument(func: F) -> F:
+    """The optional QUERY words of a list command (see README 'Queries')."""
+    return click.argument("query", nargs=-1, metavar="[QUERY]...")(func)
+
+
+def build_query(app: App, words: Sequence[str], kinds: dict[str, Kind]) -> Query[Any]:
+    return parse(words, kinds=kinds, today=app.today(), me=app.store.current_user())
 
 
 def date_arg(text: str | None, *, past: bool = False) -> date | None:

@@ -10,14 +10,17 @@ import click
 from ..agenda import task_ref
 from ..dates import format_duration
 from ..output import echo_json, table, truncate
+from ..query import TASK_KINDS, TaskAccessor
 from ..store import TaskEntry
 from ..taskops import add_task, complete_task, move_task
 from .common import (
+    build_query,
     date_arg,
     duration_arg,
     get_app,
     json_option,
     owner_options,
+    query_argument,
     resolve_owner,
     time_arg,
 )
@@ -148,26 +151,36 @@ def task_rows(entries: list[TaskEntry]) -> list[list[str]]:
 
 
 @task.command("list")
+@query_argument
 @owner_options
 @click.option("--overdue", is_flag=True, help="Only open tasks due before today.")
 @click.option("--due", metavar="DATE", help="Only tasks due on DATE.")
 @click.option("--done", "done", is_flag=True, help="Completed tasks instead of open ones.")
 @json_option
 def task_list(
-    owner: str | None, all_owners: bool, overdue: bool, due: str | None, done: bool, as_json: bool
+    query: tuple[str, ...],
+    owner: str | None,
+    all_owners: bool,
+    overdue: bool,
+    due: str | None,
+    done: bool,
+    as_json: bool,
 ) -> None:
-    """List open tasks (yours by default), by date.
+    """List open tasks (yours by default) by date, filtered by a QUERY on the task
+    keys (due, at, dur, done, id, owner, title, record, type, status).
 
     \b
     Example:
       plaincrm task list --all --overdue
+      plaincrm task list due.before:+7d record:acme
+      plaincrm task list --done done.after:-30d sort:-done
     """
     app = get_app()
     who = resolve_owner(app, owner, all_owners)
     today = app.today()
     due_from = due_to = None
     if due:
-        due_from = due_to = date_arg(due).isoformat()  # type: ignore[union-attr]
+        due_from = due_to = app.date(due).isoformat()
     if overdue:
         due_to = (today - timedelta(days=1)).isoformat()
     entries = app.store.tasks(
@@ -175,6 +188,7 @@ def task_list(
     )
     if done:
         entries.sort(key=lambda e: e.task.done or "", reverse=True)
+    entries = build_query(app, query, TASK_KINDS).apply(entries, TaskAccessor())
     if as_json:
         echo_json([e.as_json() for e in entries])
         return

@@ -1,0 +1,510 @@
+"""The query language of every list command.
+
+A query is a list of terms, ANDed unless ``or`` stands between them::
+
+    stage:proposal amount>10000 close<2027-01-01      field comparisons
+    stage:lead,qualified                              any of several values
+    name~acme                                         text contains (case-insensitive)
+    +vip -lost                                        has / lacks a tag
+    acme "big order"                                  words searched in the text fields
+    due.before:+7d  close.after:today                 relative dates
+    owner:me  owner:none                              the current user; no value
+    not stage:won  (stage:lead or stage:qualified)    not, or, parentheses
+    sort:-amount  sort:close  limit:20                order and size of the result
+
+Operators: ``:`` equals (case-insensitive; for lists: contains the value),
+``!=``, ``~`` contains, ``<``, ``<=``, ``>``, ``>=`` and ``.before:``/``.after:``
+(dates, exclusive).  Values are compared as numbers when the field is a number,
+as dates when it is a date (``today``, ``+3d``, ``friday`` ... work), else as
+text.  ``parse`` turns the words into query objects; a bad term raises
+``QueryError`` that points at it.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Generic, Protocol, TypeVar
+
+from .dates import parse_date, parse_iso_date
+from .errors import UsageError
+from .model import Kind, parse_number
+
+T = TypeVar("T")
+_TERM_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_.-]*?)(\.before:|\.after:|!=|<=|>=|:|~|<|>)(.*)$")
+_KEYWORDS = {"and", "or", "not"}
+
+
+class QueryError(UsageError):
+    """A query that cannot be parsed; the message shows where."""
+
+    def __init__(self, text: str, start: int, end: int, reason: str) -> None:
+        marker = " " * start + "^" * max(1, end - start)
+        super().__init__(f"bad query: {reason}\n  {text}\n  {marker}")
+
+
+class Accessor(Protocol[T]):
+    """How a query reads the items it filters."""
+
+    def value(self, item: T, name: str) -> Any: ...
+
+    def texts(self, item: T) -> list[str]: ...
+
+
+# ---------------------------------------------------------------- query objects
+
+
+class Node(Protocol):
+    def matches(self, item: Any, get: Accessor[Any]) -> bool: ...
+
+
+@dataclass
+class Everything:
+    def matches(self, item: Any, get: Accessor[Any]) -> bool:
+        return True
+
+
+@dataclass
+class Compare:
+    """``field OP value``; ``value`` is already of the field's kind."""
+
+    name: str
+    op: str  # eq ne contains lt le gt ge missing
+    value: Any
+    kind: str  # number | date | text
+
+    def matches(self, item: Any, get: Accessor[Any]) -> bool:
+        actual = get.value(item, self.name)
+        if self.op == "missing":
+            return actual in (None, "", [])
+        if isinstance(actual, list):
+            if self.op == "ne":
+                return not any(self._test("eq", v) for v in actual)
+            return any(self._test(self.op, v) for v in actual)
+        if actual in (None, ""):
+            return self.op == "ne"
+        return self._test(self.op, actual)
+
+    def _test(self, op: str, actual: Any) -> bool:
+        value = _convert(actual, self.kind)
+        if value is None:
+            return op == "ne"
+        if op == "contains":
+            return str(self.value).lower() in str(value).lower()
+        if op == "eq":
+            return _equal(value, self.value)
+        if op == "ne":
+            return not _equal(value, self.value)
+        try:
+            if op == "lt":
+                return bool(value < self.value)
+            if op == "le":
+                return bool(value <= self.value)
+            if op == "gt":
+                return bool(value > self.value)
+            return bool(value >= self.value)
+        except TypeError:
+            return False
+
+
+def _equal(actual: Any, wanted: Any) -> bool:
+    if isinstance(wanted, tuple):
+        return any(_equal(actual, w) for w in wanted)
+    if isinstance(actual, str) and isinstance(wanted, str):
+        return actual.lower() == wanted.lower()
+    return bool(actual == wanted)
+
+
+def _convert(value: Any, kind: str) -> Any:
+    if kind == "number":
+        if isinstance(value, bool):
+            return None
+        if isinstance(value, (int, float)):
+            return value
+        return parse_number(str(value))
+    if kind == "date":
+        return parse_iso_date(str(value)[:10]) if value else None
+    return value if isinstance(value, str) else str(value)
+
+
+@dataclass
+class Tag:
+    tag: str
+
+    def matches(self, item: Any, get: Accessor[Any]) -> bool:
+        tags = get.value(item, "tags") or []
+        if not isinstance(tags, list):
+            tags = [tags]
+        return any(str(t).lower() == self.tag for t in tags)
+
+
+@dataclass
+class Text:
+    word: str
+
+    def matches(self, item: Any, get: Accessor[Any]) -> bool:
+        return any(self.word in text.lower() for text in get.texts(item))
+
+
+@dataclass
+class Not:
+    inner: Node
+
+    def matches(self, item: Any, get: Accessor[Any]) -> bool:
+        return not self.inner.matches(item, get)
+
+
+@dataclass
+class And:
+    parts: list[Node]
+
+    def matches(self, item: Any, get: Accessor[Any]) -> bool:
+        return all(p.matches(item, get) for p in self.parts)
+
+
+@dataclass
+class Or:
+    parts: list[Node]
+
+    def matches(self, item: Any, get: Accessor[Any]) -> bool:
+        return any(p.matches(item, get) for p in self.parts)
+
+
+@dataclass
+class Query(Generic[T]):
+    where: Node = field(default_factory=Everything)
+    sort: list[tuple[str, bool]] = field(default_factory=list)  # (field, descending)
+    limit: int | None = None
+
+    def apply(self, items: Sequence[T], get: Accessor[T]) -> list[T]:
+        found = [item for item in items if self.where.matches(item, get)]
+        for name, descending in reversed(self.sort):
+            present = [i for i in found if get.value(i, name) not in (None, "")]
+            missing = [i for i in found if get.value(i, name) in (None, "")]
+            present.sort(key=lambda i, n=name: _sort_key(get.value(i, n)), reverse=descending)
+            found = present + missing
+        return found[: self.limit] if self.limit is not None else found
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    if isinstance(value, bool):
+        return (1, str(value))
+    if isinstance(value, (int, float)):
+        return (0, value)
+    if isinstance(value, list):
+        return (1, ", ".join(str(v) for v in value).lower())
+    return (1, str(value).lower())
+
+
+# ---------------------------------------------------------------- parsing
+
+
+@dataclass
+class _Token:
+    text: str
+    start: int
+    end: int
+
+
+def _tokens(words: Sequence[str]) -> tuple[str, list[_Token]]:
+    """Split the words (each may hold several terms) and remember where each term stands."""
+    shown = " ".join(words)
+    tokens: list[_Token] = []
+    offset = 0
+    for word in words:
+        try:
+            parts = shlex.split(word)
+        except ValueError:
+            raise QueryError(shown, offset, offset + len(word), "unbalanced quotes") from None
+        cursor = offset
+        for part in parts:
+            for piece in _split_parens(part):
+                where = shown.find(piece.strip("\"'") or piece, cursor)
+                where = cursor if where < 0 else where
+                tokens.append(_Token(piece, where, where + len(piece)))
+                cursor = where + len(piece)
+        offset += len(word) + 1
+    return shown, tokens
+
+
+def _split_parens(part: str) -> list[str]:
+    if " " in part:
+        return [part]
+    out: list[str] = []
+    while part.startswith("("):
+        out.append("(")
+        part = part[1:]
+    tail: list[str] = []
+    while part.endswith(")"):
+        tail.append(")")
+        part = part[:-1]
+    return [*out, *([part] if part else []), *tail]
+
+
+class _Parser:
+    def __init__(
+        self,
+        words: Sequence[str],
+        kinds: dict[str, Kind],
+        today: date,
+        me: str | None,
+        aliases: dict[str, str],
+    ) -> None:
+        self.shown, self.tokens = _tokens(words)
+        self.kinds = kinds
+        self.today = today
+        self.me = me
+        self.aliases = aliases
+        self.pos = 0
+        self.query: Query[Any] = Query()
+
+    def error(self, token: _Token, reason: str) -> QueryError:
+        return QueryError(self.shown, token.start, token.end, reason)
+
+    def peek(self) -> _Token | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def parse(self) -> Query[Any]:
+        if not self.tokens:
+            return self.query
+        node = self.parse_or()
+        token = self.peek()
+        if token is not None:
+            raise self.error(token, "unexpected ')'" if token.text == ")" else "unexpected term")
+        self.query.where = node
+        return self.query
+
+    def parse_or(self) -> Node:
+        parts = [self.parse_and()]
+        while (token := self.peek()) is not None and token.text.lower() == "or":
+            self.pos += 1
+            if self.peek() is None:
+                raise self.error(token, "'or' needs a term after it")
+            parts.append(self.parse_and())
+        return parts[0] if len(parts) == 1 else Or(parts)
+
+    def parse_and(self) -> Node:
+        parts: list[Node] = []
+        while (
+            (token := self.peek()) is not None and token.text.lower() != "or" and token.text != ")"
+        ):
+            if token.text.lower() == "and":
+                self.pos += 1
+                if self.peek() is None or not parts:
+                    raise self.error(token, "'and' needs a term on each side")
+                continue
+            node = self.parse_unary()
+            if node is not None:
+                parts.append(node)
+        if not parts:
+            token = self.peek() or (self.tokens[-1] if self.tokens else None)
+            if token is not None and (token.text == ")" or token.text.lower() == "or"):
+                raise self.error(token, "a term is missing here")
+            return Everything()
+        return parts[0] if len(parts) == 1 else And(parts)
+
+    def parse_unary(self) -> Node | None:
+        token = self.tokens[self.pos]
+        self.pos += 1
+        if token.text.lower() == "not":
+            if self.peek() is None:
+                raise self.error(token, "'not' needs a term after it")
+            inner = self.parse_unary()
+            return Not(inner) if inner is not None else None
+        if token.text == "(":
+            node = self.parse_or()
+            closing = self.peek()
+            if closing is None or closing.text != ")":
+                raise self.error(token, "this '(' is never closed")
+            self.pos += 1
+            return node
+        return self.term(token)
+
+    def term(self, token: _Token) -> Node | None:
+        text = token.text
+        if text.startswith(("+", "-")) and len(text) > 1 and ":" not in text and not _is_op(text):
+            return Tag(text[1:].lower()) if text[0] == "+" else Not(Tag(text[1:].lower()))
+        match = _TERM_RE.match(text)
+        if not match:
+            if text in ("(", ")"):
+                raise self.error(token, f"unexpected '{text}'")
+            return Text(text.lower())
+        name, op, value = match.groups()
+        name = self.aliases.get(name, name)
+        if name == "sort":
+            return self.sort_term(token, value, op)
+        if name == "limit":
+            if op != ":" or not value.isdigit():
+                raise self.error(token, "limit takes a whole number: limit:20")
+            self.query.limit = int(value)
+            return None
+        if not value:
+            raise self.error(token, f"'{name}{op}' needs a value")
+        return self.compare(token, name, op, value)
+
+    def sort_term(self, token: _Token, value: str, op: str) -> None:
+        if op != ":" or not value.strip("-"):
+            raise self.error(token, "sort takes a field: sort:close or sort:-amount")
+        for part in value.split(","):
+            descending = part.startswith("-")
+            name = self.aliases.get(part.lstrip("-"), part.lstrip("-"))
+            self.query.sort.append((name, descending))
+        return None
+
+    def kind_of(self, name: str) -> str:
+        kind = self.kinds.get(name)
+        if kind is None:
+            return "any"
+        if kind.name == "list" and kind.items is not None:
+            kind = kind.items
+        if kind.name in ("number", "integer"):
+            return "number"
+        if kind.name == "date":
+            return "date"
+        return "text"
+
+    def compare(self, token: _Token, name: str, op: str, raw: str) -> Node:
+        kind = self.kind_of(name)
+        if op in (".before:", ".after:"):
+            if kind not in ("date", "any"):
+                raise self.error(token, f"{name} is not a date, so {op[:-1]} does not apply")
+            return Compare(name, "lt" if op == ".before:" else "gt", self.date(token, raw), "date")
+        if op == ":" and raw.lower() == "none":
+            return Compare(name, "missing", None, "text")
+        if op == ":" and raw.lower() == "me" and name == "owner":
+            if self.me is None:
+                raise self.error(token, "who is 'me'? set PLAINCRM_USER or git's user.name")
+            raw = self.me
+        if op == "~":
+            return Compare(name, "contains", raw, "text")
+        ops = {":": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
+        if kind == "any":
+            kind = self.infer(raw, op)
+            if kind == "text" and op in ("<", "<=", ">", ">="):
+                raise self.error(token, f"'{raw}' is not a number or a date")
+        if kind == "number":
+            values = tuple(self.number(token, part) for part in raw.split(","))
+        elif kind == "date":
+            values = tuple(self.date(token, part) for part in raw.split(","))
+        else:
+            values = tuple(raw.split(","))
+        if op in ("<", "<=", ">", ">=") and len(values) > 1:
+            raise self.error(token, f"'{op}' compares with one value")
+        value = values[0] if len(values) == 1 else values
+        return Compare(name, ops[op], value, kind)
+
+    def infer(self, raw: str, op: str) -> str:
+        if parse_number(raw) is not None and op != ":":
+            return "number"
+        if parse_iso_date(raw) is not None or (op != ":" and self._is_date(raw)):
+            return "date"
+        return "text"
+
+    def _is_date(self, raw: str) -> bool:
+        try:
+            parse_date(raw, self.today)
+        except UsageError:
+            return False
+        return True
+
+    def number(self, token: _Token, raw: str) -> int | float:
+        value = parse_number(raw)
+        if value is None:
+            raise self.error(token, f"'{raw}' is not a number")
+        return value
+
+    def date(self, token: _Token, raw: str) -> date:
+        try:
+            return parse_date(raw, self.today)
+        except UsageError:
+            raise self.error(token, f"'{raw}' is not a date (YYYY-MM-DD, today, +7d ...)") from None
+
+
+def _is_op(text: str) -> bool:
+    return any(op in text for op in ("<", ">", "=", "~"))
+
+
+def parse(
+    words: Sequence[str],
+    *,
+    kinds: dict[str, Kind] | None = None,
+    today: date,
+    me: str | None = None,
+    aliases: dict[str, str] | None = None,
+) -> Query[Any]:
+    """Parse query words (command-line arguments) into a ``Query``."""
+    return _Parser(words, kinds or {}, today, me, aliases or {}).parse()
+
+
+# ---------------------------------------------------------------- accessors
+
+
+@dataclass
+class RecordAccessor:
+    """Reads records: their front matter plus ``ref``, ``path``, ``type`` and ``title``."""
+
+    extra: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
+
+    def value(self, item: Any, name: str) -> Any:
+        if name in self.extra:
+            return self.extra[name](item)
+        if name == "ref":
+            return item.slug
+        if name == "path":
+            return item.path
+        if name == "type":
+            return item.type.name
+        if name == "title":
+            return item.title
+        return item.fields.get(name)
+
+    def texts(self, item: Any) -> list[str]:
+        out = [item.slug]
+        for value in item.fields.values():
+            if isinstance(value, str):
+                out.append(value)
+            elif isinstance(value, list):
+                out.extend(str(v) for v in value if isinstance(v, str))
+        return out
+
+
+TASK_KINDS: dict[str, Kind] = {
+    "due": Kind("date"),
+    "done": Kind("date"),
+    "dur": Kind("integer"),
+    "at": Kind("text"),
+    "id": Kind("text"),
+    "owner": Kind("text"),
+    "title": Kind("text"),
+    "record": Kind("text"),
+    "type": Kind("text"),
+    "status": Kind("text"),
+}
+
+
+class TaskAccessor:
+    """Reads ``store.TaskEntry`` items: the task keys plus ``record``, ``type``, ``status``."""
+
+    def value(self, item: Any, name: str) -> Any:
+        task = item.task
+        if name == "record":
+            return item.path.rsplit("/", 1)[-1][:-3]
+        if name == "type":
+            return item.type
+        if name == "status":
+            return "done" if task.checked else "open"
+        if name == "owner":
+            return item.owner
+        if name == "title":
+            return task.title
+        if name == "done":
+            return task.done
+        if name == "dur":
+            return task.dur
+        return getattr(task, name, None) if name in ("id", "due", "at") else task.attrs.get(name)
+
+    def texts(self, item: Any) -> list[str]:
+        return [item.task.title, item.record_title, item.task.note]
