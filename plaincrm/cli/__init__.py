@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "today": ("agenda", "today", "What to do today: overdue, schedule, untimed tasks."),
     "plan": ("agenda", "plan", "Plan a day (tomorrow by default): schedule, free slots, load."),
     "check": ("check", "check", "Validate the whole repository; problems as path:line: message."),
+    "completion": ("completion", "completion", "Shell completion script for bash, zsh or fish."),
 }
 
 

@@ -11,6 +11,7 @@ from ..output import echo_json, style, table, truncate
 from ..query import RecordAccessor
 from ..store import type_of_path
 from .common import build_query, get_app, json_option, query_argument
+from .completion import complete_owner, complete_ref
 
 
 @click.group()
@@ -30,7 +31,12 @@ def client() -> None:
 @click.option("--email")
 @click.option("--phone")
 @click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
-@click.option("--owner", metavar="NAME", help="Responsible user (default: you).")
+@click.option(
+    "--owner",
+    metavar="NAME",
+    help="Responsible user (default: you).",
+    shell_complete=complete_owner,
+)
 @click.option("--kind", type=click.Choice(KINDS), default="company", show_default=True)
 @click.option(
     "--ref", "slug", metavar="SLUG", help="File name to use instead of one made from NAME."
@@ -61,7 +67,12 @@ def client_add(
 @client.command("list")
 @query_argument
 @click.option("--tag", "tags", multiple=True, help="Only clients with this tag (repeatable: all).")
-@click.option("--owner", metavar="NAME", help="Only clients of this owner ('me' for you).")
+@click.option(
+    "--owner",
+    metavar="NAME",
+    help="Only clients of this owner ('me' for you).",
+    shell_complete=complete_owner,
+)
 @json_option
 def client_list(
     query: tuple[str, ...], tags: tuple[str, ...], owner: str | None, as_json: bool
@@ -183,7 +194,7 @@ def render_card(card: Card) -> str:
 
 
 @client.command("show")
-@click.argument("ref")
+@click.argument("ref", shell_complete=complete_ref(["client"]))
 @json_option
 def client_show(ref: str, as_json: bool) -> None:
     """Show a client's card: details, notes, open tasks and the contact history
@@ -210,7 +221,7 @@ def client_show(ref: str, as_json: bool) -> None:
 
 
 @click.command()
-@click.argument("ref")
+@click.argument("ref", shell_complete=complete_ref())
 def edit(ref: str) -> None:
     """Open a record in $VISUAL or $EDITOR; afterwards check it, say what is wrong
     if the edit broke it, and commit the change.

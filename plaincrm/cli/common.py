@@ -15,6 +15,7 @@ from ..errors import UsageError
 from ..model import Kind
 from ..query import Query, parse
 from ..store import Store, discover_root
+from .completion import complete_owner
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -65,7 +66,10 @@ def owner_options(func: F) -> F:
         "--all", "all_owners", is_flag=True, help="Everybody's tasks, not only yours."
     )(func)
     return click.option(
-        "--owner", metavar="NAME", help="Show NAME's tasks (default: you; 'me' works too)."
+        "--owner",
+        metavar="NAME",
+        help="Show NAME's tasks (default: you; 'me' works too).",
+        shell_complete=complete_owner,
     )(func)
 
 

@@ -24,6 +24,7 @@ from .common import (
     resolve_owner,
     time_arg,
 )
+from .completion import complete_owner, complete_ref, complete_task_id
 
 
 @click.group()
@@ -41,7 +42,7 @@ def task() -> None:
 
 
 @task.command("add")
-@click.argument("ref")
+@click.argument("ref", shell_complete=complete_ref())
 @click.argument("title")
 @click.option(
     "--due", metavar="DATE", help="Planned date: 2026-12-01, today, tomorrow, friday, +3d, +1w."
@@ -53,7 +54,12 @@ def task() -> None:
     help="Planned start time (sets --due today when no date is given).",
 )
 @click.option("--dur", metavar="DURATION", help="Planned length: 30m, 1h, 1h30m.")
-@click.option("--owner", metavar="NAME", help="Who does it (default: the record's owner).")
+@click.option(
+    "--owner",
+    metavar="NAME",
+    help="Who does it (default: the record's owner).",
+    shell_complete=complete_owner,
+)
 def task_add(
     ref: str, title: str, due: str | None, at: str | None, dur: str | None, owner: str | None
 ) -> None:
@@ -88,7 +94,7 @@ def _read_note() -> str:
 
 
 @task.command("done")
-@click.argument("task_id", metavar="ID")
+@click.argument("task_id", metavar="ID", shell_complete=complete_task_id)
 @click.option(
     "--note",
     metavar="TEXT",
@@ -116,7 +122,7 @@ def task_done(task_id: str, note: str | None, no_note: bool, on: str | None) -> 
 
 
 @task.command("move")
-@click.argument("task_id", metavar="ID")
+@click.argument("task_id", metavar="ID", shell_complete=complete_task_id)
 @click.option("--due", metavar="DATE", help="New date.")
 @click.option("--at", "at", metavar="HH:MM", help="New start time.")
 @click.option("--no-time", is_flag=True, help="Remove the start time.")
