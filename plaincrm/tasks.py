@@ -198,7 +198,9 @@ def parse_section(lines: list[str], section: Section) -> list[Task]:
             nxt = i + 1
             while nxt < end and not lines[nxt].strip():
                 nxt += 1
-            if not (nxt < end and lines[nxt][:1] in (" ", "\t")):
+            if nxt < end and lines[nxt][:1] in (" ", "\t"):
+                note.append("")
+            else:
                 _finish(current, note)
                 current, note = None, []
         elif current is not None:

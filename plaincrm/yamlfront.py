@@ -106,7 +106,7 @@ def _compose(front: str, first_line: int) -> yaml.Node | None:
     try:
         return yaml.compose(front, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        mark = exc.context_mark or exc.problem_mark  # where the broken construct starts
         line = first_line + (mark.line if mark else 0)
         problem = exc.problem or "invalid YAML"
         context = f" ({exc.context})" if exc.context else ""
@@ -274,6 +274,9 @@ def _scan(raw_lines: list[str], first_line: int) -> Front:
         i += 1
         if present:
             result.values[key] = value
+            if isinstance(value, list):
+                for n in range(len(value)):
+                    result.lines[f"{key}.{n}"] = first_line + i - 1
             continue
         i, result.values[key] = _block(lines, i, key, first_line, result.lines)
     return result

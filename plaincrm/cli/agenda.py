@@ -62,7 +62,7 @@ def _attention_lines(view: DayView) -> list[str]:
 
 def _footer(view: DayView) -> str:
     length = view.day_end - view.day_start
-    text = f"Planned {fmt_minutes(view.planned)} of a {format_duration(length)} working day"
+    text = f"Planned {fmt_minutes(view.planned)} of {format_duration(length)} working time"
     if view.planned <= length:
         text += f" ({fmt_minutes(length - view.planned)} free)."
     else:

@@ -35,5 +35,5 @@ def check(ctx: click.Context, as_json: bool) -> None:
             if problems
             else f"OK: {files} records, no problems."
         )
-        click.echo(summary, err=bool(problems))
+        click.echo(summary, err=True)
     ctx.exit(1 if problems else 0)
