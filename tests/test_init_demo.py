@@ -1,0 +1,80 @@
+"""``init`` in its three situations, and ``demo`` on the bundled sample repository."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, timedelta
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from conftest import git
+from plaincrm.cli import cli
+from plaincrm.errors import EXIT_CONFLICT
+from plaincrm.repo_setup import sample_repo_dir, shift_dates
+
+
+def test_init_creates_a_git_repository_with_a_first_commit(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    root = tmp_path / "crm"
+    result = runner.invoke(cli, ["init", str(root), "--user", "anna"])
+    assert result.exit_code == 0, result.output
+    config = (root / "plaincrm.yaml").read_text()
+    assert "  - name: anna" in config and "workday:" in config and "default_duration" in config
+    assert config.count("#") >= 8  # documented with comments
+    assert ".plaincrm/" in (root / ".gitignore").read_text()
+    assert (root / "clients").is_dir()
+    assert git(root, "log", "--format=%s").splitlines()[-1] == "plaincrm init"
+    assert git(root, "status", "--porcelain") == ""
+    again = runner.invoke(cli, ["init", str(root)])
+    assert again.exit_code == EXIT_CONFLICT
+    assert "already exists" in again.stderr
+
+
+def test_init_in_a_subfolder_of_an_existing_repository(tmp_path: Path, runner: CliRunner) -> None:
+    git(tmp_path, "init", "-q")
+    (tmp_path / "other.txt").write_text("not ours\n")
+    result = runner.invoke(cli, ["init", str(tmp_path / "crm")])
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "crm" / ".git").exists()
+    committed = git(tmp_path, "show", "--name-only", "--format=", "HEAD").split()
+    assert "crm/plaincrm.yaml" in committed and "other.txt" not in committed
+    add = runner.invoke(cli, ["-C", str(tmp_path / "crm"), "client", "add", "Acme"])
+    assert add.exit_code == 0, add.output
+    assert git(tmp_path, "show", "--name-only", "--format=", "HEAD").split() == [
+        "crm/clients/acme.md"
+    ]
+
+
+def test_sample_repository_is_clean(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["-C", str(sample_repo_dir()), "check"])
+    assert result.exit_code == 0, result.output
+
+
+def test_demo_moves_dates_to_today_and_shows_a_meaningful_agenda(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    target = tmp_path / "demo"
+    result = runner.invoke(cli, ["demo", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "Schedule" in result.stdout
+    assert re.search(r"\d\d:\d\d-\d\d:\d\d", result.stdout)  # timed tasks today
+    view = json.loads(runner.invoke(cli, ["-C", str(target), "today", "--all", "--json"]).stdout)
+    assert len(view["schedule"]) >= 3
+    assert all(t["days_late"] <= 7 for t in view["overdue"])
+    assert git(target, "status", "--porcelain") == ""
+    anchor = date.fromisoformat((sample_repo_dir() / ".demo-anchor").read_text().strip())
+    shift = date(2026, 11, 27) - anchor  # PLAINCRM_TODAY in the tests
+    original = (sample_repo_dir() / "clients" / "cafe-aurora.md").read_text()
+    copied = (target / "clients" / "cafe-aurora.md").read_text()
+    assert copied == shift_dates(original, shift)
+    again = runner.invoke(cli, ["demo", str(target)])
+    assert again.exit_code == EXIT_CONFLICT
+
+
+def test_shift_dates_only_touches_dates() -> None:
+    text = "created: 2026-11-27\nphone: 2026-11-27-99\n- [ ] x due:2026-02-28 id:ab\n"
+    shifted = shift_dates(text, timedelta(days=1))
+    assert shifted == "created: 2026-11-28\nphone: 2026-11-27-99\n- [ ] x due:2026-03-01 id:ab\n"
