@@ -78,3 +78,17 @@ def test_shift_dates_only_touches_dates() -> None:
     text = "created: 2026-11-27\nphone: 2026-11-27-99\n- [ ] x due:2026-02-28 id:ab\n"
     shifted = shift_dates(text, timedelta(days=1))
     assert shifted == "created: 2026-11-28\nphone: 2026-11-27-99\n- [ ] x due:2026-03-01 id:ab\n"
+
+
+def test_settings_written_by_init_match_their_schema(tmp_path: Path, runner: CliRunner) -> None:
+    import jsonschema
+
+    from plaincrm.schemas import load_schema
+    from plaincrm.yamlfront import load_full
+
+    root = tmp_path / "crm"
+    assert runner.invoke(cli, ["init", str(root), "--user", "anna", "--no-git"]).exit_code == 0
+    values = load_full((root / "plaincrm.yaml").read_text(), 1).values
+    jsonschema.validate(values, load_schema("config"))
+    jsonschema.validate(load_full((sample_repo_dir() / "plaincrm.yaml").read_text(), 1).values,
+                        load_schema("config"))
