@@ -428,10 +428,15 @@ class Store:
         from .records import assign_missing_ids
 
         text = self.read_text(path)
+        rtype = type_of_path(path)
+        try:
+            parse_record(rtype, path, text)
+        except ParseFailure as failure:
+            raise BrokenFileError(failure.problem) from None
         new = edit(text)
         new, _ = assign_missing_ids(new, self.task_id_taken)
         try:
-            parse_record(type_of_path(path), path, new)
+            parse_record(rtype, path, new)
         except ParseFailure as failure:
             raise InvalidError(
                 f"not writing {path}: the change would leave it unreadable ({failure.problem})"

@@ -146,3 +146,12 @@ def test_edit_checks_and_commits(crm: Crm, tmp_path: Path) -> None:
     noop.write_text("#!/bin/sh\nexit 0\n")
     noop.chmod(0o755)
     assert "No changes" in crm.run("edit", "good", env={"EDITOR": str(noop)}).stdout
+
+
+def test_changing_a_broken_file_is_refused_with_its_location(crm: Crm) -> None:
+    crm.write("clients/bad.md", "---\nname: Bad\ntags: [unclosed\n---\n")
+    before = crm.read("clients/bad.md")
+    result = crm.fail("task", "add", "bad", "Call", code=EXIT_INVALID)
+    assert result.stderr.startswith("Error: clients/bad.md:3: YAML does not parse")
+    assert "fix the file, then run the command again" in result.stderr
+    assert crm.read("clients/bad.md") == before
