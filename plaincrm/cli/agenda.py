@@ -24,30 +24,33 @@ def _heading(view: DayView, what: str) -> str:
     return style(f"{what} {day} - {_who(view)}", bold=True) + f"   working day {hours}{note}"
 
 
-def _row(entry: TaskEntry, *extra: str) -> list[str]:
-    return [
+def _row(view: DayView, entry: TaskEntry, *extra: str) -> list[str]:
+    row = [
         task_ref(entry),
         *extra,
         truncate(entry.task.title, 48),
         truncate(entry.record_title, 28),
     ]
+    if view.owner is None:  # everybody's view: say whose task it is
+        row.append(entry.owner or "")
+    return row
 
 
 def _overdue_rows(view: DayView) -> list[list[str]]:
     return [
-        _row(entry, style(f"{late}d late", fg="red"), entry.task.due or "")
+        _row(view, entry, style(f"{late}d late", fg="red"), entry.task.due or "")
         for entry, late in view.overdue
     ]
 
 
-def _schedule_row(item: Timed) -> list[str]:
+def _schedule_row(view: DayView, item: Timed) -> list[str]:
     flags = []
     if item.overlaps:
         flags.append(style("overlaps " + ", ".join(item.overlaps), fg="red"))
     if item.outside:
         flags.append(style("outside working hours", fg="yellow"))
     span = f"{minutes_to_time(item.start)}-{minutes_to_time(item.end)}"
-    return [span, *_row(item.entry), "  ".join(flags)]
+    return [span, *_row(view, item.entry), "  ".join(flags)]
 
 
 def _attention_lines(view: DayView) -> list[str]:
@@ -98,7 +101,7 @@ def today(owner: str | None, all_owners: bool, on: str | None, as_json: bool) ->
         out += ["", style("Overdue", bold=True, fg="red"), table(_overdue_rows(view), indent="  ")]
     out += ["", style("Schedule", bold=True)]
     out.append(
-        table([_schedule_row(t) for t in view.timed], indent="  ")
+        table([_schedule_row(view, t) for t in view.timed], indent="  ")
         if view.timed
         else "  no timed tasks"
     )
@@ -106,7 +109,10 @@ def today(owner: str | None, all_owners: bool, on: str | None, as_json: bool) ->
         out += [
             "",
             style("Any time today", bold=True),
-            table([_row(e, e.task.attrs.get("dur", "")) for e in view.untimed], indent="  "),
+            table(
+                [_row(view, e, format_duration(view.duration(e))) for e in view.untimed],
+                indent="  ",
+            ),
         ]
     out += _attention_lines(view)
     out += ["", _footer(view)]
@@ -148,7 +154,7 @@ def plan(day: str | None, owner: str | None, all_owners: bool, as_json: bool) ->
         echo_json(data)
         return
     out = [_heading(view, "Plan for"), ""]
-    rows: list[tuple[int, list[str]]] = [(t.start, _schedule_row(t)) for t in view.timed]
+    rows: list[tuple[int, list[str]]] = [(t.start, _schedule_row(view, t)) for t in view.timed]
     rows += [
         (
             a,
