@@ -420,10 +420,14 @@ class Store:
     def today(self) -> date:
         return today()
 
-    def modify(self, path: str, edit: Callable[[str], str], message: str) -> str:
+    def modify(
+        self, path: str, edit: Callable[[str], str], message: str, *, commit: bool = True
+    ) -> str:
         """Apply ``edit`` to a record's text, give id-less tasks ids, write and commit.
 
         Returns the new text.  Nothing is written when the text does not change.
+        ``commit=False`` only writes: a command that changes several files then
+        commits them together with ``commit([...paths], message)``.
         """
         from .records import assign_missing_ids
 
@@ -443,7 +447,8 @@ class Store:
             ) from None
         if new != text:
             self.write(path, new)
-            self.commit([path], message)
+            if commit:
+                self.commit([path], message)
         return new
 
 
