@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from .dates import format_duration, minutes_to_time, time_to_minutes
+from .pipeline import deal_attention
 from .store import Store, TaskEntry
 
 
@@ -48,7 +49,7 @@ class Attention:
 
 
 AttentionProvider = Callable[[Store, date, "str | None"], list[Attention]]
-ATTENTION: list[AttentionProvider] = []
+ATTENTION: list[AttentionProvider] = [deal_attention]
 
 
 @dataclass

@@ -11,6 +11,7 @@ from typing import Any
 
 from .errors import BrokenFileError, Problem
 from .model import TYPES, Record
+from .pipeline import check_pipeline
 from .schemas import validate
 from .store import Store, ref_fields
 
@@ -127,6 +128,7 @@ CHECKS: list[Check] = [
     check_task_ids,
     check_done_boxes,
     check_references,
+    check_pipeline,
 ]
 
 

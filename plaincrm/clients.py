@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import ConflictError, InvalidError
 from .ids import slugify, unique_slug
 from .model import TYPES, Record
+from .pipeline import deal_details
 from .records import new_record_text
 from .store import Store, TaskEntry
 
 KINDS = ("company", "person")
+
+LinkedDetails = Callable[[Store, Record], dict[str, str]]
+# What a linked record shows on the client card after its ref and title, by type
+# (a deal: stage, amount, probability).  Types not listed show ref and title.
+LINKED_DETAILS: dict[str, LinkedDetails] = {"deal": deal_details}
 
 
 def check_owner(store: Store, owner: str | None) -> None:
@@ -67,7 +74,7 @@ def add_client(
 
 @dataclass
 class HistoryItem:
-    """A completed task on a card's contact history."""
+    """A completed task, or a log line, on a card's contact history."""
 
     date: str | None
     title: str
@@ -75,9 +82,13 @@ class HistoryItem:
     task_id: str | None
     record: str
     record_title: str
+    kind: str = "task"  # task | log
+    who: str | None = None  # log lines: who wrote it
 
     def as_json(self) -> dict[str, Any]:
         return {
+            "kind": self.kind,
+            "who": self.who,
             "date": self.date,
             "title": self.title,
             "note": self.note,
@@ -96,13 +107,15 @@ class Card:
     open_tasks: list[TaskEntry] = field(default_factory=list)
     history: list[HistoryItem] = field(default_factory=list)
     linked: dict[str, list[Record]] = field(default_factory=dict)  # type -> records
+    details: dict[str, dict[str, str]] = field(default_factory=dict)  # path -> LINKED_DETAILS
 
 
 def client_card(store: Store, path: str) -> Card:
     """The client, its open tasks, linked records, and history newest first.
 
     Tasks of linked records (deals, tickets ... whose ``client:`` is this
-    client) count as the client's: their completed tasks are its history.
+    client) count as the client's: their completed tasks are its history, and
+    so are the ``## Log`` lines of the client and of its linked records.
     """
     record = store.load(path)
     text = store.read_text(path)
@@ -114,6 +127,14 @@ def client_card(store: Store, path: str) -> Card:
         if other is not None:
             card.linked.setdefault(other.type.name, []).append(other)
             paths.append(linked_path)
+            details = LINKED_DETAILS.get(other.type.name)
+            if details is not None:
+                card.details[linked_path] = details(store, other)
+    for logged in [record, *(r for rs in card.linked.values() for r in rs)]:
+        card.history.extend(
+            HistoryItem(e.date, e.text, "", None, logged.path, logged.title, "log", e.who)
+            for e in logged.log
+        )
     entries = store.tasks(state="all", paths=paths)
     for entry in entries:
         if entry.task.checked:

@@ -42,6 +42,32 @@ tasks:
 git:
   # Commit every change plaincrm makes (one commit per command).
   commit: true
+
+# Sales (docs/sales.md).  Stages in order, each with the probability (%) a
+# deal in it gets and an optional rotting limit: the days a deal may go
+# without a stage change or a completed task before `today` flags it.  New
+# deals start in the first stage; `won` and `lost` close a deal.
+pipeline:
+  stages:
+    - {{name: lead, probability: 10, rotting: 30}}
+    - {{name: qualified, probability: 25, rotting: 21}}
+    - {{name: proposal, probability: 50, rotting: 14}}
+    - {{name: negotiation, probability: 75, rotting: 14}}
+    - {{name: won, probability: 100}}
+    - {{name: lost, probability: 0}}
+  # Why deals are lost (`deal lose --reason`).  The competitor_reasons mean a
+  # competitor won the deal, so they require --competitor.  Set other_reasons
+  # to true to allow reasons not in the list.
+  lost_reasons: [price, competitor, no budget, timing, no decision, requirements not met]
+  competitor_reasons: [competitor]
+  other_reasons: false
+  # Competitors you meet.  When any are listed (or have a competitors/ card),
+  # --competitor must name one of them.
+  competitors: []
+  # The currency of amounts given without one, and exchange rates to it
+  # (the value of 1 unit, e.g. USD: 0.92) for `pipeline/forecast --currency`.
+  currency: EUR
+  rates: {{}}
 """
 
 
@@ -81,15 +107,17 @@ class Config:
                 return user
         return None
 
-    def problem(self, dotted: str, message: str) -> None:
+    def line_of(self, dotted: str) -> int:
+        """The line of a setting (or of its nearest parent); 1 when unknown."""
         parts = dotted.split(".")
-        line = 1
         while parts:
             if ".".join(parts) in self.lines:
-                line = self.lines[".".join(parts)]
-                break
+                return self.lines[".".join(parts)]
             parts.pop()
-        self.problems.append(Problem(CONFIG_NAME, line, message))
+        return 1
+
+    def problem(self, dotted: str, message: str) -> None:
+        self.problems.append(Problem(CONFIG_NAME, self.line_of(dotted), message))
 
 
 def render_template(users: list[str]) -> str:

@@ -30,6 +30,8 @@ class RecordType:
 
 TYPES: dict[str, RecordType] = {
     "client": RecordType("client", "clients", "name", "client"),
+    "deal": RecordType("deal", "deals", "title", "deal"),
+    "competitor": RecordType("competitor", "competitors", "name", "competitor"),
 }
 TYPE_BY_FOLDER = {t.folder: t for t in TYPES.values()}
 

@@ -29,6 +29,10 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "plan": ("agenda", "plan", "Plan a day (tomorrow by default): schedule, free slots, load."),
     "check": ("check", "check", "Validate the whole repository; problems as path:line: message."),
     "completion": ("completion", "completion", "Shell completion script for bash, zsh or fish."),
+    "deal": ("deals", "deal", "Open deals and move them through the pipeline to won or lost."),
+    "pipeline": ("deals", "pipeline_command", "Open deals by stage: counts, totals, weighted."),
+    "forecast": ("deals", "forecast_command", "Open and won amounts by month or quarter of close."),
+    "report": ("reports", "report", "Reports: lost deals, competitors, stage conversion."),
 }
 
 

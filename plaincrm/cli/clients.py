@@ -159,7 +159,8 @@ def render_card(card: Card) -> str:
         ]
     for type_name, records in sorted(card.linked.items()):
         lines += ["", style(f"{type_name.capitalize()}s", bold=True)]
-        lines.append(table([[r.slug, r.title] for r in records], indent="  "))
+        rows = [[r.slug, r.title, *card.details.get(r.path, {}).values()] for r in records]
+        lines.append(table(rows, indent="  "))
     lines += ["", style("Open tasks", bold=True)]
     if card.open_tasks:
         rows = []
@@ -182,12 +183,13 @@ def render_card(card: Card) -> str:
             "  none: add the next step with 'plaincrm task add "
             f'{record.slug} "..." --due tomorrow\''
         )
-    lines += ["", style("History", bold=True) + " (completed tasks, newest first)"]
+    lines += ["", style("History", bold=True) + " (completed tasks and log lines, newest first)"]
     if not card.history:
         lines.append("  nothing yet")
     for item in card.history:
         where = "" if item.record == record.path else f"  [{item.record_title}]"
-        lines.append(f"  {item.date or 'undated':10}  {item.title}{where}")
+        said = f"{item.who}: {item.title}" if item.who else item.title
+        lines.append(f"  {item.date or 'undated':10}  {said}{where}")
         for note_line in item.note.split("\n") if item.note else []:
             lines.append(f"              {note_line}")
     return "\n".join(lines)
@@ -214,6 +216,7 @@ def client_show(ref: str, as_json: bool) -> None:
                 "open_tasks": [e.as_json() for e in card.open_tasks],
                 "history": [h.as_json() for h in card.history],
                 "linked": {t: [r.path for r in rs] for t, rs in card.linked.items()},
+                "linked_details": card.details,
             }
         )
         return

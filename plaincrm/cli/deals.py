@@ -1,0 +1,790 @@
+"""``plaincrm deal add|move|win|lose|reopen|set|list|show``, ``pipeline`` and ``forecast``."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import click
+
+from ..deals import (
+    add_deal,
+    lose_deal,
+    move_deal,
+    reopen_deal,
+    set_deal,
+    win_deal,
+)
+from ..model import Kind, field_kinds
+from ..output import echo_json, style, table, truncate
+from ..pipeline import (
+    Amounts,
+    Board,
+    Bucket,
+    Deal,
+    Flag,
+    Forecast,
+    Pipeline,
+    board,
+    check_currency,
+    deal_flags,
+    deal_of,
+    deals,
+    events,
+    flagged_deals,
+    forecast,
+    format_amount,
+    format_event,
+    json_amount,
+    parse_event,
+    settings,
+    stage_entered,
+)
+from ..query import And, Compare, Node, Not, Or, RecordAccessor
+from ..store import Store
+from .clients import _notes
+from .common import build_query, date_arg, get_app, json_option, query_argument, resolve_owner
+from .completion import complete_owner, complete_ref, complete_stage
+
+
+@click.group()
+def deal() -> None:
+    """Deals: sales opportunities, one Markdown file each in deals/, moving
+    through the pipeline stages of plaincrm.yaml until won or lost.
+
+    \b
+    Example:
+      plaincrm deal add acme "Espresso machines" --amount 12000 --close 2027-01-15
+      plaincrm deal move acme-espresso proposal
+      plaincrm deal win acme-espresso --amount 11500
+      plaincrm deal lose acme-grinders --reason competitor --competitor Contoso
+    """
+
+
+_deal_ref = click.argument("ref", shell_complete=complete_ref(["deal"]))
+_force = click.option(
+    "--force",
+    is_flag=True,
+    help="Go ahead although a stage gate refuses; the refusal is written to the deal's log.",
+)
+
+
+@deal.command("add")
+@click.argument("client", shell_complete=complete_ref(["client"]))
+@click.argument("title")
+@click.option("--amount", metavar="AMOUNT", help="Expected value, e.g. 12000 or 12000.50.")
+@click.option(
+    "--currency", metavar="CODE", help="Currency of the amount (default: pipeline.currency)."
+)
+@click.option("--close", metavar="DATE", help="Expected close date: 2027-01-15, +1m, friday.")
+@click.option(
+    "--stage",
+    metavar="STAGE",
+    help="Starting stage (default: the first).",
+    shell_complete=complete_stage,
+)
+@click.option(
+    "--owner",
+    metavar="NAME",
+    help="Responsible user (default: you).",
+    shell_complete=complete_owner,
+)
+@click.option("--source", metavar="TEXT", help="Where it came from: text, tickets/x, campaigns/y.")
+@click.option(
+    "--probability",
+    metavar="PERCENT",
+    type=int,
+    help="Set the probability by hand (kept across stage moves).",
+)
+@click.option(
+    "--competitor",
+    "competitors",
+    multiple=True,
+    metavar="NAME",
+    help="A competitor met (repeatable).",
+)
+def deal_add(
+    client: str,
+    title: str,
+    amount: str | None,
+    currency: str | None,
+    close: str | None,
+    stage: str | None,
+    owner: str | None,
+    source: str | None,
+    probability: int | None,
+    competitors: tuple[str, ...],
+) -> None:
+    """Open a deal for CLIENT and print its reference.
+
+    \b
+    Example:
+      plaincrm deal add acme "Espresso machines for the new shop" --amount 12000 --close +6w
+    """
+    store = get_app().store
+    path = add_deal(
+        store,
+        store.resolve(client, ["client"]),
+        title,
+        amount=amount,
+        currency=currency,
+        close=date_arg(close),
+        stage=stage,
+        owner=owner,
+        source=source,
+        probability=probability,
+        competitors=competitors,
+    )
+    click.echo(path.rsplit("/", 1)[1][:-3])
+    click.echo(f"Created {path}", err=True)
+
+
+@deal.command("move")
+@_deal_ref
+@click.argument("stage", shell_complete=complete_stage)
+@_force
+def deal_move(ref: str, stage: str, force: bool) -> None:
+    """Move deal REF to another open STAGE; its probability follows the stage
+    unless it was set by hand.  Close deals with 'deal win' and 'deal lose'.
+
+    \b
+    Example:
+      plaincrm deal move acme-espresso proposal
+    """
+    store = get_app().store
+    path = store.resolve(ref, ["deal"])
+    event = move_deal(store, path, stage, force=force)
+    click.echo(f"{_ref(path)}: {format_event(event)}")
+
+
+@deal.command("win")
+@_deal_ref
+@click.option("--amount", metavar="AMOUNT", help="The final amount, if it changed.")
+@click.option("--currency", metavar="CODE", help="The currency of --amount, if it changed.")
+@_force
+def deal_win(ref: str, amount: str | None, currency: str | None, force: bool) -> None:
+    """Close deal REF as won today.
+
+    \b
+    Example:
+      plaincrm deal win acme-espresso --amount 11500
+    """
+    store = get_app().store
+    path = store.resolve(ref, ["deal"])
+    event = win_deal(store, path, amount=amount, currency=currency, force=force)
+    click.echo(f"{_ref(path)}: {format_event(event)}")
+
+
+@deal.command("lose")
+@_deal_ref
+@click.option("--reason", required=True, metavar="REASON", help="Why (pipeline.lost_reasons).")
+@click.option("--competitor", metavar="NAME", help="Who won it (required for competitor reasons).")
+@click.option("--note", metavar="TEXT", help="What the client said.")
+def deal_lose(ref: str, reason: str, competitor: str | None, note: str | None) -> None:
+    """Close deal REF as lost today, with the reason and, when a competitor won
+    it, which one and why.
+
+    \b
+    Example:
+      plaincrm deal lose acme-grinders --reason competitor --competitor Contoso \\
+          --note "Their offer included two years of service"
+    """
+    store = get_app().store
+    path = store.resolve(ref, ["deal"])
+    event = lose_deal(store, path, reason=reason, competitor=competitor, note=note)
+    click.echo(f"{_ref(path)}: {format_event(event)}")
+
+
+@deal.command("reopen")
+@_deal_ref
+@click.option(
+    "--stage",
+    metavar="STAGE",
+    help="Reopen in this stage (default: the stage it closed at).",
+    shell_complete=complete_stage,
+)
+def deal_reopen(ref: str, stage: str | None) -> None:
+    """Reopen a won or lost deal REF.
+
+    \b
+    Example:
+      plaincrm deal reopen acme-grinders --stage negotiation
+    """
+    store = get_app().store
+    path = store.resolve(ref, ["deal"])
+    event = reopen_deal(store, path, stage=stage)
+    click.echo(f"{_ref(path)}: {format_event(event)}")
+
+
+@deal.command("set")
+@_deal_ref
+@click.option("--title", metavar="TEXT")
+@click.option("--amount", metavar="AMOUNT")
+@click.option("--currency", metavar="CODE")
+@click.option("--close", metavar="DATE", help="Expected close date.")
+@click.option("--owner", metavar="NAME", shell_complete=complete_owner)
+@click.option("--source", metavar="TEXT")
+@click.option(
+    "--probability",
+    metavar="PERCENT|auto",
+    help="Set by hand (kept across stage moves), or 'auto' to follow the stage again.",
+)
+@click.option(
+    "--competitor",
+    "competitors",
+    multiple=True,
+    metavar="NAME",
+    help="A competitor met (repeatable).",
+)
+def deal_set(
+    ref: str,
+    title: str | None,
+    amount: str | None,
+    currency: str | None,
+    close: str | None,
+    owner: str | None,
+    source: str | None,
+    probability: str | None,
+    competitors: tuple[str, ...],
+) -> None:
+    """Change details of deal REF; the change is written to its log.
+
+    \b
+    Example:
+      plaincrm deal set acme-espresso --close 2027-02-15 --probability 60
+      plaincrm deal set acme-espresso --probability auto --competitor Contoso
+    """
+    store = get_app().store
+    path = store.resolve(ref, ["deal"])
+    found = set_deal(
+        store,
+        path,
+        title=title,
+        amount=amount,
+        currency=currency,
+        close=date_arg(close),
+        owner=owner,
+        source=source,
+        probability=probability,
+        competitors=competitors,
+    )
+    for event in found:
+        click.echo(f"{_ref(path)}: {format_event(event)}")
+
+
+# ---------------------------------------------------------------- list
+
+
+DEAL_KINDS: dict[str, Kind] = {
+    "status": Kind("text"),
+    "weighted": Kind("number"),
+    "client_name": Kind("text"),
+}
+
+
+class DealAccessor(RecordAccessor):
+    """Reads ``Deal`` items for queries: the front matter, plus ``status``
+    (open/won/lost), ``weighted``, the probability and currency in effect."""
+
+    def value(self, item: Any, name: str) -> Any:
+        if name == "status":
+            return item.status
+        if name == "probability":
+            return item.probability
+        if name in ("amount", "weighted"):
+            value = getattr(item, name)
+            return json_amount(value) if value is not None else None
+        if name == "currency":
+            return item.currency
+        return super().value(item.record, name)
+
+    def texts(self, item: Any) -> list[str]:
+        return super().texts(item.record)
+
+
+def _names(node: Node) -> set[str]:
+    """The field names a query condition tests."""
+    if isinstance(node, Compare):
+        return {node.name}
+    if isinstance(node, Not):
+        return _names(node.inner)
+    if isinstance(node, (And, Or)):
+        return set().union(*(_names(part) for part in node.parts))
+    return set()
+
+
+@deal.command("list")
+@query_argument
+@click.option(
+    "--owner",
+    metavar="NAME",
+    help="Only deals of this owner ('me' for you).",
+    shell_complete=complete_owner,
+)
+@click.option(
+    "--all",
+    "everything",
+    is_flag=True,
+    help="Won and lost deals too (default: open deals, unless the query tests status or stage).",
+)
+@json_option
+def deal_list(query: tuple[str, ...], owner: str | None, everything: bool, as_json: bool) -> None:
+    """List deals, in pipeline order, filtered by a QUERY (see README 'Queries').
+    Besides the front matter fields a query can test status (open, won, lost)
+    and weighted (amount x probability).
+
+    \b
+    Example:
+      plaincrm deal list stage:proposal amount>10000 close<2027-01-01 sort:-amount
+      plaincrm deal list owner:me close.before:today
+      plaincrm deal list status:lost competitor:contoso --json
+    """
+    app = get_app()
+    store = app.store
+    pipeline = settings(store)
+    words = [*query, *([f"owner:{owner}"] if owner else [])]
+    parsed = build_query(app, words, {**field_kinds("deal"), **DEAL_KINDS})
+    items = deals(store, pipeline)
+    if not everything and not _names(parsed.where) & {"status", "stage"}:
+        items = [d for d in items if d.status == "open"]
+    found = parsed.apply(items, DealAccessor())
+    if as_json:
+        echo_json([d.as_json() for d in found])
+        return
+    if not found:
+        click.echo("No deals match." if words or everything else "No open deals.")
+        return
+    clients = _client_names(store, found)
+    rows = [
+        [
+            d.ref,
+            truncate(d.title, 36),
+            truncate(clients.get(d.client or "", d.client or ""), 24),
+            d.stage,
+            _probability(d),
+            _money(d.amount, d.currency),
+            d.close or "",
+            d.owner or "",
+        ]
+        for d in found
+    ]
+    headers = ["REF", "TITLE", "CLIENT", "STAGE", "PROB", "AMOUNT", "CLOSE", "OWNER"]
+    click.echo(table(rows, headers, right=[4, 5]))
+    total, weighted = Amounts(), Amounts()
+    for d in found:
+        if d.amount is not None:
+            total.add(d.currency, d.amount)
+            weighted.add(d.currency, d.weighted or 0)
+    manual = " (* probability set by hand)" if any(d.manual for d in found) else ""
+    click.echo(
+        f"{len(found)} deal(s): {total.text()}, weighted {weighted.text()}{manual}", err=True
+    )
+
+
+# ---------------------------------------------------------------- show
+
+
+@deal.command("show")
+@_deal_ref
+@json_option
+def deal_show(ref: str, as_json: bool) -> None:
+    """Show deal REF: its figures, what needs attention, tasks and log.
+
+    \b
+    Example:
+      plaincrm deal show acme-espresso
+    """
+    store = get_app().store
+    pipeline = settings(store)
+    path = store.resolve(ref, ["deal"])
+    record = store.load(path)
+    item = deal_of(record, pipeline)
+    body = "\n".join(store.read_text(path).split("\n")[record.body_line - 1 :])
+    client = _client_names(store, [item]).get(item.client or "")
+    entered = stage_entered(record, item.stage)
+    flags: list[Flag] = []
+    if item.status == "open":
+        done = [t.done for t in record.tasks if t.checked]
+        moved = [d for d, e in events(record) if e.transition]
+        open_tasks = sum(1 for t in record.tasks if not t.checked)
+        flags = deal_flags(
+            pipeline,
+            store.today(),
+            item.stage,
+            item.close,
+            [*done, *moved, record.get_date("created")],
+            open_tasks,
+        )
+    if as_json:
+        data = item.as_json()
+        data.update(
+            client_name=client,
+            stage_since=entered,
+            attention=[flag.reason for flag in flags],
+            notes=_notes(body),
+            tasks=[task.as_row() for task in record.tasks],
+            log=[
+                dict(entry.as_json(), event=parse_event(entry.text).as_json())
+                for entry in record.log
+            ],
+        )
+        echo_json(data)
+        return
+    click.echo(_render_show(store, pipeline, item, client, entered, flags, body))
+
+
+def _render_show(
+    store: Store,
+    pipeline: Pipeline,
+    item: Deal,
+    client: str | None,
+    entered: str | None,
+    flags: list[Flag],
+    body: str,
+) -> str:
+    record = item.record
+    stage = item.stage
+    if entered:
+        days = (store.today() - date.fromisoformat(entered)).days
+        stage += f", since {entered} ({days} days)"
+    default = pipeline.stage(item.stage)
+    probability = f"{item.probability}%"
+    if item.manual:
+        probability += " (set by hand"
+        probability += f"; the stage's is {default.probability}%)" if default else ")"
+    amount = _money(item.amount, item.currency)
+    if item.weighted is not None and item.status == "open":
+        amount += f" (weighted {_money(item.weighted, item.currency)})"
+    rows = [
+        ["client", f"{client or item.client} ({item.client})"],
+        ["stage", stage],
+        ["probability", probability],
+        ["amount", amount],
+    ]
+    for key in ("close", "owner", "source", "created", "closed", "lost_reason", "competitor"):
+        value = record.fields.get(key)
+        if value not in (None, ""):
+            rows.append([key, str(value)])
+    if record.get_list("competitors"):
+        rows.append(["competitors", ", ".join(record.get_list("competitors"))])
+    if record.get_text("lost_note"):
+        rows.append(["lost_note", record.get_text("lost_note") or ""])
+    lines = [style(item.title, bold=True) + f"   ({item.path})", table(rows, indent="  ")]
+    if flags:
+        lines += ["", style("Needs attention", bold=True, fg="yellow")]
+        lines += [f"  {flag.reason}" for flag in flags]
+    notes = _notes(body)
+    if notes:
+        lines += [
+            "",
+            style("Notes", bold=True),
+            *("  " + n if n else "" for n in notes.split("\n")),
+        ]
+    open_tasks = [t for t in record.tasks if not t.checked]
+    lines += ["", style("Open tasks", bold=True)]
+    if open_tasks:
+        rows = [
+            [t.id or f"{item.ref}#{t.pos}", t.due or "", t.at or "", t.title] for t in open_tasks
+        ]
+        lines.append(table(rows, indent="  "))
+    else:
+        lines.append(
+            f"  none: add the next step with 'plaincrm task add {item.ref} \"...\" --due tomorrow'"
+        )
+    history = [(t.done or "", "done: " + t.title) for t in record.tasks if t.checked]
+    history += [(e.date, f"{e.who}: {e.text}" if e.who else e.text) for e in record.log]
+    lines += ["", style("History", bold=True) + " (log and completed tasks, newest first)"]
+    for day, text in sorted(history, key=lambda h: h[0], reverse=True):
+        lines.append(f"  {day or 'undated':10}  {text}")
+    if not history:
+        lines.append("  nothing yet")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- pipeline
+
+
+def _report_owner(owner: str | None) -> str | None:
+    """``--owner`` of the team views: None (everybody) unless given; 'me' works."""
+    return resolve_owner(get_app(), owner, False) if owner else None
+
+
+_owner_option = click.option(
+    "--owner",
+    metavar="NAME",
+    help="Only this owner's deals ('me' for you; default: everybody).",
+    shell_complete=complete_owner,
+)
+_currency_option = click.option(
+    "--currency",
+    metavar="CODE",
+    help="Convert every amount to CODE at pipeline.rates (default: each currency separately).",
+)
+
+
+@click.command("pipeline")
+@_owner_option
+@_currency_option
+@json_option
+def pipeline_command(owner: str | None, currency: str | None, as_json: bool) -> None:
+    """The open deals stage by stage: how many, their total and weighted
+    (amount x probability) amounts, and the deals themselves with what needs
+    attention; totals at the bottom.  Amounts in different currencies are
+    shown side by side, never added, unless --currency converts them.
+
+    \b
+    Example:
+      plaincrm pipeline
+      plaincrm pipeline --owner me --currency EUR --json
+    """
+    app = get_app()
+    store = app.store
+    pipeline = settings(store)
+    who = _report_owner(owner)
+    code = _currency(currency)
+    result = board(deals(store, pipeline, who), pipeline, code)
+    flags = {f.path: f.flags for f in flagged_deals(store, pipeline, store.today(), who)}
+    if as_json:
+        echo_json(_board_json(result, who, flags))
+        return
+    click.echo(_render_board(store, result, who, flags))
+
+
+def _board_json(result: Board, owner: str | None, flags: dict[str, list[Flag]]) -> dict[str, Any]:
+    def deal_json(d: Deal) -> dict[str, Any]:
+        return dict(d.as_json(), attention=[f.reason for f in flags.get(d.path, [])])
+
+    return {
+        "owner": owner,
+        "currency": result.currency,
+        "stages": [
+            {
+                "stage": c.stage.name,
+                "probability": c.stage.probability,
+                "count": len(c.deals),
+                "total": c.total.as_json(),
+                "weighted": c.weighted.as_json(),
+                "without_amount": c.unpriced,
+                "deals": [deal_json(d) for d in c.deals],
+            }
+            for c in result.columns
+        ],
+        "total": {
+            "count": result.count,
+            "total": result.total.as_json(),
+            "weighted": result.weighted.as_json(),
+        },
+        "unknown_stage": [deal_json(d) for d in result.stray],
+    }
+
+
+def _render_board(
+    store: Store, result: Board, owner: str | None, flags: dict[str, list[Flag]]
+) -> str:
+    everyone = [d for c in result.columns for d in c.deals] + result.stray
+    clients = _client_names(store, everyone)
+    head = f"Pipeline - {owner or 'everybody'}"
+    if result.currency:
+        head += f" (amounts in {result.currency})"
+    out = [style(head, bold=True)]
+    for column in result.columns:
+        stage = column.stage
+        out += [
+            "",
+            style(f"{stage.name.upper()}  {stage.probability}%", bold=True)
+            + f"   {len(column.deals)} deal(s)   {column.total.text()}"
+            + f"   weighted {column.weighted.text()}",
+        ]
+        out.append(_deal_rows(column.deals, clients, flags, result.currency))
+    if result.stray:
+        out += ["", style("IN STAGES NOT IN THE PIPELINE (fix with 'deal move')", fg="red")]
+        out.append(_deal_rows(result.stray, clients, flags, result.currency))
+    out += [
+        "",
+        style("Total", bold=True)
+        + f"   {result.count} open deal(s)   {result.total.text()}"
+        + f"   weighted {result.weighted.text()}",
+    ]
+    return "\n".join(out)
+
+
+def _deal_rows(
+    items: list[Deal], clients: dict[str, str], flags: dict[str, list[Flag]], currency: str | None
+) -> str:
+    if not items:
+        return "  (none)"
+    rows = [
+        [
+            d.ref,
+            truncate(d.title, 32),
+            truncate(clients.get(d.client or "", d.client or ""), 22),
+            _money(d.amount, d.currency),
+            _probability(d),
+            d.close or "",
+            d.owner or "",
+            style(", ".join(f.short for f in flags.get(d.path, [])), fg="yellow"),
+        ]
+        for d in items
+    ]
+    return table(rows, indent="  ", right=[3, 4])
+
+
+# ---------------------------------------------------------------- forecast
+
+
+@click.command("forecast")
+@click.option(
+    "--by",
+    type=click.Choice(["month", "quarter"]),
+    default="month",
+    show_default=True,
+    help="Length of a period.",
+)
+@click.option(
+    "--periods",
+    type=click.IntRange(1, 60),
+    default=None,
+    help="How many periods (default 6 months / 4 quarters).",
+)
+@_owner_option
+@_currency_option
+@json_option
+def forecast_command(
+    by: str, periods: int | None, owner: str | None, currency: str | None, as_json: bool
+) -> None:
+    """What will close when: for each period (this one first) by the deals'
+    expected close dates, the open deals' amount and weighted amount, and what
+    was already won in the period.  Open deals past their close date are
+    listed apart as overdue, as are those without a close date and those
+    beyond the last period.
+
+    \b
+    Example:
+      plaincrm forecast
+      plaincrm forecast --by quarter --periods 4 --owner ben --json
+    """
+    app = get_app()
+    store = app.store
+    pipeline = settings(store)
+    who = _report_owner(owner)
+    count = periods or (4 if by == "quarter" else 6)
+    result = forecast(
+        deals(store, pipeline, who),
+        pipeline,
+        store.today(),
+        by=by,
+        periods=count,
+        currency=_currency(currency),
+    )
+    if as_json:
+        echo_json(_forecast_json(result, who, store.today()))
+        return
+    click.echo(_render_forecast(store, result, who))
+
+
+def _bucket_json(bucket: Bucket) -> dict[str, Any]:
+    return {
+        "count": len(bucket.deals),
+        "total": bucket.total.as_json(),
+        "weighted": bucket.weighted.as_json(),
+        "deals": [d.ref for d in bucket.deals],
+    }
+
+
+def _forecast_json(result: Forecast, owner: str | None, today: date) -> dict[str, Any]:
+    return {
+        "by": result.by,
+        "owner": owner,
+        "currency": result.currency,
+        "today": today.isoformat(),
+        "periods": [
+            dict(
+                {"period": b.label},
+                **_bucket_json(b),
+                won_count=b.won_count,
+                won=b.won.as_json(),
+            )
+            for b in result.periods
+        ],
+        "overdue": _bucket_json(result.overdue),
+        "no_close_date": _bucket_json(result.undated),
+        "later": _bucket_json(result.later),
+    }
+
+
+def _render_forecast(store: Store, result: Forecast, owner: str | None) -> str:
+    head = f"Forecast by {result.by} - {owner or 'everybody'}"
+    if result.currency:
+        head += f" (amounts in {result.currency})"
+    out = [style(head, bold=True), ""]
+    rows = [
+        [
+            b.label,
+            str(len(b.deals)),
+            b.total.text(),
+            b.weighted.text(),
+            str(b.won_count),
+            b.won.text(),
+        ]
+        for b in result.periods
+    ]
+    out.append(
+        table(
+            rows,
+            ["PERIOD", "OPEN", "AMOUNT", "WEIGHTED", "WON", "WON AMOUNT"],
+            right=[1, 2, 3, 4, 5],
+        )
+    )
+    out.append("  (open deals by expected close date; won deals by the date they closed)")
+    extra = [
+        (result.overdue, "Overdue: open deals past their close date"),
+        (result.undated, "No close date"),
+        (result.later, f"Later than {result.periods[-1].label}"),
+    ]
+    for bucket, title in extra:
+        if not bucket.deals:
+            continue
+        out += [
+            "",
+            style(title, bold=True, fg="red" if bucket is result.overdue else None)
+            + f"   {len(bucket.deals)} deal(s)   {bucket.total.text()}"
+            + f"   weighted {bucket.weighted.text()}",
+        ]
+        rows = [
+            [
+                d.ref,
+                truncate(d.title, 36),
+                d.stage,
+                _money(d.amount, d.currency),
+                d.close or "",
+                d.owner or "",
+            ]
+            for d in bucket.deals
+        ]
+        out.append(table(rows, indent="  ", right=[3]))
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _ref(path: str) -> str:
+    return path.rsplit("/", 1)[-1][:-3]
+
+
+def _money(value: Any, currency: str) -> str:
+    return f"{format_amount(value)} {currency}" if value is not None else ""
+
+
+def _probability(item: Deal) -> str:
+    return f"{item.probability}%{'*' if item.manual else ''}"
+
+
+def _currency(code: str | None) -> str | None:
+    return check_currency(code) if code is not None else None
+
+
+def _client_names(store: Store, items: list[Deal]) -> dict[str, str]:
+    """Client slug -> name, for the clients of ``items``."""
+    titles = store.titles(f"clients/{d.client}.md" for d in items if d.client)
+    return {path[len("clients/") : -3]: title for path, title in titles.items()}

@@ -1,0 +1,285 @@
+"""``plaincrm report``: a group of reports, each loaded on first use.
+
+To add a report, write its click command in your own module under
+``plaincrm/cli/`` and add a line to ``REPORTS``::
+
+    "service": ("tickets", "report_service", "Tickets by status, category and age."),
+
+The shared options (``--since``, ``--owner``, ``--currency``) are decorators
+here for every report to use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any, TypeVar
+
+import click
+
+from ..output import echo_json, style, table
+from ..pipeline import check_currency, competitor_names, deals, settings
+from ..reports import competitor_report, lost_report, stages_report
+from . import LazyGroup
+from .clients import _notes
+from .common import date_arg, get_app, json_option, resolve_owner
+from .completion import complete_owner
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# name -> (module under plaincrm/cli, attribute, one-line help)
+REPORTS: dict[str, tuple[str, str, str]] = {
+    "lost": ("reports", "report_lost", "Lost deals by reason: count, amount, stage at loss."),
+    "competitors": (
+        "reports",
+        "report_competitors",
+        "Per competitor: deals met, won, lost, win rate, reasons, their card.",
+    ),
+    "stages": ("reports", "report_stages", "Conversion between stages and days spent in each."),
+}
+
+
+@click.group(cls=LazyGroup, lazy=REPORTS)
+def report() -> None:
+    """Reports on the repository; each has --json and most a --since DATE window.
+
+    \b
+    Example:
+      plaincrm report lost --since 2026-01-01
+      plaincrm report competitors
+      plaincrm report stages --json
+    """
+
+
+def since_option(func: F) -> F:
+    """``--since DATE``: only what happened on or after DATE (``report_since`` reads it)."""
+    return click.option(
+        "--since", metavar="DATE", help="Only what closed or happened on or after DATE."
+    )(func)
+
+
+def owner_option(func: F) -> F:
+    """``--owner NAME``: only this owner's records (default everybody; 'me' works)."""
+    return click.option(
+        "--owner",
+        metavar="NAME",
+        help="Only this owner's deals ('me' for you; default: everybody).",
+        shell_complete=complete_owner,
+    )(func)
+
+
+def currency_option(func: F) -> F:
+    return click.option(
+        "--currency",
+        metavar="CODE",
+        help="Convert amounts to CODE at pipeline.rates (default: each currency separately).",
+    )(func)
+
+
+def report_since(text: str | None) -> date | None:
+    return date_arg(text, past=True)
+
+
+def report_owner(owner: str | None) -> str | None:
+    """None (everybody) unless ``--owner`` is given."""
+    return resolve_owner(get_app(), owner, False) if owner else None
+
+
+def _heading(title: str, since: date | None, owner: str | None) -> str:
+    bits = [f"since {since.isoformat()}" if since else "all time", owner or "everybody"]
+    return style(title, bold=True) + f"   ({', '.join(bits)})"
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{name} {n}" for name, n in counts.items())
+
+
+def _percent(value: float | None) -> str:
+    return f"{value:g}%" if value is not None else "-"
+
+
+@click.command("lost")
+@since_option
+@owner_option
+@currency_option
+@json_option
+def report_lost(since: str | None, owner: str | None, currency: str | None, as_json: bool) -> None:
+    """Lost deals by reason, most frequent first: how many, their amount, the
+    stage they were lost at and the competitors they went to.
+
+    \b
+    Example:
+      plaincrm report lost --since 2026-01-01
+    """
+    store = get_app().store
+    pipeline = settings(store)
+    day, who = report_since(since), report_owner(owner)
+    code = check_currency(currency) if currency else None
+    result = lost_report(deals(store, pipeline, who), pipeline, day, code)
+    if as_json:
+        echo_json(
+            {
+                "since": day.isoformat() if day else None,
+                "owner": who,
+                "currency": code,
+                "count": result.count,
+                "amount": result.amount.as_json(),
+                "reasons": [row.as_json() for row in result.rows],
+            }
+        )
+        return
+    out = [_heading("Lost deals by reason", day, who), ""]
+    if not result.rows:
+        out.append("No lost deals.")
+    else:
+        rows = [
+            [
+                row.reason,
+                str(len(row.deals)),
+                row.amount.text(),
+                _counts(row.stages),
+                _counts(row.competitors),
+            ]
+            for row in result.rows
+        ]
+        rows.append(["total", str(result.count), result.amount.text(), "", ""])
+        out.append(
+            table(rows, ["REASON", "DEALS", "AMOUNT", "LOST AT", "COMPETITORS"], right=[1, 2])
+        )
+    click.echo("\n".join(out))
+
+
+@click.command("competitors")
+@since_option
+@owner_option
+@currency_option
+@json_option
+def report_competitors(
+    since: str | None, owner: str | None, currency: str | None, as_json: bool
+) -> None:
+    """Per competitor: the deals you met them in, won against them, lost to
+    them and to others, your win rate, the amount lost to them, the reasons
+    and notes given; with their competitors/<slug>.md card (strengths and
+    weaknesses written by hand).
+
+    \b
+    Example:
+      plaincrm report competitors --since 2026-01-01
+    """
+    store = get_app().store
+    pipeline = settings(store)
+    day, who = report_since(since), report_owner(owner)
+    code = check_currency(currency) if currency else None
+    cards = store.records("competitor")
+    rows = competitor_report(
+        deals(store, pipeline, who),
+        pipeline,
+        competitor_names(store, pipeline),
+        cards,
+        day,
+        code,
+    )
+    card_text = {}
+    for card in cards:
+        body = store.read_text(card.path).split("\n")[card.body_line - 1 :]
+        card_text[card.path] = _notes("\n".join(body))
+    if as_json:
+        data = []
+        for row in rows:
+            item = row.as_json()
+            item["card_text"] = card_text.get(row.card.path) if row.card else None
+            data.append(item)
+        echo_json(
+            {
+                "since": day.isoformat() if day else None,
+                "owner": who,
+                "currency": code,
+                "competitors": data,
+            }
+        )
+        return
+    out = [_heading("Competitors", day, who)]
+    if not rows:
+        out += ["", "No competitors yet: name them with 'deal lose --competitor' or 'deal set'."]
+    summary = [
+        [
+            row.name,
+            str(len(row.met)),
+            str(row.won),
+            str(row.lost_to),
+            str(row.lost_other),
+            str(row.open),
+            _percent(row.win_rate),
+            row.amount_lost.text() if row.amount_lost else "",
+        ]
+        for row in rows
+    ]
+    if summary:
+        headers = ["COMPETITOR", "MET", "WON", "LOST TO", "LOST OTHER", "OPEN", "WIN RATE"]
+        out += ["", table(summary, [*headers, "AMOUNT LOST"], right=[1, 2, 3, 4, 5, 6, 7])]
+    for row in rows:
+        text = card_text.get(row.card.path) if row.card else None
+        if not (row.reasons or row.notes or text):
+            continue
+        out += ["", style(row.name, bold=True) + (f"   ({row.card.path})" if row.card else "")]
+        if row.reasons:
+            out.append(f"  lost to them because: {_counts(row.reasons)}")
+        for note in row.notes:
+            if note["note"]:
+                out.append(f"  {note['closed'] or '':10}  {note['deal']}: {note['note']}")
+        if text:
+            out += ["", *("  " + line if line else "" for line in text.split("\n"))]
+    click.echo("\n".join(out))
+
+
+@click.command("stages")
+@since_option
+@owner_option
+@json_option
+def report_stages(since: str | None, owner: str | None, as_json: bool) -> None:
+    """Stage by stage, from the deals' logs: how many deals entered it, moved
+    on to a later stage or won (the conversion), were lost there or are still
+    there, and the average days a deal spent in it.
+
+    \b
+    Example:
+      plaincrm report stages --since 2026-07-01
+    """
+    store = get_app().store
+    pipeline = settings(store)
+    day, who = report_since(since), report_owner(owner)
+    result = stages_report(deals(store, pipeline, who), pipeline, day)
+    if as_json:
+        echo_json(
+            {
+                "since": day.isoformat() if day else None,
+                "owner": who,
+                "stages": [row.as_json() for row in result.rows],
+                "won": result.won,
+                "lost": result.lost,
+                "win_rate": result.win_rate,
+            }
+        )
+        return
+    rows = [
+        [
+            row.stage,
+            f"{row.probability}%",
+            str(row.entered),
+            str(row.moved_on),
+            _percent(row.conversion),
+            str(row.lost),
+            str(row.still),
+            f"{row.average_days:g}" if row.average_days is not None else "-",
+        ]
+        for row in result.rows
+    ]
+    headers = ["STAGE", "PROB", "ENTERED", "MOVED ON", "CONVERSION", "LOST", "NOW", "AVG DAYS"]
+    out = [
+        _heading("Stage conversion", day, who),
+        "",
+        table(rows, headers, right=[1, 2, 3, 4, 5, 6, 7]),
+        "",
+        f"Closed: {result.won} won, {result.lost} lost (win rate {_percent(result.win_rate)}).",
+    ]
+    click.echo("\n".join(out))

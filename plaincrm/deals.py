@@ -1,0 +1,431 @@
+"""Deal operations: open, move, win, lose, reopen and change deals.
+
+Each operation reads the deal fresh from disk, refuses what makes no sense
+with an error that says what to do instead, changes only the front matter
+values it must (``yamlfront.set_fields``), appends one line per event to the
+deal's ``## Log`` (grammar in ``pipeline``) and makes exactly one commit.
+
+Stage gates: ``GATES`` holds functions ``(store, deal_record, target_stage)
+-> refusal message | None`` consulted before a deal moves to another stage or
+is won.  A refusal stops the command unless it is forced (``force=True``,
+``--force`` on the command line); a forced refusal is written to the log as
+``forced past: <message>``.  The list is empty by default; other modules
+append to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from .clients import check_owner
+from .dates import parse_iso_date
+from .errors import ConflictError, InvalidError, NotFoundError
+from .ids import slugify, unique_slug
+from .model import TYPES, Record
+from .pipeline import (
+    LOST,
+    WON,
+    Deal,
+    Event,
+    Pipeline,
+    check_currency,
+    closed_at,
+    competitor_names,
+    deal_of,
+    did_you_mean,
+    log_line,
+    one_line,
+    parse_amount,
+    settings,
+)
+from .records import append_to_section, new_record_text
+from .store import Store, type_of_path
+from .yamlfront import set_fields
+
+Gate = Callable[[Store, Record, str], str | None]
+GATES: list[Gate] = []
+
+Money = Decimal | int | float | str
+
+
+def add_deal(
+    store: Store,
+    client_path: str,
+    title: str,
+    *,
+    amount: Money | None = None,
+    currency: str | None = None,
+    close: date | str | None = None,
+    stage: str | None = None,
+    owner: str | None = None,
+    source: str | None = None,
+    message: str | None = None,
+    probability: int | None = None,
+    competitors: Iterable[str] = (),
+) -> str:
+    """Open a deal for the client at ``client_path`` (``clients/<slug>.md``).
+
+    Creates ``deals/<client>-<title>.md`` in ``stage`` (default: the first
+    stage), with the stage's probability unless ``probability`` is given (then
+    it is kept as set by hand), ``currency`` defaulting to pipeline.currency
+    when an amount is given, and ``owner`` defaulting to the current user.
+    Logs ``opened in <stage> (<p>%)``, commits with ``message`` (default
+    ``deal add: <title> (<path>)``) and returns the deal's path.
+    """
+    pipeline = settings(store)
+    title = one_line(title)
+    if not title:
+        raise InvalidError("a deal needs a title, e.g. 'Espresso machines for the new shop'")
+    if type_of_path(client_path).name != "client" or store.indexed(client_path) is None:
+        raise NotFoundError(f"no client {client_path} (list them with 'plaincrm client list')")
+    chosen = pipeline.find_stage(stage) if stage else pipeline.first_stage
+    if chosen.closed:
+        raise InvalidError(
+            f"a new deal cannot start as {chosen.name}: add it in an open stage, then "
+            f"'plaincrm deal {'win' if chosen.name == WON else 'lose'} REF'"
+        )
+    if owner is None and store.config.users:
+        me = store.current_user()
+        owner = me if me in store.config.user_names() else None
+    check_owner(store, owner)
+    value = parse_amount(amount) if amount is not None else None
+    code = check_currency(currency) if currency else None
+    if value is not None and code is None:
+        code = pipeline.currency
+    manual = probability is not None
+    percent = _check_probability(probability) if manual else chosen.probability
+    met = [find_competitor(store, pipeline, name) for name in competitors]
+    client_slug = client_path.rsplit("/", 1)[-1][:-3]
+    folder = TYPES["deal"].folder
+    slug = unique_slug(slugify(f"{client_slug} {title}"), lambda s: store.exists("deal", s))
+    path = f"{folder}/{slug}.md"
+    fields: dict[str, Any] = {
+        "client": client_slug,
+        "title": title,
+        "stage": chosen.name,
+        "probability": percent,
+        "probability_manual": True if manual else None,
+        "amount": value,
+        "currency": code,
+        "close": _close_date(close),
+        "owner": owner,
+        "source": one_line(source) if source else None,
+        "created": store.today(),
+        "competitors": list(dict.fromkeys(met)) or None,
+    }
+    opened = log_line(
+        store.today(), _who(store), Event("opened", chosen.name, None, percent, manual)
+    )
+    store.create(path, new_record_text(fields, f"## Tasks\n\n## Log\n\n{opened}"))
+    store.commit([path], message or f"deal add: {title} ({path})")
+    return path
+
+
+def move_deal(store: Store, path: str, stage: str, *, force: bool = False) -> Event:
+    """Move an open deal to another open stage; the probability follows the stage
+    unless it was set by hand.  Consults ``GATES`` (``force`` overrides them)."""
+    pipeline = settings(store)
+    record, deal = _load_open(store, path, pipeline, "move")
+    target = pipeline.find_stage(stage)
+    if target.closed:
+        how = "deal win REF" if target.name == WON else "deal lose REF --reason REASON"
+        raise InvalidError(
+            f"'deal move' does not close deals: use 'plaincrm {how}' to mark it {target.name}"
+        )
+    if target.name == deal.stage:
+        raise ConflictError(f"{deal.ref} is already in {target.name}")
+    forced = _gates(store, record, target.name, force)
+    percent = deal.probability if deal.manual else target.probability
+    event = Event("stage", target.name, deal.stage or "none", percent, deal.manual)
+    _apply(
+        store,
+        path,
+        {"stage": target.name, "probability": percent},
+        [*forced, event],
+        f"deal move: {deal.title} {event.previous} -> {target.name} ({path})",
+    )
+    return event
+
+
+def win_deal(
+    store: Store,
+    path: str,
+    *,
+    amount: Money | None = None,
+    currency: str | None = None,
+    force: bool = False,
+) -> Event:
+    """Close an open deal as won today, optionally with its final amount."""
+    pipeline = settings(store)
+    record, deal = _load_open(store, path, pipeline, "win")
+    forced = _gates(store, record, WON, force)
+    changes: dict[str, Any] = {
+        "stage": WON,
+        "probability": 100,
+        "probability_manual": None,
+        "closed": store.today(),
+    }
+    final = deal.amount
+    code = deal.currency
+    if amount is not None:
+        final = parse_amount(amount)
+        changes["amount"] = final
+    if currency is not None:
+        code = check_currency(currency)
+        changes["currency"] = code
+    elif amount is not None and record.get_text("currency") is None:
+        changes["currency"] = code
+    event = Event(
+        "won", WON, deal.stage, 100, amount=final, currency=code if final is not None else None
+    )
+    _apply(store, path, changes, [*forced, event], f"deal win: {deal.title} ({path})")
+    return event
+
+
+def lose_deal(
+    store: Store,
+    path: str,
+    *,
+    reason: str,
+    competitor: str | None = None,
+    note: str | None = None,
+) -> Event:
+    """Close an open deal as lost today, with the reason (one of pipeline.lost_reasons),
+    the competitor who won it (required for the competitor reasons) and a note."""
+    pipeline = settings(store)
+    _, deal = _load_open(store, path, pipeline, "lose")
+    why = pipeline.find_reason(reason)
+    winner = find_competitor(store, pipeline, competitor) if competitor else None
+    if winner is None and pipeline.needs_competitor(why):
+        raise InvalidError(
+            f"the reason '{why}' means a competitor won the deal: say which with --competitor NAME"
+        )
+    text = one_line(note) if note else None
+    event = Event("lost", LOST, deal.stage, 0, reason=why, competitor=winner, text=text)
+    changes: dict[str, Any] = {
+        "stage": LOST,
+        "probability": 0,
+        "probability_manual": None,
+        "closed": store.today(),
+        "lost_reason": why,
+        "competitor": winner,
+        "lost_note": text,
+    }
+    to = f" to {winner}" if winner else ""
+    _apply(store, path, changes, [event], f"deal lose: {deal.title}, {why}{to} ({path})")
+    return event
+
+
+def reopen_deal(store: Store, path: str, *, stage: str | None = None) -> Event:
+    """Reopen a won or lost deal in ``stage`` (default: the stage it closed at, else
+    the first stage).  The closing fields go; the log keeps what happened."""
+    pipeline = settings(store)
+    record = store.load(path)
+    deal = deal_of(record, pipeline)
+    if deal.status == "open":
+        raise ConflictError(f"{deal.ref} is open (in {deal.stage}); only won or lost deals reopen")
+    if stage is not None:
+        target = pipeline.find_stage(stage)
+        if target.closed:
+            raise InvalidError(f"reopen the deal in an open stage, not {target.name}")
+    else:
+        last = pipeline.stage(closed_at(record))
+        target = last if last is not None and not last.closed else pipeline.first_stage
+    event = Event("reopened", target.name, deal.stage, target.probability)
+    changes = {
+        "stage": target.name,
+        "probability": target.probability,
+        "closed": None,
+        "lost_reason": None,
+        "competitor": None,
+        "lost_note": None,
+    }
+    _apply(store, path, changes, [event], f"deal reopen: {deal.title} in {target.name} ({path})")
+    return event
+
+
+AUTO = "auto"
+
+
+def set_deal(
+    store: Store,
+    path: str,
+    *,
+    title: str | None = None,
+    amount: Money | None = None,
+    currency: str | None = None,
+    close: date | str | None = None,
+    owner: str | None = None,
+    source: str | None = None,
+    probability: int | str | None = None,
+    competitors: Iterable[str] = (),
+) -> list[Event]:
+    """Change a deal's details.  ``probability``: a percentage, kept across stage
+    moves (set by hand), or ``"auto"`` to follow the stage again.  ``competitors``
+    are added to the deal's competitors met.  Logs what changed."""
+    pipeline = settings(store)
+    record = store.load(path)
+    deal = deal_of(record, pipeline)
+    changes: dict[str, Any] = {}
+    said: list[str] = []
+
+    def change(key: str, old: Any, new: Any) -> None:
+        if new is not None and _shown(new) != _shown(old):
+            changes[key] = new
+            said.append(f"{key} {_shown(old)} -> {_shown(new)}")
+
+    if title is not None:
+        if not one_line(title):
+            raise InvalidError("a deal needs a title")
+        change("title", deal.title, one_line(title))
+    if amount is not None:
+        change("amount", deal.amount, parse_amount(amount))
+        if record.get_text("currency") is None and currency is None:
+            changes["currency"] = deal.currency
+    if currency is not None:
+        change("currency", record.get_text("currency"), check_currency(currency))
+    if close is not None:
+        change("close", deal.close, _close_date(close))
+    if owner is not None:
+        check_owner(store, owner)
+        change("owner", deal.owner, owner)
+    if source is not None:
+        change("source", record.get_text("source"), one_line(source))
+    met = record.get_list("competitors")
+    added = [find_competitor(store, pipeline, name) for name in competitors]
+    added = [name for name in dict.fromkeys(added) if name not in met]
+    if added:
+        changes["competitors"] = [*met, *added]
+        said.append(f"competitors + {', '.join(added)}")
+    found: list[Event] = []
+    if said:
+        found.append(Event("changed", text="; ".join(said)))
+    if probability is not None:
+        found.extend(_probability_change(deal, pipeline, probability, changes))
+    if not found:
+        raise InvalidError(
+            "nothing to change: give new values with --title, --amount, --currency, "
+            "--close, --owner, --source, --probability or --competitor"
+        )
+    _apply(store, path, changes, found, f"deal set: {deal.title} ({path})")
+    return found
+
+
+def _probability_change(
+    deal: Deal, pipeline: Pipeline, probability: int | str, changes: dict[str, Any]
+) -> list[Event]:
+    if deal.status != "open":
+        raise ConflictError(
+            f"{deal.ref} is {deal.status}: a closed deal counts "
+            f"{deal.probability}%; reopen it to change the probability"
+        )
+    if str(probability).lower() == AUTO:
+        stage = pipeline.stage(deal.stage)
+        if stage is None:
+            raise InvalidError(
+                f"{deal.ref} is in the unknown stage '{deal.stage}': move it to a stage "
+                "of the pipeline first"
+            )
+        if not deal.manual and deal.probability == stage.probability:
+            return []
+        changes.update(probability=stage.probability, probability_manual=None)
+        return [Event("probability", probability=stage.probability, manual=False)]
+    percent = _check_probability(probability)
+    if deal.manual and deal.probability == percent:
+        return []
+    changes.update(probability=percent, probability_manual=True)
+    return [Event("probability", probability=percent, manual=True)]
+
+
+# ---------------------------------------------------------------- competitors
+
+
+def find_competitor(store: Store, pipeline: Pipeline, name: str) -> str:
+    """The competitor ``name`` means, as deals write it.
+
+    Free text while no competitor is known; once some are (settings or
+    cards), one of them (any case, aliases too).
+    """
+    wanted = one_line(name)
+    if not wanted:
+        raise InvalidError("a competitor needs a name")
+    known = competitor_names(store, pipeline)
+    if not known:
+        return wanted
+    hit = known.get(wanted.lower())
+    if hit is not None:
+        return hit
+    listed = ", ".join(sorted(set(known.values()), key=str.lower))
+    raise InvalidError(
+        f"unknown competitor '{wanted}'{did_you_mean(wanted.lower(), known)}; known: "
+        f"{listed} (add it to pipeline.competitors in plaincrm.yaml or create "
+        f"competitors/{slugify(wanted)}.md)"
+    )
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _load_open(store: Store, path: str, pipeline: Pipeline, verb: str) -> tuple[Record, Deal]:
+    record = store.load(path)
+    deal = deal_of(record, pipeline)
+    if deal.status != "open":
+        when = f" on {deal.closed}" if deal.closed else ""
+        raise ConflictError(
+            f"{deal.ref} is already {deal.status}{when}, so it cannot {verb}: reopen it "
+            f"first with 'plaincrm deal reopen {deal.ref}'"
+        )
+    return record, deal
+
+
+def _gates(store: Store, record: Record, target: str, force: bool) -> list[Event]:
+    refusals = [message for gate in GATES if (message := gate(store, record, target))]
+    if refusals and not force:
+        raise ConflictError(
+            f"{record.slug} cannot go to {target}: {'; '.join(refusals)} "
+            "(--force goes ahead anyway and writes this to the deal's log)"
+        )
+    return [Event("forced", text=message) for message in refusals]
+
+
+def _apply(
+    store: Store, path: str, changes: dict[str, Any], found: list[Event], message: str
+) -> None:
+    day, who = store.today(), _who(store)
+    lines = [log_line(day, who, event) for event in found]
+
+    def edit(text: str) -> str:
+        return append_to_section(set_fields(text, changes), "Log", lines)
+
+    store.modify(path, edit, message)
+
+
+def _who(store: Store) -> str:
+    return store.current_user() or "plaincrm"
+
+
+def _check_probability(value: int | str) -> int:
+    text = str(value).strip().rstrip("%")
+    if not text.isdigit() or not 0 <= int(text) <= 100:
+        raise InvalidError(f"'{value}' is not a probability: use a whole number from 0 to 100")
+    return int(text)
+
+
+def _close_date(value: date | str | None) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    parsed = parse_iso_date(value)
+    if parsed is None:
+        raise InvalidError(f"'{value}' is not a close date: use YYYY-MM-DD")
+    return parsed
+
+
+def _shown(value: Any) -> str:
+    if value is None or value == "":
+        return "none"
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return one_line(str(value))
