@@ -65,6 +65,7 @@ def add_deal(
     message: str | None = None,
     probability: int | None = None,
     competitors: Iterable[str] = (),
+    commit: bool = True,
 ) -> str:
     """Open a deal for the client at ``client_path`` (``clients/<slug>.md``).
 
@@ -120,7 +121,8 @@ def add_deal(
         store.today(), _who(store), Event("opened", chosen.name, None, percent, manual)
     )
     store.create(path, new_record_text(fields, f"## Tasks\n\n## Log\n\n{opened}"))
-    store.commit([path], message or f"deal add: {title} ({path})")
+    if commit:  # commit=False: the caller commits the deal with the files it changes
+        store.commit([path], message or f"deal add: {title} ({path})")
     return path
 
 
