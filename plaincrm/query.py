@@ -189,6 +189,18 @@ class Query(Generic[T]):
         return found[: self.limit] if self.limit is not None else found
 
 
+def tested_fields(node: Node) -> set[str]:
+    """The field names a query's conditions test (``{"status"}`` for ``not status:won``):
+    list commands use it to drop their default filter when the query decides."""
+    if isinstance(node, Compare):
+        return {node.name}
+    if isinstance(node, Not):
+        return tested_fields(node.inner)
+    if isinstance(node, (And, Or)):
+        return set().union(*(tested_fields(part) for part in node.parts))
+    return set()
+
+
 def _sort_key(value: Any) -> tuple[int, Any]:
     if isinstance(value, bool):
         return (1, str(value))

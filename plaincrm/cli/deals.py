@@ -40,7 +40,7 @@ from ..pipeline import (
     settings,
     stage_entered,
 )
-from ..query import And, Compare, Node, Not, Or, RecordAccessor
+from ..query import RecordAccessor, tested_fields
 from ..store import Store
 from .clients import _notes
 from .common import build_query, date_arg, get_app, json_option, query_argument, resolve_owner
@@ -302,17 +302,6 @@ class DealAccessor(RecordAccessor):
         return super().texts(item.record)
 
 
-def _names(node: Node) -> set[str]:
-    """The field names a query condition tests."""
-    if isinstance(node, Compare):
-        return {node.name}
-    if isinstance(node, Not):
-        return _names(node.inner)
-    if isinstance(node, (And, Or)):
-        return set().union(*(_names(part) for part in node.parts))
-    return set()
-
-
 @deal.command("list")
 @query_argument
 @click.option(
@@ -345,7 +334,7 @@ def deal_list(query: tuple[str, ...], owner: str | None, everything: bool, as_js
     words = [*query, *([f"owner:{owner}"] if owner else [])]
     parsed = build_query(app, words, {**field_kinds("deal"), **DEAL_KINDS})
     items = deals(store, pipeline)
-    if not everything and not _names(parsed.where) & {"status", "stage"}:
+    if not everything and not tested_fields(parsed.where) & {"status", "stage"}:
         items = [d for d in items if d.status == "open"]
     found = parsed.apply(items, DealAccessor())
     if as_json:
