@@ -452,6 +452,16 @@ class Store:
         return new
 
 
+    def rollback(self, created: Iterable[str], before: dict[str, str]) -> None:
+        """Undo what a failed multi-file command wrote before its commit: remove the
+        files it ``created`` and write back the texts it read ``before`` (path -> text)."""
+        for path in created:
+            self.safe_path(path).unlink(missing_ok=True)
+        for path, text in before.items():
+            if self.read_text(path) != text:
+                self.write(path, text)
+
+
 def type_of_path(path: str) -> RecordType:
     folder = path.split("/", 1)[0]
     rtype = TYPE_BY_FOLDER.get(folder)
