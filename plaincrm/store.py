@@ -451,7 +451,6 @@ class Store:
                 self.commit([path], message)
         return new
 
-
     def rollback(self, created: Iterable[str], before: dict[str, str]) -> None:
         """Undo what a failed multi-file command wrote before its commit: remove the
         files it ``created`` and write back the texts it read ``before`` (path -> text)."""
