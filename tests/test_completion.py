@@ -10,10 +10,10 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
-from conftest import Crm
 
+from conftest import Crm
 from plaincrm.cli import cli
-from plaincrm.cli.completion import complete_stage, stage_names
+from plaincrm.cli.completion import complete_stage
 
 
 def complete(runner: CliRunner, words: str, env: dict[str, str] | None = None) -> list[str]:
@@ -100,23 +100,17 @@ def test_commands_complete(runner: CliRunner) -> None:
     assert "completion" in complete(runner, "plaincrm comp")
 
 
-def test_stage_names_in_every_spelling() -> None:
-    assert stage_names(["lead", "won"]) == ["lead", "won"]
-    assert stage_names([{"name": "lead", "probability": "10"}, {"name": "won"}]) == [
-        "lead",
-        "won",
-    ]
-    assert stage_names({"lead": {"probability": "10"}, "won": None}) == ["lead", "won"]
-    assert stage_names(None) == []
-    assert stage_names([["odd"], {"no": "name"}]) == []
-
-
-def test_stages_default_pipeline(crm: Crm) -> None:
+def stages(crm: Crm, incomplete: str) -> list[str]:
     ctx = cli.make_context("plaincrm", ["-C", str(crm.root), "today"], resilient_parsing=True)
-    param = click.Argument(["stage"])
-    found = [item.value for item in complete_stage(ctx, param, "")]
-    assert found == ["lead", "qualified", "proposal", "negotiation", "won", "lost"]
-    assert [item.value for item in complete_stage(ctx, param, "n")] == ["negotiation"]
+    return [item.value for item in complete_stage(ctx, click.Argument(["stage"]), incomplete)]
+
+
+def test_stages_from_the_pipeline_settings(crm: Crm) -> None:
+    assert stages(crm, "") == ["lead", "qualified", "proposal", "negotiation", "won", "lost"]
+    assert stages(crm, "n") == ["negotiation"]
+    settings = crm.read("plaincrm.yaml").replace("name: proposal", "name: offer")
+    crm.write("plaincrm.yaml", settings)
+    assert stages(crm, "o") == ["offer"]
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])

@@ -37,9 +37,6 @@ SHELLS: dict[str, type[ShellComplete]] = {
 }
 LIMIT = 200  # the most candidates offered at once
 
-# Stages offered when plaincrm.yaml names none (the default pipeline).
-DEFAULT_STAGES = ("lead", "qualified", "proposal", "negotiation", "won", "lost")
-
 Completer = Callable[[click.Context, click.Parameter, str], list[CompletionItem]]
 
 if TYPE_CHECKING:  # the store is imported lazily: completing commands needs no index
@@ -137,31 +134,22 @@ complete_task_id: Completer = _safely(_task_ids)
 """Completes the ids of open tasks (and ``REF#N`` once a ``#`` is typed)."""
 
 
-def stage_names(raw: Any) -> list[str]:
-    """Stage names from the ``pipeline.stages`` setting, however it is written."""
-    if isinstance(raw, dict):
-        return [str(name) for name in raw]
-    if isinstance(raw, list):
-        names = []
-        for entry in raw:
-            if isinstance(entry, str):
-                names.append(entry)
-            elif isinstance(entry, dict) and isinstance(entry.get("name"), str):
-                names.append(entry["name"])
-        return names
-    return []
-
-
 def _stages(ctx: click.Context, incomplete: str) -> list[CompletionItem]:
     store = _store(ctx)
     if store is None:
         return []
-    names = stage_names(store.config.section("pipeline").get("stages")) or list(DEFAULT_STAGES)
-    return [CompletionItem(name) for name in names if name.startswith(incomplete)]
+    from ..pipeline import read_pipeline
+
+    stages = read_pipeline(store.config)[0].stages
+    return [
+        CompletionItem(stage.name, help=f"{stage.probability}%")
+        for stage in stages
+        if stage.name.startswith(incomplete)
+    ]
 
 
 complete_stage: Completer = _safely(_stages)
-"""Completes pipeline stage names from plaincrm.yaml (the default pipeline otherwise)."""
+"""Completes the stage names of the pipeline settings in plaincrm.yaml."""
 
 
 def _owners(ctx: click.Context, incomplete: str) -> list[CompletionItem]:

@@ -1,0 +1,521 @@
+"""``plaincrm import``: plan which records each row creates, updates or leaves alone.
+
+Rows are matched to existing records, and to records earlier rows of the same
+file create, by the keys ``--match`` allows, in this order: ``ref`` (the file
+name, as ``export`` writes it), ``email``, ``phone`` (its last nine digits, so
+``+36 1 234 5678`` is ``06 1 234 5678``), and ``name`` (case, accents,
+punctuation and legal forms like Ltd or Kft. ignored; for records that name
+other records, such as a deal's client, those must agree too).  Rows of the
+same record are merged (a company with one row per contact person); rows
+that contradict each other, or match two different records, are invalid.
+
+A row matching an existing record with different values is an error unless
+``--update`` (change the fields it gives; empty cells never clear anything)
+or ``--skip-existing``; a row that changes nothing is reported as unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import InvalidError, PlaincrmError
+from ..ids import slugify, unique_slug
+from ..model import TYPES, Record
+from ..records import ParseFailure, new_record_text, parse_record
+from ..schemas import load_schema
+from ..store import Store
+from ..yamlfront import set_fields
+from .cells import CellError, cell_text, column_date_order, normalise_email, normalise_name
+from .cells import normalise_phone as phone_key
+from .columns import TASK, Mapping, guess_type, map_columns, parse_maps, vocabulary
+from .convert import Resolver, blank, comparable, convert
+from .plan import (
+    CREATE,
+    SAME,
+    SKIP,
+    UPDATE,
+    Action,
+    Change,
+    ImportOptions,
+    Plan,
+    Progress,
+    RowError,
+)
+from .sheet import Row, Sheet, read_sheet
+from .typehooks import BY_COMMAND, NEW_RECORD, UPDATED
+
+MATCH_KEYS = ("ref", "email", "phone", "name")
+# Values new records of a type get when the file gives none (besides the schema's defaults).
+NEW_DEFAULTS: dict[str, dict[str, Any]] = {"client": {"kind": "company"}}
+
+
+def plan_import(
+    store: Store, path: Path, options: ImportOptions, progress: Progress | None = None
+) -> Plan:
+    """Read ``path`` and plan the import; nothing is written."""
+    unknown = [key for key in options.match if key not in MATCH_KEYS]
+    if unknown or not options.match:
+        raise InvalidError(
+            f"--match takes some of {', '.join(MATCH_KEYS)} (comma-separated), "
+            f"not '{','.join(options.match)}'"
+        )
+    if path.suffix.lower() in (".vcf", ".vcard"):
+        from .vcard import read_vcards
+
+        sheet = read_vcards(path)
+        type_name = options.type_name or "client"
+        if type_name != "client":
+            raise InvalidError("a vCard file holds contacts: import it with --type client")
+    else:
+        if options.type_name:
+            names = vocabulary(options.type_name)
+        else:
+            names = {k: v for t in [*TYPES, TASK] for k, v in vocabulary(t).items()}
+        from .cells import normalise_header
+
+        sheet = read_sheet(
+            path,
+            encoding=options.encoding,
+            delimiter=options.delimiter,
+            sheet_name=options.sheet,
+            is_header=lambda text: normalise_header(text) in names,
+        )
+        type_name = options.type_name or guess_type(sheet.headers)
+    mapping = map_columns(sheet.headers, type_name, parse_maps(options.maps, type_name))
+    plan = Plan(str(path), type_name, sheet.description, mapping, len(sheet.rows))
+    plan.notes += sheet.notes + mapping.notes
+    if not options.type_name and path.suffix.lower() not in (".vcf", ".vcard"):
+        noun = "tasks" if type_name == TASK else f"{type_name} records"
+        plan.notes.insert(0, f"importing {noun}, as the column names suggest (or say --type)")
+    orders = date_orders(sheet, mapping, options)
+    if type_name == TASK:
+        from .taskimport import TaskImport
+
+        TaskImport(store, sheet, mapping, options, plan, orders).run(progress)
+    else:
+        RecordImport(store, sheet, mapping, options, plan, orders).run(progress)
+    return plan
+
+
+def date_orders(sheet: Sheet, mapping: Mapping, options: ImportOptions) -> dict[int, str | None]:
+    """The day/month order of each date column: ``--dates``, else what its values show."""
+    orders: dict[int, str | None] = {}
+    for column in mapping.used():
+        if column.target is None or column.target.kind.name != "date":
+            continue
+        if options.dates:
+            orders[column.index] = options.dates
+            continue
+        values = [cell_text(row.cells[column.index]) for row in sheet.rows]
+        try:
+            orders[column.index] = column_date_order(values)
+        except CellError as exc:
+            raise InvalidError(
+                f"column {column.letter} '{column.header}': {exc}, or say the order with "
+                "--dates dmy|mdy"
+            ) from None
+    return orders
+
+
+@dataclass
+class Pending:
+    """A record the import creates, or an existing one rows matched."""
+
+    path: str
+    existing: Record | None
+    rows: list[int] = field(default_factory=list)
+    values: dict[str, Any] = field(default_factory=dict)
+    entries: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # contacts ...
+    origin: dict[str, int] = field(default_factory=dict)  # field -> row that gave it
+    matched_by: str = ""
+
+
+@dataclass
+class RowValues:
+    number: int
+    values: dict[str, Any]
+    entries: dict[str, dict[str, Any]]  # list-of-mapping field -> one entry
+    ref: str | None
+
+
+class RecordImport:
+    """Plans the import of one sheet of records of one type."""
+
+    def __init__(
+        self,
+        store: Store,
+        sheet: Sheet,
+        mapping: Mapping,
+        options: ImportOptions,
+        plan: Plan,
+        orders: dict[int, str | None],
+    ) -> None:
+        self.store, self.sheet, self.mapping, self.options = store, sheet, mapping, options
+        self.plan, self.orders = plan, orders
+        self.rtype = TYPES[plan.type_name]
+        self.resolver = Resolver(store)
+        schema = load_schema(self.rtype.schema)
+        self.props: dict[str, Any] = schema.get("properties", {})
+        self.ref_keys = sorted(
+            key for key, prop in self.props.items() if prop.get("x-ref") in TYPES
+        )
+        self.pending: dict[str, Pending] = {}  # path -> pending, in order of first row
+        self.keys: dict[tuple[str, Any], list[str]] = {}  # match key -> paths
+        self.title = self.rtype.title_field
+
+    # ------------------------------------------------------------ driving
+
+    def run(self, progress: Progress | None) -> None:
+        if self.title not in self.mapping.fields() and not {"ref", "person"} & (
+            self.mapping.fields()
+        ):
+            raise InvalidError(
+                f"no column gives the {self.rtype.name}'s {self.title}: the columns are "
+                f"{', '.join(repr(c.header) for c in self.mapping.columns if c.header)}; "
+                f"name it with --map 'COLUMN={self.title}'"
+            )
+        self._index_existing()
+        for row in self.sheet.rows:
+            self._row(row)
+            if progress:
+                progress(1)
+        for pending in self.pending.values():
+            self._finish(pending)
+
+    def _index_existing(self) -> None:
+        for record in self.store.records(self.rtype.name):
+            for key in self._match_keys(record.slug, record.fields):
+                self.keys.setdefault(key, []).append(record.path)
+
+    def _match_keys(self, ref: str | None, values: dict[str, Any]) -> list[tuple[str, Any]]:
+        keys: list[tuple[str, Any]] = []
+        allowed = self.options.match
+        if ref and "ref" in allowed:
+            keys.append(("ref", ref.lower()))
+        email = values.get("email")
+        if isinstance(email, str) and email.strip() and "email" in allowed:
+            keys.append(("email", normalise_email(email)))
+        phone = values.get("phone")
+        number = phone_key(phone) if isinstance(phone, str) else None
+        if number and "phone" in allowed:
+            keys.append(("phone", number))
+        title = values.get(self.title)
+        if isinstance(title, str) and normalise_name(title) and "name" in allowed:
+            refs = tuple(str(values.get(key) or "") for key in self.ref_keys)
+            keys.append(("name", (normalise_name(title), refs)))
+        return keys
+
+    # ------------------------------------------------------------ rows
+
+    def _row(self, row: Row) -> None:
+        converted = self._convert(row)
+        if converted is None:
+            return
+        found: dict[str, list[str]] = {}
+        for key in self._match_keys(converted.ref, converted.values):
+            for path in self.keys.get(key, []):
+                found.setdefault(path, []).append(key[0])
+            if key[0] == "ref" and found:
+                break
+        if len(found) > 1:
+            listed = "; ".join(f"{path} (by {', '.join(how)})" for path, how in found.items())
+            self._error(
+                row.number,
+                f"matches {len(found)} different {self.rtype.name}s: {listed}; make the row "
+                "agree with one of them, or match on fewer keys with --match",
+            )
+            return
+        if found:
+            path, how = next(iter(found.items()))
+            pending = self.pending.get(path)
+            if pending is None:
+                existing = self.store.indexed(path)
+                pending = Pending(path, existing, matched_by=", ".join(how))
+            if not self._merge(pending, converted):
+                return
+            self.pending.setdefault(path, pending)
+        else:
+            title = converted.values.get(self.title)
+            if not title:
+                column = self._column_of(self.title)
+                where = f" (column {column} is empty)" if column else ""
+                self._error(row.number, f"no {self.title}{where}: a new record needs one")
+                return
+            pending = Pending(self._new_path(converted.ref, str(title)), None)
+            self._merge(pending, converted)
+            self.pending[pending.path] = pending
+        for key in self._match_keys(pending.path.rsplit("/", 1)[1][:-3], pending.values):
+            paths = self.keys.setdefault(key, [])
+            if pending.path not in paths:
+                paths.append(pending.path)
+
+    def _column_of(self, key: str) -> str | None:
+        for column in self.mapping.used():
+            if column.target and column.target.key == key:
+                return f"{column.letter} '{column.header}'"
+        return None
+
+    def _error(self, row: int, message: str) -> None:
+        self.plan.errors.append(RowError(row, message))
+
+    def _convert(self, row: Row) -> RowValues | None:
+        """The row's values by field; None (and errors recorded) when a cell is bad."""
+        values: dict[str, Any] = {}
+        entries: dict[str, dict[str, Any]] = {}
+        currency = None
+        bad = False
+        for column in self.mapping.used():
+            cell = row.cells[column.index]
+            target = column.target
+            if target is None or blank(cell):
+                continue
+            try:
+                value, found_currency = convert(
+                    cell,
+                    target,
+                    resolver=self.resolver,
+                    decimal_comma=self.sheet.decimal_comma,
+                    date_order=self.orders.get(column.index),
+                )
+            except CellError as exc:
+                self._error(row.number, f"column {column.letter} '{column.header}': {exc}")
+                bad = True
+                continue
+            currency = currency or found_currency
+            if "." in target.key:
+                parent, sub = target.key.split(".", 1)
+                entries.setdefault(parent, {})[sub] = value
+            else:
+                values[target.key] = value
+        if bad:
+            return None
+        if currency and "currency" in self.props and "currency" not in values:
+            values["currency"] = currency
+        self._person(values, entries)
+        ref = values.pop("ref", None)
+        for parent, entry in entries.items():
+            missing = [
+                key
+                for key in self.props.get(parent, {}).get("items", {}).get("required", [])
+                if key not in entry
+            ]
+            if missing:
+                given = ", ".join(entry)
+                self._error(row.number, f"{parent}: {given} given but no {', '.join(missing)}")
+                return None
+        return RowValues(row.number, values, entries, str(ref).lower() if ref else None)
+
+    def _person(self, values: dict[str, Any], entries: dict[str, dict[str, Any]]) -> None:
+        """A client's person columns: the client's own name, or its contact person's."""
+        first, last = values.pop("first_name", None), values.pop("last_name", None)
+        person = values.pop("person", None) or " ".join(p for p in (first, last) if p)
+        if not person:
+            return
+        if self.title not in values:
+            values[self.title] = person
+            values.setdefault("kind", "person")
+        else:
+            entries.setdefault("contacts", {}).setdefault("name", person)
+
+    def _merge(self, pending: Pending, row: RowValues) -> bool:
+        """Add a row's values to a record's; False (and an error) when they disagree."""
+        for key, value in row.values.items():
+            current = pending.values.get(key)
+            if current is None or (isinstance(value, list) and _scalars(value, current)):
+                continue
+            if comparable(current) != comparable(value):
+                self._error(
+                    row.number,
+                    f"{key} '{_show(value)}' disagrees with row {pending.origin[key]} "
+                    f"('{_show(current)}'), which is the same {self.rtype.name} ({pending.path})",
+                )
+                return False
+        for parent, entry in row.entries.items():
+            for other in pending.entries.get(parent, []):
+                if _same_entry(other, entry):
+                    clash = [k for k in entry if k in other and other[k] != entry[k]]
+                    if clash:
+                        self._error(
+                            row.number,
+                            f"{parent} '{entry.get('name', '')}': {clash[0]} '{entry[clash[0]]}' "
+                            f"disagrees with an earlier row ('{other[clash[0]]}')",
+                        )
+                        return False
+        for key, value in row.values.items():
+            current = pending.values.get(key)
+            if isinstance(value, list) and _scalars(value, current):
+                merged = list(current or [])
+                merged += [v for v in value if v not in merged]
+                pending.values[key] = merged
+            elif current is None:
+                pending.values[key] = value
+                pending.origin[key] = row.number
+        for parent, entry in row.entries.items():
+            _add_entry(pending.entries.setdefault(parent, []), entry)
+        pending.rows.append(row.number)
+        return True
+
+    def _new_path(self, ref: str | None, title: str) -> str:
+        folder = self.rtype.folder
+
+        def taken(slug: str) -> bool:
+            return self.store.exists(self.rtype.name, slug) or f"{folder}/{slug}.md" in (
+                self.pending
+            )
+
+        base = slugify(ref) if ref else slugify(title)
+        return f"{folder}/{unique_slug(base, taken)}.md"
+
+    # ------------------------------------------------------------ results
+
+    def _finish(self, pending: Pending) -> None:
+        if pending.existing is None:
+            self._create(pending)
+        else:
+            self._change(pending, pending.existing)
+
+    def _create(self, pending: Pending) -> None:
+        try:
+            fields, body = self._new_fields(pending)
+        except (CellError, PlaincrmError) as exc:
+            self._error(pending.rows[0], str(exc))
+            return
+        text = new_record_text(fields, body)
+        problems = self._problems(pending.path, text)
+        if problems:
+            for problem in problems:
+                self._error(pending.rows[0], problem)
+            return
+        title = str(fields.get(self.title) or pending.path)
+        self.plan.actions.append(Action(CREATE, pending.path, title, pending.rows))
+        self.plan.writes[pending.path] = (None, text)
+
+    def _new_fields(self, pending: Pending) -> tuple[dict[str, Any], str]:
+        """The front matter of a new record in schema order, and its body."""
+        values = dict(pending.values)
+        for parent, entries in pending.entries.items():
+            values[parent] = list(values.get(parent) or []) + entries
+        for key, default in NEW_DEFAULTS.get(self.rtype.name, {}).items():
+            values.setdefault(key, default)
+        for key, prop in self.props.items():
+            if isinstance(prop, dict) and "default" in prop:
+                values.setdefault(key, prop["default"])
+        if "created" in self.props:
+            values.setdefault("created", self.store.today())
+        owner = self.props.get("owner", {})
+        if owner.get("x-ref") == "user" and "owner" not in values:
+            values["owner"] = self._default_owner()
+        hook = NEW_RECORD.get(self.rtype.name)
+        body = hook(self.store, values) if hook else ""
+        ordered = {key: values[key] for key in self.props if values.get(key) is not None}
+        ordered.update((k, v) for k, v in values.items() if k not in ordered and v is not None)
+        return ordered, body
+
+    def _default_owner(self) -> str | None:
+        if self.options.owner:
+            return self.resolver.user(self.options.owner)
+        names = self.store.config.user_names()
+        me = self.store.current_user()
+        return me if names and me in names else None
+
+    def _change(self, pending: Pending, record: Record) -> None:
+        changes: list[Change] = []
+        for key, value in pending.values.items():
+            old = record.fields.get(key)
+            if comparable(old) != comparable(value):
+                changes.append(Change(key, old, value))
+        for parent, entries in pending.entries.items():
+            old_list = record.fields.get(parent)
+            old_entries = [e for e in old_list if isinstance(e, dict)] if old_list else []
+            merged = [dict(e) for e in old_entries]
+            for entry in entries:
+                _add_entry(merged, entry, overwrite=True)
+            if comparable(merged) != comparable(old_entries):
+                changes.append(Change(parent, old_list, merged))
+        action = Action(SAME, pending.path, record.title, pending.rows, changes, pending.matched_by)
+        if not changes:
+            self.plan.actions.append(action)
+            return
+        mode = self.options.existing
+        if mode == "ask":
+            keys = ", ".join(c.key for c in changes)
+            for row in pending.rows:
+                self._error(
+                    row,
+                    f"matches {pending.path} (by {pending.matched_by}) and would change {keys}: "
+                    "run with --update to change it, or --skip-existing to leave it",
+                )
+            return
+        if mode == "skip":
+            action.verb = SKIP
+            self.plan.actions.append(action)
+            return
+        by_command = BY_COMMAND.get(self.rtype.name, {})
+        for change in changes:
+            if change.key in by_command:
+                self._error(
+                    pending.rows[0],
+                    f"{pending.path}: {change.key} would change ({_show(change.old)} -> "
+                    f"{_show(change.new)}); change it with {by_command[change.key]}, or leave "
+                    "the column out (--map 'COLUMN=-')",
+                )
+        if any(change.key in by_command for change in changes):
+            return
+        before = self.store.read_text(pending.path)
+        after = set_fields(before, {c.key: c.new for c in changes})
+        hook = UPDATED.get(self.rtype.name)
+        if hook:
+            after = hook(self.store, after, changes)
+        old_problems = set(self._problems(pending.path, before))
+        problems = [p for p in self._problems(pending.path, after) if p not in old_problems]
+        if problems:
+            for problem in problems:
+                self._error(pending.rows[0], problem)
+            return
+        action.verb = UPDATE
+        self.plan.actions.append(action)
+        self.plan.writes[pending.path] = (before, after)
+
+    def _problems(self, path: str, text: str) -> list[str]:
+        """What ``check`` would say about the file, without the ``path:line:``."""
+        from ..check import record_problems
+
+        try:
+            record = parse_record(self.rtype, path, text)
+        except ParseFailure as failure:
+            return [failure.problem.message]
+        return [problem.message for problem in record_problems(record)]
+
+
+def _scalars(value: list[Any], current: Any) -> bool:
+    """Both lists of plain values (tags): rows add to them rather than disagree."""
+    plain = all(not isinstance(v, (dict, list)) for v in value)
+    return plain and (current is None or isinstance(current, list))
+
+
+def _same_entry(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Two contacts (or other entries) are the same person: same name or same email."""
+    for key, norm in (("name", normalise_name), ("email", normalise_email)):
+        if isinstance(a.get(key), str) and isinstance(b.get(key), str):
+            return bool(norm(a[key]) == norm(b[key]))
+    return a == b
+
+
+def _add_entry(
+    entries: list[dict[str, Any]], entry: dict[str, Any], overwrite: bool = False
+) -> None:
+    for other in entries:
+        if _same_entry(other, entry):
+            for key, value in entry.items():
+                if overwrite or key not in other:
+                    other[key] = value
+            return
+    entries.append(dict(entry))
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)

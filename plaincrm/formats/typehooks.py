@@ -1,0 +1,78 @@
+"""What importing a record of a particular type needs beyond its schema.
+
+``NEW_RECORD[type]`` fills the defaults a new record gets from its own
+command and returns its body; ``UPDATED[type]`` adds to an updated record
+what its own commands would (a deal logs changed details); ``BY_COMMAND[type]``
+names the fields that only their commands change, because those commands
+record the change (a deal's stage goes through ``deal move``, which logs it).
+Deals are made exactly as ``plaincrm deal add`` makes them (tested).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..records import append_to_section
+from ..store import Store
+from .plan import Change
+
+NewRecord = Callable[[Store, dict[str, Any]], str]
+Updated = Callable[[Store, str, list[Change]], str]
+
+
+def _who(store: Store) -> str:
+    return store.current_user() or "plaincrm"
+
+
+def new_deal(store: Store, fields: dict[str, Any]) -> str:
+    """A deal's stage (the first by default), its probability and currency, and the
+    ``opened`` log line, as ``deals.add_deal`` writes them."""
+    from ..pipeline import Event, log_line, settings
+
+    pipeline = settings(store)
+    given = fields.get("stage")
+    stage = pipeline.find_stage(str(given)) if given else pipeline.first_stage
+    fields["stage"] = stage.name
+    probability = fields.get("probability")
+    manual = fields.get("probability_manual")
+    if manual is None:
+        manual = probability is not None and probability != stage.probability
+    manual = bool(manual) and not stage.closed
+    fields["probability"] = probability if manual else stage.probability
+    fields["probability_manual"] = True if manual else None
+    if fields.get("amount") is not None and not fields.get("currency"):
+        fields["currency"] = pipeline.currency
+    if stage.closed and not fields.get("closed"):
+        fields["closed"] = fields.get("close") or store.today()
+    event = Event("opened", stage.name, None, fields["probability"], manual)
+    return f"## Tasks\n\n## Log\n\n{log_line(store.today(), _who(store), event)}"
+
+
+def updated_deal(store: Store, text: str, changes: list[Change]) -> str:
+    """Log the changed details, as ``deal set`` does."""
+    from ..pipeline import Event, log_line
+    from .exporter import csv_cell
+
+    said = "; ".join(
+        f"{c.key} {csv_cell(c.old) if c.old not in (None, '') else 'none'} -> {csv_cell(c.new)}"
+        for c in changes
+    )
+    line = log_line(store.today(), _who(store), Event("changed", text=said))
+    return append_to_section(text, "Log", [line])
+
+
+NEW_RECORD: dict[str, NewRecord] = {"deal": new_deal}
+UPDATED: dict[str, Updated] = {"deal": updated_deal}
+_DEAL_STAGE = "'plaincrm deal move|win|lose|reopen', which log the change"
+BY_COMMAND: dict[str, dict[str, str]] = {
+    "deal": {
+        "stage": _DEAL_STAGE,
+        "closed": _DEAL_STAGE,
+        "lost_reason": "'plaincrm deal lose'",
+        "competitor": "'plaincrm deal lose'",
+        "lost_note": "'plaincrm deal lose'",
+        "probability": "'plaincrm deal set --probability'",
+        "probability_manual": "'plaincrm deal set --probability'",
+    }
+}
