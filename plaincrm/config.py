@@ -68,6 +68,18 @@ pipeline:
   # (the value of 1 unit, e.g. USD: 0.92) for `pipeline/forecast --currency`.
   currency: EUR
   rates: {{}}
+
+# Service (docs/service.md).  SLA targets per ticket priority, in working hours
+# of the working day above: `response` until the first reply, `resolution`
+# until the ticket is resolved ('none': no target).  Time a ticket waits on
+# the client does not count.  `today` warns when `warn` of a target is used.
+service:
+  sla:
+    urgent: {{response: 1h, resolution: 8h}}
+    high: {{response: 4h, resolution: 16h}}
+    normal: {{response: 8h, resolution: 40h}}
+    low: {{response: 16h, resolution: 80h}}
+  warn: 75%
 """
 
 
