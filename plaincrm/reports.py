@@ -251,12 +251,16 @@ def stages_report(all_deals: list[Deal], pipeline: Pipeline, since: date | None)
     For each open stage: the deals that entered it (on or after ``since``),
     how many of them moved on to a later stage or were won (the conversion),
     were lost there, or are still there; and the average days of the finished
-    stays in it (entering to the next stage change).
+    stays in it (entering to the next stage change); and how many deals
+    closed won and lost (by their closed date).
     """
     rows = {s.name: StageRow(s.name, s.probability) for s in pipeline.open_stages}
     start = since.isoformat() if since else ""
     won = lost = 0
     for deal in all_deals:
+        if deal.status != "open" and _closed_since(deal, since):
+            won += deal.status == WON
+            lost += deal.status == LOST
         steps = [
             (day, event)
             for day, event in events(deal.record)
@@ -267,10 +271,6 @@ def stages_report(all_deals: list[Deal], pipeline: Pipeline, since: date | None)
             if i + 1 < len(steps) and row is not None and day >= start:
                 following = date.fromisoformat(steps[i + 1][0])
                 row.days.append((following - date.fromisoformat(day)).days)
-            if event.kind == WON and day >= start:
-                won += 1
-            if event.kind == LOST and day >= start:
-                lost += 1
         for name, row in rows.items():
             entries = [i for i, (day, e) in enumerate(steps) if e.stage == name and day >= start]
             if not entries:
