@@ -26,10 +26,11 @@ def available() -> bool:
     return shutil.which("git") is not None
 
 
-def run(cwd: Path, *args: str, check: bool = True, input: str | None = None) -> str:
-    """Run ``git args`` in ``cwd`` and return its stdout; raise ``GitError`` on failure."""
+def _process(
+    cwd: Path, args: tuple[str, ...], input: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     try:
-        proc = subprocess.run(
+        return subprocess.run(
             ["git", *args],
             cwd=cwd,
             capture_output=True,
@@ -37,14 +38,28 @@ def run(cwd: Path, *args: str, check: bool = True, input: str | None = None) -> 
             encoding="utf-8",
             errors="replace",
             input=input,
-            env=_env(),
+            env={**_env(), **(env or {})},
         )
     except FileNotFoundError:
         raise GitError("git is not installed (or not on PATH)") from None
+
+
+def _last_line(proc: subprocess.CompletedProcess[str]) -> str:
+    message = (proc.stderr or proc.stdout).strip().splitlines()
+    return message[-1] if message else f"exit status {proc.returncode}"
+
+
+def run(
+    cwd: Path,
+    *args: str,
+    check: bool = True,
+    input: str | None = None,
+    env: dict[str, str] | None = None,
+) -> str:
+    """Run ``git args`` in ``cwd`` and return its stdout; raise ``GitError`` on failure."""
+    proc = _process(cwd, args, input, env)
     if check and proc.returncode != 0:
-        message = (proc.stderr or proc.stdout).strip().splitlines()
-        detail = message[-1] if message else f"exit status {proc.returncode}"
-        raise GitError(f"git {args[0]} failed: {detail}")
+        raise GitError(f"git {args[0]} failed: {_last_line(proc)}")
     return proc.stdout
 
 
@@ -72,11 +87,16 @@ def identity(cwd: Path) -> tuple[str | None, str | None]:
     return config_value(cwd, "user.name"), config_value(cwd, "user.email")
 
 
-def commit(cwd: Path, paths: list[str], message: str, fallback_name: str) -> str:
+def commit(
+    cwd: Path, paths: list[str], message: str, fallback_name: str, *, by_plaincrm: bool = True
+) -> str:
     """Commit exactly ``paths`` (relative to ``cwd``) and return the new commit id.
 
     Files that no longer exist are committed as deletions.  When git knows no
-    identity, ``fallback_name`` is used so that the commit still happens.
+    identity, ``fallback_name`` is used so that the commit still happens.  A
+    change plaincrm made gets the ``Made-with: plaincrm`` trailer (``history``
+    tells such changes from hand edits by it); ``by_plaincrm=False`` leaves it
+    out, for hand edits that plaincrm only commits.
     """
     existing = [p for p in paths if (cwd / p).exists()]
     if existing:
@@ -88,7 +108,7 @@ def commit(cwd: Path, paths: list[str], message: str, fallback_name: str) -> str
         "-q",
         "--no-verify",
         "-m",
-        message,
+        with_trailer(message) if by_plaincrm else message,
         "--",
         *paths,
     )
@@ -98,8 +118,25 @@ def commit(cwd: Path, paths: list[str], message: str, fallback_name: str) -> str
 def commit_all(cwd: Path, message: str, fallback_name: str) -> str:
     """Commit everything under ``cwd`` (new, changed and deleted files)."""
     run(cwd, "add", "-A", "--", ".")
-    run(cwd, *_identity_args(cwd, fallback_name), "commit", "-q", "--no-verify", "-m", message)
+    run(
+        cwd,
+        *_identity_args(cwd, fallback_name),
+        "commit",
+        "-q",
+        "--no-verify",
+        "-m",
+        with_trailer(message),
+    )
     return run(cwd, "rev-parse", "HEAD").strip()
+
+
+TRAILER_KEY = "Made-with"
+TRAILER = f"{TRAILER_KEY}: plaincrm"
+
+
+def with_trailer(message: str) -> str:
+    """A commit message marked as made by plaincrm (a git trailer)."""
+    return f"{message.rstrip()}\n\n{TRAILER}"
 
 
 def _identity_args(cwd: Path, fallback_name: str) -> list[str]:
@@ -115,3 +152,370 @@ def _identity_args(cwd: Path, fallback_name: str) -> list[str]:
 
 def has_commits(cwd: Path) -> bool:
     return run(cwd, "rev-parse", "--verify", "-q", "HEAD", check=False).strip() != ""
+
+
+def clean_blobs(cwd: Path, folders: list[str]) -> dict[str, str] | None:
+    """Tracked files under ``folders`` that git finds unchanged in the work tree.
+
+    Returns path (relative to ``cwd``) -> blob id, or None when ``cwd`` is not
+    in a git work tree or git is missing.  ``git ls-files`` gives the blob ids
+    and ``git diff-files`` the files that differ from them (git settles the
+    racy cases by comparing content).  Left out: changed files, unmerged
+    entries, symlinks, and files git is told not to look at (assume-unchanged,
+    skip-worktree), since only their stat data can tell.
+    """
+    if not folders or not available():
+        return None
+    spec = ["--", *folders]
+    try:
+        listing = subprocess.Popen(
+            ["git", "ls-files", "-s", "-v", "-z", *spec],
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=_env(),
+        )
+        changed = subprocess.Popen(
+            ["git", "diff-files", "--name-only", "--relative", "-z", *spec],
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=_env(),
+        )
+    except OSError:
+        return None
+    listed, _ = listing.communicate()
+    dirty, _ = changed.communicate()
+    if listing.returncode != 0 or changed.returncode != 0:
+        return None
+    skip = set(dirty.split(b"\0"))
+    blobs: dict[str, str] = {}
+    for entry in listed.split(b"\0"):
+        head, _, path = entry.partition(b"\t")
+        parts = head.split(b" ")
+        if len(parts) != 4 or parts[0] != b"H" or parts[3] != b"0" or path in skip:
+            continue
+        if parts[1] in (b"100644", b"100755"):
+            blobs[path.decode("utf-8", "surrogateescape")] = parts[2].decode("ascii")
+    return blobs
+
+
+# ---------------------------------------------------------------- history
+
+# One record separator per commit, then its fields separated by unit separators.
+LOG_FORMAT = (
+    "%x1e%H%x1f%an%x1f%ae%x1f%aI%x1f%s%x1f"
+    f"%(trailers:key={TRAILER_KEY},valueonly,separator=%x2C)%x1f"
+)
+WHOLE_FILE = "-U100000000"  # a context as long as any file: every diff holds both versions
+
+
+def log_patches(
+    cwd: Path, paths: list[str], *, since: str | None = None, revision: str | None = None
+) -> str:
+    """One ``git log`` of the commits that touched ``paths`` (relative to ``cwd``), newest
+    first, each with the whole old and new text of every such file (``LOG_FORMAT`` headers).
+
+    ``since`` (an ISO date) lets git stop walking early; merges are left out (their
+    changes are those of the commits they merge).
+    """
+    args = ["-c", "core.quotePath=false", "log", "--no-merges", "--no-color", "--no-ext-diff"]
+    args += [f"--format={LOG_FORMAT}", "-p", WHOLE_FILE, "-M", "--relative"]
+    if since:
+        args.append(f"--since={since}T00:00:00")
+    if revision:
+        args.append(revision)
+    return run(cwd, *args, "--", *paths)
+
+
+def diff_patch(cwd: Path, old: str, new: str, paths: list[str]) -> str:
+    """The changes between two commits to ``paths``, in the format of ``log_patches``."""
+    return run(
+        cwd,
+        *("-c", "core.quotePath=false", "diff", "--no-color", "--no-ext-diff"),
+        *(WHOLE_FILE, "-M", "--relative", old, new, "--", *paths),
+    )
+
+
+def renames_in(cwd: Path, commits: list[str]) -> list[tuple[str, str, str]]:
+    """``(commit, old path, new path)`` of the files renamed by ``commits`` (one process)."""
+    if not commits:
+        return []
+    out = run(
+        cwd,
+        *("-c", "core.quotePath=false", "show", "-M", "--relative", "--name-status"),
+        *("--diff-filter=R", "--format=%x1e%H", *commits),
+    )
+    found: list[tuple[str, str, str]] = []
+    commit = ""
+    for line in out.splitlines():
+        if line.startswith("\x1e"):
+            commit = line[1:]
+        elif line.startswith("R"):
+            _, old, new = line.split("\t")
+            found.append((commit, old, new))
+    return found
+
+
+def write_commit_graph(cwd: Path) -> None:
+    """Keep git's commit-graph (with changed-path filters) current: fast ``log -- path``."""
+    run(cwd, "commit-graph", "write", "--reachable", "--changed-paths", "--split", check=False)
+
+
+# ---------------------------------------------------------------- state of the clone
+
+
+def git_path(cwd: Path, *names: str) -> list[Path]:
+    """Paths inside the clone's git directory (``MERGE_HEAD``, ``hooks`` ...)."""
+    args = [arg for name in names for arg in ("--git-path", name)]
+    out = run(cwd, "rev-parse", *args).splitlines()
+    return [(cwd / line).resolve() for line in out]
+
+
+def unfinished_operation(cwd: Path) -> str | None:
+    """The git operation left unfinished in this clone (merge, rebase ...), or None."""
+    names = {
+        "MERGE_HEAD": "merge",
+        "rebase-merge": "rebase",
+        "rebase-apply": "rebase",
+        "CHERRY_PICK_HEAD": "cherry-pick",
+        "REVERT_HEAD": "revert",
+    }
+    for path, what in zip(git_path(cwd, *names), names.values(), strict=True):
+        if path.exists():
+            return what
+    return None
+
+
+def branch(cwd: Path) -> str | None:
+    """The current branch, or None on a detached HEAD."""
+    return run(cwd, "symbolic-ref", "--short", "-q", "HEAD", check=False).strip() or None
+
+
+def remotes(cwd: Path) -> list[str]:
+    return run(cwd, "remote").split()
+
+
+def upstream(cwd: Path, branch_name: str) -> tuple[str, str] | None:
+    """The remote and remote branch that ``branch_name`` tracks, if any."""
+    remote = config_value(cwd, f"branch.{branch_name}.remote")
+    merge = config_value(cwd, f"branch.{branch_name}.merge")
+    if not remote or not merge or remote == ".":
+        return None
+    return remote, merge.removeprefix("refs/heads/")
+
+
+def set_config(cwd: Path, key: str, value: str) -> None:
+    run(cwd, "config", "--local", key, value)
+
+
+def rev(cwd: Path, ref: str) -> str | None:
+    """The commit id ``ref`` names, or None when it names none."""
+    return run(cwd, "rev-parse", "--verify", "-q", f"{ref}^{{commit}}", check=False).strip() or None
+
+
+def merge_base(cwd: Path, one: str, two: str) -> str | None:
+    return run(cwd, "merge-base", one, two, check=False).strip() or None
+
+
+def count_commits(cwd: Path, revisions: str) -> int:
+    return int(run(cwd, "rev-list", "--count", revisions).strip() or 0)
+
+
+def authors(cwd: Path, revisions: str) -> list[str]:
+    """The distinct author names of ``revisions`` (``A..B``), in order of appearance."""
+    names = run(cwd, "log", "--no-merges", "--format=%an", revisions).splitlines()
+    return list(dict.fromkeys(names))
+
+
+def changed_paths(cwd: Path, untracked: bool = True) -> list[tuple[str, str]]:
+    """``(status, path)`` of files under ``cwd`` differing from HEAD (paths relative to ``cwd``).
+
+    Status is git's two-letter short status (``??`` for untracked files).
+    """
+    prefix = run(cwd, "rev-parse", "--show-prefix").strip()
+    mode = "--untracked-files=all" if untracked else "--untracked-files=no"
+    out = run(cwd, "status", "--porcelain", "-z", mode, "--no-renames", "--", ".")
+    found = []
+    for entry in out.split("\0"):
+        if len(entry) > 3:
+            found.append((entry[:2], entry[3:].removeprefix(prefix)))
+    return found
+
+
+def files_at(cwd: Path, revision: str, paths: list[str]) -> set[str]:
+    """Which of ``paths`` (relative to ``cwd``) exist in ``revision``."""
+    if not paths:
+        return set()
+    out = run(cwd, "ls-tree", "-r", "--name-only", "--full-name", revision, "--", *paths)
+    prefix = run(cwd, "rev-parse", "--show-prefix").strip()
+    return {line.removeprefix(prefix) for line in out.splitlines()}
+
+
+def added_paths(cwd: Path, old: str, new: str) -> list[str]:
+    """Files (relative to ``cwd``) that ``new`` has and ``old`` has not."""
+    out = run(cwd, "diff", "--name-only", "--no-renames", "--diff-filter=A", "--relative", old, new)
+    return out.splitlines()
+
+
+def show_text(cwd: Path, revision: str, path: str) -> str:
+    """A file (relative to ``cwd``) as it is in ``revision``."""
+    return run(cwd, "show", f"{revision}:./{path}")
+
+
+# ---------------------------------------------------------------- fetch, merge, push
+
+
+def fetch(cwd: Path, remote: str) -> None:
+    run(cwd, "fetch", "--quiet", remote)
+
+
+def merge(cwd: Path, ref: str, message: str, fallback_name: str, env: dict[str, str]) -> bool:
+    """``git merge`` ``ref`` into the current branch; False when conflicts are left.
+
+    The merge is committed with ``message`` when it succeeds; ``env`` reaches the
+    merge drivers.
+    """
+    proc = _process(
+        cwd,
+        (
+            *_identity_args(cwd, fallback_name),
+            "merge",
+            "--no-edit",
+            "--no-verify",
+            "-m",
+            with_trailer(message),
+            ref,
+        ),
+        env=env,
+    )
+    if proc.returncode == 0:
+        return True
+    if not git_path(cwd, "MERGE_HEAD")[0].exists():
+        raise GitError(f"git merge failed: {_last_line(proc)}")
+    return False
+
+
+def unmerged_paths(cwd: Path) -> dict[str, str]:
+    """Paths (relative to ``cwd``) with unresolved conflicts and their two-letter status."""
+    return {
+        path: status
+        for status, path in changed_paths(cwd, untracked=False)
+        if "U" in status or status in ("AA", "DD")
+    }
+
+
+def add(cwd: Path, paths: list[str]) -> None:
+    run(cwd, "add", "--", *paths)
+
+
+def remove(cwd: Path, paths: list[str]) -> None:
+    run(cwd, "rm", "-q", "--", *paths)
+
+
+def conclude_merge(cwd: Path, fallback_name: str) -> None:
+    run(cwd, *_identity_args(cwd, fallback_name), "commit", "-q", "--no-edit", "--no-verify")
+
+
+def abort_merge(cwd: Path) -> None:
+    run(cwd, "merge", "--abort", check=False)
+
+
+# How a push fails when someone else pushed first (before, or while the ref was updated).
+_RACES = ("[rejected]", "failed to update ref", "cannot lock ref", "incorrect old value")
+
+
+def push(cwd: Path, remote: str, branch_name: str, set_upstream: bool) -> tuple[str, str]:
+    """Push HEAD to ``remote``'s ``branch_name``, never forced.
+
+    Returns ``("ok", "")``, ``("rejected", why)`` when the remote has commits this
+    clone lacks (fetch and merge, then push again), or ``("error", why)``.
+    """
+    args = ["push", "--porcelain"]
+    if set_upstream:
+        args.append("--set-upstream")
+    proc = _process(cwd, (*args, remote, f"HEAD:refs/heads/{branch_name}"))
+    if proc.returncode == 0:
+        return "ok", ""
+    for line in proc.stdout.splitlines():
+        if line.startswith("!") and any(sign in line for sign in _RACES):
+            return "rejected", line.rsplit("\t", 1)[-1]
+        if line.startswith("!"):
+            return "error", line.rsplit("\t", 1)[-1]
+    return "error", _last_line(proc)
+
+
+def remote_url(cwd: Path, remote: str) -> str:
+    return config_value(cwd, f"remote.{remote}.url") or remote
+
+
+# ---------------------------------------------------------------- merge drivers and hooks
+
+
+def merge_files(ours: Path, base: Path, theirs: Path, marker_size: int) -> tuple[bytes, int]:
+    """git's own three-way merge of three files: the result and the number of conflicts.
+
+    Conflicts are marked ``<<<<<<< ours`` / ``=======`` / ``>>>>>>> theirs`` with
+    markers ``marker_size`` characters long.
+    """
+    try:
+        proc = subprocess.run(
+            [
+                *("git", "merge-file", "-p", f"--marker-size={marker_size}"),
+                *("-L", "ours", "-L", "base", "-L", "theirs", str(ours), str(base), str(theirs)),
+            ],
+            capture_output=True,
+            env=_env(),
+        )
+    except FileNotFoundError:
+        raise GitError("git is not installed (or not on PATH)") from None
+    if proc.returncode > 127:
+        detail = proc.stderr.decode("utf-8", "replace").strip() or f"exit {proc.returncode}"
+        raise GitError(f"git merge-file failed: {detail}")
+    return proc.stdout, proc.returncode
+
+
+def merge_file(ours: str, base: str, theirs: str, marker_size: int) -> tuple[str, int]:
+    """``merge_files`` for texts."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="plaincrm-merge-") as folder:
+        paths = []
+        for name, text in (("ours", ours), ("base", base), ("theirs", theirs)):
+            path = Path(folder) / name
+            path.write_bytes(text.encode("utf-8"))
+            paths.append(path)
+        merged, conflicts = merge_files(*paths, marker_size)
+    return merged.decode("utf-8", "replace"), conflicts
+
+
+def staged_paths(cwd: Path) -> list[str]:
+    """Files under ``cwd`` added, copied, modified or renamed in the index (relative to ``cwd``)."""
+    out = run(cwd, "diff", "--cached", "--name-only", "-z", "--diff-filter=ACMR", "--relative")
+    return [path for path in out.split("\0") if path]
+
+
+def staged_blobs(cwd: Path, paths: list[str]) -> dict[str, bytes]:
+    """The staged content of ``paths`` (relative to ``cwd``), read by one ``git cat-file``."""
+    if not paths:
+        return {}
+    try:
+        proc = subprocess.run(
+            ["git", "cat-file", "--batch"],
+            cwd=cwd,
+            input="".join(f":./{path}\n" for path in paths).encode("utf-8"),
+            capture_output=True,
+            env=_env(),
+        )
+    except FileNotFoundError:
+        raise GitError("git is not installed (or not on PATH)") from None
+    out, pos, blobs = proc.stdout, 0, {}
+    for path in paths:
+        end = out.index(b"\n", pos)
+        header = out[pos:end].split()
+        pos = end + 1
+        if len(header) == 3:
+            size = int(header[2])
+            blobs[path] = out[pos : pos + size]
+            pos += size + 1
+    return blobs

@@ -7,7 +7,7 @@ import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
-from . import gitrepo
+from . import gitrepo, gitsetup
 from .config import CONFIG_NAME, render_template
 from .errors import ConflictError
 from .index import INDEX_DIR
@@ -42,6 +42,7 @@ def init_repo(folder: Path, users: list[str], use_git: bool = True) -> list[str]
     if use_git and gitrepo.available():
         if gitrepo.toplevel(folder) is None:
             gitrepo.init(folder)
+        created += gitsetup.setup(folder).files  # the record merge driver and pre-commit hook
         gitrepo.commit(folder, created, "plaincrm init", users[0] if users else "plaincrm")
     return created
 
@@ -83,5 +84,6 @@ def make_demo(target: Path, today: date) -> timedelta:
                 path.write_text(shifted, encoding="utf-8")
     if gitrepo.available():
         gitrepo.init(target)
+        gitsetup.setup(target)
         gitrepo.commit_all(target, "plaincrm demo: sample repository", "plaincrm-demo")
     return delta

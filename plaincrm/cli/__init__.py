@@ -36,6 +36,13 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "pipeline": ("deals", "pipeline_command", "Open deals by stage: counts, totals, weighted."),
     "forecast": ("deals", "forecast_command", "Open and won amounts by month or quarter of close."),
     "report": ("reports", "report", "Reports: lost deals, competitors, stage conversion."),
+    "history": ("history", "history", "A record's timeline: git changes, done tasks, log lines."),
+    "activity": ("history", "activity_command", "What the team did, by day and person."),
+    "sync": ("sync", "sync", "Commit your edits, merge the team's, check, and push."),
+    "setup-git": ("sync", "setup_git", "Register the record merge driver and pre-commit hook."),
+    # run by git (merge driver, pre-commit hook): an empty help keeps them out of --help
+    "merge-driver": ("sync", "merge_driver", ""),
+    "pre-commit": ("sync", "pre_commit", ""),
 }
 
 
@@ -66,7 +73,11 @@ class LazyGroup(click.Group):
         return super().get_command(ctx, cmd_name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, self.lazy[name][2]) for name in self.list_commands(ctx) if name in self.lazy]
+        rows = [
+            (name, self.lazy[name][2])
+            for name in self.list_commands(ctx)
+            if name in self.lazy and self.lazy[name][2]
+        ]
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)

@@ -1,0 +1,621 @@
+"""What happened to records, from git: ``history`` of a record, ``activity`` of the team.
+
+Everything comes from one ``git log`` per query (``gitrepo.log_patches``):
+each commit with the whole old and new text of every record it touched.  Two
+versions of a record are compared the way people think about them
+(``describe``): front matter field by field (``stage: proposal ->
+negotiation``), tasks by id (added, done, moved, reopened, removed), log lines
+added or removed, free text edited.  A commit made by a plaincrm command
+carries the ``Made-with: plaincrm`` trailer; any other commit is an edit made
+by hand.
+
+A record's history also shows what its file says now: its completed tasks
+with their result notes and its ``## Log`` lines, each dated as written; a
+git change that only repeats one of those (the commit that ticked the task,
+the commit that added the log line) lends it its author and time instead of
+being listed twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import gitrepo
+from .model import TYPE_BY_FOLDER, TYPES
+from .recordparts import Parts, cut, is_record_path
+from .store import Store, type_of_path
+from .tasks import Task
+
+_MISSING = object()
+SHORT_VALUE = 40  # values up to this long are quoted in a change; longer ones are "changed"
+STAGE_FIELDS = ("stage", "status")  # a change of these moves a record through its stages
+CLOSED_STAGES = ("won", "lost")
+
+
+# ---------------------------------------------------------------- reading git's output
+
+
+@dataclass
+class FileDiff:
+    status: str  # A (added), D (deleted), M (modified), R (renamed)
+    old_path: str | None
+    new_path: str | None
+    old_text: str | None
+    new_text: str | None
+
+    @property
+    def path(self) -> str:
+        return self.new_path or self.old_path or ""
+
+
+@dataclass
+class CommitDiff:
+    commit: str
+    author: str
+    email: str
+    when: str  # ISO 8601 author date, in the author's time zone
+    subject: str
+    by_plaincrm: bool
+    files: list[FileDiff] = field(default_factory=list)
+    index: int = 0  # position in git's output: 0 for the newest commit
+
+    @property
+    def date(self) -> str:
+        return self.when[:10]
+
+    @property
+    def time(self) -> str | None:
+        return self.when[11:16] or None
+
+
+def parse_patches(text: str) -> list[CommitDiff]:
+    """Commits and their files from ``gitrepo.log_patches`` (or one unnamed commit from
+    ``gitrepo.diff_patch``)."""
+    commits: list[CommitDiff] = []
+    current = CommitDiff("", "", "", "", "", False)
+    lines = text.split("\n")
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.startswith("\x1e"):
+            sha, name, email, when, subject, trailer, *_ = line[1:].split("\x1f")
+            current = CommitDiff(sha, name, email, when, subject, bool(trailer), index=len(commits))
+            commits.append(current)
+            i += 1
+        elif line.startswith("diff --git "):
+            if not commits:
+                commits.append(current)
+            i = _parse_file(lines, i, current.files)
+        else:
+            i += 1
+    return commits
+
+
+def _parse_file(lines: list[str], i: int, files: list[FileDiff]) -> int:
+    """Read one file's diff starting at ``lines[i]``; return the index after it."""
+    status = "M"
+    old_path = new_path = None
+    header = lines[i][len("diff --git a/") :]
+    i += 1
+    while i < len(lines) and not lines[i].startswith(("@@", "diff --git ", "\x1e")):
+        line = lines[i]
+        if line.startswith("new file mode"):
+            status = "A"
+        elif line.startswith("deleted file mode"):
+            status = "D"
+        elif line.startswith("rename from "):
+            status, old_path = "R", line[len("rename from ") :]
+        elif line.startswith("rename to "):
+            new_path = line[len("rename to ") :]
+        elif line.startswith("--- a/"):
+            old_path = line[len("--- a/") :]
+        elif line.startswith("+++ b/"):
+            new_path = line[len("+++ b/") :]
+        elif line.startswith("Binary files"):
+            return i + 1
+        i += 1
+    if old_path is None and new_path is None:
+        old_path = new_path = header[: len(header) // 2 - 1]  # "X b/X": no content change
+    old: list[str] = []
+    new: list[str] = []
+    if i < len(lines) and lines[i].startswith("@@"):
+        i += 1
+        while i < len(lines) and lines[i][:1] in (" ", "-", "+", "\\"):
+            mark, content = lines[i][:1], lines[i][1:]
+            if mark in (" ", "-"):
+                old.append(content)
+            if mark in (" ", "+"):
+                new.append(content)
+            i += 1
+    hunk = bool(old or new)
+    files.append(
+        FileDiff(
+            status,
+            None if status == "A" else old_path,
+            None if status == "D" else new_path or old_path,
+            None if status == "A" or (status == "R" and not hunk) else _text(old),
+            None if status == "D" or (status == "R" and not hunk) else _text(new),
+        )
+    )
+    return i
+
+
+def _text(lines: list[str]) -> str:
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+# ---------------------------------------------------------------- two versions, in words
+
+
+@dataclass
+class Change:
+    kind: str  # created deleted renamed field task-added task-done task-reopened task-edited
+    #            task-removed log-added log-removed text
+    text: str
+    field: str | None = None
+    task: str | None = None  # the task's key (its id) for task changes; the line for log ones
+    note: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "text": self.text, "field": self.field, "note": self.note}
+
+
+def describe(old: str | None, new: str | None) -> list[Change]:
+    """The differences between two versions of a record file, in words."""
+    if old is None and new is None:
+        return []
+    if old is None:
+        return [Change("created", "record created")]
+    if new is None:
+        return [Change("deleted", "deleted")]
+    before, after = cut(old), cut(new)
+    changes = _field_changes(before, after)
+    changes += _task_changes(before, after)
+    old_log, new_log = before.of_kind("log"), after.of_kind("log")
+    changes += [
+        Change("log-added", f"log: {_log_text(atom.lines[0])}", task=key)
+        for key, atom in new_log.items()
+        if key not in old_log
+    ]
+    changes += [
+        Change("log-removed", f"log line removed: {_log_text(atom.lines[0])}", task=key)
+        for key, atom in old_log.items()
+        if key not in new_log
+    ]
+    if before.body_text() != after.body_text():
+        changes.append(Change("text", "text edited"))
+    return changes
+
+
+def _log_text(line: str) -> str:
+    return line.strip()[2:]
+
+
+def _field_changes(before: Parts, after: Parts) -> list[Change]:
+    if before.fields is None or after.fields is None:
+        if before.fields is None and after.fields is None:
+            return []
+        return [Change("text", "front matter edited (one version does not parse)")]
+    old, new = before.fields, after.fields
+    keys = list(new) + [key for key in old if key not in new]
+    changes = []
+    for key in keys:
+        was, now = old.get(key, _MISSING), new.get(key, _MISSING)
+        if was != now:
+            changes.append(Change("field", _field_words(key, was, now), field=key))
+    return changes
+
+
+def _field_words(key: str, was: Any, now: Any) -> str:
+    if isinstance(was, list) and isinstance(now, list):
+        added = [f"+{_short(v)}" for v in now if v not in was]
+        removed = [f"-{_short(v)}" for v in was if v not in now]
+        if added or removed:
+            return f"{key}: {' '.join(added + removed)}"
+    if now is _MISSING or now is None:
+        return f"{key} removed" + (f" (was {_short(was)})" if _quotable(was) else "")
+    if was is _MISSING or was is None:
+        return f"{key}: {_short(now)} (new)" if _quotable(now) else f"{key} added"
+    if _quotable(was) and _quotable(now):
+        return f"{key}: {_short(was)} -> {_short(now)}"
+    return f"{key} changed"
+
+
+def _quotable(value: Any) -> bool:
+    return isinstance(value, str) and len(value) <= SHORT_VALUE and "\n" not in value
+
+
+def _short(value: Any) -> str:
+    return str(value)
+
+
+def _tasks_by_key(before: Parts, after: Parts) -> tuple[dict[str, Task], dict[str, Task]]:
+    old = {key: atom.task for key, atom in before.of_kind("task").items() if atom.task}
+    new = {key: atom.task for key, atom in after.of_kind("task").items() if atom.task}
+    # A task that was given an id (plaincrm does so for hand-written tasks) is the same task.
+    for key, task in list(new.items()):
+        untitled = f"title:{task.title}"
+        if key not in old and untitled in old and untitled not in new:
+            old[key] = old.pop(untitled)
+    return old, new
+
+
+def _task_changes(before: Parts, after: Parts) -> list[Change]:
+    old, new = _tasks_by_key(before, after)
+    changes = []
+    for key, task in new.items():
+        was = old.get(key)
+        if was is None:
+            changes.append(Change("task-added", f"task added: {_task_words(task)}", task=key))
+            continue
+        if task.checked and not was.checked:
+            changes.append(
+                Change("task-done", f"task done: {task.title}", task=key, note=task.note)
+            )
+        elif was.checked and not task.checked:
+            changes.append(Change("task-reopened", f"task reopened: {task.title}", task=key))
+        edits = _task_edits(was, task)
+        if edits:
+            changes.append(Change("task-edited", f"task {task.title}: {edits}", task=key))
+        if task.note != was.note and task.note and not (task.checked and not was.checked):
+            changes.append(
+                Change("task-edited", f"note on task {task.title}", task=key, note=task.note)
+            )
+    for key, task in old.items():
+        if key not in new:
+            changes.append(Change("task-removed", f"task removed: {task.title}", task=key))
+    return changes
+
+
+def _task_words(task: Task) -> str:
+    when = " ".join(f"{k}:{task.attrs[k]}" for k in ("due", "at", "owner") if task.attrs.get(k))
+    return f"{task.title} ({when})" if when else task.title
+
+
+def _task_edits(was: Task, task: Task) -> str:
+    parts = []
+    if was.title != task.title:
+        parts.append(f"title was '{was.title}'")
+    for key in ("due", "at", "dur", "owner"):
+        old, new = was.attrs.get(key), task.attrs.get(key)
+        if old != new:
+            parts.append(f"{key} {old or '(none)'} -> {new or '(none)'}")
+    return ", ".join(parts)
+
+
+# ---------------------------------------------------------------- the history of a record
+
+
+@dataclass
+class Event:
+    date: str
+    time: str | None
+    who: str | None
+    path: str
+    record: str  # the record's title
+    kind: str  # a Change kind, or "done" / "log" for what the file says now
+    text: str
+    note: str = ""
+    commit: str | None = None
+    by_hand: bool | None = None  # None: not a git change
+    field: str | None = None
+    order: int = 1 << 30  # the commit's position in the log (newest first), for equal times
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "date": self.date,
+            "time": self.time,
+            "who": self.who,
+            "record": self.path,
+            "record_type": type_of_path(self.path).name if "/" in self.path else None,
+            "record_title": self.record,
+            "kind": self.kind,
+            "text": self.text,
+            "note": self.note,
+            "commit": self.commit,
+            "by_hand": self.by_hand,
+        }
+
+
+@dataclass
+class History:
+    path: str
+    title: str
+    linked: list[str]
+    events: list[Event]
+    git: bool  # False: not a git repository, so only what the files say
+
+
+def record_history(
+    store: Store,
+    path: str,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    linked: bool = True,
+) -> History:
+    """One timeline, newest first, of a record and (with ``linked``) the records that
+    refer to it: a client with its deals, tickets, documents ..."""
+    record = store.load(path)
+    others = store.linked(record.type.name, record.slug) if linked else []
+    paths = [path, *(p for p in others if p != path)]
+    now = {p: cut(store.read_text(p)) for p in paths}
+    titles = {p: store.load(p).title for p in paths}
+    kept = {(p, key) for p, parts in now.items() for key in parts.of_kind("log")}
+    kept |= {
+        (p, key)
+        for p, parts in now.items()
+        for key, atom in parts.of_kind("task").items()
+        if atom.task and atom.task.checked
+    }
+    in_git = gitrepo.toplevel(store.root) is not None
+    events: list[Event] = []
+    completions: dict[tuple[str, str], tuple[CommitDiff, str]] = {}
+    for commit, home, change in _record_changes(store, paths, since) if in_git else []:
+        who = user_of(store, commit)
+        if change.kind in ("task-done", "log-added") and (home, change.task) in kept:
+            completions.setdefault((home, change.task or ""), (commit, who))
+            continue
+        events.append(_event(commit, who, home, titles[home], change))
+    for p, parts in now.items():
+        events.extend(_file_events(p, titles[p], parts, completions))
+    chosen = [e for e in events if (since or "") <= e.date <= (until or "9999")]
+    chosen.sort(key=lambda e: (e.date, e.time or "", -e.order), reverse=True)
+    return History(path, record.title, paths[1:], chosen, in_git)
+
+
+def _event(commit: CommitDiff, who: str, path: str, title: str, change: Change) -> Event:
+    return Event(
+        commit.date,
+        commit.time,
+        who,
+        path,
+        title,
+        change.kind,
+        change.text,
+        change.note,
+        commit.commit[:10] or None,
+        not commit.by_plaincrm,
+        change.field,
+        commit.index,
+    )
+
+
+def _file_events(
+    path: str, title: str, parts: Parts, completions: dict[tuple[str, str], tuple[CommitDiff, str]]
+) -> list[Event]:
+    """The completed tasks and log lines the record's file holds now."""
+    events = []
+    owner = parts.fields.get("owner") if parts.fields else None
+    for key, atom in parts.of_kind("task").items():
+        task = atom.task
+        if task is None or not task.checked:
+            continue
+        commit, who = completions.get((path, key), (None, None))
+        day = task.done or (commit.date if commit else None)
+        if day is None:
+            continue
+        events.append(
+            Event(
+                day,
+                commit.time if commit and commit.date == day else None,
+                who or task.owner or (owner if isinstance(owner, str) else None),
+                path,
+                title,
+                "done",
+                f"done: {task.title}",
+                task.note,
+                commit.commit[:10] if commit else None,
+                (not commit.by_plaincrm) if commit else None,
+                order=commit.index if commit else 1 << 30,
+            )
+        )
+    for key, atom in parts.of_kind("log").items():
+        entry = atom.entry
+        if entry is None:
+            continue
+        commit, _ = completions.get((path, key), (None, None))
+        events.append(
+            Event(
+                entry.date,
+                entry.time,
+                entry.who,
+                path,
+                title,
+                "log",
+                entry.text,
+                commit=commit.commit[:10] if commit else None,
+                by_hand=(not commit.by_plaincrm) if commit else None,
+                order=commit.index if commit else 1 << 30,
+            )
+        )
+    return events
+
+
+def _record_changes(
+    store: Store, paths: list[str], since: str | None
+) -> list[tuple[CommitDiff, str, Change]]:
+    """Every change git recorded to ``paths`` (under any earlier name), newest first,
+    with the record's current path."""
+    alias = {p: p for p in paths}
+    commits = parse_patches(gitrepo.log_patches(store.root, paths, since=since))
+    while True:
+        created = [
+            c.commit for c in commits for f in c.files if f.status == "A" and f.new_path in alias
+        ]
+        found = [
+            (old, new)
+            for _, old, new in gitrepo.renames_in(store.root, created)
+            if new in alias and old not in alias
+        ]
+        if not found:
+            break
+        for old, new in found:
+            alias[old] = alias[new]
+        commits = parse_patches(gitrepo.log_patches(store.root, list(alias), since=since))
+    out = []
+    for commit in commits:
+        for diff in commit.files:
+            home = alias.get(diff.new_path or "") or alias.get(diff.old_path or "")
+            if home is None:
+                continue
+            if diff.status == "R":
+                out.append((commit, home, Change("renamed", f"renamed from {diff.old_path}")))
+            out.extend((commit, home, change) for change in describe(diff.old_text, diff.new_text))
+    return out
+
+
+def user_of(store: Store, commit: CommitDiff) -> str:
+    """The team member who made a commit (by git e-mail or name), else git's author name."""
+    user = store.config.find_user(commit.email) or store.config.find_user(commit.author)
+    return user.name if user else commit.author
+
+
+def _title(path: str, text: str | None) -> str:
+    """A record's title in one version of its file (its file name when it has none)."""
+    rtype = TYPE_BY_FOLDER.get(path.split("/", 1)[0])
+    fields = cut(text).fields if text is not None else None
+    value = fields.get(rtype.title_field) if fields and rtype else None
+    if isinstance(value, str) and value:
+        return value
+    return path.rsplit("/", 1)[-1].removesuffix(".md")
+
+
+# ---------------------------------------------------------------- the team's activity
+
+
+@dataclass
+class Activity:
+    """One line of the activity report: something a person did to a record on a day."""
+
+    date: str
+    time: str | None
+    who: str
+    category: str  # created, won, lost, moved, done, edited, renamed, deleted
+    path: str
+    record: str
+    text: str
+    note: str = ""
+    by_hand: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "date": self.date,
+            "time": self.time,
+            "who": self.who,
+            "category": self.category,
+            "record": self.path,
+            "record_type": TYPE_BY_FOLDER[self.path.split("/", 1)[0]].name,
+            "record_title": self.record,
+            "text": self.text,
+            "note": self.note,
+            "by_hand": self.by_hand,
+        }
+
+
+CATEGORIES = ("created", "won", "lost", "moved", "done", "edited", "renamed", "deleted")
+
+
+def activity(
+    store: Store, *, since: str, until: str | None = None, by: str | None = None
+) -> list[Activity]:
+    """What the team did to records between ``since`` and ``until`` (ISO dates), newest
+    first; ``by`` keeps one person's (a user name, git author name or e-mail)."""
+    folders = [t.folder for t in TYPES.values() if (store.root / t.folder).is_dir()]
+    if not folders:
+        return []
+    wanted = _person(store, by) if by else None
+    items: list[Activity] = []
+    for commit in parse_patches(gitrepo.log_patches(store.root, folders, since=since)):
+        if commit.date < since or (until and commit.date > until):
+            continue
+        who = user_of(store, commit)
+        if wanted and wanted not in (who.lower(), commit.author.lower(), commit.email.lower()):
+            continue
+        for diff in commit.files:
+            if not is_record_path(diff.path):
+                continue
+            title = _title(diff.path, diff.new_text if diff.new_text is not None else diff.old_text)
+            for category, text, note in summarize(describe(diff.old_text, diff.new_text), diff):
+                items.append(
+                    Activity(
+                        commit.date,
+                        commit.time,
+                        who,
+                        category,
+                        diff.path,
+                        title,
+                        text,
+                        note,
+                        not commit.by_plaincrm,
+                    )
+                )
+    return items
+
+
+def _person(store: Store, by: str) -> str:
+    user = store.config.find_user(by)
+    return (user.name if user else by).strip().lower()
+
+
+def summarize(changes: list[Change], diff: FileDiff) -> list[tuple[str, str, str]]:
+    """A commit's changes to one record as activity lines ``(category, text, note)``.
+
+    A stage change is one line (``moved``, ``won`` or ``lost``) that names the fields
+    changed with it; the log line a stage change writes is not repeated.
+    """
+    if diff.status == "A":
+        return [("created", "", "")]
+    if diff.status == "D":
+        return [("deleted", "", "")]
+    out: list[tuple[str, str, str]] = []
+    if diff.status == "R":
+        out.append(("renamed", f"renamed from {diff.old_path}", ""))
+    moves = [c for c in changes if c.kind == "field" and c.field in STAGE_FIELDS]
+    fields = [c.text for c in changes if c.kind == "field" and c not in moves]
+    for move in moves:
+        stage = (cut(diff.new_text or "").fields or {}).get(move.field or "")
+        also = f" ({'; '.join(fields)})" if fields else ""
+        out.append((stage if stage in CLOSED_STAGES else "moved", move.text + also, ""))
+    for change in changes:
+        if change.kind == "task-done":
+            out.append(("done", change.text.removeprefix("task done: "), change.note))
+    skip = ("task-done", "log-added", "field") if moves else ("task-done",)
+    rest = [c.text for c in changes if c.kind not in skip]
+    if rest:
+        out.append(("edited", "; ".join(rest), ""))
+    return out
+
+
+# ---------------------------------------------------------------- what a sync brought in
+
+
+@dataclass
+class RecordChanges:
+    path: str
+    title: str
+    changes: list[Change]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "record": self.path,
+            "record_title": self.title,
+            "changes": [change.as_json() for change in self.changes],
+        }
+
+
+def changes_between(root: Path, old: str, new: str) -> list[RecordChanges]:
+    """The records that differ between two commits, with their changes in words."""
+    found = []
+    for commit in parse_patches(gitrepo.diff_patch(root, old, new, ["."])):
+        for diff in commit.files:
+            if not is_record_path(diff.path):
+                continue
+            changes = describe(diff.old_text, diff.new_text)
+            if diff.status == "R":
+                changes.insert(0, Change("renamed", f"renamed from {diff.old_path}"))
+            text = diff.new_text if diff.new_text is not None else diff.old_text
+            found.append(RecordChanges(diff.path, _title(diff.path, text), changes))
+    return found

@@ -1,0 +1,402 @@
+"""The record-aware three-way merge behind ``sync`` (git calls it as a merge driver).
+
+Each version of the record is cut into atoms (``recordparts``): front matter
+keys, tasks, log lines.  Every atom is replaced by one placeholder line that
+names it and a digest of its text, and git's own three-way merge
+(``git merge-file``) merges these skeletons: the free text merges line by line
+exactly as git would, while each atom is one line whose content the merge
+decides here, key by key against the common ancestor:
+
+- a front matter key changed on one side takes that side's lines; changed on
+  both to different values: the value of *theirs* (the side merged in, for
+  ``sync`` the one already pushed) is kept, and ours is written to the
+  ``## Log`` (``- DATE plaincrm: merge kept phone: X, other value Y``); lists
+  of plain values (tags) are merged item by item;
+- tasks merge by id: a task changed on both sides is merged token by token
+  (box, title, due, at, dur, done, owner) and its notes line by line; a task
+  deleted on one side but changed on the other is kept; two different tasks
+  added with the same id both stay, theirs with a fresh id;
+- log lines are a union, placed in date order.
+
+Where git itself would stop with conflict markers, the atoms on both sides are
+all kept, and free text changed on both sides keeps both versions (ours
+first).  The merge never fails and never writes conflict markers; what it had
+to decide is returned as notes for ``sync`` to report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import gitrepo, ids
+from . import tasks as tasklines
+from .config import find_root
+from .dates import today
+from .recordparts import Atom, Parts, cut, is_record_path
+from .records import append_to_section
+from .yamlfront import FrontError, load, render_value_lines, split
+
+MARKER_SIZE = 63
+_OURS = "<" * MARKER_SIZE + " ours"
+_SPLIT = "=" * MARKER_SIZE
+_THEIRS = ">" * MARKER_SIZE + " theirs"
+_PLACE = "\x1e"  # starts a placeholder line; no record text uses this control character
+REPORT_ENV = "PLAINCRM_MERGE_REPORT"  # a file where the driver writes its notes (for sync)
+_TOKEN_KEYS = [key for key in tasklines.KEYS if key != "id"]
+
+
+@dataclass
+class MergeResult:
+    text: str
+    notes: list[str] = field(default_factory=list)  # what the merge decided, in words
+
+
+def merge_record(base: str, ours: str, theirs: str) -> MergeResult:
+    """Merge two versions of a record file against their common ancestor."""
+    merger = _Merger(cut(base), cut(ours), cut(theirs), atoms=_PLACE not in base + ours + theirs)
+    text = merger.run() if merger.atoms else merger.resolve_text(base, ours, theirs)
+    return MergeResult(text, merger.notes)
+
+
+def _placeholder(atom: Atom) -> str:
+    digest = hashlib.blake2s(atom.text.encode("utf-8"), digest_size=8).hexdigest()
+    return f"{_PLACE}{atom.kind}\x1f{atom.key}\x1f{digest}"
+
+
+def _skeleton(parts: Parts) -> str:
+    return "\n".join(_placeholder(i) if isinstance(i, Atom) else i for i in parts.items)
+
+
+def _atom_id(line: str) -> tuple[str, str] | None:
+    """The atom a skeleton line stands for (None for a line of text)."""
+    if not line.startswith(_PLACE):
+        return None
+    kind, key, _ = line[1:].split("\x1f")
+    return kind, key
+
+
+class _Merger:
+    def __init__(self, base: Parts, ours: Parts, theirs: Parts, atoms: bool) -> None:
+        self.base, self.ours, self.theirs = base, ours, theirs
+        self.atoms = atoms  # False: a file holding our placeholder character, merged as text
+        self.notes: list[str] = []
+        self.log_lines: list[str] = []
+        self.emitted: set[tuple[str, str]] = set()
+        self.day = today().isoformat()
+        self.task_ids = {
+            atom.task.id
+            for parts in (base, ours, theirs)
+            for atom in parts.of_kind("task").values()
+            if atom.task and atom.task.id
+        }
+
+    # ---------------------------------------------------------- the whole file
+
+    def run(self) -> str:
+        text = self.resolve_text(*(_skeleton(p) for p in (self.base, self.ours, self.theirs)))
+        text = self._add_missing(text)
+        if self.log_lines:
+            text = append_to_section(text, "Log", self.log_lines)
+        return text
+
+    def resolve_text(self, base: str, ours: str, theirs: str) -> str:
+        """git's merge of three texts, every conflict resolved (see the module docstring)."""
+        merged, _ = gitrepo.merge_file(ours, base, theirs, MARKER_SIZE)
+        out: list[str] = []
+        lines = merged.split("\n")
+        i = 0
+        while i < len(lines):
+            if lines[i] != _OURS:
+                self._emit_line(out, lines[i])
+                i += 1
+                continue
+            split_at = lines.index(_SPLIT, i)
+            end = lines.index(_THEIRS, split_at)
+            self._resolve_hunk(out, lines[i + 1 : split_at], lines[split_at + 1 : end])
+            i = end + 1
+        return "\n".join(out)
+
+    def _atom_id(self, line: str) -> tuple[str, str] | None:
+        return _atom_id(line) if self.atoms else None
+
+    def _emit_line(self, out: list[str], line: str) -> None:
+        atom_id = self._atom_id(line)
+        if atom_id is None:
+            out.append(line)
+            return
+        if atom_id in self.emitted:
+            return
+        self.emitted.add(atom_id)
+        out.extend(self._resolve(*atom_id))
+
+    def _resolve_hunk(self, out: list[str], ours: list[str], theirs: list[str]) -> None:
+        """A place where both sides changed the same lines."""
+        if all(self._atom_id(line) or not line.strip() for line in ours + theirs):
+            for line in _interleave(ours, theirs, self._date_of):
+                self._emit_line(out, line)
+            return
+        self.notes.append(
+            f"the text near line {len(out) + 1} was changed on both sides; "
+            "both versions are kept, yours first"
+        )
+        for line in ours + theirs:
+            self._emit_line(out, line)
+
+    def _date_of(self, atom_id: tuple[str, str]) -> str:
+        atom = self._atom(self.ours, atom_id) or self._atom(self.theirs, atom_id)
+        entry = atom.entry if atom else None
+        return f"{entry.date} {entry.time or ''}" if entry else ""
+
+    @staticmethod
+    def _atom(parts: Parts, atom_id: tuple[str, str]) -> Atom | None:
+        return parts.atoms.get(atom_id)
+
+    def _add_missing(self, text: str) -> str:
+        """Atoms that the merged skeleton lost track of (moved on one side) go back in."""
+        for parts in (self.ours, self.theirs):
+            for atom_id in parts.atoms:
+                if atom_id in self.emitted:
+                    continue
+                self.emitted.add(atom_id)
+                lines = self._resolve(*atom_id)
+                if lines:
+                    text = _put_back(text, atom_id[0], lines)
+        return text
+
+    # ---------------------------------------------------------- one atom
+
+    def _resolve(self, kind: str, key: str) -> list[str]:
+        b, o, t = (parts.atoms.get((kind, key)) for parts in (self.base, self.ours, self.theirs))
+        if o is None or t is None:
+            return self._one_side(kind, b, o, t)
+        if o.text == t.text:
+            return o.lines
+        if b is not None and o.text == b.text:
+            return t.lines
+        if b is not None and t.text == b.text:
+            return o.lines
+        if kind == "field":
+            return self._field(key, b, o, t)
+        if kind == "task":
+            return self._task(b, o, t)
+        return o.lines  # log lines are keyed by their text: both sides hold the same line
+
+    def _one_side(self, kind: str, b: Atom | None, o: Atom | None, t: Atom | None) -> list[str]:
+        kept = o or t
+        if kept is None:
+            return []
+        if b is None:
+            return kept.lines  # added on one side
+        if kept.text == b.text:
+            return []  # deleted on the other side, unchanged here
+        if kind == "log":
+            return []
+        self.notes.append(
+            f"{_describe(kept)} was deleted on one side and changed on the other; kept"
+        )
+        return kept.lines
+
+    # ---------------------------------------------------------- front matter
+
+    def _field(self, key: str, b: Atom | None, o: Atom, t: Atom) -> list[str]:
+        bv, ov, tv = (_field_value(atom, key) for atom in (b, o, t))
+        if ov == tv:
+            return o.lines
+        if _plain_list(ov) and _plain_list(tv) and (bv is None or _plain_list(bv)):
+            base_items = bv or []
+            items = [x for x in ov if x in tv or x not in base_items]
+            items += [x for x in tv if x not in ov and x not in base_items]
+            if items == tv:
+                return t.lines
+            return render_value_lines(key, items)
+        self._conflict(f"{key}: {_show(tv)}", f"{_show(ov)}")
+        return t.lines
+
+    def _conflict(self, kept: str, other: str) -> None:
+        """Both sides changed a value: theirs is kept, ours goes to the ## Log."""
+        text = f"merge kept {kept}, other value {other}"
+        self.log_lines.append(f"- {self.day} plaincrm: {text}")
+        self.notes.append(f"changed on both sides: {text} (written to ## Log)")
+
+    # ---------------------------------------------------------- tasks
+
+    def _task(self, b: Atom | None, o: Atom, t: Atom) -> list[str]:
+        ot, tt = o.task, t.task
+        assert ot is not None and tt is not None
+        if b is None and ot.id:
+            # Two different tasks were given the same id on two machines: keep both.
+            new = ids.new_id(self.task_ids)
+            self.task_ids.add(new)
+            renamed = [tasklines.set_token(t.lines[0], "id", new), *t.lines[1:]]
+            self.notes.append(f"two tasks had the id {ot.id}; '{tt.title}' now has the id {new}")
+            return o.lines + renamed
+        bt = b.task if b else None
+        where = f"on task {ot.id or repr(ot.title)}"
+        title = _three(bt.title if bt else None, ot.title, tt.title)
+        if title is _CLASH:
+            self._conflict(f"the title '{tt.title}' {where}", f"'{ot.title}'")
+        line = o.lines[0] if title == ot.title else t.lines[0]
+        for key in _TOKEN_KEYS:
+            ours, theirs = ot.attrs.get(key), tt.attrs.get(key)
+            value = _three(bt.attrs.get(key) if bt else None, ours, theirs)
+            if value is _CLASH:
+                if ours and theirs:
+                    self._conflict(f"{key}:{theirs} {where}", f"{key}:{ours}")
+                value = theirs or ours  # a value removed on one side, changed on the other: kept
+            current = tasklines.parse_line(line, 1)
+            if current is not None and current.attrs.get(key) != value:
+                line = tasklines.set_token(line, key, value)
+        checked = _three(bt.checked if bt else None, ot.checked, tt.checked)
+        line = tasklines.set_checked(line, True if checked is _CLASH else bool(checked))
+        notes = _merge_note(b.lines[1:] if b else [], o.lines[1:], t.lines[1:])
+        return [line, *notes]
+
+
+_CLASH = object()  # both sides changed a value, differently
+
+
+def _three(base: Any, ours: Any, theirs: Any) -> Any:
+    """The three-way result of one value, or ``_CLASH``."""
+    if ours == theirs:
+        return ours
+    if ours == base:
+        return theirs
+    if theirs == base:
+        return ours
+    return _CLASH
+
+
+def _merge_note(base: list[str], ours: list[str], theirs: list[str]) -> list[str]:
+    if ours == theirs or theirs == base:
+        return ours
+    if ours == base:
+        return theirs
+    return ours + [line for line in theirs if line not in ours]
+
+
+def _interleave(
+    ours: list[str], theirs: list[str], date_of: Callable[[tuple[str, str]], str]
+) -> list[str]:
+    """Both sides' atom lines: ours in place, theirs' new ones after ours of the same kind
+    (log lines by date)."""
+    seq = list(ours)
+    present = {_atom_id(line) for line in ours}
+    for index, line in enumerate(theirs):
+        atom_id = _atom_id(line)
+        if atom_id is None or atom_id in present:
+            continue
+        present.add(atom_id)
+        seq.insert(_position(seq, atom_id, date_of, min(index, len(seq))), line)
+    return seq
+
+
+def _position(
+    seq: list[str],
+    atom_id: tuple[str, str],
+    date_of: Callable[[tuple[str, str]], str],
+    fallback: int,
+) -> int:
+    kind = atom_id[0]
+    same = [i for i, line in enumerate(seq) if (_atom_id(line) or ("",))[0] == kind]
+    if not same:
+        return fallback
+    if kind == "log":
+        date = date_of(atom_id)
+        earlier = [i for i in same if date_of(_atom_id(seq[i])) <= date]
+        return earlier[-1] + 1 if earlier else same[0]
+    return same[-1] + 1
+
+
+def _put_back(text: str, kind: str, lines: list[str]) -> str:
+    if kind == "task":
+        return append_to_section(text, "Tasks", lines)
+    if kind == "log":
+        return append_to_section(text, "Log", lines)
+    parts = split(text)
+    if parts.front is None:
+        return text
+    at = parts.front_start + len(parts.front)
+    return text[:at] + "".join(line.rstrip("\r") + "\n" for line in lines) + text[at:]
+
+
+def _field_value(atom: Atom | None, key: str) -> Any:
+    if atom is None:
+        return None
+    try:
+        return load("\n".join(atom.lines) + "\n", 1).values.get(key)
+    except FrontError:
+        return atom.text
+
+
+def _plain_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "(empty)"
+    if isinstance(value, list):
+        return "[" + ", ".join(_show(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_show(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def _describe(atom: Atom) -> str:
+    if atom.kind == "task" and atom.task:
+        return f"task '{atom.task.title}'"
+    return atom.key
+
+
+# ---------------------------------------------------------------- the merge driver
+
+
+def drive(base: Path, ours: Path, theirs: Path, path: str, marker_size: int) -> int:
+    """What git runs for a Markdown file (``merge-driver %O %A %B %P``): merge into ``ours``.
+
+    Record files are merged by ``merge_record`` (always clean: 0); other files,
+    and files that are not UTF-8, get git's plain merge (1 when conflicts remain).
+    """
+    try:
+        texts = [file.read_bytes().decode("utf-8") for file in (base, ours, theirs)]
+    except UnicodeDecodeError:
+        texts = []
+    rel = _crm_path(path)
+    if not texts or rel is None:
+        merged, conflicts = gitrepo.merge_files(ours, base, theirs, marker_size)
+        ours.write_bytes(merged)
+        return 1 if conflicts else 0
+    result = merge_record(*texts)
+    ours.write_bytes(result.text.encode("utf-8"))
+    _report(rel, result.notes)
+    return 0
+
+
+def _crm_path(path: str) -> str | None:
+    """``path`` (relative to the work tree) relative to its CRM folder, when it is a record."""
+    full = Path.cwd() / path
+    root = find_root(full.parent)
+    if root is None:
+        return None
+    rel = os.path.relpath(full.resolve(), root).replace(os.sep, "/")
+    return rel if is_record_path(rel) else None
+
+
+def _report(path: str, notes: list[str]) -> None:
+    target = os.environ.get(REPORT_ENV)
+    if not notes:
+        return
+    if target:
+        with open(target, "a", encoding="utf-8") as handle:
+            for note in notes:
+                handle.write(json.dumps({"path": path, "note": note}) + "\n")
+        return
+    for note in notes:
+        sys.stderr.write(f"plaincrm merge: {path}: {note}\n")

@@ -1,0 +1,171 @@
+"""A record file cut into the pieces that merge and history reason about.
+
+``cut(text)`` turns any version of a record file (however broken) into a
+sequence of plain lines and *atoms*:
+
+- a ``field`` atom: one top-level front matter key with its value lines;
+- a ``task`` atom: one task line of the ``## Tasks`` section with its note;
+- a ``log`` atom: one dated line of the ``## Log`` section.
+
+Every atom has a key that names it in any version of the file: the field
+name, the task id (``title:<title>`` for a task without one), the log line's
+text.  A key that occurs twice in a file gets ``#2``, ``#3`` ... appended.
+Joining the lines of the items gives back the exact text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import tasks as tasklines
+from .model import TYPE_BY_FOLDER, LogEntry
+from .records import parse_log
+from .tasks import Task
+from .yamlfront import FrontError, load, split
+
+_SECTION_RE = re.compile(r"^##[ \t]+(tasks|log)[ \t#]*\r?$", re.IGNORECASE)
+_TOP_KEY_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*):(?:[ \t]|$)")
+
+
+@dataclass
+class Atom:
+    kind: str  # field | task | log
+    key: str
+    lines: list[str]  # the file's lines, without their "\n"
+    task: Task | None = None
+    entry: LogEntry | None = None
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+@dataclass
+class Parts:
+    items: list[str | Atom]
+    fields: dict[str, Any] | None  # the typed-text front matter; None when it does not parse
+    problem: str | None = None  # why the front matter could not be read
+    atoms: dict[tuple[str, str], Atom] = field(default_factory=dict)
+    body_start: int = 0  # index of the first item after the front matter
+
+    def text(self) -> str:
+        out: list[str] = []
+        for item in self.items:
+            out.extend(item.lines if isinstance(item, Atom) else [item])
+        return "\n".join(out)
+
+    def of_kind(self, kind: str) -> dict[str, Atom]:
+        return {key: atom for (k, key), atom in self.atoms.items() if k == kind}
+
+    def body_text(self) -> str:
+        """The free text: lines that are neither front matter nor atoms, without blank lines
+        and the ``## Tasks`` and ``## Log`` headings (which come and go with their atoms)."""
+        body = self.items[self.body_start :]
+        return "\n".join(
+            item.strip()
+            for item in body
+            if isinstance(item, str) and item.strip() and not _SECTION_RE.match(item)
+        )
+
+
+def is_record_path(path: str) -> bool:
+    """Whether ``path`` (relative to the CRM folder) names a record file."""
+    folder, _, name = path.partition("/")
+    return folder in TYPE_BY_FOLDER and name.endswith(".md")
+
+
+def task_key(task: Task) -> str:
+    return task.id or f"title:{task.title}"
+
+
+def cut(text: str) -> Parts:
+    """Cut a record's text into lines and atoms (see the module docstring)."""
+    lines = text.split("\n")
+    kinds: dict[int, Atom] = {}  # first line index -> atom
+    covered: set[int] = set()
+    fields: dict[str, Any] | None = None
+    problem: str | None = None
+    body_start = 0
+    try:
+        parts = split(text)
+        if parts.front is None:
+            raise FrontError(1, "no front matter")
+        fields = load(parts.front, parts.front_line).values
+        body_start = parts.body_line - 1
+        first, end = parts.front_line - 1, parts.body_line - 2  # end: the closing --- line
+        blocks = _field_blocks(lines, first, end)
+        if blocks is not None and set(blocks) == set(fields):
+            for key, (start, stop) in blocks.items():
+                kinds[start] = Atom("field", key, lines[start:stop])
+                covered.update(range(start, stop))
+    except FrontError as exc:
+        fields, problem = None, exc.message
+    for task in tasklines.parse_tasks(lines):
+        start, stop = task.line - 1, task.line + task.note_lines
+        kinds[start] = Atom("task", task_key(task), lines[start:stop], task=task)
+        covered.update(range(start, stop))
+    for entry in parse_log(lines):
+        line = lines[entry.line - 1]
+        kinds[entry.line - 1] = Atom("log", line.rstrip(), [line], entry=entry)
+        covered.add(entry.line - 1)
+    items: list[str | Atom] = []
+    atoms: dict[tuple[str, str], Atom] = {}
+    body_item = 0
+    for index, line in enumerate(lines):
+        if index == body_start:
+            body_item = len(items)
+        atom = kinds.get(index)
+        if atom is not None:
+            key, n = atom.key, 2
+            while (atom.kind, key) in atoms:
+                key, n = f"{atom.key}#{n}", n + 1
+            atom.key = key
+            atoms[(atom.kind, key)] = atom
+            items.append(atom)
+        elif index not in covered:
+            items.append(line)
+    return Parts(items, fields, problem, atoms, body_item)
+
+
+def _field_blocks(lines: list[str], first: int, end: int) -> dict[str, tuple[int, int]] | None:
+    """Line ranges ``[start, stop)`` of the top-level keys between ``first`` and ``end``.
+
+    A key's block runs on over indented lines, ``- item`` lines and blank lines
+    followed by more of those; comments and blank lines between keys stay out.
+    None when the front matter has a shape this does not follow (quoted keys,
+    flow mappings over several lines ...).
+    """
+    blocks: dict[str, tuple[int, int]] = {}
+    current: str | None = None
+    start = stop = first
+    for index in range(first, end):
+        line = lines[index].rstrip("\r")
+        if current is not None and (_continues(line) or _blank_inside(lines, index, end)):
+            stop = index + 1
+            continue
+        if current is not None:
+            blocks[current] = (start, stop)
+            current = None
+        match = _TOP_KEY_RE.match(line)
+        if match:
+            current, start, stop = match.group(1), index, index + 1
+        elif line.strip() and not line.startswith("#"):
+            return None
+    if current is not None:
+        blocks[current] = (start, stop)
+    return blocks
+
+
+def _continues(line: str) -> bool:
+    return (line[:1] in (" ", "\t") and bool(line.strip())) or line == "-" or line.startswith("- ")
+
+
+def _blank_inside(lines: list[str], index: int, end: int) -> bool:
+    """A blank line followed (after more blank ones) by a line that continues a value."""
+    if lines[index].strip():
+        return False
+    while index < end and not lines[index].strip():
+        index += 1
+    return index < end and _continues(lines[index].rstrip("\r"))

@@ -1,0 +1,360 @@
+"""``plaincrm sync``: share the CRM with the team through the clone's git remote.
+
+One run:
+
+1. refuses to start in the middle of an unfinished merge or rebase, or on a
+   detached HEAD (and says how to get out);
+2. makes sure the record merge driver is registered (``gitsetup``);
+3. commits the hand edits under the CRM folder in one commit whose message
+   lists them (refusing files that still hold conflict markers);
+4. fetches the upstream branch and merges it.  Records created on both
+   sides under the same name are told apart first: ours is renamed to
+   ``<slug>-2.md`` (references to it in our records follow).  Record files
+   merge with the record-aware driver (``merge.py``), so the merge never
+   stops on them; a record deleted on one side and changed on the other is
+   kept.  Should another file conflict, the merge is undone and nothing is
+   pushed; task ids that the merge made appear twice get fresh ids;
+5. runs ``check`` on the result;
+6. pushes (never forced); a push rejected because someone pushed meanwhile
+   is retried after fetching and merging again;
+7. refreshes git's commit-graph so that ``history`` stays fast.
+
+It reports what came in (records and tasks added or changed by others), what
+the merge decided, and the problems ``check`` found.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import gitrepo, gitsetup
+from .errors import ConflictError, GitError, Problem
+from .history import RecordChanges, changes_between
+from .ids import new_id
+from .merge import REPORT_ENV
+from .recordparts import is_record_path
+from .records import CONFLICT_RE, get_line, replace_line
+from .store import Store, ref_fields, type_of_path
+from .tasks import set_token
+from .yamlfront import set_fields
+
+PUSH_ATTEMPTS = 5
+
+_WAY_OUT = {
+    "merge": "finish it (fix the files, 'git add' them, 'git commit') or undo it with "
+    "'git merge --abort'",
+    "rebase": "finish it with 'git rebase --continue' or undo it with 'git rebase --abort'",
+    "cherry-pick": "finish it with 'git cherry-pick --continue' or undo it with "
+    "'git cherry-pick --abort'",
+    "revert": "finish it with 'git revert --continue' or undo it with 'git revert --abort'",
+}
+
+
+@dataclass
+class SyncReport:
+    remote: str = ""
+    branch: str = ""
+    committed: list[str] = field(default_factory=list)  # hand edits committed
+    renamed: list[tuple[str, str]] = field(default_factory=list)  # same name created twice
+    incoming: list[RecordChanges] = field(default_factory=list)
+    incoming_commits: int = 0
+    authors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the merges decided: "path: note"
+    problems: list[Problem] = field(default_factory=list)
+    pushed: int = 0
+    retries: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "remote": self.remote,
+            "branch": self.branch,
+            "committed": self.committed,
+            "renamed": [{"from": old, "to": new} for old, new in self.renamed],
+            "incoming_commits": self.incoming_commits,
+            "authors": self.authors,
+            "incoming": [record.as_json() for record in self.incoming],
+            "merge_notes": self.notes,
+            "problems": [problem.as_json() for problem in self.problems],
+            "pushed": self.pushed,
+            "push_retries": self.retries,
+        }
+
+
+def sync(store: Store, progress: Callable[[str], None] = lambda message: None) -> SyncReport:
+    root = store.root
+    gitsetup.require_git(root)
+    operation = gitrepo.unfinished_operation(root)
+    if operation:
+        raise ConflictError(
+            f"a git {operation} is unfinished in this clone: {_WAY_OUT[operation]}; "
+            "then run 'plaincrm sync' again"
+        )
+    branch = gitrepo.branch(root)
+    if branch is None:
+        raise ConflictError(
+            "HEAD is detached (not on a branch): switch to your branch, e.g. 'git switch main', "
+            "then run 'plaincrm sync' again"
+        )
+    report = SyncReport(branch=branch)
+    user = store.current_user() or "plaincrm"
+    setup = gitsetup.setup(root, hook=False)
+    if setup.files:
+        gitrepo.commit(root, setup.files, "sync: register the record merge driver", user)
+    report.committed = commit_hand_edits(root, user)
+    remote, remote_branch, tracked = _upstream(root, branch)
+    report.remote, report.branch = remote, remote_branch
+    progress(f"Fetching from {remote} ({gitrepo.remote_url(root, remote)}) ...")
+    _fetch(root, remote)
+    for attempt in range(PUSH_ATTEMPTS):
+        _merge_upstream(store, report, remote, remote_branch, user)
+        theirs = gitrepo.rev(root, f"refs/remotes/{remote}/{remote_branch}")
+        ahead = gitrepo.count_commits(root, f"{theirs}..HEAD" if theirs else "HEAD")
+        if not ahead:
+            break
+        progress(f"Pushing {ahead} commit(s) to {remote}/{remote_branch} ...")
+        status, why = gitrepo.push(root, remote, remote_branch, set_upstream=not tracked)
+        if status == "ok":
+            report.pushed = ahead
+            break
+        if status == "error":
+            raise GitError(
+                f"pushing to {remote} failed: {why}.  Your work is committed in this clone; "
+                "run 'plaincrm sync' again once the problem is solved"
+            )
+        report.retries = attempt + 1
+        progress("Someone pushed meanwhile; merging their work and pushing again ...")
+        _fetch(root, remote)
+    else:
+        raise GitError(
+            f"{remote} kept receiving new commits while pushing ({PUSH_ATTEMPTS} attempts); "
+            "your work is committed in this clone: run 'plaincrm sync' again"
+        )
+    from .check import run_checks
+    from .config import read_config
+
+    report.problems = run_checks(Store(root, config=read_config(root)))
+    gitrepo.write_commit_graph(root)
+    return report
+
+
+# ---------------------------------------------------------------- hand edits
+
+
+def commit_hand_edits(root: Path, user: str) -> list[str]:
+    """Commit every change under the CRM folder in one commit; return the files."""
+    changed = sorted(path for _, path in gitrepo.changed_paths(root))
+    if not changed:
+        return []
+    marked = [
+        f"{path}:{number}: leftover git conflict marker"
+        for path in changed
+        if path.endswith(".md") and (root / path).is_file()
+        for number, line in enumerate(_lines(root / path), 1)
+        if CONFLICT_RE.match(line)
+    ]
+    if marked:
+        listed = "\n".join(marked)
+        raise ConflictError(
+            f"{listed}\nthese files hold git conflict markers: edit them so that one version "
+            "of each conflicting part is left (and the <<<<<<< ======= >>>>>>> lines are "
+            "gone), then run 'plaincrm sync' again"
+        )
+    records = [path for path in changed if is_record_path(path)]
+    named = records or changed
+    subject = (
+        f"sync: hand edits to {', '.join(named)}"
+        if len(named) <= 3
+        else f"sync: hand edits to {len(changed)} files"
+    )
+    body = "\n".join(f"- {path}" for path in changed)
+    gitrepo.commit(root, changed, f"{subject}\n\n{body}", user, by_plaincrm=False)
+    return changed
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8", errors="replace").splitlines()
+
+
+# ---------------------------------------------------------------- remote
+
+
+def _upstream(root: Path, branch: str) -> tuple[str, str, bool]:
+    """The remote and branch to sync with, and whether the branch already tracks it."""
+    tracked = gitrepo.upstream(root, branch)
+    if tracked:
+        return tracked[0], tracked[1], True
+    names = gitrepo.remotes(root)
+    if not names:
+        raise GitError(
+            "this clone has no remote to sync with: add the team's shared repository with "
+            "'git remote add origin URL' (a private GitHub/GitLab repository, or a bare "
+            "repository made with 'git init --bare' on a shared drive), then run "
+            "'plaincrm sync' again; your work is committed in this clone"
+        )
+    if "origin" in names:
+        return "origin", branch, False
+    if len(names) == 1:
+        return names[0], branch, False
+    raise GitError(
+        f"this clone has several remotes ({', '.join(names)}) and branch {branch} tracks none: "
+        f"choose one with 'git branch --set-upstream-to=REMOTE/{branch}', then sync again"
+    )
+
+
+def _fetch(root: Path, remote: str) -> None:
+    try:
+        gitrepo.fetch(root, remote)
+    except GitError as exc:
+        raise GitError(
+            f"cannot reach the remote {remote} ({gitrepo.remote_url(root, remote)}): "
+            f"{exc.message.removeprefix('git fetch failed: ')}.  Your work is committed in "
+            "this clone; run 'plaincrm sync' again when the remote can be reached"
+        ) from None
+
+
+# ---------------------------------------------------------------- merge
+
+
+def _merge_upstream(
+    store: Store, report: SyncReport, remote: str, remote_branch: str, user: str
+) -> None:
+    root = store.root
+    ref = f"refs/remotes/{remote}/{remote_branch}"
+    theirs = gitrepo.rev(root, ref)
+    head = gitrepo.rev(root, "HEAD")
+    if theirs is None or head is None or theirs == head:
+        return
+    base = gitrepo.merge_base(root, head, theirs)
+    if base == theirs:
+        return  # nothing new upstream
+    if base is not None and base != head:
+        report.renamed += _separate_twins(store, base, theirs, user)
+        head = gitrepo.rev(root, "HEAD") or head
+    report.incoming_commits += gitrepo.count_commits(root, f"HEAD..{theirs}")
+    authors = gitrepo.authors(root, f"HEAD..{theirs}")
+    report.authors = list(dict.fromkeys([*report.authors, *authors]))
+    with tempfile.TemporaryDirectory(prefix="plaincrm-sync-") as folder:
+        notes_file = Path(folder) / "notes.jsonl"
+        env = {REPORT_ENV: str(notes_file)}
+        message = f"sync: merge {remote}/{remote_branch}"
+        if not gitrepo.merge(root, ref, message, user, env):
+            _finish_merge(root, user)
+        if notes_file.exists():
+            for line in notes_file.read_text(encoding="utf-8").splitlines():
+                entry = json.loads(line)
+                report.notes.append(f"{entry['path']}: {entry['note']}")
+    report.incoming += changes_between(root, head, "HEAD")
+    report.notes += _fix_duplicate_ids(store, theirs)
+
+
+def _finish_merge(root: Path, user: str) -> None:
+    """Resolve what the merge left: a record deleted on one side and changed on the other is
+    kept; any other conflict undoes the merge."""
+    unmerged = gitrepo.unmerged_paths(root)
+    kept = [
+        path
+        for path, status in unmerged.items()
+        if status in ("UD", "DU") and is_record_path(path) and (root / path).exists()
+    ]
+    stuck = [path for path in unmerged if path not in kept]
+    if stuck:
+        gitrepo.abort_merge(root)
+        raise ConflictError(
+            f"could not merge {', '.join(stuck)} automatically (changed on both sides).  The "
+            "merge was undone: your work is committed in this clone and nothing was pushed.  "
+            "Merge by hand with 'git merge @{upstream}', fix those files, 'git add' them and "
+            "'git commit', then run 'plaincrm sync' again"
+        )
+    gitrepo.add(root, kept)
+    gitrepo.conclude_merge(root, user)
+
+
+def _separate_twins(store: Store, base: str, theirs: str, user: str) -> list[tuple[str, str]]:
+    """Records created under the same name on both sides: rename ours, before merging."""
+    root = store.root
+    ours_new = {p for p in gitrepo.added_paths(root, base, "HEAD") if is_record_path(p)}
+    twins = [
+        path
+        for path in gitrepo.added_paths(root, base, theirs)
+        if path in ours_new
+        and gitrepo.show_text(root, "HEAD", path) != gitrepo.show_text(root, theirs, path)
+    ]
+    renamed = []
+    for old in twins:
+        folder, name = old.rsplit("/", 1)
+        slug = name.removesuffix(".md")
+        n = 2
+        while (root / folder / f"{slug}-{n}.md").exists() or gitrepo.files_at(
+            root, theirs, [f"{folder}/{slug}-{n}.md"]
+        ):
+            n += 1
+        new = f"{folder}/{slug}-{n}.md"
+        os.replace(root / old, root / new)
+        touched = [old, new, *_follow_rename(store, ours_new, old, f"{slug}-{n}")]
+        gitrepo.commit(
+            root,
+            touched,
+            f"sync: rename {old} to {new} (a teammate created another {old})",
+            user,
+        )
+        renamed.append((old, new))
+    return renamed
+
+
+def _follow_rename(store: Store, ours_new: set[str], old: str, new_slug: str) -> list[str]:
+    """Point references in our new records at the renamed record; return the files changed."""
+    target = type_of_path(old).name
+    slug = old.rsplit("/", 1)[1].removesuffix(".md")
+    changed = []
+    for path in sorted(ours_new - {old}):
+        if not (store.root / path).exists():
+            continue
+        keys = [key for key, kind in ref_fields(type_of_path(path)).items() if kind == target]
+        fields = store.load(path).fields
+        updates = {key: new_slug for key in keys if fields.get(key) == slug}
+        if updates:
+            store.write(path, set_fields(store.read_text(path), updates))
+            changed.append(path)
+    return changed
+
+
+def _fix_duplicate_ids(store: Store, theirs: str) -> list[str]:
+    """Task ids that the merge brought together from different records: the teammates' task
+    keeps its id, ours gets a fresh one."""
+    fresh = Store(store.root, config=store.config)
+    rows = fresh.index.conn.execute(
+        "SELECT id, path, line FROM tasks WHERE id IN (SELECT id FROM tasks WHERE id IS NOT NULL "
+        "GROUP BY id HAVING count(DISTINCT path) > 1) ORDER BY id, path, line"
+    ).fetchall()
+    places: dict[str, list[tuple[str, int]]] = {}
+    for task_id, path, line in rows:
+        places.setdefault(task_id, []).append((path, line))
+    notes = []
+    for task_id, where in places.items():
+        upstream = {
+            path
+            for path, _ in where
+            if gitrepo.files_at(store.root, theirs, [path])
+            and f"id:{task_id}" in gitrepo.show_text(store.root, theirs, path)
+        }
+        if not upstream:
+            continue
+        for path, line in where:
+            if path in upstream:
+                continue
+            new = new_id(fresh.task_id_taken)
+            fresh.modify(
+                path,
+                lambda text, n=line, v=new: replace_line(
+                    text, n, set_token(get_line(text, n), "id", v)
+                ),
+                f"sync: new id {new} for a task whose id {task_id} another record uses ({path})",
+            )
+            notes.append(f"{path}: task id {task_id} was used in another record too; now {new}")
+    return notes

@@ -1,0 +1,378 @@
+"""``plaincrm sync``: three clones of one CRM, a bare remote, real git."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from gitfixtures import Team, identity, make_team
+
+from conftest import Crm, git
+from plaincrm.cli import cli
+from plaincrm.records import CONFLICT_RE
+
+CLIENT = "clients/acme-ltd.md"
+
+
+@pytest.fixture
+def team(tmp_path: Path, runner: CliRunner) -> Team:
+    return make_team(tmp_path, runner)
+
+
+def set_line(clone: Crm, rel: str, old: str, new: str) -> None:
+    """A hand edit in the editor: one line of a file replaced."""
+    text = clone.read(rel)
+    assert old in text, (old, text)
+    clone.write(rel, text.replace(old, new, 1))
+
+
+def no_markers(text: str) -> bool:
+    return not any(CONFLICT_RE.match(line) for line in text.splitlines())
+
+
+def all_tasks(clone: Crm) -> dict[str, dict[str, object]]:
+    found = {}
+    for state in ([], ["--done"]):
+        for task in json.loads(clone.run("task", "list", "--all", *state, "--json").stdout):
+            found[task["id"]] = task
+    return found
+
+
+def open_client(team: Team) -> tuple[str, str]:
+    """Anna adds Acme with two tasks and shares it; everybody pulls it."""
+    anna = team["anna"]
+    anna.run("client", "add", "Acme Ltd", "--phone", "+36 1 111 1111")
+    set_line(anna, CLIENT, "owner: anna\n", "owner: anna\ncity: Szeged\n")
+    call = anna.run("task", "add", "acme", "Call Peter about the renewal").stdout.strip()
+    offer = anna.run("task", "add", "acme", "Send the offer", "--due", "2026-12-01").stdout.strip()
+    team.sync_all(rounds=1)
+    return call, offer
+
+
+def test_concurrent_changes_to_one_client_all_arrive_everywhere(team: Team) -> None:
+    call, offer = open_client(team)
+    anna, ben, carla = team["anna"], team["ben"], team["carla"]
+    # anna adds a task and moves the client to Budapest
+    contract = anna.run("task", "add", "acme", "Send the contract").stdout.strip()
+    set_line(anna, CLIENT, "city: Szeged", "city: Budapest")
+    # ben completes the call with a note
+    ben.run("task", "done", call, "--note", "Wants three more licences.")
+    # carla fixes the phone number and, by hand, sets another city
+    set_line(carla, CLIENT, "+36 1 111 1111", "+36 1 222 2222")
+    set_line(carla, CLIENT, "city: Szeged", "city: Debrecen")
+
+    anna.sync()
+    ben_out = ben.sync().stdout
+    assert "Send the contract" in ben_out and "Came in" in ben_out
+    carla_out = carla.sync().stdout
+    team.sync_all()
+
+    texts = {name: clone.read(CLIENT) for name, clone in team.clones.items()}
+    assert len(set(texts.values())) == 1, texts
+    text = texts["anna"]
+    assert no_markers(text)
+    data = json.loads(anna.run("client", "show", "acme", "--json").stdout)["client"]
+    assert data["phone"] == "+36 1 222 2222"
+    # anna's city was pushed first, so carla's merge kept it and logged carla's value
+    assert data["city"] == "Budapest"
+    assert "plaincrm: merge kept city: Budapest, other value Debrecen" in text
+    assert "merge kept city: Budapest, other value Debrecen" in carla_out
+    tasks = all_tasks(anna)
+    assert {call, offer, contract} <= set(tasks)
+    assert tasks[call]["done"] and tasks[call]["note"] == "Wants three more licences."
+    assert not tasks[offer]["done"] and not tasks[contract]["done"]
+    for clone in team.clones.values():
+        assert clone.clean()
+        clone.run("check")
+    assert anna.git("rev-parse", "HEAD") == carla.git("rev-parse", "HEAD")
+
+
+def test_first_sync_pushes_and_sets_upstream(tmp_path: Path, runner: CliRunner) -> None:
+    team = make_team(tmp_path, runner, names=("anna", "ben"))
+    assert git(team.remote, "log", "--format=%s", "main").splitlines()[-1] == "plaincrm init"
+    anna = team["anna"]
+    assert anna.git("rev-parse", "--abbrev-ref", "main@{upstream}").strip() == "origin/main"
+    out = anna.sync().stdout
+    assert "Nothing new on origin/main." in out
+    assert "Nothing to push" in out
+
+
+def test_hand_edits_are_committed_in_one_commit_listing_them(team: Team) -> None:
+    open_client(team)
+    ben = team["ben"]
+    set_line(ben, CLIENT, "+36 1 111 1111", "+36 1 999 9999")
+    ben.write("clients/new-one.md", "---\nname: New One\n---\n")
+    before = len(ben.commits())
+    out = ben.sync().stdout
+    assert "Committed your edits: clients/acme-ltd.md, clients/new-one.md" in out
+    commits = ben.commits()
+    assert len(commits) == before + 1
+    assert commits[0] == "sync: hand edits to clients/acme-ltd.md, clients/new-one.md"
+    body = ben.git("log", "-1", "--format=%B")
+    assert "- clients/acme-ltd.md\n- clients/new-one.md" in body
+    assert "Made-with" not in body  # a hand edit, not a plaincrm change
+    assert ben.clean()
+    assert "New One" in git(team.remote, "show", "main:clients/new-one.md")
+
+
+def test_two_people_create_the_same_client_both_keep_theirs(team: Team) -> None:
+    anna, ben = team["anna"], team["ben"]
+    anna.run("client", "add", "Nova Kft.", "--phone", "+36 1 100")
+    ben.run("client", "add", "Nova Kft.", "--phone", "+36 1 200")
+    # ben's deal refers to his Nova; after the rename it must still do so
+    ben.write(
+        "deals/nova-espresso.md",
+        "---\nclient: nova-kft\ntitle: Espresso machines\nstage: lead\n---\n",
+    )
+    anna.sync()
+    out = ben.sync().stdout
+    assert "Renamed your clients/nova-kft.md to clients/nova-kft-2.md" in out
+    team.sync_all()
+    for clone in team.clones.values():
+        assert "+36 1 100" in clone.read("clients/nova-kft.md")
+        assert "+36 1 200" in clone.read("clients/nova-kft-2.md")
+        assert "client: nova-kft-2" in clone.read("deals/nova-espresso.md")
+        clone.run("check")
+
+
+def test_same_record_created_identically_on_both_sides_stays_one(team: Team) -> None:
+    anna, ben = team["anna"], team["ben"]
+    text = "---\nname: Twin Ltd\n---\n"
+    anna.write("clients/twin.md", text)
+    ben.write("clients/twin.md", text)
+    anna.sync()
+    out = ben.sync().stdout
+    assert "Renamed" not in out
+    assert not (ben.root / "clients/twin-2.md").exists()
+
+
+def test_record_deleted_on_one_side_and_changed_on_the_other_is_kept(team: Team) -> None:
+    call, _ = open_client(team)
+    anna, ben = team["anna"], team["ben"]
+    (anna.root / CLIENT).unlink()
+    anna.sync()
+    ben.run("task", "done", call, "--note", "Still a client after all.")
+    ben.sync()
+    team.sync_all()
+    for clone in team.clones.values():
+        assert "Still a client after all." in clone.read(CLIENT)
+
+
+def test_record_deleted_on_one_side_only_is_deleted(team: Team) -> None:
+    open_client(team)
+    anna = team["anna"]
+    (anna.root / CLIENT).unlink()
+    anna.sync()
+    team.sync_all()
+    assert not (team["carla"].root / CLIENT).exists()
+
+
+def test_same_task_id_on_two_machines_keeps_both_tasks(team: Team) -> None:
+    open_client(team)
+    anna, ben = team["anna"], team["ben"]
+    set_line(anna, CLIENT, "## Tasks\n\n", "## Tasks\n\n- [ ] Anna's task id:zz9zz9\n")
+    set_line(ben, CLIENT, "## Tasks\n\n", "## Tasks\n\n- [ ] Ben's task id:zz9zz9\n")
+    anna.sync()
+    out = ben.sync().stdout
+    assert "two tasks had the id zz9zz9" in out
+    team.sync_all()
+    text = team["carla"].read(CLIENT)
+    assert "Anna's task" in text and "Ben's task" in text
+    assert text.count("id:zz9zz9") == 1
+    team["carla"].run("check")
+
+
+def test_same_task_id_in_two_records_gets_a_fresh_id(team: Team) -> None:
+    anna, ben = team["anna"], team["ben"]
+    anna.write("clients/one.md", "---\nname: One\n---\n\n## Tasks\n\n- [ ] First id:qq7qq7\n")
+    ben.write("clients/two.md", "---\nname: Two\n---\n\n## Tasks\n\n- [ ] Second id:qq7qq7\n")
+    anna.sync()
+    out = ben.sync().stdout
+    assert "clients/two.md: task id qq7qq7 was used in another record too" in out
+    team.sync_all()
+    carla = team["carla"]
+    assert "id:qq7qq7" in carla.read("clients/one.md")
+    assert "id:qq7qq7" not in carla.read("clients/two.md")
+    carla.run("check")
+
+
+def test_sync_without_a_remote_says_how_to_add_one(crm: Crm) -> None:
+    crm.run("client", "add", "Acme Ltd")
+    crm.write(CLIENT, crm.read(CLIENT).replace("Acme Ltd", "Acme Limited"))
+    result = crm.fail("sync", code=7)
+    assert "git remote add origin URL" in result.stderr
+    assert crm.clean()  # the hand edit is committed all the same
+    assert crm.commits()[0] == "sync: hand edits to clients/acme-ltd.md"
+
+
+def test_sync_with_an_unreachable_remote_fails_clearly_and_keeps_work(
+    crm: Crm, tmp_path: Path
+) -> None:
+    crm.git("remote", "add", "origin", str(tmp_path / "nowhere.git"))
+    crm.run("client", "add", "Acme Ltd")
+    crm.write(CLIENT, crm.read(CLIENT) + "\nMet them at the fair.\n")
+    result = crm.fail("sync", code=7)
+    assert "cannot reach the remote origin" in result.stderr
+    assert "Your work is committed in this clone" in result.stderr
+    assert crm.clean()
+
+
+def test_sync_outside_git_says_so(tmp_path: Path, runner: CliRunner) -> None:
+    root = tmp_path / "plain"
+    assert runner.invoke(cli, ["init", str(root), "--no-git"]).exit_code == 0
+    result = Crm(root, runner).fail("sync", code=7)
+    assert "is not in a git repository" in result.stderr and "git init" in result.stderr
+
+
+def test_sync_refuses_during_an_unfinished_merge(team: Team) -> None:
+    anna, ben = team["anna"], team["ben"]
+    set_line(anna, "plaincrm.yaml", 'start: "09:00"', 'start: "08:00"')
+    anna.git("commit", "-qam", "earlier start")
+    anna.git("push", "-q")
+    set_line(ben, "plaincrm.yaml", 'start: "09:00"', 'start: "10:00"')
+    ben.git("commit", "-qam", "later start")
+    pull = subprocess.run(["git", "pull", "-q", "--no-rebase"], cwd=ben.root, capture_output=True)
+    assert pull.returncode != 0
+    result = ben.fail("sync", code=8)
+    assert "a git merge is unfinished" in result.stderr
+    assert "git merge --abort" in result.stderr
+
+
+def test_conflict_in_a_settings_file_undoes_the_merge(team: Team) -> None:
+    anna, ben = team["anna"], team["ben"]
+    set_line(anna, "plaincrm.yaml", 'end: "17:00"', 'end: "16:00"')
+    anna.sync()
+    set_line(ben, "plaincrm.yaml", 'end: "17:00"', 'end: "18:00"')
+    head_before_sync = ben.git("rev-parse", "HEAD")
+    result = ben.fail("sync", code=8)
+    assert "could not merge plaincrm.yaml automatically" in result.stderr
+    assert "nothing was pushed" in result.stderr
+    assert not (ben.root / ".git" / "MERGE_HEAD").exists()
+    assert ben.clean()
+    assert ben.git("rev-parse", "HEAD^") == head_before_sync  # the hand edit commit stays
+    assert 'end: "18:00"' in ben.read("plaincrm.yaml")
+
+
+def test_sync_refuses_files_with_conflict_markers(team: Team) -> None:
+    open_client(team)
+    ben = team["ben"]
+    set_line(
+        ben,
+        CLIENT,
+        "city: Szeged\n",
+        "<<<<<<< HEAD\ncity: Szeged\n=======\ncity: Pécs\n>>>>>>> x\n",
+    )
+    result = ben.fail("sync", code=8)
+    assert f"{CLIENT}:" in result.stderr and "conflict marker" in result.stderr
+    assert not ben.clean()
+
+
+def test_rejected_push_is_merged_and_retried(team: Team, tmp_path: Path) -> None:
+    """Ben pushes again while Anna's sync is between its merge and its push."""
+    open_client(team)
+    anna, ben = team["anna"], team["ben"]
+    ben.run("task", "add", "acme", "Ben's first task")
+    ben.sync()
+    ben.run("task", "add", "acme", "Ben's task pushed meanwhile")
+    ben_sync = f"PLAINCRM_USER=ben {sys.executable} -m plaincrm -C {ben.root} sync"
+    marker = tmp_path / "pushed-once"
+    hook = anna.root / ".git" / "hooks" / "post-merge"
+    hook.write_text(
+        "#!/bin/sh\n"
+        f"[ -e {marker} ] && exit 0\n"
+        f"touch {marker}\n"
+        "unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE\n"
+        f"{ben_sync} >/dev/null 2>&1\n"
+    )
+    hook.chmod(hook.stat().st_mode | stat.S_IXUSR)
+    anna.run("task", "add", "acme", "Anna's task")
+    out = anna.sync().stdout
+    assert marker.exists()
+    assert "after 1 retry" in out
+    assert "Ben's first task" in out and "Ben's task pushed meanwhile" in out
+    remote_text = git(team.remote, "show", f"main:{CLIENT}")
+    for title in ("Anna's task", "Ben's first task", "Ben's task pushed meanwhile"):
+        assert title in remote_text
+
+
+def test_sync_keeps_the_commit_graph_current(team: Team) -> None:
+    open_client(team)
+    anna = team["anna"]
+    graph = anna.root / ".git" / "objects" / "info" / "commit-graphs"
+    plain = anna.root / ".git" / "objects" / "info" / "commit-graph"
+    assert graph.exists() or plain.exists()
+    verify = subprocess.run(["git", "commit-graph", "verify"], cwd=anna.root, capture_output=True)
+    assert verify.returncode == 0
+
+
+def test_crm_in_a_subfolder_of_a_bigger_repository(tmp_path: Path, runner: CliRunner) -> None:
+    team = make_team(tmp_path, runner, names=("anna", "ben"), sub="crm")
+    call, _ = open_client(team)
+    anna, ben = team["anna"], team["ben"]
+    assert (anna.root / ".gitattributes").exists()
+    set_line(anna, CLIENT, "+36 1 111 1111", "+36 1 555 5555")
+    ben.run("task", "done", call, "--note", "Done from the subfolder.")
+    set_line(ben, CLIENT, "city: Szeged", "city: Győr")
+    anna.sync()
+    ben.sync()
+    anna.sync()
+    text = anna.read(CLIENT)
+    assert "+36 1 555 5555" in text and "Done from the subfolder." in text and "Győr" in text
+    assert no_markers(text)
+
+
+def test_a_fresh_clone_gets_the_merge_driver_on_its_first_sync(team: Team) -> None:
+    ben = team["ben"]
+    config = ["git", "config", "--get", "merge.plaincrm.driver"]
+    assert subprocess.run(config, cwd=ben.root, capture_output=True).stdout == b""
+    ben.sync()
+    driver = ben.git("config", "--get", "merge.plaincrm.driver").strip()
+    assert driver.endswith("-m plaincrm merge-driver %O %A %B %P")
+    assert driver.startswith(sys.executable) or sys.executable in driver
+
+
+def test_installed_command_two_clones_sync_back_and_forth(tmp_path: Path) -> None:
+    """The console script, in two clones, without the user touching git."""
+    exe = shutil.which("plaincrm")
+    assert exe, "the plaincrm command is not installed"
+    env = {**os.environ, "PLAINCRM_TODAY": "2026-11-27"}
+    remote = tmp_path / "shared.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(remote))
+
+    def run(cwd: Path, *args: str, user: str) -> str:
+        proc = subprocess.run(
+            [exe, *args],
+            cwd=cwd,
+            env={**env, "PLAINCRM_USER": user},
+            capture_output=True,
+            text=True,
+        )
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    one = tmp_path / "one"
+    run(tmp_path, "init", str(one), "--user", "anna", "--user", "ben", user="anna")
+    git(one, "remote", "add", "origin", str(remote))
+    run(one, "client", "add", "Acme Ltd", user="anna")
+    task = run(one, "task", "add", "acme", "Call them", user="anna").strip()
+    run(one, "sync", user="anna")
+    git(tmp_path, "clone", "-q", str(remote), "two")
+    two = tmp_path / "two"
+    identity(two, "ben")
+    run(two, "task", "done", task, "--note", "Called.", user="ben")
+    run(one, "task", "add", "acme", "Write the offer", user="anna")
+    run(two, "sync", user="ben")
+    run(one, "sync", user="anna")
+    out = run(two, "sync", user="ben")
+    assert "Write the offer" in out
+    for clone in (one, two):
+        text = (clone / CLIENT).read_text()
+        assert "Called." in text and "Write the offer" in text
+    assert (one / CLIENT).read_text() == (two / CLIENT).read_text()
