@@ -1,0 +1,568 @@
+"""``plaincrm doc add|status|list|show``, ``plaincrm pay`` and ``plaincrm receivables``."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import click
+
+from ..docsettings import INVOICE, doc_settings
+from ..documents import (
+    Balance,
+    Doc,
+    LineItem,
+    add_document,
+    all_docs,
+    balances,
+    load_doc,
+    money,
+    owed,
+    parse_item,
+    path_of,
+    pay,
+    set_status,
+    totals,
+)
+from ..model import Kind, field_kinds
+from ..output import echo_json, style, table, truncate
+from ..pipeline import Amounts, format_amount, json_amount, parse_amount
+from ..query import RecordAccessor
+from ..receivables import BUCKETS, Line, Receivables, receivables
+from ..store import Store
+from .clients import _notes
+from .common import build_query, date_arg, get_app, json_option, query_argument
+from .completion import complete_owner, complete_ref
+
+# Computed fields a query can test besides the front matter.
+DOC_KINDS: dict[str, Kind] = {"outstanding": Kind("number"), "overdue": Kind("integer")}
+
+
+@click.group()
+def doc() -> None:
+    """Commercial documents of deals: quotes, contracts, invoices, payments and
+    shipments, one Markdown file each in documents/ (see docs/documents.md).
+
+    \b
+    Example:
+      plaincrm doc add contract acme-espresso --amount 12000 --status sent
+      plaincrm doc status acme-contract signed
+      plaincrm doc add invoice acme-espresso --item "Espresso machine X2" 2 5000 27% --status issued
+      plaincrm doc list kind:invoice status:issued due.before:today
+      plaincrm doc show acme-invoice
+    """
+
+
+_doc_ref = click.argument("ref", shell_complete=complete_ref(["document"]))
+
+
+@doc.command("add")
+@click.argument("kind")
+@click.argument("deal", shell_complete=complete_ref(["deal"]))
+@click.option(
+    "--status", metavar="STATUS", help="Its status (default: the kind's first, e.g. draft)."
+)
+@click.option(
+    "--number",
+    metavar="TEXT",
+    help="Its number (default for invoices: the next of your series, given when issued).",
+)
+@click.option("--date", "day", metavar="DATE", help="Its date (default: today).")
+@click.option("--due", metavar="DATE", help="Invoices: payment due (default: date + payment_days).")
+@click.option(
+    "--amount",
+    metavar="AMOUNT",
+    help="Total incl. tax (default: the line items' total, else the deal's amount).",
+)
+@click.option("--currency", metavar="CODE", help="Currency (default: the deal's).")
+@click.option(
+    "--related",
+    metavar="REF",
+    multiple=True,
+    shell_complete=complete_ref(["document"]),
+    help="A document this one refers to (repeatable): the invoice a payment settles ...",
+)
+@click.option(
+    "--item",
+    "items",
+    nargs=4,
+    multiple=True,
+    metavar="DESCRIPTION QTY PRICE TAX%",
+    help="A line item (repeatable): description, quantity, unit price before tax, tax rate.",
+)
+@click.option("--title", metavar="TEXT", help="A title (default: the kind and the deal's title).")
+@click.option(
+    "--owner",
+    metavar="NAME",
+    help="Who follows it up (default: the deal's owner).",
+    shell_complete=complete_owner,
+)
+@json_option
+def doc_add(
+    kind: str,
+    deal: str,
+    status: str | None,
+    number: str | None,
+    day: str | None,
+    due: str | None,
+    amount: str | None,
+    currency: str | None,
+    related: tuple[str, ...],
+    items: tuple[tuple[str, str, str, str], ...],
+    title: str | None,
+    owner: str | None,
+    as_json: bool,
+) -> None:
+    """Add a document of KIND (quote, contract, invoice, payment, shipment ...)
+    to deal DEAL and print its reference.  An invoice added as issued gets the
+    next number of your series and a due date.
+
+    \b
+    Example:
+      plaincrm doc add quote acme-espresso --amount 12000 --status sent
+      plaincrm doc add invoice acme-espresso --status issued \\
+          --item "Espresso machine X2" 2 5000 27% --item "Installation" 1 400 27%
+      plaincrm doc add shipment acme-espresso --related acme-invoice-inv-2026-0001
+    """
+    store = get_app().store
+    path = add_document(
+        store,
+        kind,
+        store.resolve(deal, ["deal"]),
+        status=status,
+        number=number,
+        day=date_arg(day),
+        due=date_arg(due),
+        amount=parse_amount(amount) if amount is not None else None,
+        currency=currency,
+        related=[store.resolve(ref, ["document"]) for ref in related],
+        items=[parse_item(*item) for item in items],
+        title=title,
+        owner=owner,
+    )
+    _report(store, path, "Created", as_json)
+
+
+def _report(store: Store, path: str, verb: str, as_json: bool, said: str = "") -> None:
+    """The document's ref on stdout and what happened on stderr, or its JSON."""
+    doc = load_doc(store, path)
+    if as_json:
+        echo_json(_doc_json(store, doc))
+        return
+    click.echo(doc.ref)
+    click.echo(f"{verb} {path}: {said + '; ' if said else ''}{_summary(doc)}", err=True)
+
+
+def _summary(doc: Doc) -> str:
+    bits = [doc.label, doc.status]
+    if doc.amount is not None:
+        bits.append(money(doc.amount, doc.currency))
+    if doc.due and doc.kind == INVOICE:
+        bits.append(f"due {doc.due}")
+    return ", ".join(bits)
+
+
+@doc.command("status")
+@_doc_ref
+@click.argument("status")
+@click.option("--date", "day", metavar="DATE", help="The document's new date (default: today).")
+@click.option("--due", metavar="DATE", help="Invoices: the payment due date.")
+@click.option("--number", metavar="TEXT", help="Its number instead of the next of your series.")
+@json_option
+def doc_status(
+    ref: str, status: str, day: str | None, due: str | None, number: str | None, as_json: bool
+) -> None:
+    """Change the status of document REF (the change is logged).  Issuing an
+    invoice gives it the next number of your series, its date and due date;
+    'paid' needs payments that cover it (record them with 'plaincrm pay').
+
+    \b
+    Example:
+      plaincrm doc status acme-contract signed
+      plaincrm doc status acme-invoice issued --due +30d
+      plaincrm doc status acme-quote rejected
+    """
+    store = get_app().store
+    path = store.resolve(ref, ["document"])
+    said = set_status(store, path, status, day=date_arg(day), due=date_arg(due), number=number)
+    _report(store, path, "Changed", as_json, said)
+
+
+@doc.command("list")
+@query_argument
+@json_option
+def doc_list(query: tuple[str, ...], as_json: bool) -> None:
+    """List documents, newest first, filtered by a QUERY (see README 'Queries').
+    Besides the front matter fields a query can test outstanding (what an
+    invoice still owes) and overdue (days past due with money owed).
+
+    \b
+    Example:
+      plaincrm doc list kind:invoice status:issued
+      plaincrm doc list kind:invoice overdue>0 sort:-outstanding
+      plaincrm doc list deal:acme-espresso --json
+    """
+    app = get_app()
+    store = app.store
+    docs = all_docs(store)
+    known = balances(docs)
+    day = store.today()
+    by_path = {d.path: d for d in docs}
+
+    def outstanding(record: Any) -> Decimal | None:
+        balance = known.get(record.slug)
+        return balance.outstanding if balance and owed(balance.invoice) else None
+
+    def overdue(record: Any) -> int | None:
+        balance = known.get(record.slug)
+        return balance.days_overdue(day) if balance else None
+
+    accessor = RecordAccessor({"outstanding": outstanding, "overdue": overdue})
+    parsed = build_query(app, query, {**field_kinds("document"), **DOC_KINDS})
+    records = sorted(
+        (d.record for d in docs), key=lambda r: (r.get_date("date") or "", r.slug), reverse=True
+    )
+    found = [by_path[r.path] for r in parsed.apply(records, accessor)]
+    if as_json:
+        echo_json([_list_json(d, known) for d in found])
+        return
+    if not found:
+        click.echo("No documents match." if query else "No documents yet.")
+        return
+    names = store.titles(path_of("client", d.client) for d in found if d.client)
+    rows = []
+    owing = Amounts()
+    for d in found:
+        balance = known.get(d.ref)
+        due = ""
+        left = ""
+        if balance is not None and owed(d):
+            left = format_amount(balance.outstanding)
+            owing.add(d.currency, balance.outstanding)
+            days = balance.days_overdue(day)
+            due = f"{d.due} ({days}d late)" if days else d.due or ""
+        rows.append(
+            [
+                d.ref,
+                d.kind,
+                d.number or "",
+                d.status,
+                d.date or "",
+                money(d.amount, d.currency) if d.amount is not None else "",
+                left,
+                due,
+                truncate(names.get(path_of("client", d.client or ""), d.client or ""), 24),
+            ]
+        )
+    headers = ["REF", "KIND", "NUMBER", "STATUS", "DATE", "AMOUNT", "OWED", "DUE", "CLIENT"]
+    click.echo(table(rows, headers, right=[5, 6]))
+    owing_text = f"; invoices owe {owing.text()}" if owing else ""
+    click.echo(f"{len(found)} document(s){owing_text}", err=True)
+
+
+def _list_json(doc: Doc, known: dict[str, Balance]) -> dict[str, Any]:
+    data = doc.as_json()
+    balance = known.get(doc.ref)
+    if balance is not None:
+        data.update(
+            paid=json_amount(balance.paid),
+            outstanding=json_amount(balance.outstanding) if owed(doc) else None,
+        )
+    return data
+
+
+# ---------------------------------------------------------------- show
+
+
+@doc.command("show")
+@_doc_ref
+@json_option
+def doc_show(ref: str, as_json: bool) -> None:
+    """Show document REF: its fields, line items and totals, payments (of an
+    invoice), related documents, tasks and log.
+
+    \b
+    Example:
+      plaincrm doc show acme-invoice
+      plaincrm doc show acme-invoice --json
+    """
+    store = get_app().store
+    path = store.resolve(ref, ["document"])
+    doc = load_doc(store, path)
+    if as_json:
+        echo_json(_doc_json(store, doc))
+        return
+    click.echo(_render(store, doc))
+
+
+def _doc_json(store: Store, doc: Doc) -> dict[str, Any]:
+    docs = {d.ref: d for d in all_docs(store)}
+    docs[doc.ref] = doc
+    balance = balances(docs.values()).get(doc.ref)
+    record = doc.record
+    body = "\n".join(store.read_text(doc.path).split("\n")[record.body_line - 1 :])
+    data = doc.as_json()
+    data.update(
+        referred_by=[d.ref for d in docs.values() if doc.ref in d.related],
+        notes=_notes(body),
+        tasks=[task.as_row() for task in record.tasks],
+        log=[entry.as_json() for entry in record.log],
+    )
+    if balance is not None:
+        data.update(
+            paid=json_amount(balance.paid),
+            outstanding=json_amount(balance.outstanding),
+            days_overdue=balance.days_overdue(store.today()),
+            payments=[
+                {"ref": p.ref, "date": p.date, "amount": json_amount(share)}
+                for p, share in balance.payments
+            ],
+        )
+    return data
+
+
+def _render(store: Store, doc: Doc) -> str:
+    record = doc.record
+    docs = {d.ref: d for d in all_docs(store)}
+    docs[doc.ref] = doc
+    balance = balances(docs.values()).get(doc.ref)
+    deal = store.indexed(path_of("deal", doc.deal)) if doc.deal else None
+    client_path = path_of("client", doc.client or "")
+    client = store.titles([client_path]).get(client_path, "")
+    status = doc.status
+    days = balance.days_overdue(store.today()) if balance else 0
+    if days:
+        status += style(f" (overdue {days} days)", fg="red")
+    rows = [["kind", doc.kind], ["number", doc.number or "none yet"], ["status", status]]
+    if doc.deal:
+        rows.append(["deal", f"{doc.deal}  {deal.title if deal else '(missing)'}"])
+    if doc.client:
+        rows.append(["client", f"{doc.client}  {client}"])
+    for key in ("date", "due", "owner", "created"):
+        value = record.fields.get(key)
+        if value not in (None, ""):
+            rows.append([key, str(value)])
+    if doc.amount is not None:
+        rows.append(["amount", money(doc.amount, doc.currency)])
+    title = f"{doc.title}   ({doc.path})"
+    lines = [style(title, bold=True), table(rows, indent="  ")]
+    items = doc.items
+    if items:
+        lines += ["", style("Line items", bold=True), _items_table(items, doc.currency)]
+    if balance is not None and owed(doc):
+        lines += ["", style("Payments", bold=True)]
+        for payment, share in balance.payments:
+            lines.append(
+                f"  {payment.date or 'undated':10}  {payment.ref}  {money(share, doc.currency)}"
+            )
+        left = balance.outstanding
+        state = "paid in full" if left <= 0 else f"{money(left, doc.currency)} outstanding"
+        lines.append(f"  paid {money(balance.paid, doc.currency)}, {state}")
+    related = [(ref, docs.get(ref)) for ref in doc.related]
+    referring = [d for d in docs.values() if doc.ref in d.related]
+    if related or referring:
+        lines += ["", style("Related documents", bold=True)]
+        rows = [[ref, *(_brief(other) if other else ["(missing)"])] for ref, other in related]
+        rows += [[d.ref, *_brief(d), f"(refers to this {doc.kind})"] for d in referring]
+        lines.append(table(rows, indent="  "))
+    body = "\n".join(store.read_text(doc.path).split("\n")[record.body_line - 1 :])
+    notes = _notes(body)
+    if notes:
+        lines += [
+            "",
+            style("Notes", bold=True),
+            *("  " + n if n else "" for n in notes.split("\n")),
+        ]
+    open_tasks = [t for t in record.tasks if not t.checked]
+    if open_tasks:
+        lines += ["", style("Open tasks", bold=True)]
+        rows = [[t.id or f"{doc.ref}#{t.pos}", t.due or "", t.title] for t in open_tasks]
+        lines.append(table(rows, indent="  "))
+    lines += ["", style("Log", bold=True)]
+    lines += [f"  {e.date}  {e.who + ': ' if e.who else ''}{e.text}" for e in record.log]
+    if not record.log:
+        lines.append("  nothing yet")
+    return "\n".join(lines)
+
+
+def _brief(doc: Doc) -> list[str]:
+    amount = money(doc.amount, doc.currency) if doc.amount is not None else ""
+    return [doc.label, doc.status, amount]
+
+
+def _items_table(items: list[LineItem], currency: str) -> str:
+    rows = [
+        [
+            item.description,
+            format_amount(item.quantity),
+            format_amount(item.price),
+            f"{format_amount(item.tax)}%",
+            format_amount(item.net),
+            format_amount(item.tax_amount),
+        ]
+        for item in items
+    ]
+    sums = totals(items)
+    rows.append(["total", "", "", "", format_amount(sums.net), format_amount(sums.tax)])
+    text = table(
+        rows, ["DESCRIPTION", "QTY", "PRICE", "TAX", "NET", "TAX AMOUNT"], [1, 2, 3, 4, 5], "  "
+    )
+    return text + f"\n  total incl. tax: {money(sums.total, currency)}"
+
+
+# ---------------------------------------------------------------- on a deal's page
+
+
+def documents_section(store: Store, docs: list[Doc]) -> list[str]:
+    """The 'Documents' lines of ``deal show``: each document, and what invoices owe."""
+    if not docs:
+        return []
+    known = balances(all_docs(store))
+    rows = []
+    for d in docs:
+        balance = known.get(d.ref)
+        owes = ""
+        if balance is not None and owed(d) and balance.outstanding > 0:
+            owes = f"owes {money(balance.outstanding, d.currency)}"
+        rows.append([d.ref, *_brief(d), d.date or "", owes])
+    return ["", style("Documents", bold=True), table(rows, indent="  ")]
+
+
+def documents_history(docs: list[Doc]) -> list[tuple[str, str]]:
+    """The log lines of a deal's documents as (date, text) for its history."""
+    return [
+        (e.date, f"{e.who + ': ' if e.who else ''}{e.text}  [{d.label}]")
+        for d in docs
+        for e in d.record.log
+    ]
+
+
+# ---------------------------------------------------------------- pay
+
+
+@click.command("pay")
+@click.argument("invoice", shell_complete=complete_ref(["document"]))
+@click.option("--amount", metavar="AMOUNT", help="How much arrived (default: all that is owed).")
+@click.option("--date", "day", metavar="DATE", help="When it arrived (default: today).")
+@json_option
+def pay_command(invoice: str, amount: str | None, day: str | None, as_json: bool) -> None:
+    """Record a payment of INVOICE (a payment document that settles it) and
+    print the payment's reference.  Partial payments are fine; the invoice is
+    marked paid when its payments cover it.
+
+    \b
+    Example:
+      plaincrm pay acme-invoice-inv-2026-0001 --amount 5000 --date 2026-11-20
+      plaincrm pay acme-invoice-inv-2026-0001
+    """
+    store = get_app().store
+    path = store.resolve(invoice, ["document"])
+    done = pay(
+        store,
+        path,
+        amount=parse_amount(amount) if amount is not None else None,
+        day=date_arg(day, past=True),
+    )
+    balance = done.balance
+    invoice_doc = balance.invoice
+    if as_json:
+        data = _doc_json(store, load_doc(store, done.path))
+        data["invoice"] = _doc_json(store, load_doc(store, invoice_doc.path))
+        echo_json(data)
+        return
+    left = balance.outstanding
+    state = (
+        f"{invoice_doc.label} is paid in full"
+        if left <= 0
+        else f"{money(left, invoice_doc.currency)} of {invoice_doc.label} outstanding"
+    )
+    payment = load_doc(store, done.path)
+    click.echo(payment.ref)
+    click.echo(
+        f"Recorded {done.path}: {money(payment.amount or Decimal(0), payment.currency)}; {state}",
+        err=True,
+    )
+
+
+# ---------------------------------------------------------------- receivables
+
+
+@click.command("receivables")
+@click.option(
+    "--client",
+    metavar="REF",
+    shell_complete=complete_ref(["client"]),
+    help="Only this client.",
+)
+@json_option
+def receivables_command(client: str | None, as_json: bool) -> None:
+    """Per client and currency: invoiced, paid and outstanding amounts, what is
+    owed by days past due (current, 0-30, 31-60, 61-90, 90+), and the overdue
+    invoices.  Currencies are never added together.
+
+    \b
+    Example:
+      plaincrm receivables
+      plaincrm receivables --client acme --json
+    """
+    store = get_app().store
+    doc_settings(store)
+    slug = store.resolve(client, ["client"]).rsplit("/", 1)[-1][:-3] if client else None
+    report = receivables(store, store.today(), slug)
+    if as_json:
+        echo_json(report.as_json())
+        return
+    click.echo(_render_receivables(report))
+
+
+def _cell(value: Decimal) -> str:
+    return format_amount(value) if value else "-"
+
+
+def _row(line: Line) -> list[str]:
+    return [
+        truncate(line.name, 28),
+        line.currency,
+        _cell(line.invoiced),
+        _cell(line.paid),
+        _cell(line.outstanding),
+        *(_cell(line.ages[bucket]) for bucket in BUCKETS),
+    ]
+
+
+def _render_receivables(report: Receivables) -> str:
+    if not report.lines:
+        return "No invoices yet."
+    headers = ["CLIENT", "CUR", "INVOICED", "PAID", "OUTSTANDING", *(b.upper() for b in BUCKETS)]
+    rows = [_row(line) for line in report.lines]
+    rows += [_row(line) for line in report.totals]
+    lines = [
+        style(f"Receivables on {report.day}", bold=True)
+        + " (owed by days past due; currencies are never added together)",
+        table(rows, headers, right=list(range(2, 5 + len(BUCKETS)))),
+    ]
+    on_account = [line for line in report.lines if line.unapplied]
+    for line in on_account:
+        lines.append(
+            f"  {line.name}: {money(line.unapplied, line.currency)} paid on account "
+            "(settles no invoice)"
+        )
+    overdue = report.overdue
+    lines += ["", style("Overdue invoices", bold=True)]
+    if not overdue:
+        lines.append("  none")
+    rows = [
+        [
+            item.balance.invoice.number or item.balance.invoice.ref,
+            truncate(line.name, 24),
+            f"due {item.balance.invoice.due}",
+            f"{item.days} days",
+            item.bucket,
+            money(item.balance.outstanding, line.currency),
+            f"of {money(item.balance.invoice.amount or Decimal(0), line.currency)}",
+        ]
+        for line, item in overdue
+    ]
+    if rows:
+        lines.append(table(rows, indent="  ", right=[3, 5]))
+    return "\n".join(lines)

@@ -1,0 +1,143 @@
+"""``check`` for commercial documents: settings, each document, payments, numbering."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .docsettings import (
+    INVOICE,
+    ISSUED,
+    PAID,
+    PAYMENT,
+    DocSettings,
+    read_requirements,
+    read_settings,
+)
+from .documents import (
+    Balance,
+    Doc,
+    all_docs,
+    balances,
+    money,
+    owed,
+    path_of,
+    totals,
+    unapplied,
+)
+from .errors import Problem
+from .numbering import Numbered, numbering_problems
+from .pipeline import format_amount, read_pipeline
+from .store import Store
+
+
+def check_documents(store: Store) -> list[Problem]:
+    """``check``: the settings, each document, payments against invoices, the numbering."""
+    settings, problems = read_settings(store.config)
+    if problems:
+        return problems
+    problems.extend(read_requirements(store.config, settings)[1])
+    docs = all_docs(store, read_pipeline(store.config)[0].currency)
+    by_ref = {d.ref: d for d in docs}
+    invoices = {d.ref: d for d in docs if d.kind == INVOICE}
+    known = balances(docs)
+    for doc in docs:
+        problems.extend(_doc_problems(store, settings, doc, by_ref, known))
+    for kind, numbering in settings.numbering.items():
+        numbered = [
+            Numbered(d.path, d.record.line_of("number"), d.number, d.date)
+            for d in docs
+            if d.kind == kind and d.number
+        ]
+        problems.extend(numbering_problems(numbering, numbered))
+    for doc in docs:
+        extra = unapplied(doc, invoices)
+        if doc.related and extra > 0:
+            problems.append(
+                Problem(
+                    doc.path,
+                    doc.record.line_of("related"),
+                    f"{money(extra, doc.currency)} of this payment settles none of its related "
+                    "invoices (check their currencies and amounts)",
+                )
+            )
+    return problems
+
+
+def _doc_problems(
+    store: Store,
+    settings: DocSettings,
+    doc: Doc,
+    by_ref: Mapping[str, Doc],
+    known: Mapping[str, Balance],
+) -> list[Problem]:
+    record = doc.record
+    found: list[Problem] = []
+
+    def problem(key: str, message: str) -> None:
+        found.append(Problem(doc.path, record.line_of(key), message))
+
+    kind = settings.kinds.get(doc.kind)
+    if kind is None:
+        if doc.kind:
+            problem(
+                "kind", f"kind: '{doc.kind}' is not a document kind ({', '.join(settings.kinds)})"
+            )
+        return found
+    if doc.status and doc.status not in kind.statuses:
+        problem(
+            "status",
+            f"status: '{doc.status}' is not a status of a {kind.name} ({', '.join(kind.statuses)})",
+        )
+    deal = store.indexed(path_of("deal", doc.deal)) if doc.deal else None
+    if deal is not None and doc.client and deal.get_text("client") != doc.client:
+        problem(
+            "client",
+            f"client: '{doc.client}' but its deal {deal.slug} is with "
+            f"'{deal.get_text('client')}': make them agree",
+        )
+    items = doc.items
+    if items and doc.amount is not None and totals(items).total != doc.amount:
+        sums = totals(items)
+        problem(
+            "amount",
+            f"amount {format_amount(doc.amount)} differs from the line items' total "
+            f"{format_amount(sums.total)} (net {format_amount(sums.net)} + tax "
+            f"{format_amount(sums.tax)})",
+        )
+    for ref in doc.related:
+        if ref not in by_ref and not store.exists("document", ref):
+            problem("related", f"related: '{ref}' does not exist (documents/{ref}.md)")
+    if kind.name == INVOICE and owed(doc):
+        for key in ("number", "date", "due", "amount"):
+            if record.fields.get(key) in (None, ""):
+                problem("status", f"an {doc.status} invoice needs {key}:")
+        balance = known[doc.ref]
+        if doc.status == PAID and doc.amount is not None and not balance.covered:
+            problem(
+                "status",
+                f"marked paid, but payments cover {money(balance.paid, doc.currency)} of "
+                f"{money(doc.amount, doc.currency)} (record the rest with 'plaincrm pay "
+                f"{doc.ref}', or set status: issued)",
+            )
+        if doc.status == ISSUED and balance.covered:
+            problem(
+                "status",
+                f"its payments cover it: mark it paid ('plaincrm doc status {doc.ref} paid')",
+            )
+    if kind.name == PAYMENT:
+        if doc.amount is None:
+            problem("kind", "a payment needs amount:")
+        for ref in doc.related:
+            other = by_ref.get(ref)
+            if other is None:
+                continue
+            if other.kind != INVOICE:
+                problem("related", f"related: a payment settles invoices; {ref} is a {other.kind}")
+            elif other.currency != doc.currency:
+                problem(
+                    "currency",
+                    f"currency {doc.currency} differs from {other.currency} of invoice {ref}",
+                )
+            elif not owed(other):
+                problem("related", f"related: invoice {ref} is {other.status}, not issued")
+    return found

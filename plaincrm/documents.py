@@ -1,0 +1,781 @@
+"""Commercial documents of deals: quotes, contracts, invoices, payments, shipments.
+
+A document is ``documents/<slug>.md`` (``schema/document.schema.json``): its
+``kind``, the ``deal`` it belongs to (and that deal's ``client``), a
+``status`` from the kind's statuses, ``number``, ``date``, ``amount`` and
+``currency``, optional line items, and ``related`` documents (a payment lists
+the invoices it settles).  Every status change appends a dated line to the
+document's ``## Log``; each command makes one commit of the files it touched.
+
+Settings (kinds, numbering, payment days, stage gates) live in
+``docsettings``; ``doccheck`` holds what ``check`` reports.
+
+Money is ``Decimal``.  A line's net is quantity x price and its tax net x
+rate / 100, each rounded to cents half up; the total is the sum of both.  A
+payment covers the invoices it lists in that order, each in full, the last
+one with what is left; an invoice is paid when its payments cover its amount.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from .dates import parse_iso_date
+from .docsettings import (
+    CANCELLED,
+    DRAFT,
+    INVOICE,
+    ISSUED,
+    PAID,
+    PAYMENT,
+    RECEIVED,
+    DocKind,
+    DocSettings,
+    doc_settings,
+    stage_requirements,
+)
+from .errors import ConflictError, InvalidError, NotFoundError
+from .ids import slugify, unique_slug
+from .model import TYPES, Record
+from .pipeline import CENT, check_currency, did_you_mean, format_amount, json_amount, one_line
+from .pipeline import settings as pipeline_settings
+from .records import append_to_section, new_record_text
+from .store import Store
+from .yamlfront import set_fields
+
+SERIES_ENV = "PLAINCRM_SERIES"  # picks a per-device numbering series
+AMOUNT_FROM_DEAL = ("quote", "contract", INVOICE)  # kinds whose amount defaults to the deal's
+_DECIMAL_RE = re.compile(r"^-?(\d+(\.\d*)?|\.\d+)$")
+
+
+# ---------------------------------------------------------------- money and line items
+
+
+def cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def to_decimal(value: Any) -> Decimal | None:
+    """A number read from a record (int, float or text) as a Decimal; None when it is none."""
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = Decimal(str(value).replace(" ", "").replace("_", ""))
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def money(value: Decimal, currency: str) -> str:
+    return f"{format_amount(value)} {currency}"
+
+
+@dataclass(frozen=True)
+class LineItem:
+    description: str
+    quantity: Decimal
+    price: Decimal
+    tax: Decimal  # rate in percent
+
+    @property
+    def net(self) -> Decimal:
+        return cents(self.quantity * self.price)
+
+    @property
+    def tax_amount(self) -> Decimal:
+        return cents(self.net * self.tax / 100)
+
+    def fields(self) -> dict[str, Any]:
+        """The item as front matter values (quantity 1 and tax 0 are left out)."""
+        return {
+            "description": self.description,
+            "quantity": self.quantity if self.quantity != 1 else None,
+            "price": self.price,
+            "tax": self.tax if self.tax else None,
+        }
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "description": self.description,
+            "quantity": json_amount(self.quantity),
+            "price": json_amount(self.price),
+            "tax": json_amount(self.tax),
+            "net": json_amount(self.net),
+            "tax_amount": json_amount(self.tax_amount),
+        }
+
+
+@dataclass(frozen=True)
+class Totals:
+    net: Decimal
+    tax: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.net + self.tax
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "net": json_amount(self.net),
+            "tax": json_amount(self.tax),
+            "total": json_amount(self.total),
+        }
+
+
+def totals(items: Iterable[LineItem]) -> Totals:
+    listed = list(items)
+    return Totals(
+        sum((i.net for i in listed), Decimal(0)), sum((i.tax_amount for i in listed), Decimal(0))
+    )
+
+
+def items_of(record: Record) -> list[LineItem]:
+    """The readable line items of a record (the schema check reports the others)."""
+    raw = record.fields.get("items")
+    out = []
+    for entry in raw if isinstance(raw, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        price = to_decimal(entry.get("price"))
+        quantity = to_decimal(entry.get("quantity", 1))
+        tax = to_decimal(entry.get("tax", 0))
+        if price is None or quantity is None or tax is None:
+            continue
+        out.append(LineItem(str(entry.get("description") or ""), quantity, price, tax))
+    return out
+
+
+def parse_number_arg(text: str, what: str, *, negative: bool = False) -> Decimal:
+    cleaned = text.strip().replace(" ", "").replace("_", "").replace(",", "").rstrip("%")
+    if not _DECIMAL_RE.match(cleaned) or (cleaned.startswith("-") and not negative):
+        sign = "" if negative else " zero or more"
+        raise InvalidError(f"'{text}' is not a {what}: use a{sign} number like 2 or 12.50")
+    return Decimal(cleaned)
+
+
+def parse_item(description: str, quantity: str, price: str, tax: str) -> LineItem:
+    """A line item from the four words of ``--item``: description, quantity, price, tax %."""
+    text = one_line(description)
+    if not text:
+        raise InvalidError("a line item needs a description")
+    rate = parse_number_arg(tax, "tax rate")
+    if rate > 100:
+        raise InvalidError(f"tax rate '{tax}' is more than 100%")
+    return LineItem(
+        text,
+        parse_number_arg(quantity, "quantity"),
+        parse_number_arg(price, "price", negative=True),
+        rate,
+    )
+
+
+# ---------------------------------------------------------------- documents as figures
+
+
+@dataclass
+class Doc:
+    """A document record with its figures read."""
+
+    record: Record
+    kind: str
+    status: str
+    amount: Decimal | None
+    currency: str
+
+    @property
+    def ref(self) -> str:
+        return self.record.slug
+
+    @property
+    def path(self) -> str:
+        return self.record.path
+
+    @property
+    def title(self) -> str:
+        return self.record.title
+
+    @property
+    def number(self) -> str | None:
+        return self.record.get_text("number")
+
+    @property
+    def date(self) -> str | None:
+        return self.record.get_date("date")
+
+    @property
+    def due(self) -> str | None:
+        return self.record.get_date("due")
+
+    @property
+    def deal(self) -> str | None:
+        return self.record.get_text("deal")
+
+    @property
+    def client(self) -> str | None:
+        return self.record.get_text("client")
+
+    @property
+    def owner(self) -> str | None:
+        return self.record.owner
+
+    @property
+    def related(self) -> list[str]:
+        return self.record.get_list("related")
+
+    @property
+    def items(self) -> list[LineItem]:
+        return items_of(self.record)
+
+    @property
+    def label(self) -> str:
+        """How lists name it: its kind and number, else its kind and ref."""
+        return f"{self.kind} {self.number or self.ref}"
+
+    def as_json(self) -> dict[str, Any]:
+        items = self.items
+        return {
+            "ref": self.ref,
+            "path": self.path,
+            "kind": self.kind,
+            "title": self.title,
+            "status": self.status,
+            "number": self.number,
+            "date": self.date,
+            "due": self.due,
+            "amount": json_amount(self.amount) if self.amount is not None else None,
+            "currency": self.currency,
+            "deal": self.deal,
+            "client": self.client,
+            "owner": self.owner,
+            "related": self.related,
+            "items": [i.as_json() for i in items],
+            "totals": totals(items).as_json() if items else None,
+        }
+
+
+def doc_of(record: Record, default_currency: str) -> Doc:
+    return Doc(
+        record,
+        record.get_text("kind") or "",
+        record.get_text("status") or "",
+        record.get_number("amount"),
+        record.get_text("currency") or default_currency,
+    )
+
+
+def all_docs(store: Store, currency: str | None = None) -> list[Doc]:
+    """Every readable document; amounts without a currency are in ``currency``
+    (default: pipeline.currency)."""
+    code = currency or pipeline_settings(store).currency
+    return [doc_of(record, code) for record in store.records("document")]
+
+
+def load_doc(store: Store, path: str) -> Doc:
+    return doc_of(store.load(path), pipeline_settings(store).currency)
+
+
+def deal_documents(store: Store, deal_slug: str) -> list[Doc]:
+    """The documents of a deal (from the index), oldest first."""
+    currency = pipeline_settings(store).currency
+    records = [
+        record
+        for path in store.linked("deal", deal_slug, "deal")
+        if (record := store.indexed(path)) is not None and record.type.name == "document"
+    ]
+    docs = [doc_of(record, currency) for record in records]
+    return sorted(docs, key=lambda d: (d.date or "", d.ref))
+
+
+# ---------------------------------------------------------------- payments
+
+
+@dataclass
+class Balance:
+    """An invoice and the payments that cover it."""
+
+    invoice: Doc
+    payments: list[tuple[Doc, Decimal]] = field(default_factory=list)
+
+    @property
+    def paid(self) -> Decimal:
+        return sum((share for _, share in self.payments), Decimal(0))
+
+    @property
+    def outstanding(self) -> Decimal:
+        return (self.invoice.amount or Decimal(0)) - self.paid
+
+    @property
+    def covered(self) -> bool:
+        return self.invoice.amount is not None and self.outstanding <= 0
+
+    def days_overdue(self, day: date) -> int:
+        """Days past the due date with money outstanding (0 when not overdue)."""
+        due = parse_iso_date(self.invoice.due or "")
+        if due is None or self.outstanding <= 0 or not owed(self.invoice):
+            return 0
+        return max(0, (day - due).days)
+
+
+def owed(doc: Doc) -> bool:
+    """An invoice the client owes: issued or paid (not a draft, not cancelled)."""
+    return doc.kind == INVOICE and doc.status in (ISSUED, PAID)
+
+
+def payment_shares(payment: Doc, invoices: Mapping[str, Doc]) -> list[tuple[str, Decimal]]:
+    """How a received payment splits over the invoices it lists (same currency only)."""
+    if payment.kind != PAYMENT or payment.status != RECEIVED or payment.amount is None:
+        return []
+    targets = [
+        ref
+        for ref in dict.fromkeys(payment.related)
+        if ref in invoices and invoices[ref].currency == payment.currency
+    ]
+    left = payment.amount
+    shares = []
+    for i, ref in enumerate(targets):
+        share = left if i == len(targets) - 1 else min(left, invoices[ref].amount or Decimal(0))
+        shares.append((ref, share))
+        left -= share
+    return shares
+
+
+def balances(docs: Iterable[Doc]) -> dict[str, Balance]:
+    """Every invoice (by ref) with the payments that cover it."""
+    listed = list(docs)
+    invoices = {d.ref: d for d in listed if d.kind == INVOICE}
+    out = {ref: Balance(invoice) for ref, invoice in invoices.items()}
+    for doc in listed:
+        for ref, share in payment_shares(doc, invoices):
+            out[ref].payments.append((doc, share))
+    return out
+
+
+def unapplied(payment: Doc, invoices: Mapping[str, Doc]) -> Decimal:
+    """The part of a received payment that settles no invoice (money on account)."""
+    if payment.kind != PAYMENT or payment.status != RECEIVED or payment.amount is None:
+        return Decimal(0)
+    return payment.amount - sum((s for _, s in payment_shares(payment, invoices)), Decimal(0))
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _who(store: Store) -> str:
+    return one_line(store.current_user() or "plaincrm").replace(":", "") or "plaincrm"
+
+
+def log_line(store: Store, text: str) -> str:
+    return f"- {store.today().isoformat()} {_who(store)}: {text}"
+
+
+def _invoice_edit(store: Store, balance: Balance, payment: Doc) -> tuple[str, Callable[[str], str]]:
+    """The log line (and the paid status, once covered) a new payment adds to an invoice."""
+    invoice = balance.invoice
+    share = next(s for p, s in balance.payments if p.ref == payment.ref)
+    left = balance.outstanding
+    said = "paid in full" if left <= 0 else f"{money(left, invoice.currency)} outstanding"
+    lines = [log_line(store, f"payment {payment.ref}: {money(share, invoice.currency)}, {said}")]
+    changes: dict[str, Any] = {}
+    if balance.covered and invoice.status == ISSUED:
+        changes["status"] = PAID
+        lines.append(log_line(store, f"status {ISSUED} -> {PAID}"))
+
+    def edit(text: str) -> str:
+        return append_to_section(set_fields(text, changes), "Log", lines)
+
+    return invoice.path, edit
+
+
+def _assign_number(
+    store: Store, settings: DocSettings, kind: str, day: date, exclude: str | None = None
+) -> str | None:
+    numbering = settings.numbering.get(kind)
+    if numbering is None:
+        return None
+    series = numbering.series_for(store.current_user(), os.environ.get(SERIES_ENV) or None)
+    taken = [
+        number
+        for record in store.records("document")
+        if record.get_text("kind") == kind
+        and record.path != exclude
+        and (number := record.get_text("number"))
+    ]
+    return numbering.next_number(series, day.year, taken)
+
+
+def _check_number_free(store: Store, kind: str, number: str, exclude: str | None = None) -> str:
+    number = one_line(number)
+    if not number:
+        raise InvalidError("a document number cannot be empty")
+    for record in store.records("document"):
+        if (
+            record.get_text("kind") == kind
+            and record.get_text("number") == number
+            and record.path != exclude
+        ):
+            raise ConflictError(f"{kind} number {number} is already used by {record.path}")
+    return number
+
+
+def _due_date(settings: DocSettings, day: date, due: date | None) -> date:
+    if due is not None and due < day:
+        raise InvalidError(f"the due date {due} is before the document date {day}")
+    return due or day + timedelta(days=settings.payment_days)
+
+
+def add_document(
+    store: Store,
+    kind_name: str,
+    deal_path: str,
+    *,
+    status: str | None = None,
+    number: str | None = None,
+    day: date | None = None,
+    due: date | None = None,
+    amount: Decimal | None = None,
+    currency: str | None = None,
+    related: Sequence[str] = (),
+    items: Sequence[LineItem] = (),
+    title: str | None = None,
+    owner: str | None = None,
+    message: str | None = None,
+) -> str:
+    """Add a document of ``kind_name`` to the deal at ``deal_path``; return its path.
+
+    ``status`` defaults to the kind's first status.  A numbered kind that is
+    added at its counting status (an issued invoice) gets the next number of
+    your series unless ``number`` is given.  ``amount`` defaults to the line
+    items' total, else for quotes, contracts and invoices to the deal's amount,
+    else for payments to what the related invoices still owe.  ``related``
+    are document paths.  A payment updates the invoices it settles (their log,
+    and their status once paid), in the same commit.
+    """
+    from .clients import check_owner
+
+    settings = doc_settings(store)
+    kind = settings.kind(kind_name)
+    deal = store.load(deal_path)
+    if deal.type.name != "deal":
+        raise NotFoundError(f"{deal_path} is not a deal (list them with 'plaincrm deal list')")
+    status = _check_status(kind, status or kind.initial)
+    if kind.name == INVOICE and status == PAID:
+        raise InvalidError(
+            "add the invoice as issued, then record its payment with 'plaincrm pay REF' "
+            "(it is marked paid when its payments cover it)"
+        )
+    day = day or store.today()
+    default_currency = pipeline_settings(store).currency
+    docs = {d.ref: d for d in all_docs(store)}
+    refs = [_slug_of(p) for p in related]
+    linked = [docs[ref] for ref in refs if ref in docs]
+    code = check_currency(currency) if currency else None
+    if kind.name == PAYMENT:
+        code = code or _payment_currency(linked)
+    code = code or deal.get_text("currency") or default_currency
+    value = _amount(kind, deal, items, amount)
+    if kind.name == PAYMENT:
+        value = _payment_amount(value, code, linked, balances(docs.values()))
+    if kind.name == INVOICE and kind.reached(status) and value is None:
+        raise InvalidError(
+            "an issued invoice needs an amount: give --amount or line items with --item"
+        )
+    if number is not None:
+        number = _check_number_free(store, kind.name, number)
+    elif kind.reached(status):
+        number = _assign_number(store, settings, kind.name, day)
+    if owner is None:
+        owner = deal.owner
+        if owner is None and store.config.users:
+            me = store.current_user()
+            owner = me if me in store.config.user_names() else None
+    check_owner(store, owner)
+    if kind.name == INVOICE and kind.reached(status):
+        due = _due_date(settings, day, due)
+    client = deal.get_text("client")
+    name = one_line(title) if title else f"{kind.name.capitalize()} for {deal.title}"
+    base = slugify(" ".join(filter(None, [client or deal.slug, kind.name, number])))
+    slug = unique_slug(base, lambda s: store.exists("document", s))
+    path = path_of("document", slug)
+    fields: dict[str, Any] = {
+        "kind": kind.name,
+        "title": name,
+        "deal": deal.slug,
+        "client": client,
+        "status": status,
+        "number": number,
+        "date": day,
+        "due": due,
+        "amount": value,
+        "currency": code if value is not None or kind.name == PAYMENT else None,
+        "related": refs or None,
+        "owner": owner,
+        "created": store.today(),
+        "items": [item.fields() for item in items] or None,
+    }
+    said = f"added as {status}" + (f", number {number}" if number else "")
+    body = f"## Tasks\n\n## Log\n\n{log_line(store, said)}"
+    store.create(path, new_record_text(fields, body))
+    paths = [path]
+    if kind.name == PAYMENT:
+        payment = load_doc(store, path)
+        docs[payment.ref] = payment
+        after = balances(docs.values())
+        for ref in refs:
+            balance = after.get(ref)
+            if balance is None or all(p.ref != payment.ref for p, _ in balance.payments):
+                continue
+            invoice_path, edit = _invoice_edit(store, balance, payment)
+            store.modify(invoice_path, edit, "", commit=False)
+            paths.append(invoice_path)
+    shown = f"{kind.name} {number}" if number else kind.name
+    store.commit(paths, message or f"doc add: {shown} for {deal.title} ({path})")
+    return path
+
+
+def path_of(type_name: str, slug: str) -> str:
+    """The path of the record of type ``type_name`` called ``slug``."""
+    return f"{TYPES[type_name].folder}/{slug}.md"
+
+
+def _slug_of(path: str) -> str:
+    return path.rsplit("/", 1)[-1].removesuffix(".md")
+
+
+def _check_status(kind: DocKind, status: str) -> str:
+    wanted = status.strip().lower()
+    if wanted not in kind.statuses:
+        raise InvalidError(
+            f"'{status}' is not a status of a {kind.name}{did_you_mean(wanted, kind.statuses)}; "
+            f"use one of: {', '.join(kind.statuses)}"
+        )
+    return wanted
+
+
+def _amount(
+    kind: DocKind, deal: Record, items: Sequence[LineItem], amount: Decimal | None
+) -> Decimal | None:
+    if items:
+        total = totals(items).total
+        if amount is not None and amount != total:
+            raise InvalidError(
+                f"--amount {format_amount(amount)} differs from the line items' total "
+                f"{format_amount(total)}; leave --amount out to use the total"
+            )
+        return total
+    if amount is not None:
+        return amount
+    return deal.get_number("amount") if kind.name in AMOUNT_FROM_DEAL else None
+
+
+def _payment_currency(invoices: Sequence[Doc]) -> str | None:
+    codes = {d.currency for d in invoices}
+    if len(codes) > 1:
+        raise InvalidError(
+            f"the related invoices are in different currencies ({', '.join(sorted(codes))}): "
+            "record one payment per invoice"
+        )
+    return codes.pop() if codes else None
+
+
+def _payment_amount(
+    amount: Decimal | None, currency: str, invoices: Sequence[Doc], known: Mapping[str, Balance]
+) -> Decimal:
+    for invoice in invoices:
+        if invoice.kind != INVOICE:
+            raise InvalidError(f"a payment settles invoices; {invoice.ref} is a {invoice.kind}")
+        if invoice.status not in (ISSUED, PAID):
+            raise ConflictError(
+                f"{invoice.ref} is {invoice.status}: only issued invoices are paid "
+                f"(issue it with 'plaincrm doc status {invoice.ref} issued')"
+            )
+        if invoice.currency != currency:
+            raise InvalidError(
+                f"{invoice.ref} is in {invoice.currency}, not {currency}: a payment is in the "
+                "currency of its invoice"
+            )
+    owed = sum((known[d.ref].outstanding for d in invoices), Decimal(0))
+    if amount is None:
+        if not invoices:
+            raise InvalidError("a payment needs --amount (or --related INVOICE to pay it in full)")
+        if owed <= 0:
+            raise ConflictError(f"{invoices[0].ref} is paid in full: nothing is outstanding")
+        return owed
+    if amount <= 0:
+        raise InvalidError("a payment amount must be more than 0")
+    if invoices and amount > owed:
+        raise InvalidError(
+            f"{money(amount, currency)} is more than the {money(owed, currency)} outstanding; "
+            "record money paid on account as a payment without --related"
+        )
+    return amount
+
+
+def set_status(
+    store: Store,
+    path: str,
+    status: str,
+    *,
+    day: date | None = None,
+    due: date | None = None,
+    number: str | None = None,
+) -> str:
+    """Change a document's status; return the log text.
+
+    Reaching the kind's counting status sets ``date`` (to ``day``, default
+    today) and, for a numbered kind without a number, gives it the next number
+    of your series; an invoice gets its due date then.  An issued invoice
+    never goes back to draft and a cancelled one stays cancelled, so numbers
+    stay sequential; ``paid`` needs payments that cover the invoice.
+    """
+    settings = doc_settings(store)
+    doc = load_doc(store, path)
+    kind = settings.kind(doc.kind)
+    new = _check_status(kind, status)
+    old = doc.status
+    if new == old:
+        raise ConflictError(f"{doc.ref} is already {old}")
+    if kind.name == INVOICE:
+        _check_invoice_move(store, doc, old, new)
+    if kind.name == PAYMENT:
+        raise ConflictError("a payment has one status, received")
+    changes: dict[str, Any] = {"status": new}
+    said = [f"status {old or 'none'} -> {new}"]
+    arriving = kind.reached(new) and not kind.reached(old)
+    if day is not None or arriving:
+        changes["date"] = day or store.today()
+    when = changes.get("date") or parse_iso_date(doc.date or "") or store.today()
+    if number is not None:
+        changes["number"] = _check_number_free(store, kind.name, number, exclude=path)
+    elif arriving and not doc.number:
+        changes["number"] = _assign_number(store, settings, kind.name, when, exclude=path)
+    if changes.get("number"):
+        said.append(f"number {changes['number']}")
+    if kind.name == INVOICE and new == ISSUED:
+        current = parse_iso_date(doc.due or "")
+        if due is not None or current is None or current < when:
+            changes["due"] = _due_date(settings, when, due)
+            said.append(f"due {changes['due']}")
+    elif due is not None:
+        changes["due"] = due
+        said.append(f"due {due}")
+    text = ", ".join(said)
+    lines = [log_line(store, text)]
+    store.modify(
+        path,
+        lambda t: append_to_section(set_fields(t, changes), "Log", lines),
+        f"doc status: {doc.title} {old} -> {new} ({path})",
+    )
+    return text
+
+
+def _check_invoice_move(store: Store, doc: Doc, old: str, new: str) -> None:
+    ref = doc.ref
+    if old == CANCELLED:
+        raise ConflictError(
+            f"{ref} is cancelled and stays so (its number stays used): add a new invoice"
+        )
+    if new == DRAFT and old in (ISSUED, PAID):
+        raise ConflictError(
+            f"{ref} was issued as {doc.number or 'a numbered invoice'} and cannot go back to "
+            f"draft: cancel it ('plaincrm doc status {ref} cancelled') and add a new one"
+        )
+    if new == PAID and old == DRAFT:
+        raise ConflictError(
+            f"{ref} is a draft: issue it first ('plaincrm doc status {ref} issued')"
+        )
+    if new == ISSUED and doc.amount is None:
+        raise InvalidError(
+            f"{ref} has no amount: write amount: (or line items) into {doc.path} first"
+        )
+    if new == PAID or (new == ISSUED and old == PAID):
+        balance = balances(all_docs(store)).get(ref, Balance(doc))
+        if new == PAID and not balance.covered:
+            raise ConflictError(
+                f"payments cover {money(balance.paid, doc.currency)} of "
+                f"{money(doc.amount or Decimal(0), doc.currency)}: record the payment with "
+                f"'plaincrm pay {ref}' (it marks the invoice paid once covered)"
+            )
+        if new == ISSUED and balance.covered:
+            raise ConflictError(f"{ref} is covered by its payments, so it stays paid")
+
+
+@dataclass
+class Payment:
+    """What ``pay`` did: the payment's path and the invoice's balance afterwards."""
+
+    path: str
+    balance: Balance
+
+
+def pay(
+    store: Store, invoice_path: str, *, amount: Decimal | None = None, day: date | None = None
+) -> Payment:
+    """Record a payment of an issued invoice (default: all that is outstanding)."""
+    invoice = load_doc(store, invoice_path)
+    if invoice.kind != INVOICE:
+        raise InvalidError(f"{invoice.ref} is a {invoice.kind}, not an invoice")
+    if invoice.status == PAID:
+        raise ConflictError(f"{invoice.ref} is already paid")
+    if invoice.deal is None:
+        raise InvalidError(f"{invoice.path} names no deal: add 'deal: REF' to it first")
+    deal_path = path_of("deal", invoice.deal)
+    shown = invoice.number or invoice.ref
+    path = add_document(
+        store,
+        PAYMENT,
+        deal_path,
+        day=day,
+        amount=amount,
+        related=[invoice.path],
+        title=f"Payment of {INVOICE} {shown}",
+        message=f"pay: {INVOICE} {shown} ({invoice.path})",
+    )
+    after = balances(all_docs(store))
+    return Payment(path, after[invoice.ref])
+
+
+# ---------------------------------------------------------------- stage gates
+
+
+def document_gate(store: Store, deal: Record, target: str) -> str | None:
+    """A ``deals.GATES`` gate: the documents ``target`` requires that the deal lacks."""
+    required = stage_requirements(store).get(target)
+    if not required:
+        return None
+    settings = doc_settings(store)
+    docs = deal_documents(store, deal.slug)
+    missing = [
+        need
+        for need in required
+        if not any(
+            d.kind == need.kind and settings.kinds[need.kind].reached(d.status, need.status)
+            for d in docs
+        )
+    ]
+    if not missing:
+        return None
+    first = missing[0]
+    return (
+        f"it needs {' and '.join(m.text for m in missing)} (add it with 'plaincrm doc add "
+        f"{first.kind} {deal.slug} --status {first.status}')"
+    )
+
+
+# ---------------------------------------------------------------- client card
+
+
+def document_details(store: Store, record: Record) -> dict[str, str]:
+    """What a document shows on its client's card: kind, number, status, amount."""
+    doc = doc_of(record, pipeline_settings(store).currency)
+    return {
+        "kind": doc.kind,
+        "number": doc.number or "",
+        "status": doc.status,
+        "amount": money(doc.amount, doc.currency) if doc.amount is not None else "",
+    }
