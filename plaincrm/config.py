@@ -80,6 +80,20 @@ service:
     normal: {{response: 8h, resolution: 40h}}
     low: {{response: 16h, resolution: 80h}}
   warn: 75%
+
+# Commercial documents (docs/documents.md) of deals.  An issued invoice is due
+# payment_days later.  Invoices get their number when issued, the next in the
+# series of whoever issues them: one series per person (or per device, picked
+# with PLAINCRM_SERIES) keeps numbers unique while people work offline.  A
+# stage can require documents before a deal enters it: add e.g.
+# `requires: [contract]` (a signed one) to the won stage above.
+documents:
+  payment_days: 14
+  kinds: [quote, contract, invoice, payment, shipment]
+  numbering:
+    invoice:
+      format: "{{series}}-{{year}}-{{seq:4}}"
+      series: {series}
 """
 
 
@@ -133,10 +147,13 @@ class Config:
 
 
 def render_template(users: list[str]) -> str:
+    from .numbering import series_setting
+
+    series = series_setting(users)
     if not users:
-        return TEMPLATE.format(users=" []")
+        return TEMPLATE.format(users=" []", series=series)
     entries = "".join(f"\n  - name: {name}" for name in users)
-    return TEMPLATE.format(users=entries)
+    return TEMPLATE.format(users=entries, series=series)
 
 
 def read_config(root: Path) -> Config:

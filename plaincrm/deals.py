@@ -9,8 +9,9 @@ Stage gates: ``GATES`` holds functions ``(store, deal_record, target_stage)
 -> refusal message | None`` consulted before a deal moves to another stage or
 is won.  A refusal stops the command unless it is forced (``force=True``,
 ``--force`` on the command line); a forced refusal is written to the log as
-``forced past: <message>``.  The list is empty by default; other modules
-append to it.
+``forced past: <message>``.  ``documents.document_gate`` checks the documents
+a stage ``requires:`` (pipeline.stages in plaincrm.yaml); other modules may
+append more gates.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 
 from .clients import check_owner
 from .dates import parse_iso_date
+from .documents import document_gate
 from .errors import ConflictError, InvalidError, NotFoundError
 from .ids import slugify, unique_slug
 from .model import TYPES, Record
@@ -46,7 +48,7 @@ from .store import Store, type_of_path
 from .yamlfront import set_fields
 
 Gate = Callable[[Store, Record, str], str | None]
-GATES: list[Gate] = []
+GATES: list[Gate] = [document_gate]
 
 Money = Decimal | int | float | str
 

@@ -277,8 +277,8 @@ class _Reader:
                     self.problem(
                         f"{where}.rotting", f"the {name} stage closes a deal: it cannot rot"
                     )
-            for key in entry:
-                if key not in ("name", "probability", "rotting"):
+            for key in entry:  # requires: the stage gate of documents.read_requirements
+                if key not in ("name", "probability", "rotting", "requires"):
                     self.problem(f"{where}.{key}", f"unknown stage setting '{key}'")
             stages.append(Stage(name, probability, rotting))
         names = [stage.name for stage in stages]

@@ -15,6 +15,7 @@ from ..deals import (
     set_deal,
     win_deal,
 )
+from ..documents import deal_documents
 from ..model import Kind, field_kinds
 from ..output import echo_json, style, table, truncate
 from ..pipeline import (
@@ -45,6 +46,7 @@ from ..store import Store
 from .clients import _notes
 from .common import build_query, date_arg, get_app, json_option, query_argument, resolve_owner
 from .completion import complete_owner, complete_ref, complete_stage
+from .documents import documents_history, documents_section
 
 
 @click.group()
@@ -416,6 +418,7 @@ def deal_show(ref: str, as_json: bool) -> None:
                 dict(entry.as_json(), event=parse_event(entry.text).as_json())
                 for entry in record.log
             ],
+            documents=[d.as_json() for d in deal_documents(store, item.ref)],
         )
         echo_json(data)
         return
@@ -469,6 +472,8 @@ def _render_show(
             style("Notes", bold=True),
             *("  " + n if n else "" for n in notes.split("\n")),
         ]
+    documents = deal_documents(store, item.ref)
+    lines += documents_section(store, documents)
     open_tasks = [t for t in record.tasks if not t.checked]
     lines += ["", style("Open tasks", bold=True)]
     if open_tasks:
@@ -482,6 +487,7 @@ def _render_show(
         )
     history = [(t.done or "", "done: " + t.title) for t in record.tasks if t.checked]
     history += [(e.date, f"{e.who}: {e.text}" if e.who else e.text) for e in record.log]
+    history += documents_history(documents)
     lines += ["", style("History", bold=True) + " (log and completed tasks, newest first)"]
     for day, text in sorted(history, key=lambda h: h[0], reverse=True):
         lines.append(f"  {day or 'undated':10}  {text}")
