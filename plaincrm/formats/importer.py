@@ -44,7 +44,7 @@ from .plan import (
     RowError,
 )
 from .sheet import Row, Sheet, read_sheet
-from .typehooks import BY_COMMAND, NEW_RECORD, UPDATED
+from .typehooks import BY_COMMAND, NEW_RECORD, SLUG_BASE, UPDATED
 
 MATCH_KEYS = ("ref", "email", "phone", "name")
 # Values new records of a type get when the file gives none (besides the schema's defaults).
@@ -243,7 +243,9 @@ class RecordImport:
                 where = f" (column {column} is empty)" if column else ""
                 self._error(row.number, f"no {self.title}{where}: a new record needs one")
                 return
-            pending = Pending(self._new_path(converted.ref, str(title)), None)
+            slug_base = SLUG_BASE.get(self.rtype.name)
+            base = slug_base(converted.values) if slug_base else str(title)
+            pending = Pending(self._new_path(converted.ref, base), None)
             self._merge(pending, converted)
             self.pending[pending.path] = pending
         for key in self._match_keys(pending.path.rsplit("/", 1)[1][:-3], pending.values):
@@ -296,6 +298,9 @@ class RecordImport:
         self._person(values, entries)
         ref = values.pop("ref", None)
         for parent, entry in entries.items():
+            order = list(self.props.get(parent, {}).get("items", {}).get("properties", {}))
+            entries[parent] = dict(sorted(entry.items(), key=lambda kv: _position(order, kv[0])))
+        for parent, entry in entries.items():
             missing = [
                 key
                 for key in self.props.get(parent, {}).get("items", {}).get("required", [])
@@ -325,7 +330,7 @@ class RecordImport:
             current = pending.values.get(key)
             if current is None or (isinstance(value, list) and _scalars(value, current)):
                 continue
-            if comparable(current) != comparable(value):
+            if _differs(key, current, value, self.title):
                 self._error(
                     row.number,
                     f"{key} '{_show(value)}' disagrees with row {pending.origin[key]} "
@@ -357,7 +362,7 @@ class RecordImport:
         pending.rows.append(row.number)
         return True
 
-    def _new_path(self, ref: str | None, title: str) -> str:
+    def _new_path(self, ref: str | None, base: str) -> str:
         folder = self.rtype.folder
 
         def taken(slug: str) -> bool:
@@ -365,8 +370,7 @@ class RecordImport:
                 self.pending
             )
 
-        base = slugify(ref) if ref else slugify(title)
-        return f"{folder}/{unique_slug(base, taken)}.md"
+        return f"{folder}/{unique_slug(slugify(ref or base), taken)}.md"
 
     # ------------------------------------------------------------ results
 
@@ -424,7 +428,7 @@ class RecordImport:
         changes: list[Change] = []
         for key, value in pending.values.items():
             old = record.fields.get(key)
-            if comparable(old) != comparable(value):
+            if _differs(key, old, value, self.title):
                 changes.append(Change(key, old, value))
         for parent, entries in pending.entries.items():
             old_list = record.fields.get(parent)
@@ -479,14 +483,38 @@ class RecordImport:
         self.plan.writes[pending.path] = (before, after)
 
     def _problems(self, path: str, text: str) -> list[str]:
-        """What ``check`` would say about the file, without the ``path:line:``."""
+        """What ``check`` would say about the file, without the ``path:line:``, each
+        with the column its value came from."""
         from ..check import record_problems
 
         try:
             record = parse_record(self.rtype, path, text)
         except ParseFailure as failure:
             return [failure.problem.message]
-        return [problem.message for problem in record_problems(record)]
+        out = []
+        for problem in record_problems(record):
+            key = problem.message.split(":", 1)[0].split(".", 1)[0]
+            column = self._column_of(key) if key in self.props else None
+            out.append(f"column {column}: {problem.message}" if column else problem.message)
+        return out
+
+
+def _differs(key: str, old: Any, new: Any, title: str) -> bool:
+    """Whether a sheet's value changes a record's: emails in another case, phone
+    numbers written another way, and names differing only in case, accents or
+    punctuation are the same."""
+    if key == title and isinstance(old, str) and isinstance(new, str):
+        return normalise_name(old) != normalise_name(new)
+    if key == "email" and isinstance(old, str) and isinstance(new, str):
+        return normalise_email(old) != normalise_email(new)
+    if key == "phone" and isinstance(old, str) and isinstance(new, str):
+        number = phone_key(new)
+        return number is None or phone_key(old) != number
+    return bool(comparable(old) != comparable(new))
+
+
+def _position(order: list[str], key: str) -> int:
+    return order.index(key) if key in order else len(order)
 
 
 def _scalars(value: list[Any], current: Any) -> bool:

@@ -1,11 +1,12 @@
 """What importing a record of a particular type needs beyond its schema.
 
 ``NEW_RECORD[type]`` fills the defaults a new record gets from its own
-command and returns its body; ``UPDATED[type]`` adds to an updated record
-what its own commands would (a deal logs changed details); ``BY_COMMAND[type]``
-names the fields that only their commands change, because those commands
-record the change (a deal's stage goes through ``deal move``, which logs it).
-Deals are made exactly as ``plaincrm deal add`` makes them (tested).
+command and returns its body; ``SLUG_BASE[type]`` makes its file name;
+``UPDATED[type]`` adds to an updated record what its own commands would (a
+deal logs changed details); ``BY_COMMAND[type]`` names the fields that only
+their commands change, because those commands record the change (a deal's
+stage goes through ``deal move``, which logs it).  Deals are made exactly as
+``plaincrm deal add`` makes them (tested).
 """
 
 from __future__ import annotations
@@ -63,6 +64,10 @@ def updated_deal(store: Store, text: str, changes: list[Change]) -> str:
 
 
 NEW_RECORD: dict[str, NewRecord] = {"deal": new_deal}
+# What a new record's file name is made from (default: its title), as its command does.
+SLUG_BASE: dict[str, Callable[[dict[str, Any]], str]] = {
+    "deal": lambda values: f"{values.get('client') or ''} {values.get('title') or ''}",
+}
 UPDATED: dict[str, Updated] = {"deal": updated_deal}
 _DEAL_STAGE = "'plaincrm deal move|win|lose|reopen', which log the change"
 BY_COMMAND: dict[str, dict[str, str]] = {

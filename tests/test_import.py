@@ -1,0 +1,484 @@
+"""plaincrm import: spreadsheets written the way Excel writes them, matching, dry runs,
+invalid rows, and exactly one commit."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from conftest import Crm
+
+DATA = Path(__file__).parent / "data"
+
+
+def front(crm: Crm, path: str) -> str:
+    """The front matter of a record as text (between the --- lines)."""
+    return crm.read(path).split("---\n")[1]
+
+
+def files(crm: Crm, folder: str = "clients") -> list[str]:
+    return sorted(p.name for p in (crm.root / folder).glob("*.md"))
+
+
+def import_json(crm: Crm, *args: str) -> dict:
+    return json.loads(crm.run("import", *args, "--json").stdout)
+
+
+# ---------------------------------------------------------------- realistic files
+
+
+def test_hungarian_excel_utf8_bom_semicolons(crm: Crm) -> None:
+    """Title rows, a blank row, Hungarian dates, one row per contact, a formula cell."""
+    before = crm.commits()
+    result = crm.fail("import", str(DATA / "excel-hu-bom-semicolon.csv"), code=6)
+    assert "row 9: column D 'E-mail cím'" in result.stderr
+    assert "nothing was written" in result.stderr
+    assert files(crm) == [] and crm.commits() == before
+    result = crm.run("import", str(DATA / "excel-hu-bom-semicolon.csv"), "--skip-invalid")
+    assert "UTF-8 with BOM, ';'-separated" in result.stdout
+    assert files(crm) == ["futes-szerviz-bt.md", "gyori-ko-zrt.md", "kovacs-es-tarsa-kft.md"]
+    assert front(crm, "clients/kovacs-es-tarsa-kft.md") == (
+        "name: Kovács és Társa Kft.\n"
+        "kind: company\n"
+        "email: info@kovacs-tarsa.hu\n"
+        'phone: "+36 1 234 5678"\n'
+        "tags: [nagyker, vip]\n"
+        "owner: anna\n"
+        "created: 2026-03-15\n"
+        "contacts:\n"
+        "  - name: Kovács Anna\n"
+        "    role: ügyvezető\n"
+        "  - name: Nagy Péter\n"
+        "    role: pénzügy\n"
+    )
+    assert front(crm, "clients/gyori-ko-zrt.md") == (
+        "name: Győri Kő Zrt.\n"
+        "kind: company\n"
+        "email: tunde.szoke@gyorik.hu\n"
+        'phone: "06 96 555 123"\n'
+        "tags: [építőipar]\n"
+        "owner: ben\n"
+        "created: 2026-04-02\n"
+        "contacts:\n"
+        "  - name: Szőke Tünde\n"
+        "    role: beszerzés\n"
+    )
+    assert front(crm, "clients/futes-szerviz-bt.md") == (
+        "name: Fűtés-Szerviz Bt.\n"
+        "kind: company\n"
+        'phone: "+36 30 987 6543"\n'
+        "tags: [szerviz]\n"
+        "owner: anna\n"
+        "created: 2026-05-15\n"
+    )
+    assert crm.commits()[0] == "import: clients 3 created, 0 updated (excel-hu-bom-semicolon.csv)"
+    assert crm.last_commit_files() == [
+        "clients/futes-szerviz-bt.md",
+        "clients/gyori-ko-zrt.md",
+        "clients/kovacs-es-tarsa-kft.md",
+    ]
+    assert crm.clean()
+    assert crm.run("check").exit_code == 0
+
+
+def test_czech_windows_1250(crm: Crm) -> None:
+    result = crm.run("import", str(DATA / "excel-cz-cp1250.csv"))
+    assert "Windows-1250, ';'-separated" in result.stdout
+    assert front(crm, "clients/stastny-cermak-a-s.md") == (
+        "name: Šťastný Čermák a.s.\n"
+        "kind: company\n"
+        "email: zdenka@stastny.cz\n"
+        'phone: "+420 777 888 999"\n'
+        "city: Ústí nad Labem\n"
+        "tags: [vip]\n"
+        "owner: anna\n"
+        "created: 2026-03-15\n"
+        "contacts:\n"
+        "  - name: Zdeňka Čermáková\n"
+    )
+    assert "name: Řezníkova Pekárna\n" in crm.read("clients/reznikova-pekarna.md")
+    assert "created: 2025-12-31\n" in crm.read("clients/reznikova-pekarna.md")
+
+
+def test_hungarian_windows_1250_long_accents(crm: Crm) -> None:
+    """ő and ű are the bytes Windows-1252 reads as õ and û."""
+    crm.run("import", str(DATA / "excel-hu-cp1250.csv"))
+    assert "name: Győri Kőfaragó Kft.\n" in crm.read("clients/gyori-kofarago-kft.md")
+    assert "city: Székesfehérvár\n" in crm.read("clients/szucs-es-fiai-bt.md")
+
+
+def test_western_windows_1252_month_first(crm: Crm) -> None:
+    result = crm.run("import", str(DATA / "excel-us-cp1252.csv"))
+    assert "Windows-1252, ','-separated" in result.stdout
+    assert front(crm, "clients/creme-brulee-cafe-inc.md") == (
+        "name: Crème Brûlée Café, Inc.\n"
+        "kind: company\n"
+        "email: francois@creme.example\n"
+        "phone: (555) 123-4567\n"
+        "country: France\n"
+        "tags: [bakery, vip]\n"
+        "owner: anna\n"
+        "created: 2026-11-27\n"
+        "contacts:\n"
+        "  - name: François Dupré\n"
+    )
+    # 11/27/2026 in the same column makes 03/15/2026 and 12/01/2025 month-first
+    assert "created: 2026-03-15\n" in crm.read("clients/muller-gmbh.md")
+    assert "created: 2025-12-01\n" in crm.read("clients/senor-frio-s-a.md")
+
+
+def make_xlsx(path: Path) -> None:
+    """A workbook as people make them: a title, a two-line header under merged cells,
+    real date cells, serial numbers in a date column, phones typed as numbers,
+    blank rows."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Client list (exported 2026-11-27)"])
+    sheet.append([])
+    sheet.append(["Company", "Contact", None, None, "Created", "Tags"])
+    sheet.append([None, "Name", "Phone", "E-mail", None, None])
+    sheet.merge_cells("B3:D3")
+    sheet.merge_cells("A3:A4")
+    sheet.append(["Acme Ltd", "Jane Roe", 36301234567, "jane@acme.example", datetime(2026, 3, 1)])
+    sheet.append([])
+    sheet.append(["Bolt s.r.o.", None, None, None, 46000, "wholesale; vip"])
+    sheet.append(["Acme Ltd", "John Doe", "+36 30 765 4321", None, None, "vip"])
+    book.save(path)
+
+
+def test_xlsx_merged_two_line_header_and_serial_dates(crm: Crm, tmp_path: Path) -> None:
+    book = tmp_path / "clients.xlsx"
+    make_xlsx(book)
+    result = crm.run("import", str(book))
+    assert "the header spans two lines" in result.stdout
+    assert "C 'Contact Phone' -> contacts.phone" in result.stdout
+    assert front(crm, "clients/acme-ltd.md") == (
+        "name: Acme Ltd\n"
+        "kind: company\n"
+        "tags: [vip]\n"
+        "owner: anna\n"
+        "created: 2026-03-01\n"
+        "contacts:\n"
+        "  - name: Jane Roe\n"
+        "    email: jane@acme.example\n"
+        '    phone: "36301234567"\n'
+        "  - name: John Doe\n"
+        '    phone: "+36 30 765 4321"\n'
+    )
+    # serial 46000 is 2025-12-09 (days after 1899-12-30)
+    expected = date(1899, 12, 30).toordinal() + 46000
+    assert f"created: {date.fromordinal(expected).isoformat()}\n" in crm.read(
+        "clients/bolt-s-r-o.md"
+    )
+    assert "tags: [wholesale, vip]\n" in crm.read("clients/bolt-s-r-o.md")
+
+
+def test_row_numbers_are_the_spreadsheets(crm: Crm, tmp_path: Path) -> None:
+    sheet = tmp_path / "people.csv"
+    sheet.write_text(
+        "My contacts\n\nName,Email,Created\nAnna,anna@example.com,2026-01-01\n\n"
+        "Ben,not-an-email,2026-01-02\nCarl,carl@example.com,31.02.2026\n",
+        encoding="utf-8",
+    )
+    result = crm.fail("import", str(sheet), code=6)
+    assert "row 6: column B 'Email': email: 'not-an-email' is not a valid email" in result.stderr
+    assert "row 7: column C 'Created': '31.02.2026' is not a date (no such day)" in result.stderr
+    assert "2 rows of" in result.stderr and "--skip-invalid to import the other 1" in result.stderr
+    assert files(crm) == []
+
+
+def test_nothing_is_written_unless_every_row_is_valid(crm: Crm, tmp_path: Path) -> None:
+    before = crm.commits()
+    sheet = tmp_path / "owners.csv"
+    sheet.write_text("Name,Owner\nAcme,anna\nBolt,zoltan\n", encoding="utf-8")
+    result = crm.fail("import", str(sheet), code=6)
+    assert "row 3: column B 'Owner': 'zoltan' is not a user in plaincrm.yaml" in result.stderr
+    assert files(crm) == [] and crm.commits() == before and crm.clean()
+    crm.run("import", str(sheet), "--skip-invalid")
+    assert files(crm) == ["acme.md"]
+    assert len(crm.commits()) == len(before) + 1
+
+
+# ---------------------------------------------------------------- matching existing records
+
+
+@pytest.fixture
+def existing(crm: Crm) -> Crm:
+    crm.run(
+        "client", "add", "Acme Ltd", "--email", "info@acme.example", "--phone", "+36 1 234 5678"
+    )
+    crm.write(
+        "clients/bolt.md",
+        "---\n# hand-written, keep this comment\nname: 'Bolt s.r.o.'\nkind: company\n"
+        "phone: 06 30 111 2222   # mobile\ncity: Brno\n---\n\nNotes about Bolt.\n",
+    )
+    crm.git("add", "clients/bolt.md")
+    crm.git("commit", "-q", "-m", "bolt by hand")
+    return crm
+
+
+def test_rows_match_by_email_phone_and_name(existing: Crm, tmp_path: Path) -> None:
+    sheet = tmp_path / "same.csv"
+    sheet.write_text(
+        "Company,E-mail,Phone\n"
+        "Acme Ltd,INFO@acme.example,\n"  # email, in any case
+        "Bolt s.r.o.,,+36 30 111 2222\n"  # Bolt's phone written another way
+        "BOLT S.R.O,,\n",  # Bolt by its name
+        encoding="utf-8",
+    )
+    plan = import_json(existing, str(sheet), "--dry-run", "--match", "email,phone")
+    assert [(a["action"], a["path"], a["matched_by"]) for a in plan["actions"]] == [
+        ("same", "clients/acme-ltd.md", "email"),
+        ("same", "clients/bolt.md", "phone"),
+        ("create", "clients/bolt-s-r-o.md", None),  # matching by name was not allowed
+    ]
+    plan = import_json(existing, str(sheet), "--dry-run")
+    assert [(a["action"], a["path"], a["rows"]) for a in plan["actions"]] == [
+        ("same", "clients/acme-ltd.md", [2]),
+        ("same", "clients/bolt.md", [3, 4]),
+    ]
+    assert plan["actions"][1]["matched_by"] == "phone, name"
+
+
+def test_a_match_with_changes_needs_update_or_skip(existing: Crm, tmp_path: Path) -> None:
+    sheet = tmp_path / "changes.csv"
+    sheet.write_text(
+        "Name;Phone;City;Tags\nBolt s.r.o.;06 30 111 2222;Praha;new\nNew One;;;\n",
+        encoding="utf-8",
+    )
+    before = existing.commits()
+    result = existing.fail("import", str(sheet), code=6)
+    assert (
+        "row 2: matches clients/bolt.md (by phone, name) and would change city, tags: "
+        "run with --update to change it, or --skip-existing to leave it"
+    ) in result.stderr
+    assert existing.commits() == before
+
+    result = existing.run("import", str(sheet), "--skip-existing")
+    assert existing.read("clients/bolt.md").count("Brno") == 1
+    assert files(existing) == ["acme-ltd.md", "bolt.md", "new-one.md"]
+    assert "1 to create, 0 to update, 1 skipped" in result.stdout
+
+    existing.run("import", str(sheet), "--update")
+    assert existing.read("clients/bolt.md") == (
+        "---\n# hand-written, keep this comment\nname: 'Bolt s.r.o.'\nkind: company\n"
+        "phone: 06 30 111 2222   # mobile\ncity: Praha\ntags: [new]\n---\n\nNotes about Bolt.\n"
+    )
+    assert existing.commits()[0] == "import: clients 0 created, 1 updated (changes.csv)"
+    assert existing.last_commit_files() == ["clients/bolt.md"]
+
+
+def test_dry_run_shows_everything_and_writes_nothing(existing: Crm, tmp_path: Path) -> None:
+    sheet = tmp_path / "mixed.csv"
+    sheet.write_text(
+        "Name,Email,City\nAcme Ltd,info@acme.example,Budapest\nBolt s.r.o.,,Brno\nCarl,,\n",
+        encoding="utf-8",
+    )
+    before = existing.commits()
+    result = existing.run("import", str(sheet), "--update", "--dry-run")
+    lines = result.stdout.splitlines()
+    assert any(
+        line.split()[:2] == ["update", "clients/acme-ltd.md"] and "city: (none) -> Budapest" in line
+        for line in lines
+    )
+    assert any(line.split()[:2] == ["same", "clients/bolt.md"] for line in lines)
+    assert any(line.split()[:2] == ["create", "clients/carl.md"] for line in lines)
+    assert "1 to create, 1 to update, 0 skipped, 1 unchanged." in result.stdout
+    assert "Dry run: nothing was written." in result.stdout
+    assert existing.commits() == before and existing.clean()
+    assert files(existing) == ["acme-ltd.md", "bolt.md"]
+
+
+def test_rows_matching_two_records_are_invalid(existing: Crm, tmp_path: Path) -> None:
+    sheet = tmp_path / "both.csv"
+    sheet.write_text("Name,Email\nBolt s.r.o.,info@acme.example\n", encoding="utf-8")
+    result = existing.fail("import", str(sheet), code=6)
+    assert "matches 2 different clients: clients/acme-ltd.md (by email); clients/bolt.md " in (
+        result.stderr
+    )
+
+
+def test_contradicting_rows_of_one_client(crm: Crm, tmp_path: Path) -> None:
+    sheet = tmp_path / "dupes.csv"
+    sheet.write_text(
+        "Name,Email,City\nAcme,a@acme.example,Budapest\nACME,a@acme.example,Szeged\n",
+        encoding="utf-8",
+    )
+    result = crm.fail("import", str(sheet), code=6)
+    assert (
+        "row 3: city 'Szeged' disagrees with row 2 ('Budapest'), which is the same client "
+        "(clients/acme.md)"
+    ) in result.stderr
+
+
+def test_ref_column_and_new_file_names(crm: Crm, tmp_path: Path) -> None:
+    crm.run("client", "add", "Acme")
+    sheet = tmp_path / "refs.csv"
+    sheet.write_text("ref,name\nmy-acme,Acme Other\n,Acme\n,Acme Two\n", encoding="utf-8")
+    plan = import_json(crm, str(sheet), "--dry-run", "--match", "ref")
+    assert [(a["action"], a["path"]) for a in plan["actions"]] == [
+        ("create", "clients/my-acme.md"),
+        ("create", "clients/acme-2.md"),
+        ("create", "clients/acme-two.md"),
+    ]
+
+
+# ---------------------------------------------------------------- columns and values
+
+
+def test_map_custom_fields_and_ignored_columns(crm: Crm, tmp_path: Path) -> None:
+    sheet = tmp_path / "map.csv"
+    sheet.write_text(
+        "Firma,VAT number,Remarks,vat_id\nAcme,HU123,call first,X1\n", encoding="utf-8"
+    )
+    result = crm.run("import", str(sheet), "--map", "VAT number=vat_number", "--map", "C=-")
+    assert "B 'VAT number' -> vat_number (custom field)" in result.stdout
+    assert "D 'vat_id' -> vat_id (custom field)" in result.stdout
+    text = crm.read("clients/acme.md")
+    assert "vat_number: HU123\n" in text and "vat_id: X1\n" in text
+    assert "call first" not in text
+
+
+def test_unrecognised_columns_are_listed(crm: Crm, tmp_path: Path) -> None:
+    sheet = tmp_path / "odd.csv"
+    sheet.write_text("Name,Remarks\nAcme,call first\n", encoding="utf-8")
+    result = crm.run("import", str(sheet), "--dry-run")
+    assert "Ignored columns: B 'Remarks' (read one with --map 'COLUMN=FIELD')" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--map", "Name"], "--map 'Name': write it as COLUMN=FIELD"),
+        (["--map", "Name=Not A Field"], "'Not A Field' is not a field of client records"),
+        (["--map", "Nope=name"], "--map names columns the file does not have: 'Nope'"),
+        (["--update", "--skip-existing"], "use either --update or --skip-existing"),
+        (["--delimiter", "ab"], "--delimiter must be one character"),
+        (["--encoding", "klingon"], "unknown encoding 'klingon'"),
+        (["--sheet", "x"], "--sheet is for .xlsx workbooks"),
+    ],
+)
+def test_usage_errors(crm: Crm, tmp_path: Path, args: list[str], message: str) -> None:
+    sheet = tmp_path / "a.csv"
+    sheet.write_text("Name\nAcme\n", encoding="utf-8")
+    result = crm.fail("import", str(sheet), *args, code=2)
+    assert message in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "args", "message"),
+    [
+        ("", [], "the file has no rows"),
+        ("Email\na@b.example\n", [], "no column gives the client's name"),
+        ("Name\nAcme\n", ["--match", "email,color"], "--match takes some of ref, email"),
+        ("Name,Created\nA,03/04/2026\nB,04/13/2026\nC,13/04/2026\n", [], "make the column"),
+    ],
+)
+def test_invalid_files(
+    crm: Crm, tmp_path: Path, content: str, args: list[str], message: str
+) -> None:
+    sheet = tmp_path / "bad.csv"
+    sheet.write_text(content, encoding="utf-8")
+    result = crm.fail("import", str(sheet), *args, code=6)
+    assert message in result.stderr
+
+
+def test_missing_file(crm: Crm, tmp_path: Path) -> None:
+    result = crm.fail("import", str(tmp_path / "nope.csv"), code=2)
+    assert "nope.csv: no such file" in result.stderr
+
+
+def test_not_a_workbook(crm: Crm, tmp_path: Path) -> None:
+    fake = tmp_path / "fake.xlsx"
+    fake.write_text("not a zip", encoding="utf-8")
+    result = crm.fail("import", str(fake), code=6)
+    assert "not an Excel workbook" in result.stderr
+
+
+def test_ambiguous_dates_need_an_order(crm: Crm, tmp_path: Path) -> None:
+    sheet = tmp_path / "dates.csv"
+    sheet.write_text("Name,Created\nAcme,03/04/2026\n", encoding="utf-8")
+    result = crm.fail("import", str(sheet), code=6)
+    assert "'03/04/2026' could be day-first or month-first; say which with --dates" in (
+        result.stderr
+    )
+    crm.run("import", str(sheet), "--dates", "dmy")
+    assert "created: 2026-04-03\n" in crm.read("clients/acme.md")
+
+
+def test_owner_by_full_name_or_email_and_default_owner(crm: Crm, tmp_path: Path) -> None:
+    settings = crm.read("plaincrm.yaml").replace(
+        "  - name: ben", "  - name: ben\n    full_name: Ben Szabó\n    email: ben@example.com"
+    )
+    crm.write("plaincrm.yaml", settings)
+    sheet = tmp_path / "owners.csv"
+    sheet.write_text("Name,Owner\nA,Ben Szabó\nB,BEN@example.com\nC,\n", encoding="utf-8")
+    crm.run("import", str(sheet), "--owner", "ben")
+    for slug in ("a", "b", "c"):
+        assert "owner: ben\n" in crm.read(f"clients/{slug}.md")
+
+
+def test_progress_is_not_printed_off_a_terminal(crm: Crm, tmp_path: Path) -> None:
+    sheet = tmp_path / "many.csv"
+    sheet.write_text(
+        "Name,Email\n" + "".join(f"Client {i},c{i}@example.com\n" for i in range(300)),
+        encoding="utf-8",
+    )
+    result = crm.run("import", str(sheet))
+    assert len(files(crm)) == 300
+    assert "Reading rows" not in result.stderr and "%" not in result.stderr
+    assert crm.last_commit_files() == sorted(f"clients/client-{i}.md" for i in range(300))
+
+
+# ---------------------------------------------------------------- deals
+
+
+def test_deals_from_a_sheet_are_made_as_deal_add_makes_them(crm: Crm) -> None:
+    crm.run("import", str(DATA / "excel-hu-bom-semicolon.csv"), "--skip-invalid")
+    crm.run("import", str(DATA / "deals-serial-dates.csv"))
+    imported = crm.read("deals/kovacs-es-tarsa-kft-espresso-machines-for-the-new-shop.md")
+    assert "stage: proposal\nprobability: 50\namount: 12000\ncurrency: EUR\n" in imported
+    # serial 46387 is 2026-12-31
+    assert "close: 2026-12-31\n" in imported
+    floor = crm.read("deals/gyori-ko-zrt-stone-floor-for-the-lobby.md")
+    assert "amount: 4500000\ncurrency: HUF\n" in floor
+    crm.git("rm", "-q", "deals/kovacs-es-tarsa-kft-espresso-machines-for-the-new-shop.md")
+    crm.git("commit", "-q", "-m", "remove the imported deal")
+    crm.run(
+        "deal", "add", "kovacs-es-tarsa-kft", "Espresso machines for the new shop",
+        "--amount", "12000", "--currency", "EUR", "--close", "2026-12-31", "--stage", "proposal",
+    )  # fmt: skip
+    added = crm.read("deals/kovacs-es-tarsa-kft-espresso-machines-for-the-new-shop.md")
+    assert added == imported
+
+
+def test_deal_rows_naming_unknown_clients(crm: Crm, tmp_path: Path) -> None:
+    sheet = tmp_path / "deals.csv"
+    sheet.write_text("Client,Title,Stage\nNobody Ltd,Big one,lead\n", encoding="utf-8")
+    result = crm.fail("import", str(sheet), "--type", "deal", code=6)
+    assert "no client 'Nobody Ltd' (import the clients first, or write its ref)" in result.stderr
+
+
+def test_deal_stage_changes_go_through_deal_commands(crm: Crm, tmp_path: Path) -> None:
+    crm.run("client", "add", "Acme")
+    crm.run("deal", "add", "acme", "Licences", "--amount", "100")
+    sheet = tmp_path / "deals.csv"
+    sheet.write_text(
+        "Client,Title,Stage,Amount\nacme,Licences,proposal,100\nacme,Licences,,150\n",
+        encoding="utf-8",
+    )
+    result = crm.fail("import", str(sheet), "--type", "deal", "--update", code=6)
+    assert "stage would change (lead -> proposal); change it with 'plaincrm deal move" in (
+        result.stderr
+    )
+    sheet.write_text("Client,Title,Amount\nacme,Licences,150\n", encoding="utf-8")
+    crm.run("import", str(sheet), "--type", "deal", "--update")
+    text = crm.read("deals/acme-licences.md")
+    assert "amount: 150\n" in text
+    assert text.rstrip().endswith("anna: changed amount 100 -> 150")
+    assert crm.run("check").exit_code == 0
