@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .campaigns import check_campaigns
 from .errors import BrokenFileError, Problem
 from .model import TYPES, Record
 from .pipeline import check_pipeline
 from .schemas import validate
 from .store import Store, ref_fields
+from .tickets import check_tickets
 
 Check = Callable[[Store], list[Problem]]
 
@@ -129,6 +131,8 @@ CHECKS: list[Check] = [
     check_done_boxes,
     check_references,
     check_pipeline,
+    check_tickets,
+    check_campaigns,
 ]
 
 

@@ -11,6 +11,7 @@ from .ids import slugify, unique_slug
 from .model import TYPES, Record
 from .pipeline import deal_details
 from .records import new_record_text
+from .sla import ticket_details
 from .store import Store, TaskEntry
 
 KINDS = ("company", "person")
@@ -18,7 +19,7 @@ KINDS = ("company", "person")
 LinkedDetails = Callable[[Store, Record], dict[str, str]]
 # What a linked record shows on the client card after its ref and title, by type
 # (a deal: stage, amount, probability).  Types not listed show ref and title.
-LINKED_DETAILS: dict[str, LinkedDetails] = {"deal": deal_details}
+LINKED_DETAILS: dict[str, LinkedDetails] = {"deal": deal_details, "ticket": ticket_details}
 
 
 def check_owner(store: Store, owner: str | None) -> None:

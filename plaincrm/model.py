@@ -32,6 +32,8 @@ TYPES: dict[str, RecordType] = {
     "client": RecordType("client", "clients", "name", "client"),
     "deal": RecordType("deal", "deals", "title", "deal"),
     "competitor": RecordType("competitor", "competitors", "name", "competitor"),
+    "ticket": RecordType("ticket", "tickets", "subject", "ticket"),
+    "campaign": RecordType("campaign", "campaigns", "name", "campaign"),
 }
 TYPE_BY_FOLDER = {t.folder: t for t in TYPES.values()}
 

@@ -36,6 +36,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "pipeline": ("deals", "pipeline_command", "Open deals by stage: counts, totals, weighted."),
     "forecast": ("deals", "forecast_command", "Open and won amounts by month or quarter of close."),
     "report": ("reports", "report", "Reports: lost deals, competitors, stage conversion."),
+    "ticket": ("tickets", "ticket", "Service tickets: open, answer, wait, close with an upsell."),
+    "campaign": ("campaigns", "campaign", "Direct campaigns: audience, mailing list, responses."),
     "history": ("history", "history", "A record's timeline: git changes, done tasks, log lines."),
     "activity": ("history", "activity_command", "What the team did, by day and person."),
     "sync": ("sync", "sync", "Commit your edits, merge the team's, check, and push."),

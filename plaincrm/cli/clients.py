@@ -134,13 +134,14 @@ def _field_rows(record: Record) -> list[list[str]]:
     return rows
 
 
-def _notes(body: str) -> str:
-    """The free text of the body: everything but the Tasks and Log sections."""
+def _notes(body: str, sections: tuple[str, ...] = ("tasks", "log")) -> str:
+    """The free text of the body: everything but the Tasks and Log sections (or the
+    ``sections`` given, lower case)."""
     out: list[str] = []
     skipping = False
     for line in body.split("\n"):
         if line.startswith("## ") or line.startswith("# "):
-            skipping = line[3:].strip().lower() in ("tasks", "log") and line.startswith("## ")
+            skipping = line[3:].strip().lower() in sections and line.startswith("## ")
         if not skipping:
             out.append(line)
     return "\n".join(out).strip("\n")

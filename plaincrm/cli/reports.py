@@ -36,6 +36,16 @@ REPORTS: dict[str, tuple[str, str, str]] = {
         "Per competitor: deals met, won, lost, win rate, reasons, their card.",
     ),
     "stages": ("reports", "report_stages", "Conversion between stages and days spent in each."),
+    "service": (
+        "service_reports",
+        "report_service",
+        "Tickets by kind and status, response times, SLA breaches, upsell funnel.",
+    ),
+    "campaigns": (
+        "service_reports",
+        "report_campaigns",
+        "Per campaign: audience, responses, deals won, cost per response, ROI.",
+    ),
 }
 
 
@@ -63,7 +73,7 @@ def owner_option(func: F) -> F:
     return click.option(
         "--owner",
         metavar="NAME",
-        help="Only this owner's deals ('me' for you; default: everybody).",
+        help="Only this owner's records ('me' for you; default: everybody).",
         shell_complete=complete_owner,
     )(func)
 

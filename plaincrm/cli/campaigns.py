@@ -1,0 +1,396 @@
+"""``plaincrm campaign add|audience|respond|list|show``."""
+
+from __future__ import annotations
+
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..campaigns import (
+    MAILING_COLUMNS,
+    CampaignFigures,
+    DealOffer,
+    add_campaign,
+    audience,
+    campaign_figures,
+    mailing_table,
+    respond,
+)
+from ..errors import InvalidError
+from ..model import Kind, Record, field_kinds
+from ..output import echo_json, style, table, truncate
+from ..pipeline import format_amount
+from ..query import RecordAccessor
+from .clients import _notes
+from .common import build_query, date_arg, get_app, json_option, query_argument
+from .completion import complete_owner, complete_ref
+
+NOT_NOTES = ("responses", "tasks", "log")  # body sections shown on their own
+
+
+@click.group()
+def campaign() -> None:
+    """Direct-marketing campaigns: an offer sent to the clients a saved query
+    selects, one Markdown file each in campaigns/, with the responses it brought.
+
+    \b
+    Example:
+      plaincrm campaign add "Winter grinder offer" --audience "+horeca city:Budapest" \\
+          --channel email --cost 400 --start 2026-11-02 --end 2026-11-30
+      plaincrm campaign audience winter --csv mailing.csv
+      plaincrm campaign respond winter cafe-aurora --note "Wants two grinders" \\
+          --deal "Two Mazzer grinders" --amount 3780
+      plaincrm report campaigns
+    """
+
+
+def money(value: Decimal | None, currency: str) -> str:
+    return f"{format_amount(value)} {currency}" if value is not None else ""
+
+
+@campaign.command("add")
+@click.argument("name")
+@click.option(
+    "--audience",
+    "audience_text",
+    required=True,
+    metavar="QUERY",
+    help="Who gets it: a client query, e.g. '+wholesale city:Budapest'.",
+)
+@click.option("--channel", metavar="TEXT", help="email, mail, phone, event ...")
+@click.option("--start", metavar="DATE", help="First day.")
+@click.option("--end", metavar="DATE", help="Last day.")
+@click.option("--budget", metavar="N", help="What may be spent.")
+@click.option("--cost", metavar="N", help="What was spent (the base of ROI).")
+@click.option("--currency", metavar="CODE", help="Of budget, cost, expected revenue.")
+@click.option("--expected-revenue", metavar="N", help="The revenue it should bring.")
+@click.option(
+    "--owner", metavar="NAME", help="Who runs it (default: you).", shell_complete=complete_owner
+)
+@click.option("--offer", metavar="TEXT", help="The offer, for the body ('-' reads stdin).")
+def campaign_add(
+    name: str,
+    audience_text: str,
+    channel: str | None,
+    start: str | None,
+    end: str | None,
+    budget: str | None,
+    cost: str | None,
+    currency: str | None,
+    expected_revenue: str | None,
+    owner: str | None,
+    offer: str | None,
+) -> None:
+    """Create a campaign whose audience is the client QUERY; print its reference.
+
+    \b
+    Example:
+      plaincrm campaign add "Winter grinder offer" --audience "+horeca -vip" \\
+          --channel email --budget 500 --cost 400 --expected-revenue 8000 \\
+          --start 2026-11-02 --end 2026-11-30 --offer "10% off Mazzer grinders"
+    """
+    store = get_app().store
+    path = add_campaign(
+        store,
+        name,
+        audience_text=audience_text,
+        channel=channel,
+        start=date_arg(start),
+        end=date_arg(end),
+        budget=budget,
+        cost=cost,
+        currency=currency,
+        expected_revenue=expected_revenue,
+        owner=owner,
+        offer=sys.stdin.read() if offer == "-" else offer,
+    )
+    size = len(audience(store, store.load(path)))
+    click.echo(path.rsplit("/", 1)[1][:-3])
+    click.echo(f"Created {path}; its audience is {size} client(s) today.", err=True)
+
+
+def _campaign_ref(func: Any) -> Any:
+    return click.argument("name", metavar="NAME", shell_complete=complete_ref(["campaign"]))(func)
+
+
+@campaign.command("audience")
+@_campaign_ref
+@click.option(
+    "--csv",
+    "csv_file",
+    metavar="FILE",
+    help="Write the mailing list as CSV to FILE ('-' for stdout).",
+)
+@click.option(
+    "--excel",
+    is_flag=True,
+    help="CSV as Excel opens it by double-click: UTF-8 with a BOM, ';' between cells.",
+)
+@json_option
+def campaign_audience(name: str, csv_file: str | None, excel: bool, as_json: bool) -> None:
+    """The mailing list of campaign NAME: the clients its audience query selects
+    today, with their contact details, ready for a mail merge or a mailing tool.
+    Cells starting with = + - @ get a leading ' so no spreadsheet runs them.
+
+    \b
+    Example:
+      plaincrm campaign audience winter
+      plaincrm campaign audience winter --csv mailing.csv --excel
+    """
+    from ..formats.exporter import json_rows, write_csv
+
+    store = get_app().store
+    record = store.load(store.resolve(name, ["campaign"]))
+    clients = audience(store, record)
+    sheet = mailing_table(clients)
+    if excel and csv_file is None:
+        raise click.UsageError("--excel describes the --csv file: add --csv FILE")
+    if csv_file is not None:
+        data = write_csv(sheet, delimiter=";" if excel else ",", excel=excel)
+        if csv_file == "-":
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+        else:
+            _write_file(Path(csv_file), data)
+        channel = (record.get_text("channel") or "").lower()
+        column = {"email": "email", "phone": "phone"}.get(channel, "")
+        missing = sum(1 for row in json_rows(sheet) if column and not row.get(column))
+        gap = f" ({missing} without {column})" if missing else ""
+        where = "stdout" if csv_file == "-" else csv_file
+        click.echo(f"Wrote {len(clients)} client(s) to {where}{gap}.", err=True)
+        return
+    if as_json:
+        echo_json(json_rows(sheet))
+        return
+    if not clients:
+        click.echo(f"The audience '{record.get_text('audience')}' selects no clients today.")
+        return
+    shown = ["ref", "name", "contact", "email", "phone", "city"]
+    index = [MAILING_COLUMNS.index(c) for c in shown]
+    rows = [[truncate(str(row[i] or ""), 30) for i in index] for row in sheet.rows]
+    click.echo(table(rows, [c.upper() for c in shown]))
+    click.echo(f"{len(clients)} client(s): {record.get_text('audience')}", err=True)
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise InvalidError(f"cannot write {path}: {exc.strerror}") from None
+
+
+@campaign.command("respond")
+@_campaign_ref
+@click.argument("client", shell_complete=complete_ref(["client"]))
+@click.option("--note", metavar="TEXT", help="What the client said or wants.")
+@click.option("--deal", "deal_title", metavar="TITLE", help="Open a deal TITLE from it.")
+@click.option("--amount", metavar="N", help="The deal's amount.")
+@click.option("--currency", metavar="CODE", help="The deal's currency.")
+@click.option("--close", "close_date", metavar="DATE", help="The deal's expected close.")
+@click.option("--date", "on", metavar="DATE", help="When the client responded (default: today).")
+def campaign_respond(
+    name: str,
+    client: str,
+    note: str | None,
+    deal_title: str | None,
+    amount: str | None,
+    currency: str | None,
+    close_date: str | None,
+    on: str | None,
+) -> None:
+    """Record that CLIENT responded to campaign NAME: a line in the campaign's
+    Responses, a completed task in the client's history and, with --deal, a
+    deal whose source is the campaign.
+
+    \b
+    Example:
+      plaincrm campaign respond winter cafe-aurora --note "Wants two grinders" \\
+          --deal "Two Mazzer grinders" --amount 3780 --close +14d
+    """
+    store = get_app().store
+    offer = None
+    if deal_title is not None:
+        offer = DealOffer(deal_title, amount, currency, date_arg(close_date))
+    elif amount is not None or currency is not None or close_date is not None:
+        raise click.UsageError("--amount, --currency and --close describe the --deal")
+    done = respond(
+        store,
+        store.resolve(name, ["campaign"]),
+        store.resolve(client, ["client"]),
+        note=note,
+        deal=offer,
+        day=date_arg(on, past=True),
+    )
+    click.echo(f"Recorded the response of {done.response.client}.")
+    if done.deal:
+        click.echo(f"Opened {done.deal}.")
+    if done.in_audience is False:
+        click.echo("note: the client is not in the campaign's audience today", err=True)
+
+
+# ---------------------------------------------------------------- list and show
+
+
+CAMPAIGN_KINDS: dict[str, Kind] = {
+    "status": Kind("text"),
+    "responses": Kind("integer"),
+    "deals": Kind("integer"),
+}
+
+
+class CampaignAccessor(RecordAccessor):
+    """Reads ``CampaignFigures`` for queries: the front matter, plus ``status``
+    (planned, running, ended), ``responses`` and ``deals`` (counts)."""
+
+    def value(self, item: Any, name: str) -> Any:
+        if name == "status":
+            return item.status
+        if name == "responses":
+            return item.responders
+        if name == "deals":
+            return len(item.deals)
+        return super().value(item.record, name)
+
+    def texts(self, item: Any) -> list[str]:
+        return super().texts(item.record)
+
+
+@campaign.command("list")
+@query_argument
+@json_option
+def campaign_list(query: tuple[str, ...], as_json: bool) -> None:
+    """List campaigns, newest first, filtered by a QUERY (see README 'Queries').
+    Besides the front matter fields a query can test status (planned, running,
+    ended), responses and deals (counts).
+
+    \b
+    Example:
+      plaincrm campaign list status:running
+      plaincrm campaign list channel:email start.after:2026-01-01 --json
+    """
+    app = get_app()
+    store = app.store
+    parsed = build_query(app, query, {**field_kinds("campaign"), **CAMPAIGN_KINDS})
+    records = sorted(
+        store.records("campaign"), key=lambda r: (r.get_date("start") or "", r.slug), reverse=True
+    )
+    items = campaign_figures(store, records, count_audience=False)
+    found = parsed.apply(items, CampaignAccessor())
+    if as_json:
+        echo_json([_list_json(item) for item in found])
+        return
+    if not found:
+        click.echo("No campaigns match." if query else "No campaigns yet.")
+        return
+    rows = [
+        [
+            item.ref,
+            truncate(item.record.title, 32),
+            item.record.get_text("channel") or "",
+            item.record.get_date("start") or "",
+            item.record.get_date("end") or "",
+            item.status,
+            str(item.responders),
+            str(len(item.deals)),
+            money(item.cost, item.currency),
+        ]
+        for item in found
+    ]
+    headers = ["REF", "NAME", "CHANNEL", "START", "END", "STATUS", "RESP", "DEALS", "COST"]
+    click.echo(table(rows, headers, right=[6, 7, 8]))
+
+
+def _list_json(item: CampaignFigures) -> dict[str, Any]:
+    data = item.as_json()
+    for key in ("audience", "response_rate"):  # not counted by list: see show or the report
+        data.pop(key)
+    return data
+
+
+@campaign.command("show")
+@_campaign_ref
+@json_option
+def campaign_show(name: str, as_json: bool) -> None:
+    """Show campaign NAME: details, offer, audience size, responses, deals and ROI.
+
+    \b
+    Example:
+      plaincrm campaign show winter
+    """
+    store = get_app().store
+    path = store.resolve(name, ["campaign"])
+    record = store.load(path)
+    item = campaign_figures(store, [record])[0]
+    text = store.read_text(path)
+    notes = _notes("\n".join(text.split("\n")[record.body_line - 1 :]), NOT_NOTES)
+    if as_json:
+        data = item.as_json()
+        data.update(offer=notes, tasks=[task.as_row() for task in record.tasks])
+        echo_json(data)
+        return
+    click.echo(
+        render_campaign(
+            store.titles(f"clients/{r.client}.md" for r in item.responses), item, notes, record
+        )
+    )
+
+
+def render_campaign(
+    names: dict[str, str], item: CampaignFigures, notes: str, record: Record
+) -> str:
+    lines = [style(record.title, bold=True) + f"   ({record.path})"]
+    rows = [
+        ["status", item.status],
+        ["channel", record.get_text("channel") or ""],
+        ["audience", f"{record.get_text('audience')}  ({_count(item.audience)} clients today)"],
+        ["start", record.get_date("start") or ""],
+        ["end", record.get_date("end") or ""],
+        ["owner", record.owner or ""],
+        ["budget", money(record.get_number("budget"), item.currency)],
+        ["cost", money(item.cost, item.currency)],
+        ["expected revenue", money(record.get_number("expected_revenue"), item.currency)],
+    ]
+    lines.append(table([r for r in rows if r[1]], indent="  "))
+    if notes:
+        lines += [
+            "",
+            style("Offer", bold=True),
+            *("  " + n if n else "" for n in notes.split("\n")),
+        ]
+    lines += ["", style("Results", bold=True), table(figure_rows(item), indent="  ")]
+    lines += ["", style("Responses", bold=True)]
+    if not item.responses:
+        lines.append(f"  none yet: record one with 'plaincrm campaign respond {item.ref} CLIENT'")
+    for response in item.responses:
+        who = names.get(f"clients/{response.client}.md", response.client)
+        deal = f"  -> deal {response.deal}" if response.deal else ""
+        note = f": {response.note}" if response.note else ""
+        lines.append(f"  {response.date}  {who}{note}{deal}")
+    return "\n".join(lines)
+
+
+def _count(value: int | None) -> str:
+    return "?" if value is None else str(value)
+
+
+def roi_text(item: CampaignFigures) -> str:
+    """ROI in percent with one decimal (``-`` when it cannot be worked out)."""
+    return f"{item.roi * 100:.1f}%" if item.roi is not None else "-"
+
+
+def figure_rows(item: CampaignFigures) -> list[list[str]]:
+    """The results of a campaign as label/value rows."""
+    rate = f" ({item.response_rate}%)" if item.response_rate is not None else ""
+    revenue = item.revenue()
+    roi = roi_text(item) if item.roi is not None else (item.note or "n/a (no cost)")
+    return [
+        ["responses", f"{item.responders} of {_count(item.audience)}{rate}"],
+        ["deals opened", str(len(item.deals))],
+        ["deals won", str(len(item.won_deals))],
+        ["won revenue", money(revenue, item.currency) if revenue is not None else item.won.text()],
+        ["cost per response", money(item.cost_per_response, item.currency) or "n/a"],
+        ["ROI", roi],
+    ]

@@ -1,0 +1,436 @@
+"""``plaincrm ticket add|reply|wait|resolve|close|reopen|list|show``."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+import click
+
+from ..model import Kind, field_kinds
+from ..output import echo_json, style, table, truncate
+from ..query import RecordAccessor, tested_fields
+from ..sla import DONE, KINDS, PRIORITIES, Clock, now, parse_when
+from ..store import Store
+from ..tickets import (
+    Ticket,
+    Upsell,
+    add_ticket,
+    close,
+    parse_conversation,
+    reopen,
+    reply,
+    resolve,
+    ticket_of,
+    tickets,
+    wait,
+)
+from .clients import _notes
+from .common import build_query, date_arg, get_app, json_option, query_argument
+from .completion import complete_owner, complete_ref
+
+F = TypeVar("F", bound=Callable[..., Any])
+NOT_NOTES = ("conversation", "tasks", "log")  # body sections shown on their own
+
+
+@click.group()
+def ticket() -> None:
+    """Service tickets: every complaint, request, suggestion and question of a
+    client, one Markdown file each in tickets/, with its conversation and SLA.
+
+    \b
+    Example:
+      plaincrm ticket add aurora "Grinder rattles" --kind complaint --priority high
+      plaincrm ticket reply aurora-grinder "A technician comes tomorrow at 10."
+      plaincrm ticket close aurora-grinder --resolution "Burrs replaced" \\
+          --upsell "Grinder service contract" --amount 480
+    """
+
+
+def _ticket_ref(func: F) -> F:
+    return click.argument("ref", shell_complete=complete_ref(["ticket"]))(func)
+
+
+def _at_option(func: F) -> F:
+    return click.option(
+        "--at",
+        "at",
+        metavar="WHEN",
+        help="When it happened, if not now: 14:30, 'yesterday 16:00', '2026-11-26 09:15'.",
+    )(func)
+
+
+def _when(text: str | None) -> datetime | None:
+    return parse_when(text, now()) if text is not None else None
+
+
+def _text(value: str) -> str:
+    return sys.stdin.read() if value == "-" else value
+
+
+def _path(store: Store, ref: str) -> str:
+    return store.resolve(ref, ["ticket"])
+
+
+@ticket.command("add")
+@click.argument("client", shell_complete=complete_ref(["client"]))
+@click.argument("subject")
+@click.option(
+    "--kind", type=click.Choice(KINDS), default="request", show_default=True, help="What it is."
+)
+@click.option(
+    "--priority",
+    type=click.Choice(PRIORITIES),
+    default="normal",
+    show_default=True,
+    help="Picks the SLA targets (service.sla in plaincrm.yaml).",
+)
+@click.option("--channel", metavar="TEXT", help="How it came in: email, phone, web, chat ...")
+@click.option(
+    "--owner", metavar="NAME", help="Who handles it (default: you).", shell_complete=complete_owner
+)
+@click.option(
+    "--message",
+    metavar="TEXT",
+    help="What the client wrote or said: the first message ('-' reads stdin).",
+)
+@_at_option
+def ticket_add(
+    client: str,
+    subject: str,
+    kind: str,
+    priority: str,
+    channel: str | None,
+    owner: str | None,
+    message: str | None,
+    at: str | None,
+) -> None:
+    """Open a ticket for CLIENT and print its reference; the SLA clocks start.
+
+    \b
+    Example:
+      plaincrm ticket add aurora "Grinder rattles since Monday" --kind complaint \\
+          --priority high --channel phone --message "Zsófia called: loud rattle at start."
+    """
+    store = get_app().store
+    path = add_ticket(
+        store,
+        store.resolve(client, ["client"]),
+        subject,
+        kind=kind,
+        priority=priority,
+        channel=channel,
+        owner=owner,
+        message=_text(message) if message is not None else None,
+        at=_when(at),
+    )
+    click.echo(path.rsplit("/", 1)[1][:-3])
+    click.echo(f"Created {path}", err=True)
+
+
+@ticket.command("reply")
+@_ticket_ref
+@click.argument("text")
+@click.option(
+    "--from-client",
+    is_flag=True,
+    help="The client wrote this (a ticket waiting on the client is open again).",
+)
+@click.option("--wait", "then_wait", is_flag=True, help="Then wait on the client's answer.")
+@_at_option
+def ticket_reply(ref: str, text: str, from_client: bool, then_wait: bool, at: str | None) -> None:
+    """Add a message to the conversation of ticket REF ('-' reads TEXT from stdin).
+
+    Your first reply is the ticket's first response (it stops the response
+    clock); a new ticket becomes open.
+
+    \b
+    Example:
+      plaincrm ticket reply aurora-grinder "Which serial number?" --wait
+      plaincrm ticket reply aurora-grinder "It is MZ-4471." --from-client
+    """
+    store = get_app().store
+    path = _path(store, ref)
+    status = reply(store, path, _text(text), from_client=from_client, wait=then_wait, at=_when(at))
+    click.echo(f"Replied on {path} (status {status}).")
+
+
+@ticket.command("wait")
+@_ticket_ref
+@click.option("--note", metavar="TEXT", help="What you wait for; goes to the log.")
+@_at_option
+def ticket_wait(ref: str, note: str | None, at: str | None) -> None:
+    """Put ticket REF on hold: it waits on the client and its SLA clocks stop
+    until the client answers ('ticket reply --from-client').
+
+    \b
+    Example:
+      plaincrm ticket wait aurora-grinder --note "Zsófia sends photos of the burrs"
+    """
+    store = get_app().store
+    path = _path(store, ref)
+    wait(store, path, note=note, at=_when(at))
+    click.echo(f"{path} waits on the client.")
+
+
+@ticket.command("resolve")
+@_ticket_ref
+@click.option("--resolution", required=True, metavar="TEXT", help="How it was resolved.")
+@_at_option
+def ticket_resolve(ref: str, resolution: str, at: str | None) -> None:
+    """Mark ticket REF resolved: the solution is given and the resolution clock
+    stops; close it when the client confirms.
+
+    \b
+    Example:
+      plaincrm ticket resolve aurora-grinder --resolution "Burrs replaced on site"
+    """
+    store = get_app().store
+    path = _path(store, ref)
+    resolve(store, path, resolution=resolution, at=_when(at))
+    click.echo(f"{path} is resolved.")
+
+
+@ticket.command("close")
+@_ticket_ref
+@click.option(
+    "--resolution", metavar="TEXT", help="How it was resolved (needed unless already resolved)."
+)
+@click.option(
+    "--upsell",
+    metavar="TITLE",
+    help="Close with an additional offer: opens a deal TITLE for the client, source this ticket.",
+)
+@click.option("--amount", metavar="N", help="The upsell deal's amount.")
+@click.option("--currency", metavar="CODE", help="The upsell deal's currency.")
+@click.option("--close", "close_date", metavar="DATE", help="The upsell deal's expected close.")
+@_at_option
+def ticket_close(
+    ref: str,
+    resolution: str | None,
+    upsell: str | None,
+    amount: str | None,
+    currency: str | None,
+    close_date: str | None,
+    at: str | None,
+) -> None:
+    """Close ticket REF, optionally with an upsell: a new deal for the same
+    client whose source is the ticket; the ticket links to it.
+
+    \b
+    Example:
+      plaincrm ticket close aurora-grinder --resolution "Burrs replaced" \\
+          --upsell "Grinder service contract" --amount 480 --close +30d
+    """
+    store = get_app().store
+    path = _path(store, ref)
+    offer = None
+    if upsell is not None:
+        offer = Upsell(upsell, amount, currency, date_arg(close_date))
+    elif amount is not None or currency is not None or close_date is not None:
+        raise click.UsageError("--amount, --currency and --close describe the --upsell deal")
+    deal = close(store, path, resolution=resolution, upsell=offer, at=_when(at))
+    click.echo(f"{path} is closed.")
+    if deal:
+        click.echo(f"Opened {deal} (source {path[:-3]}).")
+
+
+@ticket.command("reopen")
+@_ticket_ref
+@click.option("--note", metavar="TEXT", help="Why; goes to the log.")
+@_at_option
+def ticket_reopen(ref: str, note: str | None, at: str | None) -> None:
+    """Reopen a resolved or closed ticket REF: the resolution clock runs again.
+
+    \b
+    Example:
+      plaincrm ticket reopen aurora-grinder --note "Rattles again"
+    """
+    store = get_app().store
+    path = _path(store, ref)
+    reopen(store, path, note=note, at=_when(at))
+    click.echo(f"{path} is open again.")
+
+
+# ---------------------------------------------------------------- list
+
+
+TICKET_KINDS: dict[str, Kind] = {
+    "opened": Kind("date"),
+    "first_response": Kind("date"),
+    "resolved": Kind("date"),
+    "sla": Kind("text"),
+    "response": Kind("text"),
+    "resolution_sla": Kind("text"),
+}
+
+
+class TicketAccessor(RecordAccessor):
+    """Reads ``Ticket`` items for queries: the front matter, plus ``sla`` (ok,
+    met, at risk, breached ...), ``response`` and ``resolution_sla`` (each
+    clock's state)."""
+
+    def value(self, item: Any, name: str) -> Any:
+        if name == "sla":
+            return _sla_state(item)
+        if name == "response":
+            return item.clocks.response.state
+        if name == "resolution_sla":
+            return item.clocks.resolution.state
+        if name == "status":
+            return item.status
+        return super().value(item.record, name)
+
+    def texts(self, item: Any) -> list[str]:
+        return super().texts(item.record)
+
+
+def _sla_state(item: Ticket) -> str:
+    clock = item.clocks.worst()
+    if clock is not None:
+        return clock.state
+    if item.clocks.response.breached or item.clocks.resolution.breached:
+        return "missed"
+    return "met" if item.clocks.resolution.stopped else "ok"
+
+
+@ticket.command("list")
+@query_argument
+@click.option(
+    "--all",
+    "everything",
+    is_flag=True,
+    help="Resolved and closed tickets too (default: unresolved, unless the query tests status).",
+)
+@json_option
+def ticket_list(query: tuple[str, ...], everything: bool, as_json: bool) -> None:
+    """List tickets, newest first, filtered by a QUERY (see README 'Queries').
+    Besides the front matter fields a query can test sla (ok, at risk,
+    breached, missed, met), response and resolution_sla (each clock's state).
+
+    \b
+    Example:
+      plaincrm ticket list priority:high,urgent owner:me
+      plaincrm ticket list sla:breached,"at risk"
+      plaincrm ticket list --all kind:complaint opened.after:2026-11-01 --json
+    """
+    app = get_app()
+    store = app.store
+    parsed = build_query(app, query, {**field_kinds("ticket"), **TICKET_KINDS})
+    items = tickets(store)
+    if not everything and "status" not in tested_fields(parsed.where):
+        items = [t for t in items if t.status not in DONE]
+    found = parsed.apply(items, TicketAccessor())
+    if as_json:
+        echo_json([t.as_json() for t in found])
+        return
+    if not found:
+        click.echo("No tickets match." if query or everything else "No unresolved tickets.")
+        return
+    names = store.titles(f"clients/{t.get('client')}.md" for t in found)
+    rows = [
+        [
+            t.ref,
+            truncate(t.record.title, 36),
+            truncate(names.get(f"clients/{t.get('client')}.md", t.get("client") or ""), 22),
+            t.get("kind") or "",
+            t.get("priority") or "",
+            t.status,
+            t.get("owner") or "",
+            t.get("opened") or "",
+            _sla_cell(t),
+        ]
+        for t in found
+    ]
+    headers = ["REF", "SUBJECT", "CLIENT", "KIND", "PRIO", "STATUS", "OWNER", "OPENED", "SLA"]
+    click.echo(table(rows, headers))
+
+
+def _sla_cell(item: Ticket) -> str:
+    text = item.clocks.summary()
+    if "breached" in text or "missed" in text:
+        return style(text, fg="red")
+    if "at risk" in text:
+        return style(text, fg="yellow")
+    return text
+
+
+# ---------------------------------------------------------------- show
+
+
+@ticket.command("show")
+@_ticket_ref
+@json_option
+def ticket_show(ref: str, as_json: bool) -> None:
+    """Show ticket REF: its details, SLA clocks, conversation, tasks and log.
+
+    \b
+    Example:
+      plaincrm ticket show aurora-grinder
+    """
+    store = get_app().store
+    path = _path(store, ref)
+    record = store.load(path)
+    item = ticket_of(store, record)
+    text = store.read_text(path)
+    messages = parse_conversation(text)
+    body = "\n".join(text.split("\n")[record.body_line - 1 :])
+    if as_json:
+        data = item.as_json()
+        data.update(
+            conversation=[m.as_json() for m in messages],
+            notes=_notes(body, NOT_NOTES),
+            tasks=[task.as_row() for task in record.tasks],
+            log=[entry.as_json() for entry in record.log],
+        )
+        echo_json(data)
+        return
+    client = record.get_text("client") or ""
+    name = store.titles([f"clients/{client}.md"]).get(f"clients/{client}.md", client)
+    lines = [style(record.title, bold=True) + f"   ({path})"]
+    rows = [["client", f"{name} ({client})"]]
+    for key in ("kind", "priority", "status", "channel", "owner", "opened", "first_response"):
+        rows.append([key, record.get_text(key) or ""])
+    for key in ("resolved", "resolution", "deal"):
+        if record.get_text(key):
+            rows.append([key, record.get_text(key) or ""])
+    rows += [
+        ["response SLA", _clock_cell(item.clocks.response)],
+        ["resolution SLA", _clock_cell(item.clocks.resolution)],
+    ]
+    lines.append(table([r for r in rows if r[1]], indent="  "))
+    notes = _notes(body, NOT_NOTES)
+    if notes:
+        lines += [
+            "",
+            style("Notes", bold=True),
+            *("  " + n if n else "" for n in notes.split("\n")),
+        ]
+    lines += ["", style("Conversation", bold=True)]
+    if not messages:
+        lines.append(f"  none yet: answer with 'plaincrm ticket reply {record.slug} \"...\"'")
+    for message in messages:
+        lines.append(f"  {message.stamp}  {style(message.who, bold=True)}")
+        lines += [f"    {line}" if line else "" for line in message.text.split("\n")]
+    open_tasks = [t for t in record.tasks if not t.checked]
+    if open_tasks:
+        lines += ["", style("Open tasks", bold=True)]
+        lines.append(table([[t.id or "", t.due or "", t.title] for t in open_tasks], indent="  "))
+    if record.log:
+        lines += ["", style("Log", bold=True)]
+        for entry in record.log:
+            when = f"{entry.date} {entry.time}" if entry.time else entry.date
+            said = f"{entry.who}: {entry.text}" if entry.who else entry.text
+            lines.append(f"  {when}  {said}")
+    click.echo("\n".join(lines))
+
+
+def _clock_cell(clock: Clock) -> str:
+    text = clock.describe()
+    if clock.breached:
+        return style(text, fg="red")
+    if clock.at_risk:
+        return style(text, fg="yellow")
+    return text
