@@ -16,6 +16,7 @@ from typing import Any
 
 from .dates import format_duration, minutes_to_time, time_to_minutes
 from .pipeline import deal_attention
+from .receivables import overdue_attention
 from .sla import ticket_attention
 from .store import Store, TaskEntry
 
@@ -50,7 +51,7 @@ class Attention:
 
 
 AttentionProvider = Callable[[Store, date, "str | None"], list[Attention]]
-ATTENTION: list[AttentionProvider] = [deal_attention, ticket_attention]
+ATTENTION: list[AttentionProvider] = [deal_attention, overdue_attention, ticket_attention]
 
 
 @dataclass

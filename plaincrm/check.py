@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .campaigns import check_campaigns
+from .doccheck import check_documents
 from .errors import BrokenFileError, Problem
 from .model import TYPES, Record
 from .pipeline import check_pipeline
@@ -133,6 +134,7 @@ CHECKS: list[Check] = [
     check_pipeline,
     check_tickets,
     check_campaigns,
+    check_documents,
 ]
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .documents import document_details
 from .errors import ConflictError, InvalidError
 from .ids import slugify, unique_slug
 from .model import TYPES, Record
@@ -19,7 +20,11 @@ KINDS = ("company", "person")
 LinkedDetails = Callable[[Store, Record], dict[str, str]]
 # What a linked record shows on the client card after its ref and title, by type
 # (a deal: stage, amount, probability).  Types not listed show ref and title.
-LINKED_DETAILS: dict[str, LinkedDetails] = {"deal": deal_details, "ticket": ticket_details}
+LINKED_DETAILS: dict[str, LinkedDetails] = {
+    "deal": deal_details,
+    "document": document_details,
+    "ticket": ticket_details,
+}
 
 
 def check_owner(store: Store, owner: str | None) -> None:

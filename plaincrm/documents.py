@@ -41,7 +41,7 @@ from .docsettings import (
     stage_requirements,
 )
 from .errors import ConflictError, InvalidError, NotFoundError
-from .ids import slugify, unique_slug
+from .ids import new_id, slugify, unique_slug
 from .model import TYPES, Record
 from .pipeline import CENT, check_currency, did_you_mean, format_amount, json_amount, one_line
 from .pipeline import settings as pipeline_settings
@@ -499,8 +499,7 @@ def add_document(
         due = _due_date(settings, day, due)
     client = deal.get_text("client")
     name = one_line(title) if title else f"{kind.name.capitalize()} for {deal.title}"
-    base = slugify(" ".join(filter(None, [client or deal.slug, kind.name, number])))
-    slug = unique_slug(base, lambda s: store.exists("document", s))
+    slug = _new_slug(store, client or deal.slug, kind.name, number)
     path = path_of("document", slug)
     fields: dict[str, Any] = {
         "kind": kind.name,
@@ -541,6 +540,16 @@ def add_document(
 def path_of(type_name: str, slug: str) -> str:
     """The path of the record of type ``type_name`` called ``slug``."""
     return f"{TYPES[type_name].folder}/{slug}.md"
+
+
+def _new_slug(store: Store, owner: str, kind: str, number: str | None) -> str:
+    """``<client>-<kind>-<number>``, or ``<client>-<kind>-<random id>`` without a number:
+    never a name another clone could pick for another document while offline."""
+    base = slugify(f"{owner} {kind}")
+    if number:
+        named = slugify(f"{base} {number}", max_length=100)
+        return unique_slug(named, lambda s: store.exists("document", s))
+    return f"{base}-{new_id(lambda c: store.exists('document', f'{base}-{c}'))}"
 
 
 def _slug_of(path: str) -> str:

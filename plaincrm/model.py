@@ -34,6 +34,7 @@ TYPES: dict[str, RecordType] = {
     "competitor": RecordType("competitor", "competitors", "name", "competitor"),
     "ticket": RecordType("ticket", "tickets", "subject", "ticket"),
     "campaign": RecordType("campaign", "campaigns", "name", "campaign"),
+    "document": RecordType("document", "documents", "title", "document"),
 }
 TYPE_BY_FOLDER = {t.folder: t for t in TYPES.values()}
 
