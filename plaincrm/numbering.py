@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import pairwise
 
 from .errors import InvalidError, Problem
@@ -76,32 +77,29 @@ class NumberFormat:
                 out.append(f"{seq:0{part[1]}d}")
         return "".join(out)
 
-    def parse(self, number: str, known: Iterable[str] = ()) -> NumberKey | None:
+    def parse(self, number: str) -> NumberKey | None:
         """The series, year and sequence of ``number``; None when it does not follow the format.
 
-        Known series are tried first, so a series that ends in digits is not
-        mistaken for the start of the sequence.
+        The sequence is the digits at its place up to what follows it, so a
+        series may itself hold the separators and digits (``KT-2``).
         """
-        names = sorted(set(known), key=len, reverse=True)
-        patterns = [self._regex("|".join(re.escape(n) for n in names))] if names else []
-        patterns.append(self._regex(".+?"))
-        for pattern in patterns:
-            match = pattern.match(number)
-            if match:
-                groups = match.groupdict()
-                year = groups.get("year")
-                return NumberKey(
-                    groups.get("series") or "", int(year) if year else None, int(groups["seq"])
-                )
-        return None
+        match = self._regex.match(number)
+        if not match:
+            return None
+        groups = match.groupdict()
+        year = groups.get("year")
+        return NumberKey(
+            groups.get("series") or "", int(year) if year else None, int(groups["seq"])
+        )
 
-    def _regex(self, series: str) -> re.Pattern[str]:
+    @cached_property
+    def _regex(self) -> re.Pattern[str]:
         out = []
         for part in self.parts:
             if isinstance(part, str):
                 out.append(re.escape(part))
             elif part[0] == "series":
-                out.append(f"(?P<series>{series})")
+                out.append("(?P<series>.+?)")
             elif part[0] == "year":
                 out.append(r"(?P<year>\d{4})")
             else:
@@ -161,10 +159,6 @@ class Numbering:
     shared: str | None = None  # one series for everybody
     series: Mapping[str, str] = field(default_factory=dict)  # person or device -> series
 
-    @property
-    def all_series(self) -> list[str]:
-        return [self.shared] if self.shared is not None else list(self.series.values())
-
     def series_for(self, user: str | None, device: str | None) -> str:
         """The series this clone numbers in: PLAINCRM_SERIES (``device``), else the user's."""
         if self.shared is not None:
@@ -186,7 +180,7 @@ class Numbering:
         )
 
     def key(self, number: str) -> NumberKey | None:
-        return self.format.parse(number, self.all_series)
+        return self.format.parse(number)
 
     def next_number(self, series: str, year: int, taken: Iterable[str]) -> str:
         """One more than the highest number of ``series`` (in ``year``) among ``taken``."""
