@@ -211,7 +211,7 @@ def _clock(hour: str | None, minute: str | None) -> str | None:
 def serial_date(number: float) -> date:
     """The date of an Excel serial number (1900 date system)."""
     if number < 61:  # before Excel's phantom 1900-02-29
-        return date(1899, 12, 31) + timedelta(days=int(number) - 1)
+        return date(1899, 12, 31) + timedelta(days=int(number))
     return _EXCEL_EPOCH + timedelta(days=int(number))
 
 

@@ -154,15 +154,16 @@ def _read_csv(
 
 
 def sniff_delimiter(lines: list[str]) -> str:
-    """The delimiter that splits the sample lines into the most, most even columns."""
-    sample = [line for line in lines if line.strip()]
-    best, best_score = ",", (0, 0)
+    """The delimiter that splits the sample into the most, most even columns
+    (quoted cells, even ones spanning lines, are read as CSV reads them)."""
+    sample = "\n".join(line for line in lines if line.strip())
+    best, best_score = ",", (0, 0.0, 0)
     for candidate in DELIMITERS:
-        counts = [len(next(csv.reader([line], delimiter=candidate))) for line in sample]
-        if not counts or max(counts) < 2:
+        counts = [len(row) for row in csv.reader(io.StringIO(sample), delimiter=candidate)]
+        modal = max(set(counts), key=counts.count) if counts else 0
+        if modal < 2:
             continue
-        modal = max(set(counts), key=counts.count)
-        score = (counts.count(modal), modal)
+        score = (int(counts[0] == modal), counts.count(modal) / len(counts), modal)
         if score > best_score:
             best, best_score = candidate, score
     return best
