@@ -24,7 +24,7 @@ from typing import Any
 
 from . import gitrepo
 from .model import TYPE_BY_FOLDER, TYPES
-from .recordparts import Parts, cut, is_record_path
+from .recordparts import Parts, cut, follow_ids, is_record_path
 from .store import Store, type_of_path
 from .tasks import Task
 
@@ -231,19 +231,10 @@ def _short(value: Any) -> str:
     return str(value)
 
 
-def _tasks_by_key(before: Parts, after: Parts) -> tuple[dict[str, Task], dict[str, Task]]:
+def _task_changes(before: Parts, after: Parts) -> list[Change]:
+    follow_ids(before, after)
     old = {key: atom.task for key, atom in before.of_kind("task").items() if atom.task}
     new = {key: atom.task for key, atom in after.of_kind("task").items() if atom.task}
-    # A task that was given an id (plaincrm does so for hand-written tasks) is the same task.
-    for key, task in list(new.items()):
-        untitled = f"title:{task.title}"
-        if key not in old and untitled in old and untitled not in new:
-            old[key] = old.pop(untitled)
-    return old, new
-
-
-def _task_changes(before: Parts, after: Parts) -> list[Change]:
-    old, new = _tasks_by_key(before, after)
     changes = []
     for key, task in new.items():
         was = old.get(key)

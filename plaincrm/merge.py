@@ -26,6 +26,7 @@ to decide is returned as notes for ``sync`` to report.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import os
@@ -39,7 +40,7 @@ from . import gitrepo, ids
 from . import tasks as tasklines
 from .config import find_root
 from .dates import today
-from .recordparts import Atom, Parts, cut, is_record_path
+from .recordparts import Atom, Parts, cut, follow_ids, is_record_path
 from .records import append_to_section
 from .yamlfront import FrontError, load, render_value_lines, split
 
@@ -48,6 +49,8 @@ _OURS = "<" * MARKER_SIZE + " ours"
 _SPLIT = "=" * MARKER_SIZE
 _THEIRS = ">" * MARKER_SIZE + " theirs"
 _PLACE = "\x1e"  # starts a placeholder line; no record text uses this control character
+_TEXT = "\x1dT"  # starts every line of text while git merges (see _Merger.resolve_text)
+_PAD = "\x1dP"  # starts the padding lines added while git merges
 REPORT_ENV = "PLAINCRM_MERGE_REPORT"  # a file where the driver writes its notes (for sync)
 _TOKEN_KEYS = [key for key in tasklines.KEYS if key != "id"]
 
@@ -60,8 +63,14 @@ class MergeResult:
 
 def merge_record(base: str, ours: str, theirs: str) -> MergeResult:
     """Merge two versions of a record file against their common ancestor."""
-    merger = _Merger(cut(base), cut(ours), cut(theirs), atoms=_PLACE not in base + ours + theirs)
-    text = merger.run() if merger.atoms else merger.resolve_text(base, ours, theirs)
+    parts = [cut(text) for text in (base, ours, theirs)]
+    follow_ids(parts[0], parts[1])
+    follow_ids(parts[0], parts[2])
+    merger = _Merger(*parts, atoms=_PLACE not in base + ours + theirs)
+    if merger.atoms:
+        text = merger.run()
+    else:
+        text = merger.resolve_text(*(version.split("\n") for version in (base, ours, theirs)))
     return MergeResult(text, merger.notes)
 
 
@@ -70,8 +79,8 @@ def _placeholder(atom: Atom) -> str:
     return f"{_PLACE}{atom.kind}\x1f{atom.key}\x1f{digest}"
 
 
-def _skeleton(parts: Parts) -> str:
-    return "\n".join(_placeholder(i) if isinstance(i, Atom) else i for i in parts.items)
+def _skeleton(items: list[str | Atom]) -> list[str]:
+    return [_placeholder(item) if isinstance(item, Atom) else item for item in items]
 
 
 def _atom_id(line: str) -> tuple[str, str] | None:
@@ -100,17 +109,42 @@ class _Merger:
     # ---------------------------------------------------------- the whole file
 
     def run(self) -> str:
-        text = self.resolve_text(*(_skeleton(p) for p in (self.base, self.ours, self.theirs)))
+        versions = (self.base, self.ours, self.theirs)
+        if all(parts.body_start > 0 for parts in versions):
+            # Front matter and body are merged apart, so that no conflict spans both.
+            cuts = [parts.body_start - 1 for parts in versions]  # the closing --- line
+            pairs = list(zip(versions, cuts, strict=True))
+            front = self.resolve_text(*([*_skeleton(p.items[:c]), ""] for p, c in pairs))
+            front = front.removesuffix("\n")
+            body = self.resolve_text(
+                *(_skeleton(p.items[c:]) for p, c in pairs), offset=front.count("\n") + 1
+            )
+            text = f"{front}\n{body}"
+        else:
+            text = self.resolve_text(*(_skeleton(parts.items) for parts in versions))
         text = self._add_missing(text)
         if self.log_lines:
             text = append_to_section(text, "Log", self.log_lines)
         return text
 
-    def resolve_text(self, base: str, ours: str, theirs: str) -> str:
-        """git's merge of three texts, every conflict resolved (see the module docstring)."""
-        merged, _ = gitrepo.merge_file(ours, base, theirs, MARKER_SIZE)
+    def resolve_text(
+        self, base: list[str], ours: list[str], theirs: list[str], offset: int = 0
+    ) -> str:
+        """git's merge of three versions' lines, every conflict resolved (see the module
+        docstring); ``offset``: the number of lines before these in the file (for notes).
+
+        git joins two conflicts into one when at most three lines, or only lines without
+        a letter or digit (``---``, blank lines), lie between them.  So that a conflict
+        is only where both sides changed the same or adjacent lines, every line of text
+        gets a prefix with a letter, and every line is followed by three padding lines.
+        """
+        merged, _ = gitrepo.merge_file(
+            *("\n".join(self._pad(lines)) for lines in (ours, base, theirs)), MARKER_SIZE
+        )
+        lines = [
+            line.removeprefix(_TEXT) for line in merged.split("\n") if not line.startswith(_PAD)
+        ]
         out: list[str] = []
-        lines = merged.split("\n")
         i = 0
         while i < len(lines):
             if lines[i] != _OURS:
@@ -119,9 +153,16 @@ class _Merger:
                 continue
             split_at = lines.index(_SPLIT, i)
             end = lines.index(_THEIRS, split_at)
-            self._resolve_hunk(out, lines[i + 1 : split_at], lines[split_at + 1 : end])
+            self._resolve_hunk(out, lines[i + 1 : split_at], lines[split_at + 1 : end], offset)
             i = end + 1
         return "\n".join(out)
+
+    def _pad(self, lines: list[str]) -> list[str]:
+        padded = []
+        for line in lines:
+            escaped = line if self._atom_id(line) else _TEXT + line
+            padded += [escaped, *(f"{_PAD}{n}{escaped}" for n in (1, 2, 3))]
+        return padded
 
     def _atom_id(self, line: str) -> tuple[str, str] | None:
         return _atom_id(line) if self.atoms else None
@@ -136,18 +177,34 @@ class _Merger:
         self.emitted.add(atom_id)
         out.extend(self._resolve(*atom_id))
 
-    def _resolve_hunk(self, out: list[str], ours: list[str], theirs: list[str]) -> None:
-        """A place where both sides changed the same lines."""
-        if all(self._atom_id(line) or not line.strip() for line in ours + theirs):
-            for line in _interleave(ours, theirs, self._date_of):
+    def _resolve_hunk(
+        self, out: list[str], ours: list[str], theirs: list[str], offset: int
+    ) -> None:
+        """A place where both sides changed the same lines: lines both sides have are kept
+        once, atoms of both sides are kept (theirs after ours, log lines by date), and
+        text only one side has is kept too (ours first), with a note."""
+        at = offset + len(out) + 1
+        clash = False
+        matcher = difflib.SequenceMatcher(None, ours, theirs, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            mine, yours = ours[i1:i2], theirs[j1:j2]
+            if tag == "equal":
+                lines = mine
+            elif all(self._atom_id(line) or not line.strip() for line in mine + yours):
+                lines = _interleave(mine, yours, self._date_of)
+            else:
+                clash = clash or (self._has_text(mine) and self._has_text(yours))
+                lines = mine + yours
+            for line in lines:
                 self._emit_line(out, line)
-            return
-        self.notes.append(
-            f"the text near line {len(out) + 1} was changed on both sides; "
-            "both versions are kept, yours first"
-        )
-        for line in ours + theirs:
-            self._emit_line(out, line)
+        if clash:
+            self.notes.append(
+                f"the text near line {at} was changed on both sides; "
+                "both versions are kept, yours first"
+            )
+
+    def _has_text(self, lines: list[str]) -> bool:
+        return any(line.strip() and not self._atom_id(line) for line in lines)
 
     def _date_of(self, atom_id: tuple[str, str]) -> str:
         atom = self._atom(self.ours, atom_id) or self._atom(self.theirs, atom_id)
@@ -198,9 +255,7 @@ class _Merger:
             return []  # deleted on the other side, unchanged here
         if kind == "log":
             return []
-        self.notes.append(
-            f"{_describe(kept)} was deleted on one side and changed on the other; kept"
-        )
+        self.notes.append(f"{_describe(kept)}: deleted on one side, changed on the other; kept")
         return kept.lines
 
     # ---------------------------------------------------------- front matter

@@ -1,0 +1,486 @@
+"""The record-aware three-way merge (``plaincrm.merge``) and the driver git runs."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from plaincrm.merge import drive, merge_record
+from plaincrm.model import TYPES
+from plaincrm.records import CONFLICT_RE, parse_record
+from plaincrm.tasks import ID_RE
+from plaincrm.yamlfront import render_scalar
+
+TODAY = "2026-11-27"  # PLAINCRM_TODAY of the test environment
+
+BASE = """---
+name: Acme Ltd
+phone: "+36 1 111"
+city: Szeged
+tags: [vip]
+---
+
+Wholesale customer since 2019.
+
+## Tasks
+
+- [ ] Call Peter due:2026-11-28 id:aaaaaa
+- [ ] Send the offer due:2026-11-29 id:bbbbbb
+
+## Log
+
+- 2026-11-20 anna: met at the fair
+"""
+
+
+def edit(text: str, *pairs: tuple[str, str]) -> str:
+    for old, new in pairs:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    return text
+
+
+def merged(base: str, ours: str, theirs: str) -> tuple[str, list[str]]:
+    result = merge_record(base, ours, theirs)
+    assert not any(CONFLICT_RE.match(line) for line in result.text.splitlines())
+    parse_record(TYPES["client"], "clients/acme.md", result.text)
+    return result.text, result.notes
+
+
+def test_identical_sides_and_one_sided_changes_are_taken_as_they_are() -> None:
+    ours = edit(BASE, ("Szeged", "Pécs"))
+    assert merged(BASE, BASE, BASE)[0] == BASE
+    assert merged(BASE, ours, BASE)[0] == ours
+    assert merged(BASE, BASE, ours)[0] == ours
+    assert merged(BASE, ours, ours)[0] == ours
+
+
+def test_fields_merge_key_by_key() -> None:
+    ours = edit(BASE, ('"+36 1 111"', '"+36 1 222"'))
+    theirs = edit(BASE, ("city: Szeged\n", "city: Győr\nwebsite: acme.example\n"))
+    text, notes = merged(BASE, ours, theirs)
+    assert 'phone: "+36 1 222"\ncity: Győr\nwebsite: acme.example\n' in text
+    assert notes == []
+
+
+def test_same_field_changed_on_both_sides_keeps_theirs_and_logs_ours() -> None:
+    ours = edit(BASE, ("city: Szeged", "city: Pécs"))
+    theirs = edit(BASE, ("city: Szeged", "city: Győr"))
+    text, notes = merged(BASE, ours, theirs)
+    assert "city: Győr" in text and "city: Pécs" not in text.split("---")[1]
+    line = f"- {TODAY} plaincrm: merge kept city: Győr, other value Pécs"
+    assert text.endswith(f"- 2026-11-20 anna: met at the fair\n{line}\n")
+    assert notes == [
+        "changed on both sides: merge kept city: Győr, other value Pécs (written to ## Log)"
+    ]
+    # the same three versions always give the same result
+    assert merge_record(BASE, ours, theirs).text == text
+
+
+def test_field_added_on_both_sides_with_different_values() -> None:
+    ours = edit(BASE, ("city: Szeged\n", "city: Szeged\ncountry: HU\n"))
+    theirs = edit(BASE, ("city: Szeged\n", "city: Szeged\ncountry: AT\n"))
+    text, _ = merged(BASE, ours, theirs)
+    assert "country: AT" in text and "other value HU" in text
+
+
+def test_field_removed_on_one_side_changed_on_the_other_is_kept() -> None:
+    ours = edit(BASE, ("city: Szeged\n", ""))
+    theirs = edit(BASE, ("city: Szeged", "city: Eger"))
+    text, notes = merged(BASE, ours, theirs)
+    assert "city: Eger" in text
+    assert notes == ["city: deleted on one side, changed on the other; kept"]
+    assert "city:" not in merged(BASE, ours, BASE)[0]
+
+
+def test_lists_merge_item_by_item() -> None:
+    ours = edit(BASE, ("tags: [vip]", "tags: [vip, retail]"))
+    theirs = edit(BASE, ("tags: [vip]", "tags: [export]"))
+    text, notes = merged(BASE, ours, theirs)
+    assert "tags: [retail, export]" in text
+    assert notes == []
+
+
+def test_task_added_on_one_side_and_completed_on_the_other() -> None:
+    ours = edit(BASE, ("id:bbbbbb\n", "id:bbbbbb\n- [ ] Visit the warehouse id:cccccc\n"))
+    theirs = edit(
+        BASE,
+        (
+            "- [ ] Call Peter due:2026-11-28 id:aaaaaa",
+            "- [x] Call Peter due:2026-11-28 done:2026-11-27 id:aaaaaa\n  Wants three more.",
+        ),
+    )
+    text, _ = merged(BASE, ours, theirs)
+    assert (
+        "- [x] Call Peter due:2026-11-28 done:2026-11-27 id:aaaaaa\n  Wants three more.\n"
+        "- [ ] Send the offer due:2026-11-29 id:bbbbbb\n"
+        "- [ ] Visit the warehouse id:cccccc\n"
+    ) in text
+
+
+def test_task_changed_on_both_sides_merges_token_by_token() -> None:
+    ours = edit(
+        BASE,
+        (
+            "- [ ] Call Peter due:2026-11-28 id:aaaaaa",
+            "- [x] Call Peter due:2026-11-28 done:2026-11-27 id:aaaaaa\n  Done.",
+        ),
+    )
+    theirs = edit(
+        BASE,
+        (
+            "- [ ] Call Peter due:2026-11-28 id:aaaaaa",
+            "- [ ] Call Peter Nagy due:2026-12-02 at:10:00 id:aaaaaa\n  Prepare numbers.",
+        ),
+    )
+    text, notes = merged(BASE, ours, theirs)
+    assert (
+        "- [x] Call Peter Nagy due:2026-12-02 at:10:00 done:2026-11-27 id:aaaaaa\n"
+        "  Done.\n  Prepare numbers.\n" in text
+    )
+    assert notes == []
+
+
+def test_task_token_changed_differently_keeps_theirs_and_logs_ours() -> None:
+    ours = edit(BASE, ("due:2026-11-29", "due:2026-12-01"))
+    theirs = edit(BASE, ("due:2026-11-29", "due:2026-12-05"))
+    text, _ = merged(BASE, ours, theirs)
+    assert "- [ ] Send the offer due:2026-12-05 id:bbbbbb" in text
+    assert (
+        f"- {TODAY} plaincrm: merge kept due:2026-12-05 on task bbbbbb, other value due:2026-12-01"
+        in text
+    )
+
+
+def test_task_deleted_on_one_side_but_completed_on_the_other_is_kept() -> None:
+    ours = edit(BASE, ("- [ ] Call Peter due:2026-11-28 id:aaaaaa\n", ""))
+    theirs = edit(BASE, ("- [ ] Call Peter", "- [x] Call Peter"))
+    text, notes = merged(BASE, ours, theirs)
+    assert "- [x] Call Peter due:2026-11-28 id:aaaaaa" in text
+    assert notes == ["task 'Call Peter': deleted on one side, changed on the other; kept"]
+    assert "Call Peter" not in merged(BASE, ours, BASE)[0]
+
+
+def test_two_new_tasks_with_one_id_both_survive() -> None:
+    ours = edit(BASE, ("id:bbbbbb\n", "id:bbbbbb\n- [ ] Ours id:zzzzzz\n"))
+    theirs = edit(BASE, ("id:bbbbbb\n", "id:bbbbbb\n- [ ] Theirs id:zzzzzz\n"))
+    text, notes = merged(BASE, ours, theirs)
+    assert "- [ ] Ours id:zzzzzz" in text
+    fresh = re.search(r"- \[ \] Theirs id:(\S+)", text)
+    assert fresh and fresh.group(1) != "zzzzzz" and ID_RE.match(fresh.group(1))
+    assert notes == [f"two tasks had the id zzzzzz; 'Theirs' now has the id {fresh.group(1)}"]
+
+
+def test_a_hand_written_task_given_an_id_is_still_the_same_task() -> None:
+    base = edit(BASE, ("id:bbbbbb\n", "id:bbbbbb\n- [ ] Written by hand\n"))
+    ours = edit(base, ("- [ ] Written by hand", "- [ ] Written by hand id:hhhhhh"))
+    theirs = edit(base, ("- [ ] Written by hand", "- [x] Written by hand done:2026-11-27"))
+    text, _ = merged(base, ours, theirs)
+    assert text.count("Written by hand") == 1
+    assert "- [x] Written by hand done:2026-11-27 id:hhhhhh" in text
+
+
+def test_log_lines_are_a_union_in_date_order() -> None:
+    ours = edit(
+        BASE, ("fair\n", "fair\n- 2026-11-22 anna: sent samples\n- 2026-11-26 anna: called\n")
+    )
+    theirs = edit(BASE, ("fair\n", "fair\n- 2026-11-21 ben: emailed\n- 2026-11-25 ben: visited\n"))
+    text, _ = merged(BASE, ours, theirs)
+    log = text.split("## Log\n\n")[1].splitlines()
+    assert log == [
+        "- 2026-11-20 anna: met at the fair",
+        "- 2026-11-21 ben: emailed",
+        "- 2026-11-22 anna: sent samples",
+        "- 2026-11-25 ben: visited",
+        "- 2026-11-26 anna: called",
+    ]
+
+
+def test_free_text_merges_like_git_and_keeps_both_sides_of_a_clash() -> None:
+    ours = edit(BASE, ("since 2019.", "since 2019. Pays on time."))
+    theirs = edit(BASE, ("since 2019.", "since 2018."))
+    text, notes = merged(BASE, ours, theirs)
+    assert "Wholesale customer since 2019. Pays on time.\nWholesale customer since 2018.\n" in text
+    assert notes == [
+        "the text near line 8 was changed on both sides; both versions are kept, yours first"
+    ]
+    apart = edit(BASE, ("## Tasks", "Second paragraph.\n\n## Tasks"))
+    text, notes = merged(BASE, ours, apart)
+    assert "since 2019. Pays on time." in text and "Second paragraph." in text and notes == []
+
+
+def test_broken_front_matter_on_one_side_still_merges_without_markers() -> None:
+    ours = edit(BASE, ("city: Szeged", "city: [Szeged"))
+    theirs = edit(BASE, ("id:bbbbbb\n", "id:bbbbbb\n- [ ] New id:cccccc\n"))
+    result = merge_record(BASE, ours, theirs)
+    assert not any(CONFLICT_RE.match(line) for line in result.text.splitlines())
+    assert "city: [Szeged" in result.text and "- [ ] New id:cccccc" in result.text
+
+
+def test_crlf_files_stay_crlf() -> None:
+    base = BASE.replace("\n", "\r\n")
+    ours = edit(base, ("Szeged", "Pécs"))
+    theirs = edit(base, ("fair\r\n", "fair\r\n- 2026-11-25 ben: visited\r\n"))
+    text = merge_record(base, ours, theirs).text
+    assert "city: Pécs\r\n" in text and "- 2026-11-25 ben: visited\r\n" in text
+    assert "\n" not in text.replace("\r\n", "")
+
+
+def test_a_file_holding_the_placeholder_character_is_merged_as_text() -> None:
+    base = BASE.replace("Wholesale", "Whole\x1esale")
+    ours = edit(base, ("Szeged", "Pécs"))
+    theirs = edit(base, ("fair", "fair in Vienna"))
+    text = merge_record(base, ours, theirs).text
+    assert "Whole\x1esale" in text and "city: Pécs" in text and "fair in Vienna" in text
+
+
+def test_both_created_with_no_common_ancestor() -> None:
+    ours = "---\nname: Acme\nphone: '1'\n---\n\n## Tasks\n\n- [ ] A id:aaaaaa\n"
+    theirs = "---\nname: Acme\ncity: Pécs\n---\n\n## Tasks\n\n- [ ] B id:bbbbbb\n"
+    text, _ = merged("", ours, theirs)
+    assert "phone: '1'" in text and "city: Pécs" in text
+    assert "- [ ] A id:aaaaaa" in text and "- [ ] B id:bbbbbb" in text
+
+
+# ---------------------------------------------------------------- the driver
+
+
+def write_three(tmp_path: Path, base: str, ours: str, theirs: str) -> tuple[Path, Path, Path]:
+    files = []
+    for name, text in (("base", base), ("ours", ours), ("theirs", theirs)):
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        files.append(path)
+    return files[0], files[1], files[2]
+
+
+@pytest.fixture
+def in_crm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    work = tmp_path / "work"
+    (work / "clients").mkdir(parents=True)
+    (work / "plaincrm.yaml").write_text("users: []\n")
+    monkeypatch.chdir(work)
+    return work
+
+
+def test_driver_merges_a_record_into_ours(tmp_path: Path, in_crm: Path) -> None:
+    ours = edit(BASE, ("Szeged", "Pécs"))
+    theirs = edit(BASE, ("Szeged", "Győr"))
+    base_file, ours_file, theirs_file = write_three(tmp_path, BASE, ours, theirs)
+    assert drive(base_file, ours_file, theirs_file, "clients/acme.md", 7) == 0
+    assert "city: Győr" in ours_file.read_text() and "other value Pécs" in ours_file.read_text()
+
+
+def test_driver_reports_to_the_file_sync_names(
+    tmp_path: Path, in_crm: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    report = tmp_path / "notes.jsonl"
+    monkeypatch.setenv("PLAINCRM_MERGE_REPORT", str(report))
+    files = write_three(
+        tmp_path, BASE, edit(BASE, ("Szeged", "Pécs")), edit(BASE, ("Szeged", "Eger"))
+    )
+    assert drive(*files, "clients/acme.md", 7) == 0
+    entries = [json.loads(line) for line in report.read_text().splitlines()]
+    assert entries == [
+        {
+            "path": "clients/acme.md",
+            "note": "changed on both sides: merge kept city: Eger, other value Pécs "
+            "(written to ## Log)",
+        }
+    ]
+
+
+def test_driver_leaves_other_markdown_files_to_gits_merge(tmp_path: Path, in_crm: Path) -> None:
+    files = write_three(tmp_path, "one\n", "two\n", "three\n")
+    assert drive(*files, "README.md", 7) == 1
+    assert files[1].read_text() == "<<<<<<< ours\ntwo\n=======\nthree\n>>>>>>> theirs\n"
+    files = write_three(tmp_path, "a\n\nb\n\nc\n", "A\n\nb\n\nc\n", "a\n\nb\n\nC\n")
+    assert drive(*files, "docs/notes.md", 7) == 0
+    assert files[1].read_text() == "A\n\nb\n\nC\n"
+
+
+def test_driver_leaves_files_that_are_not_utf8_to_gits_merge(tmp_path: Path, in_crm: Path) -> None:
+    base_file, ours_file, theirs_file = write_three(tmp_path, "x\n", "x\n", "y\n")
+    base_file.write_bytes(b"caf\xe9\n")
+    ours_file.write_bytes(b"caf\xe9\n")
+    assert drive(base_file, ours_file, theirs_file, "clients/acme.md", 7) == 0
+    assert ours_file.read_bytes() == b"y\n"
+
+
+# ---------------------------------------------------------------- properties
+
+WORDS = st.text(alphabet="abcdefghijklmnop ", min_size=1, max_size=12).map(str.strip).filter(bool)
+VALUES = st.text(alphabet="abcXYZ019 +-.:#'\"", min_size=1, max_size=10).filter(
+    lambda v: v == v.strip()
+)
+FIELDS = ("phone", "email", "city", "country", "website")
+DATES = st.dates(min_value=date(2026, 1, 1), max_value=date(2026, 12, 31)).map(date.isoformat)
+
+
+def render(state: dict) -> str:
+    lines = ["---", "name: Acme"]
+    for key in FIELDS:
+        if key in state["fields"]:
+            lines.append(f"{key}: {render_scalar(state['fields'][key])}")
+    if state["tags"]:
+        lines.append("tags: [" + ", ".join(state["tags"]) + "]")
+    lines += ["---", "", *state["body"], "", "## Tasks", ""]
+    for task in state["tasks"].values():
+        box = "x" if task["done"] else " "
+        tokens = f" due:{task['due']}" + (f" done:{task['done']}" if task["done"] else "")
+        lines.append(f"- [{box}] {task['title']}{tokens} id:{task['id']}")
+        lines += [f"  {note}" for note in task["notes"]]
+    lines += ["", "## Log", ""]
+    lines += [f"- {day} {who}: {text}" for day, who, text in sorted(state["log"])]
+    return "\n".join(lines) + "\n"
+
+
+def copy(state: dict) -> dict:
+    return {
+        "fields": dict(state["fields"]),
+        "tags": list(state["tags"]),
+        "body": list(state["body"]),
+        "tasks": {k: {**v, "notes": list(v["notes"])} for k, v in state["tasks"].items()},
+        "log": list(state["log"]),
+    }
+
+
+@st.composite
+def base_states(draw: st.DrawFn) -> dict:
+    fields = draw(st.dictionaries(st.sampled_from(FIELDS), VALUES, max_size=4))
+    tasks = {}
+    for n in range(draw(st.integers(0, 4))):
+        tid = f"base{n}x"
+        tasks[tid] = {
+            "id": tid,
+            "title": f"Base task {n}",
+            "due": draw(DATES),
+            "done": None,
+            "notes": [],
+        }
+    log = [(draw(DATES), "anna", f"base entry {n}") for n in range(draw(st.integers(0, 3)))]
+    body = [f"Base paragraph {n}." for n in range(draw(st.integers(0, 2)))]
+    return {
+        "fields": fields,
+        "tags": draw(st.lists(st.sampled_from(["vip", "retail", "b2b"]), unique=True)),
+        "body": body,
+        "tasks": tasks,
+        "log": log,
+    }
+
+
+@st.composite
+def side(draw: st.DrawFn, base: dict, name: str) -> tuple[dict, dict]:
+    """A side's edits of the base: returns the new state and what was done."""
+    state = copy(base)
+    done: dict = {
+        "added": [],
+        "completed": {},
+        "deleted": [],
+        "fields": {},
+        "tags": [],
+        "log": [],
+        "body": [],
+    }
+    for n in range(draw(st.integers(0, 6))):
+        op = draw(st.sampled_from(["add", "complete", "delete", "field", "tag", "log", "body"]))
+        if op == "add":
+            tid = f"{name}{n}zz"
+            state["tasks"][tid] = {
+                "id": tid,
+                "title": f"{name} task {n}",
+                "due": draw(DATES),
+                "done": None,
+                "notes": [],
+            }
+            done["added"].append(tid)
+        elif op == "complete":
+            open_ids = [t for t, task in state["tasks"].items() if not task["done"]]
+            if open_ids:
+                tid = draw(st.sampled_from(open_ids))
+                state["tasks"][tid]["done"] = "2026-11-27"
+                state["tasks"][tid]["notes"].append(f"{name} result {n}")
+                done["completed"][tid] = f"{name} result {n}"
+        elif op == "delete":
+            untouched = [
+                t for t in state["tasks"] if t in base["tasks"] and t not in done["completed"]
+            ]
+            if untouched:
+                tid = draw(st.sampled_from(untouched))
+                del state["tasks"][tid]
+                done["deleted"].append(tid)
+        elif op == "field":
+            key = draw(st.sampled_from(FIELDS))
+            state["fields"][key] = f"{name}{n} {draw(VALUES)}"
+            done["fields"][key] = state["fields"][key]
+        elif op == "tag":
+            tag = f"{name}tag{n}"
+            state["tags"].append(tag)
+            done["tags"].append(tag)
+        elif op == "log":
+            entry = (draw(DATES), name, f"{name} note {n}")
+            state["log"].append(entry)
+            done["log"].append(entry)
+        else:
+            state["body"].append(f"{name} paragraph {n}.")
+            done["body"].append(f"{name} paragraph {n}.")
+    return state, done
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.data())
+def test_merging_never_loses_a_change(data: st.DataObject) -> None:
+    base = data.draw(base_states())
+    ours, did_ours = data.draw(side(base, "o"))
+    theirs, did_theirs = data.draw(side(base, "t"))
+    result = merge_record(render(base), render(ours), render(theirs))
+    text = result.text
+    assert not any(CONFLICT_RE.match(line) for line in text.splitlines())
+    record = parse_record(TYPES["client"], "clients/acme.md", text)
+    tasks = {task.id: task for task in record.tasks}
+    for did in (did_ours, did_theirs):
+        for tid in did["added"]:
+            assert tid in tasks
+        for tid, note in did["completed"].items():
+            assert tasks[tid].checked and note in tasks[tid].note
+        for entry in did["log"]:
+            assert f"- {entry[0]} {entry[1]}: {entry[2]}" in text
+        for tag in did["tags"]:
+            assert tag in record.fields["tags"]
+        for paragraph in did["body"]:
+            assert paragraph in text
+    for tid in did_ours["deleted"] + did_theirs["deleted"]:
+        changed_elsewhere = tid in did_ours["completed"] or tid in did_theirs["completed"]
+        assert (tid in tasks) == changed_elsewhere
+    for key in FIELDS:
+        mine, yours = did_ours["fields"].get(key), did_theirs["fields"].get(key)
+        if yours is not None:
+            assert record.fields[key] == yours
+            if mine is not None and mine != yours:
+                assert f"merge kept {key}: {yours}, other value {mine}" in text
+        elif mine is not None:
+            assert record.fields[key] == mine
+    log_dates = [entry.date for entry in record.log if entry.who != "plaincrm"]
+    assert log_dates == sorted(log_dates)
+    assert merge_record(render(base), render(ours), render(theirs)).text == text
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.data())
+def test_merging_with_an_unchanged_side_gives_the_other(data: st.DataObject) -> None:
+    base = data.draw(base_states())
+    ours, _ = data.draw(side(base, "o"))
+    b, o = render(base), render(ours)
+    assert merge_record(b, o, b).text == o
+    assert merge_record(b, b, o).text == o
+    assert merge_record(b, o, o).text == o
