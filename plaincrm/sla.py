@@ -30,16 +30,18 @@ below), so the clocks are computed from the index without opening files::
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from .config import Config
 from .dates import format_duration, normalize_time, parse_date, parse_duration_minutes, today
 from .errors import ConfigError, Problem, UsageError
-from .model import Record
+from .model import TYPES, LogEntry, Record
 
 if TYPE_CHECKING:  # imported lazily: agenda imports this module for its provider
     from .agenda import Attention
@@ -89,6 +91,13 @@ class Hours:
     def per_week(self) -> int:
         return self.length * len(self.workdays)
 
+    @cached_property
+    def before_day(self) -> tuple[int, ...]:
+        """Working minutes of a week before each weekday (index 0-6)."""
+        return tuple(
+            self.length * sum(1 for d in range(day) if d in self.workdays) for day in range(7)
+        )
+
 
 def _minute_of_day(moment: datetime) -> int:
     return moment.hour * 60 + moment.minute
@@ -98,7 +107,7 @@ def cumulative(moment: datetime, hours: Hours) -> int:
     """Working minutes from the epoch Monday to ``moment`` (seconds are ignored)."""
     days = (moment.date() - _EPOCH).days
     weeks, rest = divmod(days, 7)
-    total = weeks * hours.per_week + sum(hours.length for d in range(rest) if d in hours.workdays)
+    total = weeks * hours.per_week + hours.before_day[rest]
     if rest in hours.workdays:
         total += min(max(_minute_of_day(moment), hours.start), hours.end) - hours.start
     return total
@@ -458,8 +467,8 @@ def clocks(record: Record, service: Service, hours: Hours, current: datetime) ->
 def ticket_attention(store: Store, day: date, owner: str | None) -> list[Attention]:
     """Unresolved tickets (of ``owner`` and nobody's) whose SLA is breached or at risk.
 
-    Reads the index only: one SQL query over the tickets not yet resolved, no
-    file is opened.  On another day than today the clocks are read at the
+    Reads the index only: one SQL query over the tickets not yet resolved (their
+    front matter and log), no file is opened.  On another day than today the clocks are read at the
     start of that day's working hours.
     """
     from .agenda import Attention
@@ -469,22 +478,21 @@ def ticket_attention(store: Store, day: date, owner: str | None) -> list[Attenti
     current = now()
     if day != current.date():
         current = datetime.combine(day, time()) + timedelta(minutes=hours.start)
+    mine = "(owner = ? OR owner IS NULL) AND " if owner is not None else ""  # cheap test first
     query = (
-        "SELECT path FROM files WHERE type = 'ticket' AND fatal IS NULL "
-        "AND coalesce(json_extract(data, '$.fields.status'), 'new') NOT IN (?, ?)"
+        "SELECT path, json_extract(data, '$.fields'), json_extract(data, '$.log') FROM files "
+        f"WHERE type = 'ticket' AND {mine}fatal IS NULL "
+        "AND coalesce(json_extract(data, '$.fields.status'), 'new') NOT IN (?, ?) ORDER BY slug"
     )
-    params: list[Any] = list(DONE)
-    if owner is not None:
-        query += " AND (owner = ? OR owner IS NULL)"
-        params.append(owner)
+    params = [*([owner] if owner is not None else []), *DONE]
     store.warn_broken("ticket")
     found: list[tuple[int, str, Attention]] = []
-    for (path,) in store.index.conn.execute(query + " ORDER BY slug", params).fetchall():
-        record = store.indexed(path)
-        if record is None:
-            continue
-        state = clocks(record, service, hours, current)
-        clock = state.worst()
+    rows = store.index.conn.execute(query, params).fetchall()
+    for path, fields, log in rows:
+        record = Record(
+            TYPES["ticket"], path, json.loads(fields), log=[LogEntry(**e) for e in json.loads(log)]
+        )
+        clock = clocks(record, service, hours, current).worst()
         if clock is None:
             continue
         priority = record.get_text("priority") or "normal"

@@ -57,6 +57,10 @@ from .yamlfront import set_fields
 CONVERSATION = "Conversation"
 CLIENT = "client"  # the author of the client's messages
 STAMP_FIELDS = ("opened", "first_response", "resolved")
+SLUG_WORDS = 5  # a ticket's file name: the client's, then the subject's first words
+SMALL_WORDS = frozenset(
+    {"a", "an", "the", "in", "on", "at", "of", "for", "to", "and", "or", "with"}
+)
 _ENTRY_RE = re.compile(
     r"^### (\d{4}-\d{2}-\d{2}) (\d{1,2}:\d{2})(?:[ \t]+[—–-]+)?[ \t]+(\S.*?)\s*$"
 )
@@ -217,7 +221,12 @@ def add_ticket(
     check_owner(store, owner)
     moment = at or now()
     folder = TYPES["ticket"].folder
-    slug = unique_slug(slugify(f"{client.slug} {subject}"), lambda s: store.exists("ticket", s))
+    words = subject.split()[:SLUG_WORDS]
+    while len(words) > 1 and words[-1].lower() in SMALL_WORDS:
+        words.pop()
+    slug = unique_slug(
+        slugify(" ".join([client.slug, *words])), lambda s: store.exists("ticket", s)
+    )
     path = f"{folder}/{slug}.md"
     fields: dict[str, Any] = {
         "client": client.slug,
@@ -351,9 +360,10 @@ def close(
             "open another deal with 'plaincrm deal add'"
         )
     moment = _moment(record, at)
-    changes: dict[str, Any] = {"resolution": text}
+    changes: dict[str, Any] = {}
     if not record.get_text("resolved") or status not in DONE:
         changes["resolved"] = format_stamp(moment)
+    changes["resolution"] = text
     client = record.get_text("client") or ""
     deal_path = None
     extra: list[str] = []
