@@ -15,8 +15,8 @@ from datetime import date
 from typing import Any
 
 from .dates import format_duration, minutes_to_time, time_to_minutes
+from .overdue import overdue_attention
 from .pipeline import deal_attention
-from .receivables import overdue_attention
 from .sla import ticket_attention
 from .store import Store, TaskEntry
 

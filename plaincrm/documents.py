@@ -38,6 +38,7 @@ from .docsettings import (
     DocKind,
     DocSettings,
     doc_settings,
+    read_settings,
     stage_requirements,
 )
 from .errors import ConflictError, InvalidError, NotFoundError
@@ -281,15 +282,16 @@ def load_doc(store: Store, path: str) -> Doc:
 
 
 def deal_documents(store: Store, deal_slug: str) -> list[Doc]:
-    """The documents of a deal (from the index), oldest first."""
+    """The documents of a deal (from the index): by date, then in the order of the kinds."""
     currency = pipeline_settings(store).currency
+    order = {name: i for i, name in enumerate(read_settings(store.config)[0].kinds)}
     records = [
         record
         for path in store.linked("deal", deal_slug, "deal")
         if (record := store.indexed(path)) is not None and record.type.name == "document"
     ]
     docs = [doc_of(record, currency) for record in records]
-    return sorted(docs, key=lambda d: (d.date or "", d.ref))
+    return sorted(docs, key=lambda d: (d.date or "", order.get(d.kind, len(order)), d.ref))
 
 
 # ---------------------------------------------------------------- payments
