@@ -115,8 +115,8 @@ def service_report(store: Store, since: date | None, owner: str | None) -> Servi
     ]
     by_kind: dict[str, dict[str, int]] = {}
     for item in chosen:
-        row = by_kind.setdefault(item.get("kind") or "request", dict.fromkeys(STATUSES, 0))
-        row[item.status] = row.get(item.status, 0) + 1
+        counts = by_kind.setdefault(item.get("kind") or "request", dict.fromkeys(STATUSES, 0))
+        counts[item.status] = counts.get(item.status, 0) + 1
     order = {kind: n for n, kind in enumerate(KINDS)}
     by_kind = dict(sorted(by_kind.items(), key=lambda kv: (order.get(kv[0], 99), kv[0])))
     rows = {priority: PriorityRow(priority) for priority in reversed(PRIORITIES)}

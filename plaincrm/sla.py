@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
@@ -261,7 +262,7 @@ def read_service(config: Config) -> tuple[Service, list[Problem]]:
     return Service(targets, warn), problems
 
 
-def _read_target(entry: Any, dotted: str, problem: Any) -> Target:
+def _read_target(entry: Any, dotted: str, problem: Callable[[str, str], None]) -> Target:
     if not isinstance(entry, dict):
         problem(dotted, f"service.{dotted} must be '{{response: 4h, resolution: 16h}}'")
         return Target(None, None)
@@ -320,8 +321,9 @@ def timeline(record: Record) -> list[tuple[datetime, str]]:
         found = status_change(entry.text)
         if found is None:
             continue
-        moment = datetime.fromisoformat(f"{entry.date} {entry.time or '00:00'}")
-        changes.append((max(moment, opened), found[1]))
+        moment = parse_stamp(f"{entry.date} {entry.time or '00:00'}")
+        if moment is not None:  # an impossible date is left to 'check'
+            changes.append((max(moment, opened), found[1]))
     changes.sort(key=lambda change: change[0])
     return changes
 
@@ -425,17 +427,23 @@ class Clocks:
                     return clock
         return None
 
+    def state(self) -> str:
+        """The ticket's SLA in a word: ok, at risk, breached, missed (a stopped clock
+        was over its target) or met."""
+        clock = self.worst()
+        if clock is not None:
+            return clock.state
+        if self.response.breached or self.resolution.breached:
+            return "missed"
+        return "met" if self.resolution.stopped else "ok"
+
     def summary(self) -> str:
-        """A short SLA column for lists: what needs doing, else ``ok``/``met``."""
+        """A short SLA column for lists: ``response breached``, ``resolution missed``, ``ok``."""
         clock = self.worst()
         if clock is not None:
             return f"{clock.name} {clock.state}"
         missed = [c.name for c in (self.response, self.resolution) if c.breached]
-        if missed:
-            return f"{' and '.join(missed)} missed"
-        if self.resolution.stopped:
-            return "met"
-        return "ok"
+        return f"{' and '.join(missed)} missed" if missed else self.state()
 
 
 def clocks(record: Record, service: Service, hours: Hours, current: datetime) -> Clocks:
@@ -468,12 +476,15 @@ def ticket_attention(store: Store, day: date, owner: str | None) -> list[Attenti
     """Unresolved tickets (of ``owner`` and nobody's) whose SLA is breached or at risk.
 
     Reads the index only: one SQL query over the tickets not yet resolved (their
-    front matter and log), no file is opened.  On another day than today the clocks are read at the
-    start of that day's working hours.
+    front matter and log), no file is opened.  On another day than today the
+    clocks are read at the start of that day's working hours.  Broken service
+    settings are warned about, and their defaults used: ``today`` goes on.
     """
     from .agenda import Attention
 
-    service = service_settings(store.config)
+    service, problems = read_service(store.config)
+    if problems:
+        store.warn(f"{problems[0]} (the SLA of tickets uses the defaults; see 'plaincrm check')")
     hours = Hours.of(store.config)
     current = now()
     if day != current.date():
@@ -511,7 +522,8 @@ def ticket_attention(store: Store, day: date, owner: str | None) -> list[Attenti
 
 def ticket_details(store: Store, record: Record) -> dict[str, str]:
     """What a ticket shows on its client's card: kind, priority, status and SLA."""
-    state = clocks(record, service_settings(store.config), Hours.of(store.config), now())
+    service = read_service(store.config)[0]  # the card shows, even under broken settings
+    state = clocks(record, service, Hours.of(store.config), now())
     return {
         "kind": record.get_text("kind") or "",
         "priority": record.get_text("priority") or "",

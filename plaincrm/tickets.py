@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
 from . import tasks as tasklines
@@ -41,6 +42,7 @@ from .sla import (
     STATUSES,
     Clocks,
     Hours,
+    Service,
     clocks,
     format_stamp,
     now,
@@ -126,10 +128,17 @@ def _finish(messages: list[Message], body: list[str]) -> None:
 
 @dataclass
 class Ticket:
-    """A ticket record with its SLA clocks at a moment."""
+    """A ticket record with its SLA clocks at the moment ``current`` (worked out
+    when first asked for)."""
 
     record: Record
-    clocks: Clocks
+    service: Service
+    hours: Hours
+    current: datetime
+
+    @cached_property
+    def clocks(self) -> Clocks:
+        return clocks(self.record, self.service, self.hours, self.current)
 
     @property
     def path(self) -> str:
@@ -172,16 +181,15 @@ class Ticket:
 
 
 def ticket_of(store: Store, record: Record, current: datetime | None = None) -> Ticket:
-    service = service_settings(store.config)
-    return Ticket(record, clocks(record, service, Hours.of(store.config), current or now()))
+    return Ticket(record, service_settings(store.config), Hours.of(store.config), current or now())
 
 
 def tickets(store: Store, current: datetime | None = None) -> list[Ticket]:
-    """Every readable ticket with its clocks, newest first."""
+    """Every readable ticket, newest first."""
     service = service_settings(store.config)
     hours = Hours.of(store.config)
     moment = current or now()
-    found = [Ticket(r, clocks(r, service, hours, moment)) for r in store.records("ticket")]
+    found = [Ticket(r, service, hours, moment) for r in store.records("ticket")]
     found.sort(key=lambda t: (t.get("opened") or "", t.ref), reverse=True)
     return found
 
@@ -521,6 +529,8 @@ def _ticket_problems(record: Record) -> list[Problem]:
             continue
         if entry.time is None:
             problem("", "a status change needs its time (- YYYY-MM-DD HH:MM who: ...)", entry.line)
+        elif parse_stamp(f"{entry.date} {entry.time}") is None:
+            problem("", f"'{entry.date} {entry.time}' is not a moment", entry.line)
         for name in found_change[:2]:
             if name not in STATUSES:
                 problem("", f"'{name}' is not a ticket status ({', '.join(STATUSES)})", entry.line)

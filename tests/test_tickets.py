@@ -383,9 +383,14 @@ def test_check_reports_ticket_and_settings_problems(crm: Crm) -> None:
         f"plaincrm.yaml:{warn_line}: service.warn: 'lots' is not a percentage from 1% to 100%",
     ]:
         assert problem in result.stdout, result.stdout
-    # a broken setting stops the ticket commands with the same message
+    # a broken setting stops opening tickets with the same message ...
     refused = crm.fail("ticket", "add", "acme", "X", code=5)
     assert "service.warn" in refused.stderr
+    # ... but the day goes on, with a warning, and the card shows
+    today = crm.run("today")
+    assert f"plaincrm.yaml:{warn_line}: service.warn" in today.stderr
+    assert "the SLA of tickets uses the defaults" in today.stderr
+    assert "Broken" in crm.run("client", "show", "acme").stdout
 
 
 # ---------------------------------------------------------------- the conversation format

@@ -20,7 +20,7 @@ from ..campaigns import (
     respond,
 )
 from ..errors import InvalidError
-from ..model import Kind, Record, field_kinds
+from ..model import Kind, field_kinds
 from ..output import echo_json, style, table, truncate
 from ..pipeline import format_amount
 from ..query import RecordAccessor
@@ -331,16 +331,13 @@ def campaign_show(name: str, as_json: bool) -> None:
         data.update(offer=notes, tasks=[task.as_row() for task in record.tasks])
         echo_json(data)
         return
-    click.echo(
-        render_campaign(
-            store.titles(f"clients/{r.client}.md" for r in item.responses), item, notes, record
-        )
-    )
+    names = store.titles(f"clients/{r.client}.md" for r in item.responses)
+    click.echo(_render(item, notes, names))
 
 
-def render_campaign(
-    names: dict[str, str], item: CampaignFigures, notes: str, record: Record
-) -> str:
+def _render(item: CampaignFigures, notes: str, names: dict[str, str]) -> str:
+    """``campaign show``: ``names`` are the titles of the responding clients, by path."""
+    record = item.record
     lines = [style(record.title, bold=True) + f"   ({record.path})"]
     rows = [
         ["status", item.status],
@@ -360,7 +357,7 @@ def render_campaign(
             style("Offer", bold=True),
             *("  " + n if n else "" for n in notes.split("\n")),
         ]
-    lines += ["", style("Results", bold=True), table(figure_rows(item), indent="  ")]
+    lines += ["", style("Results", bold=True), table(_figure_rows(item), indent="  ")]
     lines += ["", style("Responses", bold=True)]
     if not item.responses:
         lines.append(f"  none yet: record one with 'plaincrm campaign respond {item.ref} CLIENT'")
@@ -381,7 +378,7 @@ def roi_text(item: CampaignFigures) -> str:
     return f"{item.roi * 100:.1f}%" if item.roi is not None else "-"
 
 
-def figure_rows(item: CampaignFigures) -> list[list[str]]:
+def _figure_rows(item: CampaignFigures) -> list[list[str]]:
     """The results of a campaign as label/value rows."""
     rate = f" ({item.response_rate}%)" if item.response_rate is not None else ""
     revenue = item.revenue()

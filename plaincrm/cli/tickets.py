@@ -274,7 +274,7 @@ class TicketAccessor(RecordAccessor):
 
     def value(self, item: Any, name: str) -> Any:
         if name == "sla":
-            return _sla_state(item)
+            return item.clocks.state()
         if name == "response":
             return item.clocks.response.state
         if name == "resolution_sla":
@@ -285,15 +285,6 @@ class TicketAccessor(RecordAccessor):
 
     def texts(self, item: Any) -> list[str]:
         return super().texts(item.record)
-
-
-def _sla_state(item: Ticket) -> str:
-    clock = item.clocks.worst()
-    if clock is not None:
-        return clock.state
-    if item.clocks.response.breached or item.clocks.resolution.breached:
-        return "missed"
-    return "met" if item.clocks.resolution.stopped else "ok"
 
 
 @ticket.command("list")
