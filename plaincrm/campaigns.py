@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import tasks as tasklines
 from .clients import check_owner
-from .deals import Money, add_deal
+from .deals import Money, NewDeal
 from .errors import ConflictError, InvalidError, NotFoundError, Problem, UsageError
 from .ids import slugify, unique_slug
 from .model import TYPES, Record, field_kinds
@@ -235,16 +235,6 @@ def add_campaign(
 
 
 @dataclass
-class DealOffer:
-    """The deal a response opens."""
-
-    title: str
-    amount: Money | None = None
-    currency: str | None = None
-    close: date | None = None
-
-
-@dataclass
 class Responded:
     """What ``respond`` did."""
 
@@ -259,7 +249,7 @@ def respond(
     client_path: str,
     *,
     note: str | None = None,
-    deal: DealOffer | None = None,
+    deal: NewDeal | None = None,
     day: date | None = None,
 ) -> Responded:
     """Record a client's response: a line in the campaign's ``## Responses``, a
@@ -280,18 +270,7 @@ def respond(
     when = day or store.today()
     text = one_line(note) if note else ""
     before = {path: store.read_text(path) for path in (campaign_path, client.path)}
-    deal_path = None
-    if deal is not None:
-        deal_path = add_deal(
-            store,
-            client.path,
-            deal.title,
-            amount=deal.amount,
-            currency=deal.currency,
-            close=deal.close,
-            source=campaign_path[: -len(".md")],
-            commit=False,
-        )
+    deal_path = deal.add(store, client.path, campaign_path[:-3]) if deal is not None else None
     response = Response(when.isoformat(), client.slug, _slug(deal_path), text)
     title = f"Campaign response: {campaign.title} ({campaign_path[: -len('.md')]})"
     task = [tasklines.render_line(title, {"done": when.isoformat()}, checked=True)]

@@ -17,6 +17,7 @@ append more gates.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -126,6 +127,30 @@ def add_deal(
     if commit:  # commit=False: the caller commits the deal with the files it changes
         store.commit([path], message or f"deal add: {title} ({path})")
     return path
+
+
+@dataclass
+class NewDeal:
+    """A deal another command opens together with its own change (a ticket's
+    upsell, a campaign response): created by ``add``, committed by that command."""
+
+    title: str
+    amount: Money | None = None
+    currency: str | None = None
+    close: date | None = None
+
+    def add(self, store: Store, client_path: str, source: str) -> str:
+        """Create the deal (not committed) with ``source``; return its path."""
+        return add_deal(
+            store,
+            client_path,
+            self.title,
+            amount=self.amount,
+            currency=self.currency,
+            close=self.close,
+            source=source,
+            commit=False,
+        )
 
 
 def move_deal(store: Store, path: str, stage: str, *, force: bool = False) -> Event:

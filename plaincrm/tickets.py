@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
 from . import tasks as tasklines
 from .clients import check_owner
-from .deals import Money, add_deal
+from .deals import NewDeal
 from .errors import ConflictError, InvalidError, NotFoundError, Problem, UsageError
 from .ids import slugify, unique_slug
 from .model import TYPES, Record
@@ -335,22 +335,12 @@ def resolve(store: Store, path: str, *, resolution: str, at: datetime | None = N
     _change(store, record, status, "resolved", moment, changes, text, "ticket resolve")
 
 
-@dataclass
-class Upsell:
-    """The additional offer a ticket is closed with: a new deal for the same client."""
-
-    title: str
-    amount: Money | None = None
-    currency: str | None = None
-    close: date | None = None
-
-
 def close(
     store: Store,
     path: str,
     *,
     resolution: str | None = None,
-    upsell: Upsell | None = None,
+    upsell: NewDeal | None = None,
     at: datetime | None = None,
 ) -> str | None:
     """Close a ticket (resolving it when that was not done yet); with ``upsell``,
@@ -376,16 +366,7 @@ def close(
     deal_path = None
     extra: list[str] = []
     if upsell is not None:
-        deal_path = add_deal(
-            store,
-            f"{TYPES['client'].folder}/{client}.md",
-            upsell.title,
-            amount=upsell.amount,
-            currency=upsell.currency,
-            close=upsell.close,
-            source=path[: -len(".md")],
-            commit=False,
-        )
+        deal_path = upsell.add(store, f"{TYPES['client'].folder}/{client}.md", path[:-3])
         deal_slug = deal_path.rsplit("/", 1)[-1][: -len(".md")]
         changes["deal"] = deal_slug
         extra.append(_log(store, moment, f"upsell: deal {deal_slug} ({one_line(upsell.title)})"))

@@ -12,13 +12,13 @@ import click
 from ..campaigns import (
     MAILING_COLUMNS,
     CampaignFigures,
-    DealOffer,
     add_campaign,
     audience,
     campaign_figures,
     mailing_table,
     respond,
 )
+from ..deals import NewDeal
 from ..errors import InvalidError
 from ..model import Kind, field_kinds
 from ..output import echo_json, style, table, truncate
@@ -213,7 +213,7 @@ def campaign_respond(
     store = get_app().store
     offer = None
     if deal_title is not None:
-        offer = DealOffer(deal_title, amount, currency, date_arg(close_date))
+        offer = NewDeal(deal_title, amount, currency, date_arg(close_date))
     elif amount is not None or currency is not None or close_date is not None:
         raise click.UsageError("--amount, --currency and --close describe the --deal")
     done = respond(

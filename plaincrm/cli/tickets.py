@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
+from ..deals import NewDeal
 from ..model import Kind, field_kinds
 from ..output import echo_json, style, table, truncate
 from ..query import RecordAccessor, tested_fields
@@ -16,7 +17,6 @@ from ..sla import DONE, KINDS, PRIORITIES, Clock, now, parse_when
 from ..store import Store
 from ..tickets import (
     Ticket,
-    Upsell,
     add_ticket,
     close,
     parse_conversation,
@@ -228,7 +228,7 @@ def ticket_close(
     path = _path(store, ref)
     offer = None
     if upsell is not None:
-        offer = Upsell(upsell, amount, currency, date_arg(close_date))
+        offer = NewDeal(upsell, amount, currency, date_arg(close_date))
     elif amount is not None or currency is not None or close_date is not None:
         raise click.UsageError("--amount, --currency and --close describe the --upsell deal")
     deal = close(store, path, resolution=resolution, upsell=offer, at=_when(at))
