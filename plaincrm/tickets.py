@@ -33,7 +33,7 @@ from .errors import ConflictError, InvalidError, NotFoundError, Problem, UsageEr
 from .ids import slugify, unique_slug
 from .model import TYPES, Record
 from .pipeline import one_line
-from .records import append_to_section, new_record_text
+from .records import append_to_section, insert_lines_after, new_record_text
 from .sla import (
     DONE,
     KINDS,
@@ -94,6 +94,22 @@ def message_lines(moment: datetime, who: str, text: str) -> list[str]:
     """A message as the lines appended to the conversation (a blank line first)."""
     body = [_ESCAPE_RE.sub(r"\1\\\2", line.rstrip()) for line in text.strip("\n").split("\n")]
     return ["", f"### {format_stamp(moment)} — {who}", "", *body]
+
+
+def add_message(text: str, lines: list[str]) -> str:
+    """Append a message (``message_lines``) to the conversation; a file without the
+    section gets it before its Tasks and Log sections (or at the end)."""
+    all_lines = text.split("\n")
+    if tasklines.find_section(all_lines, CONVERSATION) is not None:
+        return append_to_section(text, CONVERSATION, lines)
+    later = [
+        section.heading
+        for name in ("Tasks", "Log")
+        if (section := tasklines.find_section(all_lines, name)) is not None
+    ]
+    if not later:
+        return append_to_section(text, CONVERSATION, lines[1:])
+    return insert_lines_after(text, min(later), [f"## {CONVERSATION}", *lines, ""])
 
 
 def parse_conversation(text: str) -> list[Message]:
@@ -306,7 +322,7 @@ def reply(
     lines = message_lines(moment, who, text)
 
     def edit(old: str) -> str:
-        new = append_to_section(set_fields(old, changes), CONVERSATION, lines)
+        new = add_message(set_fields(old, changes), lines)
         return append_to_section(new, "Log", log) if log else new
 
     author = "the client" if from_client else who

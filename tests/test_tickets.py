@@ -429,3 +429,28 @@ def test_conversation_round_trips(messages) -> None:
     ]
     assert [(m.stamp, m.who, m.text) for m in parsed] == expected
     assert "- [ ] t" in "\n".join(lines)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "Called about the invoice.\n",
+            "Called about the invoice.\n\n## Conversation\n\n### 2026-11-27 15:00 — anna\n\n"
+            "Checked it.\n",
+        ),
+        (
+            "Notes.\n\n## Tasks\n\n- [ ] Call back id:abc234\n",
+            "Notes.\n\n## Conversation\n\n### 2026-11-27 15:00 — anna\n\nChecked it.\n\n"
+            "## Tasks\n\n- [ ] Call back id:abc234\n",
+        ),
+    ],
+)
+def test_a_hand_written_ticket_gets_its_conversation_section(crm: Crm, body, expected) -> None:
+    crm.run("client", "add", "Acme")
+    front = "---\nclient: acme\nsubject: By hand\nstatus: open\nopened: 2026-11-27 10:42\n---\n\n"
+    crm.write("tickets/acme-by-hand.md", front + body)
+    crm.run("ticket", "reply", "acme-by-hand", "Checked it.")
+    text = crm.read("tickets/acme-by-hand.md")
+    assert text.split("---\n\n", 1)[1] == expected
+    assert 'opened: 2026-11-27 10:42\nfirst_response: "2026-11-27 15:00"\n' in text
