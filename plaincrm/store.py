@@ -107,6 +107,7 @@ class Store:
         self.config = config or load_config(root)
         self.warn = warn or (lambda message: None)
         self.progress = progress
+        self.durable = True  # fsync every write; bulk writers sync once at the end instead
         self._warned: set[str] = set()
         self._fresh = False
 
@@ -353,7 +354,7 @@ class Store:
         """Replace a record file atomically."""
         full = self.safe_path(path)
         mode = full.stat().st_mode & 0o7777 if full.exists() else None
-        tmp = _write_temp(full, text)
+        tmp = _write_temp(full, text, self.durable)
         if mode is not None:
             os.chmod(tmp, mode)
         os.replace(tmp, full)
@@ -363,7 +364,7 @@ class Store:
         """Create a record file atomically; never overwrite an existing one."""
         full = self.safe_path(path)
         full.parent.mkdir(parents=True, exist_ok=True)
-        tmp = _write_temp(full, text)
+        tmp = _write_temp(full, text, self.durable)
         try:
             os.link(tmp, full)
         except FileExistsError:
@@ -473,10 +474,11 @@ def _noun(types: list[str]) -> str:
     return types[0] if len(types) == 1 else "record"
 
 
-def _write_temp(full: Path, text: str) -> Path:
+def _write_temp(full: Path, text: str, durable: bool = True) -> Path:
     tmp = full.parent / f".{full.name}.{secrets.token_hex(4)}.tmp"
     with open(tmp, "wb") as handle:
         handle.write(text.encode("utf-8"))
         handle.flush()
-        os.fsync(handle.fileno())
+        if durable:
+            os.fsync(handle.fileno())
     return tmp

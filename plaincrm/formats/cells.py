@@ -134,12 +134,23 @@ def normalise_name(text: str) -> str:
     ``"ACME Ltd."``, ``"Acme"`` and ``"Acme, Ltd"`` are the same; so are
     ``"Kovács és Társa Kft."`` and ``"Kovacs es Tarsa"``.
     """
+    return split_legal_form(text)[0]
+
+
+def legal_form(text: str) -> str:
+    """The legal form a name ends with (``kft``, ``s r o``, ``gmbh``), or ``""``."""
+    return split_legal_form(text)[1]
+
+
+def split_legal_form(text: str) -> tuple[str, str]:
     plain = strip_accents(text).lower()
+    dotted = _DOTTED_FORM_RE.search(plain)
+    forms = [re.sub(r"[^a-z]", "", dotted.group(1))] if dotted else []
     plain = _DOTTED_FORM_RE.sub("", plain)
     words = re.sub(r"[^a-z0-9]+", " ", plain).split()
     while len(words) > 1 and words[-1] in LEGAL_FORMS:
-        words.pop()
-    return " ".join(words)
+        forms.insert(0, words.pop())
+    return " ".join(words), " ".join(forms)
 
 
 def normalise_email(text: str) -> str:

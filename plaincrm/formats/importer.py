@@ -27,7 +27,14 @@ from ..records import ParseFailure, new_record_text, parse_record
 from ..schemas import load_schema
 from ..store import Store
 from ..yamlfront import set_fields
-from .cells import CellError, cell_text, column_date_order, normalise_email, normalise_name
+from .cells import (
+    CellError,
+    cell_text,
+    column_date_order,
+    legal_form,
+    normalise_email,
+    normalise_name,
+)
 from .cells import normalise_phone as phone_key
 from .columns import TASK, Mapping, guess_type, map_columns, parse_maps, vocabulary
 from .convert import Resolver, blank, comparable, convert
@@ -163,6 +170,7 @@ class RecordImport:
         )
         self.pending: dict[str, Pending] = {}  # path -> pending, in order of first row
         self.keys: dict[tuple[str, Any], list[str]] = {}  # match key -> paths
+        self.titles: dict[str, str] = {}  # path -> title, of records and planned records
         self.title = self.rtype.title_field
 
     # ------------------------------------------------------------ driving
@@ -186,6 +194,7 @@ class RecordImport:
 
     def _index_existing(self) -> None:
         for record in self.store.records(self.rtype.name):
+            self.titles[record.path] = record.title
             for key in self._match_keys(record.slug, record.fields):
                 self.keys.setdefault(key, []).append(record.path)
 
@@ -214,11 +223,14 @@ class RecordImport:
         if converted is None:
             return
         found: dict[str, list[str]] = {}
-        for key in self._match_keys(converted.ref, converted.values):
+        keys = self._match_keys(converted.ref, converted.values)
+        if converted.ref and "ref" in self.options.match:
+            keys = keys[:1]  # a row with a ref is that record, or a new one
+        title = converted.values.get(self.title)
+        for key in keys:
             for path in self.keys.get(key, []):
-                found.setdefault(path, []).append(key[0])
-            if key[0] == "ref" and found:
-                break
+                if key[0] != "name" or _forms_agree(str(title), self.titles[path]):
+                    found.setdefault(path, []).append(key[0])
         if len(found) > 1:
             listed = "; ".join(f"{path} (by {', '.join(how)})" for path, how in found.items())
             self._error(
@@ -248,6 +260,7 @@ class RecordImport:
             pending = Pending(self._new_path(converted.ref, base), None)
             self._merge(pending, converted)
             self.pending[pending.path] = pending
+        self.titles.setdefault(pending.path, str(pending.values.get(self.title) or ""))
         for key in self._match_keys(pending.path.rsplit("/", 1)[1][:-3], pending.values):
             paths = self.keys.setdefault(key, [])
             if pending.path not in paths:
@@ -497,6 +510,14 @@ class RecordImport:
             column = self._column_of(key) if key in self.props else None
             out.append(f"column {column}: {problem.message}" if column else problem.message)
         return out
+
+
+def _forms_agree(a: str, b: str) -> bool:
+    """Names matching but for their legal forms are one company when only one of them
+    gives a form, or both give the same: "Acme" is "Acme Ltd", "Acme Kft." is not
+    "Acme GmbH"."""
+    first, second = legal_form(a), legal_form(b)
+    return not first or not second or first == second
 
 
 def _differs(key: str, old: Any, new: Any, title: str) -> bool:

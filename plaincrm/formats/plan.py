@@ -8,6 +8,7 @@ fails, and makes one commit of exactly those files.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -169,8 +170,10 @@ def apply_plan(store: Store, plan: Plan, progress: Progress | None = None) -> st
     if not plan.writes:
         return None
     # A store without an open index: writing thousands of files must not rescan
-    # the record folders after each one (the next command's refresh sees them).
+    # the record folders after each one (the next command's refresh sees them);
+    # and one sync of the disk at the end instead of one per file.
     writer = Store(store.root, config=store.config, warn=store.warn)
+    writer.durable = len(plan.writes) == 1
     done: list[tuple[str, str | None]] = []
     try:
         for path, (before, after) in plan.writes.items():
@@ -188,6 +191,8 @@ def apply_plan(store: Store, plan: Plan, progress: Progress | None = None) -> st
     except (PlaincrmError, OSError):
         _undo(writer, done)
         raise
+    if not writer.durable:
+        os.sync()
     return writer.commit(list(plan.writes), commit_message(plan))
 
 
