@@ -20,6 +20,7 @@ with ``PLAINCRM_TODAY`` set to it.
 from __future__ import annotations
 
 import argparse
+import itertools
 import random
 import subprocess
 import sys
@@ -307,7 +308,7 @@ class Maker:
         record.tasks = self.tasks(owner, created, self.task_count_for())
         record.early_tasks = 1
         record.log = [f"- {created} {owner}: opened in lead (10%)"]
-        for (a, pa), (b, pb) in zip(STAGES, STAGES[1:]):
+        for (a, _), (b, pb) in itertools.pairwise(STAGES):
             if a == stage:
                 break
             record.log.append(f"- {self.day(-300, -1)} {owner}: {a} -> {b} ({pb}%)")

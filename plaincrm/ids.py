@@ -12,7 +12,6 @@ a fresh id, so a repository never keeps duplicate ids.
 from __future__ import annotations
 
 import re
-import secrets
 import unicodedata
 from collections.abc import Callable, Container
 
@@ -23,6 +22,8 @@ _SLUG_BAD = re.compile(r"[^a-z0-9]+")
 
 def new_id(taken: Container[str] | Callable[[str], bool]) -> str:
     """A random task id that is not ``taken`` (a container or a predicate)."""
+    import secrets
+
     is_taken = taken if callable(taken) else taken.__contains__
     while True:
         candidate = "".join(secrets.choice(ALPHABET) for _ in range(ID_LENGTH))

@@ -27,7 +27,6 @@ and shows its progress on a terminal.
 from __future__ import annotations
 
 import gc
-import hashlib
 import json
 import os
 import sqlite3
@@ -115,6 +114,8 @@ TASK_COLUMNS = "t.pos, t.checked, t.title, t.line, t.note, t.attrs"
 
 def blob_id(data: bytes) -> str:
     """The id git gives a file with these bytes (``git hash-object``)."""
+    import hashlib
+
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 

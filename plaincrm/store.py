@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -475,6 +474,8 @@ def _noun(types: list[str]) -> str:
 
 
 def _write_temp(full: Path, text: str, durable: bool = True) -> Path:
+    import secrets
+
     tmp = full.parent / f".{full.name}.{secrets.token_hex(4)}.tmp"
     with open(tmp, "wb") as handle:
         handle.write(text.encode("utf-8"))

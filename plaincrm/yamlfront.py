@@ -23,12 +23,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
+if TYPE_CHECKING:  # PyYAML is imported only when a file needs the full reader or an edit
+    import yaml
 
 NULL_WORDS = frozenset({"", "~", "null", "Null", "NULL"})
-_Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _KEY_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?=[ \t]|$)")
 _PLAIN_FIRST_BAD = set(",[]{}#&*!|>'\"%@`")
@@ -103,8 +103,11 @@ def load(front: str, first_line: int) -> Front:
 
 
 def _compose(front: str, first_line: int) -> yaml.Node | None:
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.compose(front, Loader=_Loader)
+        return yaml.compose(front, Loader=loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.context_mark or exc.problem_mark  # where the broken construct starts
         line = first_line + (mark.line if mark else 0)
@@ -116,6 +119,8 @@ def _compose(front: str, first_line: int) -> yaml.Node | None:
 
 
 def load_full(front: str, first_line: int) -> Front:
+    import yaml
+
     node = _compose(front, first_line)
     result = Front()
     if node is None:
@@ -136,6 +141,8 @@ def _scalar_value(node: yaml.ScalarNode) -> str | None:
 
 
 def _convert(node: yaml.Node, path: str, first_line: int, lines: dict[str, int]) -> Any:
+    import yaml
+
     if isinstance(node, yaml.ScalarNode):
         return _scalar_value(node)
     if isinstance(node, yaml.SequenceNode):
@@ -462,6 +469,8 @@ def render_front(values: dict[str, Any]) -> str:
 
 def _end_mark(node: yaml.Node) -> yaml.Mark:
     """Where a value's own text ends (a block collection's mark runs on to the next token)."""
+    import yaml
+
     while isinstance(node, (yaml.SequenceNode, yaml.MappingNode)) and not node.flow_style:
         last = node.value[-1]
         node = last[1] if isinstance(node, yaml.MappingNode) else last
@@ -490,6 +499,8 @@ def set_fields(text: str, changes: dict[str, Any]) -> str:
 
 
 def _set_one(text: str, key: str, value: Any) -> str:
+    import yaml
+
     parts = split(text)
     if parts.front is None:
         raise FrontError(1, "the file has no front matter")
