@@ -482,3 +482,54 @@ def test_deal_stage_changes_go_through_deal_commands(crm: Crm, tmp_path: Path) -
     assert "amount: 150\n" in text
     assert text.rstrip().endswith("anna: changed amount 100 -> 150")
     assert crm.run("check").exit_code == 0
+
+
+def test_legal_forms_must_agree_for_names_to_match(crm: Crm, tmp_path: Path) -> None:
+    crm.run("client", "add", "Acme Kft.")
+    sheet = tmp_path / "forms.csv"
+    sheet.write_text("Name,City\nAcme GmbH,Wien\nACME KFT,Budapest\n", encoding="utf-8")
+    plan = import_json(crm, str(sheet), "--dry-run", "--update")
+    assert [(a["action"], a["path"]) for a in plan["actions"]] == [
+        ("create", "clients/acme-gmbh.md"),
+        ("update", "clients/acme-kft.md"),
+    ]
+    # a name without a legal form could be either of them
+    sheet.write_text("Name,City\nAcme GmbH,Wien\nAcme,Budapest\n", encoding="utf-8")
+    result = crm.fail("import", str(sheet), code=6)
+    assert "row 3: matches 2 different clients: clients/acme-kft.md (by name); " in result.stderr
+
+
+def test_a_ref_names_the_record_whatever_else_matches(crm: Crm, tmp_path: Path) -> None:
+    crm.run("client", "add", "Acme", "--email", "info@acme.example")
+    sheet = tmp_path / "refs.csv"
+    sheet.write_text("ref,name,email\nacme-wien,Acme,info@acme.example\n", encoding="utf-8")
+    plan = import_json(crm, str(sheet), "--dry-run")
+    assert [(a["action"], a["path"]) for a in plan["actions"]] == [
+        ("create", "clients/acme-wien.md")
+    ]
+
+
+def test_a_failed_write_takes_back_what_was_written(crm: Crm, tmp_path: Path) -> None:
+    from plaincrm.errors import ConflictError, InvalidError
+    from plaincrm.formats.importer import plan_import
+    from plaincrm.formats.plan import ImportOptions, apply_plan
+    from plaincrm.store import Store
+
+    crm.run("client", "add", "Acme")
+    sheet = tmp_path / "three.csv"
+    sheet.write_text("Name,City\nAcme,Wien\nBolt,Brno\nCarl,Graz\n", encoding="utf-8")
+    store = Store(crm.root)
+    plan = plan_import(store, sheet, ImportOptions(existing="update"))
+    assert list(plan.writes) == ["clients/acme.md", "clients/bolt.md", "clients/carl.md"]
+    before = crm.read("clients/acme.md")
+    crm.write("clients/carl.md", "---\nname: Carl\n---\n")  # someone else was quicker
+    with pytest.raises(ConflictError):
+        apply_plan(store, plan)
+    assert crm.read("clients/acme.md") == before
+    assert not (crm.root / "clients/bolt.md").exists()
+    crm.write("clients/acme.md", before + "\nEdited meanwhile.\n")
+    (crm.root / "clients/carl.md").unlink()
+    with pytest.raises(InvalidError, match=r"clients/acme\.md changed while importing"):
+        apply_plan(store, plan)
+    assert sorted(p.name for p in (crm.root / "clients").glob("*.md")) == ["acme.md"]
+    assert crm.commits()[0].startswith("client add: Acme")
