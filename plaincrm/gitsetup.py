@@ -60,7 +60,7 @@ def require_git(root: Path) -> Path:
 
 
 def setup(root: Path, *, hook: bool = True) -> SetupReport:
-    """Register the merge driver (and, with ``hook``, the pre-commit hook) for the CRM at ``root``."""
+    """Register the merge driver (and with ``hook`` the pre-commit hook) for the CRM at ``root``."""
     top = require_git(root)
     report = SetupReport()
     if ensure_attributes(root):

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import itertools
 import json
 import os
 import sys
@@ -49,7 +50,7 @@ _OURS = "<" * MARKER_SIZE + " ours"
 _SPLIT = "=" * MARKER_SIZE
 _THEIRS = ">" * MARKER_SIZE + " theirs"
 _PLACE = "\x1e"  # starts a placeholder line; no record text uses this control character
-_TEXT = "\x1dT"  # starts every line of text while git merges (see _Merger.resolve_text)
+_TEXT = "\x1dT"  # starts every line of text while git merges (see _Merger.resolve)
 _PAD = "\x1dP"  # starts the padding lines added while git merges
 REPORT_ENV = "PLAINCRM_MERGE_REPORT"  # a file where the driver writes its notes (for sync)
 _TOKEN_KEYS = [key for key in tasklines.KEYS if key != "id"]
@@ -70,7 +71,7 @@ def merge_record(base: str, ours: str, theirs: str) -> MergeResult:
     if merger.atoms:
         text = merger.run()
     else:
-        text = merger.resolve_text(*(version.split("\n") for version in (base, ours, theirs)))
+        text = "\n".join(merger.resolve([version.split("\n") for version in (base, ours, theirs)]))
     return MergeResult(text, merger.notes)
 
 
@@ -79,8 +80,23 @@ def _placeholder(atom: Atom) -> str:
     return f"{_PLACE}{atom.kind}\x1f{atom.key}\x1f{digest}"
 
 
-def _skeleton(items: list[str | Atom]) -> list[str]:
-    return [_placeholder(item) if isinstance(item, Atom) else item for item in items]
+def _double_blank(lines: list[str]) -> bool:
+    return any(not one.strip() and not two.strip() for one, two in itertools.pairwise(lines))
+
+
+def _tidy(lines: list[str], sides: list[str]) -> list[str]:
+    """Runs of blank lines that the merge made (neither side has one) become one."""
+    if any(_double_blank(side.split("\n")) for side in sides):
+        return lines
+    out: list[str] = []
+    for line in lines:
+        if line.strip() or not out or out[-1].strip():
+            out.append(line)
+    return out
+
+
+def _lines(items: list[str | Atom]) -> list[str]:
+    return [line for item in items for line in (item.lines if isinstance(item, Atom) else [item])]
 
 
 def _atom_id(line: str) -> tuple[str, str] | None:
@@ -98,6 +114,7 @@ class _Merger:
         self.notes: list[str] = []
         self.log_lines: list[str] = []
         self.emitted: set[tuple[str, str]] = set()
+        self.skip_blank = False  # drop the next line if blank (after a duplicate heading)
         self.day = today().isoformat()
         self.task_ids = {
             atom.task.id
@@ -114,33 +131,49 @@ class _Merger:
             # Front matter and body are merged apart, so that no conflict spans both.
             cuts = [parts.body_start - 1 for parts in versions]  # the closing --- line
             pairs = list(zip(versions, cuts, strict=True))
-            front = self.resolve_text(*([*_skeleton(p.items[:c]), ""] for p, c in pairs))
-            front = front.removesuffix("\n")
-            body = self.resolve_text(
-                *(_skeleton(p.items[c:]) for p, c in pairs), offset=front.count("\n") + 1
-            )
-            text = f"{front}\n{body}"
+            front = self.resolve([[*self._region(p, 0, c), ""] for p, c in pairs])
+            if front and not front[-1]:
+                front.pop()
+            body = self.resolve([self._region(p, c, len(p.items)) for p, c in pairs], len(front))
+            lines = front + body
         else:
-            text = self.resolve_text(*(_skeleton(parts.items) for parts in versions))
-        text = self._add_missing(text)
+            lines = self.resolve([self._region(p, 0, len(p.items)) for p in versions])
+        text = self._add_missing("\n".join(_tidy(lines, [self.ours.text(), self.theirs.text()])))
         if self.log_lines:
             text = append_to_section(text, "Log", self.log_lines)
         return text
 
-    def resolve_text(
-        self, base: list[str], ours: list[str], theirs: list[str], offset: int = 0
-    ) -> str:
-        """git's merge of three versions' lines, every conflict resolved (see the module
-        docstring); ``offset``: the number of lines before these in the file (for notes).
+    def _region(self, parts: Parts | None, start: int, stop: int) -> list[str]:
+        """The skeleton of ``parts.items[start:stop]``: a placeholder line for each atom,
+        one for each whole ``## Tasks`` or ``## Log`` section (merged on its own)."""
+        if parts is None:
+            return []
+        heads = {first: (name, end) for name, (first, end) in parts.sections.items()}
+        out = []
+        i = start
+        while i < stop:
+            if i in heads:
+                name, i = heads[i]
+                out.append(f"{_PLACE}section\x1f{name}\x1f")
+                continue
+            item = parts.items[i]
+            out.append(_placeholder(item) if isinstance(item, Atom) else item)
+            i += 1
+        return out
+
+    def resolve(self, versions: list[list[str]], offset: int = 0) -> list[str]:
+        """git's merge of the lines of base, ours and theirs, every conflict resolved (see
+        the module docstring); ``offset``: how many lines precede them in the file.
 
         git joins two conflicts into one when at most three lines, or only lines without
         a letter or digit (``---``, blank lines), lie between them.  So that a conflict
         is only where both sides changed the same or adjacent lines, every line of text
         gets a prefix with a letter, and every line is followed by three padding lines.
         """
-        merged, _ = gitrepo.merge_file(
-            *("\n".join(self._pad(lines)) for lines in (ours, base, theirs)), MARKER_SIZE
-        )
+        if not any(versions):
+            return []
+        base, ours, theirs = ("\n".join(self._pad(lines)) for lines in versions)
+        merged, _ = gitrepo.merge_file(ours, base, theirs, MARKER_SIZE)
         lines = [
             line.removeprefix(_TEXT) for line in merged.split("\n") if not line.startswith(_PAD)
         ]
@@ -148,14 +181,14 @@ class _Merger:
         i = 0
         while i < len(lines):
             if lines[i] != _OURS:
-                self._emit_line(out, lines[i])
+                self._emit_line(out, lines[i], offset)
                 i += 1
                 continue
             split_at = lines.index(_SPLIT, i)
             end = lines.index(_THEIRS, split_at)
             self._resolve_hunk(out, lines[i + 1 : split_at], lines[split_at + 1 : end], offset)
             i = end + 1
-        return "\n".join(out)
+        return out
 
     def _pad(self, lines: list[str]) -> list[str]:
         padded = []
@@ -167,15 +200,53 @@ class _Merger:
     def _atom_id(self, line: str) -> tuple[str, str] | None:
         return _atom_id(line) if self.atoms else None
 
-    def _emit_line(self, out: list[str], line: str) -> None:
+    def _emit_line(self, out: list[str], line: str, offset: int) -> None:
         atom_id = self._atom_id(line)
+        skip, self.skip_blank = self.skip_blank, False
         if atom_id is None:
-            out.append(line)
+            if not (skip and not line.strip()):
+                out.append(line)
             return
         if atom_id in self.emitted:
+            if atom_id[0] == "section":
+                # A section both sides created: one heading, and no gap for the other one.
+                if out and not out[-1].strip():
+                    out.pop()
+                self.skip_blank = True
             return
         self.emitted.add(atom_id)
-        out.extend(self._resolve(*atom_id))
+        if atom_id[0] == "section":
+            out.extend(self._section(atom_id[1], offset + len(out)))
+        else:
+            out.extend(self._resolve(*atom_id))
+
+    def _section(self, name: str, offset: int) -> list[str]:
+        """A merged ``## Tasks`` or ``## Log`` section: its heading and its lines."""
+        versions = (self.base, self.ours, self.theirs)
+        spans = [parts.sections.get(name) for parts in versions]
+        texts = [
+            "\n".join(_lines(parts.items[span[0] : span[1]])) if span else None
+            for parts, span in zip(versions, spans, strict=True)
+        ]
+        base, ours, theirs = texts
+        if ours is None and theirs is None:
+            return []
+        if (ours is None or theirs is None) and base == (ours or theirs):
+            return []  # deleted on one side, unchanged on the other
+        heading = (
+            self._resolve("section", name)
+            or (
+                self.ours.atoms.get(("section", name)) or self.theirs.atoms[("section", name)]
+            ).lines
+        )
+        content = self.resolve(
+            [
+                self._region(parts, span[0] + 1, span[1]) if span else []
+                for parts, span in zip(versions, spans, strict=True)
+            ],
+            offset + len(heading),
+        )
+        return [*heading, *content]
 
     def _resolve_hunk(
         self, out: list[str], ours: list[str], theirs: list[str], offset: int
@@ -185,18 +256,22 @@ class _Merger:
         text only one side has is kept too (ours first), with a note."""
         at = offset + len(out) + 1
         clash = False
-        matcher = difflib.SequenceMatcher(None, ours, theirs, autojunk=False)
+        # Blank lines are junk: they only join a match that other lines start.
+        matcher = difflib.SequenceMatcher(lambda line: not line.strip(), ours, theirs, False)
         for tag, i1, i2, j1, j2 in matcher.get_opcodes():
             mine, yours = ours[i1:i2], theirs[j1:j2]
+            kinds = {self._kind(line) for line in mine + yours}
             if tag == "equal":
                 lines = mine
-            elif all(self._atom_id(line) or not line.strip() for line in mine + yours):
+            elif kinds <= {"field", "task", "log", "blank"}:
                 lines = _interleave(mine, yours, self._date_of)
             else:
                 clash = clash or (self._has_text(mine) and self._has_text(yours))
-                lines = mine + yours
+                heading = yours and self._kind(yours[0]) in ("section", "heading")
+                gap = [""] if heading and mine and self._kind(mine[-1]) != "blank" else []
+                lines = [*mine, *gap, *yours]
             for line in lines:
-                self._emit_line(out, line)
+                self._emit_line(out, line, offset)
         if clash:
             self.notes.append(
                 f"the text near line {at} was changed on both sides; "
@@ -204,7 +279,16 @@ class _Merger:
             )
 
     def _has_text(self, lines: list[str]) -> bool:
-        return any(line.strip() and not self._atom_id(line) for line in lines)
+        return any(self._kind(line) in ("text", "heading") for line in lines)
+
+    def _kind(self, line: str) -> str:
+        """An atom's kind, or ``blank``, ``heading`` or ``text`` for a line of text."""
+        atom_id = self._atom_id(line)
+        if atom_id:
+            return atom_id[0]
+        if not line.strip():
+            return "blank"
+        return "heading" if line.startswith("#") else "text"
 
     def _date_of(self, atom_id: tuple[str, str]) -> str:
         atom = self._atom(self.ours, atom_id) or self._atom(self.theirs, atom_id)
@@ -243,7 +327,7 @@ class _Merger:
             return self._field(key, b, o, t)
         if kind == "task":
             return self._task(b, o, t)
-        return o.lines  # log lines are keyed by their text: both sides hold the same line
+        return o.lines  # a log line or heading changed on both sides: ours
 
     def _one_side(self, kind: str, b: Atom | None, o: Atom | None, t: Atom | None) -> list[str]:
         kept = o or t
@@ -370,6 +454,8 @@ def _position(
 
 
 def _put_back(text: str, kind: str, lines: list[str]) -> str:
+    if kind == "section":
+        return text  # its lines come back with them
     if kind == "task":
         return append_to_section(text, "Tasks", lines)
     if kind == "log":

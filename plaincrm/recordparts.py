@@ -5,12 +5,14 @@ sequence of plain lines and *atoms*:
 
 - a ``field`` atom: one top-level front matter key with its value lines;
 - a ``task`` atom: one task line of the ``## Tasks`` section with its note;
-- a ``log`` atom: one dated line of the ``## Log`` section.
+- a ``log`` atom: one dated line of the ``## Log`` section;
+- a ``section`` atom: the ``## Tasks`` or ``## Log`` heading itself.
 
 Every atom has a key that names it in any version of the file: the field
 name, the task id (``title:<title>`` for a task without one), the log line's
-text.  A key that occurs twice in a file gets ``#2``, ``#3`` ... appended.
-Joining the lines of the items gives back the exact text.
+text, ``tasks`` or ``log`` for a heading.  A key that occurs twice in a file
+gets ``#2``, ``#3`` ... appended.  Joining the lines of the items gives back
+the exact text.
 """
 
 from __future__ import annotations
@@ -25,13 +27,13 @@ from .records import parse_log
 from .tasks import Task
 from .yamlfront import FrontError, load, split
 
-_SECTION_RE = re.compile(r"^##[ \t]+(tasks|log)[ \t#]*\r?$", re.IGNORECASE)
+SECTIONS = ("Tasks", "Log")  # the sections whose lines are atoms
 _TOP_KEY_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*):(?:[ \t]|$)")
 
 
 @dataclass
 class Atom:
-    kind: str  # field | task | log
+    kind: str  # field | task | log | section
     key: str
     lines: list[str]  # the file's lines, without their "\n"
     task: Task | None = None
@@ -49,6 +51,8 @@ class Parts:
     problem: str | None = None  # why the front matter could not be read
     atoms: dict[tuple[str, str], Atom] = field(default_factory=dict)
     body_start: int = 0  # index of the first item after the front matter
+    # the items of the ## Tasks and ## Log sections: name -> (heading index, end index)
+    sections: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def text(self) -> str:
         out: list[str] = []
@@ -60,14 +64,9 @@ class Parts:
         return {key: atom for (k, key), atom in self.atoms.items() if k == kind}
 
     def body_text(self) -> str:
-        """The free text: lines that are neither front matter nor atoms, without blank lines
-        and the ``## Tasks`` and ``## Log`` headings (which come and go with their atoms)."""
+        """The free text: lines that are neither front matter nor atoms, without blank lines."""
         body = self.items[self.body_start :]
-        return "\n".join(
-            item.strip()
-            for item in body
-            if isinstance(item, str) and item.strip() and not _SECTION_RE.match(item)
-        )
+        return "\n".join(item.strip() for item in body if isinstance(item, str) and item.strip())
 
 
 def is_record_path(path: str) -> bool:
@@ -117,6 +116,14 @@ def cut(text: str) -> Parts:
                 covered.update(range(start, stop))
     except FrontError as exc:
         fields, problem = None, exc.message
+    found = {}
+    for name in SECTIONS:
+        section = tasklines.find_section(lines, name)
+        if section is not None:
+            found[name.lower()] = section
+            heading = lines[section.heading]
+            kinds[section.heading] = Atom("section", name.lower(), [heading])
+            covered.add(section.heading)
     for task in tasklines.parse_tasks(lines):
         start, stop = task.line - 1, task.line + task.note_lines
         kinds[start] = Atom("task", task_key(task), lines[start:stop], task=task)
@@ -127,10 +134,9 @@ def cut(text: str) -> Parts:
         covered.add(entry.line - 1)
     items: list[str | Atom] = []
     atoms: dict[tuple[str, str], Atom] = {}
-    body_item = 0
+    item_of_line: dict[int, int] = {}
     for index, line in enumerate(lines):
-        if index == body_start:
-            body_item = len(items)
+        item_of_line[index] = len(items)
         atom = kinds.get(index)
         if atom is not None:
             key, n = atom.key, 2
@@ -141,7 +147,12 @@ def cut(text: str) -> Parts:
             items.append(atom)
         elif index not in covered:
             items.append(line)
-    return Parts(items, fields, problem, atoms, body_item)
+    item_of_line[len(lines)] = len(items)
+    sections = {
+        name: (item_of_line[section.heading], item_of_line[section.end])
+        for name, section in found.items()
+    }
+    return Parts(items, fields, problem, atoms, item_of_line[body_start], sections)
 
 
 def _field_blocks(lines: list[str], first: int, end: int) -> dict[str, tuple[int, int]] | None:

@@ -186,6 +186,29 @@ def test_a_hand_written_task_given_an_id_is_still_the_same_task() -> None:
     assert "- [x] Written by hand done:2026-11-27 id:hhhhhh" in text
 
 
+NEW = "---\nname: Acme Ltd\n---\n\nWholesale customer.\n"
+
+
+def test_sections_created_on_both_sides_stay_sections() -> None:
+    ours = NEW + "\n## Tasks\n\n- [ ] Call Peter id:aaaaaa\n"
+    theirs = NEW + "\n## Log\n\n- 2026-11-26 ben: visited\n"
+    text, notes = merged(NEW, ours, theirs)
+    record = parse_record(TYPES["client"], "clients/acme.md", text)
+    assert [task.title for task in record.tasks] == ["Call Peter"]
+    assert [entry.text for entry in record.log] == ["visited"]
+    assert notes == []
+
+
+def test_the_same_section_created_on_both_sides_becomes_one() -> None:
+    ours = NEW + "\n## Tasks\n\n- [ ] Call Peter id:aaaaaa\n"
+    theirs = NEW + "\n## Tasks\n\n- [ ] Send the offer id:bbbbbb\n"
+    text, notes = merged(NEW, ours, theirs)
+    assert text == (
+        NEW + "\n## Tasks\n\n- [ ] Call Peter id:aaaaaa\n- [ ] Send the offer id:bbbbbb\n"
+    )
+    assert notes == []
+
+
 def test_log_lines_are_a_union_in_date_order() -> None:
     ours = edit(
         BASE, ("fair\n", "fair\n- 2026-11-22 anna: sent samples\n- 2026-11-26 anna: called\n")
@@ -330,13 +353,16 @@ def render(state: dict) -> str:
             lines.append(f"{key}: {render_scalar(state['fields'][key])}")
     if state["tags"]:
         lines.append("tags: [" + ", ".join(state["tags"]) + "]")
-    lines += ["---", "", *state["body"], "", "## Tasks", ""]
+    lines += ["---", "", *state["body"]]
+    if state["tasks"]:
+        lines += ["", "## Tasks", ""]
     for task in state["tasks"].values():
         box = "x" if task["done"] else " "
         tokens = f" due:{task['due']}" + (f" done:{task['done']}" if task["done"] else "")
         lines.append(f"- [{box}] {task['title']}{tokens} id:{task['id']}")
         lines += [f"  {note}" for note in task["notes"]]
-    lines += ["", "## Log", ""]
+    if state["log"]:
+        lines += ["", "## Log", ""]
     lines += [f"- {day} {who}: {text}" for day, who, text in sorted(state["log"])]
     return "\n".join(lines) + "\n"
 
