@@ -231,3 +231,12 @@ def test_export_is_never_half_written(filled: Crm, tmp_path: Path) -> None:
     filled.run("export", "-o", str(out))
     assert out.read_text(encoding="utf-8").startswith("ref,name")
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_task_rows_follow_their_schema(filled: Crm) -> None:
+    from plaincrm.schemas import validate
+
+    rows = json.loads(filled.run("export", "--type", "task", "--format", "json").stdout)
+    assert len(rows) == 2
+    for row in rows:
+        assert validate("export-task", row) == []

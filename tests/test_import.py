@@ -533,3 +533,47 @@ def test_a_failed_write_takes_back_what_was_written(crm: Crm, tmp_path: Path) ->
         apply_plan(store, plan)
     assert sorted(p.name for p in (crm.root / "clients").glob("*.md")) == ["acme.md"]
     assert crm.commits()[0].startswith("client add: Acme")
+
+
+def test_json_plan_follows_its_schema(existing: Crm, tmp_path: Path) -> None:
+    from plaincrm.schemas import validate
+
+    sheet = tmp_path / "mixed.csv"
+    sheet.write_text(
+        "Name,Email,City,Notes\nAcme Ltd,info@acme.example,Budapest,x\nCarl,bad,,\nDora,,,\n",
+        encoding="utf-8",
+    )
+    result = existing.run("import", str(sheet), "--update", "--dry-run", "--json", ok=False)
+    plan = json.loads(result.stdout)
+    assert validate("import-plan", plan) == []
+    assert plan["counts"] == {"create": 1, "update": 1, "skip": 0, "same": 0, "invalid": 1}
+    assert plan["errors"] == [
+        {"row": 3, "message": "column B 'Email': email: 'bad' is not a valid email"}
+    ]
+
+
+def test_tickets_from_a_helpdesk_export_as_ticket_add_makes_them(crm: Crm, tmp_path: Path) -> None:
+    crm.run("client", "add", "Café Aurora", "--email", "hello@aurora.example")
+    sheet = tmp_path / "tickets.csv"
+    sheet.write_text(
+        "Customer;Subject;Type;Priority;Channel\n"
+        "hello@aurora.example;Grinder rattles at start-up;Complaint;high;phone\n",
+        encoding="utf-8",
+    )
+    env = {"PLAINCRM_TIME": "10:30"}
+    crm.run("import", str(sheet), "--type", "ticket", env=env)
+    path = "tickets/cafe-aurora-grinder-rattles-at-start-up.md"
+    imported = crm.read(path)
+    assert "status: new\n" in imported and 'opened: "2026-11-27 10:30"\n' in imported
+    crm.git("rm", "-q", path)
+    crm.git("commit", "-q", "-m", "remove the imported ticket")
+    crm.run(
+        "ticket", "add", "cafe-aurora", "Grinder rattles at start-up", "--kind", "complaint",
+        "--priority", "high", "--channel", "phone", env=env,
+    )  # fmt: skip
+    assert crm.read(path) == imported
+    sheet.write_text("Customer;Subject;Status\ncafe-aurora;Grinder rattles at start-up;closed\n")
+    result = crm.fail("import", str(sheet), "--type", "ticket", "--update", code=6)
+    assert "status would change (new -> closed); change it with 'plaincrm ticket reply" in (
+        result.stderr
+    )

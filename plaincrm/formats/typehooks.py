@@ -5,8 +5,8 @@ command and returns its body; ``SLUG_BASE[type]`` makes its file name;
 ``UPDATED[type]`` adds to an updated record what its own commands would (a
 deal logs changed details); ``BY_COMMAND[type]`` names the fields that only
 their commands change, because those commands record the change (a deal's
-stage goes through ``deal move``, which logs it).  Deals are made exactly as
-``plaincrm deal add`` makes them (tested).
+stage goes through ``deal move``, which logs it).  Deals and tickets are made
+exactly as ``plaincrm deal add`` and ``plaincrm ticket add`` make them (tested).
 """
 
 from __future__ import annotations
@@ -63,10 +63,36 @@ def updated_deal(store: Store, text: str, changes: list[Change]) -> str:
     return append_to_section(text, "Log", [line])
 
 
-NEW_RECORD: dict[str, NewRecord] = {"deal": new_deal}
+def new_ticket(store: Store, fields: dict[str, Any]) -> str:
+    """A ticket's kind, priority, status and opening time, the empty conversation and
+    the ``opened`` log line, as ``tickets.add_ticket`` writes them."""
+    from ..sla import format_stamp, now
+    from ..tickets import CONVERSATION
+
+    fields.setdefault("kind", "request")
+    fields.setdefault("priority", "normal")
+    fields.setdefault("status", "new")
+    fields.setdefault("opened", format_stamp(now()))
+    how = ", ".join(str(fields[k]) for k in ("kind", "priority", "channel") if fields.get(k))
+    opened = f"- {fields['opened']} {_who(store)}: opened ({how})"
+    return f"## {CONVERSATION}\n\n## Tasks\n\n## Log\n\n{opened}"
+
+
+def ticket_slug(values: dict[str, Any]) -> str:
+    """The client's ref and the subject's first words, as ``ticket add`` names a file."""
+    from ..tickets import SLUG_WORDS, SMALL_WORDS
+
+    words = str(values.get("subject") or "").split()[:SLUG_WORDS]
+    while len(words) > 1 and words[-1].lower() in SMALL_WORDS:
+        words.pop()
+    return " ".join([str(values.get("client") or ""), *words])
+
+
+NEW_RECORD: dict[str, NewRecord] = {"deal": new_deal, "ticket": new_ticket}
 # What a new record's file name is made from (default: its title), as its command does.
 SLUG_BASE: dict[str, Callable[[dict[str, Any]], str]] = {
     "deal": lambda values: f"{values.get('client') or ''} {values.get('title') or ''}",
+    "ticket": ticket_slug,
 }
 UPDATED: dict[str, Updated] = {"deal": updated_deal}
 _DEAL_STAGE = "'plaincrm deal move|win|lose|reopen', which log the change"
@@ -79,5 +105,9 @@ BY_COMMAND: dict[str, dict[str, str]] = {
         "lost_note": "'plaincrm deal lose'",
         "probability": "'plaincrm deal set --probability'",
         "probability_manual": "'plaincrm deal set --probability'",
-    }
+    },
+    "ticket": {
+        key: "'plaincrm ticket reply|wait|resolve|close|reopen', which log the change"
+        for key in ("status", "first_response", "resolved", "resolution")
+    },
 }
