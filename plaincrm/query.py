@@ -6,7 +6,7 @@ A query is a list of terms, ANDed unless ``or`` stands between them::
     stage:lead,qualified                              any of several values
     name~acme                                         text contains (case-insensitive)
     +vip -lost                                        has / lacks a tag
-    acme "big order"                                  words searched in the text fields
+    acme "big order"                                  words (or a quoted phrase) in the text
     due.before:+7d  close.after:today                 relative dates
     owner:me  owner:none                              the current user; no value
     not stage:won  (stage:lead or stage:qualified)    not, or, parentheses
@@ -16,14 +16,16 @@ Operators: ``:`` equals (case-insensitive; for lists: contains the value),
 ``!=``, ``~`` contains, ``<``, ``<=``, ``>``, ``>=`` and ``.before:``/``.after:``
 (dates, exclusive).  Values are compared as numbers when the field is a number,
 as dates when it is a date (``today``, ``+3d``, ``friday`` ... work), else as
-text.  ``parse`` turns the words into query objects; a bad term raises
-``QueryError`` that points at it.
+text.  ``!=none`` means "has a value".  ``sort:`` and ``limit:`` shape the whole
+result wherever they stand.  A query may come as many words or as one (quote
+it for the shell); inside it, quotes keep a phrase or a value with spaces
+together (``name:"Big Order"``).  ``parse`` turns the words into query objects;
+a bad term raises ``QueryError`` that points at it (or at its bad value).
 """
 
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -217,43 +219,63 @@ def _sort_key(value: Any) -> tuple[int, Any]:
 @dataclass
 class _Token:
     text: str
-    start: int
+    start: int  # where the term stands in the query as shown (the words joined by spaces)
     end: int
+    quoted: bool = False  # the whole term was in quotes: plain text, never a keyword
+
+    def keyword(self, *words: str) -> bool:
+        return not self.quoted and self.text.lower() in words
+
+
+_QUOTES = "\"'"
+_OPENS_QUOTE = ":~=<>,"  # a quote right after these starts a quoted value: name:"Big Order"
 
 
 def _tokens(words: Sequence[str]) -> tuple[str, list[_Token]]:
-    """Split the words (each may hold several terms) and remember where each term stands."""
+    """Split the words into terms (a word may hold several) and remember where each stands.
+
+    Spaces separate terms unless quoted; a quote opens at the start of a term or
+    of a value (``name:"Big Order"``), so an apostrophe inside a word
+    (``O'Brien``) is just a letter.  ``(`` at the start of a term and ``)``
+    anywhere outside quotes are terms of their own.
+    """
     shown = " ".join(words)
     tokens: list[_Token] = []
     offset = 0
     for word in words:
-        try:
-            parts = shlex.split(word)
-        except ValueError:
-            raise QueryError(shown, offset, offset + len(word), "unbalanced quotes") from None
-        cursor = offset
-        for part in parts:
-            for piece in _split_parens(part):
-                where = shown.find(piece.strip("\"'") or piece, cursor)
-                where = cursor if where < 0 else where
-                tokens.append(_Token(piece, where, where + len(piece)))
-                cursor = where + len(piece)
-        offset += len(word) + 1
+        i, n = 0, len(word)
+        while i < n:
+            char = word[i]
+            if char.isspace():
+                i += 1
+                continue
+            if char in "()":
+                tokens.append(_Token(char, offset + i, offset + i + 1))
+                i += 1
+                continue
+            start, text, quote, quote_at = i, [], "", i
+            quoted = char in _QUOTES
+            while i < n:
+                char = word[i]
+                if quote:
+                    if char == quote:
+                        quote = ""
+                    else:
+                        text.append(char)
+                elif char in _QUOTES and (i == start or word[i - 1] in _OPENS_QUOTE):
+                    quote, quote_at = char, i
+                elif char.isspace() or char == ")":
+                    break
+                else:
+                    text.append(char)
+                i += 1
+            if quote:
+                raise QueryError(
+                    shown, offset + quote_at, offset + n, f"this {quote} is never closed"
+                )
+            tokens.append(_Token("".join(text), offset + start, offset + i, quoted))
+        offset += n + 1
     return shown, tokens
-
-
-def _split_parens(part: str) -> list[str]:
-    if " " in part:
-        return [part]
-    out: list[str] = []
-    while part.startswith("("):
-        out.append("(")
-        part = part[1:]
-    tail: list[str] = []
-    while part.endswith(")"):
-        tail.append(")")
-        part = part[:-1]
-    return [*out, *([part] if part else []), *tail]
 
 
 class _Parser:
@@ -273,25 +295,32 @@ class _Parser:
         self.pos = 0
         self.query: Query[Any] = Query()
 
-    def error(self, token: _Token, reason: str) -> QueryError:
-        return QueryError(self.shown, token.start, token.end, reason)
+    def error(self, token: _Token, reason: str, part: str | None = None) -> QueryError:
+        """An error pointing at ``token``, or at ``part`` of it (a bad value) when found."""
+        start, end = token.start, token.end
+        if part:
+            found = self.shown.rfind(part, start, end)
+            if found >= 0:
+                start, end = found, found + len(part)
+        return QueryError(self.shown, start, end, reason)
 
     def peek(self) -> _Token | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
 
     def parse(self) -> Query[Any]:
+        self.tokens = [token for token in self.tokens if not self.order_term(token)]
         if not self.tokens:
             return self.query
         node = self.parse_or()
         token = self.peek()
         if token is not None:
-            raise self.error(token, "unexpected ')'" if token.text == ")" else "unexpected term")
+            raise self.error(token, "unexpected ')'" if token.keyword(")") else "unexpected term")
         self.query.where = node
         return self.query
 
     def parse_or(self) -> Node:
         parts = [self.parse_and()]
-        while (token := self.peek()) is not None and token.text.lower() == "or":
+        while (token := self.peek()) is not None and token.keyword("or"):
             self.pos += 1
             if self.peek() is None:
                 raise self.error(token, "'or' needs a term after it")
@@ -300,12 +329,11 @@ class _Parser:
 
     def parse_and(self) -> Node:
         parts: list[Node] = []
-        while (
-            (token := self.peek()) is not None and token.text.lower() != "or" and token.text != ")"
-        ):
-            if token.text.lower() == "and":
+        while (token := self.peek()) is not None and not token.keyword("or", ")"):
+            if token.keyword("and"):
                 self.pos += 1
-                if self.peek() is None or not parts:
+                after = self.peek()
+                if after is None or not parts or after.keyword("and", "or", ")"):
                     raise self.error(token, "'and' needs a term on each side")
                 continue
             node = self.parse_unary()
@@ -313,7 +341,7 @@ class _Parser:
                 parts.append(node)
         if not parts:
             token = self.peek() or (self.tokens[-1] if self.tokens else None)
-            if token is not None and (token.text == ")" or token.text.lower() == "or"):
+            if token is not None and token.keyword(")", "or"):
                 raise self.error(token, "a term is missing here")
             return Everything()
         return parts[0] if len(parts) == 1 else And(parts)
@@ -321,50 +349,63 @@ class _Parser:
     def parse_unary(self) -> Node | None:
         token = self.tokens[self.pos]
         self.pos += 1
-        if token.text.lower() == "not":
-            if self.peek() is None:
+        if token.keyword("not"):
+            following = self.peek()
+            if following is None or following.keyword("and", "or", ")"):
                 raise self.error(token, "'not' needs a term after it")
-            inner = self.parse_unary()
-            return Not(inner) if inner is not None else None
-        if token.text == "(":
+            return Not(self.parse_unary())
+        if token.keyword("("):
             node = self.parse_or()
             closing = self.peek()
-            if closing is None or closing.text != ")":
+            if closing is None or not closing.keyword(")"):
                 raise self.error(token, "this '(' is never closed")
             self.pos += 1
             return node
         return self.term(token)
 
-    def term(self, token: _Token) -> Node | None:
+    def term(self, token: _Token) -> Node:
         text = token.text
+        if not text:
+            raise self.error(token, "empty quotes: put the text to search for between them")
+        if token.quoted:
+            return Text(text.lower())
         if text.startswith(("+", "-")) and len(text) > 1 and ":" not in text and not _is_op(text):
             return Tag(text[1:].lower()) if text[0] == "+" else Not(Tag(text[1:].lower()))
         match = _TERM_RE.match(text)
         if not match:
-            if text in ("(", ")"):
-                raise self.error(token, f"unexpected '{text}'")
             return Text(text.lower())
         name, op, value = match.groups()
         name = self.aliases.get(name, name)
-        if name == "sort":
-            return self.sort_term(token, value, op)
-        if name == "limit":
-            if op != ":" or not value.isdigit():
-                raise self.error(token, "limit takes a whole number: limit:20")
-            self.query.limit = int(value)
-            return None
         if not value:
             raise self.error(token, f"'{name}{op}' needs a value")
         return self.compare(token, name, op, value)
 
-    def sort_term(self, token: _Token, value: str, op: str) -> None:
-        if op != ":" or not value.strip("-"):
+    def order_term(self, token: _Token) -> bool:
+        """Take ``sort:`` and ``limit:`` (they shape the whole result, wherever they stand)."""
+        match = None if token.quoted else _TERM_RE.match(token.text)
+        if match is None or match.group(1) not in ("sort", "limit"):
+            return False
+        name, op, value = match.groups()
+        before = self.tokens.index(token) - 1
+        if before >= 0 and self.tokens[before].keyword("not", "or", "and"):
+            raise self.error(
+                token,
+                f"{name}: shapes the whole result; it cannot follow '{self.tokens[before].text}'",
+            )
+        if name == "limit":
+            if op != ":" or not value.isdigit():
+                raise self.error(token, "limit takes a whole number: limit:20")
+            self.query.limit = int(value)
+            return True
+        if op != ":" or not value.strip("-,"):
             raise self.error(token, "sort takes a field: sort:close or sort:-amount")
         for part in value.split(","):
+            field_name = part.lstrip("-")
+            if not field_name:
+                raise self.error(token, "sort takes a field: sort:close or sort:-amount")
             descending = part.startswith("-")
-            name = self.aliases.get(part.lstrip("-"), part.lstrip("-"))
-            self.query.sort.append((name, descending))
-        return None
+            self.query.sort.append((self.aliases.get(field_name, field_name), descending))
+        return True
 
     def kind_of(self, name: str) -> str:
         kind = self.kinds.get(name)
@@ -384,11 +425,14 @@ class _Parser:
             if kind not in ("date", "any"):
                 raise self.error(token, f"{name} is not a date, so {op[:-1]} does not apply")
             return Compare(name, "lt" if op == ".before:" else "gt", self.date(token, raw), "date")
-        if op == ":" and raw.lower() == "none":
-            return Compare(name, "missing", None, "text")
-        if op == ":" and raw.lower() == "me" and name == "owner":
+        if op in (":", "!=") and raw.lower() == "none":
+            missing = Compare(name, "missing", None, "text")
+            return missing if op == ":" else Not(missing)
+        if op in (":", "!=") and raw.lower() == "me" and name == "owner":
             if self.me is None:
-                raise self.error(token, "who is 'me'? set PLAINCRM_USER or git's user.name")
+                raise self.error(
+                    token, "who is 'me'? set PLAINCRM_USER or git's user.name", part=raw
+                )
             raw = self.me
         if op == "~":
             return Compare(name, "contains", raw, "text")
@@ -396,7 +440,7 @@ class _Parser:
         if kind == "any":
             kind = self.infer(raw, op)
             if kind == "text" and op in ("<", "<=", ">", ">="):
-                raise self.error(token, f"'{raw}' is not a number or a date")
+                raise self.error(token, f"'{raw}' is not a number or a date", part=raw)
         if kind == "number":
             values = tuple(self.number(token, part) for part in raw.split(","))
         elif kind == "date":
@@ -404,7 +448,7 @@ class _Parser:
         else:
             values = tuple(raw.split(","))
         if op in ("<", "<=", ">", ">=") and len(values) > 1:
-            raise self.error(token, f"'{op}' compares with one value")
+            raise self.error(token, f"'{op}' compares with one value", part=raw)
         value = values[0] if len(values) == 1 else values
         return Compare(name, ops[op], value, kind)
 
@@ -425,14 +469,16 @@ class _Parser:
     def number(self, token: _Token, raw: str) -> int | float:
         value = parse_number(raw)
         if value is None:
-            raise self.error(token, f"'{raw}' is not a number")
+            raise self.error(token, f"'{raw}' is not a number", part=raw)
         return value
 
     def date(self, token: _Token, raw: str) -> date:
         try:
             return parse_date(raw, self.today)
         except UsageError:
-            raise self.error(token, f"'{raw}' is not a date (YYYY-MM-DD, today, +7d ...)") from None
+            raise self.error(
+                token, f"'{raw}' is not a date (YYYY-MM-DD, today, +7d ...)", part=raw
+            ) from None
 
 
 def _is_op(text: str) -> bool:
