@@ -577,3 +577,31 @@ def test_tickets_from_a_helpdesk_export_as_ticket_add_makes_them(crm: Crm, tmp_p
     assert "status would change (new -> closed); change it with 'plaincrm ticket reply" in (
         result.stderr
     )
+
+
+def test_excel_unicode_text_and_sep_line(crm: Crm, tmp_path: Path) -> None:
+    from plaincrm.ids import slugify
+
+    unicode_text = tmp_path / "unicode.txt"  # Excel's "Unicode Text": UTF-16, tabs
+    unicode_text.write_bytes("Name\tCity\r\nŁódź Sp. z o.o.\tŁódź\r\n".encode("utf-16"))
+    result = crm.run("import", str(unicode_text))
+    assert "UTF-16, tab-separated" in result.stdout
+    assert "city: Łódź\n" in crm.read(f"clients/{slugify('Łódź Sp. z o.o.')}.md")
+    sep_line = tmp_path / "sep.csv"
+    sep_line.write_text("sep=|\nName|City\nBolt, s.r.o.|Brno\n", encoding="utf-8")
+    crm.run("import", str(sep_line))
+    assert "name: Bolt, s.r.o.\n" in crm.read("clients/bolt-s-r-o.md")
+
+
+def test_closed_deals_can_be_imported(crm: Crm, tmp_path: Path) -> None:
+    crm.run("client", "add", "Acme")
+    sheet = tmp_path / "history.csv"
+    sheet.write_text(
+        "Client,Deal,Stage,Amount,Close date\nAcme,Old licences,Won,900,2025-06-30\n",
+        encoding="utf-8",
+    )
+    crm.run("import", str(sheet))
+    text = crm.read("deals/acme-old-licences.md")
+    assert "stage: won\nprobability: 100\namount: 900\n" in text
+    assert "close: 2025-06-30\n" in text and "closed: 2025-06-30\n" in text
+    assert crm.run("check").exit_code == 0
