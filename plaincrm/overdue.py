@@ -6,16 +6,21 @@ is read), and the figures module is imported only when there are any.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from .docsettings import INVOICE, ISSUED, PAYMENT
+from .docsettings import INVOICE, ISSUED, PAYMENT, RECEIVED
+from .model import TYPES, Record
 from .store import Store
 
 if TYPE_CHECKING:  # agenda imports this module for its provider
     from .agenda import Attention
-    from .model import Record
+
+
+_DOCUMENTS = "FROM files f WHERE f.type = 'document' AND f.fatal IS NULL"
+_FIELDS = "json_extract(f.data, '$.fields')"
 
 
 def _field(name: str) -> str:
@@ -25,41 +30,45 @@ def _field(name: str) -> str:
 def overdue_attention(store: Store, day: date, owner: str | None) -> list[Attention]:
     """Issued invoices (of ``owner`` and nobody's) past their due date with money owed.
 
-    Reads only the index: the overdue invoices, then the payments that name them.
+    Reads only the index, in at most three queries: the overdue invoices, the
+    received payments that name one of them, and the other invoices those
+    payments also settle.
     """
     from .agenda import Attention
 
-    query = (
-        "SELECT f.path FROM files f WHERE f.type = 'document' AND f.fatal IS NULL "
-        f"AND {_field('kind')} = ? AND {_field('status')} = ? AND {_field('due')} < ?"
-    )
-    params: list[Any] = [INVOICE, ISSUED, day.isoformat()]
-    if owner is not None:
-        query += " AND (f.owner = ? OR f.owner IS NULL)"
+    overdue = _DOCUMENTS
+    params: list[Any] = []
+    if owner is not None:  # the column first: only the owner's rows are parsed
+        overdue += " AND (f.owner = ? OR f.owner IS NULL)"
         params.append(owner)
+    overdue += f" AND {_field('kind')} = ? AND {_field('status')} = ? AND {_field('due')} < ?"
+    params += [INVOICE, ISSUED, day.isoformat()]
     conn = store.index.conn
-    candidates = conn.execute(query + " ORDER BY f.slug", params).fetchall()
+    candidates = conn.execute(f"SELECT f.path, {_FIELDS} {overdue}", params).fetchall()
     if not candidates:
         return []
     from .documents import balances, doc_of, money, path_of
     from .pipeline import settings as pipeline_settings
 
     currency = pipeline_settings(store).currency
-    docs = [doc_of(r, currency) for r in _records(store, [row[0] for row in candidates])]
-    slugs = [d.ref for d in docs]
-    marks = ",".join("?" * len(slugs))
-    payers = conn.execute(
-        "SELECT DISTINCT f.path FROM files f, json_each(f.data, '$.fields.related') r "
-        f"WHERE f.type = 'document' AND f.fatal IS NULL AND {_field('kind')} = ? "
-        f"AND r.value IN ({marks})",
-        [PAYMENT, *slugs],
-    ).fetchall()
-    payments = [doc_of(r, currency) for r in _records(store, [row[0] for row in payers])]
-    others = {ref for p in payments for ref in p.related} - set(slugs)
-    extra = [
-        doc_of(r, currency)
-        for r in _records(store, [path_of("document", ref) for ref in sorted(others)])
-    ]
+    docs = [doc_of(_record(path, fields), currency) for path, fields in candidates]
+    wanted = {d.ref for d in docs}
+    rows = conn.execute(
+        f"WITH due AS (SELECT f.slug {overdue}) SELECT f.path, {_FIELDS} {_DOCUMENTS} "
+        f"AND {_field('kind')} = ? AND {_field('status')} = ? AND EXISTS (SELECT 1 FROM "
+        "json_each(f.data, '$.fields.related') r WHERE r.value IN (SELECT slug FROM due))",
+        [*params, PAYMENT, RECEIVED],
+    )
+    payments = [doc_of(_record(path, fields), currency) for path, fields in rows]
+    others = sorted({ref for p in payments for ref in p.related} - wanted)
+    extra = []
+    for start in range(0, len(others), 500):
+        chunk = [path_of("document", ref) for ref in others[start : start + 500]]
+        rows = conn.execute(
+            f"SELECT f.path, {_FIELDS} {_DOCUMENTS} AND f.path IN ({','.join('?' * len(chunk))})",
+            chunk,
+        )
+        extra.extend(doc_of(_record(path, fields), currency) for path, fields in rows)
     known = balances([*docs, *extra, *payments])
     names = store.titles(path_of("client", d.client) for d in docs if d.client)
     found = []
@@ -77,5 +86,6 @@ def overdue_attention(store: Store, day: date, owner: str | None) -> list[Attent
     return [attention for _, attention in found]
 
 
-def _records(store: Store, paths: list[str]) -> list[Record]:
-    return [record for path in paths if (record := store.indexed(path)) is not None]
+def _record(path: str, fields: str) -> Record:
+    """A document record made of the front matter the index keeps (no file is read)."""
+    return Record(TYPES["document"], path, json.loads(fields))
