@@ -239,7 +239,7 @@ def _tokens(words: Sequence[str]) -> tuple[str, list[_Token]]:
     (``O'Brien``) is just a letter.  ``(`` at the start of a term and ``)``
     anywhere outside quotes are terms of their own.
     """
-    shown = " ".join(words)
+    shown = "".join(" " if char.isspace() else char for char in " ".join(words))
     tokens: list[_Token] = []
     offset = 0
     for word in words:

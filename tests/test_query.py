@@ -361,7 +361,7 @@ def test_any_words_parse_or_give_a_pointed_error(words: list[str]) -> None:
         query = parse(words, kinds=KINDS, today=TODAY, me="anna")
     except QueryError as exc:
         lines = exc.message.split("\n")
-        shown = " ".join(words)
+        shown = "".join(" " if c.isspace() else c for c in " ".join(words))
         assert lines[1] == "  " + shown
         start = lines[2].index("^") - 2
         assert 0 <= start <= len(shown)
