@@ -147,8 +147,9 @@ class RowValues:
     ref: str | None
 
 
-class RecordImport:
-    """Plans the import of one sheet of records of one type."""
+class SheetImport:
+    """What planning the import of a sheet needs: the file, its columns, the options,
+    and the plan it fills in."""
 
     def __init__(
         self,
@@ -161,8 +162,26 @@ class RecordImport:
     ) -> None:
         self.store, self.sheet, self.mapping, self.options = store, sheet, mapping, options
         self.plan, self.orders = plan, orders
-        self.rtype = TYPES[plan.type_name]
         self.resolver = Resolver(store)
+
+    def _error(self, row: int, message: str) -> None:
+        self.plan.errors.append(RowError(row, message))
+
+
+class RecordImport(SheetImport):
+    """Plans the import of one sheet of records of one type."""
+
+    def __init__(
+        self,
+        store: Store,
+        sheet: Sheet,
+        mapping: Mapping,
+        options: ImportOptions,
+        plan: Plan,
+        orders: dict[int, str | None],
+    ) -> None:
+        super().__init__(store, sheet, mapping, options, plan, orders)
+        self.rtype = TYPES[plan.type_name]
         schema = load_schema(self.rtype.schema)
         self.props: dict[str, Any] = schema.get("properties", {})
         self.ref_keys = sorted(
@@ -271,9 +290,6 @@ class RecordImport:
             if column.target and column.target.key == key:
                 return f"{column.letter} '{column.header}'"
         return None
-
-    def _error(self, row: int, message: str) -> None:
-        self.plan.errors.append(RowError(row, message))
 
     def _convert(self, row: Row) -> RowValues | None:
         """The row's values by field; None (and errors recorded) when a cell is bad."""

@@ -41,7 +41,8 @@ from .cells import (
     strip_accents,
 )
 from .columns import Mapping
-from .convert import Resolver, blank
+from .convert import blank
+from .importer import SheetImport
 from .plan import (
     CREATE,
     SAME,
@@ -52,7 +53,6 @@ from .plan import (
     ImportOptions,
     Plan,
     Progress,
-    RowError,
 )
 from .sheet import Row, Sheet
 
@@ -85,7 +85,9 @@ def title_key(title: str) -> str:
     return " ".join(strip_accents(title).casefold().split())
 
 
-class TaskImport:
+class TaskImport(SheetImport):
+    """Plans the import of a sheet of tasks."""
+
     def __init__(
         self,
         store: Store,
@@ -95,9 +97,7 @@ class TaskImport:
         plan: Plan,
         orders: dict[int, str | None],
     ) -> None:
-        self.store, self.sheet, self.mapping, self.options = store, sheet, mapping, options
-        self.plan, self.orders = plan, orders
-        self.resolver = Resolver(store)
+        super().__init__(store, sheet, mapping, options, plan, orders)
         self.records: dict[str, Record] = {}  # path -> fresh parse
         self.targets: list[Target] = []
         self.by_title: dict[tuple[str, str], Target] = {}
@@ -141,7 +141,7 @@ class TaskImport:
             except (CellError, InvalidError) as exc:
                 errors.append(f"column {column.letter} '{column.header}': {exc}")
         for message in errors:
-            self.plan.errors.append(RowError(row.number, message))
+            self._error(row.number, message)
         if errors:
             return None
         return TaskRow(row.number, path, task_id, values)
@@ -213,7 +213,7 @@ class TaskImport:
         try:
             found = self._existing(row)
         except CellError as exc:
-            self.plan.errors.append(RowError(row.number, str(exc)))
+            self._error(row.number, str(exc))
             return
         if found:
             path, task, how = found
@@ -226,7 +226,7 @@ class TaskImport:
             assert row.path is not None  # _existing raised otherwise
             title = row.values.get("title")
             if not title:
-                self.plan.errors.append(RowError(row.number, "no title: a new task needs one"))
+                self._error(row.number, "no title: a new task needs one")
                 return
             key = (row.path, title_key(title))
             target = self.by_title.get(key) or Target(row.path, None, {})
@@ -235,12 +235,10 @@ class TaskImport:
                 self.targets.append(target)
         clash = [k for k, v in row.values.items() if k in target.values and target.values[k] != v]
         if clash:
-            self.plan.errors.append(
-                RowError(
-                    row.number,
-                    f"{clash[0]} '{row.values[clash[0]]}' disagrees with row {target.rows[0]} "
-                    f"for the same task ('{target.values[clash[0]]}')",
-                )
+            self._error(
+                row.number,
+                f"{clash[0]} '{row.values[clash[0]]}' disagrees with row {target.rows[0]} "
+                f"for the same task ('{target.values[clash[0]]}')",
             )
             return
         target.values.update(row.values)
@@ -268,13 +266,11 @@ class TaskImport:
             elif self.options.existing == "ask":
                 keys = ", ".join(c.key for c in changes)
                 for number in target.rows:
-                    self.plan.errors.append(
-                        RowError(
-                            number,
-                            f"is task {target.task_id or target.task.title} of {target.path} "
-                            f"and would change {keys}: run with --update to change it, or "
-                            "--skip-existing to leave it",
-                        )
+                    self._error(
+                        number,
+                        f"is task {target.task_id or target.task.title} of {target.path} "
+                        f"and would change {keys}: run with --update to change it, or "
+                        "--skip-existing to leave it",
                     )
             else:
                 edits.setdefault(target.path, []).append((target, changes))
@@ -321,7 +317,7 @@ class TaskImport:
         problems = self._new_problems(path, before, after)
         if problems:
             for problem in problems:
-                self.plan.errors.append(RowError(rows[0], problem))
+                self._error(rows[0], problem)
             return
         for target, changes in items:
             verb = CREATE if target.task is None else UPDATE
