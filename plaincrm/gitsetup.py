@@ -124,6 +124,7 @@ def staged_problems(root: Path) -> list[Problem]:
     from .model import TYPE_BY_FOLDER
     from .records import ParseFailure, decode, parse_record
 
+    require_git(root)
     records = [
         path
         for path in gitrepo.staged_paths(root)

@@ -19,6 +19,7 @@ being listed twice.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from .tasks import Task
 
 _MISSING = object()
 SHORT_VALUE = 40  # values up to this long are quoted in a change; longer ones are "changed"
+FOLDED = ("task-done", "log-added")  # git changes a file's done task or log line stands for
 STAGE_FIELDS = ("stage", "status")  # a change of these moves a record through its stages
 CLOSED_STAGES = ("won", "lost")
 
@@ -154,12 +156,12 @@ class Change:
     kind: str  # created deleted renamed field task-added task-done task-reopened task-edited
     #            task-removed log-added log-removed text
     text: str
-    field: str | None = None
+    key: str | None = None  # the front matter key of a field change
     task: str | None = None  # the task's key (its id) for task changes; the line for log ones
     note: str = ""
 
     def as_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "text": self.text, "field": self.field, "note": self.note}
+        return {"kind": self.kind, "text": self.text, "field": self.key, "note": self.note}
 
 
 def describe(old: str | None, new: str | None) -> list[Change]:
@@ -167,7 +169,9 @@ def describe(old: str | None, new: str | None) -> list[Change]:
     if old is None and new is None:
         return []
     if old is None:
-        return [Change("created", "record created")]
+        # what a new file already holds: the log lines and done tasks it was written with
+        held = [change for change in describe("", new) if change.kind in FOLDED]
+        return [Change("created", "record created"), *held]
     if new is None:
         return [Change("deleted", "deleted")]
     before, after = cut(old), cut(new)
@@ -204,7 +208,7 @@ def _field_changes(before: Parts, after: Parts) -> list[Change]:
     for key in keys:
         was, now = old.get(key, _MISSING), new.get(key, _MISSING)
         if was != now:
-            changes.append(Change("field", _field_words(key, was, now), field=key))
+            changes.append(Change("field", _field_words(key, was, now), key=key))
     return changes
 
 
@@ -291,8 +295,9 @@ class Event:
     note: str = ""
     commit: str | None = None
     by_hand: bool | None = None  # None: not a git change
-    field: str | None = None
+    key: str | None = None  # the front matter key of a field change
     order: int = 1 << 30  # the commit's position in the log (newest first), for equal times
+    details: list[str] = field(default_factory=list)  # field changes made with a log line
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -307,6 +312,7 @@ class Event:
             "note": self.note,
             "commit": self.commit,
             "by_hand": self.by_hand,
+            "details": self.details,
         }
 
 
@@ -343,18 +349,44 @@ def record_history(
     }
     in_git = gitrepo.toplevel(store.root) is not None
     events: list[Event] = []
-    completions: dict[tuple[str, str], tuple[CommitDiff, str]] = {}
-    for commit, home, change in _record_changes(store, paths, since) if in_git else []:
+    sources: dict[tuple[str, str], Source] = {}
+    changes = _record_changes(store, paths, since) if in_git else []
+    for (_, home), group in groupby(changes, key=lambda item: (item[0].index, item[1])):
+        items = list(group)
+        commit = items[0][0]
+        found = [change for _, _, change in items]
         who = user_of(store, commit)
-        if change.kind in ("task-done", "log-added") and (home, change.task) in kept:
-            completions.setdefault((home, change.task or ""), (commit, who))
-            continue
-        events.append(_event(commit, who, home, titles[home], change))
+        folded = [
+            c for c in found if c.kind in ("task-done", "log-added") and (home, c.task) in kept
+        ]
+        for change in folded:
+            sources.setdefault((home, change.task or ""), Source(commit, who))
+        rest = [change for change in found if change not in folded]
+        logged = [c for c in folded if c.kind == "log-added"]
+        source = sources[(home, logged[0].task or "")] if logged else None
+        if source and source.commit is commit and commit.by_plaincrm:
+            # the log line the command wrote says what its field changes were for
+            source.details += [change.text for change in rest if change.kind == "field"]
+            rest = [change for change in rest if change.kind != "field"]
+        events += [_event(commit, who, home, titles[home], change) for change in rest]
     for p, parts in now.items():
-        events.extend(_file_events(p, titles[p], parts, completions))
+        events.extend(_file_events(p, titles[p], parts, sources))
     chosen = [e for e in events if (since or "") <= e.date <= (until or "9999")]
     chosen.sort(key=lambda e: (e.date, e.time or "", -e.order), reverse=True)
     return History(path, record.title, paths[1:], chosen, in_git)
+
+
+def _time_on(commit: CommitDiff | None, day: str) -> str | None:
+    return commit.time if commit and commit.date == day else None
+
+
+@dataclass
+class Source:
+    """The commit that completed a task or wrote a log line the file holds now."""
+
+    commit: CommitDiff
+    who: str
+    details: list[str] = field(default_factory=list)  # field changes made with it
 
 
 def _event(commit: CommitDiff, who: str, path: str, title: str, change: Change) -> Event:
@@ -369,57 +401,46 @@ def _event(commit: CommitDiff, who: str, path: str, title: str, change: Change) 
         change.note,
         commit.commit[:10] or None,
         not commit.by_plaincrm,
-        change.field,
+        change.key,
         commit.index,
     )
 
 
 def _file_events(
-    path: str, title: str, parts: Parts, completions: dict[tuple[str, str], tuple[CommitDiff, str]]
+    path: str, title: str, parts: Parts, sources: dict[tuple[str, str], Source]
 ) -> list[Event]:
     """The completed tasks and log lines the record's file holds now."""
     events = []
     owner = parts.fields.get("owner") if parts.fields else None
-    for key, atom in parts.of_kind("task").items():
-        task = atom.task
-        if task is None or not task.checked:
-            continue
-        commit, who = completions.get((path, key), (None, None))
-        day = task.done or (commit.date if commit else None)
-        if day is None:
+    for (kind, key), atom in parts.atoms.items():
+        source = sources.get((path, key))
+        commit = source.commit if source else None
+        if kind == "task" and atom.task and atom.task.checked:
+            task = atom.task
+            day = task.done or (commit.date if commit else None)
+            if day is None:
+                continue
+            who = source.who if source else task.owner or owner
+            text, note = f"done: {task.title}", task.note
+        elif kind == "log" and atom.entry:
+            day, who, text, note = atom.entry.date, atom.entry.who, atom.entry.text, ""
+        else:
             continue
         events.append(
             Event(
                 day,
-                commit.time if commit and commit.date == day else None,
-                who or task.owner or (owner if isinstance(owner, str) else None),
+                (atom.entry.time if atom.entry else None)
+                or (commit.time if commit and commit.date == day else None),
+                who if isinstance(who, str) else None,
                 path,
                 title,
-                "done",
-                f"done: {task.title}",
-                task.note,
+                "done" if kind == "task" else "log",
+                text,
+                note,
                 commit.commit[:10] if commit else None,
                 (not commit.by_plaincrm) if commit else None,
                 order=commit.index if commit else 1 << 30,
-            )
-        )
-    for key, atom in parts.of_kind("log").items():
-        entry = atom.entry
-        if entry is None:
-            continue
-        commit, _ = completions.get((path, key), (None, None))
-        events.append(
-            Event(
-                entry.date,
-                entry.time,
-                entry.who,
-                path,
-                title,
-                "log",
-                entry.text,
-                commit=commit.commit[:10] if commit else None,
-                by_hand=(not commit.by_plaincrm) if commit else None,
-                order=commit.index if commit else 1 << 30,
+                details=source.details if source else [],
             )
         )
     return events
@@ -564,10 +585,10 @@ def summarize(changes: list[Change], diff: FileDiff) -> list[tuple[str, str, str
     out: list[tuple[str, str, str]] = []
     if diff.status == "R":
         out.append(("renamed", f"renamed from {diff.old_path}", ""))
-    moves = [c for c in changes if c.kind == "field" and c.field in STAGE_FIELDS]
+    moves = [c for c in changes if c.kind == "field" and c.key in STAGE_FIELDS]
     fields = [c.text for c in changes if c.kind == "field" and c not in moves]
     for move in moves:
-        stage = (cut(diff.new_text or "").fields or {}).get(move.field or "")
+        stage = (cut(diff.new_text or "").fields or {}).get(move.key or "")
         also = f" ({'; '.join(fields)})" if fields else ""
         out.append((stage if stage in CLOSED_STAGES else "moved", move.text + also, ""))
     for change in changes:

@@ -7,10 +7,10 @@ from itertools import groupby
 
 import click
 
-from ..errors import UsageError
+from ..errors import AmbiguousError, NotFoundError, UsageError
 from ..history import CATEGORIES, Activity, Event, activity, record_history
 from ..output import echo_json, style
-from ..store import type_of_path
+from ..store import Store, type_of_path
 from .common import date_arg, get_app, json_option, warn
 
 
@@ -20,6 +20,18 @@ def _range(since: str | None, until: str | None) -> tuple[date | None, date | No
     if start and end and start > end:
         raise UsageError(f"--since {start} is after --until {end}: swap them")
     return start, end
+
+
+def resolve_record(store: Store, ref: str) -> str:
+    """The record a REF names; a REF that also names records of a client (``acme`` for
+    ``clients/acme-ltd`` and ``deals/acme-ltd-espresso``) means the client."""
+    try:
+        return store.resolve(ref)
+    except AmbiguousError as error:
+        try:
+            return store.resolve(ref, ["client"])
+        except (AmbiguousError, NotFoundError):
+            raise error from None
 
 
 def _day(iso: str) -> str:
@@ -45,7 +57,7 @@ def history(ref: str, since: str | None, until: str | None, only: bool, as_json:
     """
     app = get_app()
     store = app.store
-    path = store.resolve(ref)
+    path = resolve_record(store, ref)
     start, end = _range(since, until)
     found = record_history(
         store,
@@ -82,8 +94,11 @@ def history(ref: str, since: str | None, until: str | None, only: bool, as_json:
         click.echo("\n" + style(_day(day), bold=True))
         for event in events:
             click.echo(_event_line(event, found.path, width))
+            indent = " " * (11 + width)
+            if event.details:
+                click.echo(indent + style("(" + "; ".join(event.details) + ")", dim=True))
             for line in event.note.splitlines():
-                click.echo(" " * (11 + width) + style("| " + line, dim=True))
+                click.echo(indent + style("| " + line, dim=True))
 
 
 def _event_line(event: Event, main: str, width: int) -> str:
