@@ -39,11 +39,12 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .model import RecordType
+from .model import Record, RecordType
+from .pipeline import deal_facts
 from .records import ParseFailure, decode, parse_record
 from .tasks import Task
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 RACY_SECONDS = 3
 INDEX_DIR = ".plaincrm"
 INDEX_NAME = "index.sqlite"
@@ -71,11 +72,19 @@ CREATE TABLE IF NOT EXISTS links(
     path TEXT NOT NULL, field TEXT NOT NULL, target TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS links_target ON links(target);
 CREATE INDEX IF NOT EXISTS links_path ON links(path);
+CREATE TABLE IF NOT EXISTS facts(
+    path TEXT PRIMARY KEY, type TEXT NOT NULL, owner TEXT, data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS facts_type ON facts(type, owner);
 """
+
+# Per record type, the few facts a hot path needs (as a small JSON object in the
+# ``facts`` table; None: no row), so that it reads one small row per record
+# instead of the whole record: e.g. what ``today`` checks of each open deal.
+FACTS: dict[str, Callable[[Record], dict[str, Any] | None]] = {"deal": deal_facts}
 
 Signature = tuple[int, int, int, int]  # mtime_ns, size, ino, ctime_ns
 FileRow = tuple[Any, ...]
-Rows = tuple[list[FileRow], list[FileRow], list[FileRow]]  # files, tasks, links
+Rows = tuple[list[FileRow], list[FileRow], list[FileRow], list[FileRow]]  # files ... facts
 
 
 @dataclass
@@ -317,10 +326,11 @@ class Index:
         with self._transaction(self.conn):
             self._delete(changes.gone + [item.path for item in changes.parse])
             done = 0
-            for files, tasks, links in results:
+            for files, tasks, links, facts in results:
                 self.conn.executemany("INSERT INTO files VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)", files)
                 self.conn.executemany("INSERT INTO tasks VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)", tasks)
                 self.conn.executemany("INSERT INTO links VALUES(?,?,?)", links)
+                self.conn.executemany("INSERT INTO facts VALUES(?,?,?,?)", facts)
                 done += len(files)
                 if show:
                     sys.stderr.write(f"\rplaincrm: indexing {done}/{len(jobs)} files")
@@ -336,7 +346,7 @@ class Index:
         if not paths:
             return
         params = [(p,) for p in paths]
-        for table in ("files", "tasks", "links"):
+        for table in ("files", "tasks", "links", "facts"):
             self.conn.executemany(f"DELETE FROM {table} WHERE path=?", params)
 
 
@@ -384,6 +394,7 @@ def _parse_chunk(jobs: list[Job]) -> Rows:
     files: list[FileRow] = []
     tasks: list[FileRow] = []
     links: list[FileRow] = []
+    facts: list[FileRow] = []
     root, types, refs = _WORK["root"], _WORK["types"], _WORK["refs"]
     racy_limit = _WORK["racy_limit"]
     for path, type_name, slug, sig in jobs:
@@ -429,4 +440,7 @@ def _parse_chunk(jobs: list[Job]) -> Rows:
             value = record.fields.get(field)
             if isinstance(value, str) and value:
                 links.append((path, field, f"{target_type}:{value}"))
-    return files, tasks, links
+        found = FACTS[type_name](record) if type_name in FACTS else None
+        if found is not None:
+            facts.append((path, type_name, record.owner, json.dumps(found)))
+    return files, tasks, links, facts

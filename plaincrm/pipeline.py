@@ -35,12 +35,12 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from .config import Config
-from .dates import add_months, parse_iso_date
+from .dates import parse_iso_date
 from .errors import ConfigError, InvalidError, Problem
 from .model import Record
 
@@ -611,15 +611,6 @@ def deals(store: Store, pipeline: Pipeline, owner: str | None = None) -> list[De
     return found
 
 
-def add_amount(totals: Amounts, deal: Deal, value: Decimal | None) -> None:
-    if value is not None:
-        totals.add(deal.currency, value)
-
-
-def in_currency(totals: Amounts, currency: str | None, pipeline: Pipeline) -> Amounts:
-    return totals.converted(currency, pipeline) if currency else totals
-
-
 # ---------------------------------------------------------------- the log grammar
 
 
@@ -817,149 +808,6 @@ def closed_at(record: Record) -> str | None:
     return found
 
 
-# ---------------------------------------------------------------- the board
-
-
-@dataclass
-class StageColumn:
-    stage: Stage
-    deals: list[Deal] = field(default_factory=list)
-    total: Amounts = field(default_factory=Amounts)
-    weighted: Amounts = field(default_factory=Amounts)
-    unpriced: int = 0  # deals without an amount
-
-
-@dataclass
-class Board:
-    columns: list[StageColumn]
-    total: Amounts = field(default_factory=Amounts)
-    weighted: Amounts = field(default_factory=Amounts)
-    currency: str | None = None  # everything converted to this currency
-    stray: list[Deal] = field(default_factory=list)  # open deals in unknown stages
-
-    @property
-    def count(self) -> int:
-        return sum(len(c.deals) for c in self.columns)
-
-
-def board(all_deals: list[Deal], pipeline: Pipeline, currency: str | None = None) -> Board:
-    """Open deals per stage with their total and weighted amounts."""
-    columns = {stage.name: StageColumn(stage) for stage in pipeline.open_stages}
-    out = Board(list(columns.values()), currency=currency)
-    for deal in all_deals:
-        if deal.status != "open":
-            continue
-        column = columns.get(deal.stage)
-        if column is None:
-            out.stray.append(deal)
-            continue
-        column.deals.append(deal)
-        if deal.amount is None:
-            column.unpriced += 1
-        add_amount(column.total, deal, deal.amount)
-        add_amount(column.weighted, deal, deal.weighted)
-    for column in out.columns:
-        column.total = in_currency(column.total, currency, pipeline)
-        column.weighted = in_currency(column.weighted, currency, pipeline)
-        out.total.update_from(column.total)
-        out.weighted.update_from(column.weighted)
-    return out
-
-
-# ---------------------------------------------------------------- the forecast
-
-
-def period_of(day: date, by: str) -> str:
-    if by == "quarter":
-        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
-    return f"{day.year}-{day.month:02d}"
-
-
-def period_starts(today: date, by: str, count: int) -> list[date]:
-    step = 3 if by == "quarter" else 1
-    first = date(today.year, (today.month - 1) // step * step + 1, 1)
-    return [add_months(first, i * step) for i in range(count)]
-
-
-@dataclass
-class Bucket:
-    label: str
-    deals: list[Deal] = field(default_factory=list)
-    total: Amounts = field(default_factory=Amounts)
-    weighted: Amounts = field(default_factory=Amounts)
-    won: Amounts = field(default_factory=Amounts)
-    won_count: int = 0
-
-    def add_open(self, deal: Deal) -> None:
-        self.deals.append(deal)
-        add_amount(self.total, deal, deal.amount)
-        add_amount(self.weighted, deal, deal.weighted)
-
-    def convert(self, currency: str | None, pipeline: Pipeline) -> None:
-        self.total = in_currency(self.total, currency, pipeline)
-        self.weighted = in_currency(self.weighted, currency, pipeline)
-        self.won = in_currency(self.won, currency, pipeline)
-
-
-@dataclass
-class Forecast:
-    by: str
-    periods: list[Bucket]
-    overdue: Bucket
-    undated: Bucket
-    later: Bucket
-    currency: str | None = None
-
-
-def forecast(
-    all_deals: list[Deal],
-    pipeline: Pipeline,
-    today: date,
-    *,
-    by: str = "month",
-    periods: int = 6,
-    currency: str | None = None,
-) -> Forecast:
-    """Open deals by the period of their expected close, and what was won in each period.
-
-    Open deals whose close date has passed are ``overdue`` (not in a period),
-    open deals without a close date ``undated``, past the last period ``later``.
-    """
-    starts = period_starts(today, by, periods)
-    buckets = {period_of(start, by): Bucket(period_of(start, by)) for start in starts}
-    out = Forecast(
-        by,
-        list(buckets.values()),
-        Bucket("overdue"),
-        Bucket("no close date"),
-        Bucket("later"),
-        currency,
-    )
-    last = add_months(starts[-1], 3 if by == "quarter" else 1)
-    for deal in all_deals:
-        if deal.status == WON:
-            closed = parse_iso_date(deal.closed or "")
-            bucket = buckets.get(period_of(closed, by)) if closed else None
-            if bucket is not None and deal.amount is not None:
-                bucket.won.add(deal.currency, deal.amount)
-                bucket.won_count += 1
-            continue
-        if deal.status != "open":
-            continue
-        close = parse_iso_date(deal.close or "")
-        if close is None:
-            out.undated.add_open(deal)
-        elif close < today:
-            out.overdue.add_open(deal)
-        elif close >= last:
-            out.later.add_open(deal)
-        else:
-            buckets[period_of(close, by)].add_open(deal)
-    for bucket in [*out.periods, out.overdue, out.undated, out.later]:
-        bucket.convert(currency, pipeline)
-    return out
-
-
 # ---------------------------------------------------------------- attention
 
 
@@ -1002,10 +850,29 @@ def deal_flags(
     return flags
 
 
-# A deal's last stage change is the newest log line that starts like a transition.
-_ACTIVITY_SQL = " OR ".join(
-    f"json_extract(l.value, '$.text') LIKE '{kind} %'" for kind in TRANSITIONS
-)
+def deal_facts(record: Record) -> dict[str, Any] | None:
+    """What the index keeps of an open deal (``index.FACTS``), so that the
+    attention check of every ``today`` reads one small row per open deal
+    instead of the whole record.  Closed deals have none."""
+    stage = record.get_text("stage")
+    if stage in CLOSED:
+        return None
+    moved = [entry.date for entry in record.log if parse_event(entry.text).transition]
+    done = [task.done for task in record.tasks if task.checked and task.done]
+    return {
+        "title": record.title,
+        "stage": stage,
+        "close": record.get_date("close"),
+        "client": record.get_text("client"),
+        "activity": max([*moved, *done, record.get_date("created") or ""]) or None,
+        "open_tasks": sum(1 for task in record.tasks if not task.checked),
+    }
+
+
+def facts_flags(pipeline: Pipeline, day: date, facts: dict[str, Any]) -> list[Flag]:
+    return deal_flags(
+        pipeline, day, facts["stage"], facts["close"], [facts["activity"]], facts["open_tasks"]
+    )
 
 
 @dataclass
@@ -1020,42 +887,30 @@ class Flagged:
 def flagged_deals(store: Store, pipeline: Pipeline, day: date, owner: str | None) -> list[Flagged]:
     """Open deals (of ``owner`` and nobody's, when given) that need attention on ``day``.
 
-    Reads only the index, in one SQL query: no record file is opened.
+    Reads the index's facts of open deals (``deal_facts``): one small row each,
+    and SQL passes on only the rows that may have a flag (``deal_flags`` decides).
     """
+    rotting = [s for s in pipeline.open_stages if s.rotting]
+    cutoffs: list[Any] = []
+    for stage in rotting:
+        cutoffs += [stage.name, (day - timedelta(days=stage.rotting or 0)).isoformat()]
+    cases = " ".join("WHEN ? THEN ?" for _ in rotting)
+    cutoff = f"CASE json_extract(data, '$.stage') {cases} ELSE '' END" if rotting else "''"
     query = (
-        "SELECT f.path, coalesce(f.title, f.slug), "
-        "json_extract(f.data, '$.fields.stage'), json_extract(f.data, '$.fields.close'), "
-        "json_extract(f.data, '$.fields.client'), json_extract(f.data, '$.fields.created'), "
-        "(SELECT max(json_extract(l.value, '$.date')) FROM json_each(f.data, '$.log') l "
-        f"WHERE {_ACTIVITY_SQL}), "
-        "(SELECT count(*) FROM tasks t WHERE t.path = f.path AND t.checked = 0), "
-        "(SELECT max(t.done) FROM tasks t WHERE t.path = f.path AND t.checked = 1) "
-        "FROM files f WHERE f.type = 'deal' AND f.fatal IS NULL "
-        "AND coalesce(json_extract(f.data, '$.fields.stage'), '') NOT IN (?, ?)"
+        "SELECT path, data FROM facts WHERE type = 'deal' AND ("
+        "json_extract(data, '$.open_tasks') = 0 OR json_extract(data, '$.close') < ? "
+        f"OR json_extract(data, '$.activity') < {cutoff})"
     )
-    params: list[Any] = [WON, LOST]
+    params: list[Any] = [day.isoformat(), *cutoffs]
     if owner is not None:
-        query += " AND (f.owner = ? OR f.owner IS NULL)"
+        query += " AND (owner = ? OR owner IS NULL)"
         params.append(owner)
-    store.warn_broken("deal")
     found = []
-    for (
-        path,
-        title,
-        stage,
-        close,
-        client,
-        created,
-        moved,
-        open_tasks,
-        done,
-    ) in store.index.conn.execute(query + " ORDER BY f.slug", params):
-        close = close if isinstance(close, str) else None
-        stage = stage if isinstance(stage, str) else None
-        flags = deal_flags(pipeline, day, stage, close, (moved, done, created), open_tasks)
+    for path, data in store.index.conn.execute(query, params):
+        facts = json.loads(data)
+        flags = facts_flags(pipeline, day, facts)
         if flags:
-            client = client if isinstance(client, str) else None
-            found.append(Flagged(path, title, client, close, flags))
+            found.append(Flagged(path, facts["title"], facts["client"], facts["close"], flags))
     return found
 
 

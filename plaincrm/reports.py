@@ -1,18 +1,22 @@
-"""Win/loss reports: lost deals by reason, competitors, and stage conversion.
+"""The sales figures: the pipeline board, the forecast, and the win/loss
+reports (lost deals by reason, competitors, stage conversion).
 
-Each report takes the deals (``pipeline.deals``) and the pipeline settings and
-returns plain data; the CLI (``cli/reports.py``) prints it or dumps it as
-JSON.  ``since`` limits a report to deals closed (lost, competitors) or stage
-changes made (stages) on or after that day; open deals always count as open.
+Each takes the deals (``pipeline.deals``) and the pipeline settings and
+returns plain data; the CLI (``cli/deals.py``, ``cli/reports.py``) prints it
+or dumps it as JSON.  Money stays grouped by currency (``Amounts``) unless a
+``currency`` is given to convert to.  ``since`` limits a win/loss report to
+deals closed (lost, competitors) or stage changes made (stages) on or after
+that day; open deals always count as open.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
-from .dates import parse_iso_date
+from .dates import add_months, parse_iso_date
 from .model import Record
 from .pipeline import (
     LOST,
@@ -20,9 +24,9 @@ from .pipeline import (
     Amounts,
     Deal,
     Pipeline,
+    Stage,
     closed_at,
     events,
-    in_currency,
 )
 
 UNKNOWN_STAGE = "unknown"
@@ -46,6 +50,158 @@ def _sorted_counts(counts: dict[str, int]) -> dict[str, int]:
 def rate(part: int, whole: int) -> float | None:
     """``part`` of ``whole`` in percent, one decimal; None when there is no whole."""
     return round(100 * part / whole, 1) if whole else None
+
+
+def add_amount(totals: Amounts, deal: Deal, value: Decimal | None) -> None:
+    if value is not None:
+        totals.add(deal.currency, value)
+
+
+def in_currency(totals: Amounts, currency: str | None, pipeline: Pipeline) -> Amounts:
+    return totals.converted(currency, pipeline) if currency else totals
+
+
+# ---------------------------------------------------------------- the board
+
+
+@dataclass
+class StageColumn:
+    stage: Stage
+    deals: list[Deal] = field(default_factory=list)
+    total: Amounts = field(default_factory=Amounts)
+    weighted: Amounts = field(default_factory=Amounts)
+    unpriced: int = 0  # deals without an amount
+
+
+@dataclass
+class Board:
+    columns: list[StageColumn]
+    total: Amounts = field(default_factory=Amounts)
+    weighted: Amounts = field(default_factory=Amounts)
+    currency: str | None = None  # everything converted to this currency
+    stray: list[Deal] = field(default_factory=list)  # open deals in unknown stages
+
+    @property
+    def count(self) -> int:
+        return sum(len(c.deals) for c in self.columns)
+
+
+def board(all_deals: list[Deal], pipeline: Pipeline, currency: str | None = None) -> Board:
+    """Open deals per stage with their total and weighted amounts."""
+    columns = {stage.name: StageColumn(stage) for stage in pipeline.open_stages}
+    out = Board(list(columns.values()), currency=currency)
+    for deal in all_deals:
+        if deal.status != "open":
+            continue
+        column = columns.get(deal.stage)
+        if column is None:
+            out.stray.append(deal)
+            continue
+        column.deals.append(deal)
+        if deal.amount is None:
+            column.unpriced += 1
+        add_amount(column.total, deal, deal.amount)
+        add_amount(column.weighted, deal, deal.weighted)
+    for column in out.columns:
+        column.total = in_currency(column.total, currency, pipeline)
+        column.weighted = in_currency(column.weighted, currency, pipeline)
+        out.total.update_from(column.total)
+        out.weighted.update_from(column.weighted)
+    return out
+
+
+# ---------------------------------------------------------------- the forecast
+
+
+def period_of(day: date, by: str) -> str:
+    if by == "quarter":
+        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    return f"{day.year}-{day.month:02d}"
+
+
+def period_starts(today: date, by: str, count: int) -> list[date]:
+    step = 3 if by == "quarter" else 1
+    first = date(today.year, (today.month - 1) // step * step + 1, 1)
+    return [add_months(first, i * step) for i in range(count)]
+
+
+@dataclass
+class Bucket:
+    label: str
+    deals: list[Deal] = field(default_factory=list)
+    total: Amounts = field(default_factory=Amounts)
+    weighted: Amounts = field(default_factory=Amounts)
+    won: Amounts = field(default_factory=Amounts)
+    won_count: int = 0
+
+    def add_open(self, deal: Deal) -> None:
+        self.deals.append(deal)
+        add_amount(self.total, deal, deal.amount)
+        add_amount(self.weighted, deal, deal.weighted)
+
+    def convert(self, currency: str | None, pipeline: Pipeline) -> None:
+        self.total = in_currency(self.total, currency, pipeline)
+        self.weighted = in_currency(self.weighted, currency, pipeline)
+        self.won = in_currency(self.won, currency, pipeline)
+
+
+@dataclass
+class Forecast:
+    by: str
+    periods: list[Bucket]
+    overdue: Bucket
+    undated: Bucket
+    later: Bucket
+    currency: str | None = None
+
+
+def forecast(
+    all_deals: list[Deal],
+    pipeline: Pipeline,
+    today: date,
+    *,
+    by: str = "month",
+    periods: int = 6,
+    currency: str | None = None,
+) -> Forecast:
+    """Open deals by the period of their expected close, and what was won in each period.
+
+    Open deals whose close date has passed are ``overdue`` (not in a period),
+    open deals without a close date ``undated``, past the last period ``later``.
+    """
+    starts = period_starts(today, by, periods)
+    buckets = {period_of(start, by): Bucket(period_of(start, by)) for start in starts}
+    out = Forecast(
+        by,
+        list(buckets.values()),
+        Bucket("overdue"),
+        Bucket("no close date"),
+        Bucket("later"),
+        currency,
+    )
+    last = add_months(starts[-1], 3 if by == "quarter" else 1)
+    for deal in all_deals:
+        if deal.status == WON:
+            closed = parse_iso_date(deal.closed or "")
+            bucket = buckets.get(period_of(closed, by)) if closed else None
+            if bucket is not None and deal.amount is not None:
+                bucket.won.add(deal.currency, deal.amount)
+                bucket.won_count += 1
+            continue
+        if deal.status != "open":
+            continue
+        close = parse_iso_date(deal.close or "")
+        if close is None:
+            out.undated.add_open(deal)
+        elif close < today:
+            out.overdue.add_open(deal)
+        elif close >= last:
+            out.later.add_open(deal)
+        else:
+            buckets[period_of(close, by)].add_open(deal)
+    for bucket in [*out.periods, out.overdue, out.undated, out.later]:
+        bucket.convert(currency, pipeline)
+    return out
 
 
 # ---------------------------------------------------------------- lost

@@ -479,3 +479,16 @@ def test_the_default_settings_are_those_of_a_new_repository(crm: Crm) -> None:
     crm.write("plaincrm.yaml", text[: text.index("# Sales")])
     pipeline, problems = read_pipeline(load_config(crm.root))
     assert problems == [] and pipeline == default_pipeline()
+
+
+def test_today_lists_ten_deals_needing_attention_and_counts_the_rest(crm: Crm) -> None:
+    crm.run("client", "add", "Acme Ltd")
+    for n in range(12):
+        crm.write(
+            f"deals/acme-{n:02d}.md",
+            f"---\nclient: acme-ltd\ntitle: Deal {n:02d}\nstage: lead\nowner: anna\n---\n",
+        )
+    text = crm.run("today").stdout
+    assert "acme-09" in text and "acme-10" not in text
+    assert "... and 2 more deals (--json lists them all)" in text
+    assert len(json.loads(crm.run("today", "--json").stdout)["attention"]) == 12

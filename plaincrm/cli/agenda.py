@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 
 import click
@@ -53,14 +54,26 @@ def _schedule_row(view: DayView, item: Timed) -> list[str]:
     return [span, *_row(view, item.entry), "  ".join(flags)]
 
 
+ATTENTION_SHOWN = 10  # records of each kind; --json lists them all
+
+
 def _attention_lines(view: DayView) -> list[str]:
     if not view.attention:
         return []
-    rows = [
-        [a.path[:-3].split("/")[-1], truncate(a.title, 40), a.client or "", a.reason]
-        for a in view.attention
+    counts: Counter[str] = Counter()
+    rows = []
+    for a in view.attention:
+        counts[a.kind] += 1
+        if counts[a.kind] <= ATTENTION_SHOWN:
+            ref = a.path[:-3].split("/")[-1]
+            rows.append([ref, truncate(a.title, 40), a.client or "", a.reason])
+    lines = ["", style("Needs attention", bold=True), table(rows, indent="  ")]
+    lines += [
+        f"  ... and {count - ATTENTION_SHOWN} more {kind}s (--json lists them all)"
+        for kind, count in counts.items()
+        if count > ATTENTION_SHOWN
     ]
-    return ["", style("Needs attention", bold=True), table(rows, indent="  ")]
+    return lines
 
 
 def _footer(view: DayView) -> str:

@@ -20,20 +20,15 @@ from ..model import Kind, field_kinds
 from ..output import echo_json, style, table, truncate
 from ..pipeline import (
     Amounts,
-    Board,
-    Bucket,
     Deal,
     Flag,
-    Forecast,
     Pipeline,
-    board,
     check_currency,
-    deal_flags,
+    deal_facts,
     deal_of,
     deals,
-    events,
+    facts_flags,
     flagged_deals,
-    forecast,
     format_amount,
     format_event,
     json_amount,
@@ -42,6 +37,7 @@ from ..pipeline import (
     stage_entered,
 )
 from ..query import RecordAccessor, tested_fields
+from ..reports import Board, Bucket, Forecast, board, forecast
 from ..store import Store
 from .clients import _notes
 from .common import build_query, date_arg, get_app, json_option, query_argument, resolve_owner
@@ -393,19 +389,8 @@ def deal_show(ref: str, as_json: bool) -> None:
     body = "\n".join(store.read_text(path).split("\n")[record.body_line - 1 :])
     client = _client_names(store, [item]).get(item.client or "")
     entered = stage_entered(record, item.stage)
-    flags: list[Flag] = []
-    if item.status == "open":
-        done = [t.done for t in record.tasks if t.checked]
-        moved = [d for d, e in events(record) if e.transition]
-        open_tasks = sum(1 for t in record.tasks if not t.checked)
-        flags = deal_flags(
-            pipeline,
-            store.today(),
-            item.stage,
-            item.close,
-            [*done, *moved, record.get_date("created")],
-            open_tasks,
-        )
+    facts = deal_facts(record)
+    flags = facts_flags(pipeline, store.today(), facts) if facts else []
     if as_json:
         data = item.as_json()
         data.update(
