@@ -53,6 +53,7 @@ from .yamlfront import set_fields
 SERIES_ENV = "PLAINCRM_SERIES"  # picks a per-device numbering series
 AMOUNT_FROM_DEAL = ("quote", "contract", INVOICE)  # kinds whose amount defaults to the deal's
 _DECIMAL_RE = re.compile(r"^-?(\d+(\.\d*)?|\.\d+)$")
+_THOUSANDS_RE = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
 # ---------------------------------------------------------------- money and line items
@@ -75,6 +76,11 @@ def to_decimal(value: Any) -> Decimal | None:
 
 def money(value: Decimal, currency: str) -> str:
     return f"{format_amount(value)} {currency}"
+
+
+def exact_json(value: Decimal) -> int | float:
+    """A quantity or rate for JSON, not rounded to cents."""
+    return int(value) if value == value.to_integral_value() else float(value)
 
 
 @dataclass(frozen=True)
@@ -104,9 +110,9 @@ class LineItem:
     def as_json(self) -> dict[str, Any]:
         return {
             "description": self.description,
-            "quantity": json_amount(self.quantity),
-            "price": json_amount(self.price),
-            "tax": json_amount(self.tax),
+            "quantity": exact_json(self.quantity),
+            "price": exact_json(self.price),
+            "tax": exact_json(self.tax),
             "net": json_amount(self.net),
             "tax_amount": json_amount(self.tax_amount),
         }
@@ -153,10 +159,19 @@ def items_of(record: Record) -> list[LineItem]:
 
 
 def parse_number_arg(text: str, what: str, *, negative: bool = False) -> Decimal:
-    cleaned = text.strip().replace(" ", "").replace("_", "").replace(",", "").rstrip("%")
+    """A number typed on the command line: ``2``, ``12.50``, ``1 299.90``, ``1,299.90``, ``27%``.
+
+    A comma is read only as a thousands separator; ``1,5`` is refused rather
+    than guessed.
+    """
+    cleaned = text.strip().replace(" ", "").replace("_", "").replace("\u00a0", "").rstrip("%")
+    if _THOUSANDS_RE.match(cleaned):
+        cleaned = cleaned.replace(",", "")
     if not _DECIMAL_RE.match(cleaned) or (cleaned.startswith("-") and not negative):
-        sign = "" if negative else " zero or more"
-        raise InvalidError(f"'{text}' is not a {what}: use a{sign} number like 2 or 12.50")
+        hint = "" if negative else ", zero or more"
+        raise InvalidError(
+            f"'{text}' is not a {what}: use a number with a decimal point, like 2 or 12.50{hint}"
+        )
     return Decimal(cleaned)
 
 
@@ -544,10 +559,10 @@ def path_of(type_name: str, slug: str) -> str:
     return f"{TYPES[type_name].folder}/{slug}.md"
 
 
-def _new_slug(store: Store, owner: str, kind: str, number: str | None) -> str:
+def _new_slug(store: Store, client: str, kind: str, number: str | None) -> str:
     """``<client>-<kind>-<number>``, or ``<client>-<kind>-<random id>`` without a number:
     never a name another clone could pick for another document while offline."""
-    base = slugify(f"{owner} {kind}")
+    base = slugify(f"{client} {kind}")
     if number:
         named = slugify(f"{base} {number}", max_length=100)
         return unique_slug(named, lambda s: store.exists("document", s))
@@ -610,18 +625,18 @@ def _payment_amount(
                 f"{invoice.ref} is in {invoice.currency}, not {currency}: a payment is in the "
                 "currency of its invoice"
             )
-    owed = sum((known[d.ref].outstanding for d in invoices), Decimal(0))
+    owing = sum((known[d.ref].outstanding for d in invoices), Decimal(0))
     if amount is None:
         if not invoices:
             raise InvalidError("a payment needs --amount (or --related INVOICE to pay it in full)")
-        if owed <= 0:
+        if owing <= 0:
             raise ConflictError(f"{invoices[0].ref} is paid in full: nothing is outstanding")
-        return owed
+        return owing
     if amount <= 0:
         raise InvalidError("a payment amount must be more than 0")
-    if invoices and amount > owed:
+    if invoices and amount > owing:
         raise InvalidError(
-            f"{money(amount, currency)} is more than the {money(owed, currency)} outstanding; "
+            f"{money(amount, currency)} is more than the {money(owing, currency)} outstanding; "
             "record money paid on account as a payment without --related"
         )
     return amount

@@ -23,7 +23,7 @@ from .documents import (
     balances,
     owed,
     path_of,
-    payment_shares,
+    unapplied,
 )
 from .pipeline import json_amount
 from .store import Store
@@ -182,9 +182,7 @@ def receivables(store: Store, day: date, client: str | None = None) -> Receivabl
             if line is None:
                 continue
             line.paid += doc.amount
-            line.unapplied += doc.amount - sum(
-                (share for _, share in payment_shares(doc, invoices)), Decimal(0)
-            )
+            line.unapplied += unapplied(doc, invoices)
     names = store.titles(path_of("client", slug) for slug, _ in lines)
     for line in lines.values():
         line.name = names.get(path_of("client", line.client), line.client or "(no client)")

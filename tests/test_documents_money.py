@@ -53,7 +53,8 @@ def test_items_round_trip_and_totals_in_cents(
 
 
 def test_item_words_as_typed() -> None:
-    item = parse_item("  Beans,  1 kg ", "2.5", "1 299.90", "5%")
+    item = parse_item("  Beans,  1 kg ", "2.5", "1,299.90", "5%")
+    assert parse_item("Beans, 1 kg", "2.5", "1 299.90", "5") == item
     assert item == LineItem("Beans, 1 kg", Decimal("2.5"), Decimal("1299.90"), Decimal(5))
     assert (item.net, item.tax_amount) == (Decimal("3249.75"), Decimal("162.49"))
     discount = parse_item("Discount", "1", "-100", "27")
@@ -63,6 +64,7 @@ def test_item_words_as_typed() -> None:
         (("X", "-1", "1", "0"), "'-1' is not a quantity"),
         (("X", "1", "1", "-5"), "'-5' is not a tax rate"),
         (("X", "1", "abc", "0"), "'abc' is not a price"),
+        (("X", "1,5", "1", "0"), "'1,5' is not a quantity: use a number with a decimal point"),
     ]:
         with pytest.raises(InvalidError, match=message):
             parse_item(*words)

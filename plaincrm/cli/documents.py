@@ -24,12 +24,13 @@ from ..documents import (
     set_status,
     totals,
 )
-from ..model import Kind, field_kinds
+from ..model import Kind, Record, field_kinds
 from ..output import echo_json, style, table, truncate
 from ..pipeline import Amounts, format_amount, json_amount, parse_amount
 from ..query import RecordAccessor
 from ..receivables import BUCKETS, Line, Receivables, receivables
 from ..store import Store
+from ..yamlfront import format_number
 from .clients import _notes
 from .common import build_query, date_arg, get_app, json_option, query_argument
 from .completion import complete_owner, complete_ref
@@ -209,11 +210,11 @@ def doc_list(query: tuple[str, ...], as_json: bool) -> None:
     day = store.today()
     by_path = {d.path: d for d in docs}
 
-    def outstanding(record: Any) -> Decimal | None:
+    def outstanding(record: Record) -> Decimal | None:
         balance = known.get(record.slug)
         return balance.outstanding if balance and owed(balance.invoice) else None
 
-    def overdue(record: Any) -> int | None:
+    def overdue(record: Record) -> int | None:
         balance = known.get(record.slug)
         return balance.days_overdue(day) if balance else None
 
@@ -295,16 +296,21 @@ def doc_show(ref: str, as_json: bool) -> None:
     click.echo(_render(store, doc))
 
 
-def _doc_json(store: Store, doc: Doc) -> dict[str, Any]:
+def _context(store: Store, doc: Doc) -> tuple[dict[str, Doc], Balance | None, str]:
+    """Every document by ref (``doc`` as read fresh), its balance if an invoice, its notes."""
     docs = {d.ref: d for d in all_docs(store)}
     docs[doc.ref] = doc
-    balance = balances(docs.values()).get(doc.ref)
+    body = store.read_text(doc.path).split("\n")[doc.record.body_line - 1 :]
+    return docs, balances(docs.values()).get(doc.ref), _notes("\n".join(body))
+
+
+def _doc_json(store: Store, doc: Doc) -> dict[str, Any]:
+    docs, balance, notes = _context(store, doc)
     record = doc.record
-    body = "\n".join(store.read_text(doc.path).split("\n")[record.body_line - 1 :])
     data = doc.as_json()
     data.update(
         referred_by=[d.ref for d in docs.values() if doc.ref in d.related],
-        notes=_notes(body),
+        notes=notes,
         tasks=[task.as_row() for task in record.tasks],
         log=[entry.as_json() for entry in record.log],
     )
@@ -323,9 +329,7 @@ def _doc_json(store: Store, doc: Doc) -> dict[str, Any]:
 
 def _render(store: Store, doc: Doc) -> str:
     record = doc.record
-    docs = {d.ref: d for d in all_docs(store)}
-    docs[doc.ref] = doc
-    balance = balances(docs.values()).get(doc.ref)
+    docs, balance, notes = _context(store, doc)
     deal = store.indexed(path_of("deal", doc.deal)) if doc.deal else None
     client_path = path_of("client", doc.client or "")
     client = store.titles([client_path]).get(client_path, "")
@@ -359,14 +363,13 @@ def _render(store: Store, doc: Doc) -> str:
         state = "paid in full" if left <= 0 else f"{money(left, doc.currency)} outstanding"
         lines.append(f"  paid {money(balance.paid, doc.currency)}, {state}")
     related = [(ref, docs.get(ref)) for ref in doc.related]
-    referring = [d for d in docs.values() if doc.ref in d.related]
+    listed = {p.ref for p, _ in balance.payments} if balance is not None else set()
+    referring = [d for d in docs.values() if doc.ref in d.related and d.ref not in listed]
     if related or referring:
         lines += ["", style("Related documents", bold=True)]
         rows = [[ref, *(_brief(other) if other else ["(missing)"])] for ref, other in related]
         rows += [[d.ref, *_brief(d), f"(refers to this {doc.kind})"] for d in referring]
         lines.append(table(rows, indent="  "))
-    body = "\n".join(store.read_text(doc.path).split("\n")[record.body_line - 1 :])
-    notes = _notes(body)
     if notes:
         lines += [
             "",
@@ -394,9 +397,9 @@ def _items_table(items: list[LineItem], currency: str) -> str:
     rows = [
         [
             item.description,
-            format_amount(item.quantity),
+            format_number(item.quantity),
             format_amount(item.price),
-            f"{format_amount(item.tax)}%",
+            f"{format_number(item.tax)}%",
             format_amount(item.net),
             format_amount(item.tax_amount),
         ]
