@@ -543,3 +543,44 @@ def test_a_broken_document_is_skipped_not_fatal(crm: Crm) -> None:
     result = crm.fail("doc", "show", "broken", code=EXIT_INVALID)
     assert "documents/broken.md:2:" in result.stderr
     assert "documents/broken.md:2:" in crm.run("check", ok=False).stdout
+
+
+def test_json_of_add_status_and_pay(crm: Crm) -> None:
+    deal = setup_deal(crm)
+    added = json.loads(crm.run("doc", "add", "invoice", deal, "--amount", "80", "--json").stdout)
+    assert (added["kind"], added["status"], added["number"], added["amount"]) == (
+        "invoice",
+        "draft",
+        None,
+        80,
+    )
+    issued = json.loads(crm.run("doc", "status", added["ref"], "issued", "--json").stdout)
+    assert (issued["number"], issued["due"], issued["outstanding"]) == (
+        "A-2026-0001",
+        "2026-12-11",
+        80,
+    )
+    paid = json.loads(crm.run("pay", added["ref"], "--amount", "30.5", "--json").stdout)
+    assert (paid["kind"], paid["amount"], paid["related"]) == ("payment", 30.5, [added["ref"]])
+    assert (paid["invoice"]["paid"], paid["invoice"]["outstanding"]) == (30.5, 49.5)
+    assert paid["invoice"]["payments"] == [
+        {"ref": paid["ref"], "date": "2026-11-27", "amount": 30.5}
+    ]
+
+
+def test_shipment_goes_planned_shipped_delivered(crm: Crm) -> None:
+    deal = setup_deal(crm)
+    contract = add(crm, "contract", deal, "--status", "signed")
+    shipment = add(crm, "shipment", deal, "--related", contract[10:-3], "--date", "2026-11-20")
+    assert "amount" not in front(crm.read(shipment))
+    crm.run("doc", "status", shipment[10:-3], "shipped")
+    crm.run("doc", "status", shipment[10:-3], "delivered", "--date", "2026-11-28")
+    data = front(crm.read(shipment))
+    assert (data["status"], str(data["date"])) == ("delivered", "2026-11-28")
+    assert log_lines(crm.read(shipment)) == [
+        "- 2026-11-27 anna: added as planned",
+        "- 2026-11-27 anna: status planned -> shipped",
+        "- 2026-11-27 anna: status shipped -> delivered",
+    ]
+    result = crm.fail("doc", "status", shipment[10:-3], "lost", code=EXIT_INVALID)
+    assert "use one of: planned, shipped, delivered" in result.stderr
