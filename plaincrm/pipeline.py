@@ -1,4 +1,4 @@
-"""The sales pipeline: its settings, money, the deal log grammar, and the figures.
+"""The sales pipeline: its settings, money, deals, the deal log grammar, attention.
 
 Settings live in the ``pipeline:`` section of ``plaincrm.yaml`` (documented in
 ``config.TEMPLATE`` and docs/sales.md): ordered stages with a probability and
@@ -21,12 +21,14 @@ A deal's ``## Log`` records every transition as a dated line.  The text after
     forced past: the proposal stage needs a signed NDA
     changed amount 10000 -> 12000; close 2026-12-15 -> 2027-01-15
 
-A value of a ``lost`` line that contains ``;`` (or starts with ``"``) is
-written as a JSON string.  Any other log text is a free note.
+A reason or competitor that contains ``;`` (or any value that starts with
+``"``) is written as a JSON string; the note, last, runs to the end of the
+line.  Any other log text is a free note.
 
-The figures (pipeline board, forecast, attention for ``today``) are computed
-here from the index; money is ``Decimal`` and grouped by currency
-(``Amounts``), converted only when asked and only at configured rates.
+Deals as figures (``Deal``) and what needs attention in ``today`` are worked
+out here from the index (the board and the forecast are in ``reports``).
+Money is ``Decimal`` and grouped by currency (``Amounts``), converted only
+when asked and only at configured rates.
 """
 
 from __future__ import annotations
@@ -664,9 +666,10 @@ def _percent(event: Event) -> str:
     return f"({event.probability}%{', by hand' if event.manual else ''})"
 
 
-def _value(text: str) -> str:
+def _value(text: str, last: bool = False) -> str:
+    """A value of a ``lost`` line; the last one (the note) may hold ``;``."""
     text = one_line(text)
-    if ";" in text or text.startswith('"') or not text:
+    if (";" in text and not last) or text.startswith('"') or not text:
         return json.dumps(text, ensure_ascii=False)
     return text
 
@@ -690,7 +693,7 @@ def format_event(event: Event) -> str:
         if event.competitor:
             parts.append(f"competitor {_value(event.competitor)}")
         if event.text:
-            parts.append(f"note {_value(event.text)}")
+            parts.append(f"note {_value(event.text, last=True)}")
         return f"lost at {event.previous}: {'; '.join(parts)}"
     if kind == "probability":
         how = "by hand" if event.manual else "follows the stage"
@@ -740,15 +743,16 @@ def parse_event(text: str) -> Event:
     return Event("note", text=text)
 
 
-def _read_value(text: str, start: int) -> tuple[str, int] | None:
-    """A value at ``start``: a JSON string, or plain text up to ``; `` or the end."""
+def _read_value(text: str, start: int, last: bool = False) -> tuple[str, int] | None:
+    """A value at ``start``: a JSON string, or plain text up to ``; `` (the last
+    value: up to the end)."""
     if text.startswith('"', start):
         try:
             value, end = json.JSONDecoder().raw_decode(text, start)
         except ValueError:
             return None
         return (value, end) if isinstance(value, str) else None
-    end = text.find("; ", start)
+    end = len(text) if last else text.find("; ", start)
     end = len(text) if end < 0 else end
     return text[start:end], end
 
@@ -762,7 +766,7 @@ def _parse_lost(stage: str, rest: str) -> Event | None:
     for key in ("competitor", "note"):
         prefix = f"; {key} "
         if rest.startswith(prefix, pos):
-            found = _read_value(rest, pos + len(prefix))
+            found = _read_value(rest, pos + len(prefix), last=key == "note")
             if found is None:
                 return None
             values[key], pos = found

@@ -102,7 +102,7 @@ def test_a_deal_lost_to_a_competitor(crm: Crm) -> None:
     assert front["lost_note"] == "Their offer had two years of service; ours one"
     assert _log(crm.read(DEAL))[-1] == (
         "- 2026-11-27 anna: lost at proposal: competitor; competitor Contoso; "
-        'note "Their offer had two years of service; ours one"'
+        "note Their offer had two years of service; ours one"
     )
     assert crm.commits()[0] == f"deal lose: Espresso machines, competitor to Contoso ({DEAL})"
     shown = json.loads(crm.run("deal", "show", ref, "--json").stdout)

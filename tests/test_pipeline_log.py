@@ -98,6 +98,9 @@ def test_the_documented_lines() -> None:
         "lost", "lost", "proposal", 0, reason="price", competitor="Contoso", text="Cheaper"
     )
     assert parse_event('lost at lead: "a; b"') == Event("lost", "lost", "lead", 0, reason="a; b")
+    assert parse_event("lost at lead: timing; note Next year; ask in March") == Event(
+        "lost", "lost", "lead", 0, reason="timing", text="Next year; ask in March"
+    )
     assert parse_event("probability 50%, follows the stage") == Event("probability", probability=50)
 
 
