@@ -426,16 +426,21 @@ def _assign_number(
     return numbering.next_number(series, day.year, taken)
 
 
-def _check_number_free(store: Store, kind: str, number: str, exclude: str | None = None) -> str:
+def _check_number_free(
+    store: Store, settings: DocSettings, kind: str, number: str, exclude: str | None = None
+) -> str:
+    """``number`` as typed, unless another document of ``kind`` has it (or the same
+    series, year and sequence written differently, like A-2026-7 for A-2026-0007)."""
     number = one_line(number)
     if not number:
         raise InvalidError("a document number cannot be empty")
+    numbering = settings.numbering.get(kind)
+    key = numbering.key(number) if numbering else None
     for record in store.records("document"):
-        if (
-            record.get_text("kind") == kind
-            and record.get_text("number") == number
-            and record.path != exclude
-        ):
+        other = record.get_text("number")
+        if record.get_text("kind") != kind or not other or record.path == exclude:
+            continue
+        if other == number or (key is not None and numbering and numbering.key(other) == key):
             raise ConflictError(f"{kind} number {number} is already used by {record.path}")
     return number
 
@@ -503,7 +508,7 @@ def add_document(
             "an issued invoice needs an amount: give --amount or line items with --item"
         )
     if number is not None:
-        number = _check_number_free(store, kind.name, number)
+        number = _check_number_free(store, settings, kind.name, number)
     elif kind.reached(status):
         number = _assign_number(store, settings, kind.name, day)
     if owner is None:
@@ -677,7 +682,7 @@ def set_status(
         changes["date"] = day or store.today()
     when = changes.get("date") or parse_iso_date(doc.date or "") or store.today()
     if number is not None:
-        changes["number"] = _check_number_free(store, kind.name, number, exclude=path)
+        changes["number"] = _check_number_free(store, settings, kind.name, number, path)
     elif arriving and not doc.number:
         changes["number"] = _assign_number(store, settings, kind.name, when, exclude=path)
     if changes.get("number"):

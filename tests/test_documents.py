@@ -145,6 +145,14 @@ def test_explicit_numbers_must_be_free(crm: Crm) -> None:
     assert "contract number C-17 is already used by documents/cafe-aurora-contract-c-17.md" in (
         result.stderr
     )
+    add(crm, "invoice", deal, "--status", "issued", "--amount", "5")
+    result = crm.fail(
+        "doc", "add", "invoice", deal, "--amount", "5", "--number", "A-2026-1", code=EXIT_CONFLICT
+    )
+    assert (
+        "invoice number A-2026-1 is already used by documents/cafe-aurora-invoice-a-2026-0001.md"
+        in (result.stderr)
+    )
 
 
 def test_status_change_touches_only_status_date_and_log(crm: Crm) -> None:
