@@ -337,11 +337,14 @@ class Maker:
             f"kind: {rng.choice(KINDS)}",
             f"priority: {rng.choice(PRIORITIES)}",
             f"status: {status}",
-            f"opened: {opened}T{rng.randint(8, 16):02d}:{rng.randint(0, 59):02d}",
+            f"opened: {opened} {rng.randint(8, 14):02d}:{rng.randint(0, 59):02d}",
             f"owner: {owner}",
             f"channel: {rng.choice(['email', 'phone', 'web'])}",
         ]
+        if status != "new":
+            front.append(f"first_response: {opened} 16:{rng.randint(0, 59):02d}")
         if status in ("resolved", "closed"):
+            front.append(f"resolved: {opened + timedelta(days=rng.randint(1, 9))} 11:00")
             front.append(f"resolution: {rng.choice(NOTES)}")
         body = [
             "## Conversation",

@@ -1,0 +1,317 @@
+"""Time whole ``plaincrm`` processes on synthetic repositories, beside Taskwarrior and rg.
+
+    python benchmarks/run.py                       # 1,000 and 10,000 clients
+    python benchmarks/run.py --clients 50000 --repeat 5
+
+For each size the repository is generated once (``benchmarks/generate.py``,
+kept in ``--workdir``) and then every case runs ``--repeat`` times as a new
+process; the table shows the median and the target of the scale issue.
+Taskwarrior 2.6 gets the same tasks (open ones in ``pending.data``, done ones
+in ``completed.data``, each tagged with its owner) and shows its list of
+tasks due by today; ``rg`` searches the repository for today's due date (a
+tool that only reads: the floor).  The ratios say how many times the time of
+those tools plaincrm's warm ``today`` takes.
+
+The script times the real ``plaincrm`` script of this Python (not a pyenv
+shim, which adds tens of milliseconds), and prints which one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from generate import generate  # noqa: E402
+
+ANCHOR = date(2026, 11, 27)
+ME = "anna"
+# (clients, case) -> target in seconds, from the scale issue
+TARGETS: dict[tuple[int, str], float] = {
+    (1000, "today (warm)"): 0.1,
+    (10000, "today (warm)"): 0.25,
+    (10000, "client show"): 0.2,
+    (10000, "deal list (filtered)"): 0.3,
+    (10000, "check (cold)"): 10.0,
+    (10000, "today (cold, no index)"): 1.5,
+    (10000, "today after one edit"): 0.25,
+    (10000, "history of one record"): 0.15,
+    (50000, "today (warm)"): 0.6,
+}
+HELP_TARGET = 0.15
+
+
+def plaincrm_script() -> str:
+    """The console script of this Python's plaincrm (not a shim in front of it)."""
+    for folder in (Path(sys.prefix) / "bin", Path(sys.executable).parent):
+        candidate = folder / "plaincrm"
+        if candidate.exists():
+            return str(candidate)
+    found = shutil.which("plaincrm")
+    if found is None:
+        raise SystemExit("plaincrm is not installed: pip install -e .")
+    return found
+
+
+@dataclass
+class Case:
+    name: str
+    argv: list[str]
+    before: Callable[[int], None] = lambda run: None  # called before each timed run
+    after: Callable[[], None] = lambda: None  # called once after the runs
+    cwd: Path | None = None
+    env: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Result:
+    clients: int
+    name: str
+    times: list[float]  # wall-clock seconds of each run
+    cpu: list[float]  # user + system CPU seconds of each run (less sensitive to load)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+    @property
+    def cpu_median(self) -> float:
+        return statistics.median(self.cpu)
+
+    @property
+    def target(self) -> float | None:
+        if self.name == "plaincrm --help":
+            return HELP_TARGET
+        return TARGETS.get((self.clients, self.name))
+
+
+def timed(case: Case, repeat: int, base_env: dict[str, str]) -> tuple[list[float], list[float]]:
+    """Wall-clock and CPU seconds of ``repeat`` runs of ``case``."""
+    times, cpu = [], []
+    env = {**base_env, **case.env}
+    for run in range(repeat):
+        case.before(run)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        proc = subprocess.run(
+            case.argv, cwd=case.cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        times.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+        if proc.returncode not in (0, 1):  # check exits 1 when it finds problems
+            raise SystemExit(f"{' '.join(case.argv)} failed: {proc.stderr.decode()[-500:]}")
+    case.after()
+    return times, cpu
+
+
+def bench_env() -> dict[str, str]:
+    """A user's environment: fixed date and user, no colour, byte code cached as usual."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env.update(PLAINCRM_TODAY=ANCHOR.isoformat(), PLAINCRM_USER=ME, NO_COLOR="1")
+    return env
+
+
+def ensure_repo(workdir: Path, clients: int) -> Path:
+    root = workdir / f"crm-{clients}"
+    if not (root / "plaincrm.yaml").exists():
+        print(f"generating {clients} clients in {root} ...", file=sys.stderr)
+        shutil.rmtree(root, ignore_errors=True)
+        generate(root, clients, anchor=ANCHOR)
+    return root
+
+
+def taskwarrior_data(root: Path, folder: Path) -> None:
+    """The repository's tasks as Taskwarrior 2.6 data files (open and done)."""
+    pending, completed = [], []
+    entry = int(datetime(2026, 1, 1).timestamp())
+    for path in sorted(root.glob("*/*.md")):
+        owner = ME
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.startswith("owner: "):
+                owner = line[7:].strip()
+            if not line.startswith(("- [ ] ", "- [x] ")):
+                continue
+            words = line[6:].split()
+            attrs = dict(
+                w.split(":", 1)
+                for w in words
+                if ":" in w and w.split(":")[0] in ("due", "at", "dur", "done", "id", "owner")
+            )
+            title = " ".join(w for w in words if w.split(":")[0] not in attrs)
+            due = attrs.get("due")
+            fields = {
+                "description": title,
+                "entry": str(entry),
+                "modified": str(entry),
+                "status": "completed" if line[3] == "x" else "pending",
+                "tags": attrs.get("owner", owner),
+                "uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{path.name}/{attrs.get('id')}")),
+            }
+            if due:
+                fields["due"] = str(int(datetime.fromisoformat(due).timestamp()))
+            if line[3] == "x":
+                fields["end"] = fields["due"] if due else str(entry)
+            text = " ".join(f"{k}:{json.dumps(v)}" for k, v in sorted(fields.items()))
+            (completed if line[3] == "x" else pending).append(f"[{text}]\n")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "pending.data").write_text("".join(pending), encoding="utf-8")
+    (folder / "completed.data").write_text("".join(completed), encoding="utf-8")
+    (folder / "taskrc").write_text(
+        f"data.location={folder}\nconfirmation=off\nverbose=nothing\ncolor=off\nhooks=off\n",
+        encoding="utf-8",
+    )
+
+
+def edit_one(root: Path) -> Callable[[int], None]:
+    """Before run N: a hand edit of the N-th client file (a line added to its notes)."""
+    files = sorted((root / "clients").glob("*.md"))
+
+    def edit(run: int) -> None:
+        path = files[run % len(files)]
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("\n## Tasks", "\nCalled them.\n\n## Tasks", 1), "utf-8")
+
+    return edit
+
+
+def cases(root: Path, clients: int, work: Path) -> list[Case]:
+    exe = plaincrm_script()
+    crm = [exe, "-C", str(root)]
+    clients_files = sorted((root / "clients").glob("*.md"))
+    client = clients_files[len(clients_files) // 2]
+    index = root / ".plaincrm"
+
+    def drop_index(run: int) -> None:
+        shutil.rmtree(index, ignore_errors=True)
+
+    def undo_edits() -> None:
+        subprocess.run(["git", "checkout", "-q", "--", "clients"], cwd=root, check=True)
+
+    out = [
+        Case("today (warm)", [*crm, "today"]),
+        Case("today (cold, no index)", [*crm, "today"], before=drop_index),
+        Case("today after one edit", [*crm, "today"], before=edit_one(root), after=undo_edits),
+        Case("client show", [*crm, "client", "show", client.stem]),
+        Case("deal list (filtered)", [*crm, "deal", "list", "stage:proposal", "amount>10000"]),
+        Case("history of one record", [*crm, "history", client.stem, "--only"]),
+        Case("check (cold)", [*crm, "check"], before=drop_index),
+    ]
+    if shutil.which("task"):
+        tw = work / f"taskwarrior-{clients}"
+        if not (tw / "pending.data").exists():
+            taskwarrior_data(root, tw)
+        out.append(
+            Case(
+                "taskwarrior due today",
+                ["task", f"+{ME}", "due.before:tomorrow", "list"],
+                env={"TASKRC": str(tw / "taskrc")},
+            )
+        )
+    if shutil.which("rg"):
+        out.append(Case("rg for the due date", ["rg", "-c", f"due:{ANCHOR}", str(root)]))
+    return out
+
+
+def measure(clients: int, repeat: int, work: Path, only: set[str] | None) -> list[Result]:
+    root = ensure_repo(work, clients)
+    env = bench_env()
+    subprocess.run(
+        [plaincrm_script(), "-C", str(root), "today"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        check=True,
+    )
+    time.sleep(3.5)  # files written by the first run leave the racy window
+    results = []
+    for case in cases(root, clients, work):
+        if only and case.name not in only:
+            continue
+        results.append(Result(clients, case.name, *timed(case, repeat, env)))
+        print(f"  {clients:>6} {case.name:<26} {results[-1].median:7.3f} s", file=sys.stderr)
+    if not only:
+        subprocess.run(
+            [plaincrm_script(), "-C", str(root), "today"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            check=True,
+        )
+    return results
+
+
+def table(results: list[Result], help_times: tuple[list[float], list[float]]) -> str:
+    rows = ["| clients | case | median (s) | CPU (s) | target (s) | met |"]
+    rows.append("|---:|---|---:|---:|---:|:-:|")
+    help_result = Result(0, "plaincrm --help", *help_times)
+    for result in [help_result, *results]:
+        target = result.target
+        met = "" if target is None else ("yes" if result.median <= target else "**no**")
+        clients = f"{result.clients:,}" if result.clients else "-"
+        shown = f"{target:g}" if target is not None else ""
+        rows.append(
+            f"| {clients} | {result.name} | {result.median:.3f} | {result.cpu_median:.3f} "
+            f"| {shown} | {met} |"
+        )
+    ratios = [
+        "",
+        "| clients | today (warm) / Taskwarrior | today (warm) / rg |",
+        "|---:|---:|---:|",
+    ]
+    for clients in sorted({r.clients for r in results}):
+        by_name = {r.name: r.median for r in results if r.clients == clients}
+        today = by_name.get("today (warm)")
+        if today is None:
+            continue
+        tw = by_name.get("taskwarrior due today")
+        rg = by_name.get("rg for the due date")
+        ratios.append(
+            f"| {clients:,} | {f'{today / tw:.2f}' if tw else '-'} "
+            f"| {f'{today / rg:.2f}' if rg else '-'} |"
+        )
+    return "\n".join(rows + ratios)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/plaincrm-bench"))
+    parser.add_argument("--only", nargs="+", metavar="CASE", help="run only these cases")
+    args = parser.parse_args(argv)
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    exe = plaincrm_script()
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"plaincrm: {exe}; {os.cpu_count()} cores; load {load:.2f}", file=sys.stderr)
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(HERE.parent / "plaincrm")],
+        stdout=subprocess.DEVNULL,
+        check=True,
+    )
+    help_times = timed(Case("help", [exe, "--help"]), args.repeat, bench_env())
+    results: list[Result] = []
+    for clients in args.clients:
+        results += measure(clients, args.repeat, args.workdir, set(args.only or []) or None)
+    end_load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(table(results, help_times))
+    print(
+        f"\n{args.repeat} runs each, medians; {exe}; load average {load:.2f} at the start, "
+        f"{end_load:.2f} at the end."
+    )
+
+
+if __name__ == "__main__":
+    main()
