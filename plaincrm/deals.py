@@ -77,7 +77,8 @@ def add_deal(
     it is kept as set by hand), ``currency`` defaulting to pipeline.currency
     when an amount is given, and ``owner`` defaulting to the current user.
     Logs ``opened in <stage> (<p>%)``, commits with ``message`` (default
-    ``deal add: <title> (<path>)``) and returns the deal's path.
+    ``deal add: <title> (<path>)``; ``commit=False``: the caller commits the
+    file with its own change) and returns the deal's path.
     """
     pipeline = settings(store)
     title = one_line(title)
