@@ -177,7 +177,7 @@ def completion(shell: str) -> None:
     references, task ids, stages and owners complete from the repository.
 
     \b
-    Install it once (bash, zsh, fish):
+    Example (install it once, for bash, zsh or fish):
       echo 'eval "$(plaincrm completion bash)"' >> ~/.bashrc
       echo 'eval "$(plaincrm completion zsh)"' >> ~/.zshrc
       plaincrm completion fish > ~/.config/fish/completions/plaincrm.fish
