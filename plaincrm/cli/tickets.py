@@ -42,9 +42,9 @@ def ticket() -> None:
 
     \b
     Example:
-      plaincrm ticket add aurora "Grinder rattles" --kind complaint --priority high
-      plaincrm ticket reply aurora-grinder "A technician comes tomorrow at 10."
-      plaincrm ticket close aurora-grinder --resolution "Burrs replaced" \\
+      plaincrm ticket add cafe-aurora "Grinder rattles" --kind complaint --priority high
+      plaincrm ticket reply cafe-aurora-grinder "A technician comes tomorrow at 10."
+      plaincrm ticket close cafe-aurora-grinder --resolution "Burrs replaced" \\
           --upsell "Grinder service contract" --amount 480
     """
 
@@ -111,7 +111,7 @@ def ticket_add(
 
     \b
     Example:
-      plaincrm ticket add aurora "Grinder rattles since Monday" --kind complaint \\
+      plaincrm ticket add cafe-aurora "Grinder rattles since Monday" --kind complaint \\
           --priority high --channel phone --message "Zsófia called: loud rattle at start."
     """
     store = get_app().store
@@ -148,8 +148,8 @@ def ticket_reply(ref: str, text: str, from_client: bool, then_wait: bool, at: st
 
     \b
     Example:
-      plaincrm ticket reply aurora-grinder "Which serial number?" --wait
-      plaincrm ticket reply aurora-grinder "It is MZ-4471." --from-client
+      plaincrm ticket reply cafe-aurora-grinder "Which serial number?" --wait
+      plaincrm ticket reply cafe-aurora-grinder "It is MZ-4471." --from-client
     """
     store = get_app().store
     path = _path(store, ref)
@@ -167,7 +167,7 @@ def ticket_wait(ref: str, note: str | None, at: str | None) -> None:
 
     \b
     Example:
-      plaincrm ticket wait aurora-grinder --note "Zsófia sends photos of the burrs"
+      plaincrm ticket wait cafe-aurora-grinder --note "Zsófia sends photos of the burrs"
     """
     store = get_app().store
     path = _path(store, ref)
@@ -185,7 +185,7 @@ def ticket_resolve(ref: str, resolution: str, at: str | None) -> None:
 
     \b
     Example:
-      plaincrm ticket resolve aurora-grinder --resolution "Burrs replaced on site"
+      plaincrm ticket resolve cafe-aurora-grinder --resolution "Burrs replaced on site"
     """
     store = get_app().store
     path = _path(store, ref)
@@ -221,7 +221,7 @@ def ticket_close(
 
     \b
     Example:
-      plaincrm ticket close aurora-grinder --resolution "Burrs replaced" \\
+      plaincrm ticket close cafe-aurora-grinder --resolution "Burrs replaced" \\
           --upsell "Grinder service contract" --amount 480 --close +30d
     """
     store = get_app().store
@@ -246,7 +246,7 @@ def ticket_reopen(ref: str, note: str | None, at: str | None) -> None:
 
     \b
     Example:
-      plaincrm ticket reopen aurora-grinder --note "Rattles again"
+      plaincrm ticket reopen cafe-aurora-grinder --note "Rattles again"
     """
     store = get_app().store
     path = _path(store, ref)
@@ -359,7 +359,7 @@ def ticket_show(ref: str, as_json: bool) -> None:
 
     \b
     Example:
-      plaincrm ticket show aurora-grinder
+      plaincrm ticket show cafe-aurora-grinder
     """
     store = get_app().store
     path = _path(store, ref)
