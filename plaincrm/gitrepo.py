@@ -154,15 +154,14 @@ def has_commits(cwd: Path) -> bool:
     return run(cwd, "rev-parse", "--verify", "-q", "HEAD", check=False).strip() != ""
 
 
-def clean_blobs(cwd: Path, folders: list[str]) -> dict[str, str] | None:
-    """Tracked files under ``folders`` that git finds unchanged in the work tree.
+def worktree_state(cwd: Path, folders: list[str]) -> tuple[bytes, set[str]] | None:
+    """What git knows of the files under ``folders``: its index and the changed files.
 
-    Returns path (relative to ``cwd``) -> blob id, or None when ``cwd`` is not
-    in a git work tree or git is missing.  ``git ls-files`` gives the blob ids
-    and ``git diff-files`` the files that differ from them (git settles the
-    racy cases by comparing content).  Left out: changed files, unmerged
-    entries, symlinks, and files git is told not to look at (assume-unchanged,
-    skip-worktree), since only their stat data can tell.
+    Returns the raw ``git ls-files -s -v -z`` listing (tag, mode, blob id,
+    stage and path of every tracked file) and the paths ``git diff-files``
+    finds changed in the work tree (git settles the racy cases by comparing
+    content); paths are relative to ``cwd``.  None when ``cwd`` is not in a
+    git work tree or git is missing.
     """
     if not folders or not available():
         return None
@@ -188,44 +187,69 @@ def clean_blobs(cwd: Path, folders: list[str]) -> dict[str, str] | None:
     dirty, _ = changed.communicate()
     if listing.returncode != 0 or changed.returncode != 0:
         return None
-    skip = set(dirty.split(b"\0"))
-    blobs: dict[str, str] = {}
-    for entry in listed.split(b"\0"):
-        head, _, path = entry.partition(b"\t")
-        parts = head.split(b" ")
-        if len(parts) != 4 or parts[0] != b"H" or parts[3] != b"0" or path in skip:
-            continue
-        if parts[1] in (b"100644", b"100755"):
-            blobs[path.decode("utf-8", "surrogateescape")] = parts[2].decode("ascii")
-    return blobs
+    return listed, {p.decode("utf-8", "surrogateescape") for p in dirty.split(b"\0") if p}
 
 
 # ---------------------------------------------------------------- history
 
 # One record separator per commit, then its fields separated by unit separators.
 LOG_FORMAT = (
-    "%x1e%H%x1f%an%x1f%ae%x1f%aI%x1f%s%x1f"
+    "%x1e%H%x1f%an%x1f%ae%x1f%aI%x1f%ct%x1f%s%x1f"
     f"%(trailers:key={TRAILER_KEY},valueonly,separator=%x2C)%x1f"
 )
 WHOLE_FILE = "-U100000000"  # a context as long as any file: every diff holds both versions
+PARALLEL_LOGS = 8
 
 
-def log_patches(
-    cwd: Path, paths: list[str], *, since: str | None = None, revision: str | None = None
-) -> str:
+def _log_args(since: str | None) -> list[str]:
+    args = ["-c", "core.quotePath=false", "log", "--no-merges", "--no-color", "--no-ext-diff"]
+    args += [f"--format={LOG_FORMAT}", "-p", WHOLE_FILE, "-M", "--relative"]
+    if since:
+        args.append(f"--since={since}T00:00:00")
+    return args
+
+
+def log_patches(cwd: Path, paths: list[str], *, since: str | None = None) -> str:
     """One ``git log`` of the commits that touched ``paths`` (relative to ``cwd``), newest
     first, each with the whole old and new text of every such file (``LOG_FORMAT`` headers).
 
     ``since`` (an ISO date) lets git stop walking early; merges are left out (their
     changes are those of the commits they merge).
     """
-    args = ["-c", "core.quotePath=false", "log", "--no-merges", "--no-color", "--no-ext-diff"]
-    args += [f"--format={LOG_FORMAT}", "-p", WHOLE_FILE, "-M", "--relative"]
-    if since:
-        args.append(f"--since={since}T00:00:00")
-    if revision:
-        args.append(revision)
-    return run(cwd, *args, "--", *paths)
+    return run(cwd, *_log_args(since), "--", *paths)
+
+
+def log_patches_each(cwd: Path, paths: list[str], *, since: str | None = None) -> list[str]:
+    """``log_patches`` of each path on its own, the ``git log`` processes side by side.
+
+    git reads its changed-path filters (``write_commit_graph``) only when a log is
+    limited to a single path; with several paths it diffs the trees of every commit.
+    """
+    outputs = []
+    for start in range(0, len(paths), PARALLEL_LOGS):
+        try:
+            procs = [
+                subprocess.Popen(
+                    ["git", *_log_args(since), "--", path],
+                    cwd=cwd,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                    encoding="utf-8",
+                    errors="replace",
+                    env=_env(),
+                )
+                for path in paths[start : start + PARALLEL_LOGS]
+            ]
+        except FileNotFoundError:
+            raise GitError("git is not installed (or not on PATH)") from None
+        for proc in procs:
+            out, err = proc.communicate()
+            if proc.returncode != 0:
+                detail = err.strip().splitlines()[-1] if err.strip() else f"exit {proc.returncode}"
+                raise GitError(f"git log failed: {detail}")
+            outputs.append(out)
+    return outputs
 
 
 def diff_patch(cwd: Path, old: str, new: str, paths: list[str]) -> str:

@@ -30,21 +30,23 @@ import gc
 import json
 import os
 import sqlite3
+import stat
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import __version__
 from .model import Record, RecordType
+from .overdue import document_facts
 from .pipeline import deal_facts
 from .records import ParseFailure, decode, parse_record
 from .tasks import Task
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 RACY_SECONDS = 3
 INDEX_DIR = ".plaincrm"
 INDEX_NAME = "index.sqlite"
@@ -80,7 +82,10 @@ CREATE INDEX IF NOT EXISTS facts_type ON facts(type, owner);
 # Per record type, the few facts a hot path needs (as a small JSON object in the
 # ``facts`` table; None: no row), so that it reads one small row per record
 # instead of the whole record: e.g. what ``today`` checks of each open deal.
-FACTS: dict[str, Callable[[Record], dict[str, Any] | None]] = {"deal": deal_facts}
+FACTS: dict[str, Callable[[Record], dict[str, Any] | None]] = {
+    "deal": deal_facts,
+    "document": document_facts,
+}
 
 Signature = tuple[int, int, int, int]  # mtime_ns, size, ino, ctime_ns
 FileRow = tuple[Any, ...]
@@ -95,14 +100,25 @@ class Scanned:
     type: RecordType
     slug: str
     stat: Signature
+    vouched: str | None = None  # the blob id git vouches for, when it does
 
 
 @dataclass
 class Changes:
-    """What ``refresh`` found: files to parse again and paths that are gone."""
+    """What ``refresh`` found, and what to remember for the next run.
+
+    ``listing`` is git's listing of the record folders (None outside git, or
+    to forget it); ``recheck`` the paths the next run must look at whatever
+    git says (changed, untracked, racy, or not vouched for by git).
+    """
 
     parse: list[Scanned]
     gone: list[str]
+    listing: bytes | None = None
+    recheck: set[str] = field(default_factory=set)
+    generation: int = 0  # of the index when the comparison started
+    previous_listing: bytes | None = None  # what the index remembered
+    previous_recheck: set[str] = field(default_factory=set)
 
 
 def task_from_row(row: sqlite3.Row | tuple[Any, ...]) -> Task:
@@ -227,74 +243,131 @@ class Index:
 
     # -------------------------------------------------------------- finding changes
 
-    def _listing(self) -> Iterator[tuple[os.DirEntry[str], RecordType]]:
-        """Every candidate record file: ``*.md`` directly in a record folder."""
+    def _names(self) -> dict[str, RecordType]:
+        """Every candidate record file: ``*.md`` directly in a record folder (names only)."""
+        found: dict[str, RecordType] = {}
         for rtype in self.types:
             try:
-                entries = os.scandir(self.root / rtype.folder)
+                names = os.listdir(self.root / rtype.folder)
             except (FileNotFoundError, NotADirectoryError):
                 continue
-            with entries:
-                for entry in entries:
-                    name = entry.name
-                    if name.endswith(".md") and not name.startswith("."):
-                        yield entry, rtype
+            for name in names:
+                if name.endswith(".md") and not name.startswith("."):
+                    found[f"{rtype.folder}/{name}"] = rtype
+        return found
 
-    def _inside(self, entry: os.DirEntry[str]) -> bool:
-        """A regular file, or a symlink to one inside the CRM root."""
+    def _signature(self, path: str) -> Signature | None:
+        """The stat signature of a regular file (or a symlink to one inside the root)."""
+        full = os.path.join(self.root, path)
         try:
-            if entry.is_symlink():
+            st = os.lstat(full)
+            if stat.S_ISLNK(st.st_mode):
                 root = os.path.realpath(self.root)
-                real = os.path.realpath(entry.path)
-                if os.path.commonpath([real, root]) != root:
-                    return False
-            return entry.is_file()
+                if os.path.commonpath([os.path.realpath(full), root]) != root:
+                    return None
+                st = os.stat(full)
         except (OSError, ValueError):
-            return False
-
-    def _git_clean(self) -> dict[str, str] | None:
-        """Record files git vouches for: path -> blob id, or None outside git."""
-        if not self.use_git:
             return None
-        from . import gitrepo
+        return signature(st) if stat.S_ISREG(st.st_mode) else None
 
-        folders = [rtype.folder for rtype in self.types]
-        return gitrepo.clean_blobs(self.root, folders)
+    def _meta(self, key: str) -> Any:
+        row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return None if row is None else row[0]
 
     def changes(self) -> Changes:
-        """Compare the files on disk with the index."""
-        known: dict[str, tuple[Any, ...]] = {
-            row[0]: row[1:]
-            for row in self.conn.execute(
-                "SELECT path, blob, mtime, size, ino, ctime, racy FROM files"
-            )
-        }
-        clean = self._git_clean() or {}
-        found: list[Scanned] = []
-        for entry, rtype in self._listing():
-            path = f"{rtype.folder}/{entry.name}"
-            old = known.pop(path, None)
-            if old is not None and old[0] is not None and clean.get(path) == old[0]:
+        """Compare the files on disk with the index.
+
+        In git, only the files whose entry in git's listing changed since the
+        last run, the ones git reports as changed, the untracked ones and the
+        ones kept for a recheck are looked at; without a remembered listing
+        (the first run, or after two processes wrote at once) every file is.
+        """
+        generation = int(self._meta("generation") or 0)
+        names = self._names()
+        state = None
+        if self.use_git:
+            from . import gitrepo
+
+            state = gitrepo.worktree_state(self.root, [t.folder for t in self.types])
+        if state is None:
+            return self._compare(names, None, {}, None, generation)
+        listing, dirty = state
+        vouched: dict[str, str] = {}
+        tracked: set[str] = set()
+        for entry in listing.split(b"\0"):
+            head, _, raw = entry.partition(b"\t")
+            if not raw:
                 continue
-            if not self._inside(entry):
+            path = raw.decode("utf-8", "surrogateescape")
+            tracked.add(path)
+            parts = head.split(b" ")
+            if (
+                len(parts) == 4
+                and parts[0] == b"H"
+                and parts[3] == b"0"
+                and parts[1] in (b"100644", b"100755")
+                and path not in dirty
+            ):
+                vouched[path] = parts[2].decode("ascii")
+        stored = self._meta("listing")
+        previous = set(json.loads(self._meta("recheck") or "[]"))
+        if stored is None:
+            candidates: set[str] | None = None
+        else:
+            moved = set(listing.split(b"\0")) ^ set(stored.split(b"\0"))
+            candidates = {e.partition(b"\t")[2].decode("utf-8", "surrogateescape") for e in moved}
+            candidates |= dirty | (names.keys() - tracked) | previous
+        changes = self._compare(names, candidates, vouched, listing, generation)
+        changes.previous_listing, changes.previous_recheck = stored, previous
+        return changes
+
+    def _compare(
+        self,
+        names: dict[str, RecordType],
+        candidates: set[str] | None,
+        vouched: dict[str, str],
+        listing: bytes | None,
+        generation: int,
+    ) -> Changes:
+        """Look at ``candidates`` (None: every file and every row) and decide what to parse."""
+        query = "SELECT path, blob, mtime, size, ino, ctime, racy FROM files"
+        if candidates is None:
+            rows = {row[0]: row[1:] for row in self.conn.execute(query)}
+            look = set(names) | set(rows)
+        else:
+            rows = {}
+            wanted = list(candidates)
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                for row in self.conn.execute(f"{query} WHERE path IN ({marks})", chunk):
+                    rows[row[0]] = row[1:]
+            look = candidates
+        changes = Changes([], [], listing, set(), generation)
+        for path in look:
+            old = rows.get(path)
+            rtype = names.get(path)
+            blob = vouched.get(path)
+            if rtype is not None and old is not None and blob is not None and old[0] == blob:
+                continue
+            sig = self._signature(path) if rtype is not None else None
+            if sig is None:
                 if old is not None:
-                    known[path] = old
-                continue
-            try:
-                sig = signature(entry.stat())
-            except OSError:
+                    changes.gone.append(path)
                 continue
             if old is None or old[5] or tuple(old[1:5]) != sig:
-                found.append(Scanned(path, rtype, entry.name[:-3], sig))
-        return Changes(found, list(known))
+                slug = path.rsplit("/", 1)[1][:-3]
+                changes.parse.append(Scanned(path, rtype, slug, sig, blob))  # type: ignore[arg-type]
+            elif listing is not None:
+                changes.recheck.add(path)  # same stat data, but git does not vouch for it
+        return changes
 
     def refresh(self) -> None:
         """Bring the index up to date with the files on disk."""
         started = time.time_ns()
         try:
             changes = self.changes()
-            if changes.parse or changes.gone:
-                self._apply(changes, started)
+            self._apply(changes, started)
         except sqlite3.DatabaseError:
             self.conn.close()
             path = self._db_path()
@@ -306,22 +379,34 @@ class Index:
     def update(self, paths: Iterable[str]) -> None:
         """Re-read the given files now (after this process wrote them)."""
         started = time.time_ns()
-        wanted = set(paths)
-        items: list[Scanned] = []
-        for entry, rtype in self._listing():
-            path = f"{rtype.folder}/{entry.name}"
-            if path in wanted and self._inside(entry):
-                with suppress(OSError):
-                    items.append(Scanned(path, rtype, entry.name[:-3], signature(entry.stat())))
-        found = {item.path for item in items}
-        self._apply(Changes(items, sorted(wanted - found)), started)
+        names = self._names()
+        changes = Changes([], [], generation=int(self._meta("generation") or 0))
+        for path in sorted(set(paths)):
+            sig = self._signature(path) if path in names else None
+            if sig is None:
+                changes.gone.append(path)
+            else:
+                changes.parse.append(Scanned(path, names[path], path.rsplit("/", 1)[1][:-3], sig))
+        changes.recheck = {item.path for item in changes.parse}
+        self._apply(changes, started, keep_listing=True)
 
     # -------------------------------------------------------------- storing
 
-    def _apply(self, changes: Changes, started_ns: int) -> None:
-        racy_limit = started_ns - RACY_SECONDS * 1_000_000_000
+    def _apply(self, changes: Changes, started_ns: int, keep_listing: bool = False) -> None:
+        """Parse and store the changed files; remember git's listing and the rechecks.
+
+        ``keep_listing``: leave the remembered listing alone and add to the
+        rechecks (after this process wrote files, when git was not asked).
+        """
         jobs = [(item.path, item.type.name, item.slug, item.stat) for item in changes.parse]
+        recheck = set(changes.recheck)
+        if not jobs and not changes.gone and not keep_listing:
+            remembered = (changes.previous_listing, changes.previous_recheck)
+            if remembered == (changes.listing, recheck):
+                return
+        vouched = {item.path: item.vouched for item in changes.parse}
         show = self.progress and len(jobs) >= PROGRESS_MIN and sys.stderr.isatty()
+        racy_limit = started_ns - RACY_SECONDS * 1_000_000_000
         results = _parse_all(self.root, self.types, self.refs, jobs, racy_limit)
         with self._transaction(self.conn):
             self._delete(changes.gone + [item.path for item in changes.parse])
@@ -331,6 +416,9 @@ class Index:
                 self.conn.executemany("INSERT INTO tasks VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)", tasks)
                 self.conn.executemany("INSERT INTO links VALUES(?,?,?)", links)
                 self.conn.executemany("INSERT INTO facts VALUES(?,?,?,?)", facts)
+                for row in files:  # path ... racy (7), blob (8)
+                    if row[7] or vouched.get(row[0]) != row[8]:
+                        recheck.add(row[0])
                 done += len(files)
                 if show:
                     sys.stderr.write(f"\rplaincrm: indexing {done}/{len(jobs)} files")
@@ -339,8 +427,26 @@ class Index:
                 # statistics let SQLite pick the right index (tasks by path, not by state)
                 self.conn.execute("PRAGMA analysis_limit=1000")
                 self.conn.execute("ANALYZE")
+            self._remember(changes, recheck, keep_listing)
         if show:
             sys.stderr.write(f"\rplaincrm: indexed {len(jobs)} files.{' ' * 20}\n")
+
+    def _remember(self, changes: Changes, recheck: set[str], keep_listing: bool) -> None:
+        """Store what the next run compares against (inside the write transaction)."""
+        generation = int(self._meta("generation") or 0)
+        put = "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)"
+        if keep_listing:
+            recheck |= set(json.loads(self._meta("recheck") or "[]"))
+        elif changes.listing is None:  # outside git: every run compares every file
+            self.conn.execute("DELETE FROM meta WHERE key='listing'")
+            recheck = set()
+        elif generation != changes.generation:
+            # another process wrote since we looked: compare everything next time
+            self.conn.execute("DELETE FROM meta WHERE key='listing'")
+        else:
+            self.conn.execute(put, ("listing", changes.listing))
+        self.conn.execute(put, ("recheck", json.dumps(sorted(recheck))))
+        self.conn.execute(put, ("generation", str(generation + 1)))
 
     def _delete(self, paths: list[str]) -> None:
         if not paths:
@@ -436,10 +542,10 @@ def _parse_chunk(jobs: list[Job]) -> Rows:
                     json.dumps(task.attrs),
                 )
             )
-        for field, target_type in refs[type_name].items():
-            value = record.fields.get(field)
+        for key, target_type in refs[type_name].items():
+            value = record.fields.get(key)
             if isinstance(value, str) and value:
-                links.append((path, field, f"{target_type}:{value}"))
+                links.append((path, key, f"{target_type}:{value}"))
         found = FACTS[type_name](record) if type_name in FACTS else None
         if found is not None:
             facts.append((path, type_name, record.owner, json.dumps(found)))

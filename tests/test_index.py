@@ -427,3 +427,42 @@ def test_refresh_does_not_touch_unchanged_rows(three: Crm) -> None:
     assert titles(three.root)
     assert os.stat(db(three)).st_mtime_ns == before
     assert (wal.stat().st_size if wal.exists() else 0) == wal_before
+
+
+# ---------------------------------------------------------------- what a warm run looks at
+
+
+def test_after_a_command_commits_nothing_is_read_again(
+    three: Crm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    three.run("task", "add", "bolt", "Follow up", "--due", "today")
+    monkeypatch.setattr(index_module, "RACY_SECONDS", -60)
+    assert changed_paths(three.root) == []
+    assert "Follow up" in three.run("today").stdout
+
+
+def test_git_ignored_files_in_a_record_folder_are_still_records(three: Crm) -> None:
+    three.write(".gitignore", ".plaincrm/\nclients/private.md\n")
+    three.write("clients/private.md", record("Private", "Secret call"))
+    assert titles(three.root)["clients/private.md"] == ["Secret call"]
+    three.write("clients/private.md", record("Private", "Other call"))
+    assert titles(three.root)["clients/private.md"] == ["Other call"]
+
+
+def test_when_another_process_wrote_meanwhile_the_next_run_compares_everything(
+    three: Crm,
+) -> None:
+    three.write("clients/bolt.md", record("Bolt", "Hand edit"))
+    first = Store(three.root)._index
+    pending = first.changes()
+    assert [item.path for item in pending.parse] == ["clients/bolt.md"]
+    other = Store(three.root)
+    assert other.tasks()  # the other process reads (and indexes the hand edit) ...
+    other.write("clients/acme.md", record("Acme", "Written by another process"))  # ... and writes
+    first._apply(pending, time.time_ns())
+    conn = Store(three.root)._index.conn
+    assert conn.execute("SELECT value FROM meta WHERE key='listing'").fetchone() is None
+    seen = titles(three.root)
+    assert seen["clients/acme.md"] == ["Written by another process"]
+    assert seen["clients/bolt.md"] == ["Hand edit"]
+    assert conn.execute("SELECT value FROM meta WHERE key='listing'").fetchone() is not None
