@@ -21,13 +21,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import Config
 from .errors import ConfigError, InvalidError, Problem
 from .numbering import DEFAULT_FORMAT, Numbering, parse_format, read_numbering
 from .pipeline import did_you_mean
-from .store import Store
+
+if TYPE_CHECKING:  # the index imports this module (through overdue) for its facts
+    from .store import Store
 
 SECTION = "documents"
 INVOICE, PAYMENT = "invoice", "payment"

@@ -1,7 +1,9 @@
 """Overdue invoices in ``today``: issued invoices past due with money outstanding.
 
-A hot path: the candidates come from one query of the index (no record file
-is read), and the figures module is imported only when there are any.
+A hot path.  The index keeps a small facts row of every invoice and payment
+(``document_facts``: the front matter fields the figures need), so ``today``
+reads those rows, never whole records, and imports the figures module only
+when an invoice is overdue.
 """
 
 from __future__ import annotations
@@ -11,20 +13,35 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from .docsettings import INVOICE, ISSUED, PAYMENT, RECEIVED
+from .docsettings import INVOICE, ISSUED, PAYMENT
 from .model import TYPES, Record
-from .store import Store
 
-if TYPE_CHECKING:  # agenda imports this module for its provider
+if TYPE_CHECKING:  # agenda imports this module for its provider, the index for its facts
     from .agenda import Attention
+    from .store import Store
+
+# The fields of an invoice or payment that the index keeps as its facts.
+FACT_FIELDS = (
+    "kind",
+    "status",
+    "title",
+    "number",
+    "due",
+    "amount",
+    "currency",
+    "client",
+    "related",
+)
 
 
-_DOCUMENTS = "FROM files f WHERE f.type = 'document' AND f.fatal IS NULL"
-_FIELDS = "json_extract(f.data, '$.fields')"
+def document_facts(record: Record) -> dict[str, Any] | None:
+    """What the index keeps of an invoice or a payment (``index.FACTS``); None otherwise."""
+    if record.get_text("kind") not in (INVOICE, PAYMENT):
+        return None
+    return {key: record.fields[key] for key in FACT_FIELDS if record.fields.get(key) is not None}
 
 
-def _field(name: str) -> str:
-    return f"json_extract(f.data, '$.fields.{name}')"
+_KIND = "json_extract(data, '$.kind') = ?"
 
 
 def overdue_attention(store: Store, day: date, owner: str | None) -> list[Attention]:
@@ -36,39 +53,38 @@ def overdue_attention(store: Store, day: date, owner: str | None) -> list[Attent
     """
     from .agenda import Attention
 
-    overdue = _DOCUMENTS
-    params: list[Any] = []
-    if owner is not None:  # the column first: only the owner's rows are parsed
-        overdue += " AND (f.owner = ? OR f.owner IS NULL)"
+    query = "SELECT path, data FROM facts WHERE type = 'document' AND " + _KIND
+    params: list[Any] = [INVOICE]
+    if owner is not None:
+        query += " AND (owner = ? OR owner IS NULL)"
         params.append(owner)
-    overdue += f" AND {_field('kind')} = ? AND {_field('status')} = ? AND {_field('due')} < ?"
-    params += [INVOICE, ISSUED, day.isoformat()]
+    query += " AND json_extract(data, '$.status') = ? AND json_extract(data, '$.due') < ?"
     conn = store.index.conn
-    candidates = conn.execute(f"SELECT f.path, {_FIELDS} {overdue}", params).fetchall()
+    candidates = conn.execute(query, [*params, ISSUED, day.isoformat()]).fetchall()
     if not candidates:
         return []
     from .documents import balances, doc_of, money, path_of
     from .pipeline import settings as pipeline_settings
 
     currency = pipeline_settings(store).currency
-    docs = [doc_of(_record(path, fields), currency) for path, fields in candidates]
+    docs = [doc_of(_record(path, data), currency) for path, data in candidates]
     wanted = {d.ref for d in docs}
     rows = conn.execute(
-        f"WITH due AS (SELECT f.slug {overdue}) SELECT f.path, {_FIELDS} {_DOCUMENTS} "
-        f"AND {_field('kind')} = ? AND {_field('status')} = ? AND EXISTS (SELECT 1 FROM "
-        "json_each(f.data, '$.fields.related') r WHERE r.value IN (SELECT slug FROM due))",
-        [*params, PAYMENT, RECEIVED],
+        "SELECT path, data FROM facts WHERE type = 'document' AND " + _KIND, [PAYMENT]
     )
-    payments = [doc_of(_record(path, fields), currency) for path, fields in rows]
+    payments = []
+    for path, data in rows:
+        facts = json.loads(data)
+        if wanted.intersection(facts.get("related") or ()):
+            payments.append(doc_of(Record(TYPES["document"], path, facts), currency))
     others = sorted({ref for p in payments for ref in p.related} - wanted)
     extra = []
     for start in range(0, len(others), 500):
         chunk = [path_of("document", ref) for ref in others[start : start + 500]]
         rows = conn.execute(
-            f"SELECT f.path, {_FIELDS} {_DOCUMENTS} AND f.path IN ({','.join('?' * len(chunk))})",
-            chunk,
+            f"SELECT path, data FROM facts WHERE path IN ({','.join('?' * len(chunk))})", chunk
         )
-        extra.extend(doc_of(_record(path, fields), currency) for path, fields in rows)
+        extra.extend(doc_of(_record(path, data), currency) for path, data in rows)
     known = balances([*docs, *extra, *payments])
     names = store.titles(path_of("client", d.client) for d in docs if d.client)
     found = []
@@ -86,6 +102,6 @@ def overdue_attention(store: Store, day: date, owner: str | None) -> list[Attent
     return [attention for _, attention in found]
 
 
-def _record(path: str, fields: str) -> Record:
-    """A document record made of the front matter the index keeps (no file is read)."""
-    return Record(TYPES["document"], path, json.loads(fields))
+def _record(path: str, facts: str) -> Record:
+    """A document record made of the facts the index keeps (no file is read)."""
+    return Record(TYPES["document"], path, json.loads(facts))
