@@ -13,7 +13,6 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from .docsettings import INVOICE, ISSUED, PAYMENT
 from .model import TYPES, Record
 
 if TYPE_CHECKING:  # agenda imports this module for its provider, the index for its facts
@@ -36,6 +35,8 @@ FACT_FIELDS = (
 
 def document_facts(record: Record) -> dict[str, Any] | None:
     """What the index keeps of an invoice or a payment (``index.FACTS``); None otherwise."""
+    from .docsettings import INVOICE, PAYMENT  # not at the top: every command imports the index
+
     if record.get_text("kind") not in (INVOICE, PAYMENT):
         return None
     return {key: record.fields[key] for key in FACT_FIELDS if record.fields.get(key) is not None}
@@ -52,6 +53,7 @@ def overdue_attention(store: Store, day: date, owner: str | None) -> list[Attent
     payments also settle.
     """
     from .agenda import Attention
+    from .docsettings import INVOICE, ISSUED, PAYMENT
 
     query = "SELECT path, data FROM facts WHERE type = 'document' AND " + _KIND
     params: list[Any] = [INVOICE]
