@@ -82,6 +82,7 @@ CREATE INDEX IF NOT EXISTS facts_type ON facts(type, owner);
 # Per record type, the few facts a hot path needs (as a small JSON object in the
 # ``facts`` table; None: no row), so that it reads one small row per record
 # instead of the whole record: e.g. what ``today`` checks of each open deal.
+# Changing what a facts function returns needs a new SCHEMA_VERSION.
 FACTS: dict[str, Callable[[Record], dict[str, Any] | None]] = {
     "deal": deal_facts,
     "document": document_facts,
