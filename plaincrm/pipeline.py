@@ -823,60 +823,53 @@ class Flag:
     reason: str
 
 
-def deal_flags(
-    pipeline: Pipeline,
-    day: date,
-    stage: str | None,
-    close: str | None,
-    activity: Iterable[str | None],
-    open_tasks: int,
-) -> list[Flag]:
-    """Past its close date; rotting (no activity, i.e. stage change or completed
-    task, for longer than the stage's limit since the newest ``activity`` date);
-    no next step (no open task)."""
-    flags = []
-    if close and parse_iso_date(close) and close < day.isoformat():
-        flags.append(Flag("past close", f"close date {close} has passed"))
-    settings_stage = pipeline.stage(stage)
-    limit = settings_stage.rotting if settings_stage else None
-    last = max((d for d in activity if isinstance(d, str) and parse_iso_date(d)), default=None)
-    if limit and last is not None:
-        idle = (day - date.fromisoformat(last)).days
-        if idle > limit:
-            flags.append(
-                Flag(
-                    f"rotting {idle}d",
-                    f"rotting: {idle} days without activity in {stage} (limit {limit})",
-                )
-            )
-    if not open_tasks:
-        flags.append(Flag("no next step", "no next step (no open task)"))
-    return flags
-
-
 def deal_facts(record: Record) -> dict[str, Any] | None:
     """What the index keeps of an open deal (``index.FACTS``), so that the
     attention check of every ``today`` reads one small row per open deal
-    instead of the whole record.  Closed deals have none."""
+    instead of the whole record.  Closed deals have none.
+
+    ``activity`` is the newest of: a stage change in the log, a completed
+    task, the day the deal was opened.
+    """
     stage = record.get_text("stage")
     if stage in CLOSED:
         return None
-    moved = [entry.date for entry in record.log if parse_event(entry.text).transition]
+    moved = [e.date for e in record.log if parse_event(e.text).transition]
     done = [task.done for task in record.tasks if task.checked and task.done]
+    created = record.get_date("created")
+    dates = [d for d in (*moved, *done, created) if d and parse_iso_date(d)]
     return {
         "title": record.title,
         "stage": stage,
         "close": record.get_date("close"),
         "client": record.get_text("client"),
-        "activity": max([*moved, *done, record.get_date("created") or ""]) or None,
+        "activity": max(dates, default=None),
         "open_tasks": sum(1 for task in record.tasks if not task.checked),
     }
 
 
-def facts_flags(pipeline: Pipeline, day: date, facts: dict[str, Any]) -> list[Flag]:
-    return deal_flags(
-        pipeline, day, facts["stage"], facts["close"], [facts["activity"]], facts["open_tasks"]
-    )
+def deal_flags(pipeline: Pipeline, day: date, facts: dict[str, Any]) -> list[Flag]:
+    """Why an open deal (its ``deal_facts``) needs attention on ``day``: past its
+    close date; rotting (no activity for longer than its stage allows); no
+    next step (no open task)."""
+    flags = []
+    close, activity = facts["close"], facts["activity"]
+    if close and close < day.isoformat():
+        flags.append(Flag("past close", f"close date {close} has passed"))
+    stage = pipeline.stage(facts["stage"])
+    if stage is not None and stage.rotting and activity:
+        idle = (day - date.fromisoformat(activity)).days
+        if idle > stage.rotting:
+            flags.append(
+                Flag(
+                    f"rotting {idle}d",
+                    f"rotting: {idle} days without activity in {stage.name} "
+                    f"(limit {stage.rotting})",
+                )
+            )
+    if not facts["open_tasks"]:
+        flags.append(Flag("no next step", "no next step (no open task)"))
+    return flags
 
 
 @dataclass
@@ -912,7 +905,7 @@ def flagged_deals(store: Store, pipeline: Pipeline, day: date, owner: str | None
     found = []
     for path, data in store.index.conn.execute(query, params):
         facts = json.loads(data)
-        flags = facts_flags(pipeline, day, facts)
+        flags = deal_flags(pipeline, day, facts)
         if flags:
             found.append(Flagged(path, facts["title"], facts["client"], facts["close"], flags))
     return found

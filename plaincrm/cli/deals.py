@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -21,13 +22,14 @@ from ..output import echo_json, style, table, truncate
 from ..pipeline import (
     Amounts,
     Deal,
+    Event,
     Flag,
     Pipeline,
     check_currency,
     deal_facts,
+    deal_flags,
     deal_of,
     deals,
-    facts_flags,
     flagged_deals,
     format_amount,
     format_event,
@@ -65,6 +67,14 @@ _force = click.option(
     is_flag=True,
     help="Go ahead although a stage gate refuses; the refusal is written to the deal's log.",
 )
+
+
+def _change(ref: str, operation: Callable[..., Event], *args: Any, **options: Any) -> None:
+    """Run a deal operation on REF and print the log line it wrote."""
+    store = get_app().store
+    path = store.resolve(ref, ["deal"])
+    event = operation(store, path, *args, **options)
+    click.echo(f"{_ref(path)}: {format_event(event)}")
 
 
 @deal.command("add")
@@ -149,10 +159,7 @@ def deal_move(ref: str, stage: str, force: bool) -> None:
     Example:
       plaincrm deal move acme-espresso proposal
     """
-    store = get_app().store
-    path = store.resolve(ref, ["deal"])
-    event = move_deal(store, path, stage, force=force)
-    click.echo(f"{_ref(path)}: {format_event(event)}")
+    _change(ref, move_deal, stage, force=force)
 
 
 @deal.command("win")
@@ -167,10 +174,7 @@ def deal_win(ref: str, amount: str | None, currency: str | None, force: bool) ->
     Example:
       plaincrm deal win acme-espresso --amount 11500
     """
-    store = get_app().store
-    path = store.resolve(ref, ["deal"])
-    event = win_deal(store, path, amount=amount, currency=currency, force=force)
-    click.echo(f"{_ref(path)}: {format_event(event)}")
+    _change(ref, win_deal, amount=amount, currency=currency, force=force)
 
 
 @deal.command("lose")
@@ -187,10 +191,7 @@ def deal_lose(ref: str, reason: str, competitor: str | None, note: str | None) -
       plaincrm deal lose acme-grinders --reason competitor --competitor Contoso \\
           --note "Their offer included two years of service"
     """
-    store = get_app().store
-    path = store.resolve(ref, ["deal"])
-    event = lose_deal(store, path, reason=reason, competitor=competitor, note=note)
-    click.echo(f"{_ref(path)}: {format_event(event)}")
+    _change(ref, lose_deal, reason=reason, competitor=competitor, note=note)
 
 
 @deal.command("reopen")
@@ -208,10 +209,7 @@ def deal_reopen(ref: str, stage: str | None) -> None:
     Example:
       plaincrm deal reopen acme-grinders --stage negotiation
     """
-    store = get_app().store
-    path = store.resolve(ref, ["deal"])
-    event = reopen_deal(store, path, stage=stage)
-    click.echo(f"{_ref(path)}: {format_event(event)}")
+    _change(ref, reopen_deal, stage=stage)
 
 
 @deal.command("set")
@@ -390,7 +388,7 @@ def deal_show(ref: str, as_json: bool) -> None:
     client = _client_names(store, [item]).get(item.client or "")
     entered = stage_entered(record, item.stage)
     facts = deal_facts(record)
-    flags = facts_flags(pipeline, store.today(), facts) if facts else []
+    flags = deal_flags(pipeline, store.today(), facts) if facts else []
     if as_json:
         data = item.as_json()
         data.update(
