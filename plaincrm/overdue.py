@@ -52,6 +52,9 @@ def overdue_attention(store: Store, day: date, owner: str | None) -> list[Attent
     received payments that name one of them, and the other invoices those
     payments also settle.
     """
+    conn = store.index.conn
+    if conn.execute("SELECT 1 FROM facts WHERE type = 'document' LIMIT 1").fetchone() is None:
+        return []  # no invoices or payments: nothing more to import or read
     from .agenda import Attention
     from .docsettings import INVOICE, ISSUED, PAYMENT
 
@@ -61,7 +64,6 @@ def overdue_attention(store: Store, day: date, owner: str | None) -> list[Attent
         query += " AND (owner = ? OR owner IS NULL)"
         params.append(owner)
     query += " AND json_extract(data, '$.status') = ? AND json_extract(data, '$.due') < ?"
-    conn = store.index.conn
     candidates = conn.execute(query, [*params, ISSUED, day.isoformat()]).fetchall()
     if not candidates:
         return []
