@@ -29,6 +29,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import re
 import sqlite3
 import stat
 import sys
@@ -120,6 +121,7 @@ class Changes:
     generation: int = 0  # of the index when the comparison started
     previous_listing: bytes | None = None  # what the index remembered
     previous_recheck: set[str] = field(default_factory=set)
+    folders: dict[str, list[int] | None] = field(default_factory=dict)  # record folder stamps
 
 
 def task_from_row(row: sqlite3.Row | tuple[Any, ...]) -> Task:
@@ -244,17 +246,19 @@ class Index:
 
     # -------------------------------------------------------------- finding changes
 
-    def _names(self) -> dict[str, RecordType]:
+    def _names(self) -> set[str]:
         """Every candidate record file: ``*.md`` directly in a record folder (names only)."""
-        found: dict[str, RecordType] = {}
+        found: set[str] = set()
         for rtype in self.types:
             try:
                 names = os.listdir(self.root / rtype.folder)
             except (FileNotFoundError, NotADirectoryError):
                 continue
-            for name in names:
-                if name.endswith(".md") and not name.startswith("."):
-                    found[f"{rtype.folder}/{name}"] = rtype
+            found.update(
+                f"{rtype.folder}/{name}"
+                for name in names
+                if name.endswith(".md") and not name.startswith(".")
+            )
         return found
 
     def _signature(self, path: str) -> Signature | None:
@@ -275,56 +279,79 @@ class Index:
         row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
         return None if row is None else row[0]
 
-    def changes(self) -> Changes:
+    def _record_type(self, path: str) -> RecordType | None:
+        """The type of a record file path (``folder/name.md``), or None for any other path."""
+        folder, _, name = path.partition("/")
+        if "/" in name or not name.endswith(".md") or name.startswith("."):
+            return None
+        return self.by_folder.get(folder)
+
+    def _folder_stamps(self, started_ns: int) -> dict[str, list[int] | None]:
+        """The change times of the record folders (None: missing, or too recent to trust)."""
+        racy_limit = started_ns - RACY_SECONDS * 1_000_000_000
+        stamps: dict[str, list[int] | None] = {}
+        for rtype in self.types:
+            try:
+                st = os.stat(self.root / rtype.folder)
+            except OSError:
+                stamps[rtype.folder] = None
+                continue
+            fresh = st.st_mtime_ns >= racy_limit or st.st_ctime_ns >= racy_limit
+            stamps[rtype.folder] = None if fresh else [st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+        return stamps
+
+    def changes(self, started_ns: int | None = None) -> Changes:
         """Compare the files on disk with the index.
 
-        In git, only the files whose entry in git's listing changed since the
-        last run, the ones git reports as changed, the untracked ones and the
-        ones kept for a recheck are looked at; without a remembered listing
-        (the first run, or after two processes wrote at once) every file is.
+        In git, a warm run looks only at the files whose entry in git's
+        listing changed since the last run, the ones git reports as changed,
+        the ones kept for a recheck (untracked, racy, not vouched for by git)
+        and, in a folder whose entries changed, the untracked ones.  Without a
+        remembered listing (the first run, or after two processes wrote at
+        once) or outside git, every file is compared.
         """
+        started = time.time_ns() if started_ns is None else started_ns
         generation = int(self._meta("generation") or 0)
-        names = self._names()
         state = None
         if self.use_git:
             from . import gitrepo
 
             state = gitrepo.worktree_state(self.root, [t.folder for t in self.types])
         if state is None:
-            return self._compare(names, None, {}, None, generation)
+            return self._compare(None, {}, None, generation)
         listing, dirty = state
-        vouched: dict[str, str] = {}
-        tracked: set[str] = set()
-        for entry in listing.split(b"\0"):
-            head, _, raw = entry.partition(b"\t")
-            if not raw:
-                continue
-            path = raw.decode("utf-8", "surrogateescape")
-            tracked.add(path)
-            parts = head.split(b" ")
-            if (
-                len(parts) == 4
-                and parts[0] == b"H"
-                and parts[3] == b"0"
-                and parts[1] in (b"100644", b"100755")
-                and path not in dirty
-            ):
-                vouched[path] = parts[2].decode("ascii")
         stored = self._meta("listing")
         previous = set(json.loads(self._meta("recheck") or "[]"))
+        stamps = self._folder_stamps(started)
         if stored is None:
-            candidates: set[str] | None = None
+            changes = self._compare(None, _vouched(listing, dirty, None), listing, generation)
         else:
-            moved = set(listing.split(b"\0")) ^ set(stored.split(b"\0"))
-            candidates = {e.partition(b"\t")[2].decode("utf-8", "surrogateescape") for e in moved}
-            candidates |= dirty | (names.keys() - tracked) | previous
-        changes = self._compare(names, candidates, vouched, listing, generation)
+            candidates = dirty | previous
+            if listing != stored:
+                moved = set(listing.split(b"\0")) ^ set(stored.split(b"\0"))
+                candidates |= {
+                    e.partition(b"\t")[2].decode("utf-8", "surrogateescape") for e in moved
+                }
+            remembered = json.loads(self._meta("folders") or "{}")
+            relist = [
+                f for f, stamp in stamps.items() if stamp is None or remembered.get(f) != stamp
+            ]
+            if relist:
+                tracked = set(re.findall(rb"\t([^\0]*)", listing))
+                for folder in relist:
+                    with suppress(FileNotFoundError, NotADirectoryError):
+                        for name in os.listdir(self.root / folder):
+                            path = f"{folder}/{name}"
+                            if path.encode("utf-8", "surrogateescape") not in tracked:
+                                candidates.add(path)
+            vouched = _vouched(listing, dirty, candidates)
+            changes = self._compare(candidates, vouched, listing, generation)
         changes.previous_listing, changes.previous_recheck = stored, previous
+        changes.folders = stamps
         return changes
 
     def _compare(
         self,
-        names: dict[str, RecordType],
         candidates: set[str] | None,
         vouched: dict[str, str],
         listing: bytes | None,
@@ -334,7 +361,7 @@ class Index:
         query = "SELECT path, blob, mtime, size, ino, ctime, racy FROM files"
         if candidates is None:
             rows = {row[0]: row[1:] for row in self.conn.execute(query)}
-            look = set(names) | set(rows)
+            look = self._names() | set(rows)
         else:
             rows = {}
             wanted = list(candidates)
@@ -347,18 +374,18 @@ class Index:
         changes = Changes([], [], listing, set(), generation)
         for path in look:
             old = rows.get(path)
-            rtype = names.get(path)
+            rtype = self._record_type(path)
             blob = vouched.get(path)
-            if rtype is not None and old is not None and blob is not None and old[0] == blob:
+            if old is not None and blob is not None and old[0] == blob and rtype is not None:
                 continue
             sig = self._signature(path) if rtype is not None else None
-            if sig is None:
+            if sig is None or rtype is None:
                 if old is not None:
                     changes.gone.append(path)
                 continue
             if old is None or old[5] or tuple(old[1:5]) != sig:
                 slug = path.rsplit("/", 1)[1][:-3]
-                changes.parse.append(Scanned(path, rtype, slug, sig, blob))  # type: ignore[arg-type]
+                changes.parse.append(Scanned(path, rtype, slug, sig, blob))
             elif listing is not None:
                 changes.recheck.add(path)  # same stat data, but git does not vouch for it
         return changes
@@ -367,7 +394,7 @@ class Index:
         """Bring the index up to date with the files on disk."""
         started = time.time_ns()
         try:
-            changes = self.changes()
+            changes = self.changes(started)
             self._apply(changes, started)
         except sqlite3.DatabaseError:
             self.conn.close()
@@ -375,19 +402,19 @@ class Index:
             if path is not None:
                 self._remove(path)
             self.conn = self._open()
-            self._apply(self.changes(), started)
+            self._apply(self.changes(started), started)
 
     def update(self, paths: Iterable[str]) -> None:
         """Re-read the given files now (after this process wrote them)."""
         started = time.time_ns()
-        names = self._names()
         changes = Changes([], [], generation=int(self._meta("generation") or 0))
         for path in sorted(set(paths)):
-            sig = self._signature(path) if path in names else None
-            if sig is None:
+            rtype = self._record_type(path)
+            sig = self._signature(path) if rtype is not None else None
+            if sig is None or rtype is None:
                 changes.gone.append(path)
             else:
-                changes.parse.append(Scanned(path, names[path], path.rsplit("/", 1)[1][:-3], sig))
+                changes.parse.append(Scanned(path, rtype, path.rsplit("/", 1)[1][:-3], sig))
         changes.recheck = {item.path for item in changes.parse}
         self._apply(changes, started, keep_listing=True)
 
@@ -446,6 +473,7 @@ class Index:
             self.conn.execute("DELETE FROM meta WHERE key='listing'")
         else:
             self.conn.execute(put, ("listing", changes.listing))
+            self.conn.execute(put, ("folders", json.dumps(changes.folders)))
         self.conn.execute(put, ("recheck", json.dumps(sorted(recheck))))
         self.conn.execute(put, ("generation", str(generation + 1)))
 
@@ -455,6 +483,40 @@ class Index:
         params = [(p,) for p in paths]
         for table in ("files", "tasks", "links", "facts"):
             self.conn.executemany(f"DELETE FROM {table} WHERE path=?", params)
+
+
+def _vouched(listing: bytes, dirty: set[str], paths: set[str] | None) -> dict[str, str]:
+    """Path -> blob id of the files (of ``paths``, or all) git vouches for in ``listing``:
+    tracked, unchanged, an ordinary file, not unmerged, not marked assume-unchanged or
+    skip-worktree."""
+    if paths is not None and len(paths) < 200:
+        out = {}
+        for path in paths - dirty:
+            raw = path.encode("utf-8", "surrogateescape")
+            match = re.search(
+                rb"(?:^|\0)H (100644|100755) ([0-9a-f]+) 0\t" + re.escape(raw) + rb"\0", listing
+            )
+            if match:
+                out[path] = match.group(2).decode("ascii")
+        return out
+    out = {}
+    for entry in listing.split(b"\0"):
+        head, _, raw = entry.partition(b"\t")
+        parts = head.split(b" ")
+        if (
+            len(parts) == 4
+            and parts[0] == b"H"
+            and parts[3] == b"0"
+            and parts[1]
+            in (
+                b"100644",
+                b"100755",
+            )
+        ):
+            path = raw.decode("utf-8", "surrogateescape")
+            if path not in dirty and (paths is None or path in paths):
+                out[path] = parts[2].decode("ascii")
+    return out
 
 
 # ---------------------------------------------------------------- parsing

@@ -466,3 +466,22 @@ def test_when_another_process_wrote_meanwhile_the_next_run_compares_everything(
     assert seen["clients/acme.md"] == ["Written by another process"]
     assert seen["clients/bolt.md"] == ["Hand edit"]
     assert conn.execute("SELECT value FROM meta WHERE key='listing'").fetchone() is not None
+
+
+@pytest.mark.usefixtures("no_racy_window")
+def test_untracked_files_come_and_go_between_warm_runs(three: Crm) -> None:
+    """With folder stamps trusted (nothing racy), a new, renamed or deleted untracked
+    file is still seen: adding or removing a name changes its folder."""
+    settle(three)
+    three.write("clients/new.md", record("New", "Untracked task"))
+    assert titles(three.root)["clients/new.md"] == ["Untracked task"]
+    settle(three)
+    (three.root / "clients/new.md").rename(three.root / "clients/renamed.md")
+    seen = titles(three.root)
+    assert "clients/new.md" not in seen
+    assert seen["clients/renamed.md"] == ["Untracked task"]
+    three.write("clients/renamed.md", record("New", "Edited untracked"))
+    assert titles(three.root)["clients/renamed.md"] == ["Edited untracked"]
+    (three.root / "clients/renamed.md").unlink()
+    assert "clients/renamed.md" not in titles(three.root)
+    settle(three)
