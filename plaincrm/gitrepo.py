@@ -272,7 +272,7 @@ def renames_in(cwd: Path, commits: list[str]) -> list[tuple[str, str, str]]:
     )
     found: list[tuple[str, str, str]] = []
     commit = ""
-    for line in out.splitlines():
+    for line in out.split("\n"):  # not splitlines(): it splits at \x1e too
         if line.startswith("\x1e"):
             commit = line[1:]
         elif line.startswith("R"):

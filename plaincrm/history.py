@@ -18,14 +18,16 @@ being listed twice.
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import groupby
 from pathlib import Path
 from typing import Any
 
 from . import gitrepo
 from .model import TYPE_BY_FOLDER, TYPES
-from .recordparts import Parts, cut, follow_ids, is_record_path
+from .recordparts import Parts, cut, given_ids, is_record_path
 from .store import Store, type_of_path
 from .tasks import Task
 
@@ -58,6 +60,7 @@ class CommitDiff:
     author: str
     email: str
     when: str  # ISO 8601 author date, in the author's time zone
+    stamp: int  # commit time, seconds since 1970
     subject: str
     by_plaincrm: bool
     files: list[FileDiff] = field(default_factory=list)
@@ -76,14 +79,16 @@ def parse_patches(text: str) -> list[CommitDiff]:
     """Commits and their files from ``gitrepo.log_patches`` (or one unnamed commit from
     ``gitrepo.diff_patch``)."""
     commits: list[CommitDiff] = []
-    current = CommitDiff("", "", "", "", "", False)
+    current = CommitDiff("", "", "", "", 0, "", False)
     lines = text.split("\n")
     i = 0
     while i < len(lines):
         line = lines[i]
         if line.startswith("\x1e"):
-            sha, name, email, when, subject, trailer, *_ = line[1:].split("\x1f")
-            current = CommitDiff(sha, name, email, when, subject, bool(trailer), index=len(commits))
+            sha, name, email, when, stamp, subject, trailer, *_ = line[1:].split("\x1f")
+            current = CommitDiff(
+                sha, name, email, when, int(stamp), subject, bool(trailer), index=len(commits)
+            )
             commits.append(current)
             i += 1
         elif line.startswith("diff --git "):
@@ -174,7 +179,7 @@ def describe(old: str | None, new: str | None) -> list[Change]:
         return [Change("created", "record created"), *held]
     if new is None:
         return [Change("deleted", "deleted")]
-    before, after = cut(old), cut(new)
+    before, after = _cut(old), _cut(new)
     changes = _field_changes(before, after)
     changes += _task_changes(before, after)
     old_log, new_log = before.of_kind("log"), after.of_kind("log")
@@ -191,6 +196,13 @@ def describe(old: str | None, new: str | None) -> list[Change]:
     if before.body_text() != after.body_text():
         changes.append(Change("text", "text edited"))
     return changes
+
+
+@lru_cache(maxsize=16)
+def _cut(text: str) -> Parts:
+    """``cut``, remembered: each version of a file is the new text of one commit and the
+    old text of the next.  The parts are only read, never changed."""
+    return cut(text)
 
 
 def _log_text(line: str) -> str:
@@ -236,9 +248,11 @@ def _short(value: Any) -> str:
 
 
 def _task_changes(before: Parts, after: Parts) -> list[Change]:
-    follow_ids(before, after)
+    renamed = given_ids(before, after)
     old = {key: atom.task for key, atom in before.of_kind("task").items() if atom.task}
-    new = {key: atom.task for key, atom in after.of_kind("task").items() if atom.task}
+    new = {
+        renamed.get(key, key): atom.task for key, atom in after.of_kind("task").items() if atom.task
+    }
     changes = []
     for key, task in new.items():
         was = old.get(key)
@@ -452,23 +466,31 @@ def _record_changes(
     """Every change git recorded to ``paths`` (under any earlier name), newest first,
     with the record's current path."""
     alias = {p: p for p in paths}
-    commits = parse_patches(gitrepo.log_patches(store.root, paths, since=since))
-    while True:
+    commits = _logs(store.root, paths, since, [])
+    renames: dict[str, list[tuple[str, str]]] = {}
+    asked: set[str] = set()
+    while True:  # a file's creation may be a rename: then follow the old name too
         created = [
-            c.commit for c in commits for f in c.files if f.status == "A" and f.new_path in alias
+            c.commit
+            for c in commits
+            for f in c.files
+            if f.status == "A" and f.new_path in alias and c.commit not in asked
         ]
+        asked.update(created)
         found = [
-            (old, new)
-            for _, old, new in gitrepo.renames_in(store.root, created)
+            (commit, old, new)
+            for commit, old, new in gitrepo.renames_in(store.root, created)
             if new in alias and old not in alias
         ]
         if not found:
             break
-        for old, new in found:
+        for commit, old, new in found:
             alias[old] = alias[new]
-        commits = parse_patches(gitrepo.log_patches(store.root, list(alias), since=since))
+            renames.setdefault(commit, []).append((old, new))
+        commits = _logs(store.root, [old for _, old, _ in found], since, commits)
     out = []
     for commit in commits:
+        _pair_renames(commit, renames.get(commit.commit, []))
         for diff in commit.files:
             home = alias.get(diff.new_path or "") or alias.get(diff.old_path or "")
             if home is None:
@@ -477,6 +499,33 @@ def _record_changes(
                 out.append((commit, home, Change("renamed", f"renamed from {diff.old_path}")))
             out.extend((commit, home, change) for change in describe(diff.old_text, diff.new_text))
     return out
+
+
+def _logs(
+    root: Path, paths: list[str], since: str | None, known: list[CommitDiff]
+) -> list[CommitDiff]:
+    """``known`` and the commits of one ``git log`` per path, as one list, newest first."""
+    logs = [parse_patches(text) for text in gitrepo.log_patches_each(root, paths, since=since)]
+    commits: dict[str, CommitDiff] = {}
+    for commit in heapq.merge(known, *logs, key=lambda c: -c.stamp):
+        if commit.commit in commits:
+            commits[commit.commit].files += commit.files
+        else:
+            commits[commit.commit] = commit
+    for index, commit in enumerate(commits.values()):
+        commit.index = index
+    return list(commits.values())
+
+
+def _pair_renames(commit: CommitDiff, renames: list[tuple[str, str]]) -> None:
+    """A file one path's log saw created and another's saw deleted was renamed."""
+    for old, new in renames:
+        added = [f for f in commit.files if f.status == "A" and f.new_path == new]
+        gone = [f for f in commit.files if f.status == "D" and f.old_path == old]
+        if added and gone:
+            commit.files.remove(added[0])
+            commit.files.remove(gone[0])
+            commit.files.append(FileDiff("R", old, new, gone[0].old_text, added[0].new_text))
 
 
 def user_of(store: Store, commit: CommitDiff) -> str:

@@ -79,19 +79,27 @@ def task_key(task: Task) -> str:
     return task.id or f"title:{task.title}"
 
 
-def follow_ids(before: Parts, after: Parts) -> None:
-    """Re-key ``after``'s tasks that were given an id since ``before``: plaincrm gives
-    hand-written tasks an id the first time it edits their record, and such a task
-    is still the one ``before`` knew by its title."""
+def given_ids(before: Parts, after: Parts) -> dict[str, str]:
+    """``after``'s keys of tasks that were given an id since ``before`` -> their key there.
+
+    plaincrm gives hand-written tasks an id the first time it edits their record;
+    such a task is still the one ``before`` knew by its title.
+    """
     old, new = before.of_kind("task"), after.of_kind("task")
+    found = {}
     for key, atom in new.items():
-        if atom.task is None or key in old:
-            continue
-        untitled = f"title:{atom.task.title}"
-        if untitled in old and untitled not in new:
-            del after.atoms[("task", key)]
-            atom.key = untitled
-            after.atoms[("task", untitled)] = atom
+        untitled = f"title:{atom.task.title}" if atom.task else ""
+        if key not in old and untitled in old and untitled not in new:
+            found[key] = untitled
+    return found
+
+
+def follow_ids(before: Parts, after: Parts) -> None:
+    """Re-key ``after``'s tasks that were given an id since ``before`` (``given_ids``)."""
+    for key, untitled in given_ids(before, after).items():
+        atom = after.atoms.pop(("task", key))
+        atom.key = untitled
+        after.atoms[("task", untitled)] = atom
 
 
 def cut(text: str) -> Parts:

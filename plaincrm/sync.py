@@ -178,7 +178,7 @@ def commit_hand_edits(root: Path, user: str) -> list[str]:
 
 
 def _lines(path: Path) -> list[str]:
-    return path.read_text(encoding="utf-8", errors="replace").splitlines()
+    return [line.rstrip("\r") for line in path.read_text("utf-8", "replace").split("\n")]
 
 
 # ---------------------------------------------------------------- remote

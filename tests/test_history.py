@@ -214,7 +214,8 @@ def test_describe_puts_changes_in_words() -> None:
 
 def test_parse_patches_reads_added_deleted_and_renamed_files() -> None:
     text = (
-        "\x1eabc\x1fAnna\x1fanna@x\x1f2026-11-27T10:00:00+01:00\x1fsubj\x1fplaincrm\x1f\n\n"
+        "\x1eabc\x1fAnna\x1fanna@x\x1f2026-11-27T10:00:00+01:00\x1f1795773600\x1fsubj\x1f"
+        "plaincrm\x1f\n\n"
         "diff --git a/clients/a.md b/clients/a.md\nnew file mode 100644\nindex 0..1\n"
         "--- /dev/null\n+++ b/clients/a.md\n@@ -0,0 +1,2 @@\n+one\n+two\n"
         "diff --git a/clients/b.md b/clients/c.md\nsimilarity index 100%\n"
