@@ -39,6 +39,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from .config import Config
@@ -113,16 +114,18 @@ class Pipeline:
     def first_stage(self) -> Stage:
         return self.open_stages[0]
 
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        return {stage.name: index for index, stage in enumerate(self.stages)}
+
     def stage(self, name: str | None) -> Stage | None:
         """The stage called exactly ``name``."""
-        return next((stage for stage in self.stages if stage.name == name), None)
+        index = self._positions.get(name or "")
+        return None if index is None else self.stages[index]
 
     def order(self, name: str | None) -> int:
         """A stage's position (unknown stages sort last)."""
-        for index, stage in enumerate(self.stages):
-            if stage.name == name:
-                return index
-        return len(self.stages)
+        return self._positions.get(name or "", len(self.stages))
 
     def find_stage(self, text: str) -> Stage:
         """The stage a user means: its name in any case, or an unambiguous prefix."""

@@ -492,3 +492,19 @@ def test_today_lists_ten_deals_needing_attention_and_counts_the_rest(crm: Crm) -
     assert "acme-09" in text and "acme-10" not in text
     assert "... and 2 more deals (--json lists them all)" in text
     assert len(json.loads(crm.run("today", "--json").stdout)["attention"]) == 12
+
+
+def test_a_long_stage_lists_twenty_deals_soonest_close_first(crm: Crm) -> None:
+    crm.run("client", "add", "Acme Ltd")
+    for n in range(22):
+        crm.write(
+            f"deals/acme-{n:02d}.md",
+            f"---\nclient: acme-ltd\ntitle: Deal {n:02d}\nstage: lead\nowner: anna\n"
+            f"close: 2027-01-{n + 1:02d}\n---\n",
+        )
+    text = crm.run("pipeline").stdout
+    assert "acme-19" in text and "acme-20" not in text
+    assert "LEAD  10%   22 deal(s)" in text
+    assert "  ... and 2 more: plaincrm deal list stage:lead" in text
+    assert len(json.loads(crm.run("pipeline", "--json").stdout)["stages"][0]["deals"]) == 22
+    assert "... and 2 more (--json lists them all)" in crm.run("forecast", "--periods", "1").stdout

@@ -556,11 +556,14 @@ def _board_json(result: Board, owner: str | None, flags: dict[str, list[Flag]]) 
     }
 
 
+BOARD_SHOWN = 20  # deals listed per stage, soonest close first; --json lists all
+
+
 def _render_board(
     store: Store, result: Board, owner: str | None, flags: dict[str, list[Flag]]
 ) -> str:
-    everyone = [d for c in result.columns for d in c.deals] + result.stray
-    clients = _client_names(store, everyone)
+    shown = [d for c in result.columns for d in c.deals[:BOARD_SHOWN]] + result.stray
+    clients = _client_names(store, shown)
     head = f"Pipeline - {owner or 'everybody'}"
     if result.currency:
         head += f" (amounts in {result.currency})"
@@ -572,11 +575,15 @@ def _render_board(
             style(f"{stage.name.upper()}  {stage.probability}%", bold=True)
             + f"   {len(column.deals)} deal(s)   {column.total.text()}"
             + f"   weighted {column.weighted.text()}",
+            _deal_rows(column.deals[:BOARD_SHOWN], clients, flags),
         ]
-        out.append(_deal_rows(column.deals, clients, flags, result.currency))
+        hidden = len(column.deals) - BOARD_SHOWN
+        if hidden > 0:
+            who = f" owner:{owner}" if owner else ""
+            out.append(f"  ... and {hidden} more: plaincrm deal list stage:{stage.name}{who}")
     if result.stray:
         out += ["", style("IN STAGES NOT IN THE PIPELINE (fix with 'deal move')", fg="red")]
-        out.append(_deal_rows(result.stray, clients, flags, result.currency))
+        out.append(_deal_rows(result.stray, clients, flags))
     out += [
         "",
         style("Total", bold=True)
@@ -586,9 +593,7 @@ def _render_board(
     return "\n".join(out)
 
 
-def _deal_rows(
-    items: list[Deal], clients: dict[str, str], flags: dict[str, list[Flag]], currency: str | None
-) -> str:
+def _deal_rows(items: list[Deal], clients: dict[str, str], flags: dict[str, list[Flag]]) -> str:
     if not items:
         return "  (none)"
     rows = [
@@ -657,7 +662,7 @@ def forecast_command(
     if as_json:
         echo_json(_forecast_json(result, who, store.today()))
         return
-    click.echo(_render_forecast(store, result, who))
+    click.echo(_render_forecast(result, who))
 
 
 def _bucket_json(bucket: Bucket) -> dict[str, Any]:
@@ -690,7 +695,7 @@ def _forecast_json(result: Forecast, owner: str | None, today: date) -> dict[str
     }
 
 
-def _render_forecast(store: Store, result: Forecast, owner: str | None) -> str:
+def _render_forecast(result: Forecast, owner: str | None) -> str:
     head = f"Forecast by {result.by} - {owner or 'everybody'}"
     if result.currency:
         head += f" (amounts in {result.currency})"
@@ -737,9 +742,11 @@ def _render_forecast(store: Store, result: Forecast, owner: str | None) -> str:
                 d.close or "",
                 d.owner or "",
             ]
-            for d in bucket.deals
+            for d in bucket.deals[:BOARD_SHOWN]
         ]
         out.append(table(rows, indent="  ", right=[3]))
+        if len(bucket.deals) > BOARD_SHOWN:
+            out.append(f"  ... and {len(bucket.deals) - BOARD_SHOWN} more (--json lists them all)")
     return "\n".join(out)
 
 
