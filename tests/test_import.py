@@ -605,3 +605,19 @@ def test_closed_deals_can_be_imported(crm: Crm, tmp_path: Path) -> None:
     assert "stage: won\nprobability: 100\namount: 900\n" in text
     assert "close: 2025-06-30\n" in text and "closed: 2025-06-30\n" in text
     assert crm.run("check").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"\xef\xbb\xbfName\nK\xf6v\xe1cs\n", "is not UTF-8 although the file starts like it"),
+        (b"\xff\xfeN\x00a\x00m", "is not UTF-16 although the file starts like it"),
+        (b"Name\nK\xf6v\xe1cs\n", "broken.csv:2: not valid utf-8 text; leave out --encoding"),
+    ],
+)
+def test_text_that_is_not_what_it_says(crm: Crm, tmp_path: Path, data: bytes, message: str) -> None:
+    broken = tmp_path / "broken.csv"
+    broken.write_bytes(data)
+    extra = ["--encoding", "utf-8"] if not data.startswith((b"\xef", b"\xff")) else []
+    result = crm.fail("import", str(broken), *extra, code=6)
+    assert message in result.stderr

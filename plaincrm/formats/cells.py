@@ -114,7 +114,7 @@ def cell_text(cell: Cell) -> str:
         return cell.isoformat()[:5] if isinstance(cell, time) else cell.isoformat()
     if isinstance(cell, int):
         return str(cell)
-    return unneutralise(cell.strip())
+    return unneutralise(cell.strip().replace("\r\n", "\n"))
 
 
 def normalise_header(text: str) -> str:

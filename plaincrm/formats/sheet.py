@@ -102,15 +102,26 @@ def decode_bytes(data: bytes, encoding: str | None, name: str) -> tuple[str, str
                 f"{name}:{line}: not valid {encoding} text; leave out --encoding to detect it"
             ) from None
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), "UTF-8 with BOM"
+        return _strict(data[3:], "utf-8", name), "UTF-8 with BOM"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "UTF-16"
+        return _strict(data, "utf-16", name), "UTF-16"
     try:
         return data.decode("utf-8"), "UTF-8"
     except UnicodeDecodeError:
         pass
     chosen = guess_windows_codepage(data)
     return data.decode(chosen, errors="replace"), chosen.replace("cp", "Windows-")
+
+
+def _strict(data: bytes, encoding: str, name: str) -> str:
+    """Text that says it is ``encoding`` (by its BOM) must be: no character is guessed."""
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise InvalidError(
+            f"{name}: byte {exc.start} is not {encoding.upper()} although the file starts "
+            "like it; save it again as UTF-8, or say the encoding with --encoding"
+        ) from None
 
 
 def guess_windows_codepage(data: bytes) -> str:
@@ -131,18 +142,17 @@ def guess_windows_codepage(data: bytes) -> str:
 def _read_csv(
     text: str, delimiter: str | None, description: str
 ) -> tuple[str, list[tuple[int, list[Cell]]], bool]:
-    lines = text.splitlines()
+    first, _, rest = text.partition("\n")
     skip = 0
-    if lines and (found := _SEP_LINE_RE.match(lines[0])):
+    if found := _SEP_LINE_RE.match(first.rstrip("\r")):
         delimiter = delimiter or found.group(1)
-        skip = 1
+        text, skip = rest, 1
     if delimiter in ("tab", "\\t"):
         delimiter = "\t"
     if delimiter and len(delimiter) != 1:
         raise UsageError(f"--delimiter must be one character (or 'tab'), not '{delimiter}'")
-    delimiter = delimiter or sniff_delimiter(lines[skip : skip + 50])
-    body = "\n".join(lines[skip:])
-    reader = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter)
+    delimiter = delimiter or sniff_delimiter(text.split("\n", 50)[:50])
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     table: list[tuple[int, list[Cell]]] = []
     try:
         for number, cells in enumerate(reader, skip + 1):
@@ -156,7 +166,7 @@ def _read_csv(
 def sniff_delimiter(lines: list[str]) -> str:
     """The delimiter that splits the sample into the most, most even columns
     (quoted cells, even ones spanning lines, are read as CSV reads them)."""
-    sample = "\n".join(line for line in lines if line.strip())
+    sample = "\n".join(line.rstrip("\r") for line in lines if line.strip())
     best, best_score = ",", (0, 0.0, 0)
     for candidate in DELIMITERS:
         counts = [len(row) for row in csv.reader(io.StringIO(sample), delimiter=candidate)]
