@@ -415,8 +415,9 @@ def merge(cwd: Path, ref: str, message: str, fallback_name: str, env: dict[str, 
     )
     if proc.returncode == 0:
         return True
-    if not git_path(cwd, "MERGE_HEAD")[0].exists():
-        raise GitError(f"git merge failed: {_last_line(proc)}")
+    if not git_path(cwd, "MERGE_HEAD")[0].exists():  # git refused to start the merge
+        said = " ".join(line.strip() for line in proc.stderr.splitlines() if line.strip())
+        raise GitError(f"git merge failed: {said or _last_line(proc)}")
     return False
 
 
@@ -509,7 +510,7 @@ def merge_file(ours: str, base: str, theirs: str, marker_size: int) -> tuple[str
             path = Path(folder) / name
             path.write_bytes(text.encode("utf-8"))
             paths.append(path)
-        merged, conflicts = merge_files(*paths, marker_size)
+        merged, conflicts = merge_files(paths[0], paths[1], paths[2], marker_size)
     return merged.decode("utf-8", "replace"), conflicts
 
 

@@ -478,15 +478,15 @@ def _record_changes(
         ]
         asked.update(created)
         found = [
-            (commit, old, new)
-            for commit, old, new in gitrepo.renames_in(store.root, created)
+            (sha, old, new)
+            for sha, old, new in gitrepo.renames_in(store.root, created)
             if new in alias and old not in alias
         ]
         if not found:
             break
-        for commit, old, new in found:
+        for sha, old, new in found:
             alias[old] = alias[new]
-            renames.setdefault(commit, []).append((old, new))
+            renames.setdefault(sha, []).append((old, new))
         commits = _logs(store.root, [old for _, old, _ in found], since, commits)
     out = []
     for commit in commits:

@@ -67,7 +67,7 @@ def merge_record(base: str, ours: str, theirs: str) -> MergeResult:
     parts = [cut(text) for text in (base, ours, theirs)]
     follow_ids(parts[0], parts[1])
     follow_ids(parts[0], parts[2])
-    merger = _Merger(*parts, atoms=_PLACE not in base + ours + theirs)
+    merger = _Merger(parts[0], parts[1], parts[2], atoms=_PLACE not in base + ours + theirs)
     if merger.atoms:
         text = merger.run()
     else:
@@ -371,7 +371,7 @@ class _Merger:
         assert ot is not None and tt is not None
         if b is None and ot.id:
             # Two different tasks were given the same id on two machines: keep both.
-            new = ids.new_id(self.task_ids)
+            new = _fresh_id(t.text, self.task_ids)
             self.task_ids.add(new)
             renamed = [tasklines.set_token(t.lines[0], "id", new), *t.lines[1:]]
             self.notes.append(f"two tasks had the id {ot.id}; '{tt.title}' now has the id {new}")
@@ -399,6 +399,18 @@ class _Merger:
 
 
 _CLASH = object()  # both sides changed a value, differently
+
+
+def _fresh_id(text: str, taken: set[str]) -> str:
+    """A task id made from the task's text (the same merge gives the same id) that is
+    not ``taken``."""
+    attempt = 0
+    while True:
+        digest = hashlib.blake2s(f"{attempt}:{text}".encode()).digest()
+        candidate = "".join(ids.ALPHABET[b % len(ids.ALPHABET)] for b in digest[: ids.ID_LENGTH])
+        if candidate not in taken:
+            return candidate
+        attempt += 1
 
 
 def _three(base: Any, ours: Any, theirs: Any) -> Any:
@@ -443,14 +455,15 @@ def _position(
     fallback: int,
 ) -> int:
     kind = atom_id[0]
-    same = [i for i, line in enumerate(seq) if (_atom_id(line) or ("",))[0] == kind]
+    placed = [(i, _atom_id(line)) for i, line in enumerate(seq)]
+    same = [(i, other) for i, other in placed if other and other[0] == kind]
     if not same:
         return fallback
     if kind == "log":
         date = date_of(atom_id)
-        earlier = [i for i in same if date_of(_atom_id(seq[i])) <= date]
-        return earlier[-1] + 1 if earlier else same[0]
-    return same[-1] + 1
+        earlier = [i for i, other in same if date_of(other) <= date]
+        return earlier[-1] + 1 if earlier else same[0][0]
+    return same[-1][0] + 1
 
 
 def _put_back(text: str, kind: str, lines: list[str]) -> str:

@@ -30,6 +30,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -351,10 +352,12 @@ def _fix_duplicate_ids(store: Store, theirs: str) -> list[str]:
             new = new_id(fresh.task_id_taken)
             fresh.modify(
                 path,
-                lambda text, n=line, v=new: replace_line(
-                    text, n, set_token(get_line(text, n), "id", v)
-                ),
+                partial(_set_id, line_no=line, new=new),
                 f"sync: new id {new} for a task whose id {task_id} another record uses ({path})",
             )
             notes.append(f"{path}: task id {task_id} was used in another record too; now {new}")
     return notes
+
+
+def _set_id(text: str, line_no: int, new: str) -> str:
+    return replace_line(text, line_no, set_token(get_line(text, line_no), "id", new))

@@ -376,3 +376,60 @@ def test_installed_command_two_clones_sync_back_and_forth(tmp_path: Path) -> Non
         text = (clone / CLIENT).read_text()
         assert "Called." in text and "Write the offer" in text
     assert (one / CLIENT).read_text() == (two / CLIENT).read_text()
+
+
+def test_sync_json_reports_what_came_in(team: Team) -> None:
+    call, _ = open_client(team)
+    anna, ben = team["anna"], team["ben"]
+    anna.run("task", "done", call, "--note", "Called.")
+    anna.sync()
+    data = json.loads(ben.run("sync", "--json").stdout)
+    assert data["remote"] == "origin" and data["branch"] == "main"
+    assert data["incoming_commits"] == 1 and data["authors"] == ["anna"]
+    assert data["incoming"] == [
+        {
+            "record": CLIENT,
+            "record_title": "Acme Ltd",
+            "changes": [
+                {
+                    "kind": "task-done",
+                    "text": "task done: Call Peter about the renewal",
+                    "field": None,
+                    "note": "Called.",
+                }
+            ],
+        }
+    ]
+    assert data["pushed"] == 0 and data["problems"] == [] and data["merge_notes"] == []
+
+
+def test_sync_refuses_a_detached_head(team: Team) -> None:
+    ben = team["ben"]
+    ben.git("checkout", "-q", "--detach")
+    result = ben.fail("sync", code=8)
+    assert "HEAD is detached" in result.stderr and "git switch main" in result.stderr
+
+
+def test_sync_with_two_remotes_and_no_upstream_asks_which(crm: Crm, tmp_path: Path) -> None:
+    crm.git("remote", "add", "one", str(tmp_path / "one.git"))
+    crm.git("remote", "add", "two", str(tmp_path / "two.git"))
+    result = crm.fail("sync", code=7)
+    assert "several remotes (one, two)" in result.stderr
+    assert "git branch --set-upstream-to=REMOTE/main" in result.stderr
+
+
+def test_sync_stops_when_git_will_not_merge_over_changes_outside_the_crm(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    team = make_team(tmp_path, runner, names=("anna", "ben"), sub="crm")
+    anna, ben = team["anna"], team["ben"]
+    (anna.root.parent / "notes.txt").write_text("project notes\n")
+    git(anna.root.parent, "add", "notes.txt")
+    git(anna.root.parent, "commit", "-qm", "notes")
+    anna.run("client", "add", "Acme Ltd")
+    anna.sync()
+    ben.run("client", "add", "Beta Kft.")
+    (ben.root.parent / "notes.txt").write_text("my own notes, not committed\n")
+    result = ben.fail("sync", code=7)
+    assert "would be overwritten by merge" in result.stderr
+    assert (ben.root.parent / "notes.txt").read_text() == "my own notes, not committed\n"
