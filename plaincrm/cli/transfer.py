@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from ..errors import UsageError
+from ..formats.cells import DATE_ORDERS
 from ..model import TYPES
 from ..output import echo_json, table
 from .common import (
@@ -61,7 +62,7 @@ def progress_bar(total: int, label: str) -> Iterator[Callable[[int], None] | Non
 @click.option("--skip-invalid", is_flag=True, help="Import the valid rows and list the others.")
 @click.option(
     "--dates",
-    type=click.Choice(["dmy", "mdy", "ymd"]),
+    type=click.Choice(DATE_ORDERS),
     help="Order of dates like 03/04/2026 (default: found from each column, else asked).",
 )
 @click.option(

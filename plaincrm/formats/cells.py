@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from ..dates import normalize_time, parse_duration_minutes
 from .sheet import Cell
 
-DATE_ORDERS = ("dmy", "mdy", "ymd")
+DATE_ORDERS = ("dmy", "mdy")  # day-first, month-first
 
 _FORMULA_START = "=+-@\t\r"
 _PLAIN_NUMBER_RE = re.compile(r"^[+-]?\d+([.,]\d+)?$")
@@ -229,7 +229,7 @@ def serial_date(number: float) -> date:
 def parse_date_cell(cell: Cell, order: str | None) -> tuple[date, str | None]:
     """A date (and a time of day, if the cell has one) from a cell.
 
-    ``order`` (``dmy``/``mdy``/``ymd``) settles ``03/04/2026``; without it
+    ``order`` (``dmy`` or ``mdy``) settles ``03/04/2026``; without it
     such a date is an error that says to choose.
     """
     if isinstance(cell, datetime):
@@ -257,7 +257,7 @@ def parse_date_cell(cell: Cell, order: str | None) -> tuple[date, str | None]:
         return _make(_year(y), int(m), int(d), text), _clock(hh, mm)
     if match := _SLASHED_RE.match(text):
         a, b, y, hh, mm = match.groups()
-        if order is None or order == "ymd":
+        if order is None:
             if int(a) > 12:
                 order = "dmy"
             elif int(b) > 12:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import InvalidError, PlaincrmError
+from ..errors import InvalidError, PlaincrmError, UsageError
 from ..ids import slugify, unique_slug
 from ..model import TYPES, Record
 from ..records import ParseFailure, new_record_text, parse_record
@@ -33,6 +33,7 @@ from .cells import (
     column_date_order,
     legal_form,
     normalise_email,
+    normalise_header,
     normalise_name,
 )
 from .cells import normalise_phone as phone_key
@@ -64,7 +65,7 @@ def plan_import(
     """Read ``path`` and plan the import; nothing is written."""
     unknown = [key for key in options.match if key not in MATCH_KEYS]
     if unknown or not options.match:
-        raise InvalidError(
+        raise UsageError(
             f"--match takes some of {', '.join(MATCH_KEYS)} (comma-separated), "
             f"not '{','.join(options.match)}'"
         )
@@ -80,8 +81,6 @@ def plan_import(
             names = vocabulary(options.type_name)
         else:
             names = {k: v for t in [*TYPES, TASK] for k, v in vocabulary(t).items()}
-        from .cells import normalise_header
-
         sheet = read_sheet(
             path,
             encoding=options.encoding,

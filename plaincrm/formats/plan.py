@@ -33,7 +33,7 @@ class ImportOptions:
     maps: tuple[str, ...] = ()
     existing: str = "ask"  # ask | update | skip: what to do with rows matching a record
     skip_invalid: bool = False
-    dates: str | None = None  # dmy | mdy | ymd for dates like 03/04/2026
+    dates: str | None = None  # dmy | mdy: the order of dates like 03/04/2026
     encoding: str | None = None
     delimiter: str | None = None
     sheet: str | None = None
