@@ -106,7 +106,7 @@ def _doc_problems(
         )
     for ref in doc.related:
         if ref not in by_ref and not store.exists("document", ref):
-            problem("related", f"related: '{ref}' does not exist (documents/{ref}.md)")
+            problem("related", f"related: '{ref}' does not exist ({path_of('document', ref)})")
     if kind.name == INVOICE and owed(doc):
         for key in ("number", "date", "due", "amount"):
             if record.fields.get(key) in (None, ""):

@@ -69,11 +69,9 @@ def test_quote_contract_win_invoice_payments_shipment(tmp_path: Path) -> None:
     refused = shell.run("deal", "win", DEAL, code=8)
     assert "it needs a signed contract" in refused.stderr
     contract = shell.run("doc", "add", "contract", DEAL, "--status", "sent").stdout.strip()
-    shell.run("deal", "win", DEAL, code=8)
     shell.run("doc", "status", contract, "signed")
     shell.run("deal", "win", DEAL)
     assert "status sent -> signed" in shell.history()
-    assert shell.json("deal", "show", DEAL)["stage"] == "won"
 
     invoice = shell.run("doc", "add", "invoice", DEAL, "--status", "issued").stdout.strip()
     assert invoice == "cafe-aurora-invoice-a-2026-0001"
@@ -86,17 +84,17 @@ def test_quote_contract_win_invoice_payments_shipment(tmp_path: Path) -> None:
     shown = shell.run("deal", "show", DEAL).stdout
     assert "owes 7,499.50 EUR" in shown
     assert "4,500.50 EUR, 7,499.50 EUR outstanding" in shell.history()
-    assert shell.json("doc", "show", invoice)["status"] == "issued"
 
     shell.run("pay", invoice)
     assert shell.receivables() == (12000, 12000, 0)
     assert "owes" not in shell.run("deal", "show", DEAL).stdout
     assert "status issued -> paid" in shell.history()
-    assert shell.json("doc", "show", invoice)["status"] == "paid"
 
     shipment = shell.run("doc", "add", "shipment", DEAL, "--related", invoice).stdout.strip()
     shell.run("doc", "status", shipment, "shipped")
-    documents = shell.json("deal", "show", DEAL)["documents"]
+    shown = shell.json("deal", "show", DEAL)
+    assert shown["stage"] == "won"
+    documents = shown["documents"]
     assert [(d["kind"], d["status"]) for d in documents] == [
         ("quote", "sent"),
         ("contract", "signed"),
