@@ -220,6 +220,8 @@ def _inline(rest: str) -> tuple[bool, Any]:
             item = raw.strip(" \t")
             if not item or any(c in _FLOW_ITEM_BAD for c in item) or ": " in item:
                 raise _Fallback
+            if item.endswith(":"):  # [end:] is a mapping in YAML
+                raise _Fallback
             if item[0] in "-?:" and (len(item) == 1 or item[1] in " \t"):
                 raise _Fallback
             items.append(None if item in NULL_WORDS else item)
