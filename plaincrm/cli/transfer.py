@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -23,6 +23,13 @@ from .common import (
     resolve_owner,
 )
 from .completion import complete_owner
+
+if TYPE_CHECKING:  # the formats modules are imported by the commands that use them
+    from ..formats.columns import Target
+    from ..formats.exporter import Table
+    from ..formats.plan import Action, Plan
+    from ..model import Record
+    from .common import App
 
 PROGRESS_FROM = 200  # rows; smaller files import too fast to need a progress bar
 FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".json": "json", ".vcf": "vcard", ".vcard": "vcard"}
@@ -167,13 +174,15 @@ def _count_hint(path: Path) -> int:
         return 0
 
 
-def _print_plan(plan: Any, *, detailed: bool) -> None:
+def _print_plan(plan: Plan, *, detailed: bool) -> None:
     from ..formats.plan import SAME
 
     noun = "tasks" if plan.type_name == "task" else f"{plan.type_name}s"
     count = f"{plan.rows} row{'s' if plan.rows != 1 else ''}"
     click.echo(f"Importing {noun} from {plan.source} ({plan.description}; {count})")
-    used = [f"{c.letter} '{c.header}' -> {_field(c)}" for c in plan.mapping.used()]
+    used = [
+        f"{c.letter} '{c.header}' -> {_field(c.target)}" for c in plan.mapping.used() if c.target
+    ]
     if used:
         click.echo("Columns: " + ", ".join(used))
     ignored = plan.mapping.ignored()
@@ -201,12 +210,11 @@ def _print_plan(plan: Any, *, detailed: bool) -> None:
     click.echo(plan.summary() + ".")
 
 
-def _field(column: Any) -> str:
-    key = column.target.key
-    return f"{key} (custom field)" if column.target.custom else key
+def _field(target: Target) -> str:
+    return f"{target.key} (custom field)" if target.custom else target.key
 
 
-def _describe(action: Any) -> str:
+def _describe(action: Action) -> str:
     bits = []
     if action.matched_by:
         bits.append(f"by {action.matched_by}")
@@ -281,43 +289,46 @@ def export(
         raise UsageError("vCards hold contacts: use --type client with --format vcard")
     if type_name == "all" and fmt in ("csv", "vcard"):
         raise UsageError("a CSV file holds one table: use --type TYPE, or -o FILE.xlsx / .json")
-    if fmt == "xlsx" and output is None:
-        raise UsageError("an .xlsx workbook needs a file: add -o FILE.xlsx")
     app = get_app()
     names = [*TYPES, "task"] if type_name == "all" else [type_name]
     if query and len(names) > 1:
         raise UsageError("a QUERY filters one type: use --type TYPE with it")
-    tables = [_table(app, name, query) for name in names]
     if fmt == "vcard":
         from ..formats.vcard import clients_vcf
 
-        data = clients_vcf(_records(app, "client", query)).encode("utf-8")
+        clients = _records(app, "client", query)
+        _write(clients_vcf(clients).encode("utf-8"), output, f"{len(clients)} clients")
+        return
+    tables = [_table(app, name, query) for name in names]
+    counts = ", ".join(f"{len(t.rows)} {t.name}" for t in tables)
+    if fmt == "xlsx":
+        if output is None:
+            raise UsageError("an .xlsx workbook needs a file: add -o FILE.xlsx")
+        exporter.save(output, lambda tmp: exporter.write_xlsx(tables, tmp))
+        click.echo(f"Exported {counts} to {output}", err=True)
     elif fmt == "json":
         from ..output import dump_json
 
-        body: Any = {t.name: exporter.json_rows(t) for t in tables}
-        data = (dump_json(body if len(tables) > 1 else body[tables[0].name]) + "\n").encode()
-    elif fmt == "csv":
-        chosen = delimiter or (";" if excel else ",")
-        data = exporter.write_csv(tables[0], delimiter=chosen, excel=excel)
+        body = {t.name: exporter.json_rows(t) for t in tables}
+        data = dump_json(body if len(tables) > 1 else body[tables[0].name]) + "\n"
+        _write(data.encode("utf-8"), output, counts)
     else:
-        assert output is not None
-        exporter.save(output, lambda tmp: exporter.write_xlsx(tables, tmp))
-        _exported(tables, output)
-        return
+        chosen = delimiter or (";" if excel else ",")
+        _write(exporter.write_csv(tables[0], delimiter=chosen, excel=excel), output, counts)
+
+
+def _write(data: bytes, output: Path | None, counts: str) -> None:
+    """To the file (whole or not at all), else to standard output."""
+    from ..formats.exporter import save
+
     if output is None:
         click.echo(data, nl=False)
         return
-    exporter.save(output, lambda tmp: tmp.write_bytes(data))
-    _exported(tables, output)
-
-
-def _exported(tables: list[Any], output: Path) -> None:
-    counts = ", ".join(f"{len(t.rows)} {t.name}" for t in tables)
+    save(output, lambda tmp: tmp.write_bytes(data))
     click.echo(f"Exported {counts} to {output}", err=True)
 
 
-def _records(app: Any, type_name: str, query: tuple[str, ...]) -> list[Any]:
+def _records(app: App, type_name: str, query: tuple[str, ...]) -> list[Record]:
     from ..model import field_kinds
     from ..query import RecordAccessor
 
@@ -325,7 +336,7 @@ def _records(app: Any, type_name: str, query: tuple[str, ...]) -> list[Any]:
     return build_query(app, query, field_kinds(type_name)).apply(records, RecordAccessor())
 
 
-def _table(app: Any, type_name: str, query: tuple[str, ...]) -> Any:
+def _table(app: App, type_name: str, query: tuple[str, ...]) -> Table:
     from ..formats import exporter
 
     if type_name == "task":
@@ -336,7 +347,7 @@ def _table(app: Any, type_name: str, query: tuple[str, ...]) -> Any:
         return exporter.task_table(found)
     rtype = TYPES[type_name]
     records = _records(app, type_name, query)
-    return exporter.record_table(f"{rtype.folder}", type_name, rtype.schema, records)
+    return exporter.record_table(rtype.folder, type_name, rtype.schema, records)
 
 
 # ---------------------------------------------------------------- calendar

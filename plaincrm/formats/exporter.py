@@ -199,7 +199,7 @@ def json_rows(table: Table) -> list[dict[str, Any]]:
     return out
 
 
-def save(path: Path, write: Callable[[Path], None]) -> None:
+def save(path: Path, write: Callable[[Path], object]) -> None:
     """Write a file through ``write(temporary path)`` and rename it into place, so a
     reader (a calendar subscribed to the file, Excel) never sees half a file."""
     tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
