@@ -26,6 +26,7 @@ _TASK_RE = re.compile(r"^[-*+] \[([ xX])\](?:[ \t]+(.*))?$")
 _TOKEN_RE = re.compile(r"([a-z][a-z_]*):(\S+)")
 _HEADING_RE = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t#]*$")
 _FENCE_RE = re.compile(r"^[ \t]{0,3}(```|~~~)")
+_FENCE_FIRST = frozenset(" \t`~")  # a fence line starts with one of these (checked first: fast)
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 
 
@@ -156,10 +157,11 @@ def find_section(lines: list[str], name: str, start: int = 0) -> Section | None:
     found: int | None = None
     for i in range(start, len(lines)):
         line = lines[i]
-        if _FENCE_RE.match(line):
+        first = line[:1]
+        if first in _FENCE_FIRST and _FENCE_RE.match(line):
             fenced = not fenced
             continue
-        if fenced or not line.startswith("#"):
+        if fenced or first != "#":
             continue
         match = _HEADING_RE.match(line.rstrip("\r"))
         if not match:

@@ -175,6 +175,8 @@ class _Fallback(Exception):
 
 def _cut_comment(text: str) -> str:
     """Drop a trailing ``# comment`` (YAML needs white space before the #)."""
+    if "#" not in text:
+        return text.rstrip(" \t")
     for i, char in enumerate(text):
         if char == "#" and (i == 0 or text[i - 1] in " \t"):
             return text[:i].rstrip(" \t")
