@@ -4,6 +4,7 @@ invalid rows, and exactly one commit."""
 from __future__ import annotations
 
 import json
+import os
 from datetime import date, datetime
 from pathlib import Path
 
@@ -622,3 +623,35 @@ def test_text_that_is_not_what_it_says(crm: Crm, tmp_path: Path, data: bytes, me
     extra = ["--encoding", "utf-8"] if not data.startswith((b"\xef", b"\xff")) else []
     result = crm.fail("import", str(broken), *extra, code=6)
     assert message in result.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_large_files_show_progress_on_a_terminal(crm: Crm, tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    sheet = tmp_path / "many.csv"
+    sheet.write_text("Name\n" + "".join(f"Client {i}\n" for i in range(250)), encoding="utf-8")
+    primary, secondary = os.openpty()
+    command = shutil.which("plaincrm") or sys.executable
+    args = [command] if shutil.which("plaincrm") else [command, "-m", "plaincrm"]
+    done = subprocess.run(
+        [*args, "-C", str(crm.root), "import", str(sheet)],
+        stdout=subprocess.PIPE,
+        stderr=secondary,
+        check=True,
+    )
+    os.close(secondary)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(primary)
+    assert b"Reading rows" in shown and b"Writing files" in shown
+    assert b"Imported: 250 file(s) written" in done.stdout
