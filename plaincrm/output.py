@@ -24,6 +24,8 @@ def style(text: str, **kwargs: Any) -> str:
 
 def width(text: str) -> int:
     """Display width of ``text`` (wide East Asian characters count twice)."""
+    if text.isascii() and "\x1b" not in text:
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in click.unstyle(text))
 
 
