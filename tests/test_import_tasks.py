@@ -118,3 +118,25 @@ def test_same_title_twice_in_a_record_needs_an_id(clients: Crm, tmp_path: Path) 
     sheet.write_text("Client,Task\nacme,Call\n", encoding="utf-8")
     result = clients.fail("import", str(sheet), code=6)
     assert "clients/acme-ltd.md has 2 tasks titled 'Call'; add an id column" in result.stderr
+
+
+def test_recurring_tasks_with_one_title(clients: Crm, tmp_path: Path) -> None:
+    done = clients.run("task", "add", "acme", "Monthly call", "--due", "2026-10-27").stdout
+    clients.run("task", "done", done.strip(), "--no-note", "--date", "2026-10-27")
+    sheet = tmp_path / "t.csv"
+    sheet.write_text(
+        "id,Client,Task,Due,Status\n"
+        f"{done.strip()},acme,Monthly call,2026-10-27,done\n"
+        "nov111,acme,Monthly call,2026-11-27,open\n"
+        "dec222,acme,Monthly call,2026-12-27,open\n",
+        encoding="utf-8",
+    )
+    result = clients.run("import", str(sheet))
+    assert "2 to create, 0 to update, 0 skipped, 1 unchanged." in result.stdout
+    acme = tasks_of(clients, "clients/acme-ltd.md")
+    assert [(t.due, t.checked) for t in acme] == [
+        ("2026-10-27", True),
+        ("2026-11-27", False),
+        ("2026-12-27", False),
+    ]
+    assert {t.id for t in acme[1:]}.isdisjoint({"nov111", "dec222"})  # fresh ids

@@ -5,8 +5,10 @@ or a client's name or email) and the task's title; ``due`` (a date, with a
 time of day if the cell has one), ``at``, ``dur``, ``owner``, ``status`` or
 ``done`` (a date, or yes/no) and ``note`` are optional.  A row is the same
 task as an existing one when its ``id`` is that task's id, or when the
-record has a task with the same title; new tasks get fresh ids.  Owners
-equal to the record's owner are not written on the line (they are implied).
+record has a task with the same title and due date (or the row gives no
+date); a task is moved to another date only by its id.  New tasks get fresh
+ids.  Owners equal to the record's owner are not written on the line (they
+are implied).
 """
 
 from __future__ import annotations
@@ -100,7 +102,7 @@ class TaskImport(SheetImport):
         super().__init__(store, sheet, mapping, options, plan, orders)
         self.records: dict[str, Record] = {}  # path -> fresh parse
         self.targets: list[Target] = []
-        self.by_title: dict[tuple[str, str], Target] = {}
+        self.by_title: dict[tuple[str, str, str | None, str | None], Target] = {}
         self.by_task: dict[tuple[str, int], Target] = {}
         self.new_ids: set[str] = set()
 
@@ -199,13 +201,17 @@ class TaskImport(SheetImport):
         title = row.values.get("title")
         if not title:
             return None
-        same = [t for t in self._record(row.path).tasks if title_key(t.title) == title_key(title)]
-        if len(same) > 1:
-            due = row.values.get("due")
-            same = [t for t in same if t.due == due] if due else same
+        due = row.values.get("due")
+        same = [
+            t
+            for t in self._record(row.path).tasks
+            if title_key(t.title) == title_key(title) and (due is None or t.due == due)
+        ]
         if len(same) > 1:
             raise CellError(
-                f"{row.path} has {len(same)} tasks titled '{title}'; add an id column to say which"
+                f"{row.path} has {len(same)} tasks titled '{title}'"
+                + ("" if due is None else f" due {due}")
+                + "; add an id column to say which"
             )
         return (row.path, same[0], "title") if same else None
 
@@ -228,7 +234,7 @@ class TaskImport(SheetImport):
             if not title:
                 self._error(row.number, "no title: a new task needs one")
                 return
-            key = (row.path, title_key(title))
+            key = (row.path, title_key(title), row.values.get("due"), row.task_id)
             target = self.by_title.get(key) or Target(row.path, None, {})
             if key not in self.by_title:
                 self.by_title[key] = target
