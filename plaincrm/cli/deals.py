@@ -25,7 +25,6 @@ from ..pipeline import (
     Event,
     Flag,
     Pipeline,
-    check_currency,
     deal_facts,
     deal_flags,
     deal_of,
@@ -42,9 +41,10 @@ from ..query import RecordAccessor, tested_fields
 from ..reports import Board, Bucket, Forecast, board, forecast
 from ..store import Store
 from .clients import _notes
-from .common import build_query, date_arg, get_app, json_option, query_argument, resolve_owner
+from .common import build_query, date_arg, get_app, json_option, query_argument
 from .completion import complete_owner, complete_ref, complete_stage
 from .documents import documents_history, documents_section
+from .reports import currency_option, owner_option, report_currency, report_owner
 
 
 @click.group()
@@ -482,27 +482,9 @@ def _render_show(
 # ---------------------------------------------------------------- pipeline
 
 
-def _report_owner(owner: str | None) -> str | None:
-    """``--owner`` of the team views: None (everybody) unless given; 'me' works."""
-    return resolve_owner(get_app(), owner, False) if owner else None
-
-
-_owner_option = click.option(
-    "--owner",
-    metavar="NAME",
-    help="Only this owner's deals ('me' for you; default: everybody).",
-    shell_complete=complete_owner,
-)
-_currency_option = click.option(
-    "--currency",
-    metavar="CODE",
-    help="Convert every amount to CODE at pipeline.rates (default: each currency separately).",
-)
-
-
 @click.command("pipeline")
-@_owner_option
-@_currency_option
+@owner_option
+@currency_option
 @json_option
 def pipeline_command(owner: str | None, currency: str | None, as_json: bool) -> None:
     """The open deals stage by stage: how many, their total and weighted
@@ -518,8 +500,8 @@ def pipeline_command(owner: str | None, currency: str | None, as_json: bool) -> 
     app = get_app()
     store = app.store
     pipeline = settings(store)
-    who = _report_owner(owner)
-    code = _currency(currency)
+    who = report_owner(owner)
+    code = report_currency(currency)
     result = board(deals(store, pipeline, who), pipeline, code)
     flags = {f.path: f.flags for f in flagged_deals(store, pipeline, store.today(), who)}
     if as_json:
@@ -629,8 +611,8 @@ def _deal_rows(items: list[Deal], clients: dict[str, str], flags: dict[str, list
     default=None,
     help="How many periods (default 6 months / 4 quarters).",
 )
-@_owner_option
-@_currency_option
+@owner_option
+@currency_option
 @json_option
 def forecast_command(
     by: str, periods: int | None, owner: str | None, currency: str | None, as_json: bool
@@ -649,7 +631,7 @@ def forecast_command(
     app = get_app()
     store = app.store
     pipeline = settings(store)
-    who = _report_owner(owner)
+    who = report_owner(owner)
     count = periods or (4 if by == "quarter" else 6)
     result = forecast(
         deals(store, pipeline, who),
@@ -657,7 +639,7 @@ def forecast_command(
         store.today(),
         by=by,
         periods=count,
-        currency=_currency(currency),
+        currency=report_currency(currency),
     )
     if as_json:
         echo_json(_forecast_json(result, who, store.today()))
@@ -763,10 +745,6 @@ def _money(value: Any, currency: str) -> str:
 
 def _probability(item: Deal) -> str:
     return f"{item.probability}%{'*' if item.manual else ''}"
-
-
-def _currency(code: str | None) -> str | None:
-    return check_currency(code) if code is not None else None
 
 
 def _client_names(store: Store, items: list[Deal]) -> dict[str, str]:

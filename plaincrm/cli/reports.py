@@ -82,12 +82,16 @@ def currency_option(func: F) -> F:
     return click.option(
         "--currency",
         metavar="CODE",
-        help="Convert amounts to CODE at pipeline.rates (default: each currency separately).",
+        help="Convert every amount to CODE at pipeline.rates (default: each currency apart).",
     )(func)
 
 
 def report_since(text: str | None) -> date | None:
     return date_arg(text, past=True)
+
+
+def report_currency(code: str | None) -> str | None:
+    return check_currency(code) if code is not None else None
 
 
 def report_owner(owner: str | None) -> str | None:
@@ -124,7 +128,7 @@ def report_lost(since: str | None, owner: str | None, currency: str | None, as_j
     store = get_app().store
     pipeline = settings(store)
     day, who = report_since(since), report_owner(owner)
-    code = check_currency(currency) if currency else None
+    code = report_currency(currency)
     result = lost_report(deals(store, pipeline, who), pipeline, day, code)
     if as_json:
         echo_json(
@@ -179,7 +183,7 @@ def report_competitors(
     store = get_app().store
     pipeline = settings(store)
     day, who = report_since(since), report_owner(owner)
-    code = check_currency(currency) if currency else None
+    code = report_currency(currency)
     cards = store.records("competitor")
     rows = competitor_report(
         deals(store, pipeline, who),
