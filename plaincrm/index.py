@@ -42,8 +42,6 @@ from typing import Any
 
 from . import __version__
 from .model import Record, RecordType
-from .overdue import document_facts
-from .pipeline import deal_facts
 from .records import ParseFailure, decode, parse_record
 from .tasks import Task
 
@@ -83,11 +81,21 @@ CREATE INDEX IF NOT EXISTS facts_type ON facts(type, owner);
 # Per record type, the few facts a hot path needs (as a small JSON object in the
 # ``facts`` table; None: no row), so that it reads one small row per record
 # instead of the whole record: e.g. what ``today`` checks of each open deal.
-# Changing what a facts function returns needs a new SCHEMA_VERSION.
-FACTS: dict[str, Callable[[Record], dict[str, Any] | None]] = {
-    "deal": deal_facts,
-    "document": document_facts,
-}
+# Changing what a facts function returns needs a new SCHEMA_VERSION.  Filled by
+# ``facts_functions`` when files are parsed (so commands that only read the
+# index never import the modules that compute them).
+FACTS: dict[str, Callable[[Record], dict[str, Any] | None]] = {}
+
+
+def facts_functions() -> dict[str, Callable[[Record], dict[str, Any] | None]]:
+    """``FACTS``, with the functions of every record type that has facts."""
+    if not FACTS:
+        from .overdue import document_facts
+        from .pipeline import deal_facts
+
+        FACTS.update(deal=deal_facts, document=document_facts)
+    return FACTS
+
 
 Signature = tuple[int, int, int, int]  # mtime_ns, size, ino, ctime_ns
 FileRow = tuple[Any, ...]
@@ -533,7 +541,13 @@ def _parse_all(
     racy_limit: int,
 ) -> Iterator[Rows]:
     """Parse the files of ``jobs`` in chunks; on every core when there are many."""
-    _WORK.update(root=str(root), types={t.name: t for t in types}, refs=refs, racy_limit=racy_limit)
+    _WORK.update(
+        root=str(root),
+        types={t.name: t for t in types},
+        refs=refs,
+        racy_limit=racy_limit,
+        facts=facts_functions(),
+    )
     chunks = [jobs[i : i + _CHUNK] for i in range(0, len(jobs), _CHUNK)]
     workers = _workers(len(jobs))
     enabled = gc.isenabled()
@@ -565,7 +579,7 @@ def _parse_chunk(jobs: list[Job]) -> Rows:
     links: list[FileRow] = []
     facts: list[FileRow] = []
     root, types, refs = _WORK["root"], _WORK["types"], _WORK["refs"]
-    racy_limit = _WORK["racy_limit"]
+    racy_limit, facts_of = _WORK["racy_limit"], _WORK["facts"]
     for path, type_name, slug, sig in jobs:
         racy = 1 if sig[0] >= racy_limit or sig[3] >= racy_limit else 0
         try:
@@ -609,7 +623,7 @@ def _parse_chunk(jobs: list[Job]) -> Rows:
             value = record.fields.get(key)
             if isinstance(value, str) and value:
                 links.append((path, key, f"{target_type}:{value}"))
-        found = FACTS[type_name](record) if type_name in FACTS else None
+        found = facts_of[type_name](record) if type_name in facts_of else None
         if found is not None:
             facts.append((path, type_name, record.owner, json.dumps(found)))
     return files, tasks, links, facts
