@@ -101,7 +101,11 @@ def test_taskwarrior_gets_the_same_tasks(generated: Path, tmp_path: Path) -> Non
     if shutil.which("task"):
         shown = subprocess.run(
             ["task", "status:pending", "count"],
-            env={"TASKRC": str(tmp_path / "tw" / "taskrc"), "HOME": str(tmp_path), "PATH": "/usr/bin"},
+            env={
+                "TASKRC": str(tmp_path / "tw" / "taskrc"),
+                "HOME": str(tmp_path),
+                "PATH": "/usr/bin",
+            },
             capture_output=True,
             text=True,
             check=True,
@@ -133,3 +137,19 @@ def test_the_runner_prints_the_table(
     assert "| 40 | " in out
     assert "today (warm) / Taskwarrior" in out
     assert git(work / "crm-40", "status", "--porcelain") == ""  # the hand edits were undone
+
+
+def test_the_change_detection_comparison_runs(
+    generated: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    load("detect").main(generated)
+    out = capsys.readouterr().out
+    assert "140 files" in out
+    for name in (
+        "Python os.scandir",
+        "git status --porcelain",
+        "git diff-files",
+        "the index's warm check, git",
+        "the index's warm check, stat only",
+    ):
+        assert re.search(rf"^\| {re.escape(name)}.* \| \d+\.\d{{3}} s \|$", out, re.M), name
