@@ -57,7 +57,8 @@ def check_file(store: Store, path: str) -> list[Problem]:
     return sorted(record_problems(record))
 
 
-def check_task_ids(store: Store) -> list[Problem]:
+def duplicate_task_ids(store: Store) -> dict[str, list[tuple[str, int]]]:
+    """Task ids used more than once: id -> the (path, line) of each use."""
     rows = store.index.conn.execute(
         "SELECT t.id, t.path, t.line FROM tasks t JOIN files f ON f.path = t.path "
         "WHERE f.fatal IS NULL AND t.id IN (SELECT id FROM tasks WHERE id IS NOT NULL "
@@ -66,8 +67,12 @@ def check_task_ids(store: Store) -> list[Problem]:
     by_id: dict[str, list[tuple[str, int]]] = {}
     for task_id, path, line in rows:
         by_id.setdefault(task_id, []).append((path, line))
+    return by_id
+
+
+def check_task_ids(store: Store) -> list[Problem]:
     problems = []
-    for task_id, places in by_id.items():
+    for task_id, places in duplicate_task_ids(store).items():
         for path, line in places:
             others = ", ".join(f"{p}:{n}" for p, n in places if (p, n) != (path, line))
             problems.append(Problem(path, line, f"duplicate task id '{task_id}' (also {others})"))

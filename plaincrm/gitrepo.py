@@ -101,32 +101,19 @@ def commit(
     existing = [p for p in paths if (cwd / p).exists()]
     if existing:
         run(cwd, "add", "--", *existing)
-    run(
-        cwd,
-        *_identity_args(cwd, fallback_name),
-        "commit",
-        "-q",
-        "--no-verify",
-        "-m",
-        with_trailer(message) if by_plaincrm else message,
-        "--",
-        *paths,
-    )
-    return run(cwd, "rev-parse", "HEAD").strip()
+    text = with_trailer(message) if by_plaincrm else message
+    return _commit(cwd, fallback_name, "-m", text, "--", *paths)
 
 
 def commit_all(cwd: Path, message: str, fallback_name: str) -> str:
     """Commit everything under ``cwd`` (new, changed and deleted files)."""
     run(cwd, "add", "-A", "--", ".")
-    run(
-        cwd,
-        *_identity_args(cwd, fallback_name),
-        "commit",
-        "-q",
-        "--no-verify",
-        "-m",
-        with_trailer(message),
-    )
+    return _commit(cwd, fallback_name, "-m", with_trailer(message))
+
+
+def _commit(cwd: Path, fallback_name: str, *args: str) -> str:
+    """``git commit args`` (hooks skipped: plaincrm checks what it writes); the new id."""
+    run(cwd, *_identity_args(cwd, fallback_name), "commit", "-q", "--no-verify", *args)
     return run(cwd, "rev-parse", "HEAD").strip()
 
 
@@ -439,7 +426,7 @@ def remove(cwd: Path, paths: list[str]) -> None:
 
 
 def conclude_merge(cwd: Path, fallback_name: str) -> None:
-    run(cwd, *_identity_args(cwd, fallback_name), "commit", "-q", "--no-edit", "--no-verify")
+    _commit(cwd, fallback_name, "--no-edit")
 
 
 def abort_merge(cwd: Path) -> None:

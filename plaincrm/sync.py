@@ -328,16 +328,11 @@ def _follow_rename(store: Store, ours_new: set[str], old: str, new_slug: str) ->
 def _fix_duplicate_ids(store: Store, theirs: str) -> list[str]:
     """Task ids that the merge brought together from different records: the teammates' task
     keeps its id, ours gets a fresh one."""
+    from .check import duplicate_task_ids
+
     fresh = Store(store.root, config=store.config)
-    rows = fresh.index.conn.execute(
-        "SELECT id, path, line FROM tasks WHERE id IN (SELECT id FROM tasks WHERE id IS NOT NULL "
-        "GROUP BY id HAVING count(DISTINCT path) > 1) ORDER BY id, path, line"
-    ).fetchall()
-    places: dict[str, list[tuple[str, int]]] = {}
-    for task_id, path, line in rows:
-        places.setdefault(task_id, []).append((path, line))
     notes = []
-    for task_id, where in places.items():
+    for task_id, where in duplicate_task_ids(fresh).items():
         upstream = {
             path
             for path, _ in where
