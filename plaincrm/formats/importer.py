@@ -162,6 +162,10 @@ class SheetImport:
         self.store, self.sheet, self.mapping, self.options = store, sheet, mapping, options
         self.plan, self.orders = plan, orders
         self.resolver = Resolver(store)
+        self.setup()
+
+    def setup(self) -> None:
+        """What a kind of import prepares before reading the rows."""
 
     def _error(self, row: int, message: str) -> None:
         self.plan.errors.append(RowError(row, message))
@@ -170,17 +174,8 @@ class SheetImport:
 class RecordImport(SheetImport):
     """Plans the import of one sheet of records of one type."""
 
-    def __init__(
-        self,
-        store: Store,
-        sheet: Sheet,
-        mapping: Mapping,
-        options: ImportOptions,
-        plan: Plan,
-        orders: dict[int, str | None],
-    ) -> None:
-        super().__init__(store, sheet, mapping, options, plan, orders)
-        self.rtype = TYPES[plan.type_name]
+    def setup(self) -> None:
+        self.rtype = TYPES[self.plan.type_name]
         schema = load_schema(self.rtype.schema)
         self.props: dict[str, Any] = schema.get("properties", {})
         self.ref_keys = sorted(

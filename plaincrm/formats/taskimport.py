@@ -30,7 +30,7 @@ from ..records import (
     parse_record,
     replace_line,
 )
-from ..store import Store, type_of_path
+from ..store import type_of_path
 from ..taskops import check_title
 from ..tasks import Task
 from .cells import (
@@ -42,7 +42,6 @@ from .cells import (
     parse_time_cell,
     strip_accents,
 )
-from .columns import Mapping
 from .convert import blank
 from .importer import SheetImport
 from .plan import (
@@ -52,11 +51,9 @@ from .plan import (
     UPDATE,
     Action,
     Change,
-    ImportOptions,
-    Plan,
     Progress,
 )
-from .sheet import Row, Sheet
+from .sheet import Row
 
 _DONE_WORDS = {"done", "completed", "complete", "closed", "finished", "kész", "hotovo"}
 _OPEN_WORDS = {"open", "todo", "to do", "pending", "planned", "nyitott", "otevřený"}
@@ -90,16 +87,7 @@ def title_key(title: str) -> str:
 class TaskImport(SheetImport):
     """Plans the import of a sheet of tasks."""
 
-    def __init__(
-        self,
-        store: Store,
-        sheet: Sheet,
-        mapping: Mapping,
-        options: ImportOptions,
-        plan: Plan,
-        orders: dict[int, str | None],
-    ) -> None:
-        super().__init__(store, sheet, mapping, options, plan, orders)
+    def setup(self) -> None:
         self.records: dict[str, Record] = {}  # path -> fresh parse
         self.targets: list[Target] = []
         self.by_title: dict[tuple[str, str, str | None, str | None], Target] = {}
