@@ -206,19 +206,32 @@ class Index:
         return json.dumps(parts)
 
     def _open(self) -> sqlite3.Connection:
+        """Open the index; create it when new, rebuild it when unreadable or of another kind.
+
+        Opening an index that is ready only reads (no write lock), so a command
+        never waits for another process's long write just to start.
+        """
         path = self._db_path()
         if path is None:
-            return self._connect(":memory:")
+            return self._connect(":memory:", create=True)
+        fingerprint = self.fingerprint()
         try:
-            conn = self._connect(str(path))
-            row = conn.execute("SELECT value FROM meta WHERE key='fingerprint'").fetchone()
-            if row is None or row[0] != self.fingerprint():
-                conn.close()
-                raise sqlite3.DatabaseError("index of another plaincrm version")
-            return conn
+            conn = self._connect(str(path), create=False)
+            try:
+                row = conn.execute("SELECT value FROM meta WHERE key='fingerprint'").fetchone()
+            except sqlite3.OperationalError as exc:
+                if "no such table" not in str(exc):
+                    raise
+                row = None
+                conn = self._connect(str(path), create=True)  # a new, empty file
+                row = conn.execute("SELECT value FROM meta WHERE key='fingerprint'").fetchone()
+            if row is not None and row[0] == fingerprint:
+                return conn
+            conn.close()
+            raise sqlite3.DatabaseError("index of another plaincrm version")
         except sqlite3.DatabaseError:
             self._remove(path)
-            return self._connect(str(path))
+            return self._connect(str(path), create=True)
 
     @staticmethod
     def _remove(path: Path) -> None:
@@ -226,11 +239,13 @@ class Index:
             with suppress(FileNotFoundError):
                 os.unlink(str(path) + suffix)
 
-    def _connect(self, target: str) -> sqlite3.Connection:
+    def _connect(self, target: str, create: bool) -> sqlite3.Connection:
         conn = sqlite3.connect(target, timeout=60, isolation_level=None)
+        conn.execute("PRAGMA synchronous=NORMAL")
+        if not create:
+            return conn
         if target != ":memory:":
             conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
         with self._transaction(conn):
             for statement in _DDL.split(";"):
                 if statement.strip():

@@ -485,3 +485,21 @@ def test_untracked_files_come_and_go_between_warm_runs(three: Crm) -> None:
     (three.root / "clients/renamed.md").unlink()
     assert "clients/renamed.md" not in titles(three.root)
     settle(three)
+
+
+def test_reading_a_ready_index_never_waits_for_a_writer(three: Crm) -> None:
+    """Another process in the middle of a long write (a first build, say) holds the
+    write lock; a command whose index is ready reads on without waiting."""
+    import threading
+
+    writer = sqlite3.connect(db(three), isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    seen: list[int] = []
+    try:
+        reader = threading.Thread(target=lambda: seen.append(len(Store(three.root).tasks())))
+        reader.start()
+        reader.join(timeout=10)
+        assert seen == [3]
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
