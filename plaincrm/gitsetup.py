@@ -7,7 +7,7 @@ first two checked again by every ``sync``):
   ``*.md merge=plaincrm`` sends Markdown files to the driver, which merges
   record files and hands any other Markdown file to git's usual merge;
 - the clone's git config (``merge.plaincrm.driver``, local to the clone): the
-  command git runs, ``<this Python> -m plaincrm merge-driver %O %A %B %P``.
+  command git runs, ``<this Python> -m plaincrm merge-driver ... %O %A %B %P``.
   The interpreter's full path is recorded so that the driver works whether or
   not ``plaincrm`` is on PATH; since a teammate's interpreter lives elsewhere,
   the setting is never shared: each clone records its own, and ``sync``
@@ -45,7 +45,7 @@ class SetupReport:
 
 
 def driver_command() -> str:
-    return f"{shlex.quote(sys.executable)} -m plaincrm merge-driver %O %A %B %P"
+    return f"{shlex.quote(sys.executable)} -m plaincrm merge-driver --marker-size %L %O %A %B %P"
 
 
 def require_git(root: Path) -> Path:

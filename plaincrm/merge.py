@@ -16,7 +16,9 @@ decides here, key by key against the common ancestor:
   (box, title, due, at, dur, done, owner) and its notes line by line; a task
   deleted on one side but changed on the other is kept; two different tasks
   added with the same id both stay, theirs with a fresh id;
-- log lines are a union, placed in date order.
+- log lines are a union, placed in date order;
+- the front matter, the body, and the ``## Tasks`` and ``## Log`` sections are
+  merged apart (a section created on both sides becomes one).
 
 Where git itself would stop with conflict markers, the atoms on both sides are
 all kept, and free text changed on both sides keeps both versions (ours
@@ -267,7 +269,7 @@ class _Merger:
                 lines = _interleave(mine, yours, self._date_of)
             else:
                 clash = clash or (self._has_text(mine) and self._has_text(yours))
-                heading = yours and self._kind(yours[0]) in ("section", "heading")
+                heading = bool(yours) and self._kind(yours[0]) in ("section", "heading")
                 gap = [""] if heading and mine and self._kind(mine[-1]) != "blank" else []
                 lines = [*mine, *gap, *yours]
             for line in lines:

@@ -113,7 +113,8 @@ def sync(store: Store, progress: Callable[[str], None] = lambda message: None) -
     progress(f"Fetching from {remote} ({gitrepo.remote_url(root, remote)}) ...")
     _fetch(root, remote)
     for attempt in range(PUSH_ATTEMPTS):
-        _merge_upstream(store, report, remote, remote_branch, user)
+        if _merge_upstream(store, report, remote, remote_branch, user) or not attempt:
+            report.problems = _problems(root)
         theirs = gitrepo.rev(root, f"refs/remotes/{remote}/{remote_branch}")
         ahead = gitrepo.count_commits(root, f"{theirs}..HEAD" if theirs else "HEAD")
         if not ahead:
@@ -136,12 +137,16 @@ def sync(store: Store, progress: Callable[[str], None] = lambda message: None) -
             f"{remote} kept receiving new commits while pushing ({PUSH_ATTEMPTS} attempts); "
             "your work is committed in this clone: run 'plaincrm sync' again"
         )
+    gitrepo.write_commit_graph(root)
+    return report
+
+
+def _problems(root: Path) -> list[Problem]:
+    """What ``plaincrm check`` finds in the merged result."""
     from .check import run_checks
     from .config import read_config
 
-    report.problems = run_checks(Store(root, config=read_config(root)))
-    gitrepo.write_commit_graph(root)
-    return report
+    return run_checks(Store(root, config=read_config(root)))
 
 
 # ---------------------------------------------------------------- hand edits
@@ -224,16 +229,17 @@ def _fetch(root: Path, remote: str) -> None:
 
 def _merge_upstream(
     store: Store, report: SyncReport, remote: str, remote_branch: str, user: str
-) -> None:
+) -> bool:
+    """Merge what the remote has that this clone lacks; True when something came in."""
     root = store.root
     ref = f"refs/remotes/{remote}/{remote_branch}"
     theirs = gitrepo.rev(root, ref)
     head = gitrepo.rev(root, "HEAD")
     if theirs is None or head is None or theirs == head:
-        return
+        return False
     base = gitrepo.merge_base(root, head, theirs)
     if base == theirs:
-        return  # nothing new upstream
+        return False  # nothing new upstream
     if base is not None and base != head:
         report.renamed += _separate_twins(store, base, theirs, user)
         head = gitrepo.rev(root, "HEAD") or head
@@ -252,6 +258,7 @@ def _merge_upstream(
                 report.notes.append(f"{entry['path']}: {entry['note']}")
     report.incoming += changes_between(root, head, "HEAD")
     report.notes += _fix_duplicate_ids(store, theirs)
+    return True
 
 
 def _finish_merge(root: Path, user: str) -> None:

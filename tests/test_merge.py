@@ -510,3 +510,16 @@ def test_merging_with_an_unchanged_side_gives_the_other(data: st.DataObject) -> 
     assert merge_record(b, o, b).text == o
     assert merge_record(b, b, o).text == o
     assert merge_record(b, o, o).text == o
+
+
+def test_driver_outside_sync_prints_its_notes(
+    tmp_path: Path, in_crm: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = write_three(
+        tmp_path, BASE, edit(BASE, ("Szeged", "Pécs")), edit(BASE, ("Szeged", "Eger"))
+    )
+    assert drive(*files, "clients/acme.md", 7) == 0
+    assert capsys.readouterr().err == (
+        "plaincrm merge: clients/acme.md: changed on both sides: merge kept city: Eger, "
+        "other value Pécs (written to ## Log)\n"
+    )

@@ -334,7 +334,7 @@ def test_a_fresh_clone_gets_the_merge_driver_on_its_first_sync(team: Team) -> No
     assert subprocess.run(config, cwd=ben.root, capture_output=True).stdout == b""
     ben.sync()
     driver = ben.git("config", "--get", "merge.plaincrm.driver").strip()
-    assert driver.endswith("-m plaincrm merge-driver %O %A %B %P")
+    assert driver.endswith("-m plaincrm merge-driver --marker-size %L %O %A %B %P")
     assert driver.startswith(sys.executable) or sys.executable in driver
 
 

@@ -27,7 +27,7 @@ def test_init_registers_the_merge_driver_and_installs_the_hook(crm: Crm) -> None
     assert "*.md merge=plaincrm" in attributes
     assert ".gitattributes" in crm.git("show", "--name-only", "--format=", "HEAD").split()
     driver = crm.git("config", "--get", "merge.plaincrm.driver").strip()
-    assert driver == f"{sys.executable} -m plaincrm merge-driver %O %A %B %P"
+    assert driver == f"{sys.executable} -m plaincrm merge-driver --marker-size %L %O %A %B %P"
     hook = crm.root / ".git" / "hooks" / "pre-commit"
     assert os.access(hook, os.X_OK)
     assert "-m plaincrm -C . pre-commit" in hook.read_text()
