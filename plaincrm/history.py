@@ -1,7 +1,9 @@
 """What happened to records, from git: ``history`` of a record, ``activity`` of the team.
 
-Everything comes from one ``git log`` per query (``gitrepo.log_patches``):
-each commit with the whole old and new text of every record it touched.  Two
+Everything comes from ``git log`` with patches (``gitrepo.log_patches``): each
+commit with the whole old and new text of every record it touched; one log
+for ``activity``, one per record for ``history`` (run side by side, so that git
+can use its changed-path filters), never an object read per commit.  Two
 versions of a record are compared the way people think about them
 (``describe``): front matter field by field (``stage: proposal ->
 negotiation``), tasks by id (added, done, moved, reopened, removed), log lines
@@ -226,25 +228,21 @@ def _field_changes(before: Parts, after: Parts) -> list[Change]:
 
 def _field_words(key: str, was: Any, now: Any) -> str:
     if isinstance(was, list) and isinstance(now, list):
-        added = [f"+{_short(v)}" for v in now if v not in was]
-        removed = [f"-{_short(v)}" for v in was if v not in now]
+        added = [f"+{v}" for v in now if v not in was]
+        removed = [f"-{v}" for v in was if v not in now]
         if added or removed:
             return f"{key}: {' '.join(added + removed)}"
     if now is _MISSING or now is None:
-        return f"{key} removed" + (f" (was {_short(was)})" if _quotable(was) else "")
+        return f"{key} removed" + (f" (was {was})" if _quotable(was) else "")
     if was is _MISSING or was is None:
-        return f"{key}: {_short(now)} (new)" if _quotable(now) else f"{key} added"
+        return f"{key}: {now} (new)" if _quotable(now) else f"{key} added"
     if _quotable(was) and _quotable(now):
-        return f"{key}: {_short(was)} -> {_short(now)}"
+        return f"{key}: {was} -> {now}"
     return f"{key} changed"
 
 
 def _quotable(value: Any) -> bool:
     return isinstance(value, str) and len(value) <= SHORT_VALUE and "\n" not in value
-
-
-def _short(value: Any) -> str:
-    return str(value)
 
 
 def _task_changes(before: Parts, after: Parts) -> list[Change]:

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from . import gitrepo, gitsetup
-from .errors import ConflictError, GitError, Problem
+from .errors import BrokenFileError, ConflictError, GitError, Problem
 from .history import RecordChanges, changes_between
 from .ids import new_id
 from .merge import REPORT_ENV
@@ -324,7 +324,10 @@ def _follow_rename(store: Store, ours_new: set[str], old: str, new_slug: str) ->
         if not (store.root / path).exists():
             continue
         keys = [key for key, kind in ref_fields(type_of_path(path)).items() if kind == target]
-        fields = store.load(path).fields
+        try:
+            fields = store.load(path).fields
+        except BrokenFileError:
+            continue  # check reports it; its references cannot be read
         updates = {key: new_slug for key in keys if fields.get(key) == slug}
         if updates:
             store.write(path, set_fields(store.read_text(path), updates))
