@@ -18,6 +18,27 @@ from collections.abc import Callable, Container
 ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 ID_LENGTH = 6
 _SLUG_BAD = re.compile(r"[^a-z0-9]+")
+# letters that Unicode does not decompose into a base letter and an accent
+_SPELL_OUT = str.maketrans(
+    {
+        "ł": "l",
+        "Ł": "L",
+        "ß": "ss",
+        "ø": "o",
+        "Ø": "O",
+        "đ": "d",
+        "Đ": "D",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "þ": "th",
+        "Þ": "TH",
+        "ð": "d",
+        "Ð": "D",
+        "ı": "i",
+    }
+)
 
 
 def new_id(taken: Container[str] | Callable[[str], bool]) -> str:
@@ -33,7 +54,7 @@ def new_id(taken: Container[str] | Callable[[str], bool]) -> str:
 
 def slugify(text: str, max_length: int = 60) -> str:
     """``"Kovács és Társa Kft."`` -> ``"kovacs-es-tarsa-kft"``."""
-    normal = unicodedata.normalize("NFKD", text)
+    normal = unicodedata.normalize("NFKD", text.translate(_SPELL_OUT))
     ascii_text = normal.encode("ascii", "ignore").decode("ascii").lower()
     slug = _SLUG_BAD.sub("-", ascii_text).strip("-")
     if len(slug) > max_length:

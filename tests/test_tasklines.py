@@ -122,3 +122,11 @@ def test_set_token_changes_only_that_token(
     removed = tl.parse_line(tl.set_token(line, key, None), 1)
     assert removed is not None
     assert removed.attrs == {k: v for k, v in attrs.items() if k != key}
+
+
+def test_slugs_keep_every_latin_letter() -> None:
+    from plaincrm.ids import slugify
+
+    assert slugify("Kovács és Társa Kft.") == "kovacs-es-tarsa-kft"
+    assert slugify("Łódź Straße Ørsted Đakovo Æbleø") == "lodz-strasse-orsted-dakovo-aebleo"
+    assert slugify("!!!") == "record"
