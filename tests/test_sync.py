@@ -433,3 +433,15 @@ def test_sync_stops_when_git_will_not_merge_over_changes_outside_the_crm(
     result = ben.fail("sync", code=7)
     assert "would be overwritten by merge" in result.stderr
     assert (ben.root.parent / "notes.txt").read_text() == "my own notes, not committed\n"
+
+
+def test_a_push_the_remote_refuses_is_reported_not_retried(team: Team) -> None:
+    hook = team.remote / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'pushes are closed today' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    anna = team["anna"]
+    anna.run("client", "add", "Acme Ltd")
+    result = anna.fail("sync", code=7)
+    assert "pushing to origin failed" in result.stderr
+    assert "Your work is committed in this clone" in result.stderr
+    assert anna.clean()

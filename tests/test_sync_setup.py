@@ -140,3 +140,12 @@ def test_the_pre_commit_framework_hook_definition() -> None:
     assert hook["id"] == "plaincrm-check" and hook["language"] == "python"
     assert [hook["entry"], *hook["args"]] == ["plaincrm", "check"]
     assert hook["pass_filenames"] is False
+
+
+def test_pre_commit_command_exit_code_and_message(crm: Crm) -> None:
+    crm.write("clients/broken.md", BROKEN)
+    crm.git("add", "clients/broken.md")
+    result = crm.fail("pre-commit", code=6)
+    assert result.stderr.startswith("Error: clients/broken.md:2: YAML does not parse")
+    crm.git("rm", "-q", "--cached", "clients/broken.md")
+    assert crm.run("pre-commit").stdout == ""
