@@ -607,9 +607,15 @@ def deal_of(record: Record, pipeline: Pipeline) -> Deal:
     return Deal(record, stage, status, probability, manual, amount, currency)
 
 
-def deals(store: Store, pipeline: Pipeline, owner: str | None = None) -> list[Deal]:
-    """Every readable deal (of ``owner`` when given), in pipeline order."""
-    found = [deal_of(r, pipeline) for r in store.records("deal")]
+def deals(
+    store: Store,
+    pipeline: Pipeline,
+    owner: str | None = None,
+    where: tuple[str, list[Any]] = ("", []),
+) -> list[Deal]:
+    """Every readable deal (of ``owner`` when given; meeting the SQL prefilter
+    ``where``, see ``store.records``), in pipeline order."""
+    found = [deal_of(r, pipeline) for r in store.records("deal", where=where)]
     if owner is not None:
         found = [d for d in found if d.owner == owner]
     found.sort(key=lambda d: (pipeline.order(d.stage), d.close or "9999", d.ref))

@@ -26,7 +26,7 @@ a bad term raises ``QueryError`` that points at it (or at its bad value).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Generic, Protocol, TypeVar
@@ -201,6 +201,61 @@ def tested_fields(node: Node) -> set[str]:
     if isinstance(node, (And, Or)):
         return set().union(*(tested_fields(part) for part in node.parts))
     return set()
+
+
+_SQL_OPS = {"eq": "IN", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
+_FIELD_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+_NOT_ASCII = "GLOB '*[^ -~]*'"  # SQLite's lower() folds ASCII only: keep other text for Python
+
+
+def sql_prefilter(
+    node: Node, kinds: dict[str, Kind], skip: Iterable[str] = ()
+) -> tuple[str, list[Any]]:
+    """An SQL condition on an index row's ``data`` that every record ``node`` matches meets.
+
+    Made of the conditions ANDed at the top of the query that compare a front
+    matter field of a known scalar kind, or test a tag; each may let through
+    more than the query does (Python decides), never less.  ``skip``: fields
+    the list command's accessor computes rather than reads from the front
+    matter.  Returns ``("", [])`` when nothing can be said.
+    """
+    skipped = {"ref", "path", "type", "title", *skip}
+    clauses: list[str] = []
+    params: list[Any] = []
+    for part in node.parts if isinstance(node, And) else [node]:
+        if isinstance(part, Tag) and "tags" not in skipped and part.tag.isascii():
+            clauses.append(
+                "EXISTS (SELECT 1 FROM json_each(data, '$.fields.tags') "
+                f"WHERE lower(value) = ? OR value {_NOT_ASCII})"
+            )
+            params.append(part.tag)
+            continue
+        if not isinstance(part, Compare) or part.op not in _SQL_OPS or part.name in skipped:
+            continue
+        kind = kinds.get(part.name)
+        if kind is None or not _FIELD_NAME_RE.match(part.name):
+            continue
+        values = part.value if isinstance(part.value, tuple) else (part.value,)
+        path = f'$.fields."{part.name}"'
+        value = "json_extract(data, ?)"
+        if part.kind == "number" and kind.name in ("number", "integer"):
+            test = f"json_type(data, ?) NOT IN ('integer', 'real') OR {value} "
+        elif part.kind == "date" and kind.name == "date":
+            test = f"json_type(data, ?) != 'text' OR substr({value}, 1, 10) "
+            values = tuple(v.isoformat() for v in values)
+        elif part.kind == "text" and kind.name == "text" and part.op == "eq":
+            if not all(isinstance(v, str) and v.isascii() for v in values):
+                continue
+            test = f"json_type(data, ?) != 'text' OR {value} {_NOT_ASCII} OR lower({value}) "
+            values = tuple(v.lower() for v in values)
+        else:
+            continue
+        marks = ", ".join("?" * len(values))
+        operator = _SQL_OPS[part.op]
+        tail = f"IN ({marks})" if operator == "IN" else f"{operator} ?"
+        clauses.append(f"({test}{tail})")
+        params += [path] * test.count("?") + list(values)
+    return " AND ".join(clauses), params
 
 
 def _sort_key(value: Any) -> tuple[int, Any]:

@@ -155,12 +155,26 @@ class Store:
         record.log = [LogEntry(**entry) for entry in stored["log"]]
         return record
 
-    def records(self, type_name: str, *, with_tasks: bool = False) -> list[Record]:
-        """All readable records of a type (broken files are warned about and skipped)."""
+    def records(
+        self,
+        type_name: str,
+        *,
+        with_tasks: bool = False,
+        where: tuple[str, list[Any]] = ("", []),
+    ) -> list[Record]:
+        """All readable records of a type (broken files are warned about and skipped).
+
+        ``where``: an SQL condition on the ``data`` column that the records
+        must meet (``query.sql_prefilter``: a list command reads only the
+        records its query can match).
+        """
         self.warn_broken(type_name)
+        condition, params = where
         rows = self._sql(
-            "SELECT path, data FROM files WHERE type=? AND fatal IS NULL ORDER BY slug",
-            (type_name,),
+            "SELECT path, data FROM files WHERE type=? AND fatal IS NULL"
+            + (f" AND ({condition})" if condition else "")
+            + " ORDER BY slug",
+            (type_name, *params),
         )
         records = [self._record_from_row(type_name, path, data) for path, data in rows]
         if with_tasks:
@@ -170,7 +184,8 @@ class Store:
                 "WHERE f.type=? ORDER BY t.path, t.pos",
                 (type_name,),
             ):
-                by_path[path].tasks.append(task_from_row(task_row))
+                if path in by_path:
+                    by_path[path].tasks.append(task_from_row(task_row))
         return records
 
     def indexed(self, path: str) -> Record | None:

@@ -7,6 +7,7 @@ CLI.
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from typing import Any
 
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 from conftest import Crm
 from plaincrm.errors import EXIT_USAGE, UsageError
 from plaincrm.model import Kind
-from plaincrm.query import Query, QueryError, parse
+from plaincrm.query import Query, QueryError, parse, sql_prefilter
 
 TODAY = date(2026, 11, 27)
 KINDS = {
@@ -41,17 +42,51 @@ class Dicts:
 
 
 DEALS = [
-    {"ref": "a", "name": "Acme big order", "stage": "lead", "amount": 5000,
-     "close": "2026-12-01", "tags": ["vip"], "owner": "anna"},
-    {"ref": "b", "name": "Bolt renewal", "stage": "Proposal", "amount": 12000,
-     "close": "2027-01-15", "tags": ["vip", "wholesale"], "owner": "ben"},
-    {"ref": "c", "name": "Corvo O'Brien", "stage": "won", "amount": 10000,
-     "close": "2026-11-20", "tags": [], "owner": None},
-    {"ref": "d", "name": "Delta order", "stage": "lost", "amount": None,
-     "close": None, "owner": "anna"},
-    {"ref": "e", "name": "Echo", "stage": "negotiation", "amount": 10000.5,
-     "close": "2026-12-04", "tags": ["wholesale"], "owner": "ben"},
-]  # fmt: skip
+    {
+        "ref": "a",
+        "name": "Acme big order",
+        "stage": "lead",
+        "amount": 5000,
+        "close": "2026-12-01",
+        "tags": ["vip"],
+        "owner": "anna",
+    },
+    {
+        "ref": "b",
+        "name": "Bolt renewal",
+        "stage": "Proposal",
+        "amount": 12000,
+        "close": "2027-01-15",
+        "tags": ["vip", "wholesale"],
+        "owner": "ben",
+    },
+    {
+        "ref": "c",
+        "name": "Corvo O'Brien",
+        "stage": "won",
+        "amount": 10000,
+        "close": "2026-11-20",
+        "tags": [],
+        "owner": None,
+    },
+    {
+        "ref": "d",
+        "name": "Delta order",
+        "stage": "lost",
+        "amount": None,
+        "close": None,
+        "owner": "anna",
+    },
+    {
+        "ref": "e",
+        "name": "Echo",
+        "stage": "negotiation",
+        "amount": 10000.5,
+        "close": "2026-12-04",
+        "tags": ["wholesale"],
+        "owner": "ben",
+    },
+]
 
 
 def q(*words: str, me: str | None = "anna") -> Query[Any]:
@@ -189,8 +224,9 @@ def test_a_query_is_an_object_before_it_is_applied() -> None:
 
 
 def test_aliases() -> None:
-    query = parse(["value>10000", "sort:-value"], kinds=KINDS, today=TODAY,
-                  aliases={"value": "amount"})  # fmt: skip
+    query = parse(
+        ["value>10000", "sort:-value"], kinds=KINDS, today=TODAY, aliases={"value": "amount"}
+    )
     assert [i["ref"] for i in query.apply(DEALS, Dicts())] == ["b", "e"]
 
 
@@ -245,7 +281,7 @@ def marked(query_line: str, marker: str) -> str:
         (["not"], "'not' needs a term after it", "not"),
         (["not", "or", "+x"], "'not' needs a term after it", "not"),
     ],
-)  # fmt: skip
+)
 def test_each_error_points_at_the_offending_token(
     words: list[str], reason: str, points_at: str
 ) -> None:
@@ -354,8 +390,9 @@ def test_a_rendered_query_selects_what_an_independent_evaluator_selects(
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12),
-                max_size=5))  # fmt: skip
+@given(
+    st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12), max_size=5)
+)
 def test_any_words_parse_or_give_a_pointed_error(words: list[str]) -> None:
     try:
         query = parse(words, kinds=KINDS, today=TODAY, me="anna")
@@ -390,3 +427,91 @@ def test_a_bad_query_is_a_usage_error_on_the_command_line(crm: Crm) -> None:
     assert "created>someday" in result.stderr
     result = crm.fail("task", "list", "(due:today", code=EXIT_USAGE)
     assert "this '(' is never closed" in result.stderr
+
+
+# ---------------------------------------------------------------- the SQL prefilter
+
+
+odd_items = st.fixed_dictionaries(
+    {},
+    optional={
+        "stage": st.sampled_from([*STAGES, "LEAD", "Lead", "Ĺead", "lead ", "", True, 5]),
+        "amount": st.one_of(
+            st.integers(0, 20).map(lambda n: n * 500), st.sampled_from([2500.5, "12 000", "x"])
+        ),
+        "close": st.one_of(
+            st.integers(-5, 5).map(lambda n: (TODAY + timedelta(n)).isoformat()),
+            st.sampled_from(["2026-11-27T10:00", "2026-1-5", "soon", 20261127]),
+        ),
+        "tags": st.one_of(
+            st.lists(st.sampled_from(["vip", "VIP", "new", "Vip", "vİp"]), max_size=2),
+            st.just("vip"),
+        ),
+    },
+)
+
+
+def prefiltered(query: Query[Any], things: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Run the prefilter in SQLite over rows shaped like the index's, then the query."""
+    import sqlite3
+
+    condition, params = sql_prefilter(query.where, KINDS)
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE files(pos INTEGER, data TEXT)")
+    conn.executemany(
+        "INSERT INTO files VALUES(?, ?)",
+        [(i, json.dumps({"fields": t})) for i, t in enumerate(things)],
+    )
+    sql = "SELECT pos FROM files" + (f" WHERE {condition}" if condition else "") + " ORDER BY pos"
+    kept = [things[row[0]] for row in conn.execute(sql, params)]
+    return query.apply(kept, Dicts())
+
+
+@settings(max_examples=400, deadline=None)
+@given(trees, st.lists(odd_items, max_size=10))
+def test_the_sql_prefilter_never_drops_a_match(
+    tree: tuple[Any, ...], things: list[dict[str, Any]]
+) -> None:
+    query = parse([render(tree)], kinds=KINDS, today=TODAY)
+    assert prefiltered(query, things) == query.apply(things, Dicts())
+
+
+def test_the_sql_prefilter_narrows_the_common_queries() -> None:
+    condition, _ = sql_prefilter(
+        q("stage:lead", "amount>1000", "+vip", "close<+7d").where, KINDS
+    )
+    assert condition.count(" AND ") == 3
+    things = [
+        {"stage": "lead", "amount": 5000, "tags": ["vip"], "close": "2026-11-30"},
+        {"stage": "won", "amount": 5000, "tags": ["vip"], "close": "2026-11-30"},
+        {"stage": "lead", "amount": 500, "tags": ["vip"], "close": "2026-11-30"},
+        {"stage": "lead", "amount": 5000, "tags": [], "close": "2026-11-30"},
+        {"stage": "lead", "amount": 5000, "tags": ["vip"], "close": "2027-01-30"},
+    ]
+    query = q("stage:lead", "amount>1000", "+vip", "close<+7d")
+    assert prefiltered(query, things) == things[:1]
+    # what SQL can't decide is left to Python: or, not, contains, computed fields
+    for words in (
+        ["stage:lead", "or", "+vip"],
+        ["not", "stage:lead"],
+        ["name~acme"],
+        ["ref:acme"],
+        ["amount!=5"],
+    ):
+        assert sql_prefilter(q(*words).where, KINDS) == ("", [])
+    assert sql_prefilter(q("stage:lead").where, KINDS, skip={"stage"}) == ("", [])
+
+
+def test_list_commands_read_only_what_the_query_can_match(crm: Crm) -> None:
+    for i in range(6):
+        crm.run("client", "add", f"Client {i}", "--tag", "vip" if i % 2 else "retail")
+    listed = crm.run("client", "list", "+vip", "--json").stdout
+    assert sorted(json.loads(listed)[j]["name"] for j in range(3)) == [
+        "Client 1",
+        "Client 3",
+        "Client 5",
+    ]
+    crm.run("deal", "add", "client-1", "Big", "--amount", "50000")
+    crm.run("deal", "add", "client-3", "Small", "--amount", "500", "--currency", "EUR")
+    deals_json = json.loads(crm.run("deal", "list", "amount>1000", "--json").stdout)
+    assert [d["title"] for d in deals_json] == ["Big"]

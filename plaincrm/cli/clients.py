@@ -8,7 +8,7 @@ from ..clients import KINDS, Card, add_client, client_card, client_json
 from ..errors import InvalidError
 from ..model import Record, field_kinds
 from ..output import echo_json, style, table, truncate
-from ..query import RecordAccessor
+from ..query import RecordAccessor, sql_prefilter
 from ..store import type_of_path
 from .common import build_query, get_app, json_option, query_argument
 from .completion import complete_owner, complete_ref
@@ -87,9 +87,9 @@ def client_list(
     """
     app = get_app()
     words = [*query, *(f"+{t}" for t in tags), *([f"owner:{owner}"] if owner else [])]
-    found = build_query(app, words, field_kinds("client")).apply(
-        app.store.records("client"), RecordAccessor()
-    )
+    parsed = build_query(app, words, field_kinds("client"))
+    where = sql_prefilter(parsed.where, field_kinds("client"))
+    found = parsed.apply(app.store.records("client", where=where), RecordAccessor())
     if as_json:
         echo_json([client_json(r) for r in found])
         return

@@ -37,7 +37,7 @@ from ..pipeline import (
     settings,
     stage_entered,
 )
-from ..query import RecordAccessor, tested_fields
+from ..query import RecordAccessor, sql_prefilter, tested_fields
 from ..reports import Board, Bucket, Forecast, board, forecast
 from ..store import Store
 from .clients import _notes
@@ -329,7 +329,9 @@ def deal_list(query: tuple[str, ...], owner: str | None, everything: bool, as_js
     pipeline = settings(store)
     words = [*query, *([f"owner:{owner}"] if owner else [])]
     parsed = build_query(app, words, {**field_kinds("deal"), **DEAL_KINDS})
-    items = deals(store, pipeline)
+    # DealAccessor computes these rather than reading them from the front matter
+    where = sql_prefilter(parsed.where, field_kinds("deal"), {"probability", "currency"})
+    items = deals(store, pipeline, where=where)
     if not everything and not tested_fields(parsed.where) & {"status", "stage"}:
         items = [d for d in items if d.status == "open"]
     found = parsed.apply(items, DealAccessor())
