@@ -45,7 +45,7 @@ from .model import Record, RecordType
 from .records import ParseFailure, decode, parse_record
 from .tasks import Task
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 RACY_SECONDS = 3
 INDEX_DIR = ".plaincrm"
 INDEX_NAME = "index.sqlite"
@@ -62,6 +62,7 @@ CREATE TABLE IF NOT EXISTS files(
     title TEXT, owner TEXT, fatal TEXT, data TEXT);
 CREATE INDEX IF NOT EXISTS files_stat ON files(path, blob, mtime, size, ino, ctime, racy);
 CREATE INDEX IF NOT EXISTS files_slug ON files(slug);
+CREATE INDEX IF NOT EXISTS files_fatal ON files(type) WHERE fatal IS NOT NULL;
 CREATE INDEX IF NOT EXISTS files_type ON files(type, slug);
 CREATE TABLE IF NOT EXISTS tasks(
     path TEXT NOT NULL, pos INTEGER NOT NULL, id TEXT, checked INTEGER NOT NULL,
@@ -495,7 +496,8 @@ class Index:
             # another process wrote since we looked: compare everything next time
             self.conn.execute("DELETE FROM meta WHERE key='listing'")
         else:
-            self.conn.execute(put, ("listing", changes.listing))
+            if changes.listing != changes.previous_listing:  # megabytes at 50,000 clients
+                self.conn.execute(put, ("listing", changes.listing))
             self.conn.execute(put, ("folders", json.dumps(changes.folders)))
         self.conn.execute(put, ("recheck", json.dumps(sorted(recheck))))
         self.conn.execute(put, ("generation", str(generation + 1)))
