@@ -8,6 +8,9 @@ settings file with problems, ``check`` lists them.
 
 from __future__ import annotations
 
+import json
+import os
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -156,6 +159,31 @@ def render_template(users: list[str]) -> str:
     return TEMPLATE.format(users=entries, series=series)
 
 
+def _parsed(root: Path, text: str) -> Front:
+    """The settings read with the full YAML reader, remembered in ``.plaincrm/settings.json``.
+
+    The copy is keyed by the whole text, so it is never stale, and spares the
+    commands that follow an import of PyYAML and a parse.
+    """
+    cache = root / ".plaincrm" / "settings.json"  # beside the index (index.INDEX_DIR)
+    try:
+        saved = json.loads(cache.read_text(encoding="utf-8"))
+        if saved["text"] == text:
+            return Front(saved["values"], saved["lines"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    front = load_full(text, 1)
+    with suppress(OSError):
+        cache.parent.mkdir(exist_ok=True)
+        temporary = cache.with_name(f".settings.{os.getpid()}.tmp")
+        temporary.write_text(
+            json.dumps({"text": text, "values": front.values, "lines": front.lines}),
+            encoding="utf-8",
+        )
+        os.replace(temporary, cache)
+    return front
+
+
 def read_config(root: Path) -> Config:
     """Load the settings; problems are collected in ``Config.problems``."""
     path = root / CONFIG_NAME
@@ -168,7 +196,7 @@ def read_config(root: Path) -> Config:
         config.problems.append(Problem(CONFIG_NAME, 1, "the file is not UTF-8 text"))
         return config
     try:
-        front: Front = load_full(text, 1)
+        front = _parsed(root, text)
     except FrontError as exc:
         config.problems.append(Problem(CONFIG_NAME, exc.line, exc.message))
         return config

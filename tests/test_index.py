@@ -505,3 +505,53 @@ def test_reading_a_ready_index_never_waits_for_a_writer(three: Crm) -> None:
     finally:
         writer.execute("ROLLBACK")
         writer.close()
+
+
+# ---------------------------------------------------------------- what commands import
+
+
+def imported(root: Path, *args: str) -> set[str]:
+    """The modules a real ``plaincrm`` process imports (``python -X importtime``)."""
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "plaincrm", "-C", str(root), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PLAINCRM_USER": "anna"},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return {
+        line.rsplit("|", 1)[1].strip()
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+
+
+def test_today_imports_neither_gitpython_nor_jsonschema_nor_yaml(three: Crm) -> None:
+    three.run("today")  # the first run reads the settings with PyYAML and keeps a copy
+    modules = imported(three.root, "today")
+    assert "plaincrm.agenda" in modules
+    heavy = {"git", "jsonschema", "yaml", "frontmatter", "multiprocessing", "hashlib"}
+    assert not modules & heavy, modules & heavy
+    assert "jsonschema" in imported(three.root, "check")
+
+
+def test_help_imports_only_the_command_table(three: Crm) -> None:
+    modules = imported(three.root, "--help")
+    assert "click" in modules
+    assert not {m for m in modules if m.startswith("plaincrm.") and m != "plaincrm.cli"} - {
+        "plaincrm.errors"
+    }
+
+
+def test_the_settings_copy_is_never_stale(three: Crm) -> None:
+    three.run("today")
+    copy = three.root / INDEX_DIR / "settings.json"
+    assert copy.exists()
+    config = (three.root / "plaincrm.yaml").read_text()
+    three.write("plaincrm.yaml", config.replace('start: "09:00"', 'start: "08:00"'))
+    assert "working day 08:00-17:00" in three.run("today").stdout
+    copy.write_text("{not json")
+    assert "working day 08:00-17:00" in three.run("today").stdout
+    three.write("plaincrm.yaml", config.replace('start: "09:00"', "start: [broken"))
+    result = three.fail("today", code=5)
+    assert "plaincrm.yaml:" in result.stderr
