@@ -304,6 +304,10 @@ class Store:
         noun = _noun(wanted)
         if not _REF_RE.match(text) or ".." in text:
             raise NotFoundError(f"no {noun} '{ref}' (a REF is a file name like acme-ltd)")
+        named = [f"{TYPES[name].folder}/{text}.md" for name in wanted]
+        on_disk = [path for path in named if self._is_record_file(path)]
+        if len(on_disk) == 1:  # the whole file name: no need to bring the index up to date
+            return on_disk[0]
         marks = ",".join("?" * len(wanted))
         rows = self._sql(
             f"SELECT path, slug, title FROM files WHERE slug >= ? AND slug < ? "
@@ -323,6 +327,15 @@ class Store:
         listed = "\n".join(f"  {path[:-3]}  {title or ''}" for path, _, title in matches[:20])
         more = f"\n  ... and {len(matches) - 20} more" if len(matches) > 20 else ""
         raise AmbiguousError(f"'{ref}' matches {len(matches)} records; say which:\n{listed}{more}")
+
+    def _is_record_file(self, path: str) -> bool:
+        """A file the index would hold: regular, or a symlink to a file inside the root."""
+        full = os.path.join(self.root, path)
+        if os.path.islink(full):
+            root = os.path.realpath(self.root)
+            if os.path.commonpath([os.path.realpath(full), root]) != root:
+                return False
+        return os.path.isfile(full)
 
     def resolve_task(self, ref: str) -> tuple[str, int]:
         """The record path and task position of a task id, id prefix, or REF#N."""

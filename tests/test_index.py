@@ -17,6 +17,7 @@ import pytest
 
 from conftest import Crm, git
 from plaincrm import index as index_module
+from plaincrm.errors import AmbiguousError, NotFoundError
 from plaincrm.index import INDEX_DIR, INDEX_NAME, blob_id
 from plaincrm.store import Store
 
@@ -555,3 +556,19 @@ def test_the_settings_copy_is_never_stale(three: Crm) -> None:
     three.write("plaincrm.yaml", config.replace('start: "09:00"', "start: [broken"))
     result = three.fail("today", code=5)
     assert "plaincrm.yaml:" in result.stderr
+
+
+def test_a_whole_file_name_resolves_without_the_index(three: Crm, tmp_path: Path) -> None:
+    store = Store(three.root)
+    assert store.resolve("bolt") == "clients/bolt.md"
+    assert "_index" not in store.__dict__  # answered from the file system alone
+    assert store.resolve("bo") == "clients/bolt.md"  # a prefix needs the index
+    three.write("deals/bolt.md", "---\ntitle: Bolt deal\nclient: bolt\n---\n")
+    with pytest.raises(AmbiguousError):
+        Store(three.root).resolve("bolt")
+    assert Store(three.root).resolve("bolt", ["deal"]) == "deals/bolt.md"
+    outside = tmp_path / "elsewhere.md"
+    outside.write_text(record("Elsewhere"))
+    (three.root / "clients/elsewhere.md").symlink_to(outside)
+    with pytest.raises(NotFoundError):
+        Store(three.root).resolve("elsewhere")
