@@ -243,6 +243,7 @@ class Index:
     def _connect(self, target: str, create: bool) -> sqlite3.Connection:
         conn = sqlite3.connect(target, timeout=60, isolation_level=None)
         conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA cache_size=-131072")  # up to 128 MB: a big build stays in memory
         if not create:
             return conn
         if target != ":memory:":
@@ -450,7 +451,7 @@ class Index:
         ``keep_listing``: leave the remembered listing alone and add to the
         rechecks (after this process wrote files, when git was not asked).
         """
-        jobs = [(item.path, item.type.name, item.slug, item.stat) for item in changes.parse]
+        jobs = sorted((item.path, item.type.name, item.slug, item.stat) for item in changes.parse)
         recheck = set(changes.recheck)
         if not jobs and not changes.gone and not keep_listing:
             remembered = (changes.previous_listing, changes.previous_recheck)
@@ -462,6 +463,7 @@ class Index:
         results = _parse_all(self.root, self.types, self.refs, jobs, racy_limit)
         with self._transaction(self.conn):
             self._delete(changes.gone + [item.path for item in changes.parse])
+            rebuild = self._drop_indexes() if len(jobs) >= ANALYZE_MIN else []
             done = 0
             for files, tasks, links, facts in results:
                 self.conn.executemany("INSERT INTO files VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)", files)
@@ -475,6 +477,8 @@ class Index:
                 if show:
                     sys.stderr.write(f"\rplaincrm: indexing {done}/{len(jobs)} files")
                     sys.stderr.flush()
+            for statement in rebuild:
+                self.conn.execute(statement)
             if len(jobs) >= ANALYZE_MIN:
                 # statistics let SQLite pick the right index (tasks by path, not by state)
                 self.conn.execute("PRAGMA analysis_limit=1000")
@@ -501,6 +505,19 @@ class Index:
             self.conn.execute(put, ("folders", json.dumps(changes.folders)))
         self.conn.execute(put, ("recheck", json.dumps(sorted(recheck))))
         self.conn.execute(put, ("generation", str(generation + 1)))
+
+    def _drop_indexes(self) -> list[str]:
+        """Before a build into empty tables: drop their secondary indexes and return the
+        statements that create them again (one sort at the end beats updating them row by
+        row)."""
+        if self.conn.execute("SELECT 1 FROM files LIMIT 1").fetchone() is not None:
+            return []
+        found = self.conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type='index' AND sql IS NOT NULL"
+        ).fetchall()
+        for name, _ in found:
+            self.conn.execute(f'DROP INDEX "{name}"')
+        return [sql for _, sql in found]
 
     def _delete(self, paths: list[str]) -> None:
         if not paths:
