@@ -2,26 +2,30 @@
 
 It lives in ``.plaincrm/index.sqlite`` under the CRM root (git-ignored).  Each
 command calls ``refresh``, which finds the record files that changed since the
-index last saw them and parses only those:
+index last saw them and parses only those (``docs/performance.md`` has the
+measurements behind these choices):
 
-* In a git work tree, git's own index answers most of the question: a file
-  that ``git ls-files`` lists with blob id B and ``git diff-files`` does not
-  report as changed has exactly the content B, and the index remembers the
-  blob id of the bytes it parsed.  Git does the stat calls in C and settles
-  the "racy" cases (a file changed in the same clock tick as git's index) by
-  comparing content.  Measured in ``docs/performance.md``: cheaper than a
-  Python stat walk at 10,000 clients and more so at 50,000.
-* Every other file (untracked, modified, outside git, or when git is missing)
-  is compared by its stat signature: modification and change time in
-  nanoseconds, size and inode.  A file written less than ``RACY_SECONDS``
-  before it was read is re-read on the next run too, because a further change
-  within the same clock tick could leave the signature unchanged.
+* In a git work tree, git answers most of the question.  A file that
+  ``git ls-files`` lists with blob id B and ``git diff-files`` does not report
+  as changed has exactly the content B (git stats in C and settles the racy
+  cases by comparing content), and the index keeps the blob id of the bytes
+  it parsed.  The index also remembers git's listing, the stamps of the
+  record folders and a "recheck" list (untracked, changed, racy, or files git
+  does not vouch for), so a warm run looks only at the entries of the listing
+  that changed, the files git reports, the recheck list and, in a folder
+  whose stamps changed, the untracked names: no work per record.
+* Outside git (or without git) every file's stat signature is compared:
+  modification and change time in nanoseconds, size and inode.
+* Either way, a file written less than ``RACY_SECONDS`` before it was read is
+  read again on the next run, since a further change within the same clock
+  tick could leave its stat data unchanged.
 
 Deleted files are dropped.  A change to the parser (plaincrm's version, the
 record types or their schemas) rebuilds the index.  Deleting or corrupting the
 file only costs a rebuild; SQLite's locking (WAL, ``BEGIN IMMEDIATE``) keeps
-two processes from corrupting it.  A large build parses on every core (fork)
-and shows its progress on a terminal.
+two processes from corrupting it, and a process that finds the index written
+by another since it looked makes the next run compare every file.  A large
+build parses on every core (fork) and shows its progress on a terminal.
 """
 
 from __future__ import annotations
@@ -131,6 +135,7 @@ class Changes:
     previous_listing: bytes | None = None  # what the index remembered
     previous_recheck: set[str] = field(default_factory=set)
     folders: dict[str, list[int] | None] = field(default_factory=dict)  # record folder stamps
+    previous_folders: dict[str, list[int] | None] = field(default_factory=dict)
 
 
 def task_from_row(row: sqlite3.Row | tuple[Any, ...]) -> Task:
@@ -348,6 +353,7 @@ class Index:
         stored = self._meta("listing")
         previous = set(json.loads(self._meta("recheck") or "[]"))
         stamps = self._folder_stamps(started)
+        remembered = json.loads(self._meta("folders") or "{}")
         if stored is None:
             changes = self._compare(None, _vouched(listing, dirty, None), listing, generation)
         else:
@@ -357,7 +363,6 @@ class Index:
                 candidates |= {
                     e.partition(b"\t")[2].decode("utf-8", "surrogateescape") for e in moved
                 }
-            remembered = json.loads(self._meta("folders") or "{}")
             relist = [
                 f for f, stamp in stamps.items() if stamp is None or remembered.get(f) != stamp
             ]
@@ -372,7 +377,7 @@ class Index:
             vouched = _vouched(listing, dirty, candidates)
             changes = self._compare(candidates, vouched, listing, generation)
         changes.previous_listing, changes.previous_recheck = stored, previous
-        changes.folders = stamps
+        changes.folders, changes.previous_folders = stamps, remembered
         return changes
 
     def _compare(
@@ -454,8 +459,8 @@ class Index:
         jobs = sorted((item.path, item.type.name, item.slug, item.stat) for item in changes.parse)
         recheck = set(changes.recheck)
         if not jobs and not changes.gone and not keep_listing:
-            remembered = (changes.previous_listing, changes.previous_recheck)
-            if remembered == (changes.listing, recheck):
+            before = (changes.previous_listing, changes.previous_recheck, changes.previous_folders)
+            if before == (changes.listing, recheck, changes.folders):
                 return
         vouched = {item.path: item.vouched for item in changes.parse}
         show = self.progress and len(jobs) >= PROGRESS_MIN and sys.stderr.isatty()
