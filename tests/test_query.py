@@ -477,9 +477,7 @@ def test_the_sql_prefilter_never_drops_a_match(
 
 
 def test_the_sql_prefilter_narrows_the_common_queries() -> None:
-    condition, _ = sql_prefilter(
-        q("stage:lead", "amount>1000", "+vip", "close<+7d").where, KINDS
-    )
+    condition, _ = sql_prefilter(q("stage:lead", "amount>1000", "+vip", "close<+7d").where, KINDS)
     assert condition.count(" AND ") == 3
     things = [
         {"stage": "lead", "amount": 5000, "tags": ["vip"], "close": "2026-11-30"},
