@@ -225,17 +225,14 @@ class Index:
             conn = self._connect(str(path), create=False)
             try:
                 row = conn.execute("SELECT value FROM meta WHERE key='fingerprint'").fetchone()
-            except sqlite3.OperationalError as exc:
-                if "no such table" not in str(exc):
-                    raise
-                row = None
-                conn = self._connect(str(path), create=True)  # a new, empty file
-                row = conn.execute("SELECT value FROM meta WHERE key='fingerprint'").fetchone()
+            except sqlite3.DatabaseError:
+                conn.close()
+                raise
             if row is not None and row[0] == fingerprint:
                 return conn
             conn.close()
             raise sqlite3.DatabaseError("index of another plaincrm version")
-        except sqlite3.DatabaseError:
+        except sqlite3.DatabaseError:  # also a new, empty file: no tables yet
             self._remove(path)
             return self._connect(str(path), create=True)
 
