@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 from .errors import GitError
@@ -49,6 +50,9 @@ def _last_line(proc: subprocess.CompletedProcess[str]) -> str:
     return message[-1] if message else f"exit status {proc.returncode}"
 
 
+_LOCK_RETRY_DELAYS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.5, 3.0)
+
+
 def run(
     cwd: Path,
     *args: str,
@@ -56,8 +60,17 @@ def run(
     input: str | None = None,
     env: dict[str, str] | None = None,
 ) -> str:
-    """Run ``git args`` in ``cwd`` and return its stdout; raise ``GitError`` on failure."""
+    """Run ``git args`` in ``cwd`` and return its stdout; raise ``GitError`` on failure.
+
+    While another git process (another plaincrm, an editor's git plugin) holds
+    the repository's ``index.lock``, the command is retried for a few seconds.
+    """
     proc = _process(cwd, args, input, env)
+    for delay in _LOCK_RETRY_DELAYS:
+        if proc.returncode == 0 or "index.lock" not in proc.stderr:
+            break
+        time.sleep(delay)
+        proc = _process(cwd, args, input, env)
     if check and proc.returncode != 0:
         raise GitError(f"git {args[0]} failed: {_last_line(proc)}")
     return proc.stdout

@@ -385,3 +385,19 @@ def test_no_colour_off_a_terminal_and_with_no_color(crm: Crm) -> None:
     crm.run("task", "add", "acme", "Late", "--due", "2026-11-01")
     assert "\x1b[" not in crm.run("today").stdout
     assert "\x1b[" not in crm.run("today", env={"NO_COLOR": "1"}).stdout
+
+
+def test_commit_waits_for_another_git_process(crm: Crm) -> None:
+    """A held index.lock (another plaincrm committing) delays the commit, it does not fail it."""
+    import threading
+
+    lock = Path(crm.git("rev-parse", "--git-dir").strip())
+    lock = (crm.root / lock if not lock.is_absolute() else lock) / "index.lock"
+    lock.write_text("")
+    timer = threading.Timer(0.5, lock.unlink)
+    timer.start()
+    try:
+        crm.run("client", "add", "Acme")
+    finally:
+        timer.join()
+    assert crm.commits()[0] == "client add: Acme (clients/acme.md)"
