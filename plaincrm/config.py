@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .dates import normalize_time, parse_duration_minutes, time_to_minutes, weekday_index
 from .errors import ConfigError, Problem
 from .yamlfront import Front, FrontError, load_full
 
 CONFIG_NAME = "plaincrm.yaml"
+T = TypeVar("T")
 
 TEMPLATE = """\
 # plaincrm settings for this CRM repository.  Edit freely: comments and the
@@ -215,10 +217,32 @@ def read_config(root: Path) -> Config:
 def load_config(root: Path) -> Config:
     """Load the settings and refuse to go on when they have problems."""
     config = read_config(root)
-    if config.problems:
-        listed = "\n".join(str(p) for p in config.problems)
-        raise ConfigError(f"the settings have problems, fix them first:\n{listed}")
-    return config
+    return settled(config, config.problems, "settings")
+
+
+def settled(found: T, problems: Sequence[Problem], what: str) -> T:
+    """``found``, the settings read, unless they have ``problems``: then a
+    ``ConfigError`` that lists them.  Commands refuse to run on settings with
+    problems; ``check`` lists them."""
+    if problems:
+        listed = "\n".join(str(p) for p in problems)
+        raise ConfigError(f"the {what} have problems, fix them first:\n{listed}")
+    return found
+
+
+class SectionReader:
+    """Reads a section of the settings (``pipeline``, ``service`` ...) and
+    collects its problems, each at the line of its setting."""
+
+    def __init__(self, config: Config, section: str = "") -> None:
+        self.config = config
+        self.section = section
+        self.problems: list[Problem] = []
+
+    def problem(self, dotted: str, message: str) -> None:
+        """A problem at ``<section>.<dotted>`` (the section itself when ``dotted`` is empty)."""
+        key = ".".join(part for part in (self.section, dotted) if part)
+        self.problems.append(Problem(CONFIG_NAME, self.config.line_of(key), message))
 
 
 def _read_users(config: Config) -> None:

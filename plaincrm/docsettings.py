@@ -23,8 +23,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .config import Config
-from .errors import ConfigError, InvalidError, Problem
+from .config import Config, SectionReader, settled
+from .errors import InvalidError, Problem
 from .numbering import DEFAULT_FORMAT, Numbering, parse_format, read_numbering
 from .pipeline import did_you_mean
 
@@ -111,14 +111,7 @@ def default_numbering() -> dict[str, Numbering]:
     return {INVOICE: Numbering(INVOICE, parse_format(DEFAULT_FORMAT), shared="INV")}
 
 
-class _Reader:
-    def __init__(self, config: Config) -> None:
-        self.config = config
-        self.problems: list[Problem] = []
-
-    def problem(self, dotted: str, message: str) -> None:
-        self.problems.append(Problem(self.config.path.name, self.config.line_of(dotted), message))
-
+class _Reader(SectionReader):
     def read(self) -> DocSettings:
         found = DocSettings()
         raw = self.config.raw.get(SECTION)
@@ -259,7 +252,7 @@ def read_requirements(
     ``requires: [contract]`` means a contract at its counting status (signed);
     ``quote:accepted`` names the status.
     """
-    reader = _Reader(config)
+    reader = SectionReader(config)
     stages = config.section("pipeline").get("stages")
     out: dict[str, list[Requirement]] = {}
     for i, entry in enumerate(stages if isinstance(stages, list) else []):
@@ -294,19 +287,9 @@ def read_requirements(
 
 def doc_settings(store: Store) -> DocSettings:
     """The documents settings; a ``ConfigError`` when they have problems."""
-    settings, problems = read_settings(store.config)
-    if problems:
-        listed = "\n".join(str(p) for p in problems)
-        raise ConfigError(
-            f"the documents settings in plaincrm.yaml have problems, fix them first:\n{listed}"
-        )
-    return settings
+    return settled(*read_settings(store.config), "documents settings in plaincrm.yaml")
 
 
 def stage_requirements(store: Store) -> dict[str, list[Requirement]]:
-    settings = doc_settings(store)
-    found, problems = read_requirements(store.config, settings)
-    if problems:
-        listed = "\n".join(str(p) for p in problems)
-        raise ConfigError(f"the stage requirements in plaincrm.yaml have problems:\n{listed}")
-    return found
+    found = read_requirements(store.config, doc_settings(store))
+    return settled(*found, "stage requirements in plaincrm.yaml")

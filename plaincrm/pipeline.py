@@ -42,9 +42,9 @@ from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from .config import Config
+from .config import Config, SectionReader, settled
 from .dates import parse_iso_date
-from .errors import ConfigError, InvalidError, Problem
+from .errors import InvalidError, Problem
 from .model import Record
 
 if TYPE_CHECKING:  # imported lazily: agenda imports this module for its provider
@@ -185,43 +185,24 @@ def default_pipeline() -> Pipeline:
 
 def read_pipeline(config: Config) -> tuple[Pipeline, list[Problem]]:
     """The ``pipeline:`` settings (defaults for what is not given) and their problems."""
-    reader = _Reader(config)
+    reader = _Reader(config, SECTION)
     return reader.read(), reader.problems
 
 
 def pipeline_settings(config: Config) -> Pipeline:
     """The pipeline settings; a ``ConfigError`` when they have problems."""
-    pipeline, problems = read_pipeline(config)
-    if problems:
-        listed = "\n".join(str(p) for p in problems)
-        raise ConfigError(
-            f"the pipeline settings in plaincrm.yaml have problems, fix them first:\n{listed}"
-        )
-    return pipeline
+    return settled(*read_pipeline(config), "pipeline settings in plaincrm.yaml")
 
 
-class _Reader:
-    def __init__(self, config: Config) -> None:
-        self.config = config
-        self.problems: list[Problem] = []
-
-    def problem(self, dotted: str, message: str) -> None:
-        self.problems.append(
-            Problem(self.config.path.name, self.config.line_of(f"{SECTION}.{dotted}"), message)
-        )
-
+class _Reader(SectionReader):
     def read(self) -> Pipeline:
         raw = self.config.raw.get(SECTION)
         pipeline = default_pipeline()
         if raw is None:
             return pipeline
         if not isinstance(raw, dict):
-            self.problems.append(
-                Problem(
-                    self.config.path.name,
-                    self.config.line_of(SECTION),
-                    "pipeline must be a section of 'key: value' settings (see docs/sales.md)",
-                )
+            self.problem(
+                "", "pipeline must be a section of 'key: value' settings (see docs/sales.md)"
             )
             return pipeline
         if "stages" in raw:

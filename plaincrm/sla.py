@@ -13,8 +13,8 @@ minute; ``PLAINCRM_TODAY`` pins its date and ``PLAINCRM_TIME`` (HH:MM) its time.
 
 Settings.  The ``service:`` section of plaincrm.yaml gives a response and a
 resolution target per priority, in working hours, and the share of a target
-after which ``today`` warns (``read_service``; ``check_service`` reports bad
-settings as ``plaincrm.yaml:line: message``).
+after which ``today`` warns (``read_service``; ``tickets.check_tickets`` reports
+bad settings as ``plaincrm.yaml:line: message``).
 
 Clocks.  A ticket's clock runs while it is ``new`` or ``open`` and stops while
 it is ``waiting`` (on the client), ``resolved`` or ``closed``.  The timeline
@@ -39,9 +39,9 @@ from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from .config import Config
+from .config import Config, SectionReader, settled
 from .dates import format_duration, normalize_time, parse_date, parse_duration_minutes, today
-from .errors import ConfigError, Problem, UsageError
+from .errors import Problem, UsageError
 from .model import TYPES, LogEntry, Record
 
 if TYPE_CHECKING:  # imported lazily: agenda imports this module for its provider
@@ -225,11 +225,8 @@ class Service:
 
 def read_service(config: Config) -> tuple[Service, list[Problem]]:
     """The ``service:`` settings (defaults for what is not given) and their problems."""
-    problems: list[Problem] = []
-
-    def problem(dotted: str, message: str) -> None:
-        problems.append(Problem(config.path.name, config.line_of(f"{SECTION}.{dotted}"), message))
-
+    reader = SectionReader(config, SECTION)
+    problems, problem = reader.problems, reader.problem
     raw = config.raw.get(SECTION)
     targets = {name: Target(*values) for name, values in DEFAULT_TARGETS.items()}
     if raw is None:
@@ -289,13 +286,7 @@ def _read_target(entry: Any, dotted: str, problem: Callable[[str, str], None]) -
 
 def service_settings(config: Config) -> Service:
     """The service settings; a ``ConfigError`` when they have problems."""
-    service, problems = read_service(config)
-    if problems:
-        listed = "\n".join(str(p) for p in problems)
-        raise ConfigError(
-            f"the service settings in plaincrm.yaml have problems, fix them first:\n{listed}"
-        )
-    return service
+    return settled(*read_service(config), "service settings in plaincrm.yaml")
 
 
 # ---------------------------------------------------------------- clocks
