@@ -102,20 +102,27 @@ def identity(cwd: Path) -> tuple[str | None, str | None]:
 
 def commit(
     cwd: Path, paths: list[str], message: str, fallback_name: str, *, by_plaincrm: bool = True
-) -> str:
+) -> str | None:
     """Commit exactly ``paths`` (relative to ``cwd``) and return the new commit id.
 
     Files that no longer exist are committed as deletions.  When git knows no
     identity, ``fallback_name`` is used so that the commit still happens.  A
     change plaincrm made gets the ``Made-with: plaincrm`` trailer (``history``
     tells such changes from hand edits by it); ``by_plaincrm=False`` leaves it
-    out, for hand edits that plaincrm only commits.
+    out, for hand edits that plaincrm only commits.  When the files are as the
+    last commit has them (an edit undone), there is nothing to commit: None.
     """
     existing = [p for p in paths if (cwd / p).exists()]
     if existing:
         run(cwd, "add", "--", *existing)
     text = with_trailer(message) if by_plaincrm else message
-    return _commit(cwd, fallback_name, "-m", text, "--", *paths)
+    try:
+        return _commit(cwd, fallback_name, "-m", text, "--", *paths)
+    except GitError:
+        unchanged = ("diff", "--quiet", "HEAD", "--", *paths)
+        if has_commits(cwd) and _process(cwd, unchanged).returncode == 0:
+            return None
+        raise
 
 
 def commit_all(cwd: Path, message: str, fallback_name: str) -> str:

@@ -148,6 +148,24 @@ def test_edit_checks_and_commits(crm: Crm, tmp_path: Path) -> None:
     assert "No changes" in crm.run("edit", "good", env={"EDITOR": str(noop)}).stdout
 
 
+def test_an_edit_that_undoes_a_broken_edit_commits_nothing(crm: Crm, tmp_path: Path) -> None:
+    crm.write("clients/good.md", GOOD)
+    crm.git("add", ".")
+    crm.git("commit", "-qm", "good")
+    breaker = tmp_path / "breaker.sh"
+    breaker.write_text("#!/bin/sh\nsed -i 's/^name: Good Ltd/name: [oops/' \"$1\"\n")
+    breaker.chmod(0o755)
+    result = crm.run("edit", "good", env={"EDITOR": str(breaker)}, ok=False)
+    assert result.exit_code == EXIT_INVALID
+    fixer = tmp_path / "fixer.sh"
+    fixer.write_text("#!/bin/sh\nsed -i 's/^name: \\[oops/name: Good Ltd/' \"$1\"\n")
+    fixer.chmod(0o755)
+    result = crm.run("edit", "good", env={"EDITOR": str(fixer)})
+    assert "Saved clients/good.md." in result.stdout
+    assert crm.commits()[0] == "good"
+    assert crm.clean()
+
+
 def test_changing_a_broken_file_is_refused_with_its_location(crm: Crm) -> None:
     crm.write("clients/bad.md", "---\nname: Bad\ntags: [unclosed\n---\n")
     before = crm.read("clients/bad.md")
