@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from .dates import format_duration, minutes_to_time, time_to_minutes
+from .model import slug_of
 from .overdue import overdue_attention
 from .pipeline import deal_attention
 from .sla import ticket_attention
@@ -185,7 +186,7 @@ def day_view(store: Store, day: date, owner: str | None) -> DayView:
 
 
 def label(entry: TaskEntry) -> str:
-    return entry.task.id or f"{entry.path[:-3].split('/')[-1]}#{entry.task.pos}"
+    return entry.task.id or f"{slug_of(entry.path)}#{entry.task.pos}"
 
 
 def task_ref(entry: TaskEntry) -> str:

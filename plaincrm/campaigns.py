@@ -30,7 +30,7 @@ from .clients import check_owner
 from .deals import Money, NewDeal
 from .errors import ConflictError, InvalidError, NotFoundError, Problem, UsageError
 from .ids import slugify, unique_slug
-from .model import TYPES, Record, field_kinds
+from .model import TYPES, Record, field_kinds, path_of, slug_of
 from .pipeline import (
     WON,
     Amounts,
@@ -214,7 +214,7 @@ def add_campaign(
     if code is None and any(v is not None for v in money.values()):
         code = settings(store).currency
     slug = unique_slug(slugify(name), lambda s: store.exists("campaign", s))
-    path = f"{TYPES['campaign'].folder}/{slug}.md"
+    path = path_of("campaign", slug)
     fields: dict[str, Any] = {
         "name": name,
         "channel": one_line(channel) if channel else None,
@@ -271,7 +271,9 @@ def respond(
     text = one_line(note) if note else ""
     before = {path: store.read_text(path) for path in (campaign_path, client.path)}
     deal_path = deal.add(store, client.path, campaign_path[:-3]) if deal is not None else None
-    response = Response(when.isoformat(), client.slug, _slug(deal_path), text)
+    response = Response(
+        when.isoformat(), client.slug, slug_of(deal_path) if deal_path else None, text
+    )
     title = f"Campaign response: {campaign.title} ({campaign_path[: -len('.md')]})"
     task = [tasklines.render_line(title, {"done": when.isoformat()}, checked=True)]
     details = [text] if text else []
@@ -294,10 +296,6 @@ def respond(
     paths = [campaign_path, client.path, *([deal_path] if deal_path else [])]
     store.commit(paths, f"campaign respond: {client.title} to {campaign.title} ({campaign_path})")
     return Responded(response, deal_path, _in_audience(store, campaign, client))
-
-
-def _slug(path: str | None) -> str | None:
-    return path.rsplit("/", 1)[-1][: -len(".md")] if path else None
 
 
 def _in_audience(store: Store, campaign: Record, client: Record) -> bool | None:

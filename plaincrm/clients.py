@@ -9,7 +9,7 @@ from typing import Any
 from .documents import document_details
 from .errors import ConflictError, InvalidError
 from .ids import slugify, unique_slug
-from .model import TYPES, Record
+from .model import Record, path_of
 from .pipeline import deal_details
 from .records import new_record_text
 from .sla import ticket_details
@@ -56,11 +56,10 @@ def add_client(
         me = store.current_user()
         owner = me if me in store.config.user_names() else None
     check_owner(store, owner)
-    folder = TYPES["client"].folder
     if slug:
         slug = slugify(slug)
         if store.exists("client", slug):
-            raise ConflictError(f"{folder}/{slug}.md already exists")
+            raise ConflictError(f"{path_of('client', slug)} already exists")
     else:
         slug = unique_slug(slugify(name), lambda s: store.exists("client", s))
     fields: dict[str, Any] = {
@@ -72,7 +71,7 @@ def add_client(
         "owner": owner,
         "created": store.today(),
     }
-    path = f"{folder}/{slug}.md"
+    path = path_of("client", slug)
     store.create(path, new_record_text(fields))
     store.commit([path], f"client add: {name.strip()} ({path})")
     return path

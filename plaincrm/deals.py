@@ -27,7 +27,7 @@ from .dates import parse_iso_date
 from .documents import document_gate
 from .errors import ConflictError, InvalidError, NotFoundError
 from .ids import slugify, unique_slug
-from .model import TYPES, Record
+from .model import Record, path_of, slug_of
 from .pipeline import (
     LOST,
     WON,
@@ -103,10 +103,9 @@ def add_deal(
     manual = probability is not None
     percent = _check_probability(probability) if manual else chosen.probability
     met = [find_competitor(store, pipeline, name) for name in competitors]
-    client_slug = client_path.rsplit("/", 1)[-1][:-3]
-    folder = TYPES["deal"].folder
+    client_slug = slug_of(client_path)
     slug = unique_slug(slugify(f"{client_slug} {title}"), lambda s: store.exists("deal", s))
-    path = f"{folder}/{slug}.md"
+    path = path_of("deal", slug)
     fields: dict[str, Any] = {
         "client": client_slug,
         "title": title,

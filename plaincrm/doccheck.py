@@ -20,11 +20,11 @@ from .documents import (
     balances,
     money,
     owed,
-    path_of,
     totals,
     unapplied,
 )
 from .errors import Problem
+from .model import path_of
 from .numbering import Numbered, numbering_problems
 from .pipeline import format_amount, read_pipeline
 from .store import Store

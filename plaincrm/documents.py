@@ -43,7 +43,7 @@ from .docsettings import (
 )
 from .errors import ConflictError, InvalidError, NotFoundError
 from .ids import new_id, slugify, unique_slug
-from .model import TYPES, Record
+from .model import Record, path_of, slug_of
 from .pipeline import CENT, check_currency, did_you_mean, format_amount, json_amount, one_line
 from .pipeline import settings as pipeline_settings
 from .records import append_to_section, new_record_text
@@ -494,7 +494,7 @@ def add_document(
     day = day or store.today()
     default_currency = pipeline_settings(store).currency
     docs = {d.ref: d for d in all_docs(store)}
-    refs = [_slug_of(p) for p in related]
+    refs = [slug_of(p) for p in related]
     linked = [docs[ref] for ref in refs if ref in docs]
     code = check_currency(currency) if currency else None
     if kind.name == PAYMENT:
@@ -559,11 +559,6 @@ def add_document(
     return path
 
 
-def path_of(type_name: str, slug: str) -> str:
-    """The path of the record of type ``type_name`` called ``slug``."""
-    return f"{TYPES[type_name].folder}/{slug}.md"
-
-
 def _new_slug(store: Store, client: str, kind: str, number: str | None) -> str:
     """``<client>-<kind>-<number>``, or ``<client>-<kind>-<random id>`` without a number:
     never a name another clone could pick for another document while offline."""
@@ -572,10 +567,6 @@ def _new_slug(store: Store, client: str, kind: str, number: str | None) -> str:
         named = slugify(f"{base} {number}", max_length=100)
         return unique_slug(named, lambda s: store.exists("document", s))
     return f"{base}-{new_id(lambda c: store.exists('document', f'{base}-{c}'))}"
-
-
-def _slug_of(path: str) -> str:
-    return path.rsplit("/", 1)[-1].removesuffix(".md")
 
 
 def _check_status(kind: DocKind, status: str) -> str:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from . import gitrepo
-from .model import TYPE_BY_FOLDER, TYPES
+from .model import TYPE_BY_FOLDER, TYPES, slug_of
 from .recordparts import Parts, cut, given_ids, is_record_path
 from .store import Store, type_of_path
 from .tasks import Task
@@ -539,7 +539,7 @@ def _title(path: str, text: str | None) -> str:
     value = fields.get(rtype.title_field) if fields and rtype else None
     if isinstance(value, str) and value:
         return value
-    return path.rsplit("/", 1)[-1].removesuffix(".md")
+    return slug_of(path)
 
 
 # ---------------------------------------------------------------- the team's activity

@@ -39,8 +39,14 @@ TYPES: dict[str, RecordType] = {
 TYPE_BY_FOLDER = {t.folder: t for t in TYPES.values()}
 
 
-def record_type(name: str) -> RecordType:
-    return TYPES[name]
+def path_of(type_name: str, slug: str) -> str:
+    """The path of the record of type ``type_name`` called ``slug``."""
+    return f"{TYPES[type_name].folder}/{slug}.md"
+
+
+def slug_of(path: str) -> str:
+    """The slug of the record at ``path``: its file name without ``.md``."""
+    return path.rsplit("/", 1)[-1].removesuffix(".md")
 
 
 # ---------------------------------------------------------------- field kinds
@@ -204,7 +210,7 @@ class Record:
 
     @property
     def slug(self) -> str:
-        return self.path.rsplit("/", 1)[-1][: -len(".md")]
+        return slug_of(self.path)
 
     @property
     def title(self) -> str:

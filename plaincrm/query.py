@@ -33,7 +33,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from .dates import parse_date, parse_iso_date
 from .errors import UsageError
-from .model import Kind, parse_number
+from .model import Kind, parse_number, slug_of
 
 T = TypeVar("T")
 _TERM_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_.-]*?)(\.before:|\.after:|!=|<=|>=|:|~|<|>)(.*)$")
@@ -604,7 +604,7 @@ class TaskAccessor:
     def value(self, item: Any, name: str) -> Any:
         task = item.task
         if name == "record":
-            return item.path.rsplit("/", 1)[-1][:-3]
+            return slug_of(item.path)
         if name == "type":
             return item.type
         if name == "status":

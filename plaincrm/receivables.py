@@ -22,9 +22,9 @@ from .documents import (
     all_docs,
     balances,
     owed,
-    path_of,
     unapplied,
 )
+from .model import path_of
 from .pipeline import json_amount
 from .store import Store
 

@@ -15,7 +15,7 @@ from statistics import median
 from typing import Any
 
 from .campaigns import deals_by_source
-from .model import TYPES
+from .model import TYPES, path_of
 from .pipeline import LOST, WON, Amounts, Deal, deal_of, settings
 from .sla import KINDS, PRIORITIES, STATUSES, format_minutes
 from .store import Store
@@ -161,7 +161,7 @@ def upsell_funnel(store: Store, chosen: list[Ticket]) -> Upsell:
         funnel.closed += 1
         found = {deal.ref: deal for deal in by_ticket.get(item.ref, [])}
         linked = item.get("deal")
-        record = store.indexed(f"{TYPES['deal'].folder}/{linked}.md") if linked else None
+        record = store.indexed(path_of("deal", linked)) if linked else None
         if record is not None and record.slug not in found:
             found[record.slug] = deal_of(record, pipeline)
         funnel.with_offer += bool(found)

@@ -31,7 +31,7 @@ from .clients import check_owner
 from .deals import NewDeal
 from .errors import ConflictError, InvalidError, NotFoundError, Problem, UsageError
 from .ids import slugify, unique_slug
-from .model import TYPES, Record
+from .model import Record, path_of, slug_of
 from .pipeline import one_line
 from .records import append_to_section, insert_lines_after, new_record_text
 from .sla import (
@@ -244,14 +244,13 @@ def add_ticket(
         owner = me if me in store.config.user_names() else None
     check_owner(store, owner)
     moment = at or now()
-    folder = TYPES["ticket"].folder
     words = subject.split()[:SLUG_WORDS]
     while len(words) > 1 and words[-1].lower() in SMALL_WORDS:
         words.pop()
     slug = unique_slug(
         slugify(" ".join([client.slug, *words])), lambda s: store.exists("ticket", s)
     )
-    path = f"{folder}/{slug}.md"
+    path = path_of("ticket", slug)
     fields: dict[str, Any] = {
         "client": client.slug,
         "subject": subject,
@@ -382,8 +381,8 @@ def close(
     deal_path = None
     extra: list[str] = []
     if upsell is not None:
-        deal_path = upsell.add(store, f"{TYPES['client'].folder}/{client}.md", path[:-3])
-        deal_slug = deal_path.rsplit("/", 1)[-1][: -len(".md")]
+        deal_path = upsell.add(store, path_of("client", client), path[:-3])
+        deal_slug = slug_of(deal_path)
         changes["deal"] = deal_slug
         extra.append(_log(store, moment, f"upsell: deal {deal_slug} ({one_line(upsell.title)})"))
     try:

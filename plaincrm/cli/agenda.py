@@ -9,6 +9,7 @@ import click
 
 from ..agenda import DayView, Timed, day_view, fmt_minutes, task_ref
 from ..dates import format_duration, minutes_to_time
+from ..model import slug_of
 from ..output import echo_json, style, table, truncate
 from ..store import TaskEntry
 from .common import date_arg, get_app, json_option, owner_options, resolve_owner
@@ -65,7 +66,7 @@ def _attention_lines(view: DayView) -> list[str]:
     for a in view.attention:
         counts[a.kind] += 1
         if counts[a.kind] <= ATTENTION_SHOWN:
-            ref = a.path[:-3].split("/")[-1]
+            ref = slug_of(a.path)
             rows.append([ref, truncate(a.title, 40), a.client or "", a.reason])
     lines = ["", style("Needs attention", bold=True), table(rows, indent="  ")]
     lines += [

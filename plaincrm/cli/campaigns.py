@@ -20,7 +20,7 @@ from ..campaigns import (
 )
 from ..deals import NewDeal
 from ..errors import InvalidError
-from ..model import Kind, field_kinds
+from ..model import Kind, field_kinds, path_of, slug_of
 from ..output import echo_json, style, table, truncate
 from ..pipeline import format_amount
 from ..query import RecordAccessor
@@ -108,7 +108,7 @@ def campaign_add(
         offer=sys.stdin.read() if offer == "-" else offer,
     )
     size = len(audience(store, store.load(path)))
-    click.echo(path.rsplit("/", 1)[1][:-3])
+    click.echo(slug_of(path))
     click.echo(f"Created {path}; its audience is {size} client(s) today.", err=True)
 
 
@@ -331,7 +331,7 @@ def campaign_show(name: str, as_json: bool) -> None:
         data.update(offer=notes, tasks=[task.as_row() for task in record.tasks])
         echo_json(data)
         return
-    names = store.titles(f"clients/{r.client}.md" for r in item.responses)
+    names = store.titles(path_of("client", r.client) for r in item.responses)
     click.echo(_render(item, notes, names))
 
 
@@ -362,7 +362,7 @@ def _render(item: CampaignFigures, notes: str, names: dict[str, str]) -> str:
     if not item.responses:
         lines.append(f"  none yet: record one with 'plaincrm campaign respond {item.ref} CLIENT'")
     for response in item.responses:
-        who = names.get(f"clients/{response.client}.md", response.client)
+        who = names.get(path_of("client", response.client), response.client)
         deal = f"  -> deal {response.deal}" if response.deal else ""
         note = f": {response.note}" if response.note else ""
         lines.append(f"  {response.date}  {who}{note}{deal}")

@@ -6,7 +6,7 @@ import click
 
 from ..clients import KINDS, Card, add_client, client_card, client_json
 from ..errors import InvalidError
-from ..model import Record, field_kinds
+from ..model import Record, field_kinds, slug_of
 from ..output import echo_json, style, table, truncate
 from ..query import RecordAccessor, sql_prefilter
 from ..store import type_of_path
@@ -60,7 +60,7 @@ def client_add(
     path = add_client(
         store, name, kind=kind, email=email, phone=phone, tags=list(tags), owner=owner, slug=slug
     )
-    click.echo(path.rsplit("/", 1)[1][:-3])
+    click.echo(slug_of(path))
     click.echo(f"Created {path}", err=True)
 
 

@@ -17,7 +17,7 @@ from ..deals import (
     win_deal,
 )
 from ..documents import deal_documents
-from ..model import Kind, field_kinds
+from ..model import Kind, field_kinds, path_of, slug_of
 from ..output import echo_json, style, table, truncate
 from ..pipeline import (
     Amounts,
@@ -74,7 +74,7 @@ def _change(ref: str, operation: Callable[..., Event], *args: Any, **options: An
     store = get_app().store
     path = store.resolve(ref, ["deal"])
     event = operation(store, path, *args, **options)
-    click.echo(f"{_ref(path)}: {format_event(event)}")
+    click.echo(f"{slug_of(path)}: {format_event(event)}")
 
 
 @deal.command("add")
@@ -143,7 +143,7 @@ def deal_add(
         probability=probability,
         competitors=competitors,
     )
-    click.echo(path.rsplit("/", 1)[1][:-3])
+    click.echo(slug_of(path))
     click.echo(f"Created {path}", err=True)
 
 
@@ -265,7 +265,7 @@ def deal_set(
         competitors=competitors,
     )
     for event in found:
-        click.echo(f"{_ref(path)}: {format_event(event)}")
+        click.echo(f"{slug_of(path)}: {format_event(event)}")
 
 
 # ---------------------------------------------------------------- list
@@ -737,10 +737,6 @@ def _render_forecast(result: Forecast, owner: str | None) -> str:
 # ---------------------------------------------------------------- helpers
 
 
-def _ref(path: str) -> str:
-    return path.rsplit("/", 1)[-1][:-3]
-
-
 def _money(value: Any, currency: str) -> str:
     return f"{format_amount(value)} {currency}" if value is not None else ""
 
@@ -751,5 +747,5 @@ def _probability(item: Deal) -> str:
 
 def _client_names(store: Store, items: list[Deal]) -> dict[str, str]:
     """Client slug -> name, for the clients of ``items``."""
-    titles = store.titles(f"clients/{d.client}.md" for d in items if d.client)
+    titles = store.titles(path_of("client", d.client) for d in items if d.client)
     return {path[len("clients/") : -3]: title for path, title in titles.items()}

@@ -19,12 +19,11 @@ from ..documents import (
     money,
     owed,
     parse_item,
-    path_of,
     pay,
     set_status,
     totals,
 )
-from ..model import Kind, Record, field_kinds
+from ..model import Kind, Record, field_kinds, path_of, slug_of
 from ..output import echo_json, style, table, truncate
 from ..pipeline import Amounts, format_amount, json_amount, parse_amount
 from ..query import RecordAccessor
@@ -510,7 +509,7 @@ def receivables_command(client: str | None, as_json: bool) -> None:
     """
     store = get_app().store
     doc_settings(store)
-    slug = store.resolve(client, ["client"]).rsplit("/", 1)[-1][:-3] if client else None
+    slug = slug_of(store.resolve(client, ["client"])) if client else None
     report = receivables(store, store.today(), slug)
     if as_json:
         echo_json(report.as_json())

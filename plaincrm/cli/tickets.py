@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import click
 
 from ..deals import NewDeal
-from ..model import Kind, field_kinds
+from ..model import Kind, field_kinds, path_of, slug_of
 from ..output import echo_json, style, table, truncate
 from ..query import RecordAccessor, tested_fields
 from ..sla import DONE, KINDS, PRIORITIES, Clock, now, parse_when
@@ -126,7 +126,7 @@ def ticket_add(
         message=_text(message) if message is not None else None,
         at=_when(at),
     )
-    click.echo(path.rsplit("/", 1)[1][:-3])
+    click.echo(slug_of(path))
     click.echo(f"Created {path}", err=True)
 
 
@@ -320,12 +320,14 @@ def ticket_list(query: tuple[str, ...], everything: bool, as_json: bool) -> None
     if not found:
         click.echo("No tickets match." if query or everything else "No unresolved tickets.")
         return
-    names = store.titles(f"clients/{t.get('client')}.md" for t in found)
+    names = store.titles(path_of("client", t.get("client") or "") for t in found)
     rows = [
         [
             t.ref,
             truncate(t.record.title, 36),
-            truncate(names.get(f"clients/{t.get('client')}.md", t.get("client") or ""), 22),
+            truncate(
+                names.get(path_of("client", t.get("client") or ""), t.get("client") or ""), 22
+            ),
             t.get("kind") or "",
             t.get("priority") or "",
             t.status,
@@ -379,7 +381,7 @@ def ticket_show(ref: str, as_json: bool) -> None:
         echo_json(data)
         return
     client = record.get_text("client") or ""
-    name = store.titles([f"clients/{client}.md"]).get(f"clients/{client}.md", client)
+    name = store.titles([path_of("client", client)]).get(path_of("client", client), client)
     lines = [style(record.title, bold=True) + f"   ({path})"]
     rows = [["client", f"{name} ({client})"]]
     for key in ("kind", "priority", "status", "channel", "owner", "opened", "first_response"):

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from ..model import TYPE_BY_FOLDER, TYPES, Kind
+from ..model import TYPE_BY_FOLDER, TYPES, Kind, path_of, slug_of
 from ..store import Store
 from .cells import (
     CellError,
@@ -114,8 +114,8 @@ class Resolver:
         """The path of the record of any type that ``text`` names (tasks' ``record``)."""
         found: list[str] = []
         for rtype in TYPES.values():
-            found += [f"{rtype.folder}/{slug}.md" for slug in self.candidates(text, rtype.name)]
-        exact = [p for p in found if p.rsplit("/", 1)[1][:-3] == text.strip().lower()]
+            found += [path_of(rtype.name, slug) for slug in self.candidates(text, rtype.name)]
+        exact = [p for p in found if slug_of(p) == text.strip().lower()]
         found = exact or found
         if len(found) == 1:
             return found[0]

@@ -22,7 +22,7 @@ from typing import Any
 
 from ..errors import InvalidError, PlaincrmError, UsageError
 from ..ids import slugify, unique_slug
-from ..model import TYPES, Record
+from ..model import TYPES, Record, slug_of
 from ..records import ParseFailure, new_record_text, parse_record
 from ..schemas import load_schema
 from ..store import Store
@@ -274,7 +274,7 @@ class RecordImport(SheetImport):
             self._merge(pending, converted)
             self.pending[pending.path] = pending
         self.titles.setdefault(pending.path, str(pending.values.get(self.title) or ""))
-        for key in self._match_keys(pending.path.rsplit("/", 1)[1][:-3], pending.values):
+        for key in self._match_keys(slug_of(pending.path), pending.values):
             paths = self.keys.setdefault(key, [])
             if pending.path not in paths:
                 paths.append(pending.path)
