@@ -45,9 +45,18 @@ def _process(
         raise GitError("git is not installed (or not on PATH)") from None
 
 
-def _last_line(proc: subprocess.CompletedProcess[str]) -> str:
-    message = (proc.stderr or proc.stdout).strip().splitlines()
-    return message[-1] if message else f"exit status {proc.returncode}"
+def _reason(proc: subprocess.CompletedProcess[str]) -> str:
+    """Why git failed: the first error line it said, not the advice that follows
+    (``Please make sure ... and the repository exists.``), else its last word."""
+    said = [line.strip() for line in proc.stderr.splitlines()]
+    said = [line for line in said if line and not line.startswith(("hint:", "warning:"))]
+    if said:
+        for prefix in ("fatal: ", "error: "):
+            if said[0].startswith(prefix):
+                return said[0].removeprefix(prefix)
+        return said[0]
+    told = proc.stdout.strip().splitlines()
+    return told[-1] if told else f"exit status {proc.returncode}"
 
 
 _LOCK_RETRY_DELAYS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.5, 3.0)
@@ -72,7 +81,7 @@ def run(
         time.sleep(delay)
         proc = _process(cwd, args, input, env)
     if check and proc.returncode != 0:
-        raise GitError(f"git {args[0]} failed: {_last_line(proc)}")
+        raise GitError(f"git {args[0]} failed: {_reason(proc)}")
     return proc.stdout
 
 
@@ -420,7 +429,7 @@ def merge(cwd: Path, ref: str, message: str, fallback_name: str, env: dict[str, 
         return True
     if not git_path(cwd, "MERGE_HEAD")[0].exists():  # git refused to start the merge
         said = " ".join(line.strip() for line in proc.stderr.splitlines() if line.strip())
-        raise GitError(f"git merge failed: {said or _last_line(proc)}")
+        raise GitError(f"git merge failed: {said or _reason(proc)}")
     return False
 
 
@@ -470,7 +479,7 @@ def push(cwd: Path, remote: str, branch_name: str, set_upstream: bool) -> tuple[
             return "rejected", line.rsplit("\t", 1)[-1]
         if line.startswith("!"):
             return "error", line.rsplit("\t", 1)[-1]
-    return "error", _last_line(proc)
+    return "error", _reason(proc)
 
 
 def remote_url(cwd: Path, remote: str) -> str:

@@ -219,8 +219,8 @@ def _fetch(root: Path, remote: str) -> None:
     except GitError as exc:
         raise GitError(
             f"cannot reach the remote {remote} ({gitrepo.remote_url(root, remote)}): "
-            f"{exc.message.removeprefix('git fetch failed: ')}.  Your work is committed in "
-            "this clone; run 'plaincrm sync' again when the remote can be reached"
+            f"{exc.message.removeprefix('git fetch failed: ').rstrip('.')}.  Your work is "
+            "committed in this clone; run 'plaincrm sync' again when the remote can be reached"
         ) from None
 
 

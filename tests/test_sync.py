@@ -220,6 +220,8 @@ def test_sync_with_an_unreachable_remote_fails_clearly_and_keeps_work(
     crm.write(CLIENT, crm.read(CLIENT) + "\nMet them at the fair.\n")
     result = crm.fail("sync", code=7)
     assert "cannot reach the remote origin" in result.stderr
+    # git's own reason, not the last line of its advice ("and the repository exists.")
+    assert "nowhere.git' does not appear to be a git repository.  Your work" in result.stderr
     assert "Your work is committed in this clone" in result.stderr
     assert crm.clean()
 
