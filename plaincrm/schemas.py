@@ -60,4 +60,8 @@ def _describe(error: Any) -> str:
         return f"{where}: '{error.instance}' is not a valid {error.validator_value}"
     if error.validator == "minLength" and error.validator_value == 1:
         return f"{where}: must not be empty"
+    if error.validator == "type" and error.instance is None:
+        key = error.absolute_path[-1] if error.absolute_path else None
+        hint = f" (write one after '{key}:')" if isinstance(key, str) else ""
+        return f"{where}: has no value{hint}"
     return f"{where}: {error.message}" if where else error.message

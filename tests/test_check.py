@@ -166,6 +166,15 @@ def test_an_edit_that_undoes_a_broken_edit_commits_nothing(crm: Crm, tmp_path: P
     assert crm.clean()
 
 
+def test_an_empty_value_is_reported_in_words(crm: Crm) -> None:
+    crm.write("clients/empty.md", "---\nname:\nkind: company\n---\n")
+    crm.write("deals/empty.md", "---\nclient: empty\ntitle: Deal\nstage:\n---\n")
+    found = problems(crm)
+    assert "clients/empty.md:2: name: has no value (write one after 'name:')" in found
+    assert "deals/empty.md:4: stage: has no value (write one after 'stage:')" in found
+    assert not any("None" in line for line in found), found
+
+
 def test_changing_a_broken_file_is_refused_with_its_location(crm: Crm) -> None:
     crm.write("clients/bad.md", "---\nname: Bad\ntags: [unclosed\n---\n")
     before = crm.read("clients/bad.md")
