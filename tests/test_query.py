@@ -421,6 +421,19 @@ def test_list_commands_use_the_query_language(crm: Crm) -> None:
     assert "Mail" not in crm.run("task", "list", "due.before:+7d").stdout
 
 
+def test_a_task_query_on_status_or_done_date_finds_completed_tasks(crm: Crm) -> None:
+    crm.run("client", "add", "Acme Ltd")
+    crm.run("task", "add", "acme", "Call", "--due", "today")
+    crm.run("task", "add", "acme", "Mail", "--due", "today")
+    crm.run("task", "done", "acme#1", "--note", "Spoke to Peter")
+    assert "Call" in crm.run("task", "list", "status:done").stdout
+    assert "Mail" not in crm.run("task", "list", "status:done").stdout
+    assert "Call" in crm.run("task", "list", "done.after:-30d").stdout
+    both = crm.run("task", "list", "status:open or status:done").stdout
+    assert "Call" in both and "Mail" in both
+    assert "Call" not in crm.run("task", "list").stdout  # open tasks by default
+
+
 def test_a_bad_query_is_a_usage_error_on_the_command_line(crm: Crm) -> None:
     result = crm.fail("client", "list", "created>someday", code=EXIT_USAGE)
     assert "Error: bad query: 'someday' is not a date" in result.stderr

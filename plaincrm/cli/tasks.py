@@ -10,7 +10,7 @@ import click
 from ..agenda import task_ref
 from ..dates import format_duration
 from ..output import echo_json, table, truncate
-from ..query import TASK_KINDS, TaskAccessor
+from ..query import TASK_KINDS, TaskAccessor, tested_fields
 from ..store import TaskEntry
 from ..taskops import add_task, complete_task, move_task
 from .common import (
@@ -173,7 +173,8 @@ def task_list(
     as_json: bool,
 ) -> None:
     """List open tasks (yours by default) by date, filtered by a QUERY on the task
-    keys (due, at, dur, done, id, owner, title, record, type, status).
+    keys (due, at, dur, done, id, owner, title, record, type, status); a query
+    on status or done finds completed tasks too.
 
     \b
     Example:
@@ -189,17 +190,20 @@ def task_list(
         due_from = due_to = app.date(due).isoformat()
     if overdue:
         due_to = (today - timedelta(days=1)).isoformat()
-    entries = app.store.tasks(
-        state="done" if done else "open", owner=who, due_from=due_from, due_to=due_to
-    )
+    parsed = build_query(app, query, TASK_KINDS)
+    state = "done" if done else "open"
+    if not (done or overdue) and tested_fields(parsed.where) & {"status", "done"}:
+        state = "all"  # the query says which: open, completed, or both
+    entries = app.store.tasks(state=state, owner=who, due_from=due_from, due_to=due_to)
     if done:
         entries.sort(key=lambda e: e.task.done or "", reverse=True)
-    entries = build_query(app, query, TASK_KINDS).apply(entries, TaskAccessor())
+    entries = parsed.apply(entries, TaskAccessor())
     if as_json:
         echo_json([e.as_json() for e in entries])
         return
     if not entries:
         click.echo("No tasks.")
         return
-    headers = ["ID", "DONE" if done else "DUE", "AT", "DUR", "TITLE", "RECORD", "OWNER"]
+    when = {"done": "DONE", "open": "DUE"}.get(state, "DUE/DONE")
+    headers = ["ID", when, "AT", "DUR", "TITLE", "RECORD", "OWNER"]
     click.echo(table(task_rows(entries), headers))
