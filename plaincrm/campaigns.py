@@ -39,12 +39,11 @@ from .pipeline import (
     check_currency,
     deal_of,
     json_amount,
-    one_line,
     parse_amount,
     settings,
 )
 from .query import Query, RecordAccessor, parse
-from .records import append_to_section, new_record_text
+from .records import append_to_section, new_record_text, one_line
 from .store import Store
 
 if TYPE_CHECKING:

@@ -39,12 +39,11 @@ from .pipeline import (
     competitor_names,
     deal_of,
     did_you_mean,
-    log_line,
-    one_line,
+    event_line,
     parse_amount,
     settings,
 )
-from .records import append_to_section, new_record_text
+from .records import append_log, new_record_text, one_line
 from .store import Store, type_of_path
 from .yamlfront import set_fields
 
@@ -120,8 +119,8 @@ def add_deal(
         "created": store.today(),
         "competitors": list(dict.fromkeys(met)) or None,
     }
-    opened = log_line(
-        store.today(), _who(store), Event("opened", chosen.name, None, percent, manual)
+    opened = event_line(
+        store.today(), store.current_user(), Event("opened", chosen.name, None, percent, manual)
     )
     store.create(path, new_record_text(fields, f"## Tasks\n\n## Log\n\n{opened}"))
     if commit:  # commit=False: the caller commits the deal with the files it changes
@@ -423,17 +422,9 @@ def _gates(store: Store, record: Record, target: str, force: bool) -> list[Event
 def _apply(
     store: Store, path: str, changes: dict[str, Any], found: list[Event], message: str
 ) -> None:
-    day, who = store.today(), _who(store)
-    lines = [log_line(day, who, event) for event in found]
-
-    def edit(text: str) -> str:
-        return append_to_section(set_fields(text, changes), "Log", lines)
-
-    store.modify(path, edit, message)
-
-
-def _who(store: Store) -> str:
-    return store.current_user() or "plaincrm"
+    day, who = store.today(), store.current_user()
+    lines = [event_line(day, who, event) for event in found]
+    store.modify(path, lambda text: append_log(set_fields(text, changes), lines), message)
 
 
 def _check_probability(value: int | str) -> int:

@@ -44,9 +44,9 @@ from .docsettings import (
 from .errors import ConflictError, InvalidError, NotFoundError
 from .ids import new_id, slugify, unique_slug
 from .model import Record, path_of, slug_of
-from .pipeline import CENT, check_currency, did_you_mean, format_amount, json_amount, one_line
+from .pipeline import CENT, check_currency, did_you_mean, format_amount, json_amount
 from .pipeline import settings as pipeline_settings
-from .records import append_to_section, new_record_text
+from .records import append_log, log_line, new_record_text, one_line
 from .store import Store
 from .yamlfront import set_fields
 
@@ -383,12 +383,9 @@ def unapplied(payment: Doc, invoices: Mapping[str, Doc]) -> Decimal:
 # ---------------------------------------------------------------- writing
 
 
-def _who(store: Store) -> str:
-    return one_line(store.current_user() or "plaincrm").replace(":", "") or "plaincrm"
-
-
-def log_line(store: Store, text: str) -> str:
-    return f"- {store.today().isoformat()} {_who(store)}: {text}"
+def _log(store: Store, text: str) -> str:
+    """A ``## Log`` line of today by you."""
+    return log_line(store.today().isoformat(), store.current_user(), text)
 
 
 def _invoice_edit(store: Store, balance: Balance, payment: Doc) -> tuple[str, Callable[[str], str]]:
@@ -397,16 +394,12 @@ def _invoice_edit(store: Store, balance: Balance, payment: Doc) -> tuple[str, Ca
     share = next(s for p, s in balance.payments if p.ref == payment.ref)
     left = balance.outstanding
     said = "paid in full" if left <= 0 else f"{money(left, invoice.currency)} outstanding"
-    lines = [log_line(store, f"payment {payment.ref}: {money(share, invoice.currency)}, {said}")]
+    lines = [_log(store, f"payment {payment.ref}: {money(share, invoice.currency)}, {said}")]
     changes: dict[str, Any] = {}
     if balance.covered and invoice.status == ISSUED:
         changes["status"] = PAID
-        lines.append(log_line(store, f"status {ISSUED} -> {PAID}"))
-
-    def edit(text: str) -> str:
-        return append_to_section(set_fields(text, changes), "Log", lines)
-
-    return invoice.path, edit
+        lines.append(_log(store, f"status {ISSUED} -> {PAID}"))
+    return invoice.path, lambda text: append_log(set_fields(text, changes), lines)
 
 
 def _assign_number(
@@ -540,7 +533,7 @@ def add_document(
         "items": [item.fields() for item in items] or None,
     }
     said = f"added as {status}" + (f", number {number}" if number else "")
-    body = f"## Tasks\n\n## Log\n\n{log_line(store, said)}"
+    body = f"## Tasks\n\n## Log\n\n{_log(store, said)}"
     store.create(path, new_record_text(fields, body))
     paths = [path]
     if kind.name == PAYMENT:
@@ -687,10 +680,10 @@ def set_status(
         changes["due"] = due
         said.append(f"due {due}")
     text = ", ".join(said)
-    lines = [log_line(store, text)]
+    lines = [_log(store, text)]
     store.modify(
         path,
-        lambda t: append_to_section(set_fields(t, changes), "Log", lines),
+        lambda t: append_log(set_fields(t, changes), lines),
         f"doc status: {doc.title} {old} -> {new} ({path})",
     )
     return text

@@ -44,7 +44,7 @@ from . import tasks as tasklines
 from .config import find_root
 from .dates import today
 from .recordparts import Atom, Parts, cut, follow_ids, is_record_path
-from .records import append_to_section
+from .records import append_log, append_to_section, log_line
 from .yamlfront import FrontError, load, render_value_lines, split
 
 MARKER_SIZE = 63
@@ -142,7 +142,7 @@ class _Merger:
             lines = self.resolve([self._region(p, 0, len(p.items)) for p in versions])
         text = self._add_missing("\n".join(_tidy(lines, [self.ours.text(), self.theirs.text()])))
         if self.log_lines:
-            text = append_to_section(text, "Log", self.log_lines)
+            text = append_log(text, self.log_lines)
         return text
 
     def _region(self, parts: Parts | None, start: int, stop: int) -> list[str]:
@@ -363,7 +363,7 @@ class _Merger:
     def _conflict(self, kept: str, other: str) -> None:
         """Both sides changed a value: theirs is kept, ours goes to the ## Log."""
         text = f"merge kept {kept}, other value {other}"
-        self.log_lines.append(f"- {self.day} plaincrm: {text}")
+        self.log_lines.append(log_line(self.day, None, text))
         self.notes.append(f"changed on both sides: {text} (written to ## Log)")
 
     # ---------------------------------------------------------- tasks

@@ -46,6 +46,7 @@ from .config import Config, SectionReader, settled
 from .dates import parse_iso_date
 from .errors import InvalidError, Problem
 from .model import Record
+from .records import log_line, one_line
 
 if TYPE_CHECKING:  # imported lazily: agenda imports this module for its provider
     from .agenda import Attention
@@ -648,10 +649,6 @@ class Event:
         }
 
 
-def one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
 def _percent(event: Event) -> str:
     return f"({event.probability}%{', by hand' if event.manual else ''})"
 
@@ -773,10 +770,9 @@ def _parse_lost(stage: str, rest: str) -> Event | None:
     )
 
 
-def log_line(day: date, who: str, event: Event) -> str:
-    """A whole ``## Log`` line for ``event``."""
-    name = one_line(who).replace(":", "") or "plaincrm"
-    return f"- {day.isoformat()} {name}: {format_event(event)}"
+def event_line(day: date, who: str | None, event: Event) -> str:
+    """A whole ``## Log`` line for ``event`` (``records.log_line``)."""
+    return log_line(day.isoformat(), who, format_event(event))
 
 
 def events(record: Record) -> list[tuple[str, Event]]:

@@ -84,6 +84,24 @@ def parse_log(lines: list[str]) -> list[LogEntry]:
 # ---------------------------------------------------------------- text edits
 
 
+def one_line(text: str) -> str:
+    """``text`` on one line: every run of white space (line breaks too) becomes a space."""
+    return " ".join(text.split())
+
+
+def log_line(when: str, who: str | None, text: str) -> str:
+    """A ``## Log`` line, ``- WHEN who: text`` (the grammar ``parse_log`` reads):
+    ``when`` is a date or ``YYYY-MM-DD HH:MM``; ``who`` (default plaincrm) goes
+    on one line and without ``:``, which would end it early."""
+    name = one_line(who or "").replace(":", "") or "plaincrm"
+    return f"- {when} {name}: {text}"
+
+
+def append_log(text: str, lines: list[str]) -> str:
+    """Add ``log_line`` lines at the end of the ``## Log`` section (made when missing)."""
+    return append_to_section(text, "Log", lines)
+
+
 def new_record_text(fields: dict[str, Any], body: str = "") -> str:
     """The text of a new record file."""
     text = "---\n" + render_front(fields) + "---\n"

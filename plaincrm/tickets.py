@@ -32,8 +32,14 @@ from .deals import NewDeal
 from .errors import ConflictError, InvalidError, NotFoundError, Problem, UsageError
 from .ids import slugify, unique_slug
 from .model import Record, path_of, slug_of
-from .pipeline import one_line
-from .records import append_to_section, insert_lines_after, new_record_text
+from .records import (
+    append_log,
+    append_to_section,
+    insert_lines_after,
+    log_line,
+    new_record_text,
+    one_line,
+)
 from .sla import (
     DONE,
     KINDS,
@@ -297,7 +303,7 @@ def reply(
             "or open a new ticket"
         )
     moment = _moment(record, at)
-    who = CLIENT if from_client else _who(store)
+    who = CLIENT if from_client else (store.current_user() or "plaincrm")
     changes: dict[str, Any] = {}
     log: list[str] = []
     new_status = status
@@ -322,7 +328,7 @@ def reply(
 
     def edit(old: str) -> str:
         new = add_message(set_fields(old, changes), lines)
-        return append_to_section(new, "Log", log) if log else new
+        return append_log(new, log) if log else new
 
     author = "the client" if from_client else who
     store.modify(path, edit, f"ticket reply: {author} on {record.title} ({path})")
@@ -454,18 +460,14 @@ def _change(
     lines = [line, *(extra or [])]
 
     def edit(text: str) -> str:
-        return append_to_section(set_fields(text, {"status": new, **changes}), "Log", lines)
+        return append_log(set_fields(text, {"status": new, **changes}), lines)
 
     message = f"{verb}: {record.title} {old} -> {new} ({record.path})" if verb else ""
     store.modify(record.path, edit, message, commit=verb is not None)
 
 
 def _log(store: Store, moment: datetime, text: str) -> str:
-    return f"- {format_stamp(moment)} {_who(store)}: {text}"
-
-
-def _who(store: Store) -> str:
-    return store.current_user() or "plaincrm"
+    return log_line(format_stamp(moment), store.current_user(), text)
 
 
 def _resolution(text: str) -> str:

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from conftest import Crm, git
 from plaincrm.campaigns import Response, parse_response
 from plaincrm.errors import EXIT_CONFLICT, EXIT_INVALID, EXIT_NOT_FOUND, EXIT_USAGE
-from plaincrm.pipeline import one_line
+from plaincrm.records import one_line
 
 CAMPAIGN = "campaigns/winter-grinder-offer.md"
 

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from plaincrm.model import TYPES
-from plaincrm.pipeline import Event, format_event, log_line, parse_event
+from plaincrm.pipeline import Event, event_line, format_event, parse_event
 from plaincrm.records import parse_log, parse_record
 
 stages = st.from_regex(r"[a-z][a-z0-9_-]{0,15}", fullmatch=True)
@@ -70,7 +70,7 @@ def test_format_then_parse_gives_the_event_back(event: Event) -> None:
 
 @given(events, st.from_regex(r"[a-z][a-z .-]{0,12}[a-z]", fullmatch=True))
 def test_a_log_line_survives_the_record_parser(event: Event, who: str) -> None:
-    line = log_line(date(2026, 11, 27), who, event)
+    line = event_line(date(2026, 11, 27), who, event)
     assert "\n" not in line
     entries = parse_log(["## Log", "", line])
     assert len(entries) == 1
@@ -80,7 +80,7 @@ def test_a_log_line_survives_the_record_parser(event: Event, who: str) -> None:
 
 @given(st.lists(events, max_size=6))
 def test_a_deal_file_with_a_log_parses_back_to_the_same_events(found: list[Event]) -> None:
-    lines = [log_line(date(2026, 11, 27), "anna", e) for e in found]
+    lines = [event_line(date(2026, 11, 27), "anna", e) for e in found]
     text = "---\nclient: acme\ntitle: X\nstage: lead\n---\n\n## Log\n\n" + "\n".join(lines) + "\n"
     record = parse_record(TYPES["deal"], "deals/x.md", text)
     assert [parse_event(entry.text) for entry in record.log] == found

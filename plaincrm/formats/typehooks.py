@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..records import append_to_section
+from ..records import append_log, log_line
 from ..store import Store
 from .plan import Change
 
@@ -22,14 +22,10 @@ NewRecord = Callable[[Store, dict[str, Any]], str]
 Updated = Callable[[Store, str, list[Change]], str]
 
 
-def _who(store: Store) -> str:
-    return store.current_user() or "plaincrm"
-
-
 def new_deal(store: Store, fields: dict[str, Any]) -> str:
     """A deal's stage (the first by default), its probability and currency, and the
     ``opened`` log line, as ``deals.add_deal`` writes them."""
-    from ..pipeline import Event, log_line, settings
+    from ..pipeline import Event, event_line, settings
 
     pipeline = settings(store)
     given = fields.get("stage")
@@ -47,20 +43,20 @@ def new_deal(store: Store, fields: dict[str, Any]) -> str:
     if stage.closed and not fields.get("closed"):
         fields["closed"] = fields.get("close") or store.today()
     event = Event("opened", stage.name, None, fields["probability"], manual)
-    return f"## Tasks\n\n## Log\n\n{log_line(store.today(), _who(store), event)}"
+    return f"## Tasks\n\n## Log\n\n{event_line(store.today(), store.current_user(), event)}"
 
 
 def updated_deal(store: Store, text: str, changes: list[Change]) -> str:
     """Log the changed details, as ``deal set`` does."""
-    from ..pipeline import Event, log_line
+    from ..pipeline import Event, event_line
     from .exporter import csv_cell
 
     said = "; ".join(
         f"{c.key} {csv_cell(c.old) if c.old not in (None, '') else 'none'} -> {csv_cell(c.new)}"
         for c in changes
     )
-    line = log_line(store.today(), _who(store), Event("changed", text=said))
-    return append_to_section(text, "Log", [line])
+    line = event_line(store.today(), store.current_user(), Event("changed", text=said))
+    return append_log(text, [line])
 
 
 def new_ticket(store: Store, fields: dict[str, Any]) -> str:
@@ -74,7 +70,7 @@ def new_ticket(store: Store, fields: dict[str, Any]) -> str:
     fields.setdefault("status", "new")
     fields.setdefault("opened", format_stamp(now()))
     how = ", ".join(str(fields[k]) for k in ("kind", "priority", "channel") if fields.get(k))
-    opened = f"- {fields['opened']} {_who(store)}: opened ({how})"
+    opened = log_line(str(fields["opened"]), store.current_user(), f"opened ({how})")
     return f"## {CONVERSATION}\n\n## Tasks\n\n## Log\n\n{opened}"
 
 
