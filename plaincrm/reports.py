@@ -405,8 +405,9 @@ def stages_report(all_deals: list[Deal], pipeline: Pipeline, since: date | None)
     """Conversion and time in stage, from the deals' logs.
 
     For each open stage: the deals that entered it (on or after ``since``),
-    how many of them moved on to a later stage or were won (the conversion),
-    were lost there, or are still there; and the average days of the finished
+    how many of them, after they last entered it (a reopened deal enters
+    again), moved on to a later stage or were won (the conversion), were lost
+    there, or are still there; and the average days of the finished
     stays in it (entering to the next stage change); and how many deals
     closed won and lost (by their closed date).
     """
@@ -432,7 +433,7 @@ def stages_report(all_deals: list[Deal], pipeline: Pipeline, since: date | None)
             if not entries:
                 continue
             row.entered += 1
-            later = steps[entries[0] + 1 :]
+            later = steps[entries[-1] + 1 :]  # after its last entry (a reopen re-enters)
             order = pipeline.order(name)
             if any(
                 e.stage == WON or (e.kind != "lost" and pipeline.order(e.stage) > order)

@@ -340,3 +340,19 @@ def test_a_lost_deal_through_the_commands_shows_in_the_reports(crm: Crm) -> None
     }
     assert (rivals["Fabrikam"]["lost_to"], rivals["Contoso"]["lost_other"]) == (1, 1)
     assert rivals["Fabrikam"]["notes"][0]["note"] == "cheaper"
+
+
+def test_a_deal_won_then_reopened_and_lost_counts_once_per_stage(crm: Crm) -> None:
+    crm.run("client", "add", "Acme Ltd")
+    ref = crm.run("deal", "add", "acme", "Cups", "--amount", "900").stdout.strip()
+    crm.run("deal", "move", ref, "qualified")
+    crm.run("deal", "win", ref)
+    crm.run("deal", "reopen", ref)
+    crm.run("deal", "lose", ref, "--reason", "price")
+    rows = {
+        r["stage"]: r for r in json.loads(crm.run("report", "stages", "--json").stdout)["stages"]
+    }
+    outcome = ("entered", "moved_on", "lost", "still_there")
+    # what happened after it last entered the stage: lead -> qualified, lost in qualified
+    assert tuple(rows["lead"][k] for k in outcome) == (1, 1, 0, 0)
+    assert tuple(rows["qualified"][k] for k in outcome) == (1, 0, 1, 0)
