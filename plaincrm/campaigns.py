@@ -26,7 +26,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from . import tasks as tasklines
-from .clients import check_owner
+from .clients import new_owner
 from .deals import Money, NewDeal
 from .errors import ConflictError, InvalidError, NotFoundError, Problem, UsageError
 from .ids import slugify, unique_slug
@@ -198,10 +198,7 @@ def add_campaign(
     audience_query(store, query_text)  # a bad query is refused here, pointing at the term
     if start and end and end < start:
         raise InvalidError(f"the campaign ends ({end}) before it starts ({start})")
-    if owner is None and store.config.users:
-        me = store.current_user()
-        owner = me if me in store.config.user_names() else None
-    check_owner(store, owner)
+    owner = new_owner(store, owner)
     money = {
         "budget": parse_amount(budget) if budget is not None else None,
         "cost": parse_amount(cost) if cost is not None else None,

@@ -36,6 +36,16 @@ def check_owner(store: Store, owner: str | None) -> None:
         )
 
 
+def new_owner(store: Store, owner: str | None) -> str | None:
+    """The owner of a new record: ``owner`` (refused unless it is a configured
+    user), else you when you are one of the users of plaincrm.yaml, else nobody."""
+    if owner is None and store.config.users:
+        me = store.current_user()
+        owner = me if me in store.config.user_names() else None
+    check_owner(store, owner)
+    return owner
+
+
 def add_client(
     store: Store,
     name: str,
@@ -52,10 +62,7 @@ def add_client(
         raise InvalidError("a client needs a name")
     if kind not in KINDS:
         raise InvalidError(f"kind must be one of: {', '.join(KINDS)}")
-    if owner is None and store.config.users:
-        me = store.current_user()
-        owner = me if me in store.config.user_names() else None
-    check_owner(store, owner)
+    owner = new_owner(store, owner)
     if slug:
         slug = slugify(slug)
         if store.exists("client", slug):

@@ -22,7 +22,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from .clients import check_owner
+from .clients import check_owner, new_owner
 from .dates import parse_iso_date
 from .documents import document_gate
 from .errors import ConflictError, InvalidError, NotFoundError
@@ -91,10 +91,7 @@ def add_deal(
             f"a new deal cannot start as {chosen.name}: add it in an open stage, then "
             f"'plaincrm deal {'win' if chosen.name == WON else 'lose'} REF'"
         )
-    if owner is None and store.config.users:
-        me = store.current_user()
-        owner = me if me in store.config.user_names() else None
-    check_owner(store, owner)
+    owner = new_owner(store, owner)
     value = parse_amount(amount) if amount is not None else None
     code = check_currency(currency) if currency else None
     if value is not None and code is None:

@@ -471,7 +471,7 @@ def add_document(
     are document paths.  A payment updates the invoices it settles (their log,
     and their status once paid), in the same commit.
     """
-    from .clients import check_owner
+    from .clients import new_owner  # clients imports this module for the card
 
     settings = doc_settings(store)
     kind = settings.kind(kind_name)
@@ -504,12 +504,7 @@ def add_document(
         number = _check_number_free(store, settings, kind.name, number)
     elif kind.reached(status):
         number = _assign_number(store, settings, kind.name, day)
-    if owner is None:
-        owner = deal.owner
-        if owner is None and store.config.users:
-            me = store.current_user()
-            owner = me if me in store.config.user_names() else None
-    check_owner(store, owner)
+    owner = new_owner(store, owner if owner is not None else deal.owner)
     if kind.name == INVOICE and kind.reached(status):
         due = _due_date(settings, day, due)
     client = deal.get_text("client")

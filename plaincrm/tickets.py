@@ -27,7 +27,7 @@ from functools import cached_property
 from typing import Any
 
 from . import tasks as tasklines
-from .clients import check_owner
+from .clients import new_owner
 from .deals import NewDeal
 from .errors import ConflictError, InvalidError, NotFoundError, Problem, UsageError
 from .ids import slugify, unique_slug
@@ -245,10 +245,7 @@ def add_ticket(
     if client is None or client.type.name != "client":
         raise NotFoundError(f"no client {client_path} (list them with 'plaincrm client list')")
     service_settings(store.config)  # refuse to open tickets under broken SLA settings
-    if owner is None and store.config.users:
-        me = store.current_user()
-        owner = me if me in store.config.user_names() else None
-    check_owner(store, owner)
+    owner = new_owner(store, owner)
     moment = at or now()
     words = subject.split()[:SLUG_WORDS]
     while len(words) > 1 and words[-1].lower() in SMALL_WORDS:

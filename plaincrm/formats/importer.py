@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..clients import new_owner
 from ..errors import InvalidError, PlaincrmError, UsageError
 from ..ids import slugify, unique_slug
 from ..model import TYPES, Record, slug_of
@@ -443,9 +444,7 @@ class RecordImport(SheetImport):
     def _default_owner(self) -> str | None:
         if self.options.owner:
             return self.resolver.user(self.options.owner)
-        names = self.store.config.user_names()
-        me = self.store.current_user()
-        return me if names and me in names else None
+        return new_owner(self.store, None)
 
     def _change(self, pending: Pending, record: Record) -> None:
         changes: list[Change] = []
