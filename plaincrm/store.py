@@ -298,8 +298,14 @@ class Store:
         if "/" in text:
             folder, _, text = text.partition("/")
             rtype = TYPE_BY_FOLDER.get(folder)
-            if rtype is None or rtype.name not in wanted:
+            if rtype is None:
                 raise NotFoundError(f"no record '{ref}': '{folder}/' is not a record folder")
+            if rtype.name not in wanted:
+                listing = f" (list {wanted[0]}s with '{_list_command(wanted[0])}')"
+                raise NotFoundError(
+                    f"no {_noun(wanted)} '{ref}': {folder}/ holds {folder}"
+                    + (listing if len(wanted) == 1 else "")
+                )
             wanted = [rtype.name]
         noun = _noun(wanted)
         if not _REF_RE.match(text) or ".." in text:
@@ -320,7 +326,7 @@ class Store:
             return str(matches[0][0])
         if not matches:
             raise NotFoundError(
-                f"no {noun} '{ref}' (list them with 'plaincrm {wanted[0]} list')"
+                f"no {noun} '{ref}' (list them with '{_list_command(wanted[0])}')"
                 if len(wanted) == 1
                 else f"no record '{ref}'"
             )
@@ -499,6 +505,12 @@ def type_of_path(path: str) -> RecordType:
 
 def _noun(types: list[str]) -> str:
     return types[0] if len(types) == 1 else "record"
+
+
+def _list_command(type_name: str) -> str:
+    """The command that lists the records of a type."""
+    special = {"document": "doc list", "competitor": "report competitors"}
+    return f"plaincrm {special.get(type_name, type_name + ' list')}"
 
 
 def _write_temp(full: Path, text: str, durable: bool = True) -> Path:

@@ -145,6 +145,17 @@ def test_refs_prefixes_and_ambiguity(crm: Crm) -> None:
     assert "acme-ltd" in result.stderr and "acme-trading" in result.stderr
     result = crm.fail("client", "show", "zzz", code=EXIT_NOT_FOUND)
     assert result.stderr == "Error: no client 'zzz' (list them with 'plaincrm client list')\n"
+    result = crm.fail("deal", "show", "clients/bolt", code=EXIT_NOT_FOUND)
+    assert result.stderr == (
+        "Error: no deal 'clients/bolt': clients/ holds clients (list deals with "
+        "'plaincrm deal list')\n"
+    )
+    result = crm.fail("doc", "show", "zzz", code=EXIT_NOT_FOUND)
+    assert "(list them with 'plaincrm doc list')" in result.stderr
+    result = crm.fail("history", "competitors/zzz", code=EXIT_NOT_FOUND)
+    assert "(list them with 'plaincrm report competitors')" in result.stderr
+    result = crm.fail("client", "show", "notes/bolt", code=EXIT_NOT_FOUND)
+    assert result.stderr == "Error: no record 'notes/bolt': 'notes/' is not a record folder\n"
 
 
 @pytest.mark.parametrize("ref", ["../plaincrm", "/etc/passwd", "..", "clients/../../x", "a/b/c"])
