@@ -162,6 +162,7 @@ def client_card(store: Store, path: str) -> Card:
             )
         else:
             card.open_tasks.append(entry)
+    card.history.reverse()  # log lines in file order: the later of a day's first
     card.history.sort(key=lambda h: h.date or "", reverse=True)
     return card
 

@@ -485,3 +485,19 @@ def test_client_card_lists_deals_and_their_history(crm: Crm) -> None:
     kinds = {(h["kind"], h["title"]) for h in shown["history"]}
     assert ("log", "stage lead -> qualified (25%)") in kinds
     assert ("task", "Demo at their shop") in kinds
+
+
+def test_deal_and_client_history_are_newest_first_within_a_day(crm: Crm) -> None:
+    ref = _deal(crm)
+    crm.run("deal", "move", ref, "qualified")
+    crm.run("deal", "move", ref, "proposal")
+    for shown in (crm.run("deal", "show", ref).stdout, crm.run("client", "show", "acme").stdout):
+        history = shown.split("History")[1]
+        opened = history.index("opened in lead")
+        first = history.index("stage lead -> qualified")
+        assert history.index("stage qualified -> proposal") < first < opened, history
+    lines = [
+        h["title"]
+        for h in json.loads(crm.run("client", "show", "acme", "--json").stdout)["history"]
+    ]
+    assert lines[0] == "stage qualified -> proposal (50%)"

@@ -474,7 +474,7 @@ def _render_show(
     history += [(e.date, f"{e.who}: {e.text}" if e.who else e.text) for e in record.log]
     history += documents_history(documents)
     lines += ["", style("History", bold=True) + " (log and completed tasks, newest first)"]
-    for day, text in sorted(history, key=lambda h: h[0], reverse=True):
+    for day, text in sorted(reversed(history), key=lambda h: h[0], reverse=True):
         lines.append(f"  {day or 'undated':10}  {text}")
     if not history:
         lines.append("  nothing yet")
