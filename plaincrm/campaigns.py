@@ -265,7 +265,6 @@ def respond(
         )
     when = day or store.today()
     text = one_line(note) if note else ""
-    before = {path: store.read_text(path) for path in (campaign_path, client.path)}
     deal_path = deal.add(store, client.path, campaign_path[:-3]) if deal is not None else None
     response = Response(
         when.isoformat(), client.slug, slug_of(deal_path) if deal_path else None, text
@@ -276,21 +275,14 @@ def respond(
     if deal is not None and deal_path is not None:
         details.append(f"Deal: {one_line(deal.title)} ({deal_path[: -len('.md')]})")
     task += tasklines.note_lines("\n".join(details)) if details else []
-    try:
-        store.modify(
-            campaign_path,
-            lambda old: append_to_section(old, RESPONSES, [response.text()]),
-            "",
-            commit=False,
-        )
-        store.modify(
-            client.path, lambda old: append_to_section(old, "Tasks", task), "", commit=False
-        )
-    except BaseException:
-        store.rollback([deal_path] if deal_path else [], before)
-        raise
-    paths = [campaign_path, client.path, *([deal_path] if deal_path else [])]
-    store.commit(paths, f"campaign respond: {client.title} to {campaign.title} ({campaign_path})")
+    store.modify_all(
+        [
+            (campaign_path, lambda old: append_to_section(old, RESPONSES, [response.text()])),
+            (client.path, lambda old: append_to_section(old, "Tasks", task)),
+        ],
+        f"campaign respond: {client.title} to {campaign.title} ({campaign_path})",
+        created=[deal_path] if deal_path else [],
+    )
     return Responded(response, deal_path, _in_audience(store, campaign, client))
 
 

@@ -128,7 +128,8 @@ def add_deal(
 @dataclass
 class NewDeal:
     """A deal another command opens together with its own change (a ticket's
-    upsell, a campaign response): created by ``add``, committed by that command."""
+    upsell, a campaign response): created by ``add``, committed by that command
+    with its own files (``store.modify_all(..., created=[deal])``)."""
 
     title: str
     amount: Money | None = None

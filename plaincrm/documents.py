@@ -530,7 +530,7 @@ def add_document(
     said = f"added as {status}" + (f", number {number}" if number else "")
     body = f"## Tasks\n\n## Log\n\n{_log(store, said)}"
     store.create(path, new_record_text(fields, body))
-    paths = [path]
+    edits = []
     if kind.name == PAYMENT:
         payment = load_doc(store, path)
         docs[payment.ref] = payment
@@ -539,11 +539,11 @@ def add_document(
             balance = after.get(ref)
             if balance is None or all(p.ref != payment.ref for p, _ in balance.payments):
                 continue
-            invoice_path, edit = _invoice_edit(store, balance, payment)
-            store.modify(invoice_path, edit, "", commit=False)
-            paths.append(invoice_path)
+            edits.append(_invoice_edit(store, balance, payment))
     shown = f"{kind.name} {number}" if number else kind.name
-    store.commit(paths, message or f"doc add: {shown} for {deal.title} ({path})")
+    store.modify_all(
+        edits, message or f"doc add: {shown} for {deal.title} ({path})", created=[path]
+    )
     return path
 
 

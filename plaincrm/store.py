@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -460,8 +460,7 @@ class Store:
         """Apply ``edit`` to a record's text, give id-less tasks ids, write and commit.
 
         Returns the new text.  Nothing is written when the text does not change.
-        ``commit=False`` only writes: a command that changes several files then
-        commits them together with ``commit([...paths], message)``.
+        ``commit=False`` only writes (``modify_all`` commits several files together).
         """
         from .records import assign_missing_ids
 
@@ -493,6 +492,27 @@ class Store:
         for path, text in before.items():
             if self.read_text(path) != text:
                 self.write(path, text)
+
+    def modify_all(
+        self,
+        edits: Iterable[tuple[str, Callable[[str], str]]],
+        message: str,
+        *,
+        created: Sequence[str] = (),
+    ) -> None:
+        """One command's change of several files in one commit: apply each
+        ``(path, edit)`` as ``modify`` does and commit them with the files the
+        command ``created`` before.  When an edit fails nothing stays: the
+        created files are removed and the edited ones written back."""
+        before: dict[str, str] = {}
+        try:
+            for path, edit in edits:
+                before[path] = self.read_text(path)
+                self.modify(path, edit, "", commit=False)
+        except BaseException:
+            self.rollback(created, before)
+            raise
+        self.commit([*created, *before], message)
 
 
 def type_of_path(path: str) -> RecordType:

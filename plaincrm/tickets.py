@@ -21,6 +21,7 @@ sense with a message that says what to do instead, and makes one commit.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -388,14 +389,12 @@ def close(
         deal_slug = slug_of(deal_path)
         changes["deal"] = deal_slug
         extra.append(_log(store, moment, f"upsell: deal {deal_slug} ({one_line(upsell.title)})"))
-    try:
-        _change(store, record, status, "closed", moment, changes, text, None, extra)
-    except BaseException:
-        store.rollback([deal_path] if deal_path else [], {})
-        raise
-    paths = [path, *([deal_path] if deal_path else [])]
     offer = f" with upsell {deal_path}" if deal_path else ""
-    store.commit(paths, f"ticket close: {record.title}{offer} ({path})")
+    store.modify_all(
+        [(path, _status_edit(store, status, "closed", moment, changes, text, extra))],
+        f"ticket close: {record.title}{offer} ({path})",
+        created=[deal_path] if deal_path else [],
+    )
     return deal_path
 
 
@@ -449,18 +448,26 @@ def _change(
     moment: datetime,
     changes: dict[str, Any],
     note: str | None,
-    verb: str | None,
-    extra: list[str] | None = None,
+    verb: str,
 ) -> None:
-    """Set the status (and ``changes``), log the change, and commit unless ``verb`` is None."""
+    """Set the status (and ``changes``), log the change, and commit."""
+    edit = _status_edit(store, old, new, moment, changes, note)
+    store.modify(record.path, edit, f"{verb}: {record.title} {old} -> {new} ({record.path})")
+
+
+def _status_edit(
+    store: Store,
+    old: str,
+    new: str,
+    moment: datetime,
+    changes: dict[str, Any],
+    note: str | None,
+    extra: list[str] | None = None,
+) -> Callable[[str], str]:
+    """The edit that sets the status (and ``changes``) and logs the change (and ``extra``)."""
     line = _log(store, moment, status_line_text(old, new, one_line(note) if note else None))
     lines = [line, *(extra or [])]
-
-    def edit(text: str) -> str:
-        return append_log(set_fields(text, {"status": new, **changes}), lines)
-
-    message = f"{verb}: {record.title} {old} -> {new} ({record.path})" if verb else ""
-    store.modify(record.path, edit, message, commit=verb is not None)
+    return lambda text: append_log(set_fields(text, {"status": new, **changes}), lines)
 
 
 def _log(store: Store, moment: datetime, text: str) -> str:

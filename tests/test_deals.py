@@ -10,7 +10,14 @@ import pytest
 from conftest import Crm
 from plaincrm import deals as dealops
 from plaincrm.config import load_config
-from plaincrm.errors import EXIT_CONFLICT, EXIT_INVALID, EXIT_NO_REPO, EXIT_NOT_FOUND, EXIT_USAGE
+from plaincrm.errors import (
+    EXIT_CONFLICT,
+    EXIT_INVALID,
+    EXIT_NO_REPO,
+    EXIT_NOT_FOUND,
+    EXIT_USAGE,
+    InvalidError,
+)
 from plaincrm.store import Store
 
 DEAL = "deals/acme-ltd-espresso-machines.md"
@@ -374,6 +381,35 @@ def test_add_deal_api_for_other_modules(crm: Crm) -> None:
     )
     again = dealops.add_deal(store, "clients/acme-ltd.md", "Service contract")
     assert again == "deals/acme-ltd-service-contract-2.md"
+
+
+def test_a_new_deal_and_the_edits_of_its_command_go_together_or_not_at_all(crm: Crm) -> None:
+    _client(crm)
+    _client(crm, "Beta Kft")
+    store = Store(crm.root, load_config(crm.root))
+    commits = crm.commits()
+    before = crm.read("clients/acme-ltd.md")
+    deal = dealops.NewDeal("Service contract").add(store, "clients/acme-ltd.md", "tickets/x")
+    assert (crm.root / deal).exists()
+    with pytest.raises(InvalidError, match="unreadable"):
+        store.modify_all(
+            [
+                ("clients/acme-ltd.md", lambda text: text + "\nCalled about the contract.\n"),
+                ("clients/beta-kft.md", lambda text: text + "<<<<<<< ours\n"),
+            ],
+            "never committed",
+            created=[deal],
+        )
+    assert not (crm.root / deal).exists()
+    assert crm.read("clients/acme-ltd.md") == before
+    assert crm.commits() == commits
+    store.modify_all(
+        [("clients/acme-ltd.md", lambda text: text + "\nCalled about the contract.\n")],
+        "client note with a deal",
+        created=[dealops.NewDeal("Service contract").add(store, "clients/acme-ltd.md", "x")],
+    )
+    assert crm.commits()[0] == "client note with a deal"
+    assert crm.git("status", "--porcelain") == ""
 
 
 def test_deal_list_filters_sorts_and_defaults_to_open_deals(crm: Crm) -> None:
