@@ -190,6 +190,21 @@ def test_export_then_import_changes_nothing(
     assert_round_trip(filled, [path, "--type", type_name])
 
 
+@pytest.mark.parametrize("name", ["c.csv", "c.xlsx", "c.vcf"])
+def test_short_phones_and_block_text_round_trip(crm: Crm, tmp_path: Path, name: str) -> None:
+    crm.write(
+        "clients/desk.md",
+        "---\nname: Front Desk\nphone: '112'\nnotes: |\n  Ring twice.\n  Then wait.\n---\n",
+    )
+    crm.git("add", "-A")
+    crm.git("commit", "-q", "-m", "fixture")
+    path = str(tmp_path / name)
+    crm.run(
+        "export", "--type", "client", "-o", path, *(["--format", "vcard"] * name.endswith("vcf"))
+    )
+    assert_round_trip(crm, [path, "--type", "client"])
+
+
 def test_export_imports_into_an_empty_crm_as_the_same_files(filled: Crm, tmp_path: Path) -> None:
     from click.testing import CliRunner
 

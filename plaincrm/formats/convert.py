@@ -205,8 +205,9 @@ def _custom(text: str) -> Any:
 def comparable(value: Any) -> Any:
     """A value reduced for comparing a sheet's value with a record's.
 
-    Dates as ISO text, numbers by value, lists of text in any order, mappings
-    without empty entries.
+    Dates as ISO text, numbers by value, text without the spaces and line
+    breaks around it (a cell holds none: ``notes: |`` ends in one), lists of
+    text in any order, mappings without empty entries.
     """
     from decimal import Decimal
 
@@ -223,4 +224,6 @@ def comparable(value: Any) -> Any:
         return ("list", tuple(json.dumps(i, sort_keys=True, default=str) for i in items))
     if isinstance(value, dict):
         return {k: comparable(v) for k, v in value.items() if v not in (None, "", [])}
+    if isinstance(value, str):
+        return value.strip()
     return value

@@ -531,15 +531,18 @@ def _forms_agree(a: str, b: str) -> bool:
 
 def _differs(key: str, old: Any, new: Any, title: str) -> bool:
     """Whether a sheet's value changes a record's: emails in another case, phone
-    numbers written another way, and names differing only in case, accents or
-    punctuation are the same."""
+    numbers written another way, names differing only in case, accents or
+    punctuation, and ``company`` for a client without a kind are the same."""
     if key == title and isinstance(old, str) and isinstance(new, str):
         return normalise_name(old) != normalise_name(new)
     if key == "email" and isinstance(old, str) and isinstance(new, str):
         return normalise_email(old) != normalise_email(new)
     if key == "phone" and isinstance(old, str) and isinstance(new, str):
         number = phone_key(new)
-        return number is None or phone_key(old) != number
+        if number is not None:  # too short to normalise ('112'): compared as text below
+            return phone_key(old) != number
+    if key == "kind" and old is None and new == "company":  # a client's default kind
+        return False
     return bool(comparable(old) != comparable(new))
 
 
