@@ -101,6 +101,13 @@ def _lines(items: list[str | Atom]) -> list[str]:
     return [line for item in items for line in (item.lines if isinstance(item, Atom) else [item])]
 
 
+def _unmark(line: str) -> str:
+    """A conflict marker as ``resolve`` looks for it: git ends it with the CR of the
+    lines around it in a CRLF file."""
+    bare = line.removesuffix("\r")
+    return bare if bare in (_OURS, _SPLIT, _THEIRS) else line
+
+
 def _atom_id(line: str) -> tuple[str, str] | None:
     """The atom a skeleton line stands for (None for a line of text)."""
     if not line.startswith(_PLACE):
@@ -177,7 +184,9 @@ class _Merger:
         base, ours, theirs = ("\n".join(self._pad(lines)) for lines in versions)
         merged, _ = gitrepo.merge_file(ours, base, theirs, MARKER_SIZE)
         lines = [
-            line.removeprefix(_TEXT) for line in merged.split("\n") if not line.startswith(_PAD)
+            _unmark(line.removeprefix(_TEXT))
+            for line in merged.split("\n")
+            if not line.startswith(_PAD)
         ]
         out: list[str] = []
         i = 0

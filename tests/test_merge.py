@@ -255,6 +255,27 @@ def test_crlf_files_stay_crlf() -> None:
     assert "\n" not in text.replace("\r\n", "")
 
 
+def test_crlf_files_where_both_sides_changed_the_same_lines_get_no_markers() -> None:
+    base = BASE.replace("\n", "\r\n")
+    ours = edit(
+        base,
+        ("- [ ] Call Peter due:2026-11-28", "- [x] Call Peter due:2026-11-28 done:2026-11-27"),
+        ("id:aaaaaa\r\n", "id:aaaaaa\r\n  He said yes.\r\n"),
+        ("since 2019.", "since 2019. Pays on time."),
+    )
+    theirs = edit(
+        base,
+        ("id:bbbbbb\r\n", "id:bbbbbb\r\n- [ ] Ben's task id:cccccc\r\n"),
+        ("since 2019.", "since 2018."),
+    )
+    text = merge_record(base, ours, theirs).text
+    assert not any(line.startswith(("<<<<<<<", "=======", ">>>>>>>")) for line in text.split("\n"))
+    assert "- [x] Call Peter due:2026-11-28 done:2026-11-27 id:aaaaaa\r\n  He said yes.\r\n" in text
+    assert "- [ ] Ben's task id:cccccc\r\n" in text
+    assert "since 2019. Pays on time.\r\n" in text and "since 2018.\r\n" in text
+    assert "\n" not in text.replace("\r\n", "")
+
+
 def test_a_file_holding_the_placeholder_character_is_merged_as_text() -> None:
     base = BASE.replace("Wholesale", "Whole\x1esale")
     ours = edit(base, ("Szeged", "Pécs"))
