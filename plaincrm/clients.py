@@ -62,6 +62,10 @@ def add_client(
         raise InvalidError("a client needs a name")
     if kind not in KINDS:
         raise InvalidError(f"kind must be one of: {', '.join(KINDS)}")
+    email, phone = (email or "").strip() or None, (phone or "").strip() or None
+    if email and "@" not in email:
+        raise InvalidError(f"'{email}' is not an e-mail address: write it like name@example.com")
+    tags = [tag.strip() for tag in tags or [] if tag.strip()]
     owner = new_owner(store, owner)
     if slug:
         slug = slugify(slug)

@@ -44,6 +44,19 @@ Four hotels on the Pest side.
 """
 
 
+def test_client_add_never_writes_a_record_check_would_refuse(crm: Crm) -> None:
+    result = crm.fail("client", "add", "Acme", "--email", "acme.example", code=EXIT_INVALID)
+    assert result.stderr == (
+        "Error: 'acme.example' is not an e-mail address: write it like name@example.com\n"
+    )
+    assert not (crm.root / "clients" / "acme.md").exists()
+    crm.run("client", "add", "Bolt", "--email", "", "--phone", " ", "--tag", "", "--tag", "vip")
+    assert crm.read("clients/bolt.md").split("---\n")[1] == (
+        "name: Bolt\nkind: company\ntags: [vip]\nowner: anna\ncreated: 2026-11-27\n"
+    )
+    assert crm.run("check").exit_code == 0
+
+
 def test_client_add_writes_a_clean_record_and_one_commit(crm: Crm) -> None:
     result = crm.run(
         "client",
