@@ -38,7 +38,10 @@ def check_owner(store: Store, owner: str | None) -> None:
 
 def new_owner(store: Store, owner: str | None) -> str | None:
     """The owner of a new record: ``owner`` (refused unless it is a configured
-    user), else you when you are one of the users of plaincrm.yaml, else nobody."""
+    user; blank: nobody), else you when you are one of the users of
+    plaincrm.yaml, else nobody."""
+    if owner is not None and not owner.strip():
+        return None
     if owner is None and store.config.users:
         me = store.current_user()
         owner = me if me in store.config.user_names() else None

@@ -54,6 +54,9 @@ def test_client_add_never_writes_a_record_check_would_refuse(crm: Crm) -> None:
     assert crm.read("clients/bolt.md").split("---\n")[1] == (
         "name: Bolt\nkind: company\ntags: [vip]\nowner: anna\ncreated: 2026-11-27\n"
     )
+    crm.run("client", "add", "Cafe", "--owner", "")  # nobody's
+    crm.run("deal", "add", "bolt", "Cups", "--owner", "")
+    assert "owner" not in crm.read("clients/cafe.md") + crm.read("deals/bolt-cups.md")
     assert crm.run("check").exit_code == 0
 
 
