@@ -26,22 +26,14 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from . import tasks as tasklines
+from .amounts import Amounts, check_currency, json_amount, parse_amount
 from .clients import new_owner
+from .deallog import WON
 from .deals import Money, NewDeal
 from .errors import ConflictError, InvalidError, NotFoundError, Problem, UsageError
 from .ids import slugify, unique_slug
 from .model import TYPES, Record, field_kinds, path_of, slug_of
-from .pipeline import (
-    WON,
-    Amounts,
-    Deal,
-    Pipeline,
-    check_currency,
-    deal_of,
-    json_amount,
-    parse_amount,
-    settings,
-)
+from .pipeline import Deal, Pipeline, deal_of, settings
 from .query import Query, RecordAccessor, parse
 from .records import append_to_section, new_record_text, one_line
 from .store import Store

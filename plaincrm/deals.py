@@ -3,7 +3,7 @@
 Each operation reads the deal fresh from disk, refuses what makes no sense
 with an error that says what to do instead, changes only the front matter
 values it must (``yamlfront.set_fields``), appends one line per event to the
-deal's ``## Log`` (grammar in ``pipeline``) and makes exactly one commit.
+deal's ``## Log`` (grammar in ``deallog``) and makes exactly one commit.
 
 Stage gates: ``GATES`` holds functions ``(store, deal_record, target_stage)
 -> refusal message | None`` consulted before a deal moves to another stage or
@@ -22,27 +22,15 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from .amounts import check_currency, parse_amount
 from .clients import check_owner, new_owner
 from .dates import parse_iso_date
+from .deallog import LOST, WON, Event, closed_at, event_line
 from .documents import document_gate
-from .errors import ConflictError, InvalidError, NotFoundError
+from .errors import ConflictError, InvalidError, NotFoundError, did_you_mean
 from .ids import slugify, unique_slug
 from .model import Record, path_of, slug_of
-from .pipeline import (
-    LOST,
-    WON,
-    Deal,
-    Event,
-    Pipeline,
-    check_currency,
-    closed_at,
-    competitor_names,
-    deal_of,
-    did_you_mean,
-    event_line,
-    parse_amount,
-    settings,
-)
+from .pipeline import Deal, Pipeline, competitor_names, deal_of, settings
 from .records import append_log, new_record_text, one_line
 from .store import Store, type_of_path
 from .yamlfront import set_fields

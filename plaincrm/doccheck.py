@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from .amounts import format_amount
 from .docsettings import (
     INVOICE,
     ISSUED,
@@ -26,7 +27,7 @@ from .documents import (
 from .errors import Problem
 from .model import path_of
 from .numbering import Numbered, numbering_problems
-from .pipeline import format_amount, read_pipeline
+from .pipeline import read_pipeline
 from .store import Store
 
 

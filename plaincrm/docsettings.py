@@ -24,9 +24,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .config import Config, SectionReader, settled
-from .errors import InvalidError, Problem
+from .errors import InvalidError, Problem, did_you_mean
 from .numbering import DEFAULT_FORMAT, Numbering, parse_format, read_numbering
-from .pipeline import did_you_mean
 
 if TYPE_CHECKING:  # the index imports this module (through overdue) for its facts
     from .store import Store

@@ -26,6 +26,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from .amounts import CENT, check_currency, format_amount, json_amount, money
 from .dates import parse_iso_date
 from .docsettings import (
     CANCELLED,
@@ -41,10 +42,9 @@ from .docsettings import (
     read_settings,
     stage_requirements,
 )
-from .errors import ConflictError, InvalidError, NotFoundError
+from .errors import ConflictError, InvalidError, NotFoundError, did_you_mean
 from .ids import new_id, slugify, unique_slug
 from .model import Record, path_of, slug_of
-from .pipeline import CENT, check_currency, did_you_mean, format_amount, json_amount
 from .pipeline import settings as pipeline_settings
 from .records import append_log, log_line, new_record_text, one_line
 from .store import Store
@@ -72,10 +72,6 @@ def to_decimal(value: Any) -> Decimal | None:
     except InvalidOperation:
         return None
     return number if number.is_finite() else None
-
-
-def money(value: Decimal, currency: str) -> str:
-    return f"{format_amount(value)} {currency}"
 
 
 def exact_json(value: Decimal) -> int | float:

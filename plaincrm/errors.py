@@ -8,6 +8,7 @@ used by ``check`` and by the warnings printed for broken files.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 EXIT_OK = 0
@@ -84,3 +85,11 @@ class BrokenFileError(InvalidError):
     def __init__(self, problem: Problem) -> None:
         super().__init__(f"{problem} (fix the file, then run the command again)")
         self.problem = problem
+
+
+def did_you_mean(text: str, names: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the name in ``names`` closest to ``text``; empty for none."""
+    import difflib
+
+    close = difflib.get_close_matches(text, list(names), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""

@@ -1,4 +1,4 @@
-"""The sales pipeline: its settings, money, deals, the deal log grammar, attention.
+"""The sales pipeline: its settings, the deals in it as figures, and what needs attention.
 
 Settings live in the ``pipeline:`` section of ``plaincrm.yaml`` (documented in
 ``config.TEMPLATE`` and docs/sales.md): ordered stages with a probability and
@@ -7,28 +7,10 @@ currency and exchange rates.  ``read_pipeline`` parses them and collects
 located problems (``check`` lists them); ``pipeline_settings`` refuses to go
 on when there are any.
 
-A deal's ``## Log`` records every transition as a dated line.  The text after
-``who:`` has one grammar, written by ``format_event`` and read by
-``parse_event`` (and nowhere else)::
-
-    opened in lead (10%)
-    stage lead -> qualified (25%)
-    stage qualified -> proposal (60%, by hand)
-    won at negotiation (12000 EUR)
-    lost at proposal: price; competitor Contoso; note Their offer was 20% cheaper
-    reopened lost -> proposal (50%)
-    probability 60%, by hand            probability 50%, follows the stage
-    forced past: the proposal stage needs a signed NDA
-    changed amount 10000 -> 12000; close 2026-12-15 -> 2027-01-15
-
-A reason or competitor that contains ``;`` (or any value that starts with
-``"``) is written as a JSON string; the note, last, runs to the end of the
-line.  Any other log text is a free note.
-
 Deals as figures (``Deal``) and what needs attention in ``today`` are worked
-out here from the index (the board and the forecast are in ``reports``).
-Money is ``Decimal`` and grouped by currency (``Amounts``), converted only
-when asked and only at configured rates.
+out here from the index (the board and the forecast are in ``reports``).  The
+grammar of a deal's ``## Log`` is in ``deallog``; money (``Decimal``, grouped
+by currency) in ``amounts``.
 """
 
 from __future__ import annotations
@@ -42,19 +24,17 @@ from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from .amounts import CENT, CURRENCY_RE, json_amount, money
 from .config import Config, SectionReader, settled
 from .dates import parse_iso_date
-from .errors import InvalidError, Problem
+from .deallog import CLOSED, LOST, WON, parse_event
+from .errors import InvalidError, Problem, did_you_mean
 from .model import Record
-from .records import log_line, one_line
 
 if TYPE_CHECKING:  # imported lazily: agenda imports this module for its provider
     from .agenda import Attention
     from .store import Store
 
-WON = "won"
-LOST = "lost"
-CLOSED = (WON, LOST)
 SECTION = "pipeline"
 DEFAULT_STAGES: tuple[tuple[str, int, int | None], ...] = (
     ("lead", 10, 30),
@@ -74,11 +54,7 @@ DEFAULT_LOST_REASONS = (
 )
 DEFAULT_COMPETITOR_REASONS = ("competitor",)
 DEFAULT_CURRENCY = "EUR"
-CENT = Decimal("0.01")
-
 _STAGE_NAME_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
-_CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
-_AMOUNT_RE = re.compile(r"^(\d+(\.\d+)?|\d{1,3}(,\d{3})+(\.\d+)?)$")
 
 
 # ---------------------------------------------------------------- settings
@@ -171,13 +147,6 @@ class Pipeline:
         if currency == self.currency:
             return Decimal(1)
         return self.rates.get(currency)
-
-
-def did_you_mean(text: str, names: Iterable[str]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(text, list(names), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def default_pipeline() -> Pipeline:
@@ -306,7 +275,7 @@ class _Reader(SectionReader):
         return text in ("true", "yes")
 
     def currency(self, dotted: str, raw: Any) -> str | None:
-        if not isinstance(raw, str) or not _CURRENCY_RE.match(raw):
+        if not isinstance(raw, str) or not CURRENCY_RE.match(raw):
             self.problem(dotted, f"'{raw}' is not a currency code like EUR, USD or HUF")
             return None
         return raw
@@ -409,90 +378,6 @@ def check_pipeline(store: Store) -> list[Problem]:
                     "create a competitors/ card",
                 )
     return problems
-
-
-# ---------------------------------------------------------------- money
-
-
-def parse_amount(text: str | int | float | Decimal) -> Decimal:
-    """``12000``, ``"12 000"``, ``"12,000.50"``, ``"12_000"`` -> a non-negative Decimal."""
-    if isinstance(text, (int, float, Decimal)) and not isinstance(text, bool):
-        value = Decimal(str(text))
-    else:
-        cleaned = str(text).strip().replace(" ", "").replace("_", "").replace("\u00a0", "")
-        if not _AMOUNT_RE.match(cleaned):
-            raise InvalidError(
-                f"'{text}' is not an amount: use digits with an optional decimal point, "
-                "like 12000 or 12000.50 (the currency goes in --currency)"
-            )
-        value = Decimal(cleaned.replace(",", ""))
-    if not value.is_finite() or value < 0:
-        raise InvalidError(f"'{text}' is not an amount: it must be zero or more")
-    return value
-
-
-def check_currency(text: str) -> str:
-    code = text.strip().upper()
-    if not _CURRENCY_RE.match(code):
-        raise InvalidError(f"'{text}' is not a currency code: use three letters like EUR or USD")
-    return code
-
-
-def format_amount(value: Decimal) -> str:
-    """``Decimal("12000.5")`` -> ``12,000.50``; whole amounts without decimals."""
-    if value == value.to_integral_value():
-        return f"{value:,.0f}"
-    return f"{value.quantize(CENT):,.2f}"
-
-
-def json_amount(value: Decimal) -> int | float:
-    """A money figure for JSON: a whole number when it is one, else rounded to cents."""
-    if value == value.to_integral_value():
-        return int(value)
-    return float(value.quantize(CENT))
-
-
-class Amounts(dict[str, Decimal]):
-    """Money grouped by currency: different currencies are never added together."""
-
-    def add(self, currency: str, value: Decimal) -> None:
-        self[currency] = self.get(currency, Decimal(0)) + value
-
-    def update_from(self, other: Amounts) -> None:
-        for currency, value in other.items():
-            self.add(currency, value)
-
-    def text(self) -> str:
-        if not self:
-            return "0"
-        return " + ".join(f"{format_amount(v)} {c}" for c, v in sorted(self.items()))
-
-    def as_json(self) -> dict[str, int | float]:
-        return {currency: json_amount(value) for currency, value in sorted(self.items())}
-
-    def converted(self, target: str, pipeline: Pipeline) -> Amounts:
-        """All of it in ``target`` at the configured rates; an error names missing rates."""
-        out = Amounts()
-        out[target] = Decimal(0)
-        for currency, value in self.items():
-            out.add(target, convert(value, currency, target, pipeline))
-        return out
-
-
-def convert(value: Decimal, source: str, target: str, pipeline: Pipeline) -> Decimal:
-    if source == target:
-        return value
-    missing = [c for c in (source, target) if pipeline.rate(c) is None]
-    if missing:
-        code = missing[0]
-        raise InvalidError(
-            f"no exchange rate for {code}: add '{code}: RATE' (the value of 1 {code} in "
-            f"{pipeline.currency}) under pipeline.rates in plaincrm.yaml, or leave out "
-            "--currency to see each currency separately"
-        )
-    source_rate, target_rate = pipeline.rate(source), pipeline.rate(target)
-    assert source_rate is not None and target_rate is not None
-    return (value * source_rate / target_rate).quantize(CENT)
 
 
 # ---------------------------------------------------------------- deals as figures
@@ -601,200 +486,6 @@ def deals(
     if owner is not None:
         found = [d for d in found if d.owner == owner]
     found.sort(key=lambda d: (pipeline.order(d.stage), d.close or "9999", d.ref))
-    return found
-
-
-# ---------------------------------------------------------------- the log grammar
-
-
-TRANSITIONS = ("opened", "stage", "won", "lost", "reopened")
-
-
-@dataclass(frozen=True)
-class Event:
-    """What one line of a deal's log says.
-
-    Transitions (``opened``, ``stage``, ``won``, ``lost``, ``reopened``) go
-    from ``previous`` (None for ``opened``) to ``stage``; ``won``/``lost`` have
-    ``stage`` won/lost and ``previous`` the stage the deal closed at.
-    """
-
-    kind: str  # opened | stage | won | lost | reopened | probability | forced | changed | note
-    stage: str | None = None
-    previous: str | None = None
-    probability: int | None = None
-    manual: bool = False
-    reason: str | None = None
-    competitor: str | None = None
-    text: str | None = None  # lost note, forced message, changed list, free note
-    amount: Decimal | None = None
-    currency: str | None = None
-
-    @property
-    def transition(self) -> bool:
-        return self.kind in TRANSITIONS
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "stage": self.stage,
-            "previous": self.previous,
-            "probability": self.probability,
-            "probability_manual": self.manual,
-            "reason": self.reason,
-            "competitor": self.competitor,
-            "text": self.text,
-            "amount": json_amount(self.amount) if self.amount is not None else None,
-            "currency": self.currency,
-        }
-
-
-def _percent(event: Event) -> str:
-    return f"({event.probability}%{', by hand' if event.manual else ''})"
-
-
-def _value(text: str, last: bool = False) -> str:
-    """A value of a ``lost`` line; the last one (the note) may hold ``;``."""
-    text = one_line(text)
-    if (";" in text and not last) or text.startswith('"') or not text:
-        return json.dumps(text, ensure_ascii=False)
-    return text
-
-
-def format_event(event: Event) -> str:
-    """The log text of an event (what follows ``- DATE who: ``)."""
-    kind = event.kind
-    if kind == "opened":
-        return f"opened in {event.stage} {_percent(event)}"
-    if kind == "stage":
-        return f"stage {event.previous} -> {event.stage} {_percent(event)}"
-    if kind == "reopened":
-        return f"reopened {event.previous} -> {event.stage} {_percent(event)}"
-    if kind == "won":
-        money = ""
-        if event.amount is not None:
-            money = f" ({format(event.amount, 'f')} {event.currency})"
-        return f"won at {event.previous}{money}"
-    if kind == "lost":
-        parts = [_value(event.reason or "")]
-        if event.competitor:
-            parts.append(f"competitor {_value(event.competitor)}")
-        if event.text:
-            parts.append(f"note {_value(event.text, last=True)}")
-        return f"lost at {event.previous}: {'; '.join(parts)}"
-    if kind == "probability":
-        how = "by hand" if event.manual else "follows the stage"
-        return f"probability {event.probability}%, {how}"
-    if kind == "forced":
-        return f"forced past: {one_line(event.text or '')}"
-    if kind == "changed":
-        return f"changed {one_line(event.text or '')}"
-    return one_line(event.text or "")
-
-
-_PCT = r"\((\d{1,3})%(, by hand)?\)"
-_PATTERNS = {
-    "opened": re.compile(rf"^opened in (\S+) {_PCT}$"),
-    "stage": re.compile(rf"^stage (\S+) -> (\S+) {_PCT}$"),
-    "reopened": re.compile(rf"^reopened (\S+) -> (\S+) {_PCT}$"),
-    "won": re.compile(r"^won at (\S+)(?: \((\d+(?:\.\d+)?) ([A-Z]{3})\))?$"),
-    "lost": re.compile(r"^lost at (\S+): (.*)$"),
-    "probability": re.compile(r"^probability (\d{1,3})%, (by hand|follows the stage)$"),
-    "forced": re.compile(r"^forced past: (.*)$"),
-    "changed": re.compile(r"^changed (.+)$"),
-}
-
-
-def parse_event(text: str) -> Event:
-    """Read the log text of a deal line (the inverse of ``format_event``)."""
-    for kind, pattern in _PATTERNS.items():
-        match = pattern.match(text)
-        if not match:
-            continue
-        groups = match.groups()
-        if kind == "opened":
-            return Event(kind, groups[0], None, int(groups[1]), bool(groups[2]))
-        if kind in ("stage", "reopened"):
-            return Event(kind, groups[1], groups[0], int(groups[2]), bool(groups[3]))
-        if kind == "won":
-            amount = Decimal(groups[1]) if groups[1] else None
-            return Event(kind, WON, groups[0], 100, amount=amount, currency=groups[2])
-        if kind == "lost":
-            lost = _parse_lost(groups[0], groups[1])
-            if lost is not None:
-                return lost
-            continue
-        if kind == "probability":
-            return Event(kind, probability=int(groups[0]), manual=groups[1] == "by hand")
-        return Event(kind, text=groups[0])
-    return Event("note", text=text)
-
-
-def _read_value(text: str, start: int, last: bool = False) -> tuple[str, int] | None:
-    """A value at ``start``: a JSON string, or plain text up to ``; `` (the last
-    value: up to the end)."""
-    if text.startswith('"', start):
-        try:
-            value, end = json.JSONDecoder().raw_decode(text, start)
-        except ValueError:
-            return None
-        return (value, end) if isinstance(value, str) else None
-    end = len(text) if last else text.find("; ", start)
-    end = len(text) if end < 0 else end
-    return text[start:end], end
-
-
-def _parse_lost(stage: str, rest: str) -> Event | None:
-    found = _read_value(rest, 0)
-    if found is None:
-        return None
-    reason, pos = found
-    values: dict[str, str] = {}
-    for key in ("competitor", "note"):
-        prefix = f"; {key} "
-        if rest.startswith(prefix, pos):
-            found = _read_value(rest, pos + len(prefix), last=key == "note")
-            if found is None:
-                return None
-            values[key], pos = found
-    if pos != len(rest):
-        return None
-    return Event(
-        "lost",
-        LOST,
-        stage,
-        0,
-        reason=reason,
-        competitor=values.get("competitor"),
-        text=values.get("note"),
-    )
-
-
-def event_line(day: date, who: str | None, event: Event) -> str:
-    """A whole ``## Log`` line for ``event`` (``records.log_line``)."""
-    return log_line(day.isoformat(), who, format_event(event))
-
-
-def events(record: Record) -> list[tuple[str, Event]]:
-    """The (date, event) of each line of a deal's log, in file order."""
-    return [(entry.date, parse_event(entry.text)) for entry in record.log]
-
-
-def stage_entered(record: Record, stage: str) -> str | None:
-    """The date the deal last entered ``stage`` according to its log."""
-    found = None
-    for day, event in events(record):
-        if event.transition and event.stage == stage:
-            found = day
-    return found
-
-
-def closed_at(record: Record) -> str | None:
-    """The stage a won or lost deal closed at, from its last won/lost log line."""
-    found = None
-    for _, event in events(record):
-        if event.kind in CLOSED:
-            found = event.previous
     return found
 
 
@@ -919,9 +610,8 @@ def deal_attention(store: Store, day: date, owner: str | None) -> list[Attention
 def deal_details(store: Store, record: Record) -> dict[str, str]:
     """What a deal shows on its client's card: stage, amount and probability."""
     deal = deal_of(record, settings(store))
-    amount = f"{format_amount(deal.amount)} {deal.currency}" if deal.amount is not None else ""
     return {
         "stage": deal.stage,
-        "amount": amount,
+        "amount": money(deal.amount, deal.currency),
         "probability": f"{deal.probability}%{' (by hand)' if deal.manual else ''}",
     }

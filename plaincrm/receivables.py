@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from .amounts import json_amount
 from .docsettings import INVOICE, PAYMENT, RECEIVED
 from .documents import (
     Balance,
@@ -25,7 +26,6 @@ from .documents import (
     unapplied,
 )
 from .model import path_of
-from .pipeline import json_amount
 from .store import Store
 
 BUCKETS = ("current", "0-30", "31-60", "61-90", "90+")

@@ -16,18 +16,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from .amounts import Amounts
 from .dates import add_months, parse_iso_date
+from .deallog import LOST, WON, closed_at, events
 from .model import Record
-from .pipeline import (
-    LOST,
-    WON,
-    Amounts,
-    Deal,
-    Pipeline,
-    Stage,
-    closed_at,
-    events,
-)
+from .pipeline import Deal, Pipeline, Stage
 
 UNKNOWN_STAGE = "unknown"
 

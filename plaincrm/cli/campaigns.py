@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sys
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import click
 
+from ..amounts import money
 from ..campaigns import (
     MAILING_COLUMNS,
     CampaignFigures,
@@ -22,7 +22,6 @@ from ..deals import NewDeal
 from ..errors import InvalidError
 from ..model import Kind, field_kinds, path_of, slug_of
 from ..output import echo_json, style, table, truncate
-from ..pipeline import format_amount
 from ..query import RecordAccessor
 from .clients import _notes
 from .common import build_query, date_arg, get_app, json_option, query_argument
@@ -45,10 +44,6 @@ def campaign() -> None:
           --deal "Two Mazzer grinders" --amount 3780
       plaincrm report campaigns
     """
-
-
-def money(value: Decimal | None, currency: str) -> str:
-    return f"{format_amount(value)} {currency}" if value is not None else ""
 
 
 @campaign.command("add")

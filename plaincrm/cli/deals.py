@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from ..amounts import Amounts, json_amount, money
+from ..deallog import Event, format_event, parse_event, stage_entered
 from ..deals import (
     add_deal,
     lose_deal,
@@ -20,9 +22,7 @@ from ..documents import deal_documents
 from ..model import Kind, field_kinds, path_of, slug_of
 from ..output import echo_json, style, table, truncate
 from ..pipeline import (
-    Amounts,
     Deal,
-    Event,
     Flag,
     Pipeline,
     deal_facts,
@@ -30,12 +30,7 @@ from ..pipeline import (
     deal_of,
     deals,
     flagged_deals,
-    format_amount,
-    format_event,
-    json_amount,
-    parse_event,
     settings,
-    stage_entered,
 )
 from ..query import RecordAccessor, sql_prefilter, tested_fields
 from ..reports import Board, Bucket, Forecast, board, forecast
@@ -349,7 +344,7 @@ def deal_list(query: tuple[str, ...], owner: str | None, everything: bool, as_js
             truncate(clients.get(d.client or "", d.client or ""), 24),
             d.stage,
             _probability(d),
-            _money(d.amount, d.currency),
+            money(d.amount, d.currency),
             d.close or "",
             d.owner or "",
         ]
@@ -429,9 +424,9 @@ def _render_show(
     if item.manual:
         probability += " (set by hand"
         probability += f"; the stage's is {default.probability}%)" if default else ")"
-    amount = _money(item.amount, item.currency)
+    amount = money(item.amount, item.currency)
     if item.weighted is not None and item.status == "open":
-        amount += f" (weighted {_money(item.weighted, item.currency)})"
+        amount += f" (weighted {money(item.weighted, item.currency)})"
     rows = [
         ["client", f"{client or item.client} ({item.client})"],
         ["stage", stage],
@@ -585,7 +580,7 @@ def _deal_rows(items: list[Deal], clients: dict[str, str], flags: dict[str, list
             d.ref,
             truncate(d.title, 32),
             truncate(clients.get(d.client or "", d.client or ""), 22),
-            _money(d.amount, d.currency),
+            money(d.amount, d.currency),
             _probability(d),
             d.close or "",
             d.owner or "",
@@ -722,7 +717,7 @@ def _render_forecast(result: Forecast, owner: str | None) -> str:
                 d.ref,
                 truncate(d.title, 36),
                 d.stage,
-                _money(d.amount, d.currency),
+                money(d.amount, d.currency),
                 d.close or "",
                 d.owner or "",
             ]
@@ -735,10 +730,6 @@ def _render_forecast(result: Forecast, owner: str | None) -> str:
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def _money(value: Any, currency: str) -> str:
-    return f"{format_amount(value)} {currency}" if value is not None else ""
 
 
 def _probability(item: Deal) -> str:

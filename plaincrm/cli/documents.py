@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from ..amounts import Amounts, format_amount, json_amount, parse_amount
 from ..docsettings import INVOICE, doc_settings
 from ..documents import (
     Balance,
@@ -25,7 +26,6 @@ from ..documents import (
 )
 from ..model import Kind, Record, field_kinds, path_of, slug_of
 from ..output import echo_json, style, table, truncate
-from ..pipeline import Amounts, format_amount, json_amount, parse_amount
 from ..query import RecordAccessor
 from ..receivables import BUCKETS, Line, Receivables, receivables
 from ..store import Store

@@ -17,8 +17,9 @@ from typing import Any, TypeVar
 
 import click
 
+from ..amounts import check_currency
 from ..output import echo_json, style, table
-from ..pipeline import check_currency, competitor_names, deals, settings
+from ..pipeline import competitor_names, deals, settings
 from ..reports import competitor_report, lost_report, stages_report
 from . import LazyGroup
 from .clients import _notes

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import click
 
+from ..amounts import money
 from ..campaigns import campaign_figures
 from ..output import echo_json, style, table
 from ..service_report import minutes_text, service_report
 from ..sla import STATUSES
-from .campaigns import money, roi_text
+from .campaigns import roi_text
 from .common import get_app, json_option
 from .reports import _heading, owner_option, report_owner, report_since, since_option
 

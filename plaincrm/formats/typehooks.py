@@ -25,7 +25,8 @@ Updated = Callable[[Store, str, list[Change]], str]
 def new_deal(store: Store, fields: dict[str, Any]) -> str:
     """A deal's stage (the first by default), its probability and currency, and the
     ``opened`` log line, as ``deals.add_deal`` writes them."""
-    from ..pipeline import Event, event_line, settings
+    from ..deallog import Event, event_line
+    from ..pipeline import settings
 
     pipeline = settings(store)
     given = fields.get("stage")
@@ -48,7 +49,7 @@ def new_deal(store: Store, fields: dict[str, Any]) -> str:
 
 def updated_deal(store: Store, text: str, changes: list[Change]) -> str:
     """Log the changed details, as ``deal set`` does."""
-    from ..pipeline import Event, event_line
+    from ..deallog import Event, event_line
     from .exporter import csv_cell
 
     said = "; ".join(

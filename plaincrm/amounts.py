@@ -1,0 +1,109 @@
+"""Money: amounts as ``Decimal``, currency codes, and sums kept per currency.
+
+An amount is typed as ``12000``, ``12 000`` or ``12,000.50`` (``parse_amount``)
+and shown as ``12,000.50`` (``format_amount``; with its currency, ``money``).
+Sums in different currencies are never added together (``Amounts``);
+``convert`` converts only when asked and only at the rates of
+``pipeline.rates``, and names a rate that is missing.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from .errors import InvalidError
+
+if TYPE_CHECKING:
+    from .pipeline import Pipeline
+
+CENT = Decimal("0.01")
+CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
+_AMOUNT_RE = re.compile(r"^(\d+(\.\d+)?|\d{1,3}(,\d{3})+(\.\d+)?)$")
+
+
+def parse_amount(text: str | int | float | Decimal) -> Decimal:
+    """``12000``, ``"12 000"``, ``"12,000.50"``, ``"12_000"`` -> a non-negative Decimal."""
+    if isinstance(text, (int, float, Decimal)) and not isinstance(text, bool):
+        value = Decimal(str(text))
+    else:
+        cleaned = str(text).strip().replace(" ", "").replace("_", "").replace("\u00a0", "")
+        if not _AMOUNT_RE.match(cleaned):
+            raise InvalidError(
+                f"'{text}' is not an amount: use digits with an optional decimal point, "
+                "like 12000 or 12000.50 (the currency goes in --currency)"
+            )
+        value = Decimal(cleaned.replace(",", ""))
+    if not value.is_finite() or value < 0:
+        raise InvalidError(f"'{text}' is not an amount: it must be zero or more")
+    return value
+
+
+def check_currency(text: str) -> str:
+    code = text.strip().upper()
+    if not CURRENCY_RE.match(code):
+        raise InvalidError(f"'{text}' is not a currency code: use three letters like EUR or USD")
+    return code
+
+
+def format_amount(value: Decimal) -> str:
+    """``Decimal("12000.5")`` -> ``12,000.50``; whole amounts without decimals."""
+    if value == value.to_integral_value():
+        return f"{value:,.0f}"
+    return f"{value.quantize(CENT):,.2f}"
+
+
+def money(value: Decimal | None, currency: str) -> str:
+    """``12,000.50 EUR``; empty when there is no amount."""
+    return f"{format_amount(value)} {currency}" if value is not None else ""
+
+
+def json_amount(value: Decimal) -> int | float:
+    """A money figure for JSON: a whole number when it is one, else rounded to cents."""
+    if value == value.to_integral_value():
+        return int(value)
+    return float(value.quantize(CENT))
+
+
+class Amounts(dict[str, Decimal]):
+    """Money grouped by currency: different currencies are never added together."""
+
+    def add(self, currency: str, value: Decimal) -> None:
+        self[currency] = self.get(currency, Decimal(0)) + value
+
+    def update_from(self, other: Amounts) -> None:
+        for currency, value in other.items():
+            self.add(currency, value)
+
+    def text(self) -> str:
+        if not self:
+            return "0"
+        return " + ".join(money(v, c) for c, v in sorted(self.items()))
+
+    def as_json(self) -> dict[str, int | float]:
+        return {currency: json_amount(value) for currency, value in sorted(self.items())}
+
+    def converted(self, target: str, pipeline: Pipeline) -> Amounts:
+        """All of it in ``target`` at the configured rates; an error names missing rates."""
+        out = Amounts()
+        out[target] = Decimal(0)
+        for currency, value in self.items():
+            out.add(target, convert(value, currency, target, pipeline))
+        return out
+
+
+def convert(value: Decimal, source: str, target: str, pipeline: Pipeline) -> Decimal:
+    if source == target:
+        return value
+    missing = [c for c in (source, target) if pipeline.rate(c) is None]
+    if missing:
+        code = missing[0]
+        raise InvalidError(
+            f"no exchange rate for {code}: add '{code}: RATE' (the value of 1 {code} in "
+            f"{pipeline.currency}) under pipeline.rates in plaincrm.yaml, or leave out "
+            "--currency to see each currency separately"
+        )
+    source_rate, target_rate = pipeline.rate(source), pipeline.rate(target)
+    assert source_rate is not None and target_rate is not None
+    return (value * source_rate / target_rate).quantize(CENT)
