@@ -79,6 +79,17 @@ def test_today_json_and_other_owner_and_date(crm: Crm) -> None:
     assert "tmrw01" in [t["id"] for t in monday["overdue"]]
 
 
+def test_an_owner_who_is_not_a_user_is_warned_about(crm: Crm) -> None:
+    setup(crm)
+    result = crm.run("today", "--owner", "bne")
+    assert result.stderr == (
+        "warning: 'bne' is not a user in plaincrm.yaml (users: anna, ben); "
+        "showing what 'bne' owns\n"
+    )
+    assert "ben001" not in result.stdout and "unown1" in result.stdout
+    assert crm.run("today", "--owner", "ben").stderr == ""
+
+
 def test_no_users_configured_means_everybody(crm: Crm) -> None:
     setup(crm)
     config = crm.read("plaincrm.yaml")

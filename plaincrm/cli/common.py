@@ -90,6 +90,12 @@ def resolve_owner(app: App, owner: str | None, all_owners: bool) -> str | None:
             return None
         return me
     user = store.config.find_user(owner)
+    if user is None and store.config.users:
+        warn(
+            f"'{owner}' is not a user in plaincrm.yaml "
+            f"(users: {', '.join(store.config.user_names())}); "
+            f"showing what '{owner}' owns"
+        )
     return user.name if user else owner
 
 
