@@ -258,10 +258,22 @@ def _read_users(config: Config) -> None:
             config.problem(f"users.{i}", "each user needs a name (- name: anna)")
             continue
         name = entry["name"]
+        if one_word_problem(name):
+            config.problem(f"users.{i}", one_word_problem(name))
         if name in seen:
             config.problem(f"users.{i}", f"user '{name}' is listed twice")
         seen.add(name)
         config.users.append(User(name, entry.get("full_name"), entry.get("email")))
+
+
+def one_word_problem(name: str) -> str | None:
+    """What is wrong with a user name that is not one word (owner:NAME ends at a space)."""
+    if name.split() == [name]:
+        return None
+    return (
+        f"user name '{name}' has a space: a name goes in owner:NAME task tokens, "
+        f"so write it as one word like '{'-'.join(name.split()) or 'anna'}'"
+    )
 
 
 def _read_workday(config: Config) -> None:

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from . import gitrepo, gitsetup
-from .config import CONFIG_NAME, render_template
-from .errors import ConflictError
+from .config import CONFIG_NAME, find_root, one_word_problem, render_template
+from .errors import ConflictError, UsageError
 from .index import INDEX_DIR
 from .model import TYPES
 
@@ -20,9 +20,18 @@ _DATE_RE = re.compile(r"(?<![\d-])(\d{4}-\d{2}-\d{2})(?![\d-])")
 
 def init_repo(folder: Path, users: list[str], use_git: bool = True) -> list[str]:
     """Create a CRM in ``folder``; return the files created (relative to it)."""
-    folder.mkdir(parents=True, exist_ok=True)
+    for name in users:
+        problem = one_word_problem(name)
+        if problem:
+            raise UsageError(problem)
     if (folder / CONFIG_NAME).exists():
         raise ConflictError(f"{folder / CONFIG_NAME} already exists: this is a plaincrm repository")
+    enclosing = find_root(folder.parent)
+    if enclosing is not None:
+        raise ConflictError(
+            f"{folder} is inside the plaincrm repository {enclosing}: create the new one outside it"
+        )
+    folder.mkdir(parents=True, exist_ok=True)
     created = [CONFIG_NAME]
     (folder / CONFIG_NAME).write_text(render_template(users), encoding="utf-8")
     for rtype in TYPES.values():

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from conftest import git
 from plaincrm.cli import cli
-from plaincrm.errors import EXIT_CONFLICT
+from plaincrm.errors import EXIT_CONFLICT, EXIT_USAGE
 from plaincrm.repo_setup import sample_repo_dir, shift_dates
 
 
@@ -31,6 +31,35 @@ def test_init_creates_a_git_repository_with_a_first_commit(
     again = runner.invoke(cli, ["init", str(root)])
     assert again.exit_code == EXIT_CONFLICT
     assert "already exists" in again.stderr
+
+
+def test_init_refuses_a_crm_inside_another_and_user_names_with_spaces(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    root = tmp_path / "crm"
+    assert runner.invoke(cli, ["init", str(root), "--user", "anna"]).exit_code == 0
+    inner = runner.invoke(cli, ["init", str(root / "clients")])
+    assert inner.exit_code == EXIT_CONFLICT
+    assert inner.stderr == (
+        f"Error: {root / 'clients'} is inside the plaincrm repository {root}: "
+        "create the new one outside it\n"
+    )
+    assert not (root / "clients" / "plaincrm.yaml").exists()
+    assert git(root, "log", "--format=%s").splitlines() == ["plaincrm init"]
+    spaced = runner.invoke(cli, ["init", str(tmp_path / "team"), "--user", "anna maria"])
+    assert spaced.exit_code == EXIT_USAGE
+    assert "'anna maria' has a space" in spaced.stderr and "anna-maria" in spaced.stderr
+    assert not (tmp_path / "team").exists()
+
+
+def test_a_user_name_with_a_space_is_a_settings_problem(tmp_path: Path, runner: CliRunner) -> None:
+    root = tmp_path / "crm"
+    assert runner.invoke(cli, ["init", str(root), "--user", "anna"]).exit_code == 0
+    config = root / "plaincrm.yaml"
+    config.write_text(config.read_text().replace("- name: anna", "- name: anna maria"))
+    result = runner.invoke(cli, ["-C", str(root), "check"])
+    assert result.exit_code == 1
+    assert "plaincrm.yaml:10: user name 'anna maria' has a space" in result.stdout
 
 
 def test_init_in_a_subfolder_of_an_existing_repository(tmp_path: Path, runner: CliRunner) -> None:
