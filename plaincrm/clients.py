@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .config import one_word_problem
 from .documents import document_details
 from .errors import ConflictError, InvalidError
 from .ids import slugify, unique_slug
@@ -28,7 +29,11 @@ LINKED_DETAILS: dict[str, LinkedDetails] = {
 
 
 def check_owner(store: Store, owner: str | None) -> None:
-    """Refuse an owner that is not a configured user (when users are configured)."""
+    """Refuse an owner that is not a configured user (when users are configured),
+    or that is not one word (owner:NAME ends at a space)."""
+    problem = one_word_problem(owner) if owner else None
+    if problem:
+        raise InvalidError(problem)
     names = store.config.user_names()
     if owner and names and owner not in names:
         raise InvalidError(

@@ -271,6 +271,17 @@ def test_user_mistakes_give_clear_errors(crm: Crm, args: list[str], message: str
     assert message in result.stderr
 
 
+def test_an_owner_with_a_space_is_refused_even_without_users(crm: Crm) -> None:
+    config = crm.read("plaincrm.yaml")
+    crm.write("plaincrm.yaml", config.replace("  - name: anna\n  - name: ben\n", "  []\n"))
+    crm.run("client", "add", "Acme")
+    before = crm.read("clients/acme.md")
+    result = crm.fail("task", "add", "acme", "Call", "--owner", "anna maria", code=EXIT_INVALID)
+    assert "'anna maria' has a space" in result.stderr
+    assert crm.read("clients/acme.md") == before
+    crm.fail("client", "add", "Bolt", "--owner", "anna maria", code=EXIT_INVALID)
+
+
 def test_no_repository_found(
     tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
