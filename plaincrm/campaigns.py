@@ -32,7 +32,7 @@ from .deallog import WON
 from .deals import Money, NewDeal
 from .errors import ConflictError, InvalidError, NotFoundError, Problem, UsageError
 from .ids import slugify, unique_slug
-from .model import TYPES, Record, field_kinds, path_of, slug_of
+from .model import TYPES, Record, RecordView, field_kinds, path_of, slug_of
 from .pipeline import Deal, Pipeline, deal_of, settings
 from .query import Query, RecordAccessor, parse
 from .records import append_to_section, new_record_text, one_line
@@ -299,10 +299,9 @@ def _status(record: Record, today: date) -> str:
 
 
 @dataclass
-class CampaignFigures:
+class CampaignFigures(RecordView):
     """What a campaign brought (responses and deals) against what it cost."""
 
-    record: Record
     status: str  # planned | running | ended
     responses: list[Response]
     currency: str
@@ -310,10 +309,6 @@ class CampaignFigures:
     deals: list[Deal] = field(default_factory=list)  # deals with source campaigns/<slug>
     won: Amounts = field(default_factory=Amounts)
     note: str | None = None  # why the ROI could not be worked out
-
-    @property
-    def ref(self) -> str:
-        return self.record.slug
 
     @property
     def cost(self) -> Decimal | None:
@@ -363,14 +358,14 @@ class CampaignFigures:
 
         return {
             "ref": self.ref,
-            "path": self.record.path,
-            "name": self.record.title,
+            "path": self.path,
+            "name": self.title,
             "channel": fields.get("channel"),
             "audience_query": fields.get("audience"),
             "start": self.record.get_date("start"),
             "end": self.record.get_date("end"),
             "status": self.status,
-            "owner": self.record.owner,
+            "owner": self.owner,
             "currency": self.currency,
             "budget": money(self.record.get_number("budget")),
             "cost": money(self.cost),

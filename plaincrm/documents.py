@@ -44,7 +44,7 @@ from .docsettings import (
 )
 from .errors import ConflictError, InvalidError, NotFoundError, did_you_mean
 from .ids import new_id, slugify, unique_slug
-from .model import Record, path_of, slug_of
+from .model import Record, RecordView, path_of, slug_of
 from .pipeline import settings as pipeline_settings
 from .records import append_log, log_line, new_record_text, one_line
 from .store import Store
@@ -191,26 +191,13 @@ def parse_item(description: str, quantity: str, price: str, tax: str) -> LineIte
 
 
 @dataclass
-class Doc:
+class Doc(RecordView):
     """A document record with its figures read."""
 
-    record: Record
     kind: str
     status: str
     amount: Decimal | None
     currency: str
-
-    @property
-    def ref(self) -> str:
-        return self.record.slug
-
-    @property
-    def path(self) -> str:
-        return self.record.path
-
-    @property
-    def title(self) -> str:
-        return self.record.title
 
     @property
     def number(self) -> str | None:
@@ -231,10 +218,6 @@ class Doc:
     @property
     def client(self) -> str | None:
         return self.record.get_text("client")
-
-    @property
-    def owner(self) -> str | None:
-        return self.record.owner
 
     @property
     def related(self) -> list[str]:

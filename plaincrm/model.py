@@ -254,3 +254,28 @@ class Record:
     def get_text(self, key: str) -> str | None:
         value = self.fields.get(key)
         return value if isinstance(value, str) else None
+
+
+@dataclass
+class RecordView:
+    """A record with what is worked out from it (a deal's figures, a document's,
+    a ticket's clocks ...): its ``path``, ``ref``, ``title`` and ``owner`` are
+    the record's."""
+
+    record: Record
+
+    @property
+    def path(self) -> str:
+        return self.record.path
+
+    @property
+    def ref(self) -> str:
+        return self.record.slug
+
+    @property
+    def title(self) -> str:
+        return self.record.title
+
+    @property
+    def owner(self) -> str | None:
+        return self.record.owner

@@ -29,7 +29,7 @@ from .config import Config, SectionReader, settled
 from .dates import parse_iso_date
 from .deallog import CLOSED, LOST, WON, parse_event
 from .errors import InvalidError, Problem, did_you_mean
-from .model import Record
+from .model import Record, RecordView
 
 if TYPE_CHECKING:  # imported lazily: agenda imports this module for its provider
     from .agenda import Attention
@@ -384,28 +384,15 @@ def check_pipeline(store: Store) -> list[Problem]:
 
 
 @dataclass
-class Deal:
+class Deal(RecordView):
     """A deal record with its figures worked out against the pipeline settings."""
 
-    record: Record
     stage: str
     status: str  # open | won | lost
     probability: int
     manual: bool  # the probability was set by hand
     amount: Decimal | None
     currency: str
-
-    @property
-    def path(self) -> str:
-        return self.record.path
-
-    @property
-    def ref(self) -> str:
-        return self.record.slug
-
-    @property
-    def title(self) -> str:
-        return self.record.title
 
     @property
     def client(self) -> str | None:
@@ -418,10 +405,6 @@ class Deal:
     @property
     def closed(self) -> str | None:
         return self.record.get_date("closed")
-
-    @property
-    def owner(self) -> str | None:
-        return self.record.owner
 
     @property
     def weighted(self) -> Decimal | None:

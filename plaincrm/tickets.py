@@ -32,7 +32,7 @@ from .clients import new_owner
 from .deals import NewDeal
 from .errors import ConflictError, InvalidError, NotFoundError, Problem, UsageError
 from .ids import slugify, unique_slug
-from .model import Record, path_of, slug_of
+from .model import Record, RecordView, path_of, slug_of
 from .records import (
     append_log,
     append_to_section,
@@ -150,11 +150,10 @@ def _finish(messages: list[Message], body: list[str]) -> None:
 
 
 @dataclass
-class Ticket:
+class Ticket(RecordView):
     """A ticket record with its SLA clocks at the moment ``current`` (worked out
     when first asked for)."""
 
-    record: Record
     service: Service
     hours: Hours
     current: datetime
@@ -162,14 +161,6 @@ class Ticket:
     @cached_property
     def clocks(self) -> Clocks:
         return clocks(self.record, self.service, self.hours, self.current)
-
-    @property
-    def path(self) -> str:
-        return self.record.path
-
-    @property
-    def ref(self) -> str:
-        return self.record.slug
 
     @property
     def status(self) -> str:
@@ -183,7 +174,7 @@ class Ticket:
         return {
             "ref": self.ref,
             "path": self.path,
-            "subject": self.record.title,
+            "subject": self.title,
             "client": fields.get("client"),
             "kind": fields.get("kind"),
             "priority": fields.get("priority"),
