@@ -24,8 +24,8 @@ from ..model import Kind, field_kinds, path_of, slug_of
 from ..output import echo_json, style, table, truncate
 from ..query import RecordAccessor
 from .clients import _notes
-from .common import build_query, date_arg, get_app, json_option, query_argument
-from .completion import complete_owner, complete_ref
+from .common import build_query, date_arg, get_app, json_option, owner_option, query_argument
+from .completion import complete_ref
 
 NOT_NOTES = ("responses", "tasks", "log")  # body sections shown on their own
 
@@ -62,9 +62,7 @@ def campaign() -> None:
 @click.option("--cost", metavar="N", help="What was spent (the base of ROI).")
 @click.option("--currency", metavar="CODE", help="Of budget, cost, expected revenue.")
 @click.option("--expected-revenue", metavar="N", help="The revenue it should bring.")
-@click.option(
-    "--owner", metavar="NAME", help="Who runs it (default: you).", shell_complete=complete_owner
-)
+@owner_option("Who runs it (default: you).")
 @click.option("--offer", metavar="TEXT", help="The offer, for the body ('-' reads stdin).")
 def campaign_add(
     name: str,

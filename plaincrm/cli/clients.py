@@ -10,8 +10,8 @@ from ..model import Record, field_kinds, slug_of
 from ..output import echo_json, style, table, truncate
 from ..query import RecordAccessor, sql_prefilter
 from ..store import type_of_path
-from .common import build_query, get_app, json_option, query_argument
-from .completion import complete_owner, complete_ref
+from .common import build_query, get_app, json_option, owner_option, query_argument
+from .completion import complete_ref
 
 
 @click.group()
@@ -31,12 +31,7 @@ def client() -> None:
 @click.option("--email")
 @click.option("--phone")
 @click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
-@click.option(
-    "--owner",
-    metavar="NAME",
-    help="Responsible user (default: you).",
-    shell_complete=complete_owner,
-)
+@owner_option("Responsible user (default: you).")
 @click.option("--kind", type=click.Choice(KINDS), default="company", show_default=True)
 @click.option(
     "--ref", "slug", metavar="SLUG", help="File name to use instead of one made from NAME."
@@ -67,12 +62,7 @@ def client_add(
 @client.command("list")
 @query_argument
 @click.option("--tag", "tags", multiple=True, help="Only clients with this tag (repeatable: all).")
-@click.option(
-    "--owner",
-    metavar="NAME",
-    help="Only clients of this owner ('me' for you).",
-    shell_complete=complete_owner,
-)
+@owner_option("Only clients of this owner ('me' for you).")
 @json_option
 def client_list(
     query: tuple[str, ...], tags: tuple[str, ...], owner: str | None, as_json: bool

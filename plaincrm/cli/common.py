@@ -60,17 +60,17 @@ def json_option(func: F) -> F:
     )(func)
 
 
+def owner_option(text: str) -> Callable[[F], F]:
+    """``--owner NAME``, completing the users of plaincrm.yaml; ``text`` is its help."""
+    return click.option("--owner", metavar="NAME", help=text, shell_complete=complete_owner)
+
+
 def owner_options(func: F) -> F:
     """``--owner NAME`` and ``--all`` for the views that default to the current user."""
     func = click.option(
         "--all", "all_owners", is_flag=True, help="Everybody's tasks, not only yours."
     )(func)
-    return click.option(
-        "--owner",
-        metavar="NAME",
-        help="Show NAME's tasks (default: you; 'me' works too).",
-        shell_complete=complete_owner,
-    )(func)
+    return owner_option("Show NAME's tasks (default: you; 'me' works too).")(func)
 
 
 def resolve_owner(app: App, owner: str | None, all_owners: bool) -> str | None:

@@ -36,10 +36,10 @@ from ..query import RecordAccessor, sql_prefilter, tested_fields
 from ..reports import Board, Bucket, Forecast, board, forecast
 from ..store import Store
 from .clients import _notes
-from .common import build_query, date_arg, get_app, json_option, query_argument
-from .completion import complete_owner, complete_ref, complete_stage
+from .common import build_query, date_arg, get_app, json_option, owner_option, query_argument
+from .completion import complete_ref, complete_stage
 from .documents import documents_history, documents_section
-from .reports import currency_option, owner_option, report_currency, report_owner
+from .reports import currency_option, report_currency, report_owner, report_owner_option
 
 
 @click.group()
@@ -86,12 +86,7 @@ def _change(ref: str, operation: Callable[..., Event], *args: Any, **options: An
     help="Starting stage (default: the first).",
     shell_complete=complete_stage,
 )
-@click.option(
-    "--owner",
-    metavar="NAME",
-    help="Responsible user (default: you).",
-    shell_complete=complete_owner,
-)
+@owner_option("Responsible user (default: you).")
 @click.option("--source", metavar="TEXT", help="Where it came from: text, tickets/x, campaigns/y.")
 @click.option(
     "--probability",
@@ -213,7 +208,7 @@ def deal_reopen(ref: str, stage: str | None) -> None:
 @click.option("--amount", metavar="AMOUNT")
 @click.option("--currency", metavar="CODE")
 @click.option("--close", metavar="DATE", help="Expected close date.")
-@click.option("--owner", metavar="NAME", shell_complete=complete_owner)
+@owner_option("Responsible user.")
 @click.option("--source", metavar="TEXT")
 @click.option(
     "--probability",
@@ -295,12 +290,7 @@ class DealAccessor(RecordAccessor):
 
 @deal.command("list")
 @query_argument
-@click.option(
-    "--owner",
-    metavar="NAME",
-    help="Only deals of this owner ('me' for you).",
-    shell_complete=complete_owner,
-)
+@owner_option("Only deals of this owner ('me' for you).")
 @click.option(
     "--all",
     "everything",
@@ -480,7 +470,7 @@ def _render_show(
 
 
 @click.command("pipeline")
-@owner_option
+@report_owner_option
 @currency_option
 @json_option
 def pipeline_command(owner: str | None, currency: str | None, as_json: bool) -> None:
@@ -608,7 +598,7 @@ def _deal_rows(items: list[Deal], clients: dict[str, str], flags: dict[str, list
     default=None,
     help="How many periods (default 6 months / 4 quarters).",
 )
-@owner_option
+@report_owner_option
 @currency_option
 @json_option
 def forecast_command(

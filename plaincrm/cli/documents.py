@@ -31,8 +31,8 @@ from ..receivables import BUCKETS, Line, Receivables, receivables
 from ..store import Store
 from ..yamlfront import format_number
 from .clients import _notes
-from .common import build_query, date_arg, get_app, json_option, query_argument
-from .completion import complete_owner, complete_ref
+from .common import build_query, date_arg, get_app, json_option, owner_option, query_argument
+from .completion import complete_ref
 
 # Computed fields a query can test besides the front matter.
 DOC_KINDS: dict[str, Kind] = {"outstanding": Kind("number"), "overdue": Kind("integer")}
@@ -91,12 +91,7 @@ _doc_ref = click.argument("ref", shell_complete=complete_ref(["document"]))
     help="A line item (repeatable): description, quantity, unit price before tax, tax rate.",
 )
 @click.option("--title", metavar="TEXT", help="A title (default: the kind and the deal's title).")
-@click.option(
-    "--owner",
-    metavar="NAME",
-    help="Who follows it up (default: the deal's owner).",
-    shell_complete=complete_owner,
-)
+@owner_option("Who follows it up (default: the deal's owner).")
 @json_option
 def doc_add(
     kind: str,

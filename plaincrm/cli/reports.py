@@ -23,8 +23,7 @@ from ..pipeline import competitor_names, deals, settings
 from ..reports import competitor_report, lost_report, stages_report
 from . import LazyGroup
 from .clients import _notes
-from .common import date_arg, get_app, json_option, resolve_owner
-from .completion import complete_owner
+from .common import date_arg, get_app, json_option, owner_option, resolve_owner
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -69,14 +68,9 @@ def since_option(func: F) -> F:
     )(func)
 
 
-def owner_option(func: F) -> F:
+def report_owner_option(func: F) -> F:
     """``--owner NAME``: only this owner's records (default everybody; 'me' works)."""
-    return click.option(
-        "--owner",
-        metavar="NAME",
-        help="Only this owner's records ('me' for you; default: everybody).",
-        shell_complete=complete_owner,
-    )(func)
+    return owner_option("Only this owner's records ('me' for you; default: everybody).")(func)
 
 
 def currency_option(func: F) -> F:
@@ -115,7 +109,7 @@ def _percent(value: float | None) -> str:
 
 @click.command("lost")
 @since_option
-@owner_option
+@report_owner_option
 @currency_option
 @json_option
 def report_lost(since: str | None, owner: str | None, currency: str | None, as_json: bool) -> None:
@@ -166,7 +160,7 @@ def report_lost(since: str | None, owner: str | None, currency: str | None, as_j
 
 @click.command("competitors")
 @since_option
-@owner_option
+@report_owner_option
 @currency_option
 @json_option
 def report_competitors(
@@ -249,7 +243,7 @@ def report_competitors(
 
 @click.command("stages")
 @since_option
-@owner_option
+@report_owner_option
 @json_option
 def report_stages(since: str | None, owner: str | None, as_json: bool) -> None:
     """Stage by stage, from the deals' logs: how many deals entered it, moved

@@ -11,14 +11,14 @@ from ..service_report import minutes_text, service_report
 from ..sla import STATUSES
 from .campaigns import roi_text
 from .common import get_app, json_option
-from .reports import _heading, owner_option, report_owner, report_since, since_option
+from .reports import _heading, report_owner, report_owner_option, report_since, since_option
 
 # ---------------------------------------------------------------- report service
 
 
 @click.command("service")
 @since_option
-@owner_option
+@report_owner_option
 @json_option
 def report_service(since: str | None, owner: str | None, as_json: bool) -> None:
     """Service: tickets by kind and status, median first-response and resolution

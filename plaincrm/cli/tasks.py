@@ -19,12 +19,13 @@ from .common import (
     duration_arg,
     get_app,
     json_option,
+    owner_option,
     owner_options,
     query_argument,
     resolve_owner,
     time_arg,
 )
-from .completion import complete_owner, complete_ref, complete_task_id
+from .completion import complete_ref, complete_task_id
 
 
 @click.group()
@@ -54,12 +55,7 @@ def task() -> None:
     help="Planned start time (sets --due today when no date is given).",
 )
 @click.option("--dur", metavar="DURATION", help="Planned length: 30m, 1h, 1h30m.")
-@click.option(
-    "--owner",
-    metavar="NAME",
-    help="Who does it (default: the record's owner).",
-    shell_complete=complete_owner,
-)
+@owner_option("Who does it (default: the record's owner).")
 def task_add(
     ref: str, title: str, due: str | None, at: str | None, dur: str | None, owner: str | None
 ) -> None:

@@ -28,8 +28,8 @@ from ..tickets import (
     wait,
 )
 from .clients import _notes
-from .common import build_query, date_arg, get_app, json_option, query_argument
-from .completion import complete_owner, complete_ref
+from .common import build_query, date_arg, get_app, json_option, owner_option, query_argument
+from .completion import complete_ref
 
 F = TypeVar("F", bound=Callable[..., Any])
 NOT_NOTES = ("conversation", "tasks", "log")  # body sections shown on their own
@@ -88,9 +88,7 @@ def _path(store: Store, ref: str) -> str:
     help="Picks the SLA targets (service.sla in plaincrm.yaml).",
 )
 @click.option("--channel", metavar="TEXT", help="How it came in: email, phone, web, chat ...")
-@click.option(
-    "--owner", metavar="NAME", help="Who handles it (default: you).", shell_complete=complete_owner
-)
+@owner_option("Who handles it (default: you).")
 @click.option(
     "--message",
     metavar="TEXT",

@@ -18,11 +18,11 @@ from .common import (
     build_query,
     get_app,
     json_option,
+    owner_option,
     owner_options,
     query_argument,
     resolve_owner,
 )
-from .completion import complete_owner
 
 if TYPE_CHECKING:  # the formats modules are imported by the commands that use them
     from ..formats.columns import Target
@@ -79,12 +79,7 @@ def progress_bar(total: int, label: str) -> Iterator[Callable[[int], None] | Non
     metavar="KEYS",
     help="How rows find existing records (comma-separated).",
 )
-@click.option(
-    "--owner",
-    metavar="NAME",
-    shell_complete=complete_owner,
-    help="Owner of new records whose row has none (default: you).",
-)
+@owner_option("Owner of new records whose row has none (default: you).")
 @click.option("--encoding", metavar="NAME", help="CSV encoding (default: detected).")
 @click.option("--delimiter", metavar="CHAR", help="CSV delimiter (default: detected; 'tab').")
 @click.option("--sheet", metavar="NAME", help="The sheet of an .xlsx workbook (default: first).")
