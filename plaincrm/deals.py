@@ -305,7 +305,11 @@ def set_deal(
         change("close", deal.close, _close_date(close))
     if owner is not None:
         check_owner(store, owner)
-        change("owner", deal.owner, owner)
+        if owner.strip():
+            change("owner", deal.owner, owner)
+        elif deal.owner:  # --owner '': nobody's
+            changes["owner"] = None
+            said.append(f"owner {_shown(deal.owner)} -> none")
     if source is not None:
         change("source", record.get_text("source"), one_line(source))
     met = record.get_list("competitors")

@@ -537,3 +537,12 @@ def test_deal_and_client_history_are_newest_first_within_a_day(crm: Crm) -> None
         for h in json.loads(crm.run("client", "show", "acme", "--json").stdout)["history"]
     ]
     assert lines[0] == "stage qualified -> proposal (50%)"
+
+
+def test_deal_set_owner_blank_removes_the_owner(crm: Crm) -> None:
+    ref = _deal(crm)
+    crm.run("deal", "set", ref, "--owner", "")
+    text = crm.read(DEAL)
+    assert "owner" not in _front(text)
+    assert _log(text)[-1] == "- 2026-11-27 anna: changed owner anna -> none"
+    assert crm.run("check").exit_code == 0
