@@ -150,7 +150,3 @@ def time_to_minutes(hhmm: str) -> int:
 
 def minutes_to_time(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
-def days_between(start: date, end: date) -> int:
-    return (end - start).days

@@ -388,10 +388,6 @@ def record_history(
     return History(path, record.title, paths[1:], chosen, in_git)
 
 
-def _time_on(commit: CommitDiff | None, day: str) -> str | None:
-    return commit.time if commit and commit.date == day else None
-
-
 @dataclass
 class Source:
     """The commit that completed a task or wrote a log line the file holds now."""

@@ -16,7 +16,7 @@ from . import ids
 from . import tasks as tasklines
 from .errors import Problem
 from .model import LogEntry, Record, RecordType, coerce_fields
-from .yamlfront import FrontError, load, newline_of, render_front, set_fields, split
+from .yamlfront import FrontError, load, newline_of, render_front, split
 
 CONFLICT_RE = re.compile(r"^(<{7}|>{7})( |$)|^={7}$")
 _LOG_RE = re.compile(
@@ -183,7 +183,3 @@ def assign_missing_ids(text: str, taken: Callable[[str], bool]) -> tuple[str, li
         new_ids.append(new)
         lines[task.line - 1] = tasklines.set_token(lines[task.line - 1], "id", new)
     return "\n".join(lines), new_ids
-
-
-def set_front(text: str, changes: dict[str, Any]) -> str:
-    return set_fields(text, changes)

@@ -71,10 +71,6 @@ class Task:
         return None
 
     @property
-    def is_done(self) -> bool:
-        return self.checked
-
-    @property
     def owner(self) -> str | None:
         return self.attrs.get("owner")
 

@@ -400,10 +400,3 @@ def parse_bool_cell(cell: Cell) -> bool:
     if text in _FALSE:
         return False
     raise CellError(f"'{text}' is not yes or no")
-
-
-def as_decimal(value: object) -> Decimal | None:
-    """A number as a Decimal for comparing (``1200`` equals ``1200.0``), else None."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return Decimal(str(value))
