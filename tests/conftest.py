@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,6 +97,23 @@ class Crm:
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+@pytest.fixture
+def console(tmp_path: Path) -> Callable[..., str]:
+    """Runs the installed ``plaincrm`` console script itself, in a subprocess in
+    ``tmp_path`` as anna, and returns its output (skips when it is not installed)."""
+    exe = Path(sys.executable).with_name("plaincrm")
+    if not exe.exists():
+        pytest.skip("the plaincrm console script is not installed next to this Python")
+    env = {**os.environ, "PLAINCRM_USER": "anna"}
+
+    def run(*args: str) -> str:
+        return subprocess.run(
+            [str(exe), *args], capture_output=True, text=True, check=True, env=env, cwd=tmp_path
+        ).stdout
+
+    return run
 
 
 @pytest.fixture

@@ -5,9 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -293,21 +291,14 @@ def test_response_lines_round_trip(day, client, deal, note) -> None:
     assert parse_response(response.text()) == response
 
 
-def test_installed_command_runs_a_campaign(tmp_path: Path) -> None:
+def test_installed_command_runs_a_campaign(tmp_path: Path, console: Callable[..., str]) -> None:
     """The console script itself: campaign from a query, CSV, response, won deal, ROI."""
-    exe = Path(sys.executable).with_name("plaincrm")
-    if not exe.exists():
-        pytest.skip("the plaincrm console script is not installed next to this Python")
-    env = {**os.environ, "PLAINCRM_USER": "anna"}
     root = tmp_path / "crm"
 
     def run(*args: str) -> str:
-        return subprocess.run(
-            [str(exe), "-C", str(root), *args], capture_output=True, text=True, check=True,
-            env=env, cwd=tmp_path,
-        ).stdout  # fmt: skip
+        return console("-C", str(root), *args)
 
-    subprocess.run([str(exe), "init", str(root), "--user", "anna"], check=True, env=env)
+    console("init", str(root), "--user", "anna")
     run("client", "add", "Acme", "--tag", "wholesale", "--email", "a@acme.example")
     run("client", "add", "Beta", "--tag", "retail")
     run("campaign", "add", "Spring", "--audience", "+wholesale", "--cost", "1000")

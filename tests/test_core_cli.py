@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import git as gitpython
@@ -386,19 +387,10 @@ def test_version() -> None:
     assert out.startswith("plaincrm, version ")
 
 
-def test_installed_command_runs_the_day(tmp_path: Path) -> None:
+def test_installed_command_runs_the_day(tmp_path: Path, console: Callable[..., str]) -> None:
     """The console script itself, in a subprocess, with a real terminal-less environment."""
-    exe = Path(sys.executable).with_name("plaincrm")
-    if not exe.exists():
-        pytest.skip("the plaincrm console script is not installed next to this Python")
-    env = {**os.environ, "PLAINCRM_USER": "anna"}
     root = tmp_path / "crm"
-
-    def run(*args: str) -> str:
-        return subprocess.run(
-            [str(exe), *args], capture_output=True, text=True, check=True, env=env, cwd=tmp_path
-        ).stdout
-
+    run = console
     run("init", str(root), "--user", "anna")
     run("-C", str(root), "client", "add", "Acme")
     task_id = run(
