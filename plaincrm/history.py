@@ -254,6 +254,11 @@ def _task_changes(before: Parts, after: Parts) -> list[Change]:
     changes = []
     for key, task in new.items():
         was = old.get(key)
+        if was is None and task.checked:  # written down done: a contact made
+            changes.append(
+                Change("task-done", f"task done: {task.title}", task=key, note=task.note)
+            )
+            continue
         if was is None:
             changes.append(Change("task-added", f"task added: {_task_words(task)}", task=key))
             continue

@@ -103,6 +103,27 @@ def test_completed_tasks_with_notes_and_log_lines_are_on_the_timeline(acme: Crm)
     assert "| Wants three more.\n" in out and "| Call back in January." in out
 
 
+def test_a_task_written_down_already_done_is_listed_once_as_done(acme: Crm) -> None:
+    text = acme.read(CLIENT) + (
+        "\n## Tasks\n\n- [x] Called Peter done:2026-11-26\n  He wants a demo.\n"
+    )
+    acme.write(CLIENT, text)
+    hand_commit(acme, "call", "Ben")
+    events = history(acme, "acme")
+    assert [(e["date"], e["time"], e["who"], e["kind"], e["text"]) for e in events] == [
+        ("2026-11-26", "15:30", "ben", "done", "done: Called Peter"),
+        ("2026-11-20", "09:00", "Anna Kovacs", "created", "record created"),
+    ]
+    assert events[0]["note"] == "He wants a demo."
+    week = json.loads(acme.run("activity", "--json").stdout)["items"]
+    first = week[0]
+    assert (first["category"], first["text"], first["note"]) == (
+        "done",
+        "Called Peter",
+        "He wants a demo.",
+    )
+
+
 def test_a_clients_history_includes_its_deals(acme: Crm) -> None:
     acme.write(
         "deals/acme-espresso.md",
