@@ -33,7 +33,7 @@ from .deals import Money, NewDeal
 from .errors import ConflictError, InvalidError, NotFoundError, Problem, UsageError
 from .ids import slugify, unique_slug
 from .model import TYPES, Record, RecordView, field_kinds, path_of, slug_of
-from .pipeline import Deal, Pipeline, deal_of, settings
+from .pipeline import Deal, deals_by_source, settings
 from .query import Query, RecordAccessor, parse
 from .records import append_to_section, new_record_text, one_line
 from .store import Store
@@ -383,19 +383,6 @@ class CampaignFigures(RecordView):
             "deals": [d.ref for d in self.deals],
             "responses_list": [r.as_json() for r in self.responses],
         }
-
-
-def deals_by_source(store: Store, pipeline: Pipeline, folder: str) -> dict[str, list[Deal]]:
-    """Deals whose ``source`` names a record in ``folder`` (``campaigns``, ``tickets``),
-    by that record's slug."""
-    out: dict[str, list[Deal]] = {}
-    prefix = f"{folder}/"
-    for record in store.records("deal"):
-        source = (record.get_text("source") or "").strip().lower()
-        if source.startswith(prefix):
-            slug = source[len(prefix) :].removesuffix(".md")
-            out.setdefault(slug, []).append(deal_of(record, pipeline))
-    return out
 
 
 def campaign_figures(

@@ -472,6 +472,19 @@ def deals(
     return found
 
 
+def deals_by_source(store: Store, pipeline: Pipeline, folder: str) -> dict[str, list[Deal]]:
+    """Deals whose ``source`` names a record in ``folder`` (``campaigns``, ``tickets``),
+    by that record's slug."""
+    out: dict[str, list[Deal]] = {}
+    prefix = f"{folder}/"
+    for record in store.records("deal"):
+        source = (record.get_text("source") or "").strip().lower()
+        if source.startswith(prefix):
+            slug = source[len(prefix) :].removesuffix(".md")
+            out.setdefault(slug, []).append(deal_of(record, pipeline))
+    return out
+
+
 # ---------------------------------------------------------------- attention
 
 

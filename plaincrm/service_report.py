@@ -15,10 +15,9 @@ from statistics import median
 from typing import Any
 
 from .amounts import Amounts
-from .campaigns import deals_by_source
 from .deallog import LOST, WON
 from .model import TYPES, path_of
-from .pipeline import Deal, deal_of, settings
+from .pipeline import Deal, deal_of, deals_by_source, settings
 from .sla import KINDS, PRIORITIES, STATUSES, format_minutes
 from .store import Store
 from .tickets import Ticket, tickets
