@@ -4,8 +4,8 @@ Settings live in the ``pipeline:`` section of ``plaincrm.yaml`` (documented in
 ``config.TEMPLATE`` and docs/sales.md): ordered stages with a probability and
 an optional rotting limit, lost reasons, known competitors, the default
 currency and exchange rates.  ``read_pipeline`` parses them and collects
-located problems (``check`` lists them); ``pipeline_settings`` refuses to go
-on when there are any.
+located problems (``check`` lists them); ``settings`` refuses to go on when
+there are any.
 
 Deals as figures (``Deal``) and what needs attention in ``today`` are worked
 out here from the index (the board and the forecast are in ``reports``).  The
@@ -157,11 +157,6 @@ def read_pipeline(config: Config) -> tuple[Pipeline, list[Problem]]:
     """The ``pipeline:`` settings (defaults for what is not given) and their problems."""
     reader = _Reader(config, SECTION)
     return reader.read(), reader.problems
-
-
-def pipeline_settings(config: Config) -> Pipeline:
-    """The pipeline settings; a ``ConfigError`` when they have problems."""
-    return settled(*read_pipeline(config), "pipeline settings in plaincrm.yaml")
 
 
 class _Reader(SectionReader):
@@ -317,7 +312,8 @@ def _lower(names: Iterable[str]) -> list[str]:
 
 
 def settings(store: Store) -> Pipeline:
-    return pipeline_settings(store.config)
+    """The pipeline settings; a ``ConfigError`` when they have problems."""
+    return settled(*read_pipeline(store.config), "pipeline settings in plaincrm.yaml")
 
 
 def competitor_names(store: Store, pipeline: Pipeline) -> dict[str, str]:
