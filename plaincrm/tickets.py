@@ -239,11 +239,8 @@ def add_ticket(
     service_settings(store.config)  # refuse to open tickets under broken SLA settings
     owner = new_owner(store, owner)
     moment = at or now()
-    words = subject.split()[:SLUG_WORDS]
-    while len(words) > 1 and words[-1].lower() in SMALL_WORDS:
-        words.pop()
     slug = unique_slug(
-        slugify(" ".join([client.slug, *words])), lambda s: store.exists("ticket", s)
+        slugify(slug_base(client.slug, subject)), lambda s: store.exists("ticket", s)
     )
     path = path_of("ticket", slug)
     fields: dict[str, Any] = {
@@ -264,6 +261,15 @@ def add_ticket(
     store.create(path, new_record_text(fields, "\n".join(body)))
     store.commit([path], f"ticket add: {subject} ({path})")
     return path
+
+
+def slug_base(client: str, subject: str) -> str:
+    """What a ticket's file name is made of: the client's ref, then the first words
+    of the subject (a small word does not end it)."""
+    words = subject.split()[:SLUG_WORDS]
+    while len(words) > 1 and words[-1].lower() in SMALL_WORDS:
+        words.pop()
+    return " ".join([client, *words])
 
 
 def reply(

@@ -77,12 +77,9 @@ def new_ticket(store: Store, fields: dict[str, Any]) -> str:
 
 def ticket_slug(values: dict[str, Any]) -> str:
     """The client's ref and the subject's first words, as ``ticket add`` names a file."""
-    from ..tickets import SLUG_WORDS, SMALL_WORDS
+    from ..tickets import slug_base
 
-    words = str(values.get("subject") or "").split()[:SLUG_WORDS]
-    while len(words) > 1 and words[-1].lower() in SMALL_WORDS:
-        words.pop()
-    return " ".join([str(values.get("client") or ""), *words])
+    return slug_base(str(values.get("client") or ""), str(values.get("subject") or ""))
 
 
 NEW_RECORD: dict[str, NewRecord] = {"deal": new_deal, "ticket": new_ticket}
