@@ -121,15 +121,11 @@ def install_hook(root: Path, top: Path) -> str:
 def staged_problems(root: Path) -> list[Problem]:
     """Problems of the record files as they are staged for the next commit."""
     from .check import record_problems
-    from .model import TYPE_BY_FOLDER
+    from .model import TYPE_BY_FOLDER, is_record_path
     from .records import ParseFailure, decode, parse_record
 
     require_git(root)
-    records = [
-        path
-        for path in gitrepo.staged_paths(root)
-        if path.endswith(".md") and path.split("/", 1)[0] in TYPE_BY_FOLDER and "/" in path
-    ]
+    records = [path for path in gitrepo.staged_paths(root) if is_record_path(path)]
     problems: list[Problem] = []
     for path, data in gitrepo.staged_blobs(root, records).items():
         rtype = TYPE_BY_FOLDER[path.split("/", 1)[0]]

@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from . import gitrepo
-from .model import TYPE_BY_FOLDER, TYPES, slug_of
-from .recordparts import Parts, cut, given_ids, is_record_path
+from .model import TYPE_BY_FOLDER, TYPES, is_record_path, slug_of
+from .recordparts import Parts, cut, given_ids
 from .store import Store, type_of_path
 from .tasks import Task
 

@@ -43,7 +43,8 @@ from . import gitrepo, ids
 from . import tasks as tasklines
 from .config import find_root
 from .dates import today
-from .recordparts import Atom, Parts, cut, follow_ids, is_record_path
+from .model import is_record_path
+from .recordparts import Atom, Parts, cut, follow_ids
 from .records import append_log, append_to_section, log_line
 from .yamlfront import FrontError, load, render_value_lines, split
 

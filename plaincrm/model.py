@@ -44,6 +44,12 @@ def path_of(type_name: str, slug: str) -> str:
     return f"{TYPES[type_name].folder}/{slug}.md"
 
 
+def is_record_path(path: str) -> bool:
+    """Whether ``path`` (relative to the CRM folder) names a record file."""
+    folder, _, name = path.partition("/")
+    return folder in TYPE_BY_FOLDER and name.endswith(".md")
+
+
 def slug_of(path: str) -> str:
     """The slug of the record at ``path``: its file name without ``.md``."""
     return path.rsplit("/", 1)[-1].removesuffix(".md")

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import tasks as tasklines
-from .model import TYPE_BY_FOLDER, LogEntry
+from .model import LogEntry
 from .records import parse_log
 from .tasks import Task
 from .yamlfront import FrontError, load, split
@@ -67,12 +67,6 @@ class Parts:
         """The free text: lines that are neither front matter nor atoms, without blank lines."""
         body = self.items[self.body_start :]
         return "\n".join(item.strip() for item in body if isinstance(item, str) and item.strip())
-
-
-def is_record_path(path: str) -> bool:
-    """Whether ``path`` (relative to the CRM folder) names a record file."""
-    folder, _, name = path.partition("/")
-    return folder in TYPE_BY_FOLDER and name.endswith(".md")
 
 
 def task_key(task: Task) -> str:

@@ -39,7 +39,7 @@ from .errors import BrokenFileError, ConflictError, GitError, Problem
 from .history import RecordChanges, changes_between
 from .ids import new_id
 from .merge import REPORT_ENV
-from .recordparts import is_record_path
+from .model import is_record_path
 from .records import CONFLICT_RE, get_line, replace_line
 from .store import Store, ref_fields, type_of_path
 from .tasks import set_token
