@@ -152,6 +152,7 @@ class DayView:
 
 
 def day_view(store: Store, day: date, owner: str | None) -> DayView:
+    store = store.day_store(day, owner)  # the first run reads only what this view needs
     config = store.config
     view = DayView(
         day,

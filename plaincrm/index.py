@@ -24,8 +24,11 @@ Deleted files are dropped.  A change to the parser (plaincrm's version, the
 record types or their schemas) rebuilds the index.  Deleting or corrupting the
 file only costs a rebuild; SQLite's locking (WAL, ``BEGIN IMMEDIATE``) keeps
 two processes from corrupting it, and a process that finds the index written
-by another since it looked makes the next run compare every file.  A large
-build parses on every core (fork) and shows its progress on a terminal.
+by another since it looked makes the next run compare every file.  An empty
+index is built by one process at a time (an ``flock`` on ``LOCK_NAME``): the
+others wait, then find it up to date.  A large build parses on every core
+(fork) and shows its progress on a terminal.  The first ``today`` in a large
+CRM does not wait for it (``firstrun``).
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from . import __version__
 from .model import Record, RecordType
@@ -53,6 +56,7 @@ SCHEMA_VERSION = 5
 RACY_SECONDS = 3
 INDEX_DIR = ".plaincrm"
 INDEX_NAME = "index.sqlite"
+LOCK_NAME = "build.lock"  # held by the process that builds an empty index
 PARALLEL_MIN = 1500  # fewer changed files than this are parsed in the process itself
 PROGRESS_MIN = 2000  # a build of at least this many files shows progress on a terminal
 ANALYZE_MIN = 500  # a change this big refreshes SQLite's statistics
@@ -175,6 +179,8 @@ class Index:
         ref_fields: Callable[[RecordType], dict[str, str]],
         progress: bool = False,
         use_git: bool = True,
+        in_memory: bool = False,
+        lock: int | None = None,
     ) -> None:
         self.root = root
         self.types = list(types)
@@ -182,11 +188,15 @@ class Index:
         self.refs = {rtype.name: ref_fields(rtype) for rtype in self.types}
         self.progress = progress
         self.use_git = use_git
+        self.in_memory = in_memory
+        self.lock = lock  # the build lock, when this process was handed it
         self.conn = self._open()
 
     # -------------------------------------------------------------- opening
 
     def _db_path(self) -> Path | None:
+        if self.in_memory:
+            return None
         folder = self.root / INDEX_DIR
         try:
             folder.mkdir(exist_ok=True)
@@ -418,9 +428,17 @@ class Index:
         return changes
 
     def refresh(self) -> None:
-        """Bring the index up to date with the files on disk."""
+        """Bring the index up to date with the files on disk.
+
+        An empty index is built by one process at a time: another one waits for
+        it (``LOCK_NAME``) and then finds the index up to date.
+        """
+        lock = None
         started = time.time_ns()
         try:
+            if self.lock is None and self.is_empty():
+                lock = self.wait_for_build()
+                started = time.time_ns()
             changes = self.changes(started)
             self._apply(changes, started)
         except sqlite3.DatabaseError:
@@ -430,6 +448,55 @@ class Index:
                 self._remove(path)
             self.conn = self._open()
             self._apply(self.changes(started), started)
+        finally:
+            if lock is not None:
+                os.close(lock)
+
+    def is_empty(self) -> bool:
+        """True before the first build (or while another process runs it)."""
+        return self.conn.execute("SELECT 1 FROM files LIMIT 1").fetchone() is None
+
+    # -------------------------------------------------------------- the build lock
+
+    def _lock_file(self) -> int | None:
+        """The open lock file of a persistent index (None: in memory, or no ``flock``)."""
+        path = self._db_path()
+        if path is None or sys.platform == "win32":
+            return None
+        try:
+            return os.open(path.with_name(LOCK_NAME), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError:
+            return None
+
+    def try_lock(self) -> int | None:
+        """The build lock (an open file descriptor) if no other process holds it."""
+        import fcntl
+
+        handle = self._lock_file()
+        if handle is None:
+            return None
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(handle)
+            return None
+        return handle
+
+    def wait_for_build(self) -> int | None:
+        """The build lock, waiting for another process's build to end first (with a
+        word on a terminal); None where there is no lock."""
+        handle = self._lock_file()
+        if handle is None:
+            return None
+        import fcntl
+
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            if self.progress and sys.stderr.isatty():
+                sys.stderr.write("plaincrm: waiting for the index another process is building\n")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        return handle
 
     def update(self, paths: Iterable[str]) -> None:
         """Re-read the given files now (after this process wrote them)."""
@@ -444,6 +511,19 @@ class Index:
                 changes.parse.append(Scanned(path, rtype, path.rsplit("/", 1)[1][:-3], sig))
         changes.recheck = {item.path for item in changes.parse}
         self._apply(changes, started, keep_listing=True)
+
+    def add_rows(self, results: Iterable[Rows], titles: Iterable[FileRow]) -> None:
+        """Store rows parsed elsewhere, and rows holding only a record's path, type, slug and
+        title: the first run's quick index (``firstrun``)."""
+        with self._transaction(self.conn):
+            for files, tasks, links, facts in results:
+                self.conn.executemany("INSERT INTO files VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)", files)
+                self.conn.executemany("INSERT INTO tasks VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)", tasks)
+                self.conn.executemany("INSERT INTO links VALUES(?,?,?)", links)
+                self.conn.executemany("INSERT INTO facts VALUES(?,?,?,?)", facts)
+            self.conn.executemany(
+                "INSERT INTO files(path, type, slug, title) VALUES(?, ?, ?, ?)", titles
+            )
 
     # -------------------------------------------------------------- storing
 
@@ -566,69 +646,33 @@ def _vouched(listing: bytes, dirty: set[str], paths: set[str] | None) -> dict[st
 # ---------------------------------------------------------------- parsing
 
 Job = tuple[str, str, str, Signature]  # path, type name, slug, stat signature
-_WORK: dict[str, Any] = {}  # what forked workers need: root, types, refs, racy limit
+T = TypeVar("T")
+R = TypeVar("R")
 
 
-def _parse_all(
-    root: Path,
-    types: list[RecordType],
-    refs: dict[str, dict[str, str]],
-    jobs: list[Job],
-    racy_limit: int,
-) -> Iterator[Rows]:
-    """Parse the files of ``jobs`` in chunks; on every core when there are many."""
-    _WORK.update(
-        root=str(root),
-        types={t.name: t for t in types},
-        refs=refs,
-        racy_limit=racy_limit,
-        facts=facts_functions(),
-    )
-    chunks = [jobs[i : i + _CHUNK] for i in range(0, len(jobs), _CHUNK)]
-    workers = _workers(len(jobs))
-    enabled = gc.isenabled()
-    gc.disable()  # parsing allocates many small objects and frees none of them in cycles
-    try:
-        if workers <= 1:
-            for chunk in chunks:
-                yield _parse_chunk(chunk)
-            return
-        import multiprocessing
+class Parser:
+    """Turns the bytes of record files into the rows of the index tables."""
 
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            yield from pool.imap_unordered(_parse_chunk, chunks)
-    finally:
-        if enabled:
-            gc.enable()
+    def __init__(
+        self, types: Iterable[RecordType], refs: dict[str, dict[str, str]], racy_limit: int
+    ) -> None:
+        self.types = {t.name: t for t in types}
+        self.refs = refs
+        self.racy_limit = racy_limit
+        self.facts = facts_functions()
 
-
-def _workers(count: int) -> int:
-    if count < PARALLEL_MIN or sys.platform != "linux":
-        return 1
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, min(cores or 1, 8))
-
-
-def _parse_chunk(jobs: list[Job]) -> Rows:
-    files: list[FileRow] = []
-    tasks: list[FileRow] = []
-    links: list[FileRow] = []
-    facts: list[FileRow] = []
-    root, types, refs = _WORK["root"], _WORK["types"], _WORK["refs"]
-    racy_limit, facts_of = _WORK["racy_limit"], _WORK["facts"]
-    for path, type_name, slug, sig in jobs:
-        racy = 1 if sig[0] >= racy_limit or sig[3] >= racy_limit else 0
-        try:
-            with open(os.path.join(root, path), "rb") as handle:
-                data = handle.read()
-        except OSError:
-            continue
+    def add(
+        self, rows: Rows, path: str, type_name: str, slug: str, sig: Signature, data: bytes
+    ) -> None:
+        """Parse one file and append its rows to ``rows`` (files, tasks, links, facts)."""
+        files, tasks, links, facts = rows
+        racy = 1 if sig[0] >= self.racy_limit or sig[3] >= self.racy_limit else 0
         head = (path, type_name, slug, *sig, racy, blob_id(data))
         try:
-            record = parse_record(types[type_name], path, decode(path, data))
+            record = parse_record(self.types[type_name], path, decode(path, data))
         except ParseFailure as failure:
             files.append((*head, None, None, json.dumps(failure.problem.as_json()), None))
-            continue
+            return
         stored = {
             "fields": record.fields,
             "lines": record.lines,
@@ -655,11 +699,67 @@ def _parse_chunk(jobs: list[Job]) -> Rows:
                     json.dumps(task.attrs),
                 )
             )
-        for key, target_type in refs[type_name].items():
+        for key, target_type in self.refs[type_name].items():
             value = record.fields.get(key)
             if isinstance(value, str) and value:
                 links.append((path, key, f"{target_type}:{value}"))
-        found = facts_of[type_name](record) if type_name in facts_of else None
+        found = self.facts[type_name](record) if type_name in self.facts else None
         if found is not None:
             facts.append((path, type_name, record.owner, json.dumps(found)))
-    return files, tasks, links, facts
+
+
+_WORK: dict[str, Any] = {}  # what forked workers need: the root and the parser
+
+
+def in_chunks(work: Callable[[list[T]], R], items: list[T], size: int = 400) -> Iterator[R]:
+    """``work`` of each chunk of ``items``, in any order: on every core when there are
+    many (forked workers, which see what the caller put in module globals), the
+    garbage collector paused (parsing frees no cycles)."""
+    chunks = [items[i : i + size] for i in range(0, len(items), size)]
+    workers = _workers(len(items))
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        if workers <= 1:
+            for chunk in chunks:
+                yield work(chunk)
+            return
+        import multiprocessing
+
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            yield from pool.imap_unordered(work, chunks)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _parse_all(
+    root: Path,
+    types: list[RecordType],
+    refs: dict[str, dict[str, str]],
+    jobs: list[Job],
+    racy_limit: int,
+) -> Iterator[Rows]:
+    """Parse the files of ``jobs`` in chunks; on every core when there are many."""
+    _WORK.update(root=str(root), parser=Parser(types, refs, racy_limit))
+    return in_chunks(_parse_chunk, jobs, _CHUNK)
+
+
+def _workers(count: int) -> int:
+    if count < PARALLEL_MIN or sys.platform != "linux":
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(cores or 1, 8))
+
+
+def _parse_chunk(jobs: list[Job]) -> Rows:
+    rows: Rows = ([], [], [], [])
+    root, parser = _WORK["root"], _WORK["parser"]
+    for path, type_name, slug, sig in jobs:
+        try:
+            with open(os.path.join(root, path), "rb") as handle:
+                data = handle.read()
+        except OSError:
+            continue
+        parser.add(rows, path, type_name, slug, sig, data)
+    return rows

@@ -123,6 +123,31 @@ class Store:
             self._fresh = True
         return self._index
 
+    def day_store(self, day: date, owner: str | None) -> Store:
+        """The store the day view of ``owner`` (None: everybody) on ``day`` reads.
+
+        This one, except on the first run in a large CRM (no index yet, or one being
+        built): then a store whose index, in memory, holds only what that view needs
+        (``firstrun``), while a process of its own builds the whole index.
+        """
+        if self._fresh or not self._index.is_empty():
+            return self
+        from .firstrun import quick_index
+
+        lock = self._index.try_lock()  # None: another process is building it already
+        quick = quick_index(self.root, TYPES.values(), ref_fields, day, owner)
+        if quick is None:
+            if lock is not None:
+                os.close(lock)
+            return self
+        if lock is not None:
+            _build_in_background(self.root, lock)
+        other = Store(self.root, self.config, self.warn)
+        other.__dict__["_index"] = quick
+        other._fresh = True
+        other._warned = self._warned
+        return other
+
     def _sql(self, query: str, params: Iterable[Any] = ()) -> list[Any]:
         return self.index.conn.execute(query, tuple(params)).fetchall()
 
@@ -513,6 +538,39 @@ class Store:
             self.rollback(created, before)
             raise
         self.commit([*created, *before], message)
+
+
+def _build_in_background(root: Path, lock: int) -> None:
+    """Start a process of its own (a new session: it outlives this one and its terminal)
+    that builds the index of ``root``, handing it the build lock (closed here)."""
+    import sys
+
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); "
+        "from plaincrm.store import build_index; build_index(sys.argv[2], int(sys.argv[3]))"
+    )
+    package = str(Path(__file__).resolve().parent.parent)
+    quiet = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]
+    try:
+        os.set_inheritable(lock, True)
+        os.posix_spawn(
+            sys.executable,
+            [sys.executable, "-c", code, package, str(root), str(lock)],
+            os.environ,
+            file_actions=quiet,
+            setsid=True,
+        )
+    except OSError:
+        pass  # the next command that needs the index builds it
+    finally:
+        os.close(lock)
+
+
+def build_index(root: str, lock: int) -> None:
+    """Build the index of ``root`` holding the build lock ``lock`` (the background process
+    a first ``today`` starts); at a lower priority than the commands people wait for."""
+    os.nice(10)
+    Index(Path(root), TYPES.values(), ref_fields, lock=lock).refresh()
 
 
 def type_of_path(path: str) -> RecordType:
