@@ -9,7 +9,7 @@ what they did not change.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from . import ids
@@ -79,6 +79,20 @@ def parse_log(lines: list[str]) -> list[LogEntry]:
             date, time, who, rest = match.groups()
             entries.append(LogEntry(date, time, who, rest, index + 1))
     return entries
+
+
+def record_notes(text: str, record: Record, sections: Iterable[str] = ("tasks", "log")) -> str:
+    """The free text of a record's body (``text`` is its file): everything but its
+    ``## Tasks`` and ``## Log`` sections (or the ``sections`` given, lower case)."""
+    skipped = set(sections)
+    out: list[str] = []
+    skipping = False
+    for line in text.split("\n")[record.body_line - 1 :]:
+        if line.startswith("## ") or line.startswith("# "):
+            skipping = line[3:].strip().lower() in skipped and line.startswith("## ")
+        if not skipping:
+            out.append(line.rstrip("\r"))
+    return "\n".join(out).strip("\n")
 
 
 # ---------------------------------------------------------------- text edits

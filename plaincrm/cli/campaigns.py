@@ -23,7 +23,7 @@ from ..errors import InvalidError
 from ..model import Kind, field_kinds, path_of, slug_of
 from ..output import echo_json, style, table, truncate
 from ..query import RecordAccessor
-from .clients import _notes
+from ..records import record_notes
 from .common import build_query, date_arg, get_app, json_option, owner_option, query_argument
 from .completion import complete_ref
 
@@ -317,8 +317,7 @@ def campaign_show(name: str, as_json: bool) -> None:
     path = store.resolve(name, ["campaign"])
     record = store.load(path)
     item = campaign_figures(store, [record])[0]
-    text = store.read_text(path)
-    notes = _notes("\n".join(text.split("\n")[record.body_line - 1 :]), NOT_NOTES)
+    notes = record_notes(store.read_text(path), record, NOT_NOTES)
     if as_json:
         data = item.as_json()
         data.update(offer=notes, tasks=[task.as_row() for task in record.tasks])

@@ -33,9 +33,9 @@ from ..pipeline import (
     settings,
 )
 from ..query import RecordAccessor, sql_prefilter, tested_fields
+from ..records import record_notes
 from ..reports import Board, Bucket, Forecast, board, forecast
 from ..store import Store
-from .clients import _notes
 from .common import build_query, date_arg, get_app, json_option, owner_option, query_argument
 from .completion import complete_ref, complete_stage
 from .documents import documents_history, documents_section
@@ -371,7 +371,7 @@ def deal_show(ref: str, as_json: bool) -> None:
     path = store.resolve(ref, ["deal"])
     record = store.load(path)
     item = deal_of(record, pipeline)
-    body = "\n".join(store.read_text(path).split("\n")[record.body_line - 1 :])
+    notes = record_notes(store.read_text(path), record)
     client = _client_names(store, [item]).get(item.client or "")
     entered = stage_entered(record, item.stage)
     facts = deal_facts(record)
@@ -382,7 +382,7 @@ def deal_show(ref: str, as_json: bool) -> None:
             client_name=client,
             stage_since=entered,
             attention=[flag.reason for flag in flags],
-            notes=_notes(body),
+            notes=notes,
             tasks=[task.as_row() for task in record.tasks],
             log=[
                 dict(entry.as_json(), event=parse_event(entry.text).as_json())
@@ -392,7 +392,7 @@ def deal_show(ref: str, as_json: bool) -> None:
         )
         echo_json(data)
         return
-    click.echo(_render_show(store, pipeline, item, client, entered, flags, body))
+    click.echo(_render_show(store, pipeline, item, client, entered, flags, notes))
 
 
 def _render_show(
@@ -402,7 +402,7 @@ def _render_show(
     client: str | None,
     entered: str | None,
     flags: list[Flag],
-    body: str,
+    notes: str,
 ) -> str:
     record = item.record
     stage = item.stage
@@ -435,7 +435,6 @@ def _render_show(
     if flags:
         lines += ["", style("Needs attention", bold=True, fg="yellow")]
         lines += [f"  {flag.reason}" for flag in flags]
-    notes = _notes(body)
     if notes:
         lines += [
             "",

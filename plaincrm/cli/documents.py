@@ -28,9 +28,9 @@ from ..model import Kind, Record, field_kinds, path_of, slug_of
 from ..output import echo_json, style, table, truncate
 from ..query import RecordAccessor
 from ..receivables import BUCKETS, Line, Receivables, receivables
+from ..records import record_notes
 from ..store import Store
 from ..yamlfront import format_number
-from .clients import _notes
 from .common import build_query, date_arg, get_app, json_option, owner_option, query_argument
 from .completion import complete_ref
 
@@ -294,8 +294,8 @@ def _context(store: Store, doc: Doc) -> tuple[dict[str, Doc], Balance | None, st
     """Every document by ref (``doc`` as read fresh), its balance if an invoice, its notes."""
     docs = {d.ref: d for d in all_docs(store)}
     docs[doc.ref] = doc
-    body = store.read_text(doc.path).split("\n")[doc.record.body_line - 1 :]
-    return docs, balances(docs.values()).get(doc.ref), _notes("\n".join(body))
+    notes = record_notes(store.read_text(doc.path), doc.record)
+    return docs, balances(docs.values()).get(doc.ref), notes
 
 
 def _doc_json(store: Store, doc: Doc) -> dict[str, Any]:

@@ -20,9 +20,9 @@ import click
 from ..amounts import check_currency
 from ..output import echo_json, style, table
 from ..pipeline import competitor_names, deals, settings
+from ..records import record_notes
 from ..reports import competitor_report, lost_report, stages_report
 from . import LazyGroup
-from .clients import _notes
 from .common import date_arg, get_app, json_option, owner_option, resolve_owner
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -190,8 +190,7 @@ def report_competitors(
     )
     card_text = {}
     for card in cards:
-        body = store.read_text(card.path).split("\n")[card.body_line - 1 :]
-        card_text[card.path] = _notes("\n".join(body))
+        card_text[card.path] = record_notes(store.read_text(card.path), card)
     if as_json:
         data = []
         for row in rows:

@@ -13,6 +13,7 @@ from ..deals import NewDeal
 from ..model import Kind, field_kinds, path_of, slug_of
 from ..output import echo_json, style, table, truncate
 from ..query import RecordAccessor, tested_fields
+from ..records import record_notes
 from ..sla import DONE, KINDS, PRIORITIES, Clock, now, parse_when
 from ..store import Store
 from ..tickets import (
@@ -27,7 +28,6 @@ from ..tickets import (
     tickets,
     wait,
 )
-from .clients import _notes
 from .common import build_query, date_arg, get_app, json_option, owner_option, query_argument
 from .completion import complete_ref
 
@@ -367,12 +367,12 @@ def ticket_show(ref: str, as_json: bool) -> None:
     item = ticket_of(store, record)
     text = store.read_text(path)
     messages = parse_conversation(text)
-    body = "\n".join(text.split("\n")[record.body_line - 1 :])
+    notes = record_notes(text, record, NOT_NOTES)
     if as_json:
         data = item.as_json()
         data.update(
             conversation=[m.as_json() for m in messages],
-            notes=_notes(body, NOT_NOTES),
+            notes=notes,
             tasks=[task.as_row() for task in record.tasks],
             log=[entry.as_json() for entry in record.log],
         )
@@ -392,7 +392,6 @@ def ticket_show(ref: str, as_json: bool) -> None:
         ["resolution SLA", _clock_cell(item.clocks.resolution)],
     ]
     lines.append(table([r for r in rows if r[1]], indent="  "))
-    notes = _notes(body, NOT_NOTES)
     if notes:
         lines += [
             "",
