@@ -324,14 +324,14 @@ class Index:
         return self.by_folder.get(folder)
 
     def _folder_stamps(self, started_ns: int) -> dict[str, list[int] | None]:
-        """The change times of the record folders (None: missing, or too recent to trust)."""
+        """The change times of the record folders ([]: missing; None: too recent to trust)."""
         racy_limit = started_ns - RACY_SECONDS * 1_000_000_000
         stamps: dict[str, list[int] | None] = {}
         for rtype in self.types:
             try:
                 st = os.stat(self.root / rtype.folder)
             except OSError:
-                stamps[rtype.folder] = None
+                stamps[rtype.folder] = []  # created later: its stamp differs, it is listed
                 continue
             fresh = st.st_mtime_ns >= racy_limit or st.st_ctime_ns >= racy_limit
             stamps[rtype.folder] = None if fresh else [st.st_mtime_ns, st.st_ctime_ns, st.st_ino]

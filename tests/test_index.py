@@ -7,6 +7,7 @@ new ``Store`` (as the next plaincrm command would) sees.
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -485,6 +486,20 @@ def test_untracked_files_come_and_go_between_warm_runs(three: Crm) -> None:
     assert titles(three.root)["clients/renamed.md"] == ["Edited untracked"]
     (three.root / "clients/renamed.md").unlink()
     assert "clients/renamed.md" not in titles(three.root)
+    settle(three)
+
+
+@pytest.mark.usefixtures("no_racy_window")
+def test_a_record_folder_made_after_the_index_is_seen(three: Crm) -> None:
+    """A missing record folder has a stamp too: a warm run does not list it again
+    and again, and sees the files of the folder once it exists."""
+    shutil.rmtree(three.root / "competitors")
+    settle(three)
+    three.write("competitors/rival.md", "---\nname: Rival\n---\n\n## Tasks\n\n- [ ] Watch\n")
+    assert titles(three.root)["competitors/rival.md"] == ["Watch"]
+    settle(three)
+    shutil.rmtree(three.root / "competitors")
+    assert "competitors/rival.md" not in titles(three.root)
     settle(three)
 
 
