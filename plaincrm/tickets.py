@@ -48,7 +48,6 @@ from .sla import (
     RUNNING,
     STATUSES,
     Clocks,
-    Hours,
     Service,
     clocks,
     format_stamp,
@@ -61,6 +60,7 @@ from .sla import (
     timeline,
 )
 from .store import Store
+from .workhours import Hours
 from .yamlfront import set_fields
 
 CONVERSATION = "Conversation"

@@ -14,17 +14,15 @@ from plaincrm.errors import UsageError
 from plaincrm.model import TYPES
 from plaincrm.records import parse_record
 from plaincrm.sla import (
-    Hours,
     Service,
     Target,
-    add_working_minutes,
     clocks,
     format_stamp,
     parse_stamp,
     parse_when,
     read_service,
-    working_minutes,
 )
+from plaincrm.workhours import Hours, add_working_minutes, working_minutes
 
 NINE_TO_FIVE = Hours(9 * 60, 17 * 60, frozenset(range(5)))
 
