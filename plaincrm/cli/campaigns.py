@@ -1,4 +1,4 @@
-"""``plaincrm campaign add|audience|respond|list|show``."""
+"""``plaincrm campaign add|audience|respond|list|show`` and ``report campaigns``."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from ..query import RecordAccessor
 from ..records import record_notes
 from .common import build_query, date_arg, get_app, json_option, owner_option, query_argument
 from .completion import complete_ref
+from .reports import report_heading, report_since, since_option
 
 NOT_NOTES = ("responses", "tasks", "log")  # body sections shown on their own
 
@@ -383,3 +384,67 @@ def _figure_rows(item: CampaignFigures) -> list[list[str]]:
         ["cost per response", money(item.cost_per_response, item.currency) or "n/a"],
         ["ROI", roi],
     ]
+
+
+# ---------------------------------------------------------------- report campaigns
+
+
+@click.command("campaigns")
+@since_option
+@json_option
+def report_campaigns(since: str | None, as_json: bool) -> None:
+    """Per campaign: audience size (today), responses and response rate, deals
+    opened and won (through their source: campaigns/<slug>), won revenue,
+    cost, cost per response and ROI = (won revenue - cost) / cost.
+    --since keeps the campaigns that started (or, without a start, ended) on
+    or after DATE.
+
+    \b
+    Example:
+      plaincrm report campaigns
+      plaincrm report campaigns --since 2026-01-01 --json
+    """
+    store = get_app().store
+    day = report_since(since)
+    records = [
+        r
+        for r in store.records("campaign")
+        if day is None or (r.get_date("start") or r.get_date("end") or "9999") >= day.isoformat()
+    ]
+    records.sort(key=lambda r: (r.get_date("start") or "", r.slug), reverse=True)
+    items = campaign_figures(store, records)
+    if as_json:
+        echo_json(
+            {"since": day.isoformat() if day else None, "campaigns": [i.as_json() for i in items]}
+        )
+        return
+    out = [report_heading("Campaigns", day, None), ""]
+    if not items:
+        out.append("No campaigns.")
+        click.echo("\n".join(out))
+        return
+    rows = []
+    for item in items:
+        revenue = item.revenue()
+        rows.append(
+            [
+                item.ref,
+                str(item.audience if item.audience is not None else "?"),
+                str(item.responders),
+                f"{item.response_rate}%" if item.response_rate is not None else "-",
+                str(len(item.deals)),
+                str(len(item.won_deals)),
+                money(revenue, item.currency) if revenue is not None else item.won.text(),
+                money(item.cost, item.currency) or "-",
+                money(item.cost_per_response, item.currency) or "-",
+                roi_text(item),
+            ]
+        )
+    headers = [
+        "CAMPAIGN", "AUDIENCE", "RESP", "RATE", "DEALS", "WON", "REVENUE", "COST",
+        "COST/RESP", "ROI",
+    ]  # fmt: skip
+    out.append(table(rows, headers, right=list(range(1, 10))))
+    notes = [f"{item.ref}: {item.note}" for item in items if item.note]
+    out += ["", *notes] if notes else []
+    click.echo("\n".join(out))

@@ -37,12 +37,12 @@ REPORTS: dict[str, tuple[str, str, str]] = {
     ),
     "stages": ("reports", "report_stages", "Conversion between stages and days spent in each."),
     "service": (
-        "service_reports",
+        "tickets",
         "report_service",
         "Tickets by kind and status, response times, SLA breaches, upsell funnel.",
     ),
     "campaigns": (
-        "service_reports",
+        "campaigns",
         "report_campaigns",
         "Per campaign: audience, responses, deals won, cost per response, ROI.",
     ),
@@ -94,7 +94,7 @@ def report_owner(owner: str | None) -> str | None:
     return resolve_owner(get_app(), owner, False) if owner else None
 
 
-def _heading(title: str, since: date | None, owner: str | None) -> str:
+def report_heading(title: str, since: date | None, owner: str | None) -> str:
     bits = [f"since {since.isoformat()}" if since else "all time", owner or "everybody"]
     return style(title, bold=True) + f"   ({', '.join(bits)})"
 
@@ -137,7 +137,7 @@ def report_lost(since: str | None, owner: str | None, currency: str | None, as_j
             }
         )
         return
-    out = [_heading("Lost deals by reason", day, who), ""]
+    out = [report_heading("Lost deals by reason", day, who), ""]
     if not result.rows:
         out.append("No lost deals.")
     else:
@@ -206,7 +206,7 @@ def report_competitors(
             }
         )
         return
-    out = [_heading("Competitors", day, who)]
+    out = [report_heading("Competitors", day, who)]
     if not rows:
         out += ["", "No competitors yet: name them with 'deal lose --competitor' or 'deal set'."]
     summary = [
@@ -284,7 +284,7 @@ def report_stages(since: str | None, owner: str | None, as_json: bool) -> None:
     ]
     headers = ["STAGE", "PROB", "ENTERED", "MOVED ON", "CONVERSION", "LOST", "NOW", "AVG DAYS"]
     out = [
-        _heading("Stage conversion", day, who),
+        report_heading("Stage conversion", day, who),
         "",
         table(rows, headers, right=[1, 2, 3, 4, 5, 6, 7]),
         "",

@@ -1,4 +1,4 @@
-"""``plaincrm ticket add|reply|wait|resolve|close|reopen|list|show``."""
+"""``plaincrm ticket add|reply|wait|resolve|close|reopen|list|show`` and ``report service``."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from ..model import Kind, field_kinds, path_of, slug_of
 from ..output import echo_json, style, table, truncate
 from ..query import RecordAccessor, tested_fields
 from ..records import record_notes
-from ..sla import DONE, KINDS, PRIORITIES, Clock, now, parse_when
+from ..service_report import minutes_text, service_report
+from ..sla import DONE, KINDS, PRIORITIES, STATUSES, Clock, now, parse_when
 from ..store import Store
 from ..tickets import (
     Ticket,
@@ -30,6 +31,7 @@ from ..tickets import (
 )
 from .common import build_query, date_arg, get_app, json_option, owner_option, query_argument
 from .completion import complete_ref
+from .reports import report_heading, report_owner, report_owner_option, report_since, since_option
 
 F = TypeVar("F", bound=Callable[..., Any])
 NOT_NOTES = ("conversation", "tasks", "log")  # body sections shown on their own
@@ -424,3 +426,79 @@ def _clock_cell(clock: Clock) -> str:
     if clock.at_risk:
         return style(text, fg="yellow")
     return text
+
+
+# ---------------------------------------------------------------- report service
+
+
+@click.command("service")
+@since_option
+@report_owner_option
+@json_option
+def report_service(since: str | None, owner: str | None, as_json: bool) -> None:
+    """Service: tickets by kind and status, median first-response and resolution
+    times (working hours, waiting on the client left out), SLA breaches by
+    priority, and the upsell funnel: tickets closed with an offer -> deals ->
+    won revenue.  --since counts the tickets opened on or after DATE.
+
+    \b
+    Example:
+      plaincrm report service --since 2026-10-01
+      plaincrm report service --owner anna --json
+    """
+    store = get_app().store
+    result = service_report(store, report_since(since), report_owner(owner))
+    if as_json:
+        echo_json(result.as_json())
+        return
+    out = [report_heading("Service", result.since, result.owner), ""]
+    if not result.tickets:
+        out.append("No tickets.")
+        click.echo("\n".join(out))
+        return
+    shown = [s for s in STATUSES if any(row.get(s) for row in result.by_kind.values())]
+    rows = [
+        [kind, *(str(counts.get(s, 0)) for s in shown), str(sum(counts.values()))]
+        for kind, counts in result.by_kind.items()
+    ]
+    totals = [sum(c.get(s, 0) for c in result.by_kind.values()) for s in shown]
+    rows.append(["total", *(str(n) for n in totals), str(len(result.tickets))])
+    right = list(range(1, len(shown) + 2))
+    out.append(table(rows, ["KIND", *(s.upper() for s in shown), "TOTAL"], right=right))
+    out += [
+        "",
+        f"Median first response: {minutes_text(result.median_response)} "
+        f"({len(result.response_minutes)} answered)",
+        f"Median resolution:     {minutes_text(result.median_resolution)} "
+        f"({len(result.resolution_minutes)} resolved)",
+        "(working hours; time waiting on the client not counted)",
+        "",
+        style("SLA by priority", bold=True),
+    ]
+    rows = [
+        [
+            row.priority,
+            str(row.tickets),
+            f"{row.response_breached}",
+            f"{row.resolution_breached}",
+        ]
+        for row in result.priorities
+    ]
+    out.append(
+        table(
+            rows,
+            ["PRIORITY", "TICKETS", "RESPONSE BREACHED", "RESOLUTION BREACHED"],
+            right=[1, 2, 3],
+        )
+    )
+    funnel = result.upsell
+    out += [
+        "",
+        style("Upsell", bold=True),
+        f"  {funnel.closed} closed ticket(s) -> {funnel.with_offer} closed with an offer -> "
+        f"{len(funnel.deals)} deal(s): {funnel.count('won')} won, {funnel.count('open')} open, "
+        f"{funnel.count('lost')} lost",
+        f"  won revenue: {funnel.won.text()}"
+        + (f"; still open: {funnel.open_amount.text()}" if funnel.open_amount else ""),
+    ]
+    click.echo("\n".join(out))
