@@ -56,8 +56,12 @@ def main(root: Path) -> None:
         ("git ls-files -s", git("ls-files", "-s")),
         ("git diff-files", git("diff-files", "--name-only")),
         (
-            "both, in parallel, as the index runs them",
+            "ls-files, diff-files and rev-parse in parallel (git's index changed)",
             lambda: gitrepo.worktree_state(root, FOLDERS),
+        ),
+        (
+            "diff-files alone (git's index unchanged)",
+            lambda: gitrepo.worktree_state(root, FOLDERS, listing=False),
         ),
         ("the index's warm check, git", index.changes),
     ]

@@ -170,36 +170,51 @@ def has_commits(cwd: Path) -> bool:
     return run(cwd, "rev-parse", "--verify", "-q", "HEAD", check=False).strip() != ""
 
 
-def worktree_state(cwd: Path, folders: list[str]) -> tuple[bytes, set[str]] | None:
+def worktree_state(
+    cwd: Path, folders: list[str], *, listing: bool = True
+) -> tuple[bytes | None, set[str], str | None] | None:
     """What git knows of the files under ``folders``: its index and the changed files.
 
     Returns the raw ``git ls-files -s -v -z`` listing (tag, mode, blob id,
-    stage and path of every tracked file) and the paths ``git diff-files``
-    finds changed in the work tree (git settles the racy cases by comparing
-    content); paths are relative to ``cwd``.  None when ``cwd`` is not in a
-    git work tree or git is missing.
+    stage and path of every tracked file), the paths ``git diff-files`` finds
+    changed in the work tree (git settles the racy cases by comparing
+    content; paths relative to ``cwd``) and the absolute path of git's index
+    file, which the listing is read from.  ``listing=False`` leaves out the
+    listing and the path (None): for a caller that knows the index file is
+    unchanged since it last listed it.  None when ``cwd`` is not in a git work
+    tree or git is missing.
     """
     if not folders or not available():
         return None
+    commands = [["diff-files", "--name-only", "--relative", "-z", "--", *folders]]
+    if listing:  # read first: its output fills the pipe, the others' output is small
+        commands[:0] = [["ls-files", "-s", "-v", "-z", "--", *folders]]
+        commands.append(["rev-parse", "--git-path", "index"])
     env = _env()
-    try:  # both at once: each takes a few milliseconds of git's start-up
-        listing, changed = (
+    try:  # all at once: each takes a few milliseconds of git's start-up
+        procs = [
             subprocess.Popen(
-                ["git", *args, "-z", "--", *folders],
+                ["git", *args],
                 cwd=cwd,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
                 env=env,
             )
-            for args in (["ls-files", "-s", "-v"], ["diff-files", "--name-only", "--relative"])
-        )
+            for args in commands
+        ]
     except OSError:
         return None
-    listed, _ = listing.communicate()
-    dirty, _ = changed.communicate()
-    if listing.returncode != 0 or changed.returncode != 0:
+    outputs = [proc.communicate()[0] for proc in procs]
+    if any(proc.returncode != 0 for proc in procs):
         return None
-    return listed, {p.decode("utf-8", "surrogateescape") for p in dirty.split(b"\0") if p}
+    if not listing:
+        return None, _paths(outputs[0]), None
+    index_file = os.path.join(cwd, outputs[2].decode("utf-8", "surrogateescape").rstrip("\n"))
+    return outputs[0], _paths(outputs[1]), index_file
+
+
+def _paths(output: bytes) -> set[str]:
+    return {p.decode("utf-8", "surrogateescape") for p in output.split(b"\0") if p}
 
 
 # ---------------------------------------------------------------- history

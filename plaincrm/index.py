@@ -60,6 +60,7 @@ LOCK_NAME = "build.lock"  # held by the process that builds an empty index
 PARALLEL_MIN = 1500  # fewer changed files than this are parsed in the process itself
 PROGRESS_MIN = 2000  # a build of at least this many files shows progress on a terminal
 ANALYZE_MIN = 500  # a change this big refreshes SQLite's statistics
+_FORGET_LISTING = "DELETE FROM meta WHERE key IN ('listing', 'git_index')"
 _CHUNK = 400
 
 _DDL = """
@@ -140,6 +141,27 @@ class Changes:
     previous_recheck: set[str] = field(default_factory=set)
     folders: dict[str, list[int] | None] = field(default_factory=dict)  # record folder stamps
     previous_folders: dict[str, list[int] | None] = field(default_factory=dict)
+    git_index: list[Any] | None = None  # what identifies git's index file (``git_index_key``)
+    previous_git_index: list[Any] | None = None
+
+
+# The listing, when git's index file is the one it was read from, unchanged: not read again.
+UNCHANGED = b"\0(git's listing: the one remembered)"
+_GIT_ENV = ("GIT_DIR", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_WORK_TREE")
+
+
+def git_index_key(index_file: str, settled_before: int | None = None) -> list[Any] | None:
+    """What identifies the contents of git's index file: its path, stat data and the git
+    variables that choose it.  None when it is missing or, with ``settled_before``, was
+    written since then (a later write in the same clock tick could keep its stat data)."""
+    try:
+        st = os.stat(index_file)
+    except OSError:
+        return None
+    if settled_before is not None and max(st.st_mtime_ns, st.st_ctime_ns) >= settled_before:
+        return None
+    stamp = [st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino]
+    return [index_file, *stamp, [os.environ.get(name) for name in _GIT_ENV]]
 
 
 def task_from_row(row: sqlite3.Row | tuple[Any, ...]) -> Task:
@@ -316,6 +338,10 @@ class Index:
         row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
         return None if row is None else row[0]
 
+    def _has_listing(self) -> bool:
+        """Whether git's listing is remembered (without reading its megabytes)."""
+        return self.conn.execute("SELECT 1 FROM meta WHERE key='listing'").fetchone() is not None
+
     def _record_type(self, path: str) -> RecordType | None:
         """The type of a record file path (``folder/name.md``), or None for any other path."""
         folder, _, name = path.partition("/")
@@ -353,11 +379,21 @@ class Index:
         if self.use_git:
             from . import gitrepo
 
-            state = gitrepo.worktree_state(self.root, [t.folder for t in self.types])
+            # git's index file unchanged since it was listed: its listing is the one stored
+            known = json.loads(self._meta("git_index") or "null")
+            same = known is not None and git_index_key(known[0]) == known and self._has_listing()
+            state = gitrepo.worktree_state(
+                self.root, [t.folder for t in self.types], listing=not same
+            )
         if state is None:
             return self._compare(None, {}, None, generation)
-        listing, dirty = state
-        stored = self._meta("listing")
+        listing, dirty, index_file = state
+        if listing is None:
+            stored = listing = UNCHANGED  # read only if a folder has to be listed again
+            key = known
+        else:
+            stored = self._meta("listing")
+            key = git_index_key(index_file or "", started - RACY_SECONDS * 1_000_000_000)
         previous = set(json.loads(self._meta("recheck") or "[]"))
         stamps = self._folder_stamps(started)
         remembered = json.loads(self._meta("folders") or "{}")
@@ -373,6 +409,8 @@ class Index:
             relist = [
                 f for f, stamp in stamps.items() if stamp is None or remembered.get(f) != stamp
             ]
+            if relist and listing is UNCHANGED:
+                stored = listing = self._meta("listing")
             if relist:
                 tracked = set(re.findall(rb"\t([^\0]*)", listing))
                 for folder in relist:
@@ -381,10 +419,12 @@ class Index:
                             path = f"{folder}/{name}"
                             if path.encode("utf-8", "surrogateescape") not in tracked:
                                 candidates.add(path)
-            vouched = _vouched(listing, dirty, candidates)
+            # not read: every candidate is compared by its stat data, and looked at again
+            vouched = {} if listing is UNCHANGED else _vouched(listing, dirty, candidates)
             changes = self._compare(candidates, vouched, listing, generation)
         changes.previous_listing, changes.previous_recheck = stored, previous
         changes.folders, changes.previous_folders = stamps, remembered
+        changes.git_index, changes.previous_git_index = key, known
         return changes
 
     def _compare(
@@ -537,7 +577,8 @@ class Index:
         recheck = set(changes.recheck)
         if not jobs and not changes.gone and not keep_listing:
             before = (changes.previous_listing, changes.previous_recheck, changes.previous_folders)
-            if before == (changes.listing, recheck, changes.folders):
+            now = (changes.listing, recheck, changes.folders)
+            if before == now and changes.previous_git_index == changes.git_index:
                 return
         vouched = {item.path: item.vouched for item in changes.parse}
         show = self.progress and len(jobs) >= PROGRESS_MIN and sys.stderr.isatty()
@@ -576,15 +617,19 @@ class Index:
         if keep_listing:
             recheck |= set(json.loads(self._meta("recheck") or "[]"))
         elif changes.listing is None:  # outside git: every run compares every file
-            self.conn.execute("DELETE FROM meta WHERE key='listing'")
+            self.conn.execute(_FORGET_LISTING)
             recheck = set()
         elif generation != changes.generation:
             # another process wrote since we looked: compare everything next time
-            self.conn.execute("DELETE FROM meta WHERE key='listing'")
+            self.conn.execute(_FORGET_LISTING)
         else:
             if changes.listing != changes.previous_listing:  # megabytes at 50,000 clients
                 self.conn.execute(put, ("listing", changes.listing))
             self.conn.execute(put, ("folders", json.dumps(changes.folders)))
+            if changes.git_index is None:
+                self.conn.execute("DELETE FROM meta WHERE key='git_index'")
+            else:
+                self.conn.execute(put, ("git_index", json.dumps(changes.git_index)))
         self.conn.execute(put, ("recheck", json.dumps(sorted(recheck))))
         self.conn.execute(put, ("generation", str(generation + 1)))
 

@@ -55,6 +55,15 @@ def no_racy_window(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(index_module, "RACY_SECONDS", -60)
 
 
+@pytest.fixture(params=["racy", "settled"])
+def either_window(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run a test as it happens (git's index and the files just written: nothing is
+    trusted by its stat data) and as if everything were old enough (git's index file
+    unchanged since the last run: git's listing is not asked for again)."""
+    if request.param == "settled":
+        monkeypatch.setattr(index_module, "RACY_SECONDS", -60)
+
+
 def settle(crm: Crm) -> None:
     """Index the files and check the index then has nothing left to do."""
     titles(crm.root)
@@ -131,6 +140,7 @@ def test_a_same_second_edit_of_a_committed_file_is_seen(three: Crm) -> None:
     assert titles(three.root)["clients/corvo.md"] == ["Mail corvo"]
 
 
+@pytest.mark.usefixtures("either_window")
 def test_delete_and_rename(three: Crm) -> None:
     (three.root / "clients/acme.md").unlink()
     (three.root / "clients/bolt.md").rename(three.root / "clients/bolt-ltd.md")
@@ -140,6 +150,7 @@ def test_delete_and_rename(three: Crm) -> None:
     three.fail("client", "show", "acme", code=3)
 
 
+@pytest.mark.usefixtures("either_window")
 def test_git_mv_and_git_rm(three: Crm) -> None:
     three.git("mv", "clients/acme.md", "clients/acme-ltd.md")
     three.git("rm", "-q", "clients/bolt.md")
@@ -147,6 +158,7 @@ def test_git_mv_and_git_rm(three: Crm) -> None:
     assert sorted(titles(three.root)) == ["clients/acme-ltd.md", "clients/corvo.md"]
 
 
+@pytest.mark.usefixtures("either_window")
 def test_branch_checkout_is_seen_both_ways(three: Crm) -> None:
     three.git("checkout", "-q", "-b", "other")
     three.write("clients/acme.md", record("Acme", "Other branch task"))
@@ -166,6 +178,7 @@ def test_branch_checkout_is_seen_both_ways(three: Crm) -> None:
     assert "clients/echo.md" not in seen
 
 
+@pytest.mark.usefixtures("either_window")
 def test_a_pull_of_another_clones_changes_is_seen(three: Crm, tmp_path: Path) -> None:
     other = tmp_path / "other"
     git(tmp_path, "clone", "-q", str(three.root), str(other))
@@ -181,6 +194,7 @@ def test_a_pull_of_another_clones_changes_is_seen(three: Crm, tmp_path: Path) ->
     assert "clients/corvo.md" not in seen
 
 
+@pytest.mark.usefixtures("either_window")
 def test_staged_then_edited_again(three: Crm) -> None:
     three.write("clients/acme.md", record("Acme", "Staged"))
     three.git("add", "clients/acme.md")
@@ -191,6 +205,7 @@ def test_staged_then_edited_again(three: Crm) -> None:
     assert titles(three.root)["clients/acme.md"] == ["Edited after staging"]
 
 
+@pytest.mark.usefixtures("either_window")
 def test_assume_unchanged_files_are_still_checked(three: Crm) -> None:
     three.git("update-index", "--assume-unchanged", "clients/acme.md")
     three.write("clients/acme.md", record("Acme", "Hidden from git"))
@@ -487,6 +502,24 @@ def test_untracked_files_come_and_go_between_warm_runs(three: Crm) -> None:
     (three.root / "clients/renamed.md").unlink()
     assert "clients/renamed.md" not in titles(three.root)
     settle(three)
+
+
+@pytest.mark.usefixtures("no_racy_window")
+def test_git_is_not_asked_for_its_listing_while_its_index_file_is_unchanged(three: Crm) -> None:
+    settle(three)
+    assert Store(three.root)._index.changes().listing is index_module.UNCHANGED
+    three.write("clients/acme.md", record("Acme", "Edited"))
+    changes = Store(three.root)._index.changes()
+    assert changes.listing is index_module.UNCHANGED  # git diff-files still reports the edit
+    assert [item.path for item in changes.parse] == ["clients/acme.md"]
+    assert titles(three.root)["clients/acme.md"] == ["Edited"]
+    three.git("add", "clients/acme.md")  # git's index file changes: listed again
+    assert Store(three.root)._index.changes().listing is not index_module.UNCHANGED
+    settle(three)
+    three.git("commit", "-qm", "edit")
+    assert titles(three.root)["clients/acme.md"] == ["Edited"]
+    settle(three)
+    assert Store(three.root)._index.changes().listing is index_module.UNCHANGED
 
 
 @pytest.mark.usefixtures("no_racy_window")
