@@ -12,7 +12,7 @@ from .errors import ConflictError, InvalidError
 from .ids import slugify, unique_slug
 from .model import Record, path_of
 from .pipeline import deal_details
-from .records import new_record_text
+from .records import new_record_text, record_notes
 from .sla import ticket_details
 from .store import Store, TaskEntry
 
@@ -127,7 +127,7 @@ class Card:
     """Everything ``client show`` prints."""
 
     record: Record
-    body: str
+    notes: str  # the free text of its body
     open_tasks: list[TaskEntry] = field(default_factory=list)
     history: list[HistoryItem] = field(default_factory=list)
     linked: dict[str, list[Record]] = field(default_factory=dict)  # type -> records
@@ -142,9 +142,7 @@ def client_card(store: Store, path: str) -> Card:
     so are the ``## Log`` lines of the client and of its linked records.
     """
     record = store.load(path)
-    text = store.read_text(path)
-    body = text.split("\n")[record.body_line - 1 :]
-    card = Card(record, "\n".join(body).strip("\n"))
+    card = Card(record, record_notes(store.read_text(path), record))
     paths = [path]
     for linked_path in store.linked("client", record.slug):
         other = store.indexed(linked_path)

@@ -359,6 +359,19 @@ def test_client_card_shows_details_open_tasks_and_history_newest_first(crm: Crm)
     assert "lease calculation" in card.split("Open tasks")[1].split("History")[0]
 
 
+def test_client_card_of_a_windows_file_with_a_block_value(crm: Crm) -> None:
+    text = HAND_WRITTEN.replace(
+        "board_day: first Tuesday\n", "directions: |\n  Back entrance.\n  Ring twice.\n"
+    )
+    (crm.root / "clients" / "danube.md").write_bytes(text.replace("\n", "\r\n").encode())
+    card = crm.run("client", "show", "danube").stdout
+    assert "\r" not in card
+    assert "  directions  Back entrance.\n              Ring twice.\n" in card
+    shown = json.loads(crm.run("client", "show", "danube", "--json").stdout)
+    assert shown["notes"] == "Four hotels on the Pest side."
+    assert shown["client"]["directions"] == "Back entrance.\nRing twice.\n"
+
+
 def test_every_command_has_help_with_an_example(runner: CliRunner) -> None:
     def walk(command: object, path: list[str]) -> list[list[str]]:
         import click

@@ -120,28 +120,16 @@ def _field_rows(record: Record) -> list[list[str]]:
             text = ", ".join(f"{k}: {v}" for k, v in value.items())
         else:
             text = str(value)
-        rows.append([key, text])
+        lines = text.strip("\n").split("\n")  # a block value (key: |) on lines of its own
+        rows += [[key if i == 0 else "", line] for i, line in enumerate(lines)]
     return rows
-
-
-def _notes(body: str, sections: tuple[str, ...] = ("tasks", "log")) -> str:
-    """The free text of the body: everything but the Tasks and Log sections (or the
-    ``sections`` given, lower case)."""
-    out: list[str] = []
-    skipping = False
-    for line in body.split("\n"):
-        if line.startswith("## ") or line.startswith("# "):
-            skipping = line[3:].strip().lower() in sections and line.startswith("## ")
-        if not skipping:
-            out.append(line)
-    return "\n".join(out).strip("\n")
 
 
 def render_card(card: Card) -> str:
     record = card.record
     lines = [style(record.title, bold=True) + f"   ({record.path})"]
     lines.append(table(_field_rows(record), indent="  "))
-    notes = _notes(card.body)
+    notes = card.notes
     if notes:
         lines += [
             "",
@@ -203,7 +191,7 @@ def client_show(ref: str, as_json: bool) -> None:
         echo_json(
             {
                 "client": client_json(card.record),
-                "notes": _notes(card.body),
+                "notes": card.notes,
                 "open_tasks": [e.as_json() for e in card.open_tasks],
                 "history": [h.as_json() for h in card.history],
                 "linked": {t: [r.path for r in rs] for t, rs in card.linked.items()},
