@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,7 +10,7 @@ from .config import one_word_problem
 from .documents import document_details
 from .errors import ConflictError, InvalidError
 from .ids import slugify, unique_slug
-from .model import Record, path_of
+from .model import Record, path_of, slug_of
 from .pipeline import deal_details
 from .records import new_record_text, record_notes
 from .sla import ticket_details
@@ -26,6 +26,12 @@ LINKED_DETAILS: dict[str, LinkedDetails] = {
     "document": document_details,
     "ticket": ticket_details,
 }
+
+
+def client_names(store: Store, slugs: Iterable[str | None]) -> dict[str, str]:
+    """Client slug -> name, for the clients among ``slugs`` that exist (from the index)."""
+    titles = store.titles(path_of("client", slug) for slug in set(slugs) if slug)
+    return {slug_of(path): title for path, title in titles.items()}
 
 
 def check_owner(store: Store, owner: str | None) -> None:

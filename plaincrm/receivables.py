@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from .amounts import json_amount
+from .clients import client_names
 from .docsettings import INVOICE, PAYMENT, RECEIVED
 from .documents import (
     Balance,
@@ -25,7 +26,6 @@ from .documents import (
     owed,
     unapplied,
 )
-from .model import path_of
 from .store import Store
 
 BUCKETS = ("current", "0-30", "31-60", "61-90", "90+")
@@ -183,9 +183,9 @@ def receivables(store: Store, day: date, client: str | None = None) -> Receivabl
                 continue
             line.paid += doc.amount
             line.unapplied += unapplied(doc, invoices)
-    names = store.titles(path_of("client", slug) for slug, _ in lines)
+    names = client_names(store, (slug for slug, _ in lines))
     for line in lines.values():
-        line.name = names.get(path_of("client", line.client), line.client or "(no client)")
+        line.name = names.get(line.client or "", line.client or "(no client)")
         line.open.sort(key=lambda item: (-item.days, item.balance.invoice.due or ""))
     ordered = sorted(lines.values(), key=lambda line: (line.name.lower(), line.currency))
     return Receivables(day, ordered)

@@ -18,9 +18,10 @@ from ..campaigns import (
     mailing_table,
     respond,
 )
+from ..clients import client_names
 from ..deals import NewDeal
 from ..errors import InvalidError
-from ..model import Kind, field_kinds, path_of, slug_of
+from ..model import Kind, field_kinds, slug_of
 from ..output import echo_json, style, table, truncate
 from ..query import RecordAccessor
 from ..records import record_notes
@@ -324,12 +325,12 @@ def campaign_show(name: str, as_json: bool) -> None:
         data.update(offer=notes, tasks=[task.as_row() for task in record.tasks])
         echo_json(data)
         return
-    names = store.titles(path_of("client", r.client) for r in item.responses)
+    names = client_names(store, (r.client for r in item.responses))
     click.echo(_render(item, notes, names))
 
 
 def _render(item: CampaignFigures, notes: str, names: dict[str, str]) -> str:
-    """``campaign show``: ``names`` are the titles of the responding clients, by path."""
+    """``campaign show``: ``names`` are the names of the responding clients, by slug."""
     record = item.record
     lines = [style(record.title, bold=True) + f"   ({record.path})"]
     rows = [
@@ -355,7 +356,7 @@ def _render(item: CampaignFigures, notes: str, names: dict[str, str]) -> str:
     if not item.responses:
         lines.append(f"  none yet: record one with 'plaincrm campaign respond {item.ref} CLIENT'")
     for response in item.responses:
-        who = names.get(path_of("client", response.client), response.client)
+        who = names.get(response.client, response.client)
         deal = f"  -> deal {response.deal}" if response.deal else ""
         note = f": {response.note}" if response.note else ""
         lines.append(f"  {response.date}  {who}{note}{deal}")

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from ..amounts import Amounts, json_amount, money
+from ..clients import client_names
 from ..deallog import Event, format_event, parse_event, stage_entered
 from ..deals import (
     add_deal,
@@ -19,7 +20,7 @@ from ..deals import (
     win_deal,
 )
 from ..documents import deal_documents
-from ..model import Kind, field_kinds, path_of, slug_of
+from ..model import Kind, field_kinds, slug_of
 from ..output import echo_json, style, table, truncate
 from ..pipeline import (
     Deal,
@@ -326,7 +327,7 @@ def deal_list(query: tuple[str, ...], owner: str | None, everything: bool, as_js
     if not found:
         click.echo("No deals match." if words or everything else "No open deals.")
         return
-    clients = _client_names(store, found)
+    clients = client_names(store, (d.client for d in found))
     rows = [
         [
             d.ref,
@@ -372,7 +373,7 @@ def deal_show(ref: str, as_json: bool) -> None:
     record = store.load(path)
     item = deal_of(record, pipeline)
     notes = record_notes(store.read_text(path), record)
-    client = _client_names(store, [item]).get(item.client or "")
+    client = client_names(store, [item.client]).get(item.client or "")
     entered = stage_entered(record, item.stage)
     facts = deal_facts(record)
     flags = deal_flags(pipeline, store.today(), facts) if facts else []
@@ -531,7 +532,7 @@ def _render_board(
     store: Store, result: Board, owner: str | None, flags: dict[str, list[Flag]]
 ) -> str:
     shown = [d for c in result.columns for d in c.deals[:BOARD_SHOWN]] + result.stray
-    clients = _client_names(store, shown)
+    clients = client_names(store, (d.client for d in shown))
     head = f"Pipeline - {owner or 'everybody'}"
     if result.currency:
         head += f" (amounts in {result.currency})"
@@ -723,9 +724,3 @@ def _render_forecast(result: Forecast, owner: str | None) -> str:
 
 def _probability(item: Deal) -> str:
     return f"{item.probability}%{'*' if item.manual else ''}"
-
-
-def _client_names(store: Store, items: list[Deal]) -> dict[str, str]:
-    """Client slug -> name, for the clients of ``items``."""
-    titles = store.titles(path_of("client", d.client) for d in items if d.client)
-    return {path[len("clients/") : -3]: title for path, title in titles.items()}

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from ..amounts import Amounts, format_amount, json_amount, parse_amount
+from ..clients import client_names
 from ..docsettings import INVOICE, doc_settings
 from ..documents import (
     Balance,
@@ -224,7 +225,7 @@ def doc_list(query: tuple[str, ...], as_json: bool) -> None:
     if not found:
         click.echo("No documents match." if query else "No documents yet.")
         return
-    names = store.titles(path_of("client", d.client) for d in found if d.client)
+    names = client_names(store, (d.client for d in found))
     rows = []
     owing = Amounts()
     for d in found:
@@ -246,7 +247,7 @@ def doc_list(query: tuple[str, ...], as_json: bool) -> None:
                 money(d.amount, d.currency) if d.amount is not None else "",
                 left,
                 due,
-                truncate(names.get(path_of("client", d.client or ""), d.client or ""), 24),
+                truncate(names.get(d.client or "", d.client or ""), 24),
             ]
         )
     headers = ["REF", "KIND", "NUMBER", "STATUS", "DATE", "AMOUNT", "OWED", "DUE", "CLIENT"]
@@ -325,8 +326,7 @@ def _render(store: Store, doc: Doc) -> str:
     record = doc.record
     docs, balance, notes = _context(store, doc)
     deal = store.indexed(path_of("deal", doc.deal)) if doc.deal else None
-    client_path = path_of("client", doc.client or "")
-    client = store.titles([client_path]).get(client_path, "")
+    client = client_names(store, [doc.client]).get(doc.client or "", "")
     status = doc.status
     days = balance.days_overdue(store.today()) if balance else 0
     if days:

@@ -9,8 +9,9 @@ from typing import Any, TypeVar
 
 import click
 
+from ..clients import client_names
 from ..deals import NewDeal
-from ..model import Kind, field_kinds, path_of, slug_of
+from ..model import Kind, field_kinds, slug_of
 from ..output import echo_json, style, table, truncate
 from ..query import RecordAccessor, tested_fields
 from ..records import record_notes
@@ -320,14 +321,12 @@ def ticket_list(query: tuple[str, ...], everything: bool, as_json: bool) -> None
     if not found:
         click.echo("No tickets match." if query or everything else "No unresolved tickets.")
         return
-    names = store.titles(path_of("client", t.get("client") or "") for t in found)
+    names = client_names(store, (t.get("client") for t in found))
     rows = [
         [
             t.ref,
             truncate(t.record.title, 36),
-            truncate(
-                names.get(path_of("client", t.get("client") or ""), t.get("client") or ""), 22
-            ),
+            truncate(names.get(t.get("client") or "", t.get("client") or ""), 22),
             t.get("kind") or "",
             t.get("priority") or "",
             t.status,
@@ -381,7 +380,7 @@ def ticket_show(ref: str, as_json: bool) -> None:
         echo_json(data)
         return
     client = record.get_text("client") or ""
-    name = store.titles([path_of("client", client)]).get(path_of("client", client), client)
+    name = client_names(store, [client]).get(client, client)
     lines = [style(record.title, bold=True) + f"   ({path})"]
     rows = [["client", f"{name} ({client})"]]
     for key in ("kind", "priority", "status", "channel", "owner", "opened", "first_response"):
