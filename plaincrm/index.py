@@ -52,7 +52,7 @@ from .model import Record, RecordType
 from .records import ParseFailure, decode, parse_record
 from .tasks import Task
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 RACY_SECONDS = 3
 INDEX_DIR = ".plaincrm"
 INDEX_NAME = "index.sqlite"
@@ -78,6 +78,7 @@ CREATE TABLE IF NOT EXISTS tasks(
     title TEXT, due TEXT, at TEXT, dur INTEGER, done TEXT, owner TEXT,
     line INTEGER, note TEXT, attrs TEXT, PRIMARY KEY(path, pos));
 CREATE INDEX IF NOT EXISTS tasks_open ON tasks(checked, due);
+CREATE INDEX IF NOT EXISTS tasks_mine ON tasks(checked, owner, due);
 CREATE INDEX IF NOT EXISTS tasks_id ON tasks(id);
 CREATE TABLE IF NOT EXISTS links(
     path TEXT NOT NULL, field TEXT NOT NULL, target TEXT NOT NULL);
@@ -603,8 +604,9 @@ class Index:
             for statement in rebuild:
                 self.conn.execute(statement)
             if len(jobs) >= ANALYZE_MIN:
-                # statistics let SQLite pick the right index (tasks by path, not by state)
-                self.conn.execute("PRAGMA analysis_limit=1000")
+                # statistics let SQLite pick the right index (tasks by path, not by state;
+                # today's by owner); all rows are read (0.2 s at 50,000 clients): a sample
+                # of the first rows of an index sees one owner and takes it for all
                 self.conn.execute("ANALYZE")
             self._remember(changes, recheck, keep_listing)
         if show:

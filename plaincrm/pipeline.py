@@ -548,35 +548,42 @@ class Flagged:
     client: str | None  # the client's slug
     close: str | None
     flags: list[Flag]
+    client_name: str | None = None  # its name, when the index holds it
 
 
 def flagged_deals(store: Store, pipeline: Pipeline, day: date, owner: str | None) -> list[Flagged]:
     """Open deals (of ``owner`` and nobody's, when given) that need attention on ``day``.
 
     Reads the index's facts of open deals (``deal_facts``): one small row each,
-    and SQL passes on only the rows that may have a flag (``deal_flags`` decides).
+    and SQL passes on only the rows that may have a flag (``deal_flags`` decides),
+    with the names of their clients.
     """
+    from .store import CLIENT_NAME, client_join
+
     rotting = [s for s in pipeline.open_stages if s.rotting]
     cutoffs: list[Any] = []
     for stage in rotting:
         cutoffs += [stage.name, (day - timedelta(days=stage.rotting or 0)).isoformat()]
     cases = " ".join("WHEN ? THEN ?" for _ in rotting)
-    cutoff = f"CASE json_extract(data, '$.stage') {cases} ELSE '' END" if rotting else "''"
+    cutoff = f"CASE json_extract(f.data, '$.stage') {cases} ELSE '' END" if rotting else "''"
+    client = client_join("json_extract(f.data, '$.client')")
     query = (
-        "SELECT path, data FROM facts WHERE type = 'deal' AND ("
-        "json_extract(data, '$.open_tasks') = 0 OR json_extract(data, '$.close') < ? "
-        f"OR json_extract(data, '$.activity') < {cutoff})"
+        f"SELECT f.path, f.data, {CLIENT_NAME} FROM facts f {client} WHERE f.type = 'deal' AND ("
+        "json_extract(f.data, '$.open_tasks') = 0 OR json_extract(f.data, '$.close') < ? "
+        f"OR json_extract(f.data, '$.activity') < {cutoff})"
     )
     params: list[Any] = [day.isoformat(), *cutoffs]
     if owner is not None:
-        query += " AND (owner = ? OR owner IS NULL)"
+        query += " AND (f.owner = ? OR f.owner IS NULL)"
         params.append(owner)
     found = []
-    for path, data in store.index.conn.execute(query, params):
+    for path, data, name in store.index.conn.execute(query, params):
         facts = json.loads(data)
         flags = deal_flags(pipeline, day, facts)
         if flags:
-            found.append(Flagged(path, facts["title"], facts["client"], facts["close"], flags))
+            found.append(
+                Flagged(path, facts["title"], facts["client"], facts["close"], flags, name)
+            )
     return found
 
 
@@ -585,7 +592,6 @@ def deal_attention(store: Store, day: date, owner: str | None) -> list[Attention
     from .agenda import Attention
 
     found = flagged_deals(store, settings(store), day, owner)
-    names = store.titles(f"clients/{item.client}.md" for item in found if item.client)
     found.sort(key=lambda item: (-len(item.flags), item.close or "9999", item.path))
     return [
         Attention(
@@ -593,7 +599,7 @@ def deal_attention(store: Store, day: date, owner: str | None) -> list[Attention
             item.path,
             item.title,
             "; ".join(flag.reason for flag in item.flags),
-            names.get(f"clients/{item.client}.md"),
+            item.client_name,
         )
         for item in found
     ]

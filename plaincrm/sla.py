@@ -393,6 +393,7 @@ def ticket_attention(store: Store, day: date, owner: str | None) -> list[Attenti
     settings are warned about, and their defaults used: ``today`` goes on.
     """
     from .agenda import Attention
+    from .store import CLIENT_NAME, client_join
 
     service, problems = read_service(store.config)
     if problems:
@@ -401,17 +402,19 @@ def ticket_attention(store: Store, day: date, owner: str | None) -> list[Attenti
     current = now()
     if day != current.date():
         current = datetime.combine(day, time()) + timedelta(minutes=hours.start)
-    mine = "(owner = ? OR owner IS NULL) AND " if owner is not None else ""  # cheap test first
+    mine = "(f.owner = ? OR f.owner IS NULL) AND " if owner is not None else ""  # cheap first
+    client = client_join("json_extract(f.data, '$.fields.client')")
     query = (
-        "SELECT path, json_extract(data, '$.fields'), json_extract(data, '$.log') FROM files "
-        f"WHERE type = 'ticket' AND {mine}fatal IS NULL "
-        "AND coalesce(json_extract(data, '$.fields.status'), 'new') NOT IN (?, ?) ORDER BY slug"
+        "SELECT f.path, json_extract(f.data, '$.fields'), json_extract(f.data, '$.log'), "
+        f"{CLIENT_NAME} FROM files f {client} WHERE f.type = 'ticket' AND {mine}f.fatal IS NULL "
+        "AND coalesce(json_extract(f.data, '$.fields.status'), 'new') NOT IN (?, ?) "
+        "ORDER BY f.slug"
     )
     params = [*([owner] if owner is not None else []), *DONE]
     store.warn_broken("ticket")
     found: list[tuple[int, str, Attention]] = []
     rows = store.index.conn.execute(query, params).fetchall()
-    for path, fields, log in rows:
+    for path, fields, log, name in rows:
         record = Record(
             TYPES["ticket"], path, json.loads(fields), log=[LogEntry(**e) for e in json.loads(log)]
         )
@@ -420,16 +423,11 @@ def ticket_attention(store: Store, day: date, owner: str | None) -> list[Attenti
             continue
         priority = record.get_text("priority") or "normal"
         reason = f"{clock.headline()}; {priority} {record.get_text('kind') or 'ticket'}"
-        client = record.get_text("client")
+        slug = record.get_text("client")
         rank = 0 if clock.breached else 1
-        found.append((rank, path, Attention("ticket", path, record.title, reason, client)))
-    names = store.titles(f"clients/{a.client}.md" for _, _, a in found if a.client)
-    out = []
-    for _, _, attention in sorted(found, key=lambda item: (item[0], item[1])):
-        if attention.client:
-            attention.client = names.get(f"clients/{attention.client}.md", attention.client)
-        out.append(attention)
-    return out
+        attention = Attention("ticket", path, record.title, reason, slug and (name or slug))
+        found.append((rank, path, attention))
+    return [attention for _, _, attention in sorted(found, key=lambda item: (item[0], item[1]))]
 
 
 def ticket_details(store: Store, record: Record) -> dict[str, str]:

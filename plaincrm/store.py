@@ -573,6 +573,16 @@ def build_index(root: str, lock: int) -> None:
     Index(Path(root), TYPES.values(), ref_fields, lock=lock).refresh()
 
 
+CLIENT_NAME = "coalesce(c.title, c.slug)"  # SQL: the name of the client of ``client_join``
+
+
+def client_join(slug: str) -> str:
+    """SQL: ``LEFT JOIN`` of the index row, as ``c``, of the client whose slug the SQL
+    ``slug`` gives (``CLIENT_NAME``: its name, as ``Store.titles`` gives it; NULL for none):
+    the names of many records' clients in the one query that reads the records."""
+    return f"LEFT JOIN files c ON c.path = '{TYPES['client'].folder}/' || {slug} || '.md'"
+
+
 def type_of_path(path: str) -> RecordType:
     folder = path.split("/", 1)[0]
     rtype = TYPE_BY_FOLDER.get(folder)

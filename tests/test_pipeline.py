@@ -308,6 +308,13 @@ def test_today_shows_deals_without_next_step_rotting_and_past_close(sales: Crm) 
     assert "bolt-cups" in plan and "cafe-machines" in plan
 
 
+def test_a_deal_whose_client_file_is_gone_still_needs_attention(sales: Crm) -> None:
+    (sales.root / "clients" / "danube.md").unlink()
+    data = json.loads(sales.run("today", "--json").stdout)
+    clients = {a["record"]: a["client"] for a in data["attention"]}
+    assert clients["deals/danube-beans.md"] is None
+
+
 def test_a_deal_with_a_next_step_leaves_the_attention_list(sales: Crm) -> None:
     sales.run("task", "add", "cafe-machines", "Call about the offer", "--due", "tomorrow")
     data = json.loads(sales.run("today", "--json").stdout)

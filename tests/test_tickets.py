@@ -202,6 +202,17 @@ def test_report_medians_breaches_and_since(crm: Crm) -> None:
     assert later["tickets"] == 1 and later["median_first_response_minutes"] == 45
 
 
+def test_the_tickets_today_lists_show_their_clients_name_else_slug(crm: Crm) -> None:
+    crm.run("client", "add", "Acme Ltd")
+    crm.run("ticket", "add", "acme", "Dead", "--priority", "urgent", "--at", "2026-11-26 09:00")
+    env = {"PLAINCRM_TIME": "12:00"}
+    view = json.loads(crm.run("today", "--json", env=env).stdout)
+    assert [a["client"] for a in view["attention"] if a["kind"] == "ticket"] == ["Acme Ltd"]
+    (crm.root / "clients" / "acme-ltd.md").unlink()
+    view = json.loads(crm.run("today", "--json", env=env).stdout)
+    assert [a["client"] for a in view["attention"] if a["kind"] == "ticket"] == ["acme-ltd"]
+
+
 def test_today_shows_breached_and_at_risk_tickets(crm: Crm) -> None:
     crm.run("client", "add", "Acme Ltd")
     crm.run(
