@@ -21,11 +21,19 @@ from ..campaigns import (
 from ..clients import client_names
 from ..deals import NewDeal
 from ..errors import InvalidError
-from ..model import Kind, field_kinds, slug_of
+from ..model import Kind, field_kinds
 from ..output import echo_json, style, table, truncate
 from ..query import RecordAccessor
 from ..records import record_notes
-from .common import build_query, date_arg, get_app, json_option, owner_option, query_argument
+from .common import (
+    build_query,
+    date_arg,
+    echo_created,
+    get_app,
+    json_option,
+    owner_option,
+    query_argument,
+)
 from .completion import complete_ref
 from .reports import report_heading, report_since, since_option
 
@@ -103,8 +111,7 @@ def campaign_add(
         offer=sys.stdin.read() if offer == "-" else offer,
     )
     size = len(audience(store, store.load(path)))
-    click.echo(slug_of(path))
-    click.echo(f"Created {path}; its audience is {size} client(s) today.", err=True)
+    echo_created(path, f"; its audience is {size} client(s) today.")
 
 
 def _campaign_ref(func: Any) -> Any:

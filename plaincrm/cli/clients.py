@@ -6,11 +6,11 @@ import click
 
 from ..clients import KINDS, Card, add_client, client_card, client_json
 from ..errors import InvalidError
-from ..model import Record, field_kinds, slug_of
+from ..model import Record, field_kinds
 from ..output import echo_json, style, table, truncate
 from ..query import RecordAccessor, sql_prefilter
 from ..store import type_of_path
-from .common import build_query, get_app, json_option, owner_option, query_argument
+from .common import build_query, echo_created, get_app, json_option, owner_option, query_argument
 from .completion import complete_ref
 
 
@@ -55,8 +55,7 @@ def client_add(
     path = add_client(
         store, name, kind=kind, email=email, phone=phone, tags=list(tags), owner=owner, slug=slug
     )
-    click.echo(slug_of(path))
-    click.echo(f"Created {path}", err=True)
+    echo_created(path)
 
 
 @client.command("list")

@@ -12,7 +12,7 @@ import click
 from ..config import read_config
 from ..dates import parse_date, parse_duration, parse_time
 from ..errors import UsageError
-from ..model import Kind
+from ..model import Kind, slug_of
 from ..query import Query, parse
 from ..store import Store, discover_root
 from .completion import complete_owner
@@ -58,6 +58,13 @@ def json_option(func: F) -> F:
         is_flag=True,
         help="Print JSON (stable keys, see README 'JSON output').",
     )(func)
+
+
+def echo_created(path: str, detail: str = "") -> None:
+    """What an add command prints: the new record's ref on stdout (for scripts:
+    ``REF=$(plaincrm deal add ...)``) and where it was created on stderr."""
+    click.echo(slug_of(path))
+    click.echo(f"Created {path}{detail}", err=True)
 
 
 def owner_option(text: str) -> Callable[[F], F]:

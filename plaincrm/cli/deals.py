@@ -37,7 +37,15 @@ from ..query import RecordAccessor, sql_prefilter, tested_fields
 from ..records import record_notes
 from ..reports import Board, Bucket, Forecast, board, forecast
 from ..store import Store
-from .common import build_query, date_arg, get_app, json_option, owner_option, query_argument
+from .common import (
+    build_query,
+    date_arg,
+    echo_created,
+    get_app,
+    json_option,
+    owner_option,
+    query_argument,
+)
 from .completion import complete_ref, complete_stage
 from .documents import documents_history, documents_section
 from .reports import currency_option, report_currency, report_owner, report_owner_option
@@ -134,8 +142,7 @@ def deal_add(
         probability=probability,
         competitors=competitors,
     )
-    click.echo(slug_of(path))
-    click.echo(f"Created {path}", err=True)
+    echo_created(path)
 
 
 @deal.command("move")

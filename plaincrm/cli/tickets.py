@@ -11,7 +11,7 @@ import click
 
 from ..clients import client_names
 from ..deals import NewDeal
-from ..model import Kind, field_kinds, slug_of
+from ..model import Kind, field_kinds
 from ..output import echo_json, style, table, truncate
 from ..query import RecordAccessor, tested_fields
 from ..records import record_notes
@@ -30,7 +30,15 @@ from ..tickets import (
     tickets,
     wait,
 )
-from .common import build_query, date_arg, get_app, json_option, owner_option, query_argument
+from .common import (
+    build_query,
+    date_arg,
+    echo_created,
+    get_app,
+    json_option,
+    owner_option,
+    query_argument,
+)
 from .completion import complete_ref
 from .reports import report_heading, report_owner, report_owner_option, report_since, since_option
 
@@ -127,8 +135,7 @@ def ticket_add(
         message=_text(message) if message is not None else None,
         at=_when(at),
     )
-    click.echo(slug_of(path))
-    click.echo(f"Created {path}", err=True)
+    echo_created(path)
 
 
 @ticket.command("reply")
