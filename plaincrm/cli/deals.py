@@ -66,6 +66,13 @@ def deal() -> None:
 
 
 _deal_ref = click.argument("ref", shell_complete=complete_ref(["deal"]))
+_competitors = click.option(
+    "--competitor",
+    "competitors",
+    multiple=True,
+    metavar="NAME",
+    help="A competitor met (repeatable).",
+)
 _force = click.option(
     "--force",
     is_flag=True,
@@ -103,13 +110,7 @@ def _change(ref: str, operation: Callable[..., Event], *args: Any, **options: An
     type=int,
     help="Set the probability by hand (kept across stage moves).",
 )
-@click.option(
-    "--competitor",
-    "competitors",
-    multiple=True,
-    metavar="NAME",
-    help="A competitor met (repeatable).",
-)
+@_competitors
 def deal_add(
     client: str,
     title: str,
@@ -223,13 +224,7 @@ def deal_reopen(ref: str, stage: str | None) -> None:
     metavar="PERCENT|auto",
     help="Set by hand (kept across stage moves), or 'auto' to follow the stage again.",
 )
-@click.option(
-    "--competitor",
-    "competitors",
-    multiple=True,
-    metavar="NAME",
-    help="A competitor met (repeatable).",
-)
+@_competitors
 def deal_set(
     ref: str,
     title: str | None,
