@@ -375,3 +375,16 @@ def test_activity_outside_git_says_so(tmp_path: Path, runner: CliRunner) -> None
     assert runner.invoke(cli, ["init", str(root), "--no-git"]).exit_code == 0
     result = Crm(root, runner).fail("activity", code=7)
     assert "is not in a git repository" in result.stderr
+
+
+def test_git_log_keeps_a_cache_of_objects_the_size_of_the_repository(
+    crm: Crm, tmp_path: Path
+) -> None:
+    """git's default cache of inflated objects (96 MB) is memory a short ``git log`` of a
+    small repository pays for; plaincrm asks for about four times git's index."""
+    from plaincrm.gitrepo import _delta_cache
+
+    index = crm.root / ".git" / "index"
+    expected = max(4 * index.stat().st_size, 8 << 20)
+    assert _delta_cache(crm.root / "clients") == ["-c", f"core.deltaBaseCacheLimit={expected}"]
+    assert _delta_cache(tmp_path / "nowhere") == []
