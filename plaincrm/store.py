@@ -30,13 +30,15 @@ from .errors import (
     Problem,
     RepoNotFoundError,
 )
-from .index import TASK_COLUMNS, Index, task_from_row
+from .index import INDEX_DIR, TASK_COLUMNS, Index, task_from_row
 from .model import TYPE_BY_FOLDER, TYPES, LogEntry, Record, RecordType
 from .records import ParseFailure, decode, parse_record
 from .schemas import load_schema
 from .tasks import Task
 
 _REF_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+WRITE_LOCK = "write.lock"  # in .plaincrm/: held by the command that is writing records
+_write_locks: dict[Path, int] = {}  # CRM root -> the lock this process holds (every Store)
 Warn = Callable[[str], None]
 
 
@@ -171,10 +173,11 @@ class Store:
 
     # -------------------------------------------------------------- reading
 
-    def _record_from_row(self, type_name: str, path: str, data: str) -> Record:
-        stored = json.loads(data)
+    def _record_from_row(self, type_name: str, path: str, data: str, details: str) -> Record:
+        fields = json.loads(data)["fields"]
+        stored = json.loads(details)
         record = Record(
-            TYPES[type_name], path, stored["fields"], stored["lines"], body_line=stored["body_line"]
+            TYPES[type_name], path, fields, stored["lines"], body_line=stored["body_line"]
         )
         record.problems = [Problem(path, line, msg) for line, msg in stored["problems"]]
         record.log = [LogEntry(**entry) for entry in stored["log"]]
@@ -196,12 +199,12 @@ class Store:
         self.warn_broken(type_name)
         condition, params = where
         rows = self._sql(
-            "SELECT path, data FROM files WHERE type=? AND fatal IS NULL"
+            "SELECT path, data, details FROM files WHERE type=? AND fatal IS NULL"
             + (f" AND ({condition})" if condition else "")
             + " ORDER BY slug",
             (type_name, *params),
         )
-        records = [self._record_from_row(type_name, path, data) for path, data in rows]
+        records = [self._record_from_row(type_name, *row) for row in rows]
         if with_tasks:
             by_path = {record.path: record for record in records}
             for path, *task_row in self._sql(
@@ -215,10 +218,12 @@ class Store:
 
     def indexed(self, path: str) -> Record | None:
         """The indexed (front matter and log, no tasks) version of a record, if readable."""
-        rows = self._sql("SELECT type, data FROM files WHERE path=? AND fatal IS NULL", (path,))
+        rows = self._sql(
+            "SELECT type, data, details FROM files WHERE path=? AND fatal IS NULL", (path,)
+        )
         if not rows:
             return None
-        return self._record_from_row(rows[0][0], path, rows[0][1])
+        return self._record_from_row(rows[0][0], path, rows[0][1], rows[0][2])
 
     def titles(self, paths: Iterable[str]) -> dict[str, str]:
         wanted = list(set(paths))
@@ -408,8 +413,33 @@ class Store:
             raise InvalidError(f"{path} lies outside the CRM repository; refusing to touch it")
         return root / path
 
+    def lock_writes(self) -> None:
+        """Wait for the CRM's write lock and hold it until ``release``: commands that
+        write read, change and commit records one at a time, so none loses another's
+        change.  Every Store of this process shares it.  Without ``flock`` (Windows)
+        or a writable ``.plaincrm/``: no lock."""
+        key = self.root.resolve()
+        if key in _write_locks:
+            return
+        try:
+            import fcntl
+
+            (self.root / INDEX_DIR).mkdir(exist_ok=True)
+            handle = os.open(self.root / INDEX_DIR / WRITE_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        except (ImportError, OSError):
+            return
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        _write_locks[key] = handle
+
+    def release(self) -> None:
+        """Let other commands write (the end of a command)."""
+        handle = _write_locks.pop(self.root.resolve(), None)
+        if handle is not None:
+            os.close(handle)
+
     def write(self, path: str, text: str) -> None:
         """Replace a record file atomically."""
+        self.lock_writes()
         full = self.safe_path(path)
         mode = full.stat().st_mode & 0o7777 if full.exists() else None
         tmp = _write_temp(full, text, self.durable)
@@ -420,6 +450,7 @@ class Store:
 
     def create(self, path: str, text: str) -> None:
         """Create a record file atomically; never overwrite an existing one."""
+        self.lock_writes()
         full = self.safe_path(path)
         full.parent.mkdir(parents=True, exist_ok=True)
         tmp = _write_temp(full, text, self.durable)
@@ -489,6 +520,7 @@ class Store:
         """
         from .records import assign_missing_ids
 
+        self.lock_writes()  # before reading: what is read is what gets changed
         text = self.read_text(path)
         rtype = type_of_path(path)
         try:
@@ -530,6 +562,7 @@ class Store:
         command ``created`` before.  When an edit fails nothing stays: the
         created files are removed and the edited ones written back."""
         before: dict[str, str] = {}
+        self.lock_writes()
         try:
             for path, edit in edits:
                 before[path] = self.read_text(path)

@@ -92,6 +92,9 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except PlaincrmError as exc:
             raise CliError(exc.message, exc.exit_code) from exc
+        finally:  # the command is over: others may write (Store.lock_writes)
+            if "store" in getattr(ctx.obj, "__dict__", {}):
+                ctx.obj.store.release()
 
 
 @click.group(

@@ -1,0 +1,32 @@
+"""Cross-cutting defects found by using plaincrm as a user would, each kept fixed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from conftest import Crm
+
+
+def test_commands_run_at_the_same_time_lose_no_change(crm: Crm) -> None:
+    """Ten `task add`s started at once on one client: every task is in the file and
+    each command made its own commit (they read, change and commit one at a time)."""
+    crm.run("client", "add", "Acme Ltd")
+    env = {**os.environ, "PLAINCRM_USER": "anna"}
+    command = [sys.executable, "-m", "plaincrm", "-C", str(crm.root), "task", "add", "acme"]
+    runs = [
+        subprocess.Popen(
+            [*command, f"Parallel {n}"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        for n in range(10)
+    ]
+    results = [(run.wait(), run.stderr.read() if run.stderr else b"") for run in runs]
+    assert all(code == 0 for code, _ in results), results
+    text = crm.read("clients/acme-ltd.md")
+    assert sorted(line.split(" id:")[0] for line in text.splitlines() if "Parallel" in line) == [
+        f"- [ ] Parallel {n}" for n in range(10)
+    ]
+    added = [c for c in crm.commits() if c.startswith("task add: Parallel")]
+    assert len(added) == 10
+    assert crm.clean()
