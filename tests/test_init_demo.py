@@ -7,6 +7,7 @@ import re
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from conftest import git
@@ -60,6 +61,20 @@ def test_a_user_name_with_a_space_is_a_settings_problem(tmp_path: Path, runner: 
     result = runner.invoke(cli, ["-C", str(root), "check"])
     assert result.exit_code == 1
     assert "plaincrm.yaml:10: user name 'anna maria' has a space" in result.stdout
+
+
+def test_init_and_demo_say_so_when_git_is_missing(
+    tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "no-git-here"))
+    result = runner.invoke(cli, ["init", str(tmp_path / "crm"), "--user", "anna"])
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "crm" / ".git").exists()
+    assert "warning: git is not installed, so this CRM has no history" in result.stderr
+    demo = runner.invoke(cli, ["demo", str(tmp_path / "demo")])
+    assert demo.exit_code == 0, demo.output
+    assert "(a git repository)" not in demo.stdout
+    assert "warning: git is not installed, so this CRM has no history" in demo.stderr
 
 
 def test_init_in_a_subfolder_of_an_existing_repository(tmp_path: Path, runner: CliRunner) -> None:

@@ -6,8 +6,14 @@ from pathlib import Path
 
 import click
 
+from .. import gitrepo
 from ..repo_setup import init_repo, make_demo
-from .common import get_app
+from .common import get_app, warn
+
+NO_GIT = (
+    "git is not installed, so this CRM has no history and cannot sync: install git, "
+    "then run 'git init', 'plaincrm setup-git' and 'git add -A && git commit' in it"
+)
 
 
 @click.command()
@@ -30,6 +36,8 @@ def init(directory: Path, users: tuple[str, ...], no_git: bool) -> None:
       plaincrm init ~/crm --user anna --user ben
     """
     created = init_repo(directory, list(users), use_git=not no_git)
+    if not no_git and not gitrepo.available():
+        warn(NO_GIT)
     click.echo(f"Created a plaincrm repository in {directory.resolve()}")
     for name in created:
         click.echo(f"  {name}")
@@ -54,7 +62,11 @@ def demo(ctx: click.Context, directory: Path) -> None:
     from .agenda import today
 
     make_demo(directory, current_date())
-    click.echo(f"Demo CRM created in {directory.resolve()} (a git repository).")
+    if gitrepo.available():
+        click.echo(f"Demo CRM created in {directory.resolve()} (a git repository).")
+    else:
+        warn(NO_GIT)
+        click.echo(f"Demo CRM created in {directory.resolve()}.")
     click.echo(f"Try: cd {directory} && plaincrm plan; plaincrm client show kovacs\n")
     get_app().repo = str(directory)
     ctx.invoke(today, owner=None, all_owners=True, on=None, as_json=False)
