@@ -473,6 +473,13 @@ class Store:
         from . import gitrepo
 
         if gitrepo.toplevel(self.root) is None:
+            here = self.root.resolve()
+            in_git = any((folder / ".git").exists() for folder in (here, *here.parents))
+            if in_git and not gitrepo.available():
+                self.warn(
+                    f"git is not installed: {', '.join(sorted(set(paths)))} is saved but not "
+                    "committed (commit it once git is back, e.g. with 'plaincrm sync')"
+                )
             return None
         return gitrepo.commit(
             self.root, sorted(set(paths)), message, self.current_user() or "plaincrm"

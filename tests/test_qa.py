@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 from conftest import Crm
 
@@ -30,3 +33,16 @@ def test_commands_run_at_the_same_time_lose_no_change(crm: Crm) -> None:
     added = [c for c in crm.commits() if c.startswith("task add: Parallel")]
     assert len(added) == 10
     assert crm.clean()
+
+
+def test_a_change_git_cannot_commit_is_saved_and_said(
+    crm: Crm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """git went missing (not on PATH) in a CRM that is a git repository."""
+    crm.run("client", "add", "Acme Ltd")
+    monkeypatch.setenv("PATH", str(tmp_path / "no-git-here"))
+    result = crm.run("task", "add", "acme", "Call")
+    assert "Call" in crm.read("clients/acme-ltd.md")
+    assert result.stderr.startswith(
+        "warning: git is not installed: clients/acme-ltd.md is saved but not committed"
+    )
