@@ -52,7 +52,7 @@ from .model import Record, RecordType
 from .records import ParseFailure, decode, parse_record
 from .tasks import Task
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 RACY_SECONDS = 3
 INDEX_DIR = ".plaincrm"
 INDEX_NAME = "index.sqlite"
@@ -68,7 +68,7 @@ CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS files(
     path TEXT PRIMARY KEY, type TEXT NOT NULL, slug TEXT NOT NULL,
     mtime INTEGER, size INTEGER, ino INTEGER, ctime INTEGER, racy INTEGER, blob TEXT,
-    title TEXT, owner TEXT, fatal TEXT, data TEXT);
+    title TEXT, owner TEXT, fatal TEXT, data TEXT, details TEXT);
 CREATE INDEX IF NOT EXISTS files_stat ON files(path, blob, mtime, size, ino, ctime, racy);
 CREATE INDEX IF NOT EXISTS files_slug ON files(slug);
 CREATE INDEX IF NOT EXISTS files_fatal ON files(type) WHERE fatal IS NOT NULL;
@@ -558,7 +558,9 @@ class Index:
         title: the first run's quick index (``firstrun``)."""
         with self._transaction(self.conn):
             for files, tasks, links, facts in results:
-                self.conn.executemany("INSERT INTO files VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)", files)
+                self.conn.executemany(
+                    "INSERT INTO files VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", files
+                )
                 self.conn.executemany("INSERT INTO tasks VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)", tasks)
                 self.conn.executemany("INSERT INTO links VALUES(?,?,?)", links)
                 self.conn.executemany("INSERT INTO facts VALUES(?,?,?,?)", facts)
@@ -590,7 +592,9 @@ class Index:
             rebuild = self._drop_indexes() if len(jobs) >= ANALYZE_MIN else []
             done = 0
             for files, tasks, links, facts in results:
-                self.conn.executemany("INSERT INTO files VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)", files)
+                self.conn.executemany(
+                    "INSERT INTO files VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", files
+                )
                 self.conn.executemany("INSERT INTO tasks VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)", tasks)
                 self.conn.executemany("INSERT INTO links VALUES(?,?,?)", links)
                 self.conn.executemany("INSERT INTO facts VALUES(?,?,?,?)", facts)
@@ -718,16 +722,16 @@ class Parser:
         try:
             record = parse_record(self.types[type_name], path, decode(path, data))
         except ParseFailure as failure:
-            files.append((*head, None, None, json.dumps(failure.problem.as_json()), None))
+            files.append((*head, None, None, json.dumps(failure.problem.as_json()), None, None))
             return
-        stored = {
-            "fields": record.fields,
+        details = {
             "lines": record.lines,
             "problems": [[p.line, p.message] for p in record.problems],
             "log": [entry.as_json() for entry in record.log],
             "body_line": record.body_line,
         }
-        files.append((*head, record.title, record.owner, None, json.dumps(stored)))
+        fields = json.dumps({"fields": record.fields})  # apart: what list queries test
+        files.append((*head, record.title, record.owner, None, fields, json.dumps(details)))
         for task in record.tasks:
             tasks.append(
                 (

@@ -405,7 +405,7 @@ def ticket_attention(store: Store, day: date, owner: str | None) -> list[Attenti
     mine = "(f.owner = ? OR f.owner IS NULL) AND " if owner is not None else ""  # cheap first
     client = client_join("json_extract(f.data, '$.fields.client')")
     query = (
-        "SELECT f.path, json_extract(f.data, '$.fields'), json_extract(f.data, '$.log'), "
+        "SELECT f.path, json_extract(f.data, '$.fields'), json_extract(f.details, '$.log'), "
         f"{CLIENT_NAME} FROM files f {client} WHERE f.type = 'ticket' AND {mine}f.fatal IS NULL "
         "AND coalesce(json_extract(f.data, '$.fields.status'), 'new') NOT IN (?, ?) "
         "ORDER BY f.slug"
