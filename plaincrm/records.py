@@ -18,7 +18,7 @@ from .errors import Problem
 from .model import LogEntry, Record, RecordType, coerce_fields
 from .yamlfront import FrontError, load, newline_of, render_front, split
 
-CONFLICT_RE = re.compile(r"^(<{7}|>{7})( |$)|^={7}$")
+CONFLICT_RE = re.compile(r"^(<{7,}|>{7,})( |$)|^={7}$")  # 7: git's default marker size
 _LOG_RE = re.compile(
     r"^[-*] (\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}))?(?: +([^:\s][^:]*?):)? +(.*?)\s*$"
 )

@@ -166,6 +166,23 @@ def test_an_edit_that_undoes_a_broken_edit_commits_nothing(crm: Crm, tmp_path: P
     assert crm.clean()
 
 
+def test_long_conflict_markers_are_found_too(crm: Crm) -> None:
+    """Markers of another size (git's conflict-marker-size, or a merge driver's)."""
+    crm.write(
+        "clients/marked.md",
+        "---\nname: Marked\n---\n"
+        + "<" * 63
+        + " ours\nA\n"
+        + "=" * 63
+        + "\nB\n"
+        + ">" * 63
+        + " theirs\n",
+    )
+    assert "clients/marked.md:4: leftover git conflict marker: resolve the conflict" in problems(
+        crm
+    )
+
+
 def test_an_empty_value_is_reported_in_words(crm: Crm) -> None:
     crm.write("clients/empty.md", "---\nname:\nkind: company\n---\n")
     crm.write("deals/empty.md", "---\nclient: empty\ntitle: Deal\nstage:\n---\n")
