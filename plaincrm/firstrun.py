@@ -29,10 +29,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from .deallog import CLOSED
 from .docsettings import INVOICE, PAYMENT
 from .index import FileRow, Index, Parser, Rows, in_chunks, signature
 from .model import RecordType
-from .pipeline import CLOSED
 from .sla import DONE
 from .yamlfront import NULL_WORDS
 

@@ -511,11 +511,11 @@ class Index:
 
     def try_lock(self) -> int | None:
         """The build lock (an open file descriptor) if no other process holds it."""
-        import fcntl
-
         handle = self._lock_file()
         if handle is None:
             return None
+        import fcntl
+
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:

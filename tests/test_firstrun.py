@@ -25,10 +25,10 @@ from test_index_parse import front_matter
 
 from conftest import Crm
 from plaincrm import firstrun
+from plaincrm.deallog import CLOSED
 from plaincrm.docsettings import INVOICE, PAYMENT
 from plaincrm.index import INDEX_DIR, LOCK_NAME
 from plaincrm.model import TYPES
-from plaincrm.pipeline import CLOSED
 from plaincrm.records import ParseFailure, parse_record
 from plaincrm.sla import DONE
 from plaincrm.yamlfront import scan_simple
