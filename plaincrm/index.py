@@ -205,6 +205,8 @@ class Index:
         in_memory: bool = False,
         lock: int | None = None,
     ) -> None:
+        """``in_memory``: a throwaway index of a few records, without the secondary SQL
+        indexes (``firstrun``); ``lock``: the build lock, handed to this process."""
         self.root = root
         self.types = list(types)
         self.by_folder = {rtype.folder: rtype for rtype in self.types}
@@ -212,7 +214,7 @@ class Index:
         self.progress = progress
         self.use_git = use_git
         self.in_memory = in_memory
-        self.lock = lock  # the build lock, when this process was handed it
+        self.lock = lock
         self.conn = self._open()
 
     # -------------------------------------------------------------- opening
@@ -285,7 +287,7 @@ class Index:
             conn.execute("PRAGMA journal_mode=WAL")
         with self._transaction(conn):
             for statement in _DDL.split(";"):
-                if statement.strip():
+                if statement.strip() and not (self.in_memory and "INDEX" in statement):
                     conn.execute(statement)
             conn.execute(
                 "INSERT OR IGNORE INTO meta(key, value) VALUES('fingerprint', ?)",
