@@ -87,7 +87,7 @@ def _doc_problems(
     if doc.status and doc.status not in kind.statuses:
         problem(
             "status",
-            f"status: '{doc.status}' is not a status of a {kind.name} ({', '.join(kind.statuses)})",
+            f"status: '{doc.status}' is not a status of {kind.a_name} ({', '.join(kind.statuses)})",
         )
     deal = store.indexed(path_of("deal", doc.deal)) if doc.deal else None
     if deal is not None and doc.client and deal.get_text("client") != doc.client:

@@ -54,6 +54,11 @@ class DocKind:
     def initial(self) -> str:
         return self.statuses[0]
 
+    @property
+    def a_name(self) -> str:
+        """The kind with its article: 'a contract', 'an invoice'."""
+        return ("an " if self.name[:1].lower() in "aeiou" else "a ") + self.name
+
     def reached(self, status: str | None, wanted: str | None = None) -> bool:
         """``status`` is ``wanted`` (default: ``counts``) or a later status that is not void."""
         target = wanted or self.counts

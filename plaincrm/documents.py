@@ -540,7 +540,7 @@ def _check_status(kind: DocKind, status: str) -> str:
     wanted = status.strip().lower()
     if wanted not in kind.statuses:
         raise InvalidError(
-            f"'{status}' is not a status of a {kind.name}{did_you_mean(wanted, kind.statuses)}; "
+            f"'{status}' is not a status of {kind.a_name}{did_you_mean(wanted, kind.statuses)}; "
             f"use one of: {', '.join(kind.statuses)}"
         )
     return wanted

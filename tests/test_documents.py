@@ -103,6 +103,8 @@ def test_add_refuses_what_makes_no_sense(crm: Crm) -> None:
     assert "unknown document kind 'invoise' (did you mean 'invoice'?)" in result.stderr
     result = crm.fail("doc", "add", "contract", deal, "--status", "singed", code=EXIT_INVALID)
     assert "'singed' is not a status of a contract (did you mean 'signed'?)" in result.stderr
+    result = crm.fail("doc", "add", "invoice", deal, "--status", "signed", code=EXIT_INVALID)
+    assert "'signed' is not a status of an invoice; use one of:" in result.stderr
     result = crm.fail("doc", "add", "contract", "nope", code=EXIT_NOT_FOUND)
     assert "no deal 'nope'" in result.stderr
     result = crm.fail(
