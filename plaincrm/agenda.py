@@ -52,6 +52,7 @@ class Attention:
 
 
 AttentionProvider = Callable[[Store, date, "str | None"], list[Attention]]
+# A provider that reads other records or fields must teach firstrun.needs_parse to pick them.
 ATTENTION: list[AttentionProvider] = [deal_attention, overdue_attention, ticket_attention]
 
 

@@ -17,7 +17,9 @@ regular expression, ``SIMPLE_FRONT``) with no key twice, the file is UTF-8
 with no conflict marker, and the few values the view depends on (owner, stage,
 status, kind, a client's name) are plain scalars.  Anything else is parsed.
 ``tests/test_firstrun.py`` checks the look against the parser and the quick
-view against the full one.
+view against the full one.  What the day view reads and what ``needs_parse``
+picks must stay in step: an ``agenda.ATTENTION`` provider that reads other
+records or fields needs its rule here.
 """
 
 from __future__ import annotations
