@@ -13,7 +13,9 @@ measurements behind these choices):
   record folders and a "recheck" list (untracked, changed, racy, or files git
   does not vouch for), so a warm run looks only at the entries of the listing
   that changed, the files git reports, the recheck list and, in a folder
-  whose stamps changed, the untracked names: no work per record.
+  whose stamps changed, the untracked names: no work per record.  git is
+  asked for its listing only when its index file changed since it was
+  listed (``git_index_key``); otherwise ``git diff-files`` runs alone.
 * Outside git (or without git) every file's stat signature is compared:
   modification and change time in nanoseconds, size and inode.
 * Either way, a file written less than ``RACY_SECONDS`` before it was read is

@@ -192,8 +192,8 @@ class Store:
     ) -> list[Record]:
         """All readable records of a type (broken files are warned about and skipped).
 
-        ``where``: an SQL condition on the ``data`` column that the records
-        must meet (``query.sql_prefilter``: a list command reads only the
+        ``where``: an SQL condition on the ``data`` column (the front matter,
+        ``{"fields": ...}``) that the records must meet (``query.sql_prefilter``: a list command reads only the
         records its query can match).
         """
         self.warn_broken(type_name)
