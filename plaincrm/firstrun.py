@@ -166,7 +166,7 @@ def needs_parse(data: bytes, rtype: RecordType, day: bytes, owner: str | None) -
         return True
     record_owner = scalar(values.get(b"owner"))
     mine = owner is None or record_owner in (owner, None, UNSURE)
-    if mine or b"owner:" in data:
+    if mine or data.find(b"owner:", data.find(b"\n---\n", 3)) >= 0:  # a task's owner
         tasks = due_lines(data, day)
         if tasks and (mine or any(b"owner:" in line for line in tasks)):
             return True
