@@ -122,7 +122,7 @@ class Scanned:
     path: str
     type: RecordType
     slug: str
-    stat: Signature
+    stat: Signature | None  # None: read with the file's bytes
     vouched: str | None = None  # the blob id git vouches for, when it does
 
 
@@ -310,19 +310,19 @@ class Index:
 
     # -------------------------------------------------------------- finding changes
 
-    def _names(self) -> set[str]:
-        """Every candidate record file: ``*.md`` directly in a record folder (names only)."""
-        found: set[str] = set()
+    def _names(self) -> dict[str, bool]:
+        """Every candidate record file, ``*.md`` directly in a record folder, and whether
+        the folder's listing says it is a regular file (no stat of each file)."""
+        found: dict[str, bool] = {}
         for rtype in self.types:
             try:
-                names = os.listdir(self.root / rtype.folder)
+                with os.scandir(self.root / rtype.folder) as entries:
+                    for entry in entries:
+                        if entry.name.endswith(".md") and not entry.name.startswith("."):
+                            path = f"{rtype.folder}/{entry.name}"
+                            found[path] = entry.is_file(follow_symlinks=False)
             except (FileNotFoundError, NotADirectoryError):
                 continue
-            found.update(
-                f"{rtype.folder}/{name}"
-                for name in names
-                if name.endswith(".md") and not name.startswith(".")
-            )
         return found
 
     def _signature(self, path: str) -> Signature | None:
@@ -441,9 +441,11 @@ class Index:
     ) -> Changes:
         """Look at ``candidates`` (None: every file and every row) and decide what to parse."""
         query = "SELECT path, blob, mtime, size, ino, ctime, racy FROM files"
+        regular: dict[str, bool] = {}
         if candidates is None:
             rows = {row[0]: row[1:] for row in self.conn.execute(query)}
-            look = self._names() | set(rows)
+            regular = self._names()
+            look: Iterable[str] = regular.keys() | rows.keys()
         else:
             rows = {}
             wanted = list(candidates)
@@ -459,6 +461,11 @@ class Index:
             rtype = self._record_type(path)
             blob = vouched.get(path)
             if old is not None and blob is not None and old[0] == blob and rtype is not None:
+                continue
+            if old is None and rtype is not None and regular.get(path):
+                # new: nothing to compare, its stat data is read with its bytes
+                slug = path.rsplit("/", 1)[1][:-3]
+                changes.parse.append(Scanned(path, rtype, slug, None, blob))
                 continue
             sig = self._signature(path) if rtype is not None else None
             if sig is None or rtype is None:
@@ -700,7 +707,7 @@ def _vouched(listing: bytes, dirty: set[str], paths: set[str] | None) -> dict[st
 
 # ---------------------------------------------------------------- parsing
 
-Job = tuple[str, str, str, Signature]  # path, type name, slug, stat signature
+Job = tuple[str, str, str, Signature | None]  # path, type name, slug, stat signature
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -814,6 +821,8 @@ def _parse_chunk(jobs: list[Job]) -> Rows:
         try:
             with open(os.path.join(root, path), "rb") as handle:
                 data = handle.read()
+                if sig is None:
+                    sig = signature(os.fstat(handle.fileno()))
         except OSError:
             continue
         parser.add(rows, path, type_name, slug, sig, data)
