@@ -151,13 +151,26 @@ class Config:
         self.problems.append(Problem(CONFIG_NAME, self.line_of(dotted), message))
 
 
-def render_template(users: list[str]) -> str:
+def render_template(
+    users: list[str], identity: tuple[str | None, str | None] = (None, None)
+) -> str:
+    """The commented settings of a new CRM.  ``identity`` (git's user.name and
+    user.email) is written as the first user's ``full_name`` and ``email``, so
+    that plaincrm recognises whoever ran ``init`` without ``PLAINCRM_USER``."""
     from .numbering import series_setting
+    from .yamlfront import render_scalar
 
     series = series_setting(users)
     if not users:
         return TEMPLATE.format(users=" []", series=series)
     entries = "".join(f"\n  - name: {name}" for name in users)
+    full_name, email = identity
+    first = f"\n  - name: {users[0]}"
+    if full_name and full_name != users[0]:
+        first += f"\n    full_name: {render_scalar(full_name)}"
+    if email:
+        first += f"\n    email: {render_scalar(email)}"
+    entries = first + entries[len(f"\n  - name: {users[0]}") :]
     return TEMPLATE.format(users=entries, series=series)
 
 

@@ -33,7 +33,8 @@ def init_repo(folder: Path, users: list[str], use_git: bool = True) -> list[str]
         )
     folder.mkdir(parents=True, exist_ok=True)
     created = [CONFIG_NAME]
-    (folder / CONFIG_NAME).write_text(render_template(users), encoding="utf-8")
+    identity = gitrepo.identity(folder) if gitrepo.available() else (None, None)
+    (folder / CONFIG_NAME).write_text(render_template(users, identity), encoding="utf-8")
     for rtype in TYPES.values():
         (folder / rtype.folder).mkdir(exist_ok=True)
         keep = folder / rtype.folder / ".gitkeep"

@@ -131,3 +131,10 @@ def test_plan_warns_about_overload(crm: Crm) -> None:
     out = crm.run("plan", "monday").stdout
     assert "Planned 9h of 8h working time: overloaded by 1h." in out
     assert "no free slot left" in out
+
+
+def test_plan_of_a_day_off_says_so(crm: Crm) -> None:
+    setup(crm)
+    out = crm.run("plan", "saturday").stdout
+    assert "(not a working day)" in out
+    assert "Planned 2h on a day off (working days are workday.days in plaincrm.yaml)." in out

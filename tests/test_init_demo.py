@@ -136,3 +136,16 @@ def test_settings_written_by_init_match_their_schema(tmp_path: Path, runner: Cli
     jsonschema.validate(values, load_schema("config"))
     jsonschema.validate(load_full((sample_repo_dir() / "plaincrm.yaml").read_text(), 1).values,
                         load_schema("config"))
+
+
+def test_init_knows_who_ran_it(tmp_path: Path, runner: CliRunner) -> None:
+    """git's identity becomes the first user's full_name and email: today is yours at once."""
+    root = tmp_path / "crm"
+    assert runner.invoke(cli, ["init", str(root), "--user", "anna", "--user", "ben"]).exit_code == 0
+    config = (root / "plaincrm.yaml").read_text()
+    assert "  - name: anna\n    full_name: Anna Kovacs\n    email: anna@example.com\n" in config
+    assert "  - name: ben\n" in config
+    result = runner.invoke(cli, ["-C", str(root), "today"])
+    assert result.exit_code == 0, result.output
+    assert "- anna" in result.stdout.splitlines()[0]
+    assert result.stderr == ""

@@ -79,11 +79,21 @@ def _attention_lines(view: DayView) -> list[str]:
 
 def _footer(view: DayView) -> str:
     length = view.day_end - view.day_start
-    text = f"Planned {fmt_minutes(view.planned)} of {format_duration(length)} working time"
-    if view.planned <= length:
-        text += f" ({fmt_minutes(length - view.planned)} free)."
+    if not view.workday:
+        text = (
+            f"Planned {fmt_minutes(view.planned)} on a day off "
+            "(working days are workday.days in plaincrm.yaml)."
+        )
+    elif view.planned <= length:
+        text = (
+            f"Planned {fmt_minutes(view.planned)} of {format_duration(length)} working time "
+            f"({fmt_minutes(length - view.planned)} free)."
+        )
     else:
-        text += style(f": overloaded by {fmt_minutes(view.planned - length)}.", fg="red")
+        text = (
+            f"Planned {fmt_minutes(view.planned)} of {format_duration(length)} working time"
+            + style(f": overloaded by {fmt_minutes(view.planned - length)}.", fg="red")
+        )
     clashes = sum(1 for t in view.timed if t.overlaps)
     if clashes:
         text += style(f" {clashes} tasks overlap.", fg="red")
