@@ -59,6 +59,7 @@ RACY_SECONDS = 3
 INDEX_DIR = ".plaincrm"
 INDEX_NAME = "index.sqlite"
 LOCK_NAME = "build.lock"  # held by the process that builds an empty index
+CREATE_LOCK_NAME = "create.lock"  # held while the index file is made or replaced
 PARALLEL_MIN = 1500  # fewer changed files than this are parsed in the process itself
 PROGRESS_MIN = 2000  # a build of at least this many files shows progress on a terminal
 ANALYZE_MIN = 500  # a change this big refreshes SQLite's statistics
@@ -208,7 +209,8 @@ class Index:
         lock: int | None = None,
     ) -> None:
         """``in_memory``: a throwaway index of a few records, without the secondary SQL
-        indexes (``firstrun``); ``lock``: the build lock, handed to this process."""
+        indexes (``firstrun``); ``lock``: the build lock, when this index holds it (handed
+        to this process, or while ``building``)."""
         self.root = root
         self.types = list(types)
         self.by_folder = {rtype.folder: rtype for rtype in self.types}
@@ -248,30 +250,46 @@ class Index:
             parts.append([rtype.name, rtype.folder, rtype.title_field, rtype.schema, stamp])
         return json.dumps(parts)
 
-    def _open(self) -> sqlite3.Connection:
-        """Open the index; create it when new, rebuild it when unreadable or of another kind.
+    def _open(self, replace: bool = False) -> sqlite3.Connection:
+        """Open the index; create it when new, rebuild it when unreadable or of another kind
+        (``replace``: unreadable although it looked ready).
 
         Opening an index that is ready only reads (no write lock), so a command
-        never waits for another process's long write just to start.
+        never waits for another process's long write just to start.  Making or
+        replacing the file is done by one process at a time (``CREATE_LOCK_NAME``,
+        held for milliseconds): a process that removed a file another one was still
+        making could leave that one's write-ahead log beside its own database.
         """
         path = self._db_path()
         if path is None:
             return self._connect(":memory:", create=True)
         fingerprint = self.fingerprint()
+        if not replace:
+            conn = self._ready(path, fingerprint)
+            if conn is not None:
+                return conn
+        with self._creating():
+            if not replace:
+                conn = self._ready(path, fingerprint)  # made by another process meanwhile
+                if conn is not None:
+                    return conn
+            self._remove(path)  # also a new, empty file: no tables yet
+            return self._connect(str(path), create=True)
+
+    def _ready(self, path: Path, fingerprint: str) -> sqlite3.Connection | None:
+        """A connection to the index at ``path`` if it is one of this kind."""
         try:
             conn = self._connect(str(path), create=False)
-            try:
-                row = conn.execute("SELECT value FROM meta WHERE key='fingerprint'").fetchone()
-            except sqlite3.DatabaseError:
-                conn.close()
-                raise
-            if row is not None and row[0] == fingerprint:
-                return conn
-            conn.close()
-            raise sqlite3.DatabaseError("index of another plaincrm version")
-        except sqlite3.DatabaseError:  # also a new, empty file: no tables yet
-            self._remove(path)
-            return self._connect(str(path), create=True)
+        except sqlite3.DatabaseError:
+            return None
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key='fingerprint'").fetchone()
+        except sqlite3.DatabaseError:
+            row = None
+        if row is not None and row[0] == fingerprint:
+            return conn
+        conn.close()
+        return None
 
     @staticmethod
     def _remove(path: Path) -> None:
@@ -280,7 +298,11 @@ class Index:
                 os.unlink(str(path) + suffix)
 
     def _connect(self, target: str, create: bool) -> sqlite3.Connection:
-        conn = sqlite3.connect(target, timeout=60, isolation_level=None)
+        """A connection to ``target``; ``create``: make the tables (else the file must exist:
+        opening never makes an empty one outside ``_creating``)."""
+        if not create:
+            target = Path(target).absolute().as_uri() + "?mode=rw"
+        conn = sqlite3.connect(target, timeout=60, isolation_level=None, uri=not create)
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA cache_size=-131072")  # up to 128 MB: a big build stays in memory
         if not create:
@@ -485,24 +507,21 @@ class Index:
         An empty index is built by one process at a time: another one waits for
         it (``LOCK_NAME``) and then finds the index up to date.
         """
-        lock = None
-        started = time.time_ns()
         try:
-            if self.lock is None and self.is_empty():
-                lock = self.wait_for_build()
-                started = time.time_ns()
-            changes = self.changes(started)
-            self._apply(changes, started)
+            if self.is_empty():
+                with self.building():
+                    self._refresh()
+            else:
+                self._refresh()
         except sqlite3.DatabaseError:
-            self.conn.close()
-            path = self._db_path()
-            if path is not None:
-                self._remove(path)
-            self.conn = self._open()
-            self._apply(self.changes(started), started)
-        finally:
-            if lock is not None:
-                os.close(lock)
+            with self.building():
+                self.conn.close()
+                self.conn = self._open(replace=True)
+                self._refresh()
+
+    def _refresh(self) -> None:
+        started = time.time_ns()
+        self._apply(self.changes(started), started)
 
     def is_empty(self) -> bool:
         """True before the first build (or while another process runs it)."""
@@ -510,15 +529,30 @@ class Index:
 
     # -------------------------------------------------------------- the build lock
 
-    def _lock_file(self) -> int | None:
-        """The open lock file of a persistent index (None: in memory, or no ``flock``)."""
+    def _lock_file(self, name: str = LOCK_NAME) -> int | None:
+        """An open lock file of a persistent index (None: in memory, or no ``flock``)."""
         path = self._db_path()
         if path is None or sys.platform == "win32":
             return None
         try:
-            return os.open(path.with_name(LOCK_NAME), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            return os.open(path.with_name(name), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         except OSError:
             return None
+
+    @contextmanager
+    def _creating(self) -> Iterator[None]:
+        """Hold the lock for making or replacing the index file meanwhile."""
+        handle = self._lock_file(CREATE_LOCK_NAME)
+        if handle is None:
+            yield
+            return
+        import fcntl
+
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(handle)
 
     def try_lock(self) -> int | None:
         """The build lock (an open file descriptor) if no other process holds it."""
@@ -533,6 +567,21 @@ class Index:
             os.close(handle)
             return None
         return handle
+
+    @contextmanager
+    def building(self) -> Iterator[None]:
+        """Hold the build lock meanwhile (waiting for another process's build to end
+        first), unless this index holds it already."""
+        if self.lock is not None:
+            yield
+            return
+        self.lock = self.wait_for_build()
+        try:
+            yield
+        finally:
+            if self.lock is not None:
+                os.close(self.lock)
+            self.lock = None
 
     def wait_for_build(self) -> int | None:
         """The build lock, waiting for another process's build to end first (with a

@@ -193,8 +193,8 @@ class Store:
         """All readable records of a type (broken files are warned about and skipped).
 
         ``where``: an SQL condition on the ``data`` column (the front matter,
-        ``{"fields": ...}``) that the records must meet (``query.sql_prefilter``: a list command reads only the
-        records its query can match).
+        ``{"fields": ...}``) that the records must meet (``query.sql_prefilter``:
+        a list command reads only the records its query can match).
         """
         self.warn_broken(type_name)
         condition, params = where
