@@ -105,9 +105,11 @@ def stages(crm: Crm, incomplete: str) -> list[str]:
     return [item.value for item in complete_stage(ctx, click.Argument(["stage"]), incomplete)]
 
 
-def test_stages_from_the_pipeline_settings(crm: Crm) -> None:
-    assert stages(crm, "") == ["lead", "qualified", "proposal", "negotiation", "won", "lost"]
+def test_open_stages_from_the_pipeline_settings(crm: Crm) -> None:
+    """Deals close through `deal win` and `deal lose`, so won and lost are not offered."""
+    assert stages(crm, "") == ["lead", "qualified", "proposal", "negotiation"]
     assert stages(crm, "n") == ["negotiation"]
+    assert stages(crm, "l") == ["lead"]
     settings = crm.read("plaincrm.yaml").replace("name: proposal", "name: offer")
     crm.write("plaincrm.yaml", settings)
     assert stages(crm, "o") == ["offer"]

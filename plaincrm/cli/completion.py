@@ -138,18 +138,20 @@ def _stages(ctx: click.Context, incomplete: str) -> list[CompletionItem]:
     store = _store(ctx)
     if store is None:
         return []
+    from ..deallog import CLOSED
     from ..pipeline import read_pipeline
 
     stages = read_pipeline(store.config)[0].stages
     return [
         CompletionItem(stage.name, help=f"{stage.probability}%")
         for stage in stages
-        if stage.name.startswith(incomplete)
+        if stage.name.startswith(incomplete) and stage.name not in CLOSED
     ]
 
 
 complete_stage: Completer = _safely(_stages)
-"""Completes the stage names of the pipeline settings in plaincrm.yaml."""
+"""Completes the open stage names of the pipeline settings in plaincrm.yaml (a deal is
+closed by ``deal win`` and ``deal lose``, never moved or added to won or lost)."""
 
 
 def _owners(ctx: click.Context, incomplete: str) -> list[CompletionItem]:
