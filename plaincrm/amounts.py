@@ -47,9 +47,10 @@ def check_currency(text: str) -> str:
     return code
 
 
-def format_amount(value: Decimal) -> str:
-    """``Decimal("12000.5")`` -> ``12,000.50``; whole amounts without decimals."""
-    if value == value.to_integral_value():
+def format_amount(value: Decimal, cents: bool = False) -> str:
+    """``Decimal("12000.5")`` -> ``12,000.50``; whole amounts without decimals unless
+    ``cents`` (a column in which some amount has cents)."""
+    if value == value.to_integral_value() and not cents:
         return f"{value:,.0f}"
     return f"{value.quantize(CENT):,.2f}"
 

@@ -133,6 +133,11 @@ def parse_duration(text: str) -> int:
     return minutes
 
 
+def days_text(days: int) -> str:
+    """``1 day``, ``3 days``."""
+    return "1 day" if days == 1 else f"{days} days"
+
+
 def format_duration(minutes: int) -> str:
     """``90`` -> ``1h30m``; ``60`` -> ``1h``; ``45`` -> ``45m``."""
     hours, mins = divmod(minutes, 60)

@@ -13,10 +13,12 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from .dates import days_text
 from .model import TYPES, Record
 
 if TYPE_CHECKING:  # agenda imports this module for its provider, the index for its facts
     from .agenda import Attention
+    from .documents import Doc
     from .store import Store
 
 # The fields of an invoice or payment that the index keeps as its facts.
@@ -82,7 +84,7 @@ def overdue_attention(store: Store, day: date, owner: str | None) -> list[Attent
         if wanted.intersection(facts.get("related") or ()):
             payments.append(doc_of(Record(TYPES["document"], path, facts), currency))
     others = sorted({ref for p in payments for ref in p.related} - wanted)
-    extra = []
+    extra: list[Doc] = []
     for start in range(0, len(others), 500):
         chunk = [path_of("document", ref) for ref in others[start : start + 500]]
         rows = conn.execute(
@@ -99,7 +101,8 @@ def overdue_attention(store: Store, day: date, owner: str | None) -> list[Attent
             continue
         owed_now = money(balance.outstanding, doc.currency)
         part = "" if balance.paid <= 0 else f" of {money(doc.amount or Decimal(0), doc.currency)}"
-        reason = f"{doc.label} overdue {days} days: {owed_now}{part} outstanding (due {doc.due})"
+        late = days_text(days)
+        reason = f"{doc.label} overdue {late}: {owed_now}{part} outstanding (due {doc.due})"
         client = names.get(path_of("client", doc.client)) if doc.client else None
         found.append((days, Attention(INVOICE, doc.path, doc.title, reason, client)))
     found.sort(key=lambda pair: (-pair[0], pair[1].path))

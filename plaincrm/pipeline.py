@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from .amounts import CENT, CURRENCY_RE, json_amount, money
 from .config import Config, SectionReader, settled
-from .dates import parse_iso_date
+from .dates import days_text, parse_iso_date
 from .deallog import CLOSED, LOST, WON, parse_event
 from .errors import InvalidError, Problem, did_you_mean
 from .model import Record, RecordView
@@ -532,7 +532,7 @@ def deal_flags(pipeline: Pipeline, day: date, facts: dict[str, Any]) -> list[Fla
             flags.append(
                 Flag(
                     f"rotting {idle}d",
-                    f"rotting: {idle} days without activity in {stage.name} "
+                    f"rotting: {days_text(idle)} without activity in {stage.name} "
                     f"(limit {stage.rotting})",
                 )
             )

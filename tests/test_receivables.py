@@ -114,7 +114,7 @@ def test_receivables_per_client_currency_and_age(crm: Crm) -> None:
     ]
     assert "135 days  90+" in overdue[0]
     assert "800 EUR  of 1,000 EUR" in overdue[0]
-    assert "USD" in overdue[3] and "1 days" in overdue[3]
+    assert "USD" in overdue[3] and " 1 day  " in overdue[3]
 
     only = json.loads(crm.run("receivables", "--client", "bolt", "--json").stdout)
     assert [(c["client"], c["currency"]) for c in only["clients"]] == [
@@ -123,6 +123,19 @@ def test_receivables_per_client_currency_and_age(crm: Crm) -> None:
     ]
     result = crm.fail("receivables", "--client", "nobody", code=3)
     assert "no client 'nobody'" in result.stderr
+
+
+def test_a_table_with_cents_shows_cents_in_every_amount(crm: Crm) -> None:
+    crm.run("client", "add", "Café Aurora")
+    crm.run("deal", "add", "cafe-aurora", "Machines")
+    ref = issue(crm, "cafe-aurora-machines", "609.60", "2026-11-01", "2026-12-01")
+    crm.run("pay", ref, "--amount", "300")
+    rows = crm.run("receivables").stdout.splitlines()
+    assert rows[2].split()[2:] == ["EUR", "609.60", "300.00", "309.60", "309.60"] + ["-"] * 4
+    crm.run("pay", ref)
+    issue(crm, "cafe-aurora-machines", "1000", "2026-11-20", "2026-12-20")
+    rows = crm.run("receivables").stdout.splitlines()
+    assert rows[2].split()[2:] == ["EUR", "1,609.60", "609.60", "1,000.00", "1,000.00"] + ["-"] * 4
 
 
 def test_no_invoices_yet(crm: Crm) -> None:

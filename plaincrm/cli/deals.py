@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import click
 
 from ..amounts import Amounts, json_amount, money
 from ..clients import client_names
+from ..dates import days_text
 from ..deallog import Event, format_event, parse_event, stage_entered
 from ..deals import (
     add_deal,
@@ -349,7 +351,7 @@ def deal_list(query: tuple[str, ...], owner: str | None, everything: bool, as_js
     for d in found:
         if d.amount is not None:
             total.add(d.currency, d.amount)
-            weighted.add(d.currency, d.weighted or 0)
+            weighted.add(d.currency, d.weighted or Decimal(0))
     manual = " (* probability set by hand)" if any(d.manual for d in found) else ""
     click.echo(
         f"{len(found)} deal(s): {total.text()}, weighted {weighted.text()}{manual}", err=True
@@ -411,7 +413,7 @@ def _render_show(
     stage = item.stage
     if entered:
         days = (store.today() - date.fromisoformat(entered)).days
-        stage += f", since {entered} ({days} days)"
+        stage += f", since {entered} ({days_text(days)})"
     default = pipeline.stage(item.stage)
     probability = f"{item.probability}%"
     if item.manual:

@@ -9,6 +9,7 @@ import click
 
 from ..amounts import Amounts, format_amount, json_amount, parse_amount
 from ..clients import client_names
+from ..dates import days_text
 from ..docsettings import INVOICE, doc_settings
 from ..documents import (
     Balance,
@@ -330,7 +331,7 @@ def _render(store: Store, doc: Doc) -> str:
     status = doc.status
     days = balance.days_overdue(store.today()) if balance else 0
     if days:
-        status += style(f" (overdue {days} days)", fg="red")
+        status += style(f" (overdue {days_text(days)})", fg="red")
     rows = [["kind", doc.kind], ["number", doc.number or "none yet"], ["status", status]]
     if doc.deal:
         rows.append(["deal", f"{doc.deal}  {deal.title if deal else '(missing)'}"])
@@ -512,27 +513,22 @@ def receivables_command(client: str | None, as_json: bool) -> None:
     click.echo(_render_receivables(report))
 
 
-def _cell(value: Decimal) -> str:
-    return format_amount(value) if value else "-"
+def _figures(line: Line) -> list[Decimal]:
+    return [line.invoiced, line.paid, line.outstanding, *(line.ages[b] for b in BUCKETS)]
 
 
-def _row(line: Line) -> list[str]:
-    return [
-        truncate(line.name, 28),
-        line.currency,
-        _cell(line.invoiced),
-        _cell(line.paid),
-        _cell(line.outstanding),
-        *(_cell(line.ages[bucket]) for bucket in BUCKETS),
-    ]
+def _row(line: Line, cents: bool) -> list[str]:
+    cells = [format_amount(value, cents) if value else "-" for value in _figures(line)]
+    return [truncate(line.name, 28), line.currency, *cells]
 
 
 def _render_receivables(report: Receivables) -> str:
     if not report.lines:
         return "No invoices yet."
     headers = ["CLIENT", "CUR", "INVOICED", "PAID", "OUTSTANDING", *(b.upper() for b in BUCKETS)]
-    rows = [_row(line) for line in report.lines]
-    rows += [_row(line) for line in report.totals]
+    figures = [v for line in report.lines for v in _figures(line)]
+    cents = any(value != value.to_integral_value() for value in figures)
+    rows = [_row(line, cents) for line in [*report.lines, *report.totals]]
     lines = [
         style(f"Receivables on {report.day}", bold=True)
         + " (owed by days past due; currencies are never added together)",
@@ -553,7 +549,7 @@ def _render_receivables(report: Receivables) -> str:
             item.balance.invoice.number or item.balance.invoice.ref,
             truncate(line.name, 24),
             f"due {item.balance.invoice.due}",
-            f"{item.days} days",
+            days_text(item.days),
             item.bucket,
             money(item.balance.outstanding, line.currency),
             f"of {money(item.balance.invoice.amount or Decimal(0), line.currency)}",
