@@ -29,6 +29,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from typing import Any, Generic, Protocol, TypeVar
 
 from .dates import parse_date, parse_iso_date
@@ -36,6 +37,7 @@ from .errors import UsageError
 from .model import Kind, parse_number, slug_of
 
 T = TypeVar("T")
+T_contra = TypeVar("T_contra", contravariant=True)
 _TERM_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_.-]*?)(\.before:|\.after:|!=|<=|>=|:|~|<|>)(.*)$")
 _KEYWORDS = {"and", "or", "not"}
 
@@ -48,12 +50,12 @@ class QueryError(UsageError):
         super().__init__(f"bad query: {reason}\n  {text}\n  {marker}")
 
 
-class Accessor(Protocol[T]):
+class Accessor(Protocol[T_contra]):
     """How a query reads the items it filters."""
 
-    def value(self, item: T, name: str) -> Any: ...
+    def value(self, item: T_contra, name: str) -> Any: ...
 
-    def texts(self, item: T) -> list[str]: ...
+    def texts(self, item: T_contra) -> list[str]: ...
 
 
 # ---------------------------------------------------------------- query objects
@@ -186,7 +188,7 @@ class Query(Generic[T]):
         for name, descending in reversed(self.sort):
             present = [i for i in found if get.value(i, name) not in (None, "")]
             missing = [i for i in found if get.value(i, name) in (None, "")]
-            present.sort(key=lambda i, n=name: _sort_key(get.value(i, n)), reverse=descending)
+            present.sort(key=partial(_sort_key_of, get, name), reverse=descending)
             found = present + missing
         return found[: self.limit] if self.limit is not None else found
 
@@ -256,6 +258,10 @@ def sql_prefilter(
         clauses.append(f"({test}{tail})")
         params += [path] * test.count("?") + list(values)
     return " AND ".join(clauses), params
+
+
+def _sort_key_of(get: Accessor[T], name: str, item: T) -> tuple[int, Any]:
+    return _sort_key(get.value(item, name))
 
 
 def _sort_key(value: Any) -> tuple[int, Any]:
@@ -391,9 +397,7 @@ class _Parser:
                 if after is None or not parts or after.keyword("and", "or", ")"):
                     raise self.error(token, "'and' needs a term on each side")
                 continue
-            node = self.parse_unary()
-            if node is not None:
-                parts.append(node)
+            parts.append(self.parse_unary())
         if not parts:
             token = self.peek() or (self.tokens[-1] if self.tokens else None)
             if token is not None and token.keyword(")", "or"):
@@ -401,7 +405,7 @@ class _Parser:
             return Everything()
         return parts[0] if len(parts) == 1 else And(parts)
 
-    def parse_unary(self) -> Node | None:
+    def parse_unary(self) -> Node:
         token = self.tokens[self.pos]
         self.pos += 1
         if token.keyword("not"):
@@ -424,6 +428,9 @@ class _Parser:
             raise self.error(token, "empty quotes: put the text to search for between them")
         if token.quoted:
             return Text(text.lower())
+        if text in ("+", "-"):
+            reason = f"'{text}' needs a tag name after it (+vip, -lost); quote it to search for it"
+            raise self.error(token, reason)
         if text.startswith(("+", "-")) and len(text) > 1 and ":" not in text and not _is_op(text):
             return Tag(text[1:].lower()) if text[0] == "+" else Not(Tag(text[1:].lower()))
         match = _TERM_RE.match(text)
@@ -496,6 +503,7 @@ class _Parser:
             kind = self.infer(raw, op)
             if kind == "text" and op in ("<", "<=", ">", ">="):
                 raise self.error(token, f"'{raw}' is not a number or a date", part=raw)
+        values: tuple[Any, ...]
         if kind == "number":
             values = tuple(self.number(token, part) for part in raw.split(","))
         elif kind == "date":

@@ -269,6 +269,8 @@ def marked(query_line: str, marker: str) -> str:
         (["+vip", '"big'], 'this " is never closed', '"big'),
         (["name:'x"], "this ' is never closed", "'x"),
         (['""'], "empty quotes", '""'),
+        (["+"], "'+' needs a tag name after it", "+"),
+        (["+vip", "-"], "'-' needs a tag name after it", "-"),
         (["(+vip", "stage:lead"], "this '(' is never closed", "("),
         (["+vip)"], "unexpected ')'", ")"),
         (["()"], "a term is missing here", ")"),
@@ -321,14 +323,14 @@ def leaf() -> st.SearchStrategy[tuple[Any, ...]]:
     )
 
 
-trees = st.recursive(
-    leaf(),
-    lambda inner: st.one_of(
+def branches(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(
         st.tuples(st.just("not"), inner),
         st.tuples(st.sampled_from(["and", "or"]), inner, inner),
-    ),
-    max_leaves=6,
-)
+    )
+
+
+trees = st.recursive(leaf(), branches, max_leaves=6)
 items = st.fixed_dictionaries(
     {
         "stage": st.sampled_from(STAGES),
