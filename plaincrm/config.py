@@ -271,8 +271,9 @@ def _read_users(config: Config) -> None:
             config.problem(f"users.{i}", "each user needs a name (- name: anna)")
             continue
         name = entry["name"]
-        if one_word_problem(name):
-            config.problem(f"users.{i}", one_word_problem(name))
+        wrong = one_word_problem(name)
+        if wrong:
+            config.problem(f"users.{i}", wrong)
         if name in seen:
             config.problem(f"users.{i}", f"user '{name}' is listed twice")
         seen.add(name)

@@ -85,7 +85,7 @@ def add_deal(
     if value is not None and code is None:
         code = pipeline.currency
     manual = probability is not None
-    percent = _check_probability(probability) if manual else chosen.probability
+    percent = _check_probability(probability) if probability is not None else chosen.probability
     met = [find_competitor(store, pipeline, name) for name in competitors]
     client_slug = slug_of(client_path)
     slug = unique_slug(slugify(f"{client_slug} {title}"), lambda s: store.exists("deal", s))
