@@ -551,8 +551,10 @@ class Store:
     def rollback(self, created: Iterable[str], before: dict[str, str]) -> None:
         """Undo what a failed multi-file command wrote before its commit: remove the
         files it ``created`` and write back the texts it read ``before`` (path -> text)."""
+        created = list(created)
         for path in created:
             self.safe_path(path).unlink(missing_ok=True)
+        self._after_write(created)
         for path, text in before.items():
             if self.read_text(path) != text:
                 self.write(path, text)
