@@ -40,7 +40,8 @@ def test_every_command_is_documented() -> None:
         # "deal add" may be written as "plaincrm deal add" or in a list "deal add|move|win"
         spelled = re.compile(
             rf"plaincrm {re.escape(path)}\b|{re.escape(' '.join(group))} [a-z|\\]*\b{name}\b"
-            if group else rf"plaincrm {re.escape(name)}\b"
+            if group
+            else rf"plaincrm {re.escape(name)}\b"
         )
         if not spelled.search(docs):
             missing.append(path)
@@ -59,6 +60,8 @@ def test_readme_has_exactly_the_two_setup_commands_and_ci_runs_the_second() -> N
     readme = (ROOT / "README.md").read_text()
     setup = readme.split("## Set up", 1)[1].split("\n## ", 1)[0]
     commands = re.findall(r"```sh\n(.+?)\n```", setup)
-    assert commands == ['pip install . && plaincrm demo "$(mktemp -d)/crm"',
-                        "pip install -e '.[test]' && python -m pytest"]
+    assert commands == [
+        'pip install . && plaincrm demo "$(mktemp -d)/crm"',
+        "pip install -e '.[test]' && python -m pytest",
+    ]
     assert commands[1] in (ROOT / ".ci" / "run").read_text()

@@ -134,8 +134,10 @@ def test_settings_written_by_init_match_their_schema(tmp_path: Path, runner: Cli
     assert runner.invoke(cli, ["init", str(root), "--user", "anna", "--no-git"]).exit_code == 0
     values = load_full((root / "plaincrm.yaml").read_text(), 1).values
     jsonschema.validate(values, load_schema("config"))
-    jsonschema.validate(load_full((sample_repo_dir() / "plaincrm.yaml").read_text(), 1).values,
-                        load_schema("config"))
+    jsonschema.validate(
+        load_full((sample_repo_dir() / "plaincrm.yaml").read_text(), 1).values,
+        load_schema("config"),
+    )
 
 
 def test_init_knows_who_ran_it(tmp_path: Path, runner: CliRunner) -> None:

@@ -43,9 +43,7 @@ def sync(as_json: bool) -> None:
         )
     if report.incoming_commits:
         people = ", ".join(report.authors) or "the team"
-        click.echo(
-            style(f"Came in: {report.incoming_commits} commit(s) by {people}", bold=True)
-        )
+        click.echo(style(f"Came in: {report.incoming_commits} commit(s) by {people}", bold=True))
         for record in report.incoming:
             words = "; ".join(change.text for change in record.changes) or "changed"
             click.echo(f"  {record.path} ({record.title}): {words}")
