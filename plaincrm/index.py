@@ -529,75 +529,59 @@ class Index:
 
     # -------------------------------------------------------------- the build lock
 
-    def _lock_file(self, name: str = LOCK_NAME) -> int | None:
-        """An open lock file of a persistent index (None: in memory, or no ``flock``)."""
+    def _lock(self, name: str = LOCK_NAME, *, wait: bool = True, waiting: str = "") -> int | None:
+        """The lock file ``name`` of a persistent index, open and locked (``flock``);
+        without ``wait`` None when another process holds it, else waiting for it
+        (saying ``waiting`` on a terminal).  None in memory or without ``flock``."""
         path = self._db_path()
         if path is None or sys.platform == "win32":
             return None
         try:
-            return os.open(path.with_name(name), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            handle = os.open(path.with_name(name), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         except OSError:
-            return None
-
-    @contextmanager
-    def _creating(self) -> Iterator[None]:
-        """Hold the lock for making or replacing the index file meanwhile."""
-        handle = self._lock_file(CREATE_LOCK_NAME)
-        if handle is None:
-            yield
-            return
-        import fcntl
-
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            yield
-        finally:
-            os.close(handle)
-
-    def try_lock(self) -> int | None:
-        """The build lock (an open file descriptor) if no other process holds it."""
-        handle = self._lock_file()
-        if handle is None:
             return None
         import fcntl
 
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return handle
         except OSError:
-            os.close(handle)
-            return None
+            if not wait:
+                os.close(handle)
+                return None
+        if waiting and self.progress and sys.stderr.isatty():
+            sys.stderr.write(f"plaincrm: {waiting}\n")
+        fcntl.flock(handle, fcntl.LOCK_EX)
         return handle
+
+    @contextmanager
+    def _creating(self) -> Iterator[None]:
+        """Hold the lock for making or replacing the index file meanwhile."""
+        handle = self._lock(CREATE_LOCK_NAME)
+        try:
+            yield
+        finally:
+            if handle is not None:
+                os.close(handle)
+
+    def try_lock(self) -> int | None:
+        """The build lock (an open file descriptor) if no other process holds it."""
+        return self._lock(wait=False)
 
     @contextmanager
     def building(self) -> Iterator[None]:
         """Hold the build lock meanwhile (waiting for another process's build to end
-        first), unless this index holds it already."""
+        first, with a word on a terminal), unless this index holds it already."""
         if self.lock is not None:
             yield
             return
-        self.lock = self.wait_for_build()
+        self.lock = self._lock(waiting="waiting for the index another process is building")
         try:
             yield
         finally:
             if self.lock is not None:
                 os.close(self.lock)
             self.lock = None
-
-    def wait_for_build(self) -> int | None:
-        """The build lock, waiting for another process's build to end first (with a
-        word on a terminal); None where there is no lock."""
-        handle = self._lock_file()
-        if handle is None:
-            return None
-        import fcntl
-
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            if self.progress and sys.stderr.isatty():
-                sys.stderr.write("plaincrm: waiting for the index another process is building\n")
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        return handle
 
     def update(self, paths: Iterable[str]) -> None:
         """Re-read the given files now (after this process wrote them)."""
