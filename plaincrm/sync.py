@@ -102,6 +102,7 @@ def sync(store: Store, progress: Callable[[str], None] = lambda message: None) -
             "HEAD is detached (not on a branch): switch to your branch, e.g. 'git switch main', "
             "then run 'plaincrm sync' again"
         )
+    store.lock_writes()  # a command writing records meanwhile waits for the merge to end
     report = SyncReport(branch=branch)
     user = store.current_user() or "plaincrm"
     setup = gitsetup.setup(root, hook=False)

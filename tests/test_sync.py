@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -16,7 +17,9 @@ from gitfixtures import Team, identity, make_team
 
 from conftest import Crm, git
 from plaincrm.cli import cli
+from plaincrm.index import INDEX_DIR
 from plaincrm.records import CONFLICT_RE
+from plaincrm.store import WRITE_LOCK
 
 CLIENT = "clients/acme-ltd.md"
 
@@ -447,3 +450,30 @@ def test_a_push_the_remote_refuses_is_reported_not_retried(team: Team) -> None:
     assert "pushing to origin failed" in result.stderr
     assert "Your work is committed in this clone" in result.stderr
     assert anna.clean()
+
+
+def test_sync_waits_for_a_command_writing_records(team: Team) -> None:
+    """sync takes the write lock: it never commits or merges over a command's half-done
+    change, and a command started during a sync waits for it."""
+    anna = team["anna"]
+    anna.run("client", "add", "Acme Ltd")
+    (anna.root / INDEX_DIR).mkdir(exist_ok=True)
+    handle = os.open(anna.root / INDEX_DIR / WRITE_LOCK, os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # as a command that is writing would
+        env = {**os.environ, "PLAINCRM_USER": "anna"}
+        run = subprocess.Popen(
+            [sys.executable, "-m", "plaincrm", "-C", str(anna.root), "sync"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        with pytest.raises(subprocess.TimeoutExpired):
+            run.wait(timeout=2)
+        assert "acme-ltd" not in git(team.remote, "ls-tree", "-r", "--name-only", "HEAD")
+    finally:
+        os.close(handle)
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == 0, err
+    assert "acme-ltd" in git(team.remote, "ls-tree", "-r", "--name-only", "HEAD")
