@@ -503,8 +503,28 @@ def test_legal_forms_must_agree_for_names_to_match(crm: Crm, tmp_path: Path) -> 
 
 def test_a_ref_names_the_record_whatever_else_matches(crm: Crm, tmp_path: Path) -> None:
     crm.run("client", "add", "Acme", "--email", "info@acme.example")
+    crm.run("client", "add", "Bolt", "--email", "info@bolt.example")
     sheet = tmp_path / "refs.csv"
-    sheet.write_text("ref,name,email\nacme-wien,Acme,info@acme.example\n", encoding="utf-8")
+    sheet.write_text("ref,name,email\nbolt,Acme,info@acme.example\n", encoding="utf-8")
+    plan = import_json(crm, str(sheet), "--dry-run", "--update")
+    assert [(a["action"], a["path"]) for a in plan["actions"]] == [("update", "clients/bolt.md")]
+
+
+def test_an_unknown_ref_beside_a_known_email_is_no_silent_duplicate(
+    crm: Crm, tmp_path: Path
+) -> None:
+    crm.run("client", "add", "Acme Ltd", "--email", "a@acme.example")
+    sheet = tmp_path / "refs.csv"
+    sheet.write_text("ref,name,email\nacme,Acme Ltd,a@acme.example\n", encoding="utf-8")
+    result = crm.fail("import", str(sheet), "--dry-run", code=6)
+    assert (
+        "row 2: ref 'acme' names no client, but the row matches clients/acme-ltd.md "
+        "(by email, name): give its ref (acme-ltd) to find it, or --match ref to create acme "
+        "as another client"
+    ) in result.stderr
+    plan = import_json(crm, str(sheet), "--dry-run", "--match", "ref")
+    assert [(a["action"], a["path"]) for a in plan["actions"]] == [("create", "clients/acme.md")]
+    sheet.write_text("ref,name\nacme-wien,Acme Wien\n", encoding="utf-8")
     plan = import_json(crm, str(sheet), "--dry-run")
     assert [(a["action"], a["path"]) for a in plan["actions"]] == [
         ("create", "clients/acme-wien.md")

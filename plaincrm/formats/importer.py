@@ -238,8 +238,9 @@ class RecordImport(SheetImport):
             return
         found: dict[str, list[str]] = {}
         keys = self._match_keys(converted.ref, converted.values)
-        if converted.ref and "ref" in self.options.match:
-            keys = keys[:1]  # a row with a ref is that record, or a new one
+        by_ref = bool(converted.ref) and "ref" in self.options.match
+        if by_ref and keys[0] in self.keys:
+            keys = keys[:1]  # a row with the ref of a record is that record
         title = converted.values.get(self.title)
         for key in keys:
             for path in self.keys.get(key, []):
@@ -251,6 +252,15 @@ class RecordImport(SheetImport):
                 row.number,
                 f"matches {len(found)} different {self.rtype.name}s: {listed}; make the row "
                 "agree with one of them, or match on fewer keys with --match",
+            )
+            return
+        if found and by_ref and keys[0][0] == "ref" and keys[0] not in self.keys:
+            path, how = next(iter(found.items()))
+            self._error(
+                row.number,
+                f"ref '{converted.ref}' names no {self.rtype.name}, but the row matches {path} "
+                f"(by {', '.join(how)}): give its ref ({slug_of(path)}) to find it, or "
+                f"--match ref to create {converted.ref} as another {self.rtype.name}",
             )
             return
         if found:
