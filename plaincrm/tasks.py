@@ -23,6 +23,7 @@ from .dates import normalize_time, parse_duration_minutes, parse_iso_date
 
 KEYS = ("due", "at", "dur", "done", "id", "owner")
 _TASK_RE = re.compile(r"^[-*+] \[([ xX])\](?:[ \t]+(.*))?$")
+_CHECKBOX_RE = re.compile(r"^[-*+] \[[ xX]\][ \t]*")  # a task line's prefix
 _TOKEN_RE = re.compile(r"([a-z][a-z_]*):(\S+)")
 _HEADING_RE = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t#]*$")
 _FENCE_RE = re.compile(r"^[ \t]{0,3}(```|~~~)")
@@ -228,8 +229,11 @@ def set_token(line: str, key: str, value: str | None) -> str:
     """Set, replace or (with None) remove one ``key:value`` token of a task line."""
     eol = "\r" if line.endswith("\r") else ""
     body = line[: len(line) - len(eol)]
-    head, sep, rest = body.partition("] ")
-    prefix = head + sep
+    checkbox = _CHECKBOX_RE.match(body)
+    end = checkbox.end() if checkbox else 0
+    prefix, rest = body[:end], body[end:]
+    if checkbox and not prefix[-1].isspace():
+        prefix += " "  # "- [ ]" with no title yet
     for match in _TOKEN_RE.finditer(rest):
         if match.group(1) != key:
             continue

@@ -67,6 +67,14 @@ def test_set_token_replaces_in_place_inserts_before_id_and_removes() -> None:
     assert tl.set_checked(line, True).startswith("- [x] Call Anna")
 
 
+def test_set_token_after_a_tab_or_on_a_line_without_a_title() -> None:
+    """The grammar allows a tab after the checkbox: the token goes in place, not
+    onto the end of the id."""
+    line = "- [ ]\tCall Tabby due:2026-11-27 id:tt2222"
+    assert tl.set_token(line, "due", "2026-11-30") == "- [ ]\tCall Tabby due:2026-11-30 id:tt2222"
+    assert tl.set_token("- [ ]", "due", "2026-11-30") == "- [ ] due:2026-11-30"
+
+
 def test_append_creates_the_section_and_ids_are_given_on_write() -> None:
     text = "---\nname: A\n---\nNotes.\n"
     text = append_to_section(text, "Tasks", ["- [ ] typed by hand"])
