@@ -527,12 +527,14 @@ def merge_files(ours: Path, base: Path, theirs: Path, marker_size: int) -> tuple
     """git's own three-way merge of three files: the result and the number of conflicts.
 
     Conflicts are marked ``<<<<<<< ours`` / ``=======`` / ``>>>>>>> theirs`` with
-    markers ``marker_size`` characters long.
+    markers ``marker_size`` characters long, whatever ``merge.conflictStyle`` the
+    user's git config sets (``diff3`` would add a ``||||||| base`` section).
     """
     try:
         proc = subprocess.run(
             [
-                *("git", "merge-file", "-p", f"--marker-size={marker_size}"),
+                *("git", "-c", "merge.conflictStyle=merge"),
+                *("merge-file", "-p", f"--marker-size={marker_size}"),
                 *("-L", "ours", "-L", "base", "-L", "theirs", str(ours), str(base), str(theirs)),
             ],
             capture_output=True,

@@ -477,3 +477,25 @@ def test_sync_waits_for_a_command_writing_records(team: Team) -> None:
     _, err = run.communicate(timeout=60)
     assert run.returncode == 0, err
     assert "acme-ltd" in git(team.remote, "ls-tree", "-r", "--name-only", "HEAD")
+
+
+@pytest.mark.parametrize("style", ["diff3", "zdiff3"])
+def test_a_users_diff3_conflict_style_does_not_leak_into_merged_records(
+    team: Team, style: str
+) -> None:
+    open_client(team)
+    anna, ben = team["anna"], team["ben"]
+    ben.git("config", "merge.conflictStyle", style)
+    set_line(anna, CLIENT, "city: Szeged", "city: Budapest")
+    set_line(ben, CLIENT, "city: Szeged", "city: Debrecen")
+    anna.sync()
+    out = ben.sync().stdout
+    assert "merge kept city: Budapest, other value Debrecen" in out
+    text = ben.read(CLIENT)
+    assert no_markers(text) and "|||||||" not in text, text
+    assert text.count("\ncity:") == 1
+    assert json.loads(ben.run("client", "show", "acme", "--json").stdout)["client"]["city"] == (
+        "Budapest"
+    )
+    assert "does not parse" not in out
+    ben.run("check")
