@@ -46,6 +46,7 @@ def rate(part: int, whole: int) -> float | None:
 
 
 def add_amount(totals: Amounts, deal: Deal, value: Decimal | None) -> None:
+    """Add ``value`` in the deal's currency; a deal without an amount adds nothing."""
     if value is not None:
         totals.add(deal.currency, value)
 
@@ -177,9 +178,9 @@ def forecast(
         if deal.status == WON:
             closed = parse_iso_date(deal.closed or "")
             bucket = buckets.get(period_of(closed, by)) if closed else None
-            if bucket is not None and deal.amount is not None:
-                bucket.won.add(deal.currency, deal.amount)
+            if bucket is not None:
                 bucket.won_count += 1
+                add_amount(bucket.won, deal, deal.amount)
             continue
         if deal.status != "open":
             continue
@@ -238,8 +239,7 @@ def lost_report(
         reason = deal.record.get_text("lost_reason") or "(no reason)"
         row = rows.setdefault(reason.lower(), ReasonRow(reason))
         row.deals.append(deal)
-        if deal.amount is not None:
-            row.amount.add(deal.currency, deal.amount)
+        add_amount(row.amount, deal, deal.amount)
         _count(row.stages, closed_at(deal.record) or UNKNOWN_STAGE)
         competitor = deal.record.get_text("competitor")
         if competitor:
@@ -328,8 +328,7 @@ def competitor_report(
                 row.won += 1
             elif winner and row is row_of(winner):
                 row.lost_to += 1
-                if deal.amount is not None:
-                    row.amount_lost.add(deal.currency, deal.amount)
+                add_amount(row.amount_lost, deal, deal.amount)
                 reason = deal.record.get_text("lost_reason") or "(no reason)"
                 _count(row.reasons, reason)
                 row.notes.append(

@@ -283,6 +283,25 @@ def test_forecast_by_quarter(sales: Crm) -> None:
     assert sorted(one["later"]["deals"]) == ["acme-grinders", "bolt-cups", "cafe-machines"]
 
 
+def test_forecast_counts_won_deals_without_an_amount(crm: Crm) -> None:
+    crm.run("client", "add", "Acme Ltd")
+    crm.run("deal", "add", "acme", "Service visit")
+    crm.run("deal", "add", "acme", "Grinders", "--amount", "900")
+    crm.run("deal", "win", "acme-ltd-service-visit")
+    crm.run("deal", "win", "acme-ltd-grinders")
+    data = json.loads(crm.run("forecast", "--json").stdout)
+    november = data["periods"][0]
+    assert (november["period"], november["won_count"], november["won"]) == (
+        "2026-11",
+        2,
+        {"EUR": 900},
+    )
+    stages = json.loads(crm.run("report", "stages", "--json").stdout)
+    assert stages["won"] == november["won_count"]
+    row = next(line for line in crm.run("forecast").stdout.splitlines() if "2026-11" in line)
+    assert row.split()[-3:] == ["2", "900", "EUR"]
+
+
 def test_today_shows_deals_without_next_step_rotting_and_past_close(sales: Crm) -> None:
     data = json.loads(sales.run("today", "--json").stdout)  # anna's view
     attention = {a["record"]: a["reason"] for a in data["attention"]}
