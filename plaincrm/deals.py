@@ -53,15 +53,16 @@ def add_deal(
     owner: str | None = None,
     source: str | None = None,
     message: str | None = None,
-    probability: int | None = None,
+    probability: int | str | None = None,
     competitors: Iterable[str] = (),
     commit: bool = True,
 ) -> str:
     """Open a deal for the client at ``client_path`` (``clients/<slug>.md``).
 
     Creates ``deals/<client>-<title>.md`` in ``stage`` (default: the first
-    stage), with the stage's probability unless ``probability`` is given (then
-    it is kept as set by hand), ``currency`` defaulting to pipeline.currency
+    stage), with the stage's probability unless ``probability`` is given
+    (``60`` or ``"60%"``, as ``set_deal`` takes it; then it is kept as set by
+    hand; ``"auto"``: the stage's), ``currency`` defaulting to pipeline.currency
     when an amount is given, and ``owner`` defaulting to the current user.
     Logs ``opened in <stage> (<p>%)``, commits with ``message`` (default
     ``deal add: <title> (<path>)``; ``commit=False``: the caller commits the
@@ -84,6 +85,8 @@ def add_deal(
     code = check_currency(currency) if currency else None
     if value is not None and code is None:
         code = pipeline.currency
+    if probability is not None and str(probability).lower() == AUTO:
+        probability = None  # follows the stage, as without it
     manual = probability is not None
     percent = _check_probability(probability) if probability is not None else chosen.probability
     met = [find_competitor(store, pipeline, name) for name in competitors]

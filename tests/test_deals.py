@@ -147,6 +147,32 @@ def test_probability_given_at_add_is_hand_set(crm: Crm) -> None:
     assert _front(crm.read(DEAL))["probability"] == "35"
 
 
+@pytest.mark.parametrize("given", ["60", "60%", " 60% "])
+def test_add_takes_the_probability_forms_set_takes(crm: Crm, given: str) -> None:
+    _deal(crm, "--probability", given)
+    front = _front(crm.read(DEAL))
+    assert (front["probability"], front["probability_manual"]) == ("60", "true")
+    assert _log(crm.read(DEAL)) == ["- 2026-11-27 anna: opened in lead (60%, by hand)"]
+
+
+def test_add_with_probability_auto_follows_the_stage(crm: Crm) -> None:
+    _deal(crm, "--probability", "auto", "--stage", "qualified")
+    front = _front(crm.read(DEAL))
+    assert front["probability"] == "25" and "probability_manual" not in front
+
+
+@pytest.mark.parametrize("given", ["120", "60 %", "-5", "sixty"])
+def test_add_refuses_a_bad_probability_as_set_does(crm: Crm, given: str) -> None:
+    _client(crm)
+    args = ("acme", "Espresso machines", "--probability", given)
+    result = crm.fail("deal", "add", *args, code=EXIT_INVALID)
+    assert f"'{given}' is not a probability: use a whole number from 0 to 100" in result.stderr
+    assert not (crm.root / DEAL).exists()
+    crm.run("deal", "add", "acme", "Espresso machines")
+    result = crm.fail("deal", "set", "acme-ltd-espresso", "--probability", given, code=EXIT_INVALID)
+    assert f"'{given}' is not a probability" in result.stderr
+
+
 HAND_EDITED = """---
 # Big one: edited by hand, keep the comments
 client: acme-ltd

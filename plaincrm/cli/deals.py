@@ -108,9 +108,8 @@ def _change(ref: str, operation: Callable[..., Event], *args: Any, **options: An
 @click.option("--source", metavar="TEXT", help="Where it came from: text, tickets/x, campaigns/y.")
 @click.option(
     "--probability",
-    metavar="PERCENT",
-    type=int,
-    help="Set the probability by hand (kept across stage moves).",
+    metavar="PERCENT|auto",
+    help="Set by hand (kept across stage moves), e.g. 60 or 60%; 'auto' (default): the stage's.",
 )
 @_competitors
 def deal_add(
@@ -122,7 +121,7 @@ def deal_add(
     stage: str | None,
     owner: str | None,
     source: str | None,
-    probability: int | None,
+    probability: str | None,
     competitors: tuple[str, ...],
 ) -> None:
     """Open a deal for CLIENT and print its reference.
