@@ -111,6 +111,18 @@ def test_hungarian_windows_1250_long_accents(crm: Crm) -> None:
     assert "city: Székesfehérvár\n" in crm.read("clients/szucs-es-fiai-bt.md")
 
 
+def test_norwegian_windows_1252_is_not_read_as_1250(crm: Crm, tmp_path: Path) -> None:
+    """ø is the byte of Czech ř: Norwegian and Danish text stays Western."""
+    sheet = tmp_path / "no.csv"
+    sheet.write_bytes(
+        "Company;Contact;City\r\nNordlys AS;Bjørn Sørensen;Tromsø\r\n".encode("cp1252")
+    )
+    result = crm.run("import", str(sheet))
+    assert "Windows-1252, ';'-separated" in result.stdout
+    text = crm.read("clients/nordlys-as.md")
+    assert "city: Tromsø\n" in text and "  - name: Bjørn Sørensen\n" in text
+
+
 def test_western_windows_1252_month_first(crm: Crm) -> None:
     result = crm.run("import", str(DATA / "excel-us-cp1252.csv"))
     assert "Windows-1252, ','-separated" in result.stdout

@@ -112,6 +112,9 @@ def test_lists_written_are_read_back(items: list[str]) -> None:
         ("Łódź, Wrocław, Gdańsk, Kraków", "cp1250"),
         ("Crème brûlée, Señor Frío, Ærø, Åland, À la carte", "cp1252"),
         ("Müller, Straße, Zoë, Citroën", "cp1252"),
+        ("Bjørn Sørensen, Tromsø, Øvre Årdal", "cp1252"),
+        ("Søren Kierkegaard, Næstved, Ølstykke", "cp1252"),
+        ("Jiří Dvořák, Plzeň, Děčín", "cp1250"),
     ],
 )
 def test_windows_codepage_guess(text: str, codepage: str) -> None:

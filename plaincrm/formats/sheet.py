@@ -28,12 +28,14 @@ HEADER_SEARCH_ROWS = 10  # a header is looked for among this many first rows
 
 # Bytes that Windows-1250 and Windows-1252 read as different characters, with
 # how strongly each points to 1250 (positive) or 1252 (negative): Hungarian ő ű
-# and Czech ě ř ů ň ť against Western è à å æ ê ñ, and letters (ł ą ż) against
-# the symbols (³ ¹ ¿) at the same places.
+# and Czech ě ů ň ť against Western è à å æ ê ñ, and letters (ł ą ż) against
+# the symbols (³ ¹ ¿) at the same places.  A byte that is a common letter in
+# both counts for neither: 0xD8/0xF8 is Czech Ř/ř but also Norwegian and
+# Danish Ø/ø (a Czech text has ě ů ť besides).
 _CP1250_HINTS: dict[int, int] = {
     0x8C: 1, 0x9C: 1, 0x8D: 3, 0x9D: 3, 0x8F: 2, 0x9F: 2,
     0xA3: 1, 0xB3: 3, 0xA5: 1, 0xB9: 3, 0xBC: 1, 0xBE: 2, 0xAF: 1, 0xBF: 1,
-    0xD5: 2, 0xF5: 2, 0xDB: 1, 0xFB: 1, 0xCC: 2, 0xEC: 2, 0xD8: 1, 0xF8: 1,
+    0xD5: 2, 0xF5: 2, 0xDB: 1, 0xFB: 1, 0xCC: 2, 0xEC: 2,
     0xD9: 1, 0xF9: 1, 0xD2: 1, 0xF2: 1,
     0xC0: -2, 0xE0: -2, 0xC5: -2, 0xE5: -2, 0xC6: -1, 0xE6: -1,
     0xCA: -1, 0xEA: -1, 0xD1: -1, 0xF1: -1,
