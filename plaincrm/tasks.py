@@ -149,16 +149,32 @@ class Section:
 
 
 def find_section(lines: list[str], name: str, start: int = 0) -> Section | None:
-    """The ``## name`` section (case-insensitive) among ``lines[start:]``."""
+    """The ``## name`` section (case-insensitive) among ``lines[start:]``.
+
+    Headings inside a fenced code block don't count.  A fence indented under a
+    list item (a task's note) ends with that item, at the first line indented
+    less than the fence, as in Markdown: a note holding an unclosed fence does
+    not hide the rest of the file."""
     fenced = False
+    fence_indent = 0  # > 0: the open fence is in a list item, ended by a line indented less
+    in_item = False  # the lines so far belong to a list item
     found: int | None = None
     for i in range(start, len(lines)):
         line = lines[i]
         first = line[:1]
+        if fence_indent and fenced and line.strip():
+            fenced = len(line) - len(line.lstrip()) >= fence_indent
         if first in _FENCE_FIRST and _FENCE_RE.match(line):
             fenced = not fenced
+            fence_indent = len(line) - len(line.lstrip()) if fenced and in_item else 0
             continue
-        if fenced or first != "#":
+        if fenced:
+            continue
+        if first in "-*+" and line[1:2] in (" ", "\t"):
+            in_item = True
+        elif first and first not in " \t\r":
+            in_item = False
+        if first != "#":
             continue
         match = _HEADING_RE.match(line.rstrip("\r"))
         if not match:

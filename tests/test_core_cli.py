@@ -359,6 +359,20 @@ def test_client_card_shows_details_open_tasks_and_history_newest_first(crm: Crm)
     assert "lease calculation" in card.split("Open tasks")[1].split("History")[0]
 
 
+def test_a_code_fence_left_open_in_a_note_hides_nothing_after_it(crm: Crm) -> None:
+    """A note is indented under its task, so a fence in it ends with the task."""
+    crm.run("client", "add", "Acme Ltd")
+    first = crm.run("task", "add", "acme", "Send offer", "--due", "today").stdout.strip()
+    crm.run("task", "done", first, "--note", "-", input="Offer text:\n```\nprice: 1000\n")
+    text = crm.read("clients/acme-ltd.md")
+    crm.write("clients/acme-ltd.md", text + "\n## Log\n\n- 2026-11-20 anna: met at the fair\n")
+    crm.run("task", "add", "acme", "Follow up", "--due", "tomorrow")
+    text = crm.read("clients/acme-ltd.md")
+    assert text.count("## Tasks") == 1 and text.count("## Log") == 1
+    assert text.index("Follow up") < text.index("## Log")
+    assert "met at the fair" in crm.run("client", "show", "acme").stdout.split("History")[1]
+
+
 def test_client_card_of_a_windows_file_with_a_block_value(crm: Crm) -> None:
     text = HAND_WRITTEN.replace(
         "board_day: first Tuesday\n", "directions: |\n  Back entrance.\n  Ring twice.\n"

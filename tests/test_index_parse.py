@@ -153,16 +153,30 @@ def test_the_fast_scanner_reads_exactly_what_the_full_reader_reads(front: str) -
 
 
 def reference_section(lines: list[str], name: str) -> tuple[int, int] | None:
-    """A plain reading of the Markdown rules: fences hide headings; a level-2 heading
-    named ``name`` starts the section, the next heading of level 1 or 2 ends it."""
+    """A plain reading of the Markdown rules: fences hide headings, and a fence opened
+    in a list item ends with the item (at a line indented less than the fence); a
+    level-2 heading named ``name`` starts the section, the next heading of level 1
+    or 2 ends it."""
+    fence: int | None = None  # the open fence's indent, when it sits in a list item
     fenced = False
+    item = False
     found = None
     for i, line in enumerate(lines):
         stripped = line.lstrip(" \t")
-        if len(line) - len(stripped) <= 3 and stripped.startswith(("```", "~~~")):
+        indent = len(line) - len(stripped)
+        if fenced and fence and stripped.strip() and indent < fence:
+            fenced = False
+        if indent <= 3 and stripped.startswith(("```", "~~~")):
             fenced = not fenced
+            fence = indent if fenced and item and indent else None
             continue
-        if fenced or not line.startswith("#"):
+        if fenced:
+            continue
+        if line.startswith(("- ", "* ", "+ ", "-\t", "*\t", "+\t")):
+            item = True
+        elif line.strip():
+            item = item and line[0] in " \t"
+        if not line.startswith("#"):
             continue
         hashes = len(line) - len(line.lstrip("#"))
         rest = line[hashes:].rstrip("\r")
@@ -193,6 +207,8 @@ BODY_LINES = st.sampled_from(
         "- [ ] Call due:2026-11-27",
         "- [x] Done done:2026-11-20",
         "  note line",
+        "  ```",
+        "- plain item",
         "",
         "text",
         "## Tasks\r",
