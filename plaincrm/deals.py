@@ -141,9 +141,10 @@ class NewDeal:
         )
 
 
-def move_deal(store: Store, path: str, stage: str, *, force: bool = False) -> Event:
+def move_deal(store: Store, path: str, stage: str, *, force: bool = False) -> list[Event]:
     """Move an open deal to another open stage; the probability follows the stage
-    unless it was set by hand.  Consults ``GATES`` (``force`` overrides them)."""
+    unless it was set by hand.  Consults ``GATES`` (``force`` overrides them).
+    Returns the events logged: the ``forced`` ones, then the ``stage`` one."""
     pipeline = settings(store)
     record, deal = _load_open(store, path, pipeline, "move")
     target = pipeline.find_stage(stage)
@@ -157,14 +158,15 @@ def move_deal(store: Store, path: str, stage: str, *, force: bool = False) -> Ev
     forced = _gates(store, record, target.name, force)
     percent = deal.probability if deal.manual else target.probability
     event = Event("stage", target.name, deal.stage or "none", percent, deal.manual)
+    found = [*forced, event]
     _apply(
         store,
         path,
         {"stage": target.name, "probability": percent},
-        [*forced, event],
+        found,
         f"deal move: {deal.title} {event.previous} -> {target.name} ({path})",
     )
-    return event
+    return found
 
 
 def win_deal(
@@ -174,8 +176,9 @@ def win_deal(
     amount: Money | None = None,
     currency: str | None = None,
     force: bool = False,
-) -> Event:
-    """Close an open deal as won today, optionally with its final amount."""
+) -> list[Event]:
+    """Close an open deal as won today, optionally with its final amount.
+    Returns the events logged: the ``forced`` ones, then the ``won`` one."""
     pipeline = settings(store)
     record, deal = _load_open(store, path, pipeline, "win")
     forced = _gates(store, record, WON, force)
@@ -198,8 +201,9 @@ def win_deal(
     event = Event(
         "won", WON, deal.stage, 100, amount=final, currency=code if final is not None else None
     )
-    _apply(store, path, changes, [*forced, event], f"deal win: {deal.title} ({path})")
-    return event
+    found = [*forced, event]
+    _apply(store, path, changes, found, f"deal win: {deal.title} ({path})")
+    return found
 
 
 def lose_deal(
@@ -209,9 +213,10 @@ def lose_deal(
     reason: str,
     competitor: str | None = None,
     note: str | None = None,
-) -> Event:
+) -> list[Event]:
     """Close an open deal as lost today, with the reason (one of pipeline.lost_reasons),
-    the competitor who won it (required for the competitor reasons) and a note."""
+    the competitor who won it (required for the competitor reasons) and a note.
+    Returns the events logged (the ``lost`` one)."""
     pipeline = settings(store)
     _, deal = _load_open(store, path, pipeline, "lose")
     why = pipeline.find_reason(reason)
@@ -233,12 +238,13 @@ def lose_deal(
     }
     to = f" to {winner}" if winner else ""
     _apply(store, path, changes, [event], f"deal lose: {deal.title}, {why}{to} ({path})")
-    return event
+    return [event]
 
 
-def reopen_deal(store: Store, path: str, *, stage: str | None = None) -> Event:
+def reopen_deal(store: Store, path: str, *, stage: str | None = None) -> list[Event]:
     """Reopen a won or lost deal in ``stage`` (default: the stage it closed at, else
-    the first stage).  The closing fields go; the log keeps what happened."""
+    the first stage).  The closing fields go; the log keeps what happened.
+    Returns the events logged (the ``reopened`` one)."""
     pipeline = settings(store)
     record = store.load(path)
     deal = deal_of(record, pipeline)
@@ -261,7 +267,7 @@ def reopen_deal(store: Store, path: str, *, stage: str | None = None) -> Event:
         "lost_note": None,
     }
     _apply(store, path, changes, [event], f"deal reopen: {deal.title} in {target.name} ({path})")
-    return event
+    return [event]
 
 
 AUTO = "auto"

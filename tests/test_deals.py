@@ -374,12 +374,19 @@ def test_gates_refuse_and_force_goes_past_with_a_log_line(crm: Crm) -> None:
         assert "--force" in result.stderr
         assert _front(crm.read(DEAL))["stage"] == "qualified"
         crm.fail("deal", "win", ref, code=EXIT_CONFLICT)
-        crm.run("deal", "move", ref, "proposal", "--force")
+        out = crm.run("deal", "move", ref, "proposal", "--force").stdout
         assert _log(crm.read(DEAL))[-2:] == [
             "- 2026-11-27 anna: forced past: proposal needs a signed NDA",
             "- 2026-11-27 anna: stage qualified -> proposal (50%)",
         ]
+        assert out.splitlines() == [f"{ref}: {line[19:]}" for line in _log(crm.read(DEAL))[-2:]]
         assert crm.last_commit_files() == [DEAL]
+        out = crm.run("deal", "win", ref, "--force").stdout
+        assert out.splitlines() == [
+            f"{ref}: forced past: proposal needs a signed NDA",
+            f"{ref}: won at proposal (12000 EUR)",
+        ]
+        assert [f"{ref}: {line[19:]}" for line in _log(crm.read(DEAL))[-2:]] == out.splitlines()
     finally:
         dealops.GATES.remove(needs_nda)
 

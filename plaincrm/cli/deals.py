@@ -82,12 +82,16 @@ _force = click.option(
 )
 
 
-def _change(ref: str, operation: Callable[..., Event], *args: Any, **options: Any) -> None:
-    """Run a deal operation on REF and print the log line it wrote."""
+def _change(ref: str, operation: Callable[..., list[Event]], *args: Any, **options: Any) -> None:
+    """Run a deal operation on REF and print the log lines it wrote."""
     store = get_app().store
     path = store.resolve(ref, ["deal"])
-    event = operation(store, path, *args, **options)
-    click.echo(f"{slug_of(path)}: {format_event(event)}")
+    _echo_events(path, operation(store, path, *args, **options))
+
+
+def _echo_events(path: str, found: list[Event]) -> None:
+    for event in found:
+        click.echo(f"{slug_of(path)}: {format_event(event)}")
 
 
 @deal.command("add")
@@ -258,8 +262,7 @@ def deal_set(
         probability=probability,
         competitors=competitors,
     )
-    for event in found:
-        click.echo(f"{slug_of(path)}: {format_event(event)}")
+    _echo_events(path, found)
 
 
 # ---------------------------------------------------------------- list
