@@ -657,6 +657,21 @@ def test_text_that_is_not_what_it_says(crm: Crm, tmp_path: Path, data: bytes, me
     assert message in result.stderr
 
 
+def test_a_stray_byte_in_a_utf8_file_is_located_not_guessed(crm: Crm, tmp_path: Path) -> None:
+    """Read as Windows-1252, the whole file's accents would turn to mojibake."""
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_bytes(
+        "name,city\nKovács Kft,Győr\nÖrs Bt,Pécs\n".encode() + b"Bad \x96 Co,Sopron\n"
+    )
+    result = crm.fail("import", str(mixed), "--dry-run", code=6)
+    assert (
+        f"{mixed}:4: byte 0x96 is not UTF-8, although the rest of the file is (a mix of "
+        "encodings?); save the file as UTF-8 again, or say its encoding with --encoding"
+    ) in result.stderr
+    result = crm.run("import", str(mixed), "--encoding", "cp1252", "--dry-run")
+    assert "Bad – Co" in result.stdout  # the user's choice
+
+
 @pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
 def test_large_files_show_progress_on_a_terminal(crm: Crm, tmp_path: Path) -> None:
     import shutil

@@ -19,7 +19,7 @@ from plaincrm.formats.cells import (
     unneutralise,
 )
 from plaincrm.formats.exporter import Table, csv_cell, write_csv
-from plaincrm.formats.sheet import guess_windows_codepage, read_sheet
+from plaincrm.formats.sheet import decode_bytes, guess_windows_codepage, read_sheet
 
 # Text as people type it into a cell: letters with accents, punctuation, quotes,
 # both delimiters, line breaks, and the characters that start a formula.
@@ -119,3 +119,4 @@ def test_lists_written_are_read_back(items: list[str]) -> None:
 )
 def test_windows_codepage_guess(text: str, codepage: str) -> None:
     assert guess_windows_codepage(text.encode(codepage)) == codepage
+    assert decode_bytes(text.encode(codepage), None, "x.csv")[0] == text

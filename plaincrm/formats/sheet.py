@@ -40,6 +40,12 @@ _CP1250_HINTS: dict[int, int] = {
     0xC0: -2, 0xE0: -2, 0xC5: -2, 0xE5: -2, 0xC6: -1, 0xE6: -1,
     0xCA: -1, 0xEA: -1, 0xD1: -1, 0xF1: -1,
 }  # fmt: skip
+# A well-formed UTF-8 sequence of two to four bytes (no overlong forms, no surrogates).
+_UTF8_SEQUENCE_RE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
 _SEP_LINE_RE = re.compile(r"^\s*\"?sep=(.)\"?\s*$", re.IGNORECASE)
 
 
@@ -109,10 +115,25 @@ def decode_bytes(data: bytes, encoding: str | None, name: str) -> tuple[str, str
         return _strict(data, "utf-16", name), "UTF-16"
     try:
         return data.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        if _mostly_utf8(data):
+            line = data[: exc.start].count(b"\n") + 1
+            raise InvalidError(
+                f"{name}:{line}: byte 0x{data[exc.start]:02X} is not UTF-8, although the rest "
+                "of the file is (a mix of encodings?); save the file as UTF-8 again, or say "
+                "its encoding with --encoding"
+            ) from None
     chosen = guess_windows_codepage(data)
     return data.decode(chosen, errors="replace"), chosen.replace("cp", "Windows-")
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """Whether bytes that are not UTF-8 as a whole hold UTF-8 letters (at least as many
+    as stray bytes): a UTF-8 file with a few bytes of another encoding pasted in,
+    which read as Windows-1250/1252 would turn every accent of the file to mojibake."""
+    letters = len(_UTF8_SEQUENCE_RE.findall(data))
+    stray = sum(1 for byte in _UTF8_SEQUENCE_RE.sub(b"", data) if byte >= 0x80)
+    return letters > 0 and letters >= stray
 
 
 def _strict(data: bytes, encoding: str, name: str) -> str:
