@@ -225,6 +225,11 @@ LOG_FORMAT = (
     f"%(trailers:key={TRAILER_KEY},valueonly,separator=%x2C)%x1f"
 )
 WHOLE_FILE = "-U100000000"  # a context as long as any file: every diff holds both versions
+# What history.parse_patches reads, whatever the user's git config says: "a/" and "b/"
+# before the paths (diff.noprefix, diff.mnemonicPrefix, diff.srcPrefix would change them)
+# and a space before every empty line of context (diff.suppressBlankEmpty drops it).
+PARSED_CONFIG = ("-c", "core.quotePath=false", "-c", "diff.suppressBlankEmpty=false")
+PARSED_DIFF = ("--no-color", "--no-ext-diff", "--src-prefix=a/", "--dst-prefix=b/")
 PARALLEL_LOGS = 8
 
 
@@ -247,8 +252,7 @@ def _delta_cache(cwd: Path) -> list[str]:
 
 
 def _log_args(cwd: Path, since: str | None) -> list[str]:
-    args = [*_delta_cache(cwd), "-c", "core.quotePath=false", "log", "--no-merges"]
-    args += ["--no-color", "--no-ext-diff"]
+    args = [*_delta_cache(cwd), *PARSED_CONFIG, "log", "--no-merges", *PARSED_DIFF]
     args += [f"--format={LOG_FORMAT}", "-p", WHOLE_FILE, "-M", "--relative"]
     if since:
         args.append(f"--since={since}T00:00:00")
@@ -302,7 +306,8 @@ def diff_patch(cwd: Path, old: str, new: str, paths: list[str]) -> str:
     """The changes between two commits to ``paths``, in the format of ``log_patches``."""
     return run(
         cwd,
-        *("-c", "core.quotePath=false", "diff", "--no-color", "--no-ext-diff"),
+        *PARSED_CONFIG,
+        *("diff", *PARSED_DIFF),
         *(WHOLE_FILE, "-M", "--relative", old, new, "--", *paths),
     )
 

@@ -389,3 +389,18 @@ def test_git_log_keeps_a_cache_of_objects_the_size_of_the_repository(
     expected = max(4 * index.stat().st_size, 8 << 20)
     assert _delta_cache(crm.root / "clients") == ["-c", f"core.deltaBaseCacheLimit={expected}"]
     assert _delta_cache(tmp_path / "nowhere") == []
+
+
+@pytest.mark.parametrize(
+    "setting", ["diff.noprefix=true", "diff.mnemonicPrefix=true", "diff.suppressBlankEmpty=true"]
+)
+def test_history_and_activity_read_git_whatever_the_users_diff_settings(
+    week: Crm, setting: str
+) -> None:
+    expected_history = history(week, "acme")
+    expected_activity = week.run("activity", "--since", "monday", "--json").stdout
+    key, value = setting.split("=")
+    week.git("config", key, value)
+    assert history(week, "acme") == expected_history
+    assert week.run("activity", "--since", "monday", "--json").stdout == expected_activity
+    assert len(expected_history) > 3

@@ -499,3 +499,17 @@ def test_a_users_diff3_conflict_style_does_not_leak_into_merged_records(
     )
     assert "does not parse" not in out
     ben.run("check")
+
+
+@pytest.mark.parametrize("setting", ["diff.noprefix=true", "diff.suppressBlankEmpty=true"])
+def test_what_came_in_is_read_whatever_the_users_diff_settings(team: Team, setting: str) -> None:
+    call, _ = open_client(team)
+    anna, ben = team["anna"], team["ben"]
+    key, value = setting.split("=")
+    ben.git("config", key, value)
+    anna.run("task", "done", call, "--note", "Called.")
+    anna.sync()
+    data = json.loads(ben.run("sync", "--json").stdout)
+    assert [change["text"] for record in data["incoming"] for change in record["changes"]] == [
+        "task done: Call Peter about the renewal"
+    ]
