@@ -18,6 +18,7 @@ from .documents import (
     Balance,
     Doc,
     all_docs,
+    allocate,
     balances,
     money,
     owed,
@@ -39,7 +40,7 @@ def check_documents(store: Store) -> list[Problem]:
     problems.extend(read_requirements(store.config, settings)[1])
     docs = all_docs(store, read_pipeline(store.config)[0].currency)
     by_ref = {d.ref: d for d in docs}
-    invoices = {d.ref: d for d in docs if d.kind == INVOICE}
+    allocation = allocate(docs)
     known = balances(docs)
     for doc in docs:
         problems.extend(_doc_problems(store, settings, doc, by_ref, known))
@@ -51,7 +52,7 @@ def check_documents(store: Store) -> list[Problem]:
         ]
         problems.extend(numbering_problems(numbering, numbered))
     for doc in docs:
-        extra = unapplied(doc, invoices)
+        extra = unapplied(doc, allocation)
         if doc.related and extra > 0:
             problems.append(
                 Problem(

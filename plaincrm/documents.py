@@ -11,9 +11,10 @@ Settings (kinds, numbering, payment days, stage gates) live in
 ``docsettings``; ``doccheck`` holds what ``check`` reports.
 
 Money is ``Decimal``.  A line's net is quantity x price and its tax net x
-rate / 100, each rounded to cents half up; the total is the sum of both.  A
-payment covers the invoices it lists in that order, each in full, the last
-one with what is left; an invoice is paid when its payments cover its amount.
+rate / 100, each rounded to cents half up; the total is the sum of both.
+Payments apply in date order: each covers the invoices it lists, in that
+order, each with what it still owes, and what is left is money on account;
+an invoice is paid when its payments cover its amount.
 """
 
 from __future__ import annotations
@@ -323,40 +324,55 @@ def owed(doc: Doc) -> bool:
     return doc.kind == INVOICE and doc.status in (ISSUED, PAID)
 
 
-def payment_shares(payment: Doc, invoices: Mapping[str, Doc]) -> list[tuple[str, Decimal]]:
-    """How a received payment splits over the invoices it lists (same currency only)."""
-    if payment.kind != PAYMENT or payment.status != RECEIVED or payment.amount is None:
-        return []
-    targets = [
-        ref
-        for ref in dict.fromkeys(payment.related)
-        if ref in invoices and invoices[ref].currency == payment.currency
-    ]
-    left = payment.amount
-    shares = []
-    for i, ref in enumerate(targets):
-        share = left if i == len(targets) - 1 else min(left, invoices[ref].amount or Decimal(0))
-        shares.append((ref, share))
-        left -= share
-    return shares
+def allocate(docs: Iterable[Doc]) -> dict[str, list[tuple[str, Decimal]]]:
+    """How each received payment (by ref) splits over the invoices it lists.
 
-
-def balances(docs: Iterable[Doc]) -> dict[str, Balance]:
-    """Every invoice (by ref) with the payments that cover it."""
+    Payments are applied in date order (on the same day those that settle one
+    invoice first, then by ref), with a running balance per invoice: a payment
+    covers the invoices it lists, in that order and in its own currency only,
+    each with at most what it still owes; what is left is money on account.
+    """
     listed = list(docs)
     invoices = {d.ref: d for d in listed if d.kind == INVOICE}
-    out = {ref: Balance(invoice) for ref, invoice in invoices.items()}
-    for doc in listed:
-        for ref, share in payment_shares(doc, invoices):
-            out[ref].payments.append((doc, share))
+    owing = {ref: max(d.amount or Decimal(0), Decimal(0)) for ref, d in invoices.items()}
+    received = sorted(
+        (d for d in listed if d.kind == PAYMENT and d.status == RECEIVED and d.amount is not None),
+        key=lambda d: (d.date or "", len(set(d.related)) > 1, d.ref),
+    )
+    out: dict[str, list[tuple[str, Decimal]]] = {}
+    for payment in received:
+        left = payment.amount or Decimal(0)
+        shares = out.setdefault(payment.ref, [])
+        for ref in dict.fromkeys(payment.related):
+            invoice = invoices.get(ref)
+            if invoice is None or invoice.currency != payment.currency:
+                continue
+            share = min(left, owing[ref])
+            if share <= 0:
+                continue
+            shares.append((ref, share))
+            owing[ref] -= share
+            left -= share
     return out
 
 
-def unapplied(payment: Doc, invoices: Mapping[str, Doc]) -> Decimal:
-    """The part of a received payment that settles no invoice (money on account)."""
+def balances(docs: Iterable[Doc]) -> dict[str, Balance]:
+    """Every invoice (by ref) with the payments that cover it, in the order they apply."""
+    listed = list(docs)
+    by_ref = {d.ref: d for d in listed}
+    out = {d.ref: Balance(d) for d in listed if d.kind == INVOICE}
+    for payment_ref, shares in allocate(listed).items():
+        for ref, share in shares:
+            out[ref].payments.append((by_ref[payment_ref], share))
+    return out
+
+
+def unapplied(payment: Doc, allocation: Mapping[str, list[tuple[str, Decimal]]]) -> Decimal:
+    """The part of a received payment that settles no invoice (money on account);
+    ``allocation`` is what ``allocate`` made of all documents."""
     if payment.kind != PAYMENT or payment.status != RECEIVED or payment.amount is None:
         return Decimal(0)
-    return payment.amount - sum((s for _, s in payment_shares(payment, invoices)), Decimal(0))
+    return payment.amount - sum((s for _, s in allocation.get(payment.ref, [])), Decimal(0))
 
 
 # ---------------------------------------------------------------- writing
@@ -370,10 +386,14 @@ def _log(store: Store, text: str) -> str:
 def _invoice_edit(store: Store, balance: Balance, payment: Doc) -> tuple[str, Callable[[str], str]]:
     """The log line (and the paid status, once covered) a new payment adds to an invoice."""
     invoice = balance.invoice
-    share = next(s for p, s in balance.payments if p.ref == payment.ref)
+    share = next((s for p, s in balance.payments if p.ref == payment.ref), None)
     left = balance.outstanding
     said = "paid in full" if left <= 0 else f"{money(left, invoice.currency)} outstanding"
-    lines = [_log(store, f"payment {payment.ref}: {money(share, invoice.currency)}, {said}")]
+    lines = []
+    if share is not None:
+        lines.append(
+            _log(store, f"payment {payment.ref}: {money(share, invoice.currency)}, {said}")
+        )
     changes: dict[str, Any] = {}
     if balance.covered and invoice.status == ISSUED:
         changes["status"] = PAID
@@ -516,7 +536,10 @@ def add_document(
         after = balances(docs.values())
         for ref in refs:
             balance = after.get(ref)
-            if balance is None or all(p.ref != payment.ref for p, _ in balance.payments):
+            if balance is None or (
+                all(p.ref != payment.ref for p, _ in balance.payments)
+                and not (balance.covered and balance.invoice.status == ISSUED)
+            ):
                 continue
             edits.append(_invoice_edit(store, balance, payment))
     shown = f"{kind.name} {number}" if number else kind.name

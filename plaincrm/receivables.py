@@ -22,6 +22,7 @@ from .documents import (
     Balance,
     Doc,
     all_docs,
+    allocate,
     balances,
     owed,
     unapplied,
@@ -156,7 +157,7 @@ def receivables(store: Store, day: date, client: str | None = None) -> Receivabl
     deal_clients = {
         r.slug: r.get_text("client") or "" for r in store.records("deal") if r.get_text("client")
     }
-    invoices = {d.ref: d for d in docs if d.kind == INVOICE}
+    allocation = allocate(docs)
     known = balances(docs)
     lines: dict[tuple[str, str], Line] = {}
 
@@ -182,7 +183,7 @@ def receivables(store: Store, day: date, client: str | None = None) -> Receivabl
             if line is None:
                 continue
             line.paid += doc.amount
-            line.unapplied += unapplied(doc, invoices)
+            line.unapplied += unapplied(doc, allocation)
     names = client_names(store, (slug for slug, _ in lines))
     for line in lines.values():
         line.name = names.get(line.client or "", line.client or "(no client)")

@@ -179,10 +179,16 @@ def test_payments_cover_their_invoices_in_order(
             _doc({"ref": f"pay-{n}", "kind": "payment", "deal": "d", "status": "received",
                   "amount": Decimal(amount) / 100, "currency": "EUR", "related": related or None})
         )  # fmt: skip
-        valid = [t for t in dict.fromkeys(targets) if t < len(amounts)]
+    # undated payments of one day: those settling one invoice first, then by ref;
+    # each invoice gets at most what it still owes, the rest is money on account
+    order = sorted(range(len(payments)), key=lambda n: (len(set(payments[n][1])) > 1, n))
+    for n in order:
+        amount, targets = payments[n]
         left = amount
-        for i, target in enumerate(valid):
-            share = left if i == len(valid) - 1 else min(left, amounts[target])
+        for target in dict.fromkeys(targets):
+            if target >= len(amounts):
+                continue
+            share = min(left, amounts[target] - paid[target])
             paid[target] += share
             left -= share
         settled += amount - left

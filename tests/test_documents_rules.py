@@ -1,0 +1,77 @@
+"""Documents: payments over several invoices, numbers, currencies and amounts that
+must not go wrong (figures computed here, independently of plaincrm)."""
+
+from __future__ import annotations
+
+import json
+
+import yaml
+
+from conftest import Crm
+
+
+def front(text: str) -> dict:
+    return yaml.safe_load(text.split("---\n")[1])
+
+
+def setup_deal(crm: Crm, amount: str = "1000", *extra: str) -> str:
+    crm.run("client", "add", "Acme Ltd")
+    crm.run("deal", "add", "acme", "Cups", "--amount", amount, *extra)
+    return "acme-ltd-cups"
+
+
+def add(crm: Crm, *args: str) -> str:
+    """Run 'doc add' and return the new document's ref."""
+    return crm.run("doc", "add", *args).stdout.strip()
+
+
+def owed(crm: Crm) -> dict[str, float | int | None]:
+    listed = json.loads(crm.run("doc", "list", "kind:invoice", "--json").stdout)
+    return {d["ref"]: d["outstanding"] for d in listed}
+
+
+def test_a_payment_over_several_invoices_covers_what_each_still_owes(crm: Crm) -> None:
+    deal = setup_deal(crm)
+    one = add(crm, "invoice", deal, "--status", "issued")
+    two = add(crm, "invoice", deal, "--status", "issued")
+    crm.run("pay", one, "--amount", "400")
+    # 1,000 over both: the first still owes 600, the second gets the other 400
+    add(crm, "payment", deal, "--related", one, "--related", two, "--amount", "1000")
+    assert owed(crm) == {one: 0, two: 600}
+    assert front(crm.read(f"documents/{one}.md"))["status"] == "paid"
+    # without --amount it pays what both still owe: 600
+    payment = add(crm, "payment", deal, "--related", one, "--related", two)
+    assert front(crm.read(f"documents/{payment}.md"))["amount"] == 600
+    assert owed(crm) == {one: 0, two: 0}
+    crm.run("check")
+
+
+def test_payments_apply_in_date_order_and_overpayment_is_reported(crm: Crm) -> None:
+    deal = setup_deal(crm)
+    one = add(crm, "invoice", deal, "--status", "issued")
+    two = add(crm, "invoice", deal, "--status", "issued")
+    # recorded first but dated later: the earlier payment of the first invoice applies first
+    late = add(
+        crm, "payment", deal, "--related", one, "--related", two,
+        "--amount", "1200", "--date", "2026-11-27",
+    )  # fmt: skip
+    crm.write(
+        "documents/acme-early.md",
+        f"---\nkind: payment\ndeal: {deal}\nclient: acme-ltd\nstatus: received\n"
+        f"date: 2026-11-20\namount: 300\ncurrency: EUR\nrelated: [{one}]\n---\n",
+    )
+    # early: 300 of the first; late: the 700 the first still owes, 500 of the second
+    assert owed(crm) == {one: 0, two: 500}
+    shown = json.loads(crm.run("doc", "show", one, "--json").stdout)
+    assert [(p["ref"], p["amount"]) for p in shown["payments"]] == [
+        ("acme-early", 300),
+        (late, 700),
+    ]
+    # the first invoice cut to 200 by hand: 100 of the early payment and 200 of the late
+    # one are more than the invoices owe, and check says so where the money is
+    text = crm.read(f"documents/{one}.md")
+    crm.write(f"documents/{one}.md", text.replace("amount: 1000", "amount: 200"))
+    assert owed(crm) == {one: 0, two: 0}
+    out = crm.run("check", ok=False).stdout
+    assert "documents/acme-early.md:9: 100 EUR of this payment settles none of its" in out
+    assert f"documents/{late}.md:" in out and "200 EUR of this payment settles none" in out
