@@ -115,3 +115,20 @@ def test_not_a_vcard(crm: Crm, tmp_path: Path) -> None:
     assert "empty.vcf holds no vCards (BEGIN:VCARD ... END:VCARD)" in result.stderr
     result = crm.fail("import", str(DATA / "phone-contacts.vcf"), "--type", "deal", code=6)
     assert "import it with --type client" in result.stderr
+
+
+def test_vcard_encoding_is_found_as_a_csv_files_is(crm: Crm, tmp_path: Path) -> None:
+    """A Windows-1250 address book keeps its ő and ű; --encoding is honoured."""
+    card = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Kőműves Ödön\r\nEND:VCARD\r\n"
+    hungarian = tmp_path / "hu.vcf"
+    hungarian.write_bytes(card.encode("cp1250"))
+    result = crm.run("import", str(hungarian), "--dry-run")
+    assert "Kőműves Ödön" in result.stdout
+    result = crm.fail("import", str(hungarian), "--encoding", "utf-8", code=6)
+    assert f"{hungarian}:3: not valid utf-8 text; leave out --encoding to detect it" in (
+        result.stderr
+    )
+    result = crm.run("import", str(hungarian), "--encoding", "cp1252", "--dry-run")
+    assert "Kõmûves Ödön" in result.stdout  # what the user asked for
+    result = crm.fail("import", str(tmp_path / "missing.vcf"), code=2)
+    assert f"{tmp_path / 'missing.vcf'}: no such file" in result.stderr

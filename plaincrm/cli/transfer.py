@@ -80,7 +80,7 @@ def progress_bar(total: int, label: str) -> Iterator[Callable[[int], None] | Non
     help="How rows find existing records (comma-separated).",
 )
 @owner_option("Owner of new records whose row has none (default: you).")
-@click.option("--encoding", metavar="NAME", help="CSV encoding (default: detected).")
+@click.option("--encoding", metavar="NAME", help="CSV or vCard encoding (default: detected).")
 @click.option("--delimiter", metavar="CHAR", help="CSV delimiter (default: detected; 'tab').")
 @click.option("--sheet", metavar="NAME", help="The sheet of an .xlsx workbook (default: first).")
 @json_option

@@ -73,7 +73,7 @@ def plan_import(
     if path.suffix.lower() in (".vcf", ".vcard"):
         from .vcard import read_vcards
 
-        sheet = read_vcards(path)
+        sheet = read_vcards(path, options.encoding)
         type_name = options.type_name or "client"
         if type_name != "client":
             raise InvalidError("a vCard file holds contacts: import it with --type client")

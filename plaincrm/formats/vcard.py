@@ -20,10 +20,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..errors import InvalidError
+from ..errors import InvalidError, UsageError
 from ..model import Record
 from .cells import normalise_name
-from .sheet import Row, Sheet
+from .sheet import Row, Sheet, decode_bytes
 
 COLUMNS = [
     "ref", "name", "kind", "email", "phone", "address", "city", "country", "website", "tags",
@@ -98,14 +98,14 @@ def _reach(card: Any, email: Any, phone: Any) -> None:
 # ---------------------------------------------------------------- import
 
 
-def read_vcards(path: Path) -> Sheet:
-    """The cards of a .vcf file as rows under the ``COLUMNS`` header."""
+def read_vcards(path: Path, encoding: str | None = None) -> Sheet:
+    """The cards of a .vcf file as rows under the ``COLUMNS`` header; its encoding is
+    found as a CSV file's is (``encoding`` says it)."""
     import vobject
 
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = path.read_bytes().decode("cp1252")
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file")
+    text, _ = decode_bytes(path.read_bytes(), encoding, str(path))
     rows = []
     try:
         for number, card in enumerate(vobject.readComponents(text), 1):
