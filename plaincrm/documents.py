@@ -486,7 +486,7 @@ def add_document(
     day = day or store.today()
     default_currency = pipeline_settings(store).currency
     docs = {d.ref: d for d in all_docs(store)}
-    refs = [slug_of(p) for p in related]
+    refs = list(dict.fromkeys(slug_of(p) for p in related))  # the same one twice counts once
     linked = [docs[ref] for ref in refs if ref in docs]
     code = check_currency(currency) if currency else None
     if kind.name == PAYMENT:

@@ -75,3 +75,14 @@ def test_payments_apply_in_date_order_and_overpayment_is_reported(crm: Crm) -> N
     out = crm.run("check", ok=False).stdout
     assert "documents/acme-early.md:9: 100 EUR of this payment settles none of its" in out
     assert f"documents/{late}.md:" in out and "200 EUR of this payment settles none" in out
+
+
+def test_the_same_invoice_twice_in_related_counts_once(crm: Crm) -> None:
+    deal = setup_deal(crm)
+    one = add(crm, "invoice", deal, "--status", "issued")
+    crm.run("pay", one, "--amount", "400")
+    payment = add(crm, "payment", deal, "--related", one, "--related", one)
+    fields = front(crm.read(f"documents/{payment}.md"))
+    assert (fields["amount"], fields["related"]) == (600, [one])
+    assert owed(crm) == {one: 0}
+    crm.run("check")
