@@ -15,7 +15,6 @@ from datetime import date
 from typing import Any
 
 from .dates import format_duration, minutes_to_time, time_to_minutes
-from .model import slug_of
 from .overdue import overdue_attention
 from .pipeline import deal_attention
 from .sla import ticket_attention
@@ -180,20 +179,11 @@ def day_view(store: Store, day: date, owner: str | None) -> DayView:
         for second in view.timed[i + 1 :]:
             if second.start >= first.end:
                 break
-            first.overlaps.append(label(second.entry))
-            second.overlaps.append(label(first.entry))
+            first.overlaps.append(second.entry.ref)
+            second.overlaps.append(first.entry.ref)
     for provider in ATTENTION:
         view.attention.extend(provider(store, day, owner))
     return view
-
-
-def label(entry: TaskEntry) -> str:
-    return entry.task.id or f"{slug_of(entry.path)}#{entry.task.pos}"
-
-
-def task_ref(entry: TaskEntry) -> str:
-    """How to address a task on the command line: its id, else REF#N."""
-    return label(entry)
 
 
 def fmt_minutes(minutes: int) -> str:

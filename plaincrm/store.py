@@ -31,7 +31,7 @@ from .errors import (
     RepoNotFoundError,
 )
 from .index import INDEX_DIR, TASK_COLUMNS, Index, task_from_row
-from .model import TYPE_BY_FOLDER, TYPES, LogEntry, Record, RecordType
+from .model import TYPE_BY_FOLDER, TYPES, LogEntry, Record, RecordType, slug_of
 from .records import ParseFailure, decode, parse_record
 from .schemas import load_schema
 from .tasks import Task
@@ -51,6 +51,11 @@ class TaskEntry:
     type: str
     record_title: str
     owner: str | None  # the task's owner token, else the record's owner
+
+    @property
+    def ref(self) -> str:
+        """How to address the task on the command line: its id, else ``REF#N``."""
+        return self.task.id or f"{slug_of(self.path)}#{self.task.pos}"
 
     def as_json(self) -> dict[str, Any]:
         row = self.task.as_row()

@@ -373,6 +373,21 @@ def test_a_code_fence_left_open_in_a_note_hides_nothing_after_it(crm: Crm) -> No
     assert "met at the fair" in crm.run("client", "show", "acme").stdout.split("History")[1]
 
 
+def test_the_card_names_a_linked_records_task_by_that_records_ref(crm: Crm) -> None:
+    crm.run("client", "add", "Acme Ltd")
+    crm.run("task", "add", "acme", "Call", "--due", "today", "--dur", "90m")
+    crm.run("deal", "add", "acme", "Big order")
+    deal = "deals/acme-ltd-big-order.md"
+    text = crm.read(deal).replace("## Tasks\n", "## Tasks\n\n- [ ] Send the offer due:2026-11-27\n")
+    crm.write(deal, text)
+    card = crm.run("client", "show", "acme").stdout.split("Open tasks")[1]
+    assert "acme-ltd-big-order#1  2026-11-27" in card and "Send the offer  [Big order]" in card
+    assert "1h30m  Call" in card
+    crm.run("task", "done", "acme-ltd-big-order#1", "--no-note")
+    assert "- [x] Send the offer" in crm.read(deal)
+    assert "- [ ] Call" in crm.read("clients/acme-ltd.md")
+
+
 def test_client_card_of_a_windows_file_with_a_block_value(crm: Crm) -> None:
     text = HAND_WRITTEN.replace(
         "board_day: first Tuesday\n", "directions: |\n  Back entrance.\n  Ring twice.\n"

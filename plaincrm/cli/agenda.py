@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import click
 
-from ..agenda import DayView, Timed, day_view, fmt_minutes, task_ref
+from ..agenda import DayView, Timed, day_view, fmt_minutes
 from ..dates import format_duration, minutes_to_time
 from ..model import slug_of
 from ..output import echo_json, style, table, truncate
@@ -28,7 +28,7 @@ def _heading(view: DayView, what: str) -> str:
 
 def _row(view: DayView, entry: TaskEntry, *extra: str) -> list[str]:
     row = [
-        task_ref(entry),
+        entry.ref,
         *extra,
         truncate(entry.task.title, 48),
         truncate(entry.record_title, 28),
@@ -169,7 +169,7 @@ def plan(day: str | None, owner: str | None, all_owners: bool, as_json: bool) ->
         data = view.as_json()
         data["suggestions"] = [
             {
-                "task": task_ref(e),
+                "task": e.ref,
                 "start": minutes_to_time(s) if s is not None else None,
                 "command": _move_command(e, target.isoformat(), s),
             }
@@ -205,7 +205,7 @@ def plan(day: str | None, owner: str | None, all_owners: bool, as_json: bool) ->
 
 def _move_command(entry: TaskEntry, day: str, start: int | None) -> str:
     at = f" --at {minutes_to_time(start)}" if start is not None else ""
-    return f"plaincrm task move {task_ref(entry)} --due {day}{at}"
+    return f"plaincrm task move {entry.ref} --due {day}{at}"
 
 
 def _suggestion_lines(
@@ -217,7 +217,7 @@ def _suggestion_lines(
         hint = _move_command(entry, day, start) if start is not None else "no free slot left"
         rows.append(
             [
-                task_ref(entry),
+                entry.ref,
                 format_duration(minutes),
                 truncate(entry.task.title, 40),
                 truncate(entry.record_title, 24),

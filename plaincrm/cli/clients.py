@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ..clients import KINDS, Card, add_client, client_card, client_json
+from ..dates import format_duration
 from ..errors import InvalidError
 from ..model import Record, field_kinds
 from ..output import echo_json, style, table, truncate
@@ -147,10 +148,10 @@ def render_card(card: Card) -> str:
             where = "" if entry.path == record.path else f"[{entry.record_title}]"
             rows.append(
                 [
-                    task.id or f"{record.slug}#{task.pos}",
+                    entry.ref,
                     task.due or "",
                     task.at or "",
-                    task.attrs.get("dur", ""),
+                    format_duration(task.dur) if task.dur else "",
                     task.title,
                     where,
                 ]

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import click
 
-from ..agenda import task_ref
 from ..dates import format_duration
 from ..output import echo_json, table, truncate
 from ..query import TASK_KINDS, TaskAccessor, tested_fields
@@ -140,7 +139,7 @@ def task_rows(entries: list[TaskEntry]) -> list[list[str]]:
         t = entry.task
         rows.append(
             [
-                task_ref(entry),
+                entry.ref,
                 (t.done or "") if t.checked else (t.due or ""),
                 t.at or "",
                 format_duration(t.dur) if t.dur else "",
