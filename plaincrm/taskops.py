@@ -30,6 +30,11 @@ def check_title(title: str) -> str:
             if key in ("due", "at", "dur", "owner")
             else f"the title contains '{key}:', which would be read as a task key"
         )
+    line = tasklines.parse_line(f"- [ ] {title}", 1)
+    if line is not None and line.problems:  # a word:value that reads as an unknown key
+        raise InvalidError(
+            f"in the title, {line.problems[0][1]}: put a space after the colon (re: pricing)"
+        )
     return title
 
 

@@ -258,6 +258,11 @@ def test_task_move_and_list_filters(crm: Crm) -> None:
         (["task", "add", "acme", "Call", "--at", "25:00"], "'25:00' is not a time"),
         (["task", "add", "acme", "Call", "--dur", "long"], "'long' is not a duration"),
         (["task", "add", "acme", "Call due:friday"], "the title contains 'due:'"),
+        (
+            ["task", "add", "acme", "Reply re:pricing"],
+            "in the title, unknown task key 're:' (known: due, at, dur, done, id, owner): "
+            "put a space after the colon (re: pricing)",
+        ),
         (["task", "add", "acme", "  "], "a task needs a title"),
         (["task", "add", "acme", "Call", "--owner", "zoe"], "'zoe' is not a user"),
         (["client", "add", "X", "--owner", "zoe"], "'zoe' is not a user in plaincrm.yaml"),
