@@ -252,7 +252,10 @@ def _delta_cache(cwd: Path) -> list[str]:
 
 
 def _log_args(cwd: Path, since: str | None) -> list[str]:
-    args = [*_delta_cache(cwd), *PARSED_CONFIG, "log", "--no-merges", *PARSED_DIFF]
+    # --full-history: without it git follows one parent of a merge that kept a file as it
+    # was on that side, and a change the merge undid (a deletion) would never be listed.
+    args = [*_delta_cache(cwd), *PARSED_CONFIG, "log", "--no-merges", "--full-history"]
+    args += PARSED_DIFF
     args += [f"--format={LOG_FORMAT}", "-p", WHOLE_FILE, "-M", "--relative"]
     if since:
         args.append(f"--since={since}T00:00:00")
@@ -264,7 +267,8 @@ def log_patches(cwd: Path, paths: list[str], *, since: str | None = None) -> str
     first, each with the whole old and new text of every such file (``LOG_FORMAT`` headers).
 
     ``since`` (an ISO date) lets git stop walking early; merges are left out (their
-    changes are those of the commits they merge).
+    changes are those of the commits they merge), and every side of a merge is walked
+    (``--full-history``), so that a change the merge did not keep is listed too.
     """
     return run(cwd, *_log_args(cwd, since), "--", *paths)
 

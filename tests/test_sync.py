@@ -513,3 +513,16 @@ def test_what_came_in_is_read_whatever_the_users_diff_settings(team: Team, setti
     assert [change["text"] for record in data["incoming"] for change in record["changes"]] == [
         "task done: Call Peter about the renewal"
     ]
+
+
+def test_a_deletion_undone_by_a_merge_stays_in_history_and_activity(team: Team) -> None:
+    call, _ = open_client(team)
+    anna, ben = team["anna"], team["ben"]
+    (anna.root / CLIENT).unlink()
+    anna.sync()
+    ben.run("task", "done", call, "--note", "Still a client after all.")
+    ben.sync()
+    events = json.loads(ben.run("history", "acme", "--json").stdout)["events"]
+    assert ("anna", "deleted") in {(e["who"], e["kind"]) for e in events}
+    items = json.loads(ben.run("activity", "--json").stdout)["items"]
+    assert ("anna", "deleted", CLIENT) in {(i["who"], i["category"], i["record"]) for i in items}
