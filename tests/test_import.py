@@ -613,6 +613,42 @@ def test_tickets_from_a_helpdesk_export_as_ticket_add_makes_them(crm: Crm, tmp_p
     )
 
 
+def test_imported_tickets_get_the_sla_clocks_of_their_status(crm: Crm, tmp_path: Path) -> None:
+    """A waiting ticket's clocks are paused and a closed one's stopped, not breached."""
+    crm.run("client", "add", "Acme Ltd")
+    sheet = tmp_path / "tickets.csv"
+    sheet.write_text(
+        "client,subject,priority,status,opened,resolved,resolution\n"
+        "acme-ltd,Old waiting issue,high,waiting,2026-11-02 09:00,,\n"
+        "acme-ltd,Old closed issue,high,closed,2026-11-02 09:00,2026-11-03 10:00,fixed\n",
+        encoding="utf-8",
+    )
+    env = {"PLAINCRM_TIME": "10:30"}
+    crm.run("import", str(sheet), "--type", "ticket", env=env)
+    waiting = crm.read("tickets/acme-ltd-old-waiting-issue.md")
+    assert waiting.endswith(
+        "- 2026-11-02 09:00 anna: opened (request, high)\n"
+        "- 2026-11-02 09:00 anna: status new -> waiting: imported\n"
+    )
+    assert "- 2026-11-02 09:00 anna: status new -> closed: imported\n" in crm.read(
+        "tickets/acme-ltd-old-closed-issue.md"
+    )
+    listed = json.loads(crm.run("ticket", "list", "--all", "--json", env=env).stdout)
+    states = {
+        t["ref"]: (
+            t["sla"]["summary"],
+            t["sla"]["response"]["state"],
+            t["sla"]["resolution"]["state"],
+        )
+        for t in listed
+    }
+    assert states == {
+        "acme-ltd-old-waiting-issue": ("ok", "paused", "paused"),
+        "acme-ltd-old-closed-issue": ("met", "met", "met"),
+    }
+    assert crm.run("check").exit_code == 0
+
+
 def test_excel_unicode_text_and_sep_line(crm: Crm, tmp_path: Path) -> None:
     from plaincrm.ids import slugify
 

@@ -62,8 +62,11 @@ def updated_deal(store: Store, text: str, changes: list[Change]) -> str:
 
 def new_ticket(store: Store, fields: dict[str, Any]) -> str:
     """A ticket's kind, priority, status and opening time, the empty conversation and
-    the ``opened`` log line, as ``tickets.add_ticket`` writes them."""
-    from ..sla import format_stamp, now
+    the ``opened`` log line, as ``tickets.add_ticket`` writes them.  A ticket that
+    comes in with another status than ``new`` also gets the status change the SLA
+    clocks read (``status new -> waiting: imported``), at its opening time: its
+    clocks then run, pause or stop as its status says."""
+    from ..sla import format_stamp, now, status_line_text
     from ..tickets import CONVERSATION
 
     fields.setdefault("kind", "request")
@@ -71,8 +74,11 @@ def new_ticket(store: Store, fields: dict[str, Any]) -> str:
     fields.setdefault("status", "new")
     fields.setdefault("opened", format_stamp(now()))
     how = ", ".join(str(fields[k]) for k in ("kind", "priority", "channel") if fields.get(k))
-    opened = log_line(str(fields["opened"]), store.current_user(), f"opened ({how})")
-    return f"## {CONVERSATION}\n\n## Tasks\n\n## Log\n\n{opened}"
+    lines = [log_line(str(fields["opened"]), store.current_user(), f"opened ({how})")]
+    if fields["status"] != "new":
+        change = status_line_text("new", str(fields["status"]), "imported")
+        lines.append(log_line(str(fields["opened"]), store.current_user(), change))
+    return f"## {CONVERSATION}\n\n## Tasks\n\n## Log\n\n" + "\n".join(lines)
 
 
 def ticket_slug(values: dict[str, Any]) -> str:
