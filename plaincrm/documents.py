@@ -407,6 +407,7 @@ def _assign_number(
     numbering = settings.numbering.get(kind)
     if numbering is None:
         return None
+    _refuse_unreadable(store, kind, exclude)
     series = numbering.series_for(store.current_user(), os.environ.get(SERIES_ENV) or None)
     taken = [
         number
@@ -418,6 +419,18 @@ def _assign_number(
     return numbering.next_number(series, day.year, taken)
 
 
+def _refuse_unreadable(store: Store, kind: str, exclude: str | None) -> None:
+    """An error while a document file cannot be read: its number is unknown, so a
+    number given now could be one it already has."""
+    broken = [p for p in store.broken("document") if p.path != exclude]
+    if broken:
+        raise InvalidError(
+            f"cannot number this {kind} while {broken[0].path} cannot be read "
+            f"({broken[0]}): its number could be given twice; fix it ('plaincrm check' "
+            "lists the problems), then run the command again"
+        )
+
+
 def _check_number_free(
     store: Store, settings: DocSettings, kind: str, number: str, exclude: str | None = None
 ) -> str:
@@ -426,6 +439,7 @@ def _check_number_free(
     number = one_line(number)
     if not number:
         raise InvalidError("a document number cannot be empty")
+    _refuse_unreadable(store, kind, exclude)
     numbering = settings.numbering.get(kind)
     key = numbering.key(number) if numbering else None
     for record in store.records("document"):

@@ -8,6 +8,7 @@ import json
 import yaml
 
 from conftest import Crm
+from plaincrm.errors import EXIT_INVALID
 
 
 def front(text: str) -> dict:
@@ -86,3 +87,28 @@ def test_the_same_invoice_twice_in_related_counts_once(crm: Crm) -> None:
     assert (fields["amount"], fields["related"]) == (600, [one])
     assert owed(crm) == {one: 0}
     crm.run("check")
+
+
+def test_no_number_is_given_while_a_document_cannot_be_read(crm: Crm) -> None:
+    deal = setup_deal(crm)
+    one = add(crm, "invoice", deal, "--status", "issued")
+    assert one == "acme-ltd-invoice-a-2026-0001"
+    text = crm.read(f"documents/{one}.md")
+    crm.write(f"documents/{one}.md", text.replace("kind: invoice", "kind: [invoice"))
+    draft = add(crm, "invoice", deal)  # a draft needs no number
+    expected = (
+        f"cannot number this invoice while documents/{one}.md cannot be read "
+        f"(documents/{one}.md:2: "
+    )
+    for args in (
+        ("doc", "add", "invoice", deal, "--status", "issued"),
+        ("doc", "add", "invoice", deal, "--status", "issued", "--number", "A-2026-0001"),
+        ("doc", "status", draft, "issued"),
+    ):
+        result = crm.fail(*args, code=EXIT_INVALID)
+        assert expected in result.stderr
+        assert "its number could be given twice; fix it ('plaincrm check'" in result.stderr
+    assert front(crm.read(f"documents/{draft}.md"))["status"] == "draft"
+    crm.write(f"documents/{one}.md", text)
+    crm.run("doc", "status", draft, "issued")
+    assert front(crm.read(f"documents/{draft}.md"))["number"] == "A-2026-0002"
