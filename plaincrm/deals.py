@@ -31,7 +31,7 @@ from .errors import ConflictError, InvalidError, NotFoundError, did_you_mean
 from .ids import slugify, unique_slug
 from .model import Record, path_of, slug_of
 from .pipeline import Deal, Pipeline, competitor_names, deal_of, settings
-from .records import append_log, new_record_text, one_line
+from .records import append_log, new_record_text, one_line, parse_record
 from .store import Store, type_of_path
 from .yamlfront import set_fields
 
@@ -56,6 +56,7 @@ def add_deal(
     probability: int | str | None = None,
     competitors: Iterable[str] = (),
     commit: bool = True,
+    force: bool = False,
 ) -> str:
     """Open a deal for the client at ``client_path`` (``clients/<slug>.md``).
 
@@ -64,6 +65,9 @@ def add_deal(
     (``60`` or ``"60%"``, as ``set_deal`` takes it; then it is kept as set by
     hand; ``"auto"``: the stage's), ``currency`` defaulting to pipeline.currency
     when an amount is given, and ``owner`` defaulting to the current user.
+    The starting stage's ``GATES`` are consulted as for a move (``force``
+    overrides them and logs ``forced past: ...`` first); a new deal has no
+    documents yet, so a stage that requires some refuses it.
     Logs ``opened in <stage> (<p>%)``, commits with ``message`` (default
     ``deal add: <title> (<path>)``; ``commit=False``: the caller commits the
     file with its own change) and returns the deal's path.
@@ -107,10 +111,12 @@ def add_deal(
         "created": store.today(),
         "competitors": list(dict.fromkeys(met)) or None,
     }
-    opened = event_line(
-        store.today(), store.current_user(), Event("opened", chosen.name, None, percent, manual)
-    )
-    store.create(path, new_record_text(fields, f"## Tasks\n\n## Log\n\n{opened}"))
+    text = new_record_text(fields, "## Tasks\n\n## Log\n")
+    record = parse_record(type_of_path(path), path, text)
+    forced = _gates(store, record, chosen.name, force, new=True)
+    opened = Event("opened", chosen.name, None, percent, manual)
+    lines = [event_line(store.today(), store.current_user(), e) for e in [*forced, opened]]
+    store.create(path, append_log(text, lines))
     if commit:  # commit=False: the caller commits the deal with the files it changes
         store.commit([path], message or f"deal add: {title} ({path})")
     return path
@@ -241,10 +247,13 @@ def lose_deal(
     return [event]
 
 
-def reopen_deal(store: Store, path: str, *, stage: str | None = None) -> list[Event]:
+def reopen_deal(
+    store: Store, path: str, *, stage: str | None = None, force: bool = False
+) -> list[Event]:
     """Reopen a won or lost deal in ``stage`` (default: the stage it closed at, else
     the first stage).  The closing fields go; the log keeps what happened.
-    Returns the events logged (the ``reopened`` one)."""
+    Consults ``GATES`` as a move does (``force`` overrides them).  Returns the
+    events logged: the ``forced`` ones, then the ``reopened`` one."""
     pipeline = settings(store)
     record = store.load(path)
     deal = deal_of(record, pipeline)
@@ -257,7 +266,9 @@ def reopen_deal(store: Store, path: str, *, stage: str | None = None) -> list[Ev
     else:
         last = pipeline.stage(closed_at(record))
         target = last if last is not None and not last.closed else pipeline.first_stage
+    forced = _gates(store, record, target.name, force)
     event = Event("reopened", target.name, deal.stage, target.probability)
+    found = [*forced, event]
     changes = {
         "stage": target.name,
         "probability": target.probability,
@@ -266,8 +277,8 @@ def reopen_deal(store: Store, path: str, *, stage: str | None = None) -> list[Ev
         "competitor": None,
         "lost_note": None,
     }
-    _apply(store, path, changes, [event], f"deal reopen: {deal.title} in {target.name} ({path})")
-    return [event]
+    _apply(store, path, changes, found, f"deal reopen: {deal.title} in {target.name} ({path})")
+    return found
 
 
 AUTO = "auto"
@@ -408,9 +419,19 @@ def _load_open(store: Store, path: str, pipeline: Pipeline, verb: str) -> tuple[
     return record, deal
 
 
-def _gates(store: Store, record: Record, target: str, force: bool) -> list[Event]:
+def _gates(
+    store: Store, record: Record, target: str, force: bool, *, new: bool = False
+) -> list[Event]:
+    """The ``forced`` events of the gates refusing ``target``; an error unless
+    ``force``.  ``new``: the deal is being opened in ``target``."""
     refusals = [message for gate in GATES if (message := gate(store, record, target))]
     if refusals and not force:
+        if new:
+            raise ConflictError(
+                f"a new deal cannot start in {target}: {'; '.join(refusals)}; open it in an "
+                f"earlier stage and 'plaincrm deal move' it to {target} once it has that "
+                "(--force opens it there anyway and writes this to the deal's log)"
+            )
         raise ConflictError(
             f"{record.slug} cannot go to {target}: {'; '.join(refusals)} "
             "(--force goes ahead anyway and writes this to the deal's log)"

@@ -391,6 +391,70 @@ def test_gates_refuse_and_force_goes_past_with_a_log_line(crm: Crm) -> None:
         dealops.GATES.remove(needs_nda)
 
 
+def _require_quote_for_proposal(crm: Crm) -> None:
+    text = crm.read("plaincrm.yaml")
+    old = "{name: proposal, probability: 50, rotting: 14}"
+    assert old in text
+    crm.write("plaincrm.yaml", text.replace(old, old[:-1] + ", requires: [quote]}"))
+    crm.git("commit", "-qam", "proposal requires a quote")
+
+
+NEEDS_QUOTE = "it needs a sent quote (add it with 'plaincrm doc add quote {ref} --status sent')"
+
+
+def test_a_gated_stage_refuses_a_new_deal_unless_forced(crm: Crm) -> None:
+    _client(crm)
+    _require_quote_for_proposal(crm)
+    before = crm.commits()
+    result = crm.fail(
+        "deal", "add", "acme", "Espresso machines", "--stage", "prop", code=EXIT_CONFLICT
+    )
+    assert result.stderr == (
+        "Error: a new deal cannot start in proposal: "
+        + NEEDS_QUOTE.format(ref="acme-ltd-espresso-machines")
+        + "; open it in an earlier stage and 'plaincrm deal move' it to proposal once it "
+        "has that (--force opens it there anyway and writes this to the deal's log)\n"
+    )
+    assert not (crm.root / DEAL).exists() and crm.commits() == before and crm.clean()
+    result = crm.run("deal", "add", "acme", "Espresso machines", "--stage", "proposal", "--force")
+    ref = "acme-ltd-espresso-machines"
+    assert result.stdout == f"{ref}\n"
+    assert f"{ref}: forced past: {NEEDS_QUOTE.format(ref=ref)}\n" in result.stderr
+    assert _front(crm.read(DEAL))["stage"] == "proposal"
+    assert _log(crm.read(DEAL)) == [
+        f"- 2026-11-27 anna: forced past: {NEEDS_QUOTE.format(ref=ref)}",
+        "- 2026-11-27 anna: opened in proposal (50%)",
+    ]
+    assert crm.last_commit_files() == [DEAL] and crm.clean()
+    crm.run("deal", "add", "acme", "Grinders")  # the first stage has no gate
+
+
+def test_reopening_in_a_gated_stage_needs_what_it_requires_or_force(crm: Crm) -> None:
+    ref = _deal(crm)
+    _require_quote_for_proposal(crm)
+    crm.run("deal", "lose", ref, "--reason", "price")
+    closed = crm.read(DEAL)
+    result = crm.fail("deal", "reopen", ref, "--stage", "proposal", code=EXIT_CONFLICT)
+    assert result.stderr == (
+        f"Error: {ref} cannot go to proposal: {NEEDS_QUOTE.format(ref=ref)} "
+        "(--force goes ahead anyway and writes this to the deal's log)\n"
+    )
+    assert crm.read(DEAL) == closed and crm.clean()
+    out = crm.run("deal", "reopen", ref, "--stage", "proposal", "--force").stdout
+    assert out.splitlines() == [
+        f"{ref}: forced past: {NEEDS_QUOTE.format(ref=ref)}",
+        f"{ref}: reopened lost -> proposal (50%)",
+    ]
+    assert [f"{ref}: {line[19:]}" for line in _log(crm.read(DEAL))[-2:]] == out.splitlines()
+    assert _front(crm.read(DEAL))["stage"] == "proposal"
+    # reopened without --stage, a deal goes back to the stage it closed at: gated as well
+    crm.run("deal", "lose", ref, "--reason", "price")
+    result = crm.fail("deal", "reopen", ref, code=EXIT_CONFLICT)
+    assert f"{ref} cannot go to proposal: it needs a sent quote" in result.stderr
+    crm.run("deal", "reopen", ref, "--stage", "lead")
+    assert _front(crm.read(DEAL))["stage"] == "lead"
+
+
 def test_add_deal_api_for_other_modules(crm: Crm) -> None:
     _client(crm)
     store = Store(crm.root, load_config(crm.root))

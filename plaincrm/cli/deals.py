@@ -12,7 +12,7 @@ import click
 from ..amounts import Amounts, json_amount, money
 from ..clients import client_names
 from ..dates import days_text
-from ..deallog import Event, format_event, parse_event, stage_entered
+from ..deallog import Event, events, format_event, parse_event, stage_entered
 from ..deals import (
     add_deal,
     lose_deal,
@@ -116,6 +116,7 @@ def _echo_events(path: str, found: list[Event]) -> None:
     help="Set by hand (kept across stage moves), e.g. 60 or 60%; 'auto' (default): the stage's.",
 )
 @_competitors
+@_force
 def deal_add(
     client: str,
     title: str,
@@ -127,8 +128,10 @@ def deal_add(
     source: str | None,
     probability: str | None,
     competitors: tuple[str, ...],
+    force: bool,
 ) -> None:
-    """Open a deal for CLIENT and print its reference.
+    """Open a deal for CLIENT and print its reference.  A starting stage that
+    requires documents (a stage gate) refuses a new deal unless --force.
 
     \b
     Example:
@@ -147,8 +150,13 @@ def deal_add(
         source=source,
         probability=probability,
         competitors=competitors,
+        force=force,
     )
     echo_created(path)
+    if force:  # stdout is the REF alone, for scripts: a forced gate is told on stderr
+        for _, event in events(store.load(path)):
+            if event.kind == "forced":
+                click.echo(f"{slug_of(path)}: {format_event(event)}", err=True)
 
 
 @deal.command("move")
@@ -206,14 +214,15 @@ def deal_lose(ref: str, reason: str, competitor: str | None, note: str | None) -
     help="Reopen in this stage (default: the stage it closed at).",
     shell_complete=complete_stage,
 )
-def deal_reopen(ref: str, stage: str | None) -> None:
+@_force
+def deal_reopen(ref: str, stage: str | None, force: bool) -> None:
     """Reopen a won or lost deal REF.
 
     \b
     Example:
       plaincrm deal reopen acme-grinders --stage negotiation
     """
-    _change(ref, reopen_deal, stage=stage)
+    _change(ref, reopen_deal, stage=stage, force=force)
 
 
 @deal.command("set")
