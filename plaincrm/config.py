@@ -277,7 +277,14 @@ def _read_users(config: Config) -> None:
         if name in seen:
             config.problem(f"users.{i}", f"user '{name}' is listed twice")
         seen.add(name)
-        config.users.append(User(name, entry.get("full_name"), entry.get("email")))
+        texts: list[str | None] = []
+        for key in ("full_name", "email"):
+            value = entry.get(key)
+            if value is not None and not isinstance(value, str):
+                config.problem(f"users.{i}.{key}", f"{key} of user '{name}' must be text")
+                value = None
+            texts.append(value)
+        config.users.append(User(name, *texts))
 
 
 def one_word_problem(name: str) -> str | None:

@@ -63,6 +63,21 @@ def test_a_user_name_with_a_space_is_a_settings_problem(tmp_path: Path, runner: 
     assert "plaincrm.yaml:10: user name 'anna maria' has a space" in result.stdout
 
 
+def test_a_full_name_that_is_not_text_is_a_settings_problem(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    root = tmp_path / "crm"
+    assert runner.invoke(cli, ["init", str(root), "--user", "anna", "--user", "ben"]).exit_code == 0
+    config = root / "plaincrm.yaml"
+    config.write_text(config.read_text().replace("- name: ben", "- name: ben\n    email: [b, c]"))
+    result = runner.invoke(cli, ["-C", str(root), "check"])
+    assert result.exit_code == 1
+    assert "email of user 'ben' must be text" in result.stdout
+    result = runner.invoke(cli, ["-C", str(root), "today"], env={"PLAINCRM_USER": "zed"})
+    assert result.exit_code == 5 and "Traceback" not in result.output
+    assert "email of user 'ben' must be text" in result.stderr
+
+
 def test_init_and_demo_say_so_when_git_is_missing(
     tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
