@@ -524,6 +524,7 @@ def test_check_reports_document_problems_with_lines(crm: Crm) -> None:
 
 
 def test_check_reports_bad_document_settings(crm: Crm) -> None:
+    setup_deal(crm)  # before the settings break: a stage may consult them
     text = crm.read("plaincrm.yaml")
     crm.write(
         "plaincrm.yaml",
@@ -537,7 +538,6 @@ def test_check_reports_bad_document_settings(crm: Crm) -> None:
     invoice = next(n for n, t in enumerate(lines, 1) if t.strip() == "invoice:")
     assert f"plaincrm.yaml:{days}: documents.payment_days must be a whole number" in out
     assert f"plaincrm.yaml:{invoice}: format '{{series}}-{{year}}' needs {{seq}}" in out
-    setup_deal(crm)
     result = crm.fail("doc", "add", "contract", "cafe-aurora-espresso-machines", code=5)
     assert "the documents settings in plaincrm.yaml have problems" in result.stderr
 
