@@ -471,8 +471,9 @@ class Store:
         if "_index" in self.__dict__:
             self._index.update(paths)
 
-    def commit(self, paths: list[str], message: str) -> str | None:
-        """Commit exactly ``paths`` (one commit per command) when git is on."""
+    def commit(self, paths: list[str], message: str, *, by_plaincrm: bool = True) -> str | None:
+        """Commit exactly ``paths`` (one commit per command) when git is on;
+        ``by_plaincrm=False``: a hand edit that plaincrm only commits."""
         if not self.config.git_commit:
             return None
         from . import gitrepo
@@ -487,7 +488,11 @@ class Store:
                 )
             return None
         return gitrepo.commit(
-            self.root, sorted(set(paths)), message, self.current_user() or "plaincrm"
+            self.root,
+            sorted(set(paths)),
+            message,
+            self.current_user() or "plaincrm",
+            by_plaincrm=by_plaincrm,
         )
 
     # -------------------------------------------------------------- people

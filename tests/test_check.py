@@ -134,6 +134,9 @@ def test_edit_checks_and_commits(crm: Crm, tmp_path: Path) -> None:
     result = crm.run("edit", "good", env={"EDITOR": str(editor)})
     assert "Saved clients/good.md." in result.stdout
     assert crm.commits()[0] == "edit: clients/good.md"
+    assert "Made-with" not in crm.git("log", "-1", "--format=%B")  # the user wrote it
+    history = json.loads(crm.run("history", "good", "--json").stdout)["events"]
+    assert (history[0]["text"], history[0]["by_hand"]) == ("name: Good Ltd -> Better Ltd", True)
     breaker = tmp_path / "breaker.sh"
     breaker.write_text("#!/bin/sh\nsed -i 's/^name: .*/name: [oops/' \"$1\"\n")
     breaker.chmod(0o755)

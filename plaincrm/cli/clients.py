@@ -10,7 +10,6 @@ from ..errors import InvalidError
 from ..model import Record, field_kinds
 from ..output import echo_json, style, table, truncate
 from ..query import RecordAccessor, sql_prefilter
-from ..store import type_of_path
 from .common import build_query, echo_created, get_app, json_option, owner_option, query_argument
 from .completion import complete_ref
 
@@ -216,7 +215,6 @@ def edit(ref: str) -> None:
 
     store = get_app().store
     path = store.resolve(ref)
-    type_of_path(path)
     full = store.safe_path(path)
     before = full.read_bytes()
     click.edit(filename=str(full))
@@ -231,5 +229,5 @@ def edit(ref: str) -> None:
             f"{path} has {len(problems)} problem(s) after the edit; it is saved but not "
             f"committed: run 'plaincrm edit {ref}' again to fix it"
         )
-    store.commit([path], f"edit: {path}")
+    store.commit([path], f"edit: {path}", by_plaincrm=False)  # the user wrote it
     click.echo(f"Saved {path}.")
