@@ -719,6 +719,16 @@ def _check_invoice_move(store: Store, doc: Doc, old: str, new: str) -> None:
         raise InvalidError(
             f"{ref} has no amount: write amount: (or line items) into {doc.path} first"
         )
+    if new == CANCELLED and old in (ISSUED, PAID):
+        paid = balances(all_docs(store)).get(ref, Balance(doc))
+        if paid.payments:
+            listed = ", ".join(p.ref for p, _ in paid.payments)
+            raise ConflictError(
+                f"{ref} cannot be cancelled: payments settle {money(paid.paid, doc.currency)} "
+                f"of it ({listed}); a cancelled invoice owes nothing, so they would settle "
+                "nothing.  Record the refund or credit note, or delete the payment files "
+                "(documents/PAYMENT.md) if they were recorded by mistake, then cancel it"
+            )
     if new == PAID or (new == ISSUED and old == PAID):
         balance = balances(all_docs(store)).get(ref, Balance(doc))
         if new == PAID and not balance.covered:

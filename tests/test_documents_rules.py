@@ -8,7 +8,7 @@ import json
 import yaml
 
 from conftest import Crm
-from plaincrm.errors import EXIT_INVALID
+from plaincrm.errors import EXIT_CONFLICT, EXIT_INVALID
 
 
 def front(text: str) -> dict:
@@ -112,3 +112,21 @@ def test_no_number_is_given_while_a_document_cannot_be_read(crm: Crm) -> None:
     crm.write(f"documents/{one}.md", text)
     crm.run("doc", "status", draft, "issued")
     assert front(crm.read(f"documents/{draft}.md"))["number"] == "A-2026-0002"
+
+
+def test_an_invoice_with_payments_cannot_be_cancelled(crm: Crm) -> None:
+    deal = setup_deal(crm)
+    one = add(crm, "invoice", deal, "--status", "issued")
+    payment = crm.run("pay", one, "--amount", "250").stdout.strip()
+    result = crm.fail("doc", "status", one, "cancelled", code=EXIT_CONFLICT)
+    assert (
+        f"{one} cannot be cancelled: payments settle 250 EUR of it ({payment}); a cancelled "
+        "invoice owes nothing, so they would settle nothing." in result.stderr
+    )
+    assert "delete the payment files" in result.stderr
+    assert front(crm.read(f"documents/{one}.md"))["status"] == "issued"
+    crm.git("rm", "-q", f"documents/{payment}.md")
+    crm.git("commit", "-qm", "payment recorded by mistake")
+    crm.run("doc", "status", one, "cancelled")
+    assert front(crm.read(f"documents/{one}.md"))["status"] == "cancelled"
+    crm.run("check")
