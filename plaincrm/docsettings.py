@@ -135,6 +135,11 @@ class _Reader(SectionReader):
             found.kinds = self.kinds(raw["kinds"])
         if "numbering" in raw:
             found.numbering = self.numbering(raw["numbering"], found.kinds)
+            numbering = raw["numbering"]
+            if INVOICE in found.kinds and not (
+                isinstance(numbering, dict) and INVOICE in numbering
+            ):  # invoices are always numbered: the default when not set
+                found.numbering[INVOICE] = default_numbering()[INVOICE]
         elif INVOICE in found.kinds:
             found.numbering = default_numbering()
         if "payment_days" in raw:

@@ -130,3 +130,20 @@ def test_an_invoice_with_payments_cannot_be_cancelled(crm: Crm) -> None:
     crm.run("doc", "status", one, "cancelled")
     assert front(crm.read(f"documents/{one}.md"))["status"] == "cancelled"
     crm.run("check")
+
+
+def test_numbering_without_an_invoice_entry_numbers_invoices_by_default(crm: Crm) -> None:
+    deal = setup_deal(crm)
+    invoice_entry = (
+        '    invoice:\n      format: "{series}-{year}-{seq:4}"\n      series: {anna: A, ben: B}\n'
+    )
+    text = crm.read("plaincrm.yaml")
+    assert invoice_entry in text
+    contract = "    contract: {format: 'C-{seq:3}', series: C}\n"
+    crm.write("plaincrm.yaml", text.replace(invoice_entry, contract))
+    crm.run("check")
+    invoice = add(crm, "invoice", deal, "--status", "issued")
+    assert front(crm.read(f"documents/{invoice}.md"))["number"] == "INV-2026-0001"
+    contract_ref = add(crm, "contract", deal, "--status", "signed")
+    assert front(crm.read(f"documents/{contract_ref}.md"))["number"] == "C-001"
+    crm.run("check")
