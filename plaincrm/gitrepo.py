@@ -273,18 +273,23 @@ def log_patches(cwd: Path, paths: list[str], *, since: str | None = None) -> str
     return run(cwd, *_log_args(cwd, since), "--", *paths)
 
 
-def log_patches_each(cwd: Path, paths: list[str], *, since: str | None = None) -> list[str]:
+def log_patches_each(
+    cwd: Path, paths: list[str], *, since: str | None = None, tips: list[str] | None = None
+) -> list[str]:
     """``log_patches`` of each path on its own, the ``git log`` processes side by side.
 
     git reads its changed-path filters (``write_commit_graph``) only when a log is
     limited to a single path; with several paths it diffs the trees of every commit.
+    ``tips`` (one for each path) are the commits each log starts from (HEAD when left
+    out): the log of a record's old name ends where the record was renamed.
     """
+    starts = tips or ["HEAD"] * len(paths)
     outputs = []
     for start in range(0, len(paths), PARALLEL_LOGS):
         try:
             procs = [
                 subprocess.Popen(
-                    ["git", *_log_args(cwd, since), "--", path],
+                    ["git", *_log_args(cwd, since), tip, "--", path],
                     cwd=cwd,
                     stdout=subprocess.PIPE,
                     stderr=subprocess.PIPE,
@@ -293,7 +298,11 @@ def log_patches_each(cwd: Path, paths: list[str], *, since: str | None = None) -
                     errors="replace",
                     env=_env(),
                 )
-                for path in paths[start : start + PARALLEL_LOGS]
+                for tip, path in zip(
+                    starts[start : start + PARALLEL_LOGS],
+                    paths[start : start + PARALLEL_LOGS],
+                    strict=True,
+                )
             ]
         except FileNotFoundError:
             raise GitError("git is not installed (or not on PATH)") from None
@@ -334,6 +343,11 @@ def renames_in(cwd: Path, commits: list[str]) -> list[tuple[str, str, str]]:
             _, old, new = line.split("\t")
             found.append((commit, old, new))
     return found
+
+
+def commits_touching(cwd: Path, tip: str, path: str) -> set[str]:
+    """The commits from ``tip`` down (every side of a merge) that changed ``path``."""
+    return set(run(cwd, "rev-list", "--full-history", tip, "--", path).split())
 
 
 def write_commit_graph(cwd: Path) -> None:

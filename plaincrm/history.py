@@ -486,13 +486,17 @@ def _record_changes(
         for sha, old, new in found:
             alias[old] = alias[new]
             renames.setdefault(sha, []).append((old, new))
-        commits = _logs(store.root, [old for _, old, _ in found], since, commits)
+        # The old name from the rename down only: before sync renames a record that two
+        # people created under one name, the other person's record has that name too.
+        olds = [old for _, old, _ in found]
+        commits = _logs(store.root, olds, since, commits, [sha for sha, _, _ in found])
+    others = _other_lives(store.root, commits, alias)
     out = []
     for commit in commits:
         _pair_renames(commit, renames.get(commit.commit, []))
         for diff in commit.files:
             home = alias.get(diff.new_path or "") or alias.get(diff.old_path or "")
-            if home is None:
+            if home is None or (commit.commit, diff.path) in others:
                 continue
             if diff.status == "R":
                 out.append((commit, home, Change("renamed", f"renamed from {diff.old_path}")))
@@ -500,11 +504,31 @@ def _record_changes(
     return out
 
 
+def _other_lives(
+    root: Path, commits: list[CommitDiff], alias: dict[str, str]
+) -> set[tuple[str, str]]:
+    """``(commit, path)`` of changes to another record that had one of the record's names:
+    a file renamed away to a name that is not the record's (a twin that sync renamed,
+    a record moved aside before another took its name) was that record up to then."""
+    gone = [c.commit for c in commits for f in c.files if f.status == "D" and f.old_path in alias]
+    found: set[tuple[str, str]] = set()
+    for sha, old, new in gitrepo.renames_in(root, list(dict.fromkeys(gone))):
+        if old in alias and alias.get(new) != alias[old]:
+            found |= {(commit, old) for commit in gitrepo.commits_touching(root, sha, old)}
+    return found
+
+
 def _logs(
-    root: Path, paths: list[str], since: str | None, known: list[CommitDiff]
+    root: Path,
+    paths: list[str],
+    since: str | None,
+    known: list[CommitDiff],
+    tips: list[str] | None = None,
 ) -> list[CommitDiff]:
-    """``known`` and the commits of one ``git log`` per path, as one list, newest first."""
-    logs = [parse_patches(text) for text in gitrepo.log_patches_each(root, paths, since=since)]
+    """``known`` and the commits of one ``git log`` per path (from its tip in ``tips``),
+    as one list, newest first."""
+    texts = gitrepo.log_patches_each(root, paths, since=since, tips=tips)
+    logs = [parse_patches(text) for text in texts]
     commits: dict[str, CommitDiff] = {}
     for commit in heapq.merge(known, *logs, key=lambda c: -c.stamp):
         if commit.commit in commits:

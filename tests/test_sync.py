@@ -526,3 +526,28 @@ def test_a_deletion_undone_by_a_merge_stays_in_history_and_activity(team: Team) 
     assert ("anna", "deleted") in {(e["who"], e["kind"]) for e in events}
     items = json.loads(ben.run("activity", "--json").stdout)["items"]
     assert ("anna", "deleted", CLIENT) in {(i["who"], i["category"], i["record"]) for i in items}
+
+
+def test_a_twin_renamed_by_sync_keeps_its_own_history_only(team: Team) -> None:
+    anna, ben = team["anna"], team["ben"]
+    anna.run("client", "add", "Delta", "--phone", "+36 1 100")
+    ben.run("client", "add", "Delta", "--phone", "+36 1 200")
+    ben.run("task", "add", "delta", "Call Delta")
+    anna.sync()
+    assert "Renamed your clients/delta.md to clients/delta-2.md" in ben.sync().stdout
+    anna.sync()
+    anna.run("task", "add", "clients/delta", "Visit Delta")  # anna's Delta, after the rename
+    anna.sync()
+    ben.sync()
+    events = json.loads(ben.run("history", "clients/delta-2", "--json").stdout)["events"]
+    got = [(e["who"], e["text"]) for e in events]
+    assert got == [
+        ("ben", "renamed from clients/delta.md"),
+        ("ben", "task added: Call Delta"),
+        ("ben", "record created"),
+    ], got
+    theirs = json.loads(ben.run("history", "clients/delta", "--json").stdout)["events"]
+    assert [(e["who"], e["text"]) for e in theirs] == [
+        ("anna", "task added: Visit Delta"),
+        ("anna", "record created"),
+    ]
