@@ -505,8 +505,14 @@ def add_document(
     code = check_currency(currency) if currency else None
     if kind.name == PAYMENT:
         code = code or _payment_currency(linked)
-    code = code or deal.get_text("currency") or default_currency
+    deal_currency = deal.get_text("currency") or default_currency
+    code = code or deal_currency
     value = _amount(kind, deal, items, amount)
+    if value is not None and not items and amount is None and code != deal_currency:
+        raise InvalidError(
+            f"the deal's amount is in {deal_currency}, not {code}: give the {kind.name}'s "
+            f"amount in {code} with --amount (or line items with --item)"
+        )
     if kind.name == PAYMENT:
         value = _payment_amount(value, code, linked, balances(docs.values()))
     if kind.name == INVOICE and kind.reached(status) and value is None:

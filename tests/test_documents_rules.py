@@ -147,3 +147,19 @@ def test_numbering_without_an_invoice_entry_numbers_invoices_by_default(crm: Crm
     contract_ref = add(crm, "contract", deal, "--status", "signed")
     assert front(crm.read(f"documents/{contract_ref}.md"))["number"] == "C-001"
     crm.run("check")
+
+
+def test_another_currency_than_the_deals_needs_its_own_amount(crm: Crm) -> None:
+    deal = setup_deal(crm)
+    result = crm.fail("doc", "add", "invoice", deal, "--currency", "usd", code=EXIT_INVALID)
+    assert (
+        "the deal's amount is in EUR, not USD: give the invoice's amount in USD with --amount "
+        "(or line items with --item)" in result.stderr
+    )
+    assert crm.run("doc", "list", "--json").stdout.strip() == "[]"
+    quote = add(crm, "quote", deal, "--currency", "USD", "--amount", "1100")
+    assert front(crm.read(f"documents/{quote}.md"))["amount"] == 1100
+    same = add(crm, "quote", deal, "--currency", "EUR")
+    assert (front(crm.read(f"documents/{same}.md"))["amount"]) == 1000
+    shipment = add(crm, "shipment", deal, "--currency", "USD")  # no amount: nothing copied
+    assert "amount" not in front(crm.read(f"documents/{shipment}.md"))
