@@ -37,6 +37,7 @@ from .schemas import load_schema
 from .tasks import Task
 
 _REF_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+_FILE_NAME_RE = re.compile(r"^[^./\\\x00-\x1f][^/\\\x00-\x1f]*$")  # a hand-named file's REF
 WRITE_LOCK = "write.lock"  # in .plaincrm/: held by the command that is writing records
 _write_locks: dict[Path, int] = {}  # CRM root -> the lock this process holds (every Store)
 Warn = Callable[[str], None]
@@ -327,10 +328,12 @@ class Store:
     def resolve(self, ref: str, types: Iterable[str] | None = None) -> str:
         """The path of the record a REF names: a slug, any unambiguous prefix, or folder/slug."""
         wanted = list(types) if types is not None else list(TYPES)
-        text = ref.strip().lower()
-        if text.endswith(".md"):
-            text = text[:-3]
+        raw = ref.strip()
+        if raw.lower().endswith(".md"):
+            raw = raw[:-3]
+        text = raw.lower()
         if "/" in text:
+            raw = raw.partition("/")[2]
             folder, _, text = text.partition("/")
             rtype = TYPE_BY_FOLDER.get(folder)
             if rtype is None:
@@ -343,6 +346,12 @@ class Store:
                 )
             wanted = [rtype.name]
         noun = _noun(wanted)
+        if (raw != text or not _REF_RE.match(text)) and _FILE_NAME_RE.match(raw):
+            # a file named by hand with capitals, accents or spaces: its exact name
+            named = [f"{TYPES[name].folder}/{raw}.md" for name in wanted]
+            on_disk = [path for path in named if ".." not in raw and self._is_record_file(path)]
+            if len(on_disk) == 1:
+                return on_disk[0]
         if not _REF_RE.match(text) or ".." in text:
             raise NotFoundError(f"no {noun} '{ref}' (a REF is a file name like acme-ltd)")
         named = [f"{TYPES[name].folder}/{text}.md" for name in wanted]
@@ -382,9 +391,12 @@ class Store:
         """The record path and task position of a task id, id prefix, or REF#N."""
         text = ref.strip().lower()
         if "#" in text:
-            record_ref, _, number = text.rpartition("#")
+            record_ref, _, number = ref.strip().rpartition("#")
             path = self.resolve(record_ref)
+            self.load(path)  # a broken file: its problem, not "no tasks"
             count = self._sql("SELECT count(*) FROM tasks WHERE path=?", (path,))[0][0]
+            if not count:
+                raise NotFoundError(f"'{ref}': {path} has no tasks")
             if not number.isdigit() or not 1 <= int(number) <= count:
                 raise NotFoundError(
                     f"'{ref}': {path} has {count} task(s); use {record_ref}#1 to #{count}"
@@ -402,7 +414,17 @@ class Store:
         if len(matches) == 1:
             return str(matches[0][0]), int(matches[0][1])
         if not matches:
-            raise NotFoundError(f"no task '{ref}' (see ids with 'plaincrm task list')")
+            broken = self.broken()
+            raise NotFoundError(
+                f"no task '{ref}' (see ids with 'plaincrm task list')"
+                + (
+                    f"; {len(broken)} file(s) that can't be read may hold it: "
+                    + ", ".join(problem.path for problem in broken[:3])
+                    + (" ..." if len(broken) > 3 else "")
+                    if broken
+                    else ""
+                )
+            )
         listed = "\n".join(f"  {tid}  {title}  ({path})" for path, _, tid, title in matches[:20])
         raise AmbiguousError(
             f"'{ref}' matches {len(matches)} tasks; type more of the id:\n{listed}"

@@ -393,6 +393,32 @@ def test_the_card_names_a_linked_records_task_by_that_records_ref(crm: Crm) -> N
     assert "- [ ] Call" in crm.read("clients/acme-ltd.md")
 
 
+def test_a_file_named_by_hand_with_capitals_or_accents_is_its_own_ref(crm: Crm) -> None:
+    task = "\n## Tasks\n\n- [ ] Call due:2026-11-27\n"
+    crm.write("clients/Zeta.md", "---\nname: Zeta GmbH\n---\n" + task)
+    crm.write("clients/kovács.md", "---\nname: Kovács Bt\n---\n" + task)
+    assert "Zeta#1" in crm.run("today", "--all").stdout
+    assert "Zeta GmbH" in crm.run("client", "show", "Zeta").stdout
+    assert "Kovács Bt" in crm.run("client", "show", "clients/kovács.md").stdout
+    crm.run("task", "done", "Zeta#1", "--no-note")
+    assert "- [x] Call" in crm.read("clients/Zeta.md")
+    crm.fail("client", "show", "Zeta/../../x", code=3)
+
+
+def test_task_refs_into_broken_or_empty_records_say_so(crm: Crm) -> None:
+    crm.run("client", "add", "Acme Ltd")
+    crm.run("client", "add", "Bolt")
+    crm.run("task", "add", "acme", "Call", "--due", "today")
+    result = crm.fail("task", "done", "bolt#1", code=3)
+    assert result.stderr == "Error: 'bolt#1': clients/bolt.md has no tasks\n"
+    crm.write("clients/acme-ltd.md", crm.read("clients/acme-ltd.md") + "<<<<<<< HEAD\n")
+    result = crm.fail("task", "done", "acme#1", code=6)
+    assert "clients/acme-ltd.md:" in result.stderr and "conflict marker" in result.stderr
+    result = crm.fail("task", "done", "zz9999", code=3)
+    assert result.stderr.startswith("Error: no task 'zz9999' (see ids with 'plaincrm task list'); ")
+    assert "1 file(s) that can't be read may hold it: clients/acme-ltd.md" in result.stderr
+
+
 def test_client_card_of_a_windows_file_with_a_block_value(crm: Crm) -> None:
     text = HAND_WRITTEN.replace(
         "board_day: first Tuesday\n", "directions: |\n  Back entrance.\n  Ring twice.\n"
