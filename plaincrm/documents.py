@@ -255,25 +255,46 @@ class Doc(RecordView):
         }
 
 
-def doc_of(record: Record, default_currency: str) -> Doc:
+def doc_of(
+    record: Record, default_currency: str, deal_currencies: Mapping[str, str] | None = None
+) -> Doc:
+    """The document's figures; without ``currency:`` its amount is in its deal's
+    currency (``deal_currencies``: deal slug -> currency), else ``default_currency``."""
+    deal = record.get_text("deal") or ""
     return Doc(
         record,
         record.get_text("kind") or "",
         record.get_text("status") or "",
         record.get_number("amount"),
-        record.get_text("currency") or default_currency,
+        record.get_text("currency") or (deal_currencies or {}).get(deal) or default_currency,
     )
 
 
+def deal_currencies(store: Store, records: Iterable[Record]) -> dict[str, str]:
+    """The currency of each deal that a document without ``currency:`` belongs to."""
+    wanted = {slug for r in records if not r.get_text("currency") and (slug := r.get_text("deal"))}
+    out = {}
+    for slug in sorted(wanted):
+        deal = store.indexed(path_of("deal", slug))
+        code = deal.get_text("currency") if deal is not None else None
+        if code:
+            out[slug] = code
+    return out
+
+
 def all_docs(store: Store, currency: str | None = None) -> list[Doc]:
-    """Every readable document; amounts without a currency are in ``currency``
-    (default: pipeline.currency)."""
+    """Every readable document; amounts without a currency are in their deal's
+    currency, else in ``currency`` (default: pipeline.currency)."""
     code = currency or pipeline_settings(store).currency
-    return [doc_of(record, code) for record in store.records("document")]
+    records = store.records("document")
+    deals = deal_currencies(store, records)
+    return [doc_of(record, code, deals) for record in records]
 
 
 def load_doc(store: Store, path: str) -> Doc:
-    return doc_of(store.load(path), pipeline_settings(store).currency)
+    record = store.load(path)
+    currency = pipeline_settings(store).currency
+    return doc_of(record, currency, deal_currencies(store, [record]))
 
 
 def deal_documents(store: Store, deal_slug: str) -> list[Doc]:
@@ -285,7 +306,8 @@ def deal_documents(store: Store, deal_slug: str) -> list[Doc]:
         for path in store.linked("deal", deal_slug, "deal")
         if (record := store.indexed(path)) is not None and record.type.name == "document"
     ]
-    docs = [doc_of(record, currency) for record in records]
+    deals = deal_currencies(store, records)
+    docs = [doc_of(record, currency, deals) for record in records]
     return sorted(docs, key=lambda d: (d.date or "", order.get(d.kind, len(order)), d.ref))
 
 
@@ -814,7 +836,7 @@ def document_gate(store: Store, deal: Record, target: str) -> str | None:
 
 def document_details(store: Store, record: Record) -> dict[str, str]:
     """What a document shows on its client's card: kind, number, status, amount."""
-    doc = doc_of(record, pipeline_settings(store).currency)
+    doc = doc_of(record, pipeline_settings(store).currency, deal_currencies(store, [record]))
     return {
         "kind": doc.kind,
         "number": doc.number or "",

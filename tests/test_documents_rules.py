@@ -163,3 +163,22 @@ def test_another_currency_than_the_deals_needs_its_own_amount(crm: Crm) -> None:
     assert (front(crm.read(f"documents/{same}.md"))["amount"]) == 1000
     shipment = add(crm, "shipment", deal, "--currency", "USD")  # no amount: nothing copied
     assert "amount" not in front(crm.read(f"documents/{shipment}.md"))
+
+
+def test_a_document_without_currency_is_in_its_deals_currency(crm: Crm) -> None:
+    deal = setup_deal(crm, "1000", "--currency", "USD")
+    crm.write(
+        "documents/acme-invoice-old.md",
+        f"---\nkind: invoice\ndeal: {deal}\nclient: acme-ltd\nstatus: issued\n"
+        "number: A-2026-0001\ndate: 2026-11-01\ndue: 2026-11-15\namount: 500\n---\n",
+    )
+    shown = json.loads(crm.run("doc", "show", "acme-invoice-old", "--json").stdout)
+    assert (shown["amount"], shown["currency"]) == (500, "USD")
+    listed = json.loads(crm.run("doc", "list", "--json").stdout)
+    assert [(d["ref"], d["currency"]) for d in listed] == [("acme-invoice-old", "USD")]
+    report = json.loads(crm.run("receivables", "--json").stdout)
+    assert [(t["currency"], t["outstanding"]) for t in report["totals"]] == [("USD", 500)]
+    payment = crm.run("pay", "acme-invoice-old", "--amount", "200").stdout.strip()
+    assert front(crm.read(f"documents/{payment}.md"))["currency"] == "USD"
+    assert "200 USD" in crm.run("client", "show", "acme-ltd").stdout
+    crm.run("check")
