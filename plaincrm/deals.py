@@ -33,7 +33,7 @@ from .model import Record, path_of, slug_of
 from .pipeline import Deal, Pipeline, competitor_names, deal_of, settings
 from .records import append_log, new_record_text, one_line, parse_record
 from .store import Store, type_of_path
-from .yamlfront import set_fields
+from .yamlfront import append_items, set_fields
 
 Gate = Callable[[Store, Record, str], str | None]
 GATES: list[Gate] = [document_gate]
@@ -338,6 +338,7 @@ def set_deal(
     if added:
         changes["competitors"] = [*met, *added]
         said.append(f"competitors + {', '.join(added)}")
+    appended = {"competitors": added} if added else {}
     found: list[Event] = []
     if said:
         found.append(Event("changed", text="; ".join(said)))
@@ -348,7 +349,7 @@ def set_deal(
             "nothing to change: give new values with --title, --amount, --currency, "
             "--close, --owner, --source, --probability or --competitor"
         )
-    _apply(store, path, changes, found, f"deal set: {deal.title} ({path})")
+    _apply(store, path, changes, found, f"deal set: {deal.title} ({path})", appended)
     return found
 
 
@@ -440,11 +441,29 @@ def _gates(
 
 
 def _apply(
-    store: Store, path: str, changes: dict[str, Any], found: list[Event], message: str
+    store: Store,
+    path: str,
+    changes: dict[str, Any],
+    found: list[Event],
+    message: str,
+    appended: dict[str, list[Any]] | None = None,
 ) -> None:
+    """Write ``changes`` and the log lines of ``found`` in one commit.  A key of
+    ``appended`` (the items a list of ``changes`` gains) that is a block list in
+    the file gets them as new lines; otherwise the whole list is set."""
     day, who = store.today(), store.current_user()
     lines = [event_line(day, who, event) for event in found]
-    store.modify(path, lambda text: append_log(set_fields(text, changes), lines), message)
+
+    def edit(text: str) -> str:
+        rest = dict(changes)
+        for key, items in (appended or {}).items():
+            grown = append_items(text, key, items)
+            if grown is not None:
+                text = grown
+                del rest[key]
+        return append_log(set_fields(text, rest), lines)
+
+    store.modify(path, edit, message)
 
 
 def _check_probability(value: int | str) -> int:

@@ -11,9 +11,10 @@ PyYAML's composer (the C one when installed) for everything else.
 
 Writing.  ``set_fields`` changes top-level keys by replacing only the span of
 text that holds the old value, so comments, key order, quoting and unknown
-keys survive and a one-field change is a one-line diff.  ``render_scalar``
-quotes any text that a YAML 1.1 or 1.2 reader could mistake for a number,
-boolean, date, time or null.
+keys survive and a one-field change is a one-line diff.  ``append_items``
+adds items to a block list as lines of their own, leaving the lines there
+alone.  ``render_scalar`` quotes any text that a YAML 1.1 or 1.2 reader could
+mistake for a number, boolean, date, time or null.
 """
 
 from __future__ import annotations
@@ -552,6 +553,41 @@ def _set_one(text: str, key: str, value: Any) -> str:
     if parts.front and not parts.front.endswith("\n"):
         addition = nl + addition
     return text[:insert_at] + addition + text[insert_at:]
+
+
+def append_items(text: str, key: str, items: list[Any]) -> str | None:
+    """Add scalar ``items`` at the end of the block list under the top-level ``key``.
+
+    Each item becomes a ``- item`` line of its own at the list's indent, right
+    after the last item's line, so the lines already there (and their
+    comments) are untouched.  None when ``key`` holds no such list (missing, a
+    flow list ``[a, b]``, another value, or a list whose items are not
+    one-line scalars): then set the whole list with ``set_fields``.
+    """
+    import yaml
+
+    if not items or any(isinstance(item, (dict, list)) for item in items):
+        return None
+    parts = split(text)
+    if parts.front is None:
+        raise FrontError(1, "the file has no front matter")
+    node = _compose(parts.front, parts.front_line)
+    pairs = node.value if isinstance(node, yaml.MappingNode) else []
+    value_node = next((v for k, v in pairs if k.value == key), None)
+    if not isinstance(value_node, yaml.SequenceNode) or value_node.flow_style is not False:
+        return None
+    if not value_node.value or not all(
+        isinstance(item, yaml.ScalarNode)
+        and item.style in ("", None, "'", '"')
+        and item.start_mark.line == item.end_mark.line
+        for item in value_node.value
+    ):
+        return None
+    nl = newline_of(text)
+    pad = " " * value_node.start_mark.column
+    at = _line_end(text, parts.front_start + value_node.value[-1].end_mark.index)
+    added = "".join(f"{pad}- {render_scalar(item)}{nl}" for item in items)
+    return text[:at] + added + text[at:]
 
 
 def _replace_lines(

@@ -391,6 +391,56 @@ def test_gates_refuse_and_force_goes_past_with_a_log_line(crm: Crm) -> None:
         dealops.GATES.remove(needs_nda)
 
 
+def _last_diff(crm: Crm) -> list[str]:
+    """The removed and added lines of the last commit's change to the deal."""
+    out = crm.git("diff", "-U0", "HEAD~1", "HEAD", "--", DEAL).splitlines()
+    return [line for line in out if line[:1] in "+-" and line[:3] not in ("---", "+++")]
+
+
+def test_a_competitor_joins_a_hand_written_block_list_as_one_line(crm: Crm) -> None:
+    ref = _deal(crm)
+    text = crm.read(DEAL)
+    crm.write(
+        DEAL,
+        text.replace(
+            "created: 2026-11-27\n",
+            "created: 2026-11-27\n"
+            "competitors:\n  - Contoso   # met at the fair\n  - Fabrikam  # cheap\n"
+            "# keep this comment after the list\n",
+        ),
+    )
+    crm.git("commit", "-qam", "competitors by hand")
+    out = crm.run("deal", "set", ref, "--competitor", "Initech").stdout
+    assert out == f"{ref}: changed competitors + Initech\n"
+    assert _last_diff(crm) == [
+        "+  - Initech",
+        "+- 2026-11-27 anna: changed competitors + Initech",
+    ]
+    assert "  - Initech\n# keep this comment after the list\n" in crm.read(DEAL)
+    shown = json.loads(crm.run("deal", "show", ref, "--json").stdout)
+    assert shown["competitors"] == ["Contoso", "Fabrikam", "Initech"]
+    before = crm.read(DEAL)
+    result = crm.fail("deal", "set", ref, "--competitor", "Fabrikam", code=EXIT_INVALID)
+    assert "nothing to change" in result.stderr and crm.read(DEAL) == before
+    crm.run("deal", "set", ref, "--competitor", "Umbrella", "--competitor", "Globex")
+    assert _last_diff(crm) == [
+        "+  - Umbrella",
+        "+  - Globex",
+        "+- 2026-11-27 anna: changed competitors + Umbrella, Globex",
+    ]
+
+
+def test_a_flow_list_of_competitors_stays_a_flow_list(crm: Crm) -> None:
+    ref = _deal(crm, "--competitor", "Contoso")
+    assert "competitors: [Contoso]" in crm.read(DEAL).splitlines()
+    crm.run("deal", "set", ref, "--competitor", "Fabrikam")
+    assert _last_diff(crm) == [
+        "-competitors: [Contoso]",
+        "+competitors: [Contoso, Fabrikam]",
+        "+- 2026-11-27 anna: changed competitors + Fabrikam",
+    ]
+
+
 def _require_quote_for_proposal(crm: Crm) -> None:
     text = crm.read("plaincrm.yaml")
     old = "{name: proposal, probability: 50, rotting: 14}"

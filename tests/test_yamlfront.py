@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from plaincrm.yamlfront import (
     FrontError,
+    append_items,
     load,
     load_full,
     plain_safe,
@@ -218,6 +219,74 @@ def test_crlf_files_stay_crlf() -> None:
     text = "---\r\nname: A\r\nphone: '1'\r\n---\r\nbody\r\n"
     after = set_fields(text, {"phone": "2", "email": "a@b.example"})
     assert after == "---\r\nname: A\r\nphone: '2'\r\nemail: a@b.example\r\n---\r\nbody\r\n"
+
+
+BLOCK = """---
+name: X
+competitors:
+  - Contoso   # met at the fair
+  - Fabrikam  # cheap
+# after the list
+stage: lead
+---
+Body
+"""
+
+
+def test_appending_to_a_block_list_adds_lines_and_keeps_the_comments() -> None:
+    after = append_items(BLOCK, "competitors", ["Initech", "yes"])
+    assert after == BLOCK.replace("# cheap\n", '# cheap\n  - Initech\n  - "yes"\n')
+    assert load(front_of(after), 2).values["competitors"] == [
+        "Contoso",
+        "Fabrikam",
+        "Initech",
+        "yes",
+    ]
+    crlf = BLOCK.replace("\n", "\r\n")
+    assert append_items(crlf, "competitors", ["Initech"]) == crlf.replace(
+        "# cheap\r\n", "# cheap\r\n  - Initech\r\n"
+    )
+    flush = "---\ntags:\n- a\n- 'b'\nname: X\n---\n"
+    assert append_items(flush, "tags", ["c"]) == "---\ntags:\n- a\n- 'b'\n- c\nname: X\n---\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        (HAND_WRITTEN, "tags"),  # a flow list: set_fields keeps it flow
+        (HAND_WRITTEN, "missing"),
+        (HAND_WRITTEN, "name"),
+        (HAND_WRITTEN, "contacts"),  # items that are mappings
+        ("---\ntags:\n  - a\n  - >\n    b\n---\n", "tags"),  # a multi-line item
+        ("---\ntags:\n  - a\n  - [b]\n---\n", "tags"),
+    ],
+)
+def test_appending_to_anything_but_a_block_list_of_scalars_is_left_to_set_fields(
+    text: str, key: str
+) -> None:
+    assert append_items(text, key, ["c"]) is None
+
+
+@settings(max_examples=100)
+@given(
+    st.lists(
+        st.text(
+            alphabet=string.ascii_letters + string.digits + " :#-'\"é", min_size=1, max_size=12
+        ),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_appended_items_read_back_and_only_add_lines(items: list[str]) -> None:
+    after = append_items(BLOCK, "competitors", items)
+    assert after is not None
+    before_values = load(front_of(BLOCK), 2).values
+    values = load(front_of(after), 2).values
+    assert values == {**before_values, "competitors": [*before_values["competitors"], *items]}
+    assert load_full(front_of(after), 2).values == values
+    old, new = BLOCK.splitlines(), after.splitlines()
+    assert [line for line in new if line in old] == old
+    assert len(new) == len(old) + len(items)
 
 
 KEYS = st.sampled_from(["name", "phone", "country", "stage", "owner", "note", "zip"])
