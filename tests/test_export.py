@@ -110,6 +110,28 @@ def test_excel_csv_uses_decimal_commas(filled: Crm) -> None:
     assert deal["close"] == "2026-12-31"
 
 
+@pytest.mark.parametrize(
+    ("args", "amount"),
+    [
+        (["--delimiter", ";"], "1234,567"),  # import reads a ';' file with decimal commas
+        (["--excel", "--delimiter", ","], "1234.567"),
+        (["--delimiter", "tab"], "1234.567"),
+    ],
+)
+def test_decimal_commas_go_with_semicolons(
+    filled: Crm, tmp_path: Path, args: list[str], amount: str
+) -> None:
+    """1234.567 read from a ';' file as import reads one would be 1234567."""
+    filled.run("deal", "set", "bolt-s-r-o-pallets", "--amount", "1234.567")
+    path = tmp_path / "deals.csv"
+    filled.run("export", "--type", "deal", *args, "-o", str(path))
+    delimiter = {";": ";", ",": ",", "tab": "\t"}[args[args.index("--delimiter") + 1]]
+    text = path.read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    assert dict(zip(rows[0], rows[1], strict=True))["amount"] == amount
+    assert_round_trip(filled, [str(path), "--type", "deal"])
+
+
 def test_tasks_are_their_own_table(filled: Crm) -> None:
     rows = list(csv.DictReader(io.StringIO(filled.run("export", "--type", "task").stdout)))
     kovacs = [r for r in rows if r["record"] == "clients/kovacs"]
@@ -177,6 +199,9 @@ def assert_round_trip(crm: Crm, import_args: list[str]) -> None:
         ["-o", "{dir}/c.csv"],
         ["--excel", "-o", "{dir}/c.csv"],
         ["--delimiter", "tab", "-o", "{dir}/c.csv"],
+        ["--delimiter", ";", "-o", "{dir}/c.csv"],
+        ["--delimiter", "|", "-o", "{dir}/c.csv"],
+        ["--excel", "--delimiter", ",", "-o", "{dir}/c.csv"],
         ["-o", "{dir}/c.xlsx"],
     ],
 )

@@ -10,6 +10,7 @@ CSV cells a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``)
 get a leading ``'``, which ``import`` removes again, so export -> import
 changes nothing.  ``excel=True`` writes what Excel in most of Europe opens
 by double-click: UTF-8 with a BOM, ``;`` between cells and decimal commas.
+A ``;``-separated file always has decimal commas (``import`` reads it so).
 """
 
 from __future__ import annotations
@@ -121,11 +122,12 @@ def _plain_word(value: Any) -> bool:
 
 
 def write_csv(table: Table, *, delimiter: str = ",", excel: bool = False) -> bytes:
-    """The table as CSV bytes (UTF-8; with ``excel`` a BOM and decimal commas)."""
+    """The table as CSV bytes: UTF-8 (with ``excel`` a BOM), and decimal commas in a
+    ``;``-separated file, as ``import`` reads one (so any delimiter round-trips)."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
     writer.writerow(table.headers)
-    decimal_comma = excel and delimiter == ";"
+    decimal_comma = delimiter == ";"
     for row in table.rows:
         writer.writerow([csv_cell(value, decimal_comma) for value in row])
     data = out.getvalue().encode("utf-8")
