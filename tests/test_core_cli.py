@@ -277,6 +277,20 @@ def test_user_mistakes_give_clear_errors(crm: Crm, args: list[str], message: str
     assert message in result.stderr
 
 
+def test_owner_me_is_you_wherever_an_owner_is_given(
+    crm: Crm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crm.run("client", "add", "Acme", "--owner", "me")
+    assert "owner: anna\n" in crm.read("clients/acme.md")
+    crm.run("task", "add", "acme", "Call", "--due", "today", "--owner", "me")
+    assert "Call" in crm.run("today", "--owner", "me").stdout
+    monkeypatch.delenv("PLAINCRM_USER")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
+    for args in (["today", "--owner", "me"], ["client", "add", "Bolt", "--owner", "me"]):
+        result = crm.fail(*args, code=2)
+        assert result.stderr == "Error: who is 'me'? set PLAINCRM_USER or git's user.name\n"
+
+
 def test_an_owner_with_a_space_is_refused_even_without_users(crm: Crm) -> None:
     config = crm.read("plaincrm.yaml")
     crm.write("plaincrm.yaml", config.replace("  - name: anna\n  - name: ben\n", "  []\n"))

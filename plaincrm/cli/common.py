@@ -68,8 +68,20 @@ def echo_created(path: str, detail: str = "") -> None:
 
 
 def owner_option(text: str) -> Callable[[F], F]:
-    """``--owner NAME``, completing the users of plaincrm.yaml; ``text`` is its help."""
-    return click.option("--owner", metavar="NAME", help=text, shell_complete=complete_owner)
+    """``--owner NAME``, completing the users of plaincrm.yaml; ``text`` is its help.
+    ``me`` is the current user, wherever the option is."""
+    return click.option(
+        "--owner", metavar="NAME", help=text, shell_complete=complete_owner, callback=_me
+    )
+
+
+def _me(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value != "me" or ctx.resilient_parsing:
+        return value
+    me = get_app().store.current_user()
+    if me is None:
+        raise UsageError("who is 'me'? set PLAINCRM_USER or git's user.name")
+    return me
 
 
 def owner_options(func: F) -> F:
@@ -87,9 +99,9 @@ def resolve_owner(app: App, owner: str | None, all_owners: bool) -> str | None:
     if all_owners:
         return None
     store = app.store
-    if owner in (None, "me"):
-        me = store.default_owner() if owner is None else store.current_user()
-        if owner is None and me is not None and me not in store.config.user_names():
+    if owner is None:
+        me = store.default_owner()
+        if me is not None and me not in store.config.user_names():
             warn(
                 f"you ({me}) are not a user in plaincrm.yaml; showing everybody's tasks "
                 "(set PLAINCRM_USER or add yourself to users)"
