@@ -569,6 +569,33 @@ def test_a_failed_write_takes_back_what_was_written(crm: Crm, tmp_path: Path) ->
     assert crm.commits()[0].startswith("client add: Acme")
 
 
+@pytest.mark.parametrize("after", [1, 2, 3])
+def test_ctrl_c_while_writing_leaves_nothing(crm: Crm, tmp_path: Path, after: int) -> None:
+    from plaincrm.formats.importer import plan_import
+    from plaincrm.formats.plan import ImportOptions, apply_plan
+    from plaincrm.store import Store
+
+    crm.run("client", "add", "Bolt")
+    sheet = tmp_path / "three.csv"
+    sheet.write_text("Name,City\nAcme,Wien\nBolt,Brno\nCarl,Graz\n", encoding="utf-8")
+    store = Store(crm.root)
+    plan = plan_import(store, sheet, ImportOptions(existing="update"))
+    assert list(plan.writes) == ["clients/acme.md", "clients/bolt.md", "clients/carl.md"]
+    commits = crm.commits()
+    written = []
+
+    def interrupt(count: int) -> None:
+        written.append(count)
+        if len(written) == after:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        apply_plan(store, plan, interrupt)
+    assert crm.clean() and crm.commits() == commits
+    assert files(crm) == ["bolt.md"]
+    store.release()
+
+
 def test_json_plan_follows_its_schema(existing: Crm, tmp_path: Path) -> None:
     from plaincrm.schemas import validate
 

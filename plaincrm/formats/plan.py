@@ -3,7 +3,8 @@
 Planning reads everything and writes nothing; ``--dry-run`` prints the plan.
 ``apply_plan`` writes every file of the plan (new files created, changed
 files replaced atomically), puts back what it already wrote if a later write
-fails, and makes one commit of exactly those files.
+fails or the import is interrupted (Ctrl-C), and makes one commit of exactly
+those files.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from ..errors import InvalidError, PlaincrmError
+from ..errors import InvalidError
 from ..store import Store
 from .columns import Mapping
 
@@ -174,34 +175,28 @@ def apply_plan(store: Store, plan: Plan, progress: Progress | None = None) -> st
     # and one sync of the disk at the end instead of one per file.
     writer = Store(store.root, config=store.config, warn=store.warn)
     writer.durable = len(plan.writes) == 1
-    done: list[tuple[str, str | None]] = []
+    created: list[str] = []
+    replaced: dict[str, str] = {}  # path -> its text before
     try:
         for path, (before, after) in plan.writes.items():
             if before is None:
                 writer.create(path, after)
+                created.append(path)
             else:
                 if writer.read_text(path) != before:
                     raise InvalidError(
                         f"{path} changed while importing; nothing was written, run it again"
                     )
+                replaced[path] = before
                 writer.write(path, after)
-            done.append((path, before))
             if progress:
                 progress(1)
-    except (PlaincrmError, OSError):
-        _undo(writer, done)
+    except BaseException:  # a failed write, and Ctrl-C too: nothing stays uncommitted
+        writer.rollback(created, replaced)
         raise
     if not writer.durable:
         os.sync()
     return writer.commit(list(plan.writes), commit_message(plan))
-
-
-def _undo(store: Store, done: list[tuple[str, str | None]]) -> None:
-    for path, before in reversed(done):
-        if before is None:
-            store.safe_path(path).unlink(missing_ok=True)
-        else:
-            store.write(path, before)
 
 
 def commit_message(plan: Plan) -> str:
