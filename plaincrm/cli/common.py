@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -13,9 +13,11 @@ from ..config import read_config
 from ..dates import parse_date, parse_duration, parse_time
 from ..errors import UsageError
 from ..model import Kind, slug_of
-from ..query import Query, parse
 from ..store import Store, discover_root
 from .completion import complete_owner
+
+if TYPE_CHECKING:
+    from ..query import Query
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -124,6 +126,8 @@ def query_argument(func: F) -> F:
 
 
 def build_query(app: App, words: Sequence[str], kinds: dict[str, Kind]) -> Query[Any]:
+    from ..query import parse  # not on the path of today and plan
+
     return parse(words, kinds=kinds, today=app.today(), me=app.store.current_user())
 
 
