@@ -141,7 +141,7 @@ class _Merger:
             # Front matter and body are merged apart, so that no conflict spans both.
             cuts = [parts.body_start - 1 for parts in versions]  # the closing --- line
             pairs = list(zip(versions, cuts, strict=True))
-            front = self.resolve([[*self._region(p, 0, c), ""] for p, c in pairs])
+            front = self.resolve([[*self._region(p, 0, c), ""] for p, c in pairs], front=True)
             if front and not front[-1]:
                 front.pop()
             body = self.resolve([self._region(p, c, len(p.items)) for p, c in pairs], len(front))
@@ -171,9 +171,13 @@ class _Merger:
             i += 1
         return out
 
-    def resolve(self, versions: list[list[str]], offset: int = 0) -> list[str]:
+    def resolve(
+        self, versions: list[list[str]], offset: int = 0, *, front: bool = False
+    ) -> list[str]:
         """git's merge of the lines of base, ours and theirs, every conflict resolved (see
-        the module docstring); ``offset``: how many lines precede them in the file.
+        the module docstring); ``offset``: how many lines precede them in the file;
+        ``front``: they are the front matter, where both versions of a line of text
+        cannot be kept (a key would be there twice).
 
         git joins two conflicts into one when at most three lines, or only lines without
         a letter or digit (``---``, blank lines), lie between them.  So that a conflict
@@ -198,7 +202,11 @@ class _Merger:
                 continue
             split_at = lines.index(_SPLIT, i)
             end = lines.index(_THEIRS, split_at)
-            self._resolve_hunk(out, lines[i + 1 : split_at], lines[split_at + 1 : end], offset)
+            mine, yours = lines[i + 1 : split_at], lines[split_at + 1 : end]
+            if front and self._has_text(mine) and self._has_text(yours):
+                self._front_clash(out, mine, yours, offset)
+            else:
+                self._resolve_hunk(out, mine, yours, offset)
             i = end + 1
         return out
 
@@ -289,6 +297,17 @@ class _Merger:
                 f"the text near line {at} was changed on both sides; "
                 "both versions are kept, yours first"
             )
+
+    def _front_clash(self, out: list[str], ours: list[str], theirs: list[str], offset: int) -> None:
+        """Front matter lines that are not fields (it could not be cut into keys) changed on
+        both sides: theirs are kept, as for a field, and ours go to the ``## Log``."""
+        at = offset + len(out) + 1
+        for line in theirs:
+            self._emit_line(out, line, offset)
+        mine = [line for line in ours if not self._atom_id(line) and line.strip()]
+        text = f"merge kept the other front matter near line {at}, yours was {_one_line(mine)}"
+        self.log_lines.append(log_line(self.day, None, text))
+        self.notes.append(f"changed on both sides: {text} (written to ## Log)")
 
     def _has_text(self, lines: list[str]) -> bool:
         return any(self._kind(line) in ("text", "heading") for line in lines)
@@ -513,6 +532,12 @@ def _show(value: Any) -> str:
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k}: {_show(v)}" for k, v in value.items()) + "}"
     return str(value)
+
+
+def _one_line(lines: list[str]) -> str:
+    """Lines of a record shown in one line of the ``## Log`` (JSON-quoted when several)."""
+    text = "\n".join(line.rstrip("\r") for line in lines)
+    return json.dumps(text, ensure_ascii=False) if "\n" in text else text
 
 
 def _describe(atom: Atom) -> str:

@@ -17,6 +17,7 @@ the exact text.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,7 +29,12 @@ from .tasks import Task
 from .yamlfront import FrontError, load, split
 
 SECTIONS = ("Tasks", "Log")  # the sections whose lines are atoms
-_TOP_KEY_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*):(?:[ \t]|$)")
+# A top-level key: quoted ('it''s', "a\tb") or plain (any letters, not starting with a YAML
+# indicator; a colon inside it is one not followed by a space), then a colon and a space.
+_TOP_KEY_RE = re.compile(
+    r"""^('(?:[^']|'')*'|"(?:[^"\\]|\\.)*"|[^\s#'"?:,\[\]{}&*!|>%@`-](?:[^:]|:(?=\S))*?)"""
+    r"[ \t]*:(?:[ \t]|$)"
+)
 
 
 @dataclass
@@ -162,8 +168,8 @@ def _field_blocks(lines: list[str], first: int, end: int) -> dict[str, tuple[int
 
     A key's block runs on over indented lines, ``- item`` lines and blank lines
     followed by more of those; comments and blank lines between keys stay out.
-    None when the front matter has a shape this does not follow (quoted keys,
-    flow mappings over several lines ...).
+    None when the front matter has a shape this does not follow (a flow
+    collection continued on an unindented line, ``? key`` ...).
     """
     blocks: dict[str, tuple[int, int]] = {}
     current: str | None = None
@@ -178,12 +184,24 @@ def _field_blocks(lines: list[str], first: int, end: int) -> dict[str, tuple[int
             current = None
         match = _TOP_KEY_RE.match(line)
         if match:
-            current, start, stop = match.group(1), index, index + 1
+            current, start, stop = _key_name(match.group(1)), index, index + 1
         elif line.strip() and not line.startswith("#"):
             return None
     if current is not None:
         blocks[current] = (start, stop)
     return blocks
+
+
+def _key_name(key: str) -> str:
+    """The name a key written as ``key`` has (quotes taken off)."""
+    if key.startswith("'"):
+        return key[1:-1].replace("''", "'")
+    if key.startswith('"'):
+        try:
+            return str(json.loads(key))
+        except ValueError:
+            return key  # a YAML escape JSON lacks: the names differ, cut gives up on fields
+    return key
 
 
 def _continues(line: str) -> bool:

@@ -544,3 +544,30 @@ def test_driver_outside_sync_prints_its_notes(
         "plaincrm merge: clients/acme.md: changed on both sides: merge kept city: Eger, "
         "other value Pécs (written to ## Log)\n"
     )
+
+
+@pytest.mark.parametrize(
+    "key", ["megjegyzés", "'note'", '"second note"', "Straße", "ключ", "note.v2"]
+)
+def test_a_field_with_a_non_ascii_or_quoted_key_merges_as_a_field(key: str) -> None:
+    base = edit(BASE, ("city: Szeged\n", f"city: Szeged\n{key}: fontos\n"))
+    ours = edit(base, (f"{key}: fontos", f"{key}: sürgős"))
+    theirs = edit(base, (f"{key}: fontos", f"{key}: ráér"))
+    text, notes = merged(base, ours, theirs)
+    assert text.count(f"\n{key}:") == 1, text
+    assert f"\n{key}: ráér\n" in text
+    assert any("other value sürgős" in note for note in notes), notes
+
+
+def test_front_matter_that_cannot_be_cut_into_fields_takes_theirs_on_a_clash() -> None:
+    # a flow list continued on an unindented line: no field atoms, git's lines clash
+    base = edit(BASE, ("tags: [vip]\n", "tags: [vip,\ngold]\n"), ("Szeged", "Pécs"))
+    ours = edit(base, ("city: Pécs", "city: Győr"))
+    theirs = edit(base, ("city: Pécs", "city: Eger"))
+    text, notes = merged(base, ours, theirs)
+    front = text.split("\n---\n")[0]
+    assert "city: Eger" in front and "Győr" not in front and front.count("city:") == 1
+    log = text.split("## Log")[1]
+    assert "- 2026-11-27 plaincrm: merge kept the other front matter near line 4, yours was " in log
+    assert "city: Győr" in log
+    assert len(notes) == 1 and "changed on both sides" in notes[0]
