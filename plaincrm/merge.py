@@ -531,7 +531,9 @@ def _show(value: Any) -> str:
         return "[" + ", ".join(_show(item) for item in value) + "]"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k}: {_show(v)}" for k, v in value.items()) + "}"
-    return str(value)
+    text = str(value)
+    # a block value (notes: |) on the one line of the ## Log: quoted, its newlines as \n
+    return json.dumps(text, ensure_ascii=False) if "\n" in text or "\r" in text else text
 
 
 def _one_line(lines: list[str]) -> str:

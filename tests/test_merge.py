@@ -571,3 +571,17 @@ def test_front_matter_that_cannot_be_cut_into_fields_takes_theirs_on_a_clash() -
     assert "- 2026-11-27 plaincrm: merge kept the other front matter near line 4, yours was " in log
     assert "city: Győr" in log
     assert len(notes) == 1 and "changed on both sides" in notes[0]
+
+
+def test_a_clash_on_a_block_field_writes_one_log_line() -> None:
+    base = edit(BASE, ("city: Szeged\n", "notes: |\n  first line\n  second line\n"))
+    ours = edit(base, ("second line", "our second line"))
+    theirs = edit(base, ("first line", "their first line"))
+    text, notes = merged(base, ours, theirs)
+    log = text.split("## Log\n")[1].strip().splitlines()
+    assert log == [
+        "- 2026-11-20 anna: met at the fair",
+        '- 2026-11-27 plaincrm: merge kept notes: "their first line\\nsecond line\\n", '
+        'other value "first line\\nour second line\\n"',
+    ]
+    assert "\n" not in notes[0]
