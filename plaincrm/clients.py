@@ -7,25 +7,34 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .config import one_word_problem
-from .documents import document_details
 from .errors import ConflictError, InvalidError
 from .ids import slugify, unique_slug
 from .model import Record, path_of, slug_of
-from .pipeline import deal_details
 from .records import new_record_text, record_notes
-from .sla import ticket_details
 from .store import Store, TaskEntry
 
 KINDS = ("company", "person")
 
 LinkedDetails = Callable[[Store, Record], dict[str, str]]
-# What a linked record shows on the client card after its ref and title, by type
-# (a deal: stage, amount, probability).  Types not listed show ref and title.
-LINKED_DETAILS: dict[str, LinkedDetails] = {
-    "deal": deal_details,
-    "document": document_details,
-    "ticket": ticket_details,
-}
+
+
+def linked_details(type_name: str) -> LinkedDetails | None:
+    """What a linked record shows on the client card after its ref and title (a
+    deal: stage, amount, probability); None: ref and title only.  Imported here,
+    so that the commands that only need owners (task add) don't load them all."""
+    if type_name == "deal":
+        from .pipeline import deal_details
+
+        return deal_details
+    if type_name == "document":
+        from .documents import document_details
+
+        return document_details
+    if type_name == "ticket":
+        from .sla import ticket_details
+
+        return ticket_details
+    return None
 
 
 def client_names(store: Store, slugs: Iterable[str | None]) -> dict[str, str]:
@@ -137,7 +146,7 @@ class Card:
     open_tasks: list[TaskEntry] = field(default_factory=list)
     history: list[HistoryItem] = field(default_factory=list)
     linked: dict[str, list[Record]] = field(default_factory=dict)  # type -> records
-    details: dict[str, dict[str, str]] = field(default_factory=dict)  # path -> LINKED_DETAILS
+    details: dict[str, dict[str, str]] = field(default_factory=dict)  # path -> linked_details
 
 
 def client_card(store: Store, path: str) -> Card:
@@ -155,7 +164,7 @@ def client_card(store: Store, path: str) -> Card:
         if other is not None:
             card.linked.setdefault(other.type.name, []).append(other)
             paths.append(linked_path)
-            details = LINKED_DETAILS.get(other.type.name)
+            details = linked_details(other.type.name)
             if details is not None:
                 card.details[linked_path] = details(store, other)
     for logged in [record, *(r for rs in card.linked.values() for r in rs)]:
