@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from .dates import normalize_time, parse_duration_minutes, time_to_minutes, weekday_index
 from .errors import ConfigError, Problem
-from .yamlfront import Front, FrontError, load_full
+from .yamlfront import Front, FrontError, line_of, load_full
 
 CONFIG_NAME = "plaincrm.yaml"
 T = TypeVar("T")
@@ -140,12 +140,7 @@ class Config:
 
     def line_of(self, dotted: str) -> int:
         """The line of a setting (or of its nearest parent); 1 when unknown."""
-        parts = dotted.split(".")
-        while parts:
-            if ".".join(parts) in self.lines:
-                return self.lines[".".join(parts)]
-            parts.pop()
-        return 1
+        return line_of(self.lines, dotted)
 
     def problem(self, dotted: str, message: str) -> None:
         self.problems.append(Problem(CONFIG_NAME, self.line_of(dotted), message))

@@ -18,6 +18,7 @@ from .dates import parse_iso_date
 from .errors import Problem
 from .schemas import load_schema
 from .tasks import Task
+from .yamlfront import line_of
 
 
 @dataclass(frozen=True)
@@ -230,13 +231,7 @@ class Record:
 
     def line_of(self, dotted: str) -> int:
         """The file line of a field (or its nearest parent); the first line when unknown."""
-        parts = dotted.split(".")
-        while parts:
-            line = self.lines.get(".".join(parts))
-            if line:
-                return line
-            parts.pop()
-        return 1
+        return line_of(self.lines, dotted)
 
     def task_owner(self, task: Task) -> str | None:
         return task.owner or self.owner

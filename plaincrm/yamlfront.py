@@ -92,6 +92,18 @@ class Front:
     lines: dict[str, int] = field(default_factory=dict)
 
 
+def line_of(lines: dict[str, int], dotted: str) -> int:
+    """The line of the dotted path in ``lines`` (``Front.lines``), or of its nearest
+    parent; 1 when neither is known."""
+    parts = dotted.split(".")
+    while parts:
+        line = lines.get(".".join(parts))
+        if line:
+            return line
+        parts.pop()
+    return 1
+
+
 def load(front: str, first_line: int) -> Front:
     """Read front matter text; ``first_line`` is the file line of its first line."""
     fast = scan_simple(front, first_line)
