@@ -252,7 +252,10 @@ def _merge_upstream(
         env = {REPORT_ENV: str(notes_file)}
         message = f"sync: merge {remote}/{remote_branch}"
         if not gitrepo.merge(root, ref, message, user, env):
-            _finish_merge(root, user)
+            kept = _finish_merge(root, user)
+            report.notes += [
+                f"{path}: deleted on one side, changed on the other; kept" for path in kept
+            ]
         if notes_file.exists():
             for line in notes_file.read_text(encoding="utf-8").splitlines():
                 entry = json.loads(line)
@@ -262,9 +265,9 @@ def _merge_upstream(
     return True
 
 
-def _finish_merge(root: Path, user: str) -> None:
+def _finish_merge(root: Path, user: str) -> list[str]:
     """Resolve what the merge left: a record deleted on one side and changed on the other is
-    kept; any other conflict undoes the merge."""
+    kept (returned); any other conflict undoes the merge."""
     unmerged = gitrepo.unmerged_paths(root)
     kept = [
         path
@@ -282,6 +285,7 @@ def _finish_merge(root: Path, user: str) -> None:
         )
     gitrepo.add(root, kept)
     gitrepo.conclude_merge(root, user)
+    return kept
 
 
 def _separate_twins(store: Store, base: str, theirs: str, user: str) -> list[tuple[str, str]]:

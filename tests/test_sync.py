@@ -162,7 +162,8 @@ def test_record_deleted_on_one_side_and_changed_on_the_other_is_kept(team: Team)
     (anna.root / CLIENT).unlink()
     anna.sync()
     ben.run("task", "done", call, "--note", "Still a client after all.")
-    ben.sync()
+    out = ben.sync().stdout
+    assert f"{CLIENT}: deleted on one side, changed on the other; kept" in out
     team.sync_all()
     for clone in team.clones.values():
         assert "Still a client after all." in clone.read(CLIENT)
