@@ -107,6 +107,12 @@ def test_uids_are_stable_when_tasks_move(planned: Crm, tmp_path: Path) -> None:
     assert after[f"{task_id}@plaincrm"].decoded("DTSTART") == datetime(2026, 12, 3, 11, 0)
 
 
+def test_calendar_to_a_missing_folder(planned: Crm, tmp_path: Path) -> None:
+    out = tmp_path / "missing" / "crm.ics"
+    result = planned.fail("calendar", "-o", str(out), code=6)
+    assert f"cannot write {out}: there is no folder {tmp_path / 'missing'}" in result.stderr
+
+
 def test_todos_and_done_tasks(planned: Crm) -> None:
     task_id = planned.run("task", "add", "kovacs", "Old call", "--due", "2026-11-20").stdout
     planned.run("task", "done", task_id.strip(), "--no-note", "--date", "2026-11-21")

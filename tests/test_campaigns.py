@@ -236,7 +236,7 @@ def test_a_response_from_outside_the_audience_is_noted(crm: Crm) -> None:
          "--amount, --currency and --close describe the --deal"),
         (["campaign", "audience", "winter", "--excel"], EXIT_USAGE, "add --csv FILE"),
         (["campaign", "audience", "winter", "--csv", "/nonexistent/dir/x.csv"], EXIT_INVALID,
-         "cannot write /nonexistent/dir/x.csv"),
+         "cannot write /nonexistent/dir/x.csv: there is no folder /nonexistent/dir"),
     ],
 )  # fmt: skip
 def test_mistakes_give_clear_errors(crm: Crm, args: list[str], code: int, message: str) -> None:
@@ -309,3 +309,19 @@ def test_installed_command_runs_a_campaign(tmp_path: Path, console: Callable[...
     report = json.loads(run("report", "campaigns", "--json"))["campaigns"][0]
     assert report["roi"] == 1.5  # (2500 - 1000) / 1000
     assert git(root, "status", "--porcelain") == ""
+
+
+def test_audience_csv_is_written_whole_or_not_at_all(crm: Crm, tmp_path: Path) -> None:
+    """The mailing list goes through export's writer: renamed into place, errors clear."""
+    _clients(crm)
+    _campaign(crm)
+    where = tmp_path / "out"
+    folder = where / "mailing.csv"
+    folder.mkdir(parents=True)
+    result = crm.fail("campaign", "audience", "winter", "--csv", str(folder), code=EXIT_INVALID)
+    assert f"cannot write {folder}: Is a directory" in result.stderr
+    assert list(where.glob(".*")) == []
+    out = where / "list.csv"
+    crm.run("campaign", "audience", "winter", "--csv", str(out))
+    assert out.read_text(encoding="utf-8").startswith("ref,")
+    assert sorted(p.name for p in where.iterdir()) == ["list.csv", "mailing.csv"]

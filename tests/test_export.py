@@ -265,6 +265,14 @@ def test_export_usage_errors(crm: Crm, args: list[str], message: str) -> None:
     assert message in crm.fail("export", *args, code=2).stderr
 
 
+@pytest.mark.parametrize("name", ["c.csv", "c.xlsx", "c.json", "c.vcf"])
+def test_export_to_a_missing_folder(filled: Crm, tmp_path: Path, name: str) -> None:
+    out = tmp_path / "missing" / name
+    result = filled.fail("export", "--type", "client", "-o", str(out), code=6)
+    assert f"cannot write {out}: there is no folder {tmp_path / 'missing'}" in result.stderr
+    assert not (tmp_path / "missing").exists()
+
+
 def test_export_is_never_half_written(filled: Crm, tmp_path: Path) -> None:
     out = tmp_path / "c.csv"
     out.write_text("old", encoding="utf-8")

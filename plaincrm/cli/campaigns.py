@@ -20,7 +20,6 @@ from ..campaigns import (
 )
 from ..clients import client_names
 from ..deals import NewDeal
-from ..errors import InvalidError
 from ..model import Kind, field_kinds
 from ..output import echo_json, style, table, truncate
 from ..query import RecordAccessor
@@ -142,7 +141,7 @@ def campaign_audience(name: str, csv_file: str | None, excel: bool, as_json: boo
       plaincrm campaign audience winter
       plaincrm campaign audience winter --csv mailing.csv --excel
     """
-    from ..formats.exporter import json_rows, write_csv
+    from ..formats.exporter import json_rows, save, write_csv
 
     store = get_app().store
     record = store.load(store.resolve(name, ["campaign"]))
@@ -156,7 +155,7 @@ def campaign_audience(name: str, csv_file: str | None, excel: bool, as_json: boo
             sys.stdout.buffer.write(data)
             sys.stdout.flush()
         else:
-            _write_file(Path(csv_file), data)
+            save(Path(csv_file), lambda tmp: tmp.write_bytes(data))
         channel = (record.get_text("channel") or "").lower()
         column = {"email": "email", "phone": "phone"}.get(channel, "")
         missing = sum(1 for row in json_rows(sheet) if column and not row.get(column))
@@ -175,13 +174,6 @@ def campaign_audience(name: str, csv_file: str | None, excel: bool, as_json: boo
     rows = [[truncate(str(row[i] or ""), 30) for i in index] for row in sheet.rows]
     click.echo(table(rows, [c.upper() for c in shown]))
     click.echo(f"{len(clients)} client(s): {record.get_text('audience')}", err=True)
-
-
-def _write_file(path: Path, data: bytes) -> None:
-    try:
-        path.write_bytes(data)
-    except OSError as exc:
-        raise InvalidError(f"cannot write {path}: {exc.strerror}") from None
 
 
 @campaign.command("respond")

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..dates import format_duration, parse_iso_date
+from ..errors import InvalidError
 from ..model import Record, field_kinds
 from ..schemas import load_schema
 from ..store import TaskEntry
@@ -203,10 +204,15 @@ def json_rows(table: Table) -> list[dict[str, Any]]:
 
 def save(path: Path, write: Callable[[Path], object]) -> None:
     """Write a file through ``write(temporary path)`` and rename it into place, so a
-    reader (a calendar subscribed to the file, Excel) never sees half a file."""
+    reader (a calendar subscribed to the file, Excel) never sees half a file.  A
+    file that cannot be written is an ``InvalidError`` that says why."""
+    if not path.parent.is_dir():
+        raise InvalidError(f"cannot write {path}: there is no folder {path.parent}")
     tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
     try:
         write(tmp)
         os.replace(tmp, path)
+    except OSError as exc:
+        raise InvalidError(f"cannot write {path}: {exc.strerror or exc}") from None
     finally:
         tmp.unlink(missing_ok=True)
