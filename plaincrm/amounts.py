@@ -10,8 +10,8 @@ Sums in different currencies are never added together (``Amounts``);
 from __future__ import annotations
 
 import re
-from decimal import Decimal
-from typing import TYPE_CHECKING
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
 
 from .errors import InvalidError
 
@@ -21,6 +21,52 @@ if TYPE_CHECKING:
 CENT = Decimal("0.01")
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 _AMOUNT_RE = re.compile(r"^(\d+(\.\d+)?|\d{1,3}(,\d{3})+(\.\d+)?)$")
+_PLAIN_NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+MAX_DIGITS = 13  # before the decimal point: with cents, 15 digits, exact as a YAML float
+
+
+def number_problem(value: Decimal) -> str | None:
+    """Why ``value`` cannot be computed with (None when it can): it is not finite,
+    or has more than ``MAX_DIGITS`` digits before the decimal point."""
+    if not value.is_finite():
+        return "is not a number"
+    if value and value.adjusted() >= MAX_DIGITS:
+        return f"is too large: at most {MAX_DIGITS} digits before the decimal point"
+    return None
+
+
+def record_number(value: Any, *, text: bool = True) -> Decimal | None:
+    """A number of a record's front matter (an int, a float or, with ``text``,
+    plain digits as text) as a Decimal; None when it is none, is written with an
+    exponent, or ``number_problem`` has an objection (``check`` reports those)."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        cleaned = str(value)
+    elif isinstance(value, str) and text:
+        cleaned = value.strip().replace(" ", "").replace("_", "")
+        if not _PLAIN_NUMBER_RE.match(cleaned):
+            return None
+    else:
+        return None
+    try:
+        number = Decimal(cleaned)
+    except InvalidOperation:
+        return None
+    return None if number_problem(number) else number
+
+
+def record_number_problem(key: str, value: Any) -> str | None:
+    """``check``'s message for a number field that ``record_number`` cannot read
+    although it is a number (the schema reports values of the wrong type)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:  # pragma: no cover - str() of an int or float always parses
+        return None
+    problem = number_problem(number)
+    return f"{key}: {value} {problem}" if problem else None
 
 
 def parse_amount(text: str | int | float | Decimal) -> Decimal:
@@ -37,6 +83,9 @@ def parse_amount(text: str | int | float | Decimal) -> Decimal:
         value = Decimal(cleaned.replace(",", ""))
     if not value.is_finite() or value < 0:
         raise InvalidError(f"'{text}' is not an amount: it must be zero or more")
+    problem = number_problem(value)
+    if problem:
+        raise InvalidError(f"'{text}' {problem}")
     return value
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .amounts import format_amount
+from .amounts import format_amount, record_number, record_number_problem
 from .docsettings import (
     INVOICE,
     ISSUED,
@@ -20,6 +20,7 @@ from .documents import (
     all_docs,
     allocate,
     balances,
+    item_problem,
     money,
     owed,
     totals,
@@ -97,6 +98,8 @@ def _doc_problems(
             f"client: '{doc.client}' but its deal {deal.slug} is with "
             f"'{deal.get_text('client')}': make them agree",
         )
+    for key, message in _number_problems(record.fields):
+        problem(key, message)
     items = doc.items
     if items and doc.amount is not None and totals(items).total != doc.amount:
         sums = totals(items)
@@ -142,4 +145,31 @@ def _doc_problems(
                 )
             elif not owed(other):
                 problem("related", f"related: invoice {ref} is {other.status}, not issued")
+    return found
+
+
+def _number_problems(fields: Mapping[str, object]) -> list[tuple[str, str]]:
+    """Numbers too large (or not finite) to compute with: the amount and the
+    line items' quantity, price and tax, and a line item's net; as (key, message)."""
+    found = []
+    message = record_number_problem("amount", fields.get("amount"))
+    if message:
+        found.append(("amount", message))
+    raw = fields.get("items")
+    for i, entry in enumerate(raw if isinstance(raw, list) else []):
+        if not isinstance(entry, dict):
+            continue
+        for key in ("quantity", "price", "tax"):
+            message = record_number_problem(f"items.{i}.{key}", entry.get(key))
+            if message:
+                found.append((f"items.{i}.{key}", message))
+        numbers = [
+            record_number(entry.get(k, d))
+            for k, d in (("quantity", 1), ("price", None), ("tax", 0))
+        ]
+        if all(n is not None for n in numbers):
+            quantity, price, tax = (n for n in numbers if n is not None)
+            message = item_problem(quantity, price, tax)
+            if message:
+                found.append((f"items.{i}", f"line item {i + 1}: {message}"))
     return found

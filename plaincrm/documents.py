@@ -24,10 +24,18 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from .amounts import CENT, check_currency, format_amount, json_amount, money
+from .amounts import (
+    CENT,
+    check_currency,
+    format_amount,
+    json_amount,
+    money,
+    number_problem,
+    record_number,
+)
 from .dates import parse_iso_date
 from .docsettings import (
     CANCELLED,
@@ -62,17 +70,6 @@ _THOUSANDS_RE = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 def cents(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def to_decimal(value: Any) -> Decimal | None:
-    """A number read from a record (int, float or text) as a Decimal; None when it is none."""
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        number = Decimal(str(value).replace(" ", "").replace("_", ""))
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
 
 
 def exact_json(value: Decimal) -> int | float:
@@ -132,6 +129,14 @@ class Totals:
         }
 
 
+def item_problem(quantity: Decimal, price: Decimal, tax: Decimal) -> str | None:
+    """Why a line item cannot be computed with (None when it can): its net or tax
+    has more digits than an amount may have."""
+    net = quantity * price
+    problem = number_problem(net) or number_problem(net * tax / 100)
+    return f"its net {problem}" if problem else None
+
+
 def totals(items: Iterable[LineItem]) -> Totals:
     listed = list(items)
     return Totals(
@@ -146,10 +151,12 @@ def items_of(record: Record) -> list[LineItem]:
     for entry in raw if isinstance(raw, list) else []:
         if not isinstance(entry, dict):
             continue
-        price = to_decimal(entry.get("price"))
-        quantity = to_decimal(entry.get("quantity", 1))
-        tax = to_decimal(entry.get("tax", 0))
+        price = record_number(entry.get("price"))
+        quantity = record_number(entry.get("quantity", 1))
+        tax = record_number(entry.get("tax", 0))
         if price is None or quantity is None or tax is None:
+            continue
+        if item_problem(quantity, price, tax):
             continue
         out.append(LineItem(str(entry.get("description") or ""), quantity, price, tax))
     return out
@@ -169,7 +176,11 @@ def parse_number_arg(text: str, what: str, *, negative: bool = False) -> Decimal
         raise InvalidError(
             f"'{text}' is not a {what}: use a number with a decimal point, like 2 or 12.50{hint}"
         )
-    return Decimal(cleaned)
+    value = Decimal(cleaned)
+    problem = number_problem(value)
+    if problem:
+        raise InvalidError(f"{what} '{text}' {problem}")
+    return value
 
 
 def parse_item(description: str, quantity: str, price: str, tax: str) -> LineItem:
@@ -180,12 +191,12 @@ def parse_item(description: str, quantity: str, price: str, tax: str) -> LineIte
     rate = parse_number_arg(tax, "tax rate")
     if rate > 100:
         raise InvalidError(f"tax rate '{tax}' is more than 100%")
-    return LineItem(
-        text,
-        parse_number_arg(quantity, "quantity"),
-        parse_number_arg(price, "price", negative=True),
-        rate,
-    )
+    count = parse_number_arg(quantity, "quantity")
+    unit = parse_number_arg(price, "price", negative=True)
+    problem = item_problem(count, unit, rate)
+    if problem:
+        raise InvalidError(f"line item '{text}': {problem}")
+    return LineItem(text, count, unit, rate)
 
 
 # ---------------------------------------------------------------- documents as figures
@@ -265,7 +276,7 @@ def doc_of(
         record,
         record.get_text("kind") or "",
         record.get_text("status") or "",
-        record.get_number("amount"),
+        record_number(record.fields.get("amount"), text=False),
         record.get_text("currency") or (deal_currencies or {}).get(deal) or default_currency,
     )
 

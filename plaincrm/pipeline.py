@@ -24,7 +24,7 @@ from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from .amounts import CENT, CURRENCY_RE, json_amount, money
+from .amounts import CENT, CURRENCY_RE, json_amount, money, record_number, record_number_problem
 from .config import Config, SectionReader, settled
 from .dates import days_text, parse_iso_date
 from .deallog import CLOSED, LOST, WON, parse_event
@@ -341,6 +341,9 @@ def check_pipeline(store: Store) -> list[Problem]:
         def problem(key: str, message: str, record: Record = record) -> None:
             problems.append(Problem(record.path, record.line_of(key), message))
 
+        too_large = record_number_problem("amount", record.fields.get("amount"))
+        if too_large:
+            problem("amount", too_large)
         stage = record.get_text("stage")
         if stage and pipeline.stage(stage) is None:
             problem("stage", f"stage: '{stage}' is not a stage of the pipeline ({stages})")
@@ -448,7 +451,7 @@ def deal_of(record: Record, pipeline: Pipeline) -> Deal:
         probability = typed
     else:
         probability = known.probability if known else 0
-    amount = record.get_number("amount")
+    amount = record_number(record.fields.get("amount"), text=False)  # check reports the rest
     currency = record.get_text("currency") or pipeline.currency
     return Deal(record, stage, status, probability, manual, amount, currency)
 

@@ -182,3 +182,53 @@ def test_a_document_without_currency_is_in_its_deals_currency(crm: Crm) -> None:
     assert front(crm.read(f"documents/{payment}.md"))["currency"] == "USD"
     assert "200 USD" in crm.run("client", "show", "acme-ltd").stdout
     crm.run("check")
+
+
+def test_numbers_too_large_to_compute_with_are_refused_and_reported(crm: Crm) -> None:
+    deal = setup_deal(crm)
+    huge = "10000000000000000000000000000"
+    result = crm.fail("deal", "add", "acme", "Huge", "--amount", huge, code=EXIT_INVALID)
+    assert f"'{huge}' is too large: at most 13 digits before the decimal point" in result.stderr
+    result = crm.fail("deal", "add", "acme", "Huge", "--amount", "99999999999999", code=6)
+    assert "'99999999999999' is too large: at most 13 digits" in result.stderr
+    # 13 digits and cents: read back exactly from the front matter
+    crm.run("deal", "add", "acme", "Big", "--amount", "9999999999999.99")
+    big = json.loads(crm.run("deal", "show", "acme-ltd-big", "--json").stdout)
+    assert big["amount"] == 9999999999999.99
+    result = crm.fail(
+        "doc", "add", "invoice", deal, "--item", "x", "1000000000", "1000000000", "0",
+        code=EXIT_INVALID,
+    )  # fmt: skip
+    assert (
+        "line item 'x': its net is too large: at most 13 digits before the decimal point"
+        in result.stderr
+    )
+    result = crm.fail("doc", "add", "quote", deal, "--item", "x", "1", huge, "0", code=6)
+    assert f"price '{huge}' is too large" in result.stderr
+    # written by hand: the commands go on, check reports each where it is
+    text = crm.read(f"deals/{deal}.md")
+    crm.write(f"deals/{deal}.md", text.replace("amount: 1000\n", f"amount: {huge}\n"))
+    crm.write(
+        "documents/acme-quote-x.md",
+        f"---\nkind: quote\ndeal: {deal}\nstatus: draft\namount: {huge}\n"
+        f"items:\n  - description: a\n    price: {huge}\n  - description: b\n    price: 1e40\n"
+        "  - description: c\n    quantity: 100000000\n    price: 100000000\n"
+        "  - description: d\n    price: .nan\n---\n",
+    )
+    for command in (
+        ("pipeline",),
+        ("deal", "list"),
+        ("doc", "list"),
+        ("doc", "show", "acme-quote-x"),
+    ):
+        crm.run(*command)
+    crm.run("deal", "show", deal)
+    out = crm.run("check", ok=False).stdout
+    assert f"deals/{deal}.md:" in out
+    assert f"amount: {huge} is too large: at most 13 digits before the decimal point" in out
+    assert f"documents/acme-quote-x.md:5: amount: {huge} is too large" in out
+    assert f"documents/acme-quote-x.md:8: items.0.price: {huge} is too large" in out
+    assert "documents/acme-quote-x.md:10: items.1.price: '1e40' is not a number" in out  # schema
+    assert "documents/acme-quote-x.md:11: line item 3: its net is too large" in out
+    assert "documents/acme-quote-x.md:15: items.3.price:" in out  # .nan: the schema's
+    assert "Traceback" not in out
