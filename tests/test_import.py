@@ -425,6 +425,15 @@ def test_ambiguous_dates_need_an_order(crm: Crm, tmp_path: Path) -> None:
     assert "created: 2026-04-03\n" in crm.read("clients/acme.md")
 
 
+def test_dotted_dates_are_day_first_even_with_dates_mdy(crm: Crm, tmp_path: Path) -> None:
+    """--dates mdy settles 03/04/2026; a dotted date is day-first whatever it says."""
+    sheet = tmp_path / "mixed-dates.csv"
+    sheet.write_text("Name,Created\nAcme,03.04.2026\nBolt,03/04/2026\n", encoding="utf-8")
+    crm.run("import", str(sheet), "--dates", "mdy")
+    assert "created: 2026-04-03\n" in crm.read("clients/acme.md")
+    assert "created: 2026-03-04\n" in crm.read("clients/bolt.md")
+
+
 def test_owner_by_full_name_or_email_and_default_owner(crm: Crm, tmp_path: Path) -> None:
     settings = crm.read("plaincrm.yaml").replace(
         "  - name: ben", "  - name: ben\n    full_name: Ben Szabó\n    email: ben@example.com"

@@ -74,6 +74,7 @@ def test_numbers_written_are_read_back(amount: object, decimal_comma: bool) -> N
 def test_dates_in_every_written_form(day: date) -> None:
     assert parse_date_cell(day.isoformat(), None) == (day, None)
     assert parse_date_cell(f"{day.day}.{day.month}.{day.year}", None) == (day, None)
+    assert parse_date_cell(f"{day.day:02d}. {day.month:02d}. {day.year}", "mdy") == (day, None)
     assert parse_date_cell(f"{day.year}. {day.month:02d}. {day.day:02d}.", None) == (day, None)
     assert parse_date_cell(f"{day.month}/{day.day}/{day.year}", "mdy")[0] == day
     serial = (day - date(1899, 12, 30)).days

@@ -230,7 +230,8 @@ def parse_date_cell(cell: Cell, order: str | None) -> tuple[date, str | None]:
     """A date (and a time of day, if the cell has one) from a cell.
 
     ``order`` (``dmy`` or ``mdy``) settles ``03/04/2026``; without it
-    such a date is an error that says to choose.
+    such a date is an error that says to choose.  Dotted dates (``03.04.2026``)
+    are always day-first.
     """
     if isinstance(cell, datetime):
         clock = None if cell.time() == time(0, 0) else cell.strftime("%H:%M")
@@ -250,10 +251,8 @@ def parse_date_cell(cell: Cell, order: str | None) -> tuple[date, str | None]:
     if match := _ISO_RE.match(text) or _YMD_RE.match(text):
         y, m, d, hh, mm = match.groups()
         return _make(int(y), int(m), int(d), text), _clock(hh, mm)
-    if match := _DOTTED_RE.match(text):
+    if match := _DOTTED_RE.match(text):  # always day-first, whatever ``order`` says
         d, m, y, hh, mm = match.groups()
-        if order == "mdy":
-            d, m = m, d
         return _make(_year(y), int(m), int(d), text), _clock(hh, mm)
     if match := _SLASHED_RE.match(text):
         a, b, y, hh, mm = match.groups()
