@@ -19,6 +19,9 @@ from .model import LogEntry, Record, RecordType, coerce_fields
 from .yamlfront import FrontError, load, newline_of, render_front, split
 
 CONFLICT_RE = re.compile(r"^(<{7,}|>{7,})( |$)|^={7}$")  # 7: git's default marker size
+_OPENING_RE = re.compile(r"^<{7,}( |$)")
+_CLOSING_RE = re.compile(r"^>{7,}( |$)")
+_MIDDLE_RE = re.compile(r"^(={7,}|\|{7,}( .*)?)$")  # ======= (and diff3's ||||||| base)
 _LOG_RE = re.compile(
     r"^[-*] (\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}))?(?: +([^:\s][^:]*?):)? +(.*?)\s*$"
 )
@@ -45,11 +48,11 @@ def decode(path: str, data: bytes) -> str:
 def parse_record(rtype: RecordType, path: str, text: str) -> Record:
     """Parse a record; raise ``ParseFailure`` when the file is unusable."""
     lines = text.split("\n")
-    for number, line in enumerate(lines, 1):
-        if line[:1] in "<=>" and CONFLICT_RE.match(line.rstrip("\r")):
-            raise ParseFailure(
-                Problem(path, number, "leftover git conflict marker: resolve the conflict")
-            )
+    markers = conflict_marker_lines(text, lines)
+    if markers:
+        raise ParseFailure(
+            Problem(path, markers[0], "leftover git conflict marker: resolve the conflict")
+        )
     try:
         parts = split(text)
         if parts.front is None:
@@ -68,6 +71,30 @@ def parse_record(rtype: RecordType, path: str, text: str) -> Record:
     return record
 
 
+def conflict_marker_lines(text: str, lines: list[str] | None = None) -> list[int]:
+    """The numbers of the lines of ``text`` (split into ``lines``) that are git conflict
+    markers: every ``<<<<<<<`` and ``>>>>>>>`` line, and the ``=======`` (or ``|||||||``)
+    lines between one and the next ``>>>>>>>`` -- elsewhere ``=======`` underlines a
+    Markdown heading."""
+    if "<" * 7 not in text and ">" * 7 not in text:
+        return []
+    found: list[int] = []
+    middle: list[int] | None = None  # inside a conflict: its ======= lines so far
+    for number, raw in enumerate(text.split("\n") if lines is None else lines, 1):
+        if raw[:1] not in "<=>|":
+            continue
+        line = raw.rstrip("\r")
+        if _OPENING_RE.match(line):
+            found.append(number)
+            middle = []
+        elif _CLOSING_RE.match(line):
+            found += [*(middle or []), number]
+            middle = None
+        elif middle is not None and _MIDDLE_RE.match(line):
+            middle.append(number)
+    return sorted(found)
+
+
 def parse_log(lines: list[str]) -> list[LogEntry]:
     section = tasklines.find_section(lines, "Log")
     if section is None:
@@ -84,15 +111,16 @@ def parse_log(lines: list[str]) -> list[LogEntry]:
 def record_notes(text: str, record: Record, sections: Iterable[str] = ("tasks", "log")) -> str:
     """The free text of a record's body (``text`` is its file): everything but its
     ``## Tasks`` and ``## Log`` sections (or the ``sections`` given, lower case)."""
-    skipped = set(sections)
+    lines = text.split("\n")
+    start = record.body_line - 1
+    cut = [tasklines.find_section(lines, name, start) for name in sections]
+    spans = sorted((found.heading, found.end) for found in cut if found is not None)
     out: list[str] = []
-    skipping = False
-    for line in text.split("\n")[record.body_line - 1 :]:
-        if line.startswith("## ") or line.startswith("# "):
-            skipping = line[3:].strip().lower() in skipped and line.startswith("## ")
-        if not skipping:
-            out.append(line.rstrip("\r"))
-    return "\n".join(out).strip("\n")
+    for begin, end in spans:  # the sections are found as the parser finds them
+        out += lines[start:begin]
+        start = max(start, end)
+    out += lines[start:]
+    return "\n".join(line.rstrip("\r") for line in out).strip("\n")
 
 
 # ---------------------------------------------------------------- text edits

@@ -433,6 +433,19 @@ def test_task_refs_into_broken_or_empty_records_say_so(crm: Crm) -> None:
     assert "1 file(s) that can't be read may hold it: clients/acme-ltd.md" in result.stderr
 
 
+def test_the_cards_notes_leave_out_tasks_and_log_however_their_headings_are_written(
+    crm: Crm,
+) -> None:
+    crm.write(
+        "clients/delta.md",
+        "---\nname: Delta\n---\nNotes about Delta.\n\n## Tasks ##\n\n"
+        "- [ ] Call Delta due:2026-11-27\n\n## LOG\n\n- 2026-11-01 anna: met at the fair\n"
+        "\n## Other\n\nMore.\n",
+    )
+    card = json.loads(crm.run("client", "show", "delta", "--json").stdout)
+    assert card["notes"] == "Notes about Delta.\n\n## Other\n\nMore."
+
+
 def test_client_card_of_a_windows_file_with_a_block_value(crm: Crm) -> None:
     text = HAND_WRITTEN.replace(
         "board_day: first Tuesday\n", "directions: |\n  Back entrance.\n  Ring twice.\n"
