@@ -22,6 +22,7 @@ CENT = Decimal("0.01")
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 _AMOUNT_RE = re.compile(r"^(\d+(\.\d+)?|\d{1,3}(,\d{3})+(\.\d+)?)$")
 _PLAIN_NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+LEAVE_OUT = "leave out --currency to see each currency separately"  # convert's alternative
 MAX_DIGITS = 13  # before the decimal point: with cents, 15 digits, exact as a YAML float
 
 
@@ -134,25 +135,31 @@ class Amounts(dict[str, Decimal]):
     def as_json(self) -> dict[str, int | float]:
         return {currency: json_amount(value) for currency, value in sorted(self.items())}
 
-    def converted(self, target: str, pipeline: Pipeline) -> Amounts:
-        """All of it in ``target`` at the configured rates; an error names missing rates."""
+    def converted(self, target: str, pipeline: Pipeline, alternative: str = LEAVE_OUT) -> Amounts:
+        """All of it in ``target`` at the configured rates; an error names missing rates
+        (and ``alternative``, see ``convert``)."""
         out = Amounts()
         out[target] = Decimal(0)
         for currency, value in self.items():
-            out.add(target, convert(value, currency, target, pipeline))
+            out.add(target, convert(value, currency, target, pipeline, alternative))
         return out
 
 
-def convert(value: Decimal, source: str, target: str, pipeline: Pipeline) -> Decimal:
+def convert(
+    value: Decimal, source: str, target: str, pipeline: Pipeline, alternative: str = LEAVE_OUT
+) -> Decimal:
+    """``value`` in ``target``; a missing rate is an error that says how to add it,
+    and ``alternative`` (what else the user can do, for the command that converts;
+    empty for nothing) after an 'or'."""
     if source == target:
         return value
     missing = [c for c in (source, target) if pipeline.rate(c) is None]
     if missing:
         code = missing[0]
+        other = f", or {alternative}" if alternative else ""
         raise InvalidError(
             f"no exchange rate for {code}: add '{code}: RATE' (the value of 1 {code} in "
-            f"{pipeline.currency}) under pipeline.rates in plaincrm.yaml, or leave out "
-            "--currency to see each currency separately"
+            f"{pipeline.currency}) under pipeline.rates in plaincrm.yaml{other}"
         )
     source_rate, target_rate = pipeline.rate(source), pipeline.rate(target)
     assert source_rate is not None and target_rate is not None

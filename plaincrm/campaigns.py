@@ -410,7 +410,7 @@ def campaign_figures(
                 item.won.add(deal.currency, deal.amount)
         if set(item.won) - {currency}:
             try:
-                item.won = item.won.converted(currency, pipeline)
+                item.won = item.won.converted(currency, pipeline, alternative="")
             except InvalidError as exc:
                 item.note = exc.message
         out.append(item)
