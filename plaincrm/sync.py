@@ -40,7 +40,7 @@ from .history import RecordChanges, changes_between
 from .ids import new_id
 from .merge import REPORT_ENV
 from .model import is_record_path
-from .records import CONFLICT_RE, get_line, replace_line
+from .records import conflict_marker_lines, get_line, replace_line
 from .store import Store, ref_fields, type_of_path
 from .tasks import set_token
 from .yamlfront import set_fields
@@ -162,8 +162,7 @@ def commit_hand_edits(root: Path, user: str) -> list[str]:
         f"{path}:{number}: leftover git conflict marker"
         for path in changed
         if path.endswith(".md") and (root / path).is_file()
-        for number, line in enumerate(_lines(root / path), 1)
-        if CONFLICT_RE.match(line)
+        for number in conflict_marker_lines((root / path).read_text("utf-8", "replace"))
     ]
     if marked:
         listed = "\n".join(marked)
@@ -182,10 +181,6 @@ def commit_hand_edits(root: Path, user: str) -> list[str]:
     body = "\n".join(f"- {path}" for path in changed)
     gitrepo.commit(root, changed, f"{subject}\n\n{body}", user, by_plaincrm=False)
     return changed
-
-
-def _lines(path: Path) -> list[str]:
-    return [line.rstrip("\r") for line in path.read_text("utf-8", "replace").split("\n")]
 
 
 # ---------------------------------------------------------------- remote

@@ -585,3 +585,17 @@ def test_a_clash_on_a_block_field_writes_one_log_line() -> None:
         'other value "first line\\nour second line\\n"',
     ]
     assert "\n" not in notes[0]
+
+
+def test_a_record_with_a_setext_heading_parses_and_real_markers_do_not() -> None:
+    from plaincrm.records import ParseFailure
+
+    heading = BASE.replace("Wholesale", "Background\n=======\n\nWholesale")
+    assert parse_record(TYPES["client"], "clients/acme.md", heading).title == "Acme Ltd"
+    conflict = BASE.replace(
+        "Wholesale customer since 2019.\n",
+        "<<<<<<< HEAD\nWholesale.\n=======\nRetail.\n>>>>>>> theirs\n",
+    )
+    with pytest.raises(ParseFailure) as failed:
+        parse_record(TYPES["client"], "clients/acme.md", conflict)
+    assert str(failed.value.problem).startswith("clients/acme.md:8: leftover git conflict marker")

@@ -276,8 +276,20 @@ def test_sync_refuses_files_with_conflict_markers(team: Team) -> None:
         "<<<<<<< HEAD\ncity: Szeged\n=======\ncity: Pécs\n>>>>>>> x\n",
     )
     result = ben.fail("sync", code=8)
-    assert f"{CLIENT}:" in result.stderr and "conflict marker" in result.stderr
+    assert f"{CLIENT}:6: leftover git conflict marker\n{CLIENT}:8: leftover" in result.stderr
+    assert f"{CLIENT}:10: leftover" in result.stderr and f"{CLIENT}:7:" not in result.stderr
+    assert "these files hold git conflict markers" in result.stderr
     assert not ben.clean()
+
+
+def test_a_setext_heading_in_a_record_is_not_a_conflict_marker(team: Team) -> None:
+    open_client(team)
+    ben = team["ben"]
+    set_line(ben, CLIENT, "\n## Tasks", "\nBackground\n=======\n\nSince 2019.\n\n## Tasks")
+    out = ben.sync().stdout
+    assert f"Committed your edits: {CLIENT}" in out
+    assert ben.clean() and "=======" in git(team.remote, "show", f"main:{CLIENT}")
+    assert "conflict marker" not in ben.run("check").stdout
 
 
 def test_rejected_push_is_merged_and_retried(team: Team, tmp_path: Path) -> None:
