@@ -632,6 +632,12 @@ def _amount(
                 f"--amount {format_amount(amount)} differs from the line items' total "
                 f"{format_amount(total)}; leave --amount out to use the total"
             )
+        if total < 0:
+            raise InvalidError(
+                f"the line items' total is {format_amount(total)}: an amount cannot be "
+                "negative (a discount line must not exceed what it discounts; record money "
+                "given back as its own document)"
+            )
         return total
     if amount is not None:
         return amount

@@ -232,3 +232,18 @@ def test_numbers_too_large_to_compute_with_are_refused_and_reported(crm: Crm) ->
     assert "documents/acme-quote-x.md:11: line item 3: its net is too large" in out
     assert "documents/acme-quote-x.md:15: items.3.price:" in out  # .nan: the schema's
     assert "Traceback" not in out
+
+
+def test_line_items_with_a_negative_total_are_refused_before_numbering(crm: Crm) -> None:
+    deal = setup_deal(crm)
+    result = crm.fail(
+        "doc", "add", "invoice", deal, "--status", "issued", "--item", "Refund", "1", "-100",
+        "27%", code=EXIT_INVALID,
+    )  # fmt: skip
+    assert "the line items' total is -127: an amount cannot be negative" in result.stderr
+    assert crm.run("doc", "list", "--json").stdout.strip() == "[]"
+    ok = add(crm, "invoice", deal, "--status", "issued", "--item", "Cups", "2", "100", "27%",
+             "--item", "Discount", "1", "-54", "27%")  # fmt: skip
+    assert ok == "acme-ltd-invoice-a-2026-0001"  # no number was used up
+    assert front(crm.read(f"documents/{ok}.md"))["amount"] == 185.42  # (200 - 54) x 1.27
+    crm.run("check")
