@@ -258,7 +258,8 @@ def test_export_imports_into_an_empty_crm_as_the_same_files(filled: Crm, tmp_pat
         (["--type", "all"], "a CSV file holds one table"),
         (["--type", "deal", "--format", "vcard"], "vCards hold contacts"),
         (["--type", "all", "-o", "x.json", "+vip"], "a QUERY filters one type"),
-        (["--delimiter", "::"], "--delimiter must be one character"),
+        (["--delimiter", "::"], "--delimiter must be one character (or 'tab'), not '::'"),
+        (["--delimiter", ""], "--delimiter must be one character (or 'tab'), not ''"),
     ],
 )
 def test_export_usage_errors(crm: Crm, args: list[str], message: str) -> None:

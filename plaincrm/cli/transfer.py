@@ -274,12 +274,10 @@ def export(
       plaincrm export --format vcard -o contacts.vcf
     """
     from ..formats import exporter
+    from ..formats.sheet import delimiter_option
 
     fmt = fmt or (FORMATS.get(output.suffix.lower(), "csv") if output else "csv")
-    if delimiter in ("tab", "\\t"):
-        delimiter = "\t"
-    if delimiter is not None and len(delimiter) != 1:
-        raise UsageError(f"--delimiter must be one character (or 'tab'), not '{delimiter}'")
+    delimiter = delimiter_option(delimiter)
     if fmt == "vcard" and type_name != "client":
         raise UsageError("vCards hold contacts: use --type client with --format vcard")
     if type_name == "all" and fmt in ("csv", "vcard"):

@@ -170,11 +170,7 @@ def _read_csv(
     if found := _SEP_LINE_RE.match(first.rstrip("\r")):
         delimiter = delimiter or found.group(1)
         text, skip = rest, 1
-    if delimiter in ("tab", "\\t"):
-        delimiter = "\t"
-    if delimiter and len(delimiter) != 1:
-        raise UsageError(f"--delimiter must be one character (or 'tab'), not '{delimiter}'")
-    delimiter = delimiter or sniff_delimiter(text.split("\n", 50)[:50])
+    delimiter = delimiter_option(delimiter) or sniff_delimiter(text.split("\n", 50)[:50])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     table: list[tuple[int, list[Cell]]] = []
     try:
@@ -184,6 +180,15 @@ def _read_csv(
         raise InvalidError(f"line {reader.line_num + skip}: {exc} (is it a CSV file?)") from None
     shown = {"\t": "tab", ",": "','", ";": "';'", "|": "'|'"}.get(delimiter, f"'{delimiter}'")
     return f"{description}, {shown}-separated", table, delimiter == ";"
+
+
+def delimiter_option(value: str | None) -> str | None:
+    """The character ``--delimiter`` gives (``tab`` or ``\\t``: a tab), None for none."""
+    if value in ("tab", "\\t"):
+        return "\t"
+    if value is not None and len(value) != 1:
+        raise UsageError(f"--delimiter must be one character (or 'tab'), not '{value}'")
+    return value or None
 
 
 def sniff_delimiter(lines: list[str]) -> str:
