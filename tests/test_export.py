@@ -260,10 +260,24 @@ def test_export_imports_into_an_empty_crm_as_the_same_files(filled: Crm, tmp_pat
         (["--type", "all", "-o", "x.json", "+vip"], "a QUERY filters one type"),
         (["--delimiter", "::"], "--delimiter must be one character (or 'tab'), not '::'"),
         (["--delimiter", ""], "--delimiter must be one character (or 'tab'), not ''"),
+        (
+            ["--format", "json", "-o", "x.csv"],
+            "--format json does not match the file x.csv (csv): leave out --format, or name the "
+            "file for the format",
+        ),
+        (["--format", "csv", "-o", "x.XLSX"], "--format csv does not match the file x.XLSX (xlsx)"),
     ],
 )
 def test_export_usage_errors(crm: Crm, args: list[str], message: str) -> None:
     assert message in crm.fail("export", *args, code=2).stderr
+
+
+def test_format_names_what_an_unknown_extension_holds(filled: Crm, tmp_path: Path) -> None:
+    out = tmp_path / "clients.txt"
+    filled.run("export", "--format", "json", "-o", str(out))
+    assert json.loads(out.read_text(encoding="utf-8"))[0]["ref"] == "bolt-s-r-o"
+    filled.run("export", "--format", "csv", "-o", str(tmp_path / "c.csv"))
+    assert (tmp_path / "c.csv").read_text(encoding="utf-8").startswith("ref,name")
 
 
 @pytest.mark.parametrize("name", ["c.csv", "c.xlsx", "c.json", "c.vcf"])

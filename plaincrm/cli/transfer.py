@@ -276,7 +276,13 @@ def export(
     from ..formats import exporter
     from ..formats.sheet import delimiter_option
 
-    fmt = fmt or (FORMATS.get(output.suffix.lower(), "csv") if output else "csv")
+    named = FORMATS.get(output.suffix.lower()) if output else None
+    if fmt and named and named != fmt:
+        raise UsageError(
+            f"--format {fmt} does not match the file {output} ({named}): leave out --format, "
+            "or name the file for the format"
+        )
+    fmt = fmt or named or "csv"
     delimiter = delimiter_option(delimiter)
     if fmt == "vcard" and type_name != "client":
         raise UsageError("vCards hold contacts: use --type client with --format vcard")
