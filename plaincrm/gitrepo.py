@@ -81,8 +81,19 @@ def run(
         time.sleep(delay)
         proc = _process(cwd, args, input, env)
     if check and proc.returncode != 0:
-        raise GitError(f"git {args[0]} failed: {_reason(proc)}")
+        raise GitError(f"git {_subcommand(args)} failed: {_reason(proc)}")
     return proc.stdout
+
+
+def _subcommand(args: tuple[str, ...]) -> str:
+    """The git command ``args`` run (``log`` of ``-c key=value log ...``)."""
+    rest = iter(args)
+    for arg in rest:
+        if arg in ("-c", "-C"):
+            next(rest, None)
+        elif not arg.startswith("-"):
+            return arg
+    return args[0] if args else "git"
 
 
 def toplevel(path: Path) -> Path | None:

@@ -367,7 +367,8 @@ def record_history(
     in_git = gitrepo.toplevel(store.root) is not None
     events: list[Event] = []
     sources: dict[tuple[str, str], Source] = {}
-    changes = _record_changes(store, paths, since) if in_git else []
+    committed = in_git and gitrepo.has_commits(store.root)  # a fresh repository: nothing yet
+    changes = _record_changes(store, paths, since) if committed else []
     for (_, home), group in groupby(changes, key=lambda item: (item[0].index, item[1])):
         items = list(group)
         commit = items[0][0]
@@ -608,7 +609,7 @@ def activity(
     """What the team did to records between ``since`` and ``until`` (ISO dates), newest
     first; ``by`` keeps one person's (a user name, git author name or e-mail)."""
     folders = [t.folder for t in TYPES.values() if (store.root / t.folder).is_dir()]
-    if not folders:
+    if not folders or not gitrepo.has_commits(store.root):
         return []
     wanted = _person(store, by) if by else None
     items: list[Activity] = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -404,3 +405,27 @@ def test_history_and_activity_read_git_whatever_the_users_diff_settings(
     assert history(week, "acme") == expected_history
     assert week.run("activity", "--since", "monday", "--json").stdout == expected_activity
     assert len(expected_history) > 3
+
+
+def test_history_and_activity_in_a_repository_without_commits(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path / "repo")], check=True)
+    root = tmp_path / "repo" / "crm"
+    assert runner.invoke(cli, ["init", str(root), "--no-git"]).exit_code == 0
+    crm = Crm(root, runner)
+    crm.write("clients/acme.md", "---\nname: Acme Ltd\n---\n\n## Log\n\n- 2026-11-26 anna: met\n")
+    data = json.loads(crm.run("history", "acme", "--json").stdout)
+    assert data["git"] is True
+    assert [(e["kind"], e["text"]) for e in data["events"]] == [("log", "met")]
+    assert json.loads(crm.run("activity", "--json").stdout)["items"] == []
+    assert crm.run("activity").stdout.endswith("Nothing happened to records in that period.\n")
+
+
+def test_a_failing_git_command_is_named_in_the_error(tmp_path: Path) -> None:
+    from plaincrm.errors import GitError
+    from plaincrm.gitrepo import run
+
+    with pytest.raises(GitError) as failed:
+        run(tmp_path, "-c", "core.quotePath=false", "-C", ".", "frobnicate")
+    assert failed.value.message.startswith("git frobnicate failed: ")
