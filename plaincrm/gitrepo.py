@@ -519,7 +519,8 @@ def remove(cwd: Path, paths: list[str]) -> None:
 
 
 def conclude_merge(cwd: Path, fallback_name: str) -> None:
-    _commit(cwd, fallback_name, "--no-edit")
+    """Commit the merge with git's message, without the ``# Conflicts:`` lines it adds."""
+    _commit(cwd, fallback_name, "--no-edit", "--cleanup=strip")
 
 
 def abort_merge(cwd: Path) -> None:

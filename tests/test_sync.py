@@ -164,6 +164,9 @@ def test_record_deleted_on_one_side_and_changed_on_the_other_is_kept(team: Team)
     ben.run("task", "done", call, "--note", "Still a client after all.")
     out = ben.sync().stdout
     assert f"{CLIENT}: deleted on one side, changed on the other; kept" in out
+    message = ben.git("log", "-1", "--format=%B")
+    assert message.startswith("sync: merge origin/main\n") and "#" not in message, message
+    assert message.rstrip().endswith("Made-with: plaincrm")
     team.sync_all()
     for clone in team.clones.values():
         assert "Still a client after all." in clone.read(CLIENT)
