@@ -1,7 +1,9 @@
 """Money: amounts as ``Decimal``, currency codes, and sums kept per currency.
 
-An amount is typed as ``12000``, ``12 000`` or ``12,000.50`` (``parse_amount``)
-and shown as ``12,000.50`` (``format_amount``; with its currency, ``money``).
+An amount is typed as ``12000``, ``12 000`` or ``12,000.50`` (``parse_amount``;
+any number typed, ``parse_number``) and shown as ``12,000.50``
+(``format_amount``; with its currency, ``money``).  Money is rounded to cents
+half up (``cents``), everywhere.
 Sums in different currencies are never added together (``Amounts``);
 ``convert`` converts only when asked and only at the rates of
 ``pipeline.rates``, and names a rate that is missing.
@@ -10,7 +12,7 @@ Sums in different currencies are never added together (``Amounts``);
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from .errors import InvalidError
@@ -20,7 +22,7 @@ if TYPE_CHECKING:
 
 CENT = Decimal("0.01")
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
-_AMOUNT_RE = re.compile(r"^(\d+(\.\d+)?|\d{1,3}(,\d{3})+(\.\d+)?)$")
+_NUMBER_RE = re.compile(r"^-?(\d+(\.\d*)?|\.\d+|\d{1,3}(,\d{3})+(\.\d*)?)$")
 _PLAIN_NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 LEAVE_OUT = "leave out --currency to see each currency separately"  # convert's alternative
 MAX_DIGITS = 13  # before the decimal point: with cents, 15 digits, exact as a YAML float
@@ -70,24 +72,47 @@ def record_number_problem(key: str, value: Any) -> str | None:
     return f"{key}: {value} {problem}" if problem else None
 
 
+def cents(value: Decimal) -> Decimal:
+    """``value`` rounded to cents, halves up (away from zero), as invoices are."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+_to_cents = cents  # for format_amount, whose flag is called cents
+
+
+def parse_number(text: str, what: str, *, negative: bool = False, hint: str = "") -> Decimal:
+    """A number typed on the command line: ``2``, ``12.50``, ``.5``, ``1 299.90``,
+    ``1,299.90``, ``12_000`` (negative only with ``negative``), as a Decimal.
+
+    A comma is read only as a thousands separator; ``1,5`` is refused rather
+    than guessed.  An error says it is not a ``what`` (and adds ``hint``).
+    """
+    cleaned = str(text).strip().replace(" ", "").replace("_", "").replace("\u00a0", "")
+    if not _NUMBER_RE.match(cleaned) or (cleaned.startswith("-") and not negative):
+        zero = "" if negative else ", zero or more"
+        article = "an" if what[:1] in "aeiou" else "a"
+        raise InvalidError(
+            f"'{text}' is not {article} {what}: use digits with an optional decimal point, "
+            f"like 2 or 12.50{zero}{hint}"
+        )
+    value = Decimal(cleaned.replace(",", ""))
+    problem = number_problem(value)
+    if problem:
+        raise InvalidError(f"{what} '{text}' {problem}")
+    return value
+
+
 def parse_amount(text: str | int | float | Decimal) -> Decimal:
     """``12000``, ``"12 000"``, ``"12,000.50"``, ``"12_000"`` -> a non-negative Decimal."""
     if isinstance(text, (int, float, Decimal)) and not isinstance(text, bool):
         value = Decimal(str(text))
-    else:
-        cleaned = str(text).strip().replace(" ", "").replace("_", "").replace("\u00a0", "")
-        if not _AMOUNT_RE.match(cleaned):
-            raise InvalidError(
-                f"'{text}' is not an amount: use digits with an optional decimal point, "
-                "like 12000 or 12000.50 (the currency goes in --currency)"
-            )
-        value = Decimal(cleaned.replace(",", ""))
-    if not value.is_finite() or value < 0:
-        raise InvalidError(f"'{text}' is not an amount: it must be zero or more")
-    problem = number_problem(value)
-    if problem:
-        raise InvalidError(f"'{text}' {problem}")
-    return value
+        if not value.is_finite() or value < 0:
+            raise InvalidError(f"'{text}' is not an amount: it must be zero or more")
+        problem = number_problem(value)
+        if problem:
+            raise InvalidError(f"'{text}' {problem}")
+        return value
+    return parse_number(str(text), "amount", hint=" (the currency goes in --currency)")
 
 
 def check_currency(text: str) -> str:
@@ -102,7 +127,7 @@ def format_amount(value: Decimal, cents: bool = False) -> str:
     ``cents`` (a column in which some amount has cents)."""
     if value == value.to_integral_value() and not cents:
         return f"{value:,.0f}"
-    return f"{value.quantize(CENT):,.2f}"
+    return f"{_to_cents(value):,.2f}"
 
 
 def money(value: Decimal | None, currency: str) -> str:
@@ -114,7 +139,7 @@ def json_amount(value: Decimal) -> int | float:
     """A money figure for JSON: a whole number when it is one, else rounded to cents."""
     if value == value.to_integral_value():
         return int(value)
-    return float(value.quantize(CENT))
+    return float(cents(value))
 
 
 class Amounts(dict[str, Decimal]):
@@ -163,4 +188,4 @@ def convert(
         )
     source_rate, target_rate = pipeline.rate(source), pipeline.rate(target)
     assert source_rate is not None and target_rate is not None
-    return (value * source_rate / target_rate).quantize(CENT)
+    return cents(value * source_rate / target_rate)

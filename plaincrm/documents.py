@@ -20,20 +20,20 @@ an invoice is paid when its payments cover its amount.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from .amounts import (
-    CENT,
+    cents,
     check_currency,
     format_amount,
     json_amount,
     money,
     number_problem,
+    parse_number,
     record_number,
 )
 from .dates import parse_iso_date
@@ -61,15 +61,9 @@ from .yamlfront import set_fields
 
 SERIES_ENV = "PLAINCRM_SERIES"  # picks a per-device numbering series
 AMOUNT_FROM_DEAL = ("quote", "contract", INVOICE)  # kinds whose amount defaults to the deal's
-_DECIMAL_RE = re.compile(r"^-?(\d+(\.\d*)?|\.\d+)$")
-_THOUSANDS_RE = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
 # ---------------------------------------------------------------- money and line items
-
-
-def cents(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def exact_json(value: Decimal) -> int | float:
@@ -163,24 +157,15 @@ def items_of(record: Record) -> list[LineItem]:
 
 
 def parse_number_arg(text: str, what: str, *, negative: bool = False) -> Decimal:
-    """A number typed on the command line: ``2``, ``12.50``, ``1 299.90``, ``1,299.90``, ``27%``.
-
-    A comma is read only as a thousands separator; ``1,5`` is refused rather
-    than guessed.
-    """
-    cleaned = text.strip().replace(" ", "").replace("_", "").replace("\u00a0", "").rstrip("%")
-    if _THOUSANDS_RE.match(cleaned):
-        cleaned = cleaned.replace(",", "")
-    if not _DECIMAL_RE.match(cleaned) or (cleaned.startswith("-") and not negative):
-        hint = "" if negative else ", zero or more"
-        raise InvalidError(
-            f"'{text}' is not a {what}: use a number with a decimal point, like 2 or 12.50{hint}"
-        )
-    value = Decimal(cleaned)
-    problem = number_problem(value)
-    if problem:
-        raise InvalidError(f"{what} '{text}' {problem}")
-    return value
+    """A number typed on the command line (``amounts.parse_number``), a tax rate
+    also with its ``%``: ``2``, ``12.50``, ``1 299.90``, ``1,299.90``, ``27%``."""
+    cleaned = text.strip()
+    if what == "tax rate":
+        cleaned = cleaned.removesuffix("%")
+    try:
+        return parse_number(cleaned, what, negative=negative)
+    except InvalidError as exc:
+        raise InvalidError(exc.message.replace(f"'{cleaned}'", f"'{text}'", 1)) from None
 
 
 def parse_item(description: str, quantity: str, price: str, tax: str) -> LineItem:

@@ -24,7 +24,7 @@ from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from .amounts import CENT, CURRENCY_RE, json_amount, money, record_number, record_number_problem
+from .amounts import CURRENCY_RE, cents, json_amount, money, record_number, record_number_problem
 from .config import Config, SectionReader, settled
 from .dates import days_text, parse_iso_date
 from .deallog import CLOSED, LOST, WON, parse_event
@@ -409,7 +409,7 @@ class Deal(RecordView):
     def weighted(self) -> Decimal | None:
         if self.amount is None:
             return None
-        return (self.amount * self.probability / 100).quantize(CENT)
+        return cents(self.amount * self.probability / 100)
 
     def as_json(self) -> dict[str, Any]:
         fields = self.record.fields

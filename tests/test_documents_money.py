@@ -64,7 +64,8 @@ def test_item_words_as_typed() -> None:
         (("X", "-1", "1", "0"), "'-1' is not a quantity"),
         (("X", "1", "1", "-5"), "'-5' is not a tax rate"),
         (("X", "1", "abc", "0"), "'abc' is not a price"),
-        (("X", "1,5", "1", "0"), "'1,5' is not a quantity: use a number with a decimal point"),
+        (("X", "1,5", "1", "0"), "'1,5' is not a quantity: use digits with an optional decimal"),
+        (("X", "2%", "1", "0"), "'2%' is not a quantity"),  # % only after a tax rate
     ]:
         with pytest.raises(InvalidError, match=message):
             parse_item(*words)

@@ -247,3 +247,31 @@ def test_line_items_with_a_negative_total_are_refused_before_numbering(crm: Crm)
     assert ok == "acme-ltd-invoice-a-2026-0001"  # no number was used up
     assert front(crm.read(f"documents/{ok}.md"))["amount"] == 185.42  # (200 - 54) x 1.27
     crm.run("check")
+
+
+def test_one_rounding_rule_and_one_number_grammar(crm: Crm) -> None:
+    deal = setup_deal(crm, "1000.25")  # a lead: 10%, weighted 100.025
+    listed = json.loads(crm.run("deal", "list", "--json").stdout)
+    assert [d["weighted"] for d in listed] == [100.03]  # half up, as invoices round
+    # typed the same way everywhere: .5 and 12. are numbers for --amount as for --item
+    half = add(crm, "quote", deal, "--amount", ".5")
+    assert front(crm.read(f"documents/{half}.md"))["amount"] == 0.5
+    item = add(crm, "quote", deal, "--item", "x", "1", ".5", "0")
+    assert front(crm.read(f"documents/{item}.md"))["amount"] == 0.5
+    odd = add(crm, "quote", deal, "--amount", "0.125")
+    shown = json.loads(crm.run("doc", "show", odd, "--json").stdout)
+    assert shown["amount"] == 0.13
+    assert "0.13 EUR" in crm.run("doc", "show", odd).stdout
+    result = crm.fail("doc", "add", "quote", deal, "--amount", "-5", code=EXIT_INVALID)
+    assert "'-5' is not an amount: use digits with an optional decimal point" in result.stderr
+    assert "zero or more (the currency goes in --currency)" in result.stderr
+    # converted at a rate: 0.25 USD x 0.9 = 0.225 EUR -> 0.23
+    crm.run("campaign", "add", "Export", "--audience", "+x", "--cost", "1")
+    crm.run("campaign", "respond", "export", "acme", "--deal", "Beans", "--amount", "0.25",
+            "--currency", "USD")  # fmt: skip
+    crm.run("deal", "win", "acme-ltd-beans")
+    crm.write(
+        "plaincrm.yaml", crm.read("plaincrm.yaml").replace("  rates: {}", "  rates: {USD: 0.9}")
+    )
+    rows = json.loads(crm.run("report", "campaigns", "--json").stdout)["campaigns"]
+    assert [r["won_revenue_in_currency"] for r in rows] == [0.23]
