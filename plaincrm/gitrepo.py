@@ -514,10 +514,6 @@ def add(cwd: Path, paths: list[str]) -> None:
     run(cwd, "add", "--", *paths)
 
 
-def remove(cwd: Path, paths: list[str]) -> None:
-    run(cwd, "rm", "-q", "--", *paths)
-
-
 def conclude_merge(cwd: Path, fallback_name: str) -> None:
     """Commit the merge with git's message, without the ``# Conflicts:`` lines it adds."""
     _commit(cwd, fallback_name, "--no-edit", "--cleanup=strip")
