@@ -427,14 +427,33 @@ def _assign_number(
         return None
     _refuse_unreadable(store, kind, exclude)
     series = numbering.series_for(store.current_user(), os.environ.get(SERIES_ENV) or None)
-    taken = [
-        number
+    dates = {
+        number: record.get_date("date")
         for record in store.records("document")
         if record.get_text("kind") == kind
         and record.path != exclude
         and (number := record.get_text("number"))
+    }
+    number = numbering.next_number(series, day.year, dates)
+    new_key = numbering.key(number)
+    before = [
+        (key.seq, other, dated)
+        for other, dated in dates.items()
+        if dated
+        and (key := numbering.key(other)) is not None
+        and new_key is not None
+        and key.scope == new_key.scope
+        and key.seq < new_key.seq
     ]
-    return numbering.next_number(series, day.year, taken)
+    if before:
+        _, last, dated = max(before)
+        if day.isoformat() < dated:
+            raise InvalidError(
+                f"{kind} {last} is dated {dated}, so {number}, the next number of series "
+                f"{series}, cannot be dated {day}: numbers follow the dates (use --date "
+                f"{dated} or later)"
+            )
+    return number
 
 
 def _refuse_unreadable(store: Store, kind: str, exclude: str | None) -> None:
@@ -703,6 +722,12 @@ def set_status(
     changes: dict[str, Any] = {"status": new}
     said = [f"status {old or 'none'} -> {new}"]
     arriving = kind.reached(new) and not kind.reached(old)
+    if day is not None and doc.number and not arriving and day.isoformat() != doc.date:
+        raise ConflictError(
+            f"{doc.ref} is numbered {doc.number} and dated {doc.date or 'nothing'}: --date "
+            f"would change the date its number follows; leave out --date (the log records "
+            "the day of this change)"
+        )
     if day is not None or arriving:
         changes["date"] = day or store.today()
     when = changes.get("date") or parse_iso_date(doc.date or "") or store.today()

@@ -275,3 +275,44 @@ def test_one_rounding_rule_and_one_number_grammar(crm: Crm) -> None:
     )
     rows = json.loads(crm.run("report", "campaigns", "--json").stdout)["campaigns"]
     assert [r["won_revenue_in_currency"] for r in rows] == [0.23]
+
+
+def test_numbers_follow_the_dates(crm: Crm) -> None:
+    deal = setup_deal(crm)
+    first = add(crm, "invoice", deal, "--status", "issued")
+    draft = add(crm, "invoice", deal)
+    refused = (
+        "invoice A-2026-0001 is dated 2026-11-27, so A-2026-0002, the next number of series A, "
+        "cannot be dated 2026-10-01: numbers follow the dates (use --date 2026-11-27 or later)"
+    )
+    result = crm.fail(
+        "doc", "add", "invoice", deal, "--status", "issued", "--date", "2026-10-01",
+        code=EXIT_INVALID,
+    )  # fmt: skip
+    assert refused in result.stderr
+    result = crm.fail("doc", "status", draft, "issued", "--date", "2026-10-01", code=EXIT_INVALID)
+    assert refused in result.stderr
+    assert front(crm.read(f"documents/{draft}.md"))["status"] == "draft"
+    # another series has its own dates; so has another year
+    ben = crm.run(
+        "doc", "add", "invoice", deal, "--status", "issued", "--date", "2026-11-01",
+        env={"PLAINCRM_USER": "ben"},
+    ).stdout.strip()  # fmt: skip
+    assert ben == "acme-ltd-invoice-b-2026-0001"
+    assert add(crm, "invoice", deal, "--status", "issued", "--date", "2025-12-01").endswith(
+        "a-2025-0001"
+    )
+    crm.run("doc", "status", draft, "issued", "--date", "2026-11-27")
+    assert front(crm.read(f"documents/{draft}.md"))["number"] == "A-2026-0002"
+    # a numbered invoice keeps the date its number follows
+    result = crm.fail(
+        "doc", "status", first, "cancelled", "--date", "2026-12-01", code=EXIT_CONFLICT
+    )
+    assert (
+        f"{first} is numbered A-2026-0001 and dated 2026-11-27: --date would change the date "
+        "its number follows; leave out --date" in result.stderr
+    )
+    crm.run("doc", "status", first, "cancelled", "--date", "2026-11-27")  # the same: fine
+    fields = front(crm.read(f"documents/{first}.md"))
+    assert (fields["status"], str(fields["date"])) == ("cancelled", "2026-11-27")
+    crm.run("check")
