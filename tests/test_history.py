@@ -429,3 +429,21 @@ def test_a_failing_git_command_is_named_in_the_error(tmp_path: Path) -> None:
     with pytest.raises(GitError) as failed:
         run(tmp_path, "-c", "core.quotePath=false", "-C", ".", "frobnicate")
     assert failed.value.message.startswith("git frobnicate failed: ")
+
+
+def test_a_deals_history_includes_the_records_that_name_it(acme: Crm) -> None:
+    acme.write(
+        "deals/acme-espresso.md",
+        "---\nclient: acme-ltd\ntitle: Espresso machines\nstage: lead\n---\n",
+    )
+    acme.write(
+        "tickets/acme-upsell.md", "---\ntitle: Upsell\nclient: acme-ltd\ndeal: acme-espresso\n---\n"
+    )
+    acme.git("add", "deals", "tickets")
+    acme.git("commit", "-q", "--no-verify", "-m", "deal and ticket")  # a sketchy ticket
+    data = json.loads(acme.run("history", "deals/acme-espresso", "--json").stdout)
+    assert data["linked"] == ["tickets/acme-upsell.md"]
+    assert {e["record"] for e in data["events"]} == {
+        "deals/acme-espresso.md",
+        "tickets/acme-upsell.md",
+    }

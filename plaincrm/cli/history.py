@@ -47,8 +47,9 @@ def _day(iso: str) -> str:
 def history(ref: str, since: str | None, until: str | None, only: bool, as_json: bool) -> None:
     """Everything that happened with a record, newest first, on one timeline: the
     changes recorded in git (field by field, by whom, through plaincrm or by hand),
-    completed tasks with their result notes, and log lines.  A client's history
-    includes its deals, tickets and other records that refer to it.
+    completed tasks with their result notes, and log lines.  It includes the
+    records that refer to the record: a client's deals, tickets, documents ...,
+    a deal's documents and tickets.
 
     \b
     Example:
