@@ -51,8 +51,8 @@ def overdue_attention(store: Store, day: date, owner: str | None) -> list[Attent
     """Issued invoices (of ``owner`` and nobody's) past their due date with money owed.
 
     Reads only the index, in at most three queries: the overdue invoices, the
-    received payments that name one of them, and the other invoices those
-    payments also settle.
+    received payments that name one of them (and, in turn, the payments of the
+    other invoices those settle), and those other invoices.
     """
     conn = store.index.conn
     if conn.execute("SELECT 1 FROM facts WHERE type = 'document' LIMIT 1").fetchone() is None:
@@ -78,12 +78,17 @@ def overdue_attention(store: Store, day: date, owner: str | None) -> list[Attent
     rows = conn.execute(
         "SELECT path, data FROM facts WHERE type = 'document' AND " + _KIND, [PAYMENT]
     )
-    payments = []
-    for path, data in rows:
-        facts = json.loads(data)
-        if wanted.intersection(facts.get("related") or ()):
-            payments.append(doc_of(Record(TYPES["document"], path, facts), currency))
-    others = sorted({ref for p in payments for ref in p.related} - wanted)
+    every = [(path, json.loads(data)) for path, data in rows]
+    # a payment's share of an invoice depends on every earlier payment of the
+    # invoices it settles: take the payments and invoices that hang together
+    invoices, taken = set(wanted), -1
+    chosen: list[tuple[str, dict[str, Any]]] = []
+    while len(chosen) != taken:
+        taken = len(chosen)
+        chosen = [(p, f) for p, f in every if invoices.intersection(f.get("related") or ())]
+        invoices.update(ref for _, f in chosen for ref in f.get("related") or ())
+    payments = [doc_of(Record(TYPES["document"], path, facts), currency) for path, facts in chosen]
+    others = sorted(invoices - wanted)
     extra: list[Doc] = []
     for start in range(0, len(others), 500):
         chunk = [path_of("document", ref) for ref in others[start : start + 500]]

@@ -138,6 +138,26 @@ def test_a_table_with_cents_shows_cents_in_every_amount(crm: Crm) -> None:
     assert rows[2].split()[2:] == ["EUR", "1,609.60", "609.60", "1,000.00", "1,000.00"] + ["-"] * 4
 
 
+def test_today_owes_what_receivables_owes_when_a_payment_spans_invoices(crm: Crm) -> None:
+    """The overdue invoice's share of a payment depends on an earlier payment of the
+    other invoice that payment settles, which names only that other invoice."""
+    crm.run("client", "add", "Acme Ltd")
+    crm.run("deal", "add", "acme", "Cups")
+    first = issue(crm, "acme-ltd-cups", "1000", "2026-10-01", "2026-12-31")
+    late = issue(crm, "acme-ltd-cups", "1000", "2026-10-02", "2026-11-10")
+    crm.run("pay", first, "--amount", "400", "--date", "2026-11-01")
+    crm.run(
+        "doc", "add", "payment", "acme-ltd-cups", "--related", first, "--related", late,
+        "--amount", "1000", "--date", "2026-11-05",
+    )  # fmt: skip
+    owed = json.loads(crm.run("receivables", "--json").stdout)["clients"][0]["open_invoices"]
+    assert [(i["ref"], i["outstanding"]) for i in owed] == [(late, 600)]
+    today = json.loads(crm.run("today", "--json").stdout)["attention"]
+    assert [a["reason"] for a in today if a["kind"] == "invoice"] == [
+        "invoice A-2026-0002 overdue 17 days: 600 EUR of 1,000 EUR outstanding (due 2026-11-10)"
+    ]
+
+
 def test_no_invoices_yet(crm: Crm) -> None:
     assert crm.run("receivables").stdout == "No invoices yet.\n"
     assert json.loads(crm.run("receivables", "--json").stdout)["clients"] == []
