@@ -592,6 +592,21 @@ class RecordAccessor:
         return out
 
 
+@dataclass
+class WrappedAccessor(RecordAccessor):
+    """Reads items that wrap a record (``item.record``: a deal, ticket or campaign
+    with what is computed from it): the names of ``extra`` from the item, the
+    rest, and the words, from its record."""
+
+    def value(self, item: Any, name: str) -> Any:
+        if name in self.extra:
+            return self.extra[name](item)
+        return super().value(item.record, name)
+
+    def texts(self, item: Any) -> list[str]:
+        return super().texts(item.record)
+
+
 TASK_KINDS: dict[str, Kind] = {
     "due": Kind("date"),
     "done": Kind("date"),

@@ -22,7 +22,7 @@ from ..clients import client_names
 from ..deals import NewDeal
 from ..model import Kind, field_kinds
 from ..output import echo_json, style, table, truncate
-from ..query import RecordAccessor
+from ..query import WrappedAccessor
 from ..records import record_notes
 from .common import (
     build_query,
@@ -235,21 +235,15 @@ CAMPAIGN_KINDS: dict[str, Kind] = {
 }
 
 
-class CampaignAccessor(RecordAccessor):
-    """Reads ``CampaignFigures`` for queries: the front matter, plus ``status``
-    (planned, running, ended), ``responses`` and ``deals`` (counts)."""
-
-    def value(self, item: Any, name: str) -> Any:
-        if name == "status":
-            return item.status
-        if name == "responses":
-            return item.responders
-        if name == "deals":
-            return len(item.deals)
-        return super().value(item.record, name)
-
-    def texts(self, item: Any) -> list[str]:
-        return super().texts(item.record)
+# Reads ``CampaignFigures`` for queries: the front matter, plus ``status``
+# (planned, running, ended), ``responses`` and ``deals`` (counts).
+CAMPAIGN_ACCESSOR = WrappedAccessor(
+    {
+        "status": lambda c: c.status,
+        "responses": lambda c: c.responders,
+        "deals": lambda c: len(c.deals),
+    }
+)
 
 
 @campaign.command("list")
@@ -272,7 +266,7 @@ def campaign_list(query: tuple[str, ...], as_json: bool) -> None:
         store.records("campaign"), key=lambda r: (r.get_date("start") or "", r.slug), reverse=True
     )
     items = campaign_figures(store, records, count_audience=False)
-    found = parsed.apply(items, CampaignAccessor())
+    found = parsed.apply(items, CAMPAIGN_ACCESSOR)
     if as_json:
         echo_json([_list_json(item) for item in found])
         return

@@ -35,7 +35,7 @@ from ..pipeline import (
     flagged_deals,
     settings,
 )
-from ..query import RecordAccessor, sql_prefilter, tested_fields
+from ..query import WrappedAccessor, sql_prefilter, tested_fields
 from ..records import record_notes
 from ..reports import Board, Bucket, Forecast, board, forecast
 from ..store import Store
@@ -284,24 +284,21 @@ DEAL_KINDS: dict[str, Kind] = {
 }
 
 
-class DealAccessor(RecordAccessor):
-    """Reads ``Deal`` items for queries: the front matter, plus ``status``
-    (open/won/lost), ``weighted``, the probability and currency in effect."""
+def _money(value: Decimal | None) -> int | float | None:
+    return json_amount(value) if value is not None else None
 
-    def value(self, item: Any, name: str) -> Any:
-        if name == "status":
-            return item.status
-        if name == "probability":
-            return item.probability
-        if name in ("amount", "weighted"):
-            value = getattr(item, name)
-            return json_amount(value) if value is not None else None
-        if name == "currency":
-            return item.currency
-        return super().value(item.record, name)
 
-    def texts(self, item: Any) -> list[str]:
-        return super().texts(item.record)
+# Reads ``Deal`` items for queries: the front matter, plus ``status`` (open, won,
+# lost), ``weighted``, and the probability, amount and currency in effect.
+DEAL_ACCESSOR = WrappedAccessor(
+    {
+        "status": lambda d: d.status,
+        "probability": lambda d: d.probability,
+        "amount": lambda d: _money(d.amount),
+        "weighted": lambda d: _money(d.weighted),
+        "currency": lambda d: d.currency,
+    }
+)
 
 
 @deal.command("list")
@@ -330,12 +327,12 @@ def deal_list(query: tuple[str, ...], owner: str | None, everything: bool, as_js
     pipeline = settings(store)
     words = [*query, *([f"owner:{owner}"] if owner else [])]
     parsed = build_query(app, words, {**field_kinds("deal"), **DEAL_KINDS})
-    # DealAccessor computes these rather than reading them from the front matter
+    # DEAL_ACCESSOR computes these rather than reading them from the front matter
     where = sql_prefilter(parsed.where, field_kinds("deal"), {"probability", "currency"})
     items = deals(store, pipeline, where=where)
     if not everything and not tested_fields(parsed.where) & {"status", "stage"}:
         items = [d for d in items if d.status == "open"]
-    found = parsed.apply(items, DealAccessor())
+    found = parsed.apply(items, DEAL_ACCESSOR)
     if as_json:
         echo_json([d.as_json() for d in found])
         return

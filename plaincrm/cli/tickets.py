@@ -13,7 +13,7 @@ from ..clients import client_names
 from ..deals import NewDeal
 from ..model import Kind, field_kinds
 from ..output import echo_json, style, table, truncate
-from ..query import RecordAccessor, tested_fields
+from ..query import WrappedAccessor, tested_fields
 from ..records import record_notes
 from ..service_report import minutes_text, service_report
 from ..sla import DONE, KINDS, PRIORITIES, STATUSES, Clock, now, parse_when
@@ -275,24 +275,16 @@ TICKET_KINDS: dict[str, Kind] = {
 }
 
 
-class TicketAccessor(RecordAccessor):
-    """Reads ``Ticket`` items for queries: the front matter, plus ``sla`` (ok,
-    met, at risk, breached ...), ``response`` and ``resolution_sla`` (each
-    clock's state)."""
-
-    def value(self, item: Any, name: str) -> Any:
-        if name == "sla":
-            return item.clocks.state()
-        if name == "response":
-            return item.clocks.response.state
-        if name == "resolution_sla":
-            return item.clocks.resolution.state
-        if name == "status":
-            return item.status
-        return super().value(item.record, name)
-
-    def texts(self, item: Any) -> list[str]:
-        return super().texts(item.record)
+# Reads ``Ticket`` items for queries: the front matter, plus ``sla`` (ok, met, at
+# risk, breached ...), ``response`` and ``resolution_sla`` (each clock's state).
+TICKET_ACCESSOR = WrappedAccessor(
+    {
+        "sla": lambda t: t.clocks.state(),
+        "response": lambda t: t.clocks.response.state,
+        "resolution_sla": lambda t: t.clocks.resolution.state,
+        "status": lambda t: t.status,
+    }
+)
 
 
 @ticket.command("list")
@@ -321,7 +313,7 @@ def ticket_list(query: tuple[str, ...], everything: bool, as_json: bool) -> None
     items = tickets(store)
     if not everything and "status" not in tested_fields(parsed.where):
         items = [t for t in items if t.status not in DONE]
-    found = parsed.apply(items, TicketAccessor())
+    found = parsed.apply(items, TICKET_ACCESSOR)
     if as_json:
         echo_json([t.as_json() for t in found])
         return
