@@ -238,8 +238,13 @@ LOG_FORMAT = (
 WHOLE_FILE = "-U100000000"  # a context as long as any file: every diff holds both versions
 # What history.parse_patches reads, whatever the user's git config says: "a/" and "b/"
 # before the paths (diff.noprefix, diff.mnemonicPrefix, diff.srcPrefix would change them)
-# and a space before every empty line of context (diff.suppressBlankEmpty drops it).
-PARSED_CONFIG = ("-c", "core.quotePath=false", "-c", "diff.suppressBlankEmpty=false")
+# and a space before every empty line of context (diff.suppressBlankEmpty drops it);
+# the first commit's changes (log.showRoot), no signature lines (log.showSignature),
+# and one path's log not turned into a rename chase (log.follow).
+PARSED_CONFIG = (
+    *("-c", "core.quotePath=false", "-c", "diff.suppressBlankEmpty=false"),
+    *("-c", "log.showRoot=true", "-c", "log.showSignature=false", "-c", "log.follow=false"),
+)
 PARSED_DIFF = ("--no-color", "--no-ext-diff", "--src-prefix=a/", "--dst-prefix=b/")
 PARALLEL_LOGS = 8
 

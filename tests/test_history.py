@@ -407,6 +407,25 @@ def test_history_and_activity_read_git_whatever_the_users_diff_settings(
     assert len(expected_history) > 3
 
 
+def test_history_reads_the_first_commit_whatever_the_users_log_settings(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path / "repo")], check=True)
+    root = tmp_path / "repo" / "crm"
+    assert runner.invoke(cli, ["init", str(root), "--no-git"]).exit_code == 0
+    crm = Crm(root, runner)
+    crm.write("clients/acme.md", "---\nname: Acme Ltd\nphone: '1'\n---\n")
+    crm.git("add", "-A")
+    crm.git("commit", "-qm", "first")  # the repository's root commit creates the record
+    crm.write("clients/acme.md", "---\nname: Acme Ltd\nphone: '2'\n---\n")
+    crm.git("commit", "-qam", "phone")
+    expected = [(e["kind"], e["text"]) for e in history(crm, "acme")]
+    assert expected == [("field", "phone: 1 -> 2"), ("created", "record created")]
+    crm.git("config", "log.showRoot", "false")
+    crm.git("config", "log.follow", "true")
+    assert [(e["kind"], e["text"]) for e in history(crm, "acme")] == expected
+
+
 def test_history_and_activity_in_a_repository_without_commits(
     tmp_path: Path, runner: CliRunner
 ) -> None:
