@@ -268,6 +268,13 @@ def read_requirements(
         if not isinstance(entry, dict) or entry.get("requires") in (None, "", []):
             continue
         where = f"pipeline.stages.{i}.requires"
+        if i == 0:
+            reader.problem(
+                where,
+                "the first stage cannot require documents: every new deal starts in it "
+                "(deal add, ticket close --upsell, campaign respond --deal)",
+            )
+            continue
         raw = entry["requires"]
         items = [raw] if isinstance(raw, str) else raw
         if not isinstance(items, list) or not all(isinstance(v, str) for v in items):

@@ -445,6 +445,17 @@ def test_forced_gate_is_logged_and_status_names_work(crm: Crm) -> None:
     assert "it needs an accepted quote (add" in result.stderr
 
 
+def test_the_first_stage_cannot_require_documents(crm: Crm) -> None:
+    """Every new deal starts there, also those a ticket or a campaign response opens."""
+    _require(crm, "lead", "[quote]")
+    result = crm.run("check", ok=False)
+    line = next(n for n, t in enumerate(crm.read("plaincrm.yaml").splitlines(), 1) if "lead" in t)
+    assert (
+        f"plaincrm.yaml:{line}: the first stage cannot require documents: every new deal "
+        "starts in it (deal add, ticket close --upsell, campaign respond --deal)"
+    ) in result.stdout
+
+
 def test_bad_requirements_are_reported_and_stop_the_gate(crm: Crm) -> None:
     deal = setup_deal(crm)
     _require(crm, "won", "[contrakt, quote:signed]")
