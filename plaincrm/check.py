@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .amounts import record_number_problem
 from .campaigns import check_campaigns
 from .doccheck import check_documents
 from .errors import BrokenFileError, Problem
-from .model import TYPES, Record
+from .model import TYPES, Record, field_kinds
 from .pipeline import check_pipeline
 from .schemas import validate
 from .store import Store, ref_fields
@@ -37,6 +38,10 @@ def record_problems(record: Record) -> list[Problem]:
         line = record.line_of(dotted) if dotted else 1
         if line not in flagged:
             problems.append(Problem(record.path, line, message))
+    for key, kind in field_kinds(record.type.name).items():
+        too_large = record_number_problem(key, record.fields.get(key))
+        if too_large and kind.name == "number":
+            problems.append(Problem(record.path, record.line_of(key), too_large))
     return problems
 
 

@@ -237,10 +237,11 @@ class Record:
         return task.owner or self.owner
 
     def get_number(self, key: str) -> Decimal | None:
-        value = self.fields.get(key)
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return None
-        return Decimal(str(value))
+        """A number field as a Decimal; None when it is none or one that cannot be
+        computed with (too large: ``check`` reports it)."""
+        from .amounts import record_number
+
+        return record_number(self.fields.get(key), text=False)
 
     def get_date(self, key: str) -> str | None:
         value = self.fields.get(key)

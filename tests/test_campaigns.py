@@ -330,3 +330,17 @@ def test_audience_csv_is_written_whole_or_not_at_all(crm: Crm, tmp_path: Path) -
     crm.run("campaign", "audience", "winter", "--csv", str(out))
     assert out.read_text(encoding="utf-8").startswith("ref,")
     assert sorted(p.name for p in where.iterdir()) == ["list.csv", "mailing.csv"]
+
+
+def test_a_cost_too_large_to_compute_with_is_reported_not_a_crash(crm: Crm) -> None:
+    crm.run("campaign", "add", "Export", "--audience", "+design", "--cost", "100")
+    path = "campaigns/export.md"
+    crm.write(path, crm.read(path).replace("cost: 100", "cost: 100000000000000000000000000000"))
+    for command in (["campaign", "list"], ["campaign", "show", "export"], ["report", "campaigns"]):
+        crm.run(*command)
+    result = crm.run("check", ok=False)
+    assert result.exit_code == 1
+    assert (
+        "campaigns/export.md:4: cost: 100000000000000000000000000000 is too large: "
+        "at most 13 digits before the decimal point"
+    ) in result.stdout
