@@ -437,6 +437,17 @@ def authors(cwd: Path, revisions: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def uncommitted(cwd: Path, path: str) -> bool:
+    """Whether ``path`` (relative to ``cwd``) differs from HEAD or is new to git; False
+    outside a git work tree or without git."""
+    args = ("status", "--porcelain", "-z", "--untracked-files=all", "--no-renames", "--", path)
+    try:
+        proc = _process(cwd, args)
+    except GitError:
+        return False
+    return proc.returncode == 0 and bool(proc.stdout.strip("\0"))
+
+
 def changed_paths(cwd: Path, untracked: bool = True) -> list[tuple[str, str]]:
     """``(status, path)`` of files under ``cwd`` differing from HEAD (paths relative to ``cwd``).
 

@@ -117,6 +117,7 @@ class Store:
         self.durable = True  # fsync every write; bulk writers sync once at the end instead
         self._warned: set[str] = set()
         self._fresh = False
+        self._written: set[str] = set()  # files this store wrote: not hand edits
 
     # -------------------------------------------------------------- index
 
@@ -490,6 +491,7 @@ class Store:
         self._after_write([path])
 
     def _after_write(self, paths: list[str]) -> None:
+        self._written.update(paths)
         if "_index" in self.__dict__:
             self._index.update(paths)
 
@@ -566,6 +568,7 @@ class Store:
             parse_record(rtype, path, text)
         except ParseFailure as failure:
             raise BrokenFileError(failure.problem) from None
+        self._commit_hand_edit(path)
         new = edit(text)
         new, _ = assign_missing_ids(new, self.task_id_taken)
         try:
@@ -579,6 +582,17 @@ class Store:
             if commit:
                 self.commit([path], message)
         return new
+
+    def _commit_hand_edit(self, path: str) -> None:
+        """An edit of ``path`` made by hand and not committed yet gets a commit of its
+        own before a command changes the file, so that ``history`` credits it to
+        whoever made it, by hand, and the command's commit holds the command's change."""
+        if not self.config.git_commit or path in self._written:
+            return
+        from . import gitrepo
+
+        if gitrepo.uncommitted(self.root, path):
+            self.commit([path], f"hand edits to {path}", by_plaincrm=False)
 
     def rollback(self, created: Iterable[str], before: dict[str, str]) -> None:
         """Undo what a failed multi-file command wrote before its commit: remove the

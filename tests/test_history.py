@@ -78,6 +78,24 @@ def test_a_hand_edit_committed_with_plain_git_shows_with_its_author(acme: Crm) -
     assert "15:30  ben" in out and "phone: +36 1 111 -> +36 1 222  (by hand)" in out
 
 
+def test_a_hand_edit_not_committed_yet_is_not_credited_to_the_next_command(acme: Crm) -> None:
+    """The command commits the hand edit of the file it changes on its own first."""
+    acme.write(CLIENT, acme.read(CLIENT).replace("+36 1 111", "+36 1 222"))
+    acme.run("task", "add", "acme", "Call Peter", env=when("2026-11-21"))
+    assert acme.commits()[:2] == [
+        f"task add: Call Peter ({CLIENT})",
+        f"hand edits to {CLIENT}",
+    ]
+    assert "Made-with" not in acme.git("log", "-1", "--skip=1", "--format=%B")
+    diff = acme.git("show", "--format=", "-U0", "HEAD").splitlines()
+    changed = [line for line in diff if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+    assert all(line.startswith("+") for line in changed) and "phone" not in "".join(changed)
+    assert changed[-1].startswith("+- [ ] Call Peter id:")
+    events = history(acme, "acme")
+    phone = next(e for e in events if e["kind"] == "field")
+    assert (phone["text"], phone["by_hand"]) == ("phone: +36 1 111 -> +36 1 222", True)
+
+
 def test_completed_tasks_with_notes_and_log_lines_are_on_the_timeline(acme: Crm) -> None:
     task = acme.run("task", "add", "acme", "Call Peter", env=when("2026-11-21")).stdout.strip()
     acme.run(
