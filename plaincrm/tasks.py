@@ -154,7 +154,8 @@ def find_section(lines: list[str], name: str, start: int = 0) -> Section | None:
     Headings inside a fenced code block don't count.  A fence indented under a
     list item (a task's note) ends with that item, at the first line indented
     less than the fence, as in Markdown: a note holding an unclosed fence does
-    not hide the rest of the file."""
+    not hide the rest of the file.  A closing fence ends it at any indent (as
+    people write it, though Markdown would open another)."""
     fenced = False
     fence_indent = 0  # > 0: the open fence is in a list item, ended by a line indented less
     in_item = False  # the lines so far belong to a list item
@@ -162,9 +163,10 @@ def find_section(lines: list[str], name: str, start: int = 0) -> Section | None:
     for i in range(start, len(lines)):
         line = lines[i]
         first = line[:1]
-        if fence_indent and fenced and line.strip():
+        is_fence = first in _FENCE_FIRST and _FENCE_RE.match(line) is not None
+        if fence_indent and fenced and line.strip() and not is_fence:
             fenced = len(line) - len(line.lstrip()) >= fence_indent
-        if first in _FENCE_FIRST and _FENCE_RE.match(line):
+        if is_fence:  # a fence closes the open one, however far it is indented
             fenced = not fenced
             fence_indent = len(line) - len(line.lstrip()) if fenced and in_item else 0
             continue

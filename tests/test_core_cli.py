@@ -392,6 +392,23 @@ def test_a_code_fence_left_open_in_a_note_hides_nothing_after_it(crm: Crm) -> No
     assert "met at the fair" in crm.run("client", "show", "acme").stdout.split("History")[1]
 
 
+def test_a_note_fence_closed_at_the_left_margin_closes(crm: Crm) -> None:
+    """Opened under the task, closed at column 0: the way people type it."""
+    crm.run("client", "add", "Acme Ltd")
+    note = "  Settings to paste:\n  ```\n  port=8080\n```\n"
+    crm.write(
+        "clients/acme-ltd.md",
+        crm.read("clients/acme-ltd.md")
+        + "\n## Tasks\n\n- [ ] Send config due:2026-12-01 id:cfg222\n"
+        + note
+        + "\n## Log\n\n- 2026-11-20 anna: met at the fair\n",
+    )
+    crm.run("task", "add", "acme", "Follow up", "--due", "tomorrow")
+    text = crm.read("clients/acme-ltd.md")
+    assert text.count("## Log") == 1 and text.index("Follow up") < text.index("## Log")
+    assert "met at the fair" in crm.run("client", "show", "acme").stdout
+
+
 def test_the_card_names_a_linked_records_task_by_that_records_ref(crm: Crm) -> None:
     crm.run("client", "add", "Acme Ltd")
     crm.run("task", "add", "acme", "Call", "--due", "today", "--dur", "90m")

@@ -156,7 +156,7 @@ def reference_section(lines: list[str], name: str) -> tuple[int, int] | None:
     """A plain reading of the Markdown rules: fences hide headings, and a fence opened
     in a list item ends with the item (at a line indented less than the fence); a
     level-2 heading named ``name`` starts the section, the next heading of level 1
-    or 2 ends it."""
+    or 2 ends it.  A fence line closes an open fence at any indent."""
     fence: int | None = None  # the open fence's indent, when it sits in a list item
     fenced = False
     item = False
@@ -164,9 +164,10 @@ def reference_section(lines: list[str], name: str) -> tuple[int, int] | None:
     for i, line in enumerate(lines):
         stripped = line.lstrip(" \t")
         indent = len(line) - len(stripped)
-        if fenced and fence and stripped.strip() and indent < fence:
+        is_fence = indent <= 3 and stripped.startswith(("```", "~~~"))
+        if fenced and fence and stripped.strip() and indent < fence and not is_fence:
             fenced = False
-        if indent <= 3 and stripped.startswith(("```", "~~~")):
+        if is_fence:
             fenced = not fenced
             fence = indent if fenced and item and indent else None
             continue
