@@ -18,7 +18,6 @@ from .model import TYPES, Record
 
 if TYPE_CHECKING:  # agenda imports this module for its provider, the index for its facts
     from .agenda import Attention
-    from .documents import Doc
     from .store import Store
 
 # The fields of an invoice or payment that the index keeps as its facts.
@@ -30,6 +29,7 @@ FACT_FIELDS = (
     "due",
     "amount",
     "currency",
+    "deal",  # a document without currency: is in its deal's
     "client",
     "related",
 )
@@ -69,12 +69,13 @@ def overdue_attention(store: Store, day: date, owner: str | None) -> list[Attent
     candidates = conn.execute(query, [*params, ISSUED, day.isoformat()]).fetchall()
     if not candidates:
         return []
-    from .documents import balances, doc_of, money, path_of
+    from .documents import balances, deal_currencies, doc_of, money, path_of
     from .pipeline import settings as pipeline_settings
 
     currency = pipeline_settings(store).currency
-    docs = [doc_of(_record(path, data), currency) for path, data in candidates]
-    wanted = {d.ref for d in docs}
+    records = [_record(path, data) for path, data in candidates]
+    overdue = len(records)  # the first records; then those their payments involve
+    wanted = {r.slug for r in records}
     rows = conn.execute(
         "SELECT path, data FROM facts WHERE type = 'document' AND " + _KIND, [PAYMENT]
     )
@@ -87,16 +88,18 @@ def overdue_attention(store: Store, day: date, owner: str | None) -> list[Attent
         taken = len(chosen)
         chosen = [(p, f) for p, f in every if invoices.intersection(f.get("related") or ())]
         invoices.update(ref for _, f in chosen for ref in f.get("related") or ())
-    payments = [doc_of(Record(TYPES["document"], path, facts), currency) for path, facts in chosen]
     others = sorted(invoices - wanted)
-    extra: list[Doc] = []
     for start in range(0, len(others), 500):
         chunk = [path_of("document", ref) for ref in others[start : start + 500]]
         rows = conn.execute(
             f"SELECT path, data FROM facts WHERE path IN ({','.join('?' * len(chunk))})", chunk
         )
-        extra.extend(doc_of(_record(path, data), currency) for path, data in rows)
-    known = balances([*docs, *extra, *payments])
+        records += [_record(path, data) for path, data in rows]
+    records += [Record(TYPES["document"], path, facts) for path, facts in chosen]
+    currencies = deal_currencies(store, records)
+    every_doc = [doc_of(r, currency, currencies) for r in records]
+    docs = every_doc[:overdue]
+    known = balances(every_doc)
     names = store.titles(path_of("client", d.client) for d in docs if d.client)
     found = []
     for doc in docs:

@@ -158,6 +158,25 @@ def test_today_owes_what_receivables_owes_when_a_payment_spans_invoices(crm: Crm
     ]
 
 
+def test_today_reads_an_invoice_without_currency_in_its_deals(crm: Crm) -> None:
+    crm.run("client", "add", "Beta Inc")
+    crm.run("deal", "add", "beta", "Robots", "--amount", "500", "--currency", "USD")
+    crm.write(
+        "documents/beta-inv.md",
+        "---\nkind: invoice\ndeal: beta-inc-robots\nnumber: X-1\nstatus: issued\n"
+        "date: 2026-10-01\ndue: 2026-10-15\namount: 500\n---\n",
+    )
+    crm.git("add", "-A")
+    crm.git("commit", "-qm", "an invoice written by hand")
+    crm.run("pay", "beta-inv", "--amount", "200", "--date", "2026-11-01")
+    owed = json.loads(crm.run("receivables", "--json").stdout)["clients"][0]
+    assert (owed["currency"], owed["outstanding"]) == ("USD", 300)
+    today = json.loads(crm.run("today", "--json").stdout)["attention"]
+    assert [a["reason"] for a in today if a["kind"] == "invoice"] == [
+        "invoice X-1 overdue 43 days: 300 USD of 500 USD outstanding (due 2026-10-15)"
+    ]
+
+
 def test_no_invoices_yet(crm: Crm) -> None:
     assert crm.run("receivables").stdout == "No invoices yet.\n"
     assert json.loads(crm.run("receivables", "--json").stdout)["clients"] == []
