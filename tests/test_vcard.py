@@ -132,3 +132,15 @@ def test_vcard_encoding_is_found_as_a_csv_files_is(crm: Crm, tmp_path: Path) -> 
     assert "Kõmûves Ödön" in result.stdout  # what the user asked for
     result = crm.fail("import", str(tmp_path / "missing.vcf"), code=2)
     assert f"{tmp_path / 'missing.vcf'}: no such file" in result.stderr
+
+
+def test_a_byte_order_mark_is_no_part_of_the_text_with_encoding_given(
+    crm: Crm, tmp_path: Path
+) -> None:
+    card = tmp_path / "bom.vcf"
+    card.write_bytes(b"\xef\xbb\xbfBEGIN:VCARD\r\nVERSION:3.0\r\nFN:J\xc3\xb3zsef\r\nEND:VCARD\r\n")
+    assert "József" in crm.run("import", str(card), "--encoding", "utf-8", "--dry-run").stdout
+    sheet = tmp_path / "bom.csv"
+    sheet.write_bytes("\ufeffName,City\nJózsef Kft,Győr\n".encode())
+    result = crm.run("import", str(sheet), "--encoding", "utf-8", "--dry-run")
+    assert "József Kft" in result.stdout and "A 'Name' -> name" in result.stdout

@@ -100,8 +100,8 @@ def read_sheet(
 def decode_bytes(data: bytes, encoding: str | None, name: str) -> tuple[str, str]:
     """The text of a file and a description of its encoding."""
     if encoding:
-        try:
-            return data.decode(encoding), encoding
+        try:  # a byte order mark is no part of the text, whatever the encoding says
+            return data.decode(encoding).removeprefix("\ufeff"), encoding
         except LookupError:
             raise UsageError(f"unknown encoding '{encoding}' (try utf-8, cp1250, cp1252)") from None
         except UnicodeDecodeError as exc:
