@@ -601,18 +601,21 @@ class Index:
         """Store rows parsed elsewhere, and rows holding only a record's path, type, slug and
         title: the first run's quick index (``firstrun``)."""
         with self._transaction(self.conn):
-            for files, tasks, links, facts in results:
-                self.conn.executemany(
-                    "INSERT INTO files VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", files
-                )
-                self.conn.executemany("INSERT INTO tasks VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)", tasks)
-                self.conn.executemany("INSERT INTO links VALUES(?,?,?)", links)
-                self.conn.executemany("INSERT INTO facts VALUES(?,?,?,?)", facts)
+            for rows in results:
+                self._insert(rows)
             self.conn.executemany(
                 "INSERT INTO files(path, type, slug, title) VALUES(?, ?, ?, ?)", titles
             )
 
     # -------------------------------------------------------------- storing
+
+    def _insert(self, rows: Rows) -> None:
+        """Store the rows parsed from some files (inside a transaction)."""
+        files, tasks, links, facts = rows
+        self.conn.executemany("INSERT INTO files VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", files)
+        self.conn.executemany("INSERT INTO tasks VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)", tasks)
+        self.conn.executemany("INSERT INTO links VALUES(?,?,?)", links)
+        self.conn.executemany("INSERT INTO facts VALUES(?,?,?,?)", facts)
 
     def _apply(self, changes: Changes, started_ns: int, keep_listing: bool = False) -> None:
         """Parse and store the changed files; remember git's listing and the rechecks.
@@ -635,13 +638,9 @@ class Index:
             self._delete(changes.gone + [item.path for item in changes.parse])
             rebuild = self._drop_indexes() if len(jobs) >= ANALYZE_MIN else []
             done = 0
-            for files, tasks, links, facts in results:
-                self.conn.executemany(
-                    "INSERT INTO files VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", files
-                )
-                self.conn.executemany("INSERT INTO tasks VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)", tasks)
-                self.conn.executemany("INSERT INTO links VALUES(?,?,?)", links)
-                self.conn.executemany("INSERT INTO facts VALUES(?,?,?,?)", facts)
+            for rows in results:
+                self._insert(rows)
+                files = rows[0]
                 for row in files:  # path ... racy (7), blob (8)
                     if row[7] or vouched.get(row[0]) != row[8]:
                         recheck.add(row[0])
