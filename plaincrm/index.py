@@ -57,6 +57,7 @@ from .tasks import Task
 SCHEMA_VERSION = 8
 RACY_SECONDS = 3
 INDEX_DIR = ".plaincrm"
+CLOCK_NAME = "clock"  # in INDEX_DIR: touched to read the filesystem's clock
 INDEX_NAME = "index.sqlite"
 LOCK_NAME = "build.lock"  # held by the process that builds an empty index
 CREATE_LOCK_NAME = "create.lock"  # held while the index file is made or replaced
@@ -220,6 +221,27 @@ class Index:
         self.in_memory = in_memory
         self.lock = lock
         self.conn = self._open()
+
+    def now_ns(self) -> int:
+        """The time by the clock that stamps the files (``mtime``, ``ctime``), which is
+        what a file's age must be measured against: the process's clock can differ
+        (a network filesystem's server, ``faketime``).  Read by touching a small file
+        in the index folder (a write, which the filesystem stamps, rather than
+        ``utime``, which takes the process's time); the process's clock where that
+        cannot be written."""
+        if not self.in_memory:
+            try:
+                handle = os.open(
+                    self.root / INDEX_DIR / CLOCK_NAME, os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+                )
+                try:
+                    os.write(handle, b"\n")
+                    return os.fstat(handle).st_mtime_ns
+                finally:
+                    os.close(handle)
+            except OSError:
+                pass
+        return time.time_ns()
 
     # -------------------------------------------------------------- opening
 
@@ -400,7 +422,7 @@ class Index:
         remembered listing (the first run, or after two processes wrote at
         once) or outside git, every file is compared.
         """
-        started = time.time_ns() if started_ns is None else started_ns
+        started = self.now_ns() if started_ns is None else started_ns
         generation = int(self._meta("generation") or 0)
         state = None
         if self.use_git:
@@ -520,7 +542,7 @@ class Index:
                 self._refresh()
 
     def _refresh(self) -> None:
-        started = time.time_ns()
+        started = self.now_ns()
         self._apply(self.changes(started), started)
 
     def is_empty(self) -> bool:
@@ -585,7 +607,7 @@ class Index:
 
     def update(self, paths: Iterable[str]) -> None:
         """Re-read the given files now (after this process wrote them)."""
-        started = time.time_ns()
+        started = self.now_ns()
         changes = Changes([], [], generation=int(self._meta("generation") or 0))
         for path in sorted(set(paths)):
             rtype = self._record_type(path)

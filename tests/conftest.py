@@ -15,6 +15,7 @@ from click.testing import CliRunner, Result
 from plaincrm.cli import cli
 
 TODAY = "2026-11-27"  # a Friday
+GIT_NOW = f"{TODAY}T12:00:00+01:00"  # git's clock, pinned with plaincrm's today
 
 
 @pytest.fixture(autouse=True)
@@ -31,6 +32,10 @@ def _isolated_env(
         "[user]\n\tname = Anna Kovacs\n\temail = anna@example.com\n[init]\n\tdefaultBranch = main\n"
     )
     monkeypatch.setenv("PLAINCRM_TODAY", TODAY)
+    # git stamps commits with its own clock: pinned too, so that what plaincrm reads
+    # back from git (history, activity, sync) is dated the day the tests pretend it is
+    monkeypatch.setenv("GIT_AUTHOR_DATE", GIT_NOW)
+    monkeypatch.setenv("GIT_COMMITTER_DATE", GIT_NOW)
     for name in ("PLAINCRM_REPO", "PLAINCRM_USER", "NO_COLOR", "VISUAL", "EDITOR"):
         monkeypatch.delenv(name, raising=False)
 

@@ -536,15 +536,14 @@ def test_no_colour_off_a_terminal_and_with_no_color(crm: Crm) -> None:
 
 def test_commit_waits_for_another_git_process(crm: Crm) -> None:
     """A held index.lock (another plaincrm committing) delays the commit, it does not fail it."""
-    import threading
-
     lock = Path(crm.git("rev-parse", "--git-dir").strip())
     lock = (crm.root / lock if not lock.is_absolute() else lock) / "index.lock"
     lock.write_text("")
-    timer = threading.Timer(0.5, lock.unlink)
-    timer.start()
+    # another process lets go of the lock half a second later (a process, not a
+    # thread's timer: a timed wait of a thread never ends under faketime)
+    holder = subprocess.Popen(["sh", "-c", 'sleep 0.5 && rm "$0"', str(lock)])
     try:
         crm.run("client", "add", "Acme")
     finally:
-        timer.join()
+        holder.wait()
     assert crm.commits()[0] == "client add: Acme (clients/acme.md)"

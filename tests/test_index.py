@@ -129,6 +129,27 @@ def test_a_fresh_file_is_read_again_until_it_is_old_enough(
     assert changed_paths(three.root) == []
 
 
+@pytest.mark.parametrize("skew_days", [400, -400])
+def test_a_fresh_file_is_racy_whatever_the_process_clock_says(
+    three: Crm, monkeypatch: pytest.MonkeyPatch, skew_days: int
+) -> None:
+    """A file's age is measured by the clock that stamped it (the filesystem's), not
+    by the process's: a clock a year ahead (faketime, a skewed network filesystem)
+    must not make a file written just now look settled, nor a same-tick edit vanish."""
+    real = time.time_ns
+    monkeypatch.setattr(time, "time_ns", lambda: real() + skew_days * 86_400 * 10**9)
+    path = three.root / "clients/delta.md"
+    path.write_text(record("Delta", "Call delta"))
+    before = path.stat()
+    assert titles(three.root)["clients/delta.md"] == ["Call delta"]
+    assert changed_paths(three.root) == ["clients/delta.md"]
+    with open(path, "r+b") as handle:  # same size, old timestamps put back
+        handle.seek(len(b"---\nname: Delta\nowner: anna\n---\n\n## Tasks\n\n- [ ] "))
+        handle.write(b"Mail")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert titles(three.root)["clients/delta.md"] == ["Mail delta"]
+
+
 def test_a_same_second_edit_of_a_committed_file_is_seen(three: Crm) -> None:
     """Tracked and clean, then changed with the same size and mtime: git's racy check
     or the stat data must catch it; the index must not trust the old blob id."""
