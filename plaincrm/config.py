@@ -16,7 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .dates import normalize_time, parse_duration_minutes, time_to_minutes, weekday_index
+from .dates import (
+    TASK_LONGEST,
+    duration_problem,
+    normalize_time,
+    parse_duration_minutes,
+    time_to_minutes,
+    weekday_index,
+)
 from .errors import ConfigError, Problem
 from .yamlfront import Front, FrontError, line_of, load_full
 
@@ -324,9 +331,10 @@ def _read_tasks(config: Config) -> None:
     value = tasks.get("default_duration")
     if value is None:
         return
-    minutes = parse_duration_minutes(str(value))
+    minutes = parse_duration_minutes(str(value), TASK_LONGEST)
     if not minutes:
-        config.problem("tasks.default_duration", f"'{value}' is not a duration like 30m or 1h")
+        problem = duration_problem(str(value), TASK_LONGEST) or ""
+        config.problem("tasks.default_duration", f"'{value}' {problem}")
         return
     config.default_duration = minutes
 

@@ -468,7 +468,7 @@ def _apply(
 
 def _check_probability(value: int | str) -> int:
     text = str(value).strip().rstrip("%")
-    if not text.isdigit() or not 0 <= int(text) <= 100:
+    if not (text.isascii() and text.isdigit()) or not 0 <= int(text) <= 100:
         raise InvalidError(f"'{value}' is not a probability: use a whole number from 0 to 100")
     return int(text)
 

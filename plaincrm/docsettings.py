@@ -144,7 +144,7 @@ class _Reader(SectionReader):
             found.numbering = default_numbering()
         if "payment_days" in raw:
             text = str(raw["payment_days"]).strip()
-            if not text.isdigit() or int(text) > 3650:
+            if not (text.isascii() and text.isdigit()) or int(text) > 3650:
                 self.problem(
                     f"{SECTION}.payment_days",
                     "documents.payment_days must be a whole number of days, like 14",

@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
 
-from .dates import parse_iso_date
+from .dates import date_problem, parse_iso_date
 from .errors import Problem
 from .schemas import load_schema
 from .tasks import Task
@@ -122,7 +122,7 @@ def coerce(value: Any, kind: Kind, where: str) -> tuple[Any, list[tuple[str, str
     if kind.name == "date":
         if isinstance(value, str) and parse_iso_date(value):
             return value, []
-        return value, [(where, f"{where}: '{value}' is not a date (use YYYY-MM-DD)")]
+        return value, [(where, f"{where}: '{value}' {date_problem(str(value))}")]
     if kind.name in ("number", "integer"):
         number = parse_number(value) if isinstance(value, str) else None
         if number is None or (kind.name == "integer" and not isinstance(number, int)):

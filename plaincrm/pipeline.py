@@ -245,7 +245,7 @@ class _Reader(SectionReader):
 
     def integer(self, dotted: str, value: Any, low: int, high: int) -> int | None:
         text = str(value).strip() if isinstance(value, str) else None
-        if text is None or not text.isdigit() or not low <= int(text) <= high:
+        if text is None or not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
             self.problem(dotted, f"{dotted} must be a whole number from {low} to {high}")
             return None
         return int(text)

@@ -14,6 +14,7 @@ from typing import Any
 
 from . import ids
 from . import tasks as tasklines
+from .dates import date_problem, normalize_time, parse_iso_date
 from .errors import Problem
 from .model import LogEntry, Record, RecordType, coerce_fields
 from .yamlfront import FrontError, load, newline_of, render_front, split
@@ -36,13 +37,19 @@ class ParseFailure(Exception):
 
 
 def decode(path: str, data: bytes) -> str:
+    """The text of a record file: UTF-8 without NUL bytes (a file holding one is no text,
+    and no git command line could carry what it says)."""
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise ParseFailure(
             Problem(path, line, "the file is not UTF-8 text (save it as UTF-8 in your editor)")
         ) from None
+    if "\0" in text:
+        line = text.count("\n", 0, text.index("\0")) + 1
+        raise ParseFailure(Problem(path, line, "the file holds a NUL byte: it is not text"))
+    return text
 
 
 def parse_record(rtype: RecordType, path: str, text: str) -> Record:
@@ -67,7 +74,9 @@ def parse_record(rtype: RecordType, path: str, text: str) -> Record:
     record.tasks = tasklines.parse_tasks(lines)
     for task in record.tasks:
         record.problems.extend(Problem(path, n, msg) for n, msg in task.problems)
-    record.log = parse_log(lines)
+    bad_dates: list[tuple[int, str]] = []
+    record.log = parse_log(lines, bad_dates)
+    record.problems.extend(Problem(path, n, msg) for n, msg in bad_dates)
     return record
 
 
@@ -95,7 +104,10 @@ def conflict_marker_lines(text: str, lines: list[str] | None = None) -> list[int
     return sorted(found)
 
 
-def parse_log(lines: list[str]) -> list[LogEntry]:
+def parse_log(lines: list[str], problems: list[tuple[int, str]] | None = None) -> list[LogEntry]:
+    """The dated lines of the ``## Log`` section.  A line whose date (or time) is none
+    plaincrm can use (``2026-13-45``) is left out, and said in ``problems`` as
+    (line, message) when given."""
     section = tasklines.find_section(lines, "Log")
     if section is None:
         return []
@@ -104,7 +116,15 @@ def parse_log(lines: list[str]) -> list[LogEntry]:
         match = _LOG_RE.match(lines[index].rstrip("\r"))
         if match:
             date, time, who, rest = match.groups()
-            entries.append(LogEntry(date, time, who, rest, index + 1))
+            if parse_iso_date(date) is None:
+                bad = f"log line: {date} {date_problem(date)}"
+            elif time is not None and normalize_time(time) is None:
+                bad = f"log line: {time} is not a time (use HH:MM)"
+            else:
+                entries.append(LogEntry(date, time, who, rest, index + 1))
+                continue
+            if problems is not None:
+                problems.append((index + 1, bad))
     return entries
 
 

@@ -35,7 +35,15 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from .config import Config, SectionReader, settled
-from .dates import format_duration, normalize_time, parse_date, parse_duration_minutes, today
+from .dates import (
+    duration_problem,
+    format_duration,
+    normalize_time,
+    parse_date,
+    parse_duration_minutes,
+    parse_iso_date,
+    today,
+)
 from .errors import Problem, UsageError
 from .model import TYPES, LogEntry, Record
 from .workhours import Hours, add_working_minutes, working_minutes
@@ -75,12 +83,10 @@ def parse_stamp(text: Any) -> datetime | None:
     if not match:
         return None
     clock = normalize_time(match.group(2))
-    if clock is None:
+    day = parse_iso_date(match.group(1))
+    if clock is None or day is None:
         return None
-    try:
-        return datetime.fromisoformat(f"{match.group(1)} {clock}")
-    except ValueError:
-        return None
+    return datetime.combine(day, time.fromisoformat(clock))
 
 
 def format_stamp(moment: datetime) -> str:
@@ -173,7 +179,7 @@ def read_service(config: Config) -> tuple[Service, list[Problem]]:
     warn = DEFAULT_WARN
     if raw.get("warn") is not None:
         text = str(raw["warn"]).strip().rstrip("%").strip()
-        if not text.isdigit() or not 1 <= int(text) <= 100:
+        if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 100:
             problem("warn", f"service.warn: '{raw['warn']}' is not a percentage from 1% to 100%")
         else:
             warn = int(text)
@@ -195,10 +201,12 @@ def _read_target(entry: Any, dotted: str, problem: Callable[[str, str], None]) -
             continue
         minutes = parse_duration_minutes(str(value))
         if not minutes:
+            what = duration_problem(str(value)) or ""
+            if what.startswith("is not"):
+                what = "is not a duration like 4h or 1h30m"
             problem(
                 f"{dotted}.{key}",
-                f"service.{dotted}.{key}: '{value}' is not a duration like 4h or 1h30m "
-                "(working hours; 'none' for no target)",
+                f"service.{dotted}.{key}: '{value}' {what} (working hours; 'none' for no target)",
             )
             continue
         values[key] = minutes

@@ -19,7 +19,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .dates import normalize_time, parse_duration_minutes, parse_iso_date
+from .dates import (
+    TASK_LONGEST,
+    date_problem,
+    duration_problem,
+    normalize_time,
+    parse_duration_minutes,
+    parse_iso_date,
+)
 
 KEYS = ("due", "at", "dur", "done", "id", "owner")
 _TASK_RE = re.compile(r"^[-*+] \[([ xX])\](?:[ \t]+(.*))?$")
@@ -61,7 +68,7 @@ class Task:
     @property
     def dur(self) -> int | None:
         value = self.attrs.get("dur")
-        return parse_duration_minutes(value) if value else None
+        return (parse_duration_minutes(value, TASK_LONGEST) or None) if value else None
 
     @property
     def done(self) -> str | None:
@@ -126,13 +133,13 @@ def _check_attrs(attrs: dict[str, str], line_no: int) -> list[tuple[int, str]]:
     problems = []
     for key in ("due", "done"):
         if key in attrs and parse_iso_date(attrs[key]) is None:
-            problems.append((line_no, f"{key}:{attrs[key]} is not a date (use YYYY-MM-DD)"))
+            problems.append((line_no, f"{key}:{attrs[key]} {date_problem(attrs[key])}"))
     if "at" in attrs and normalize_time(attrs["at"]) is None:
         problems.append((line_no, f"at:{attrs['at']} is not a time (use HH:MM)"))
     if "dur" in attrs:
-        minutes = parse_duration_minutes(attrs["dur"])
-        if minutes is None or minutes <= 0:
-            problems.append((line_no, f"dur:{attrs['dur']} is not a duration (use 30m, 1h, 1h30m)"))
+        problem = duration_problem(attrs["dur"], TASK_LONGEST)
+        if problem:
+            problems.append((line_no, f"dur:{attrs['dur']} {problem}"))
     if "id" in attrs and not ID_RE.match(attrs["id"]):
         problems.append(
             (line_no, f"id:{attrs['id']} is not a valid id (lowercase letters, digits, '-')")

@@ -65,6 +65,8 @@ def split(text: str) -> Split:
     first = text[start : first_end if first_end >= 0 else len(text)].rstrip("\r")
     if first.rstrip() != "---":
         return Split(bom, None, start, 1, start, 1)
+    if first_end < 0:  # the opening line is all there is
+        raise FrontError(1, "the front matter is not closed: add a line '---' after it")
     pos = first_end + 1
     line_no = 2
     while pos <= len(text):
@@ -115,12 +117,45 @@ def load(front: str, first_line: int) -> Front:
 # ---------------------------------------------------------------- full reader
 
 
+MAX_DEPTH = 100  # levels of nesting a front matter may have (lists in mappings in lists ...)
+MAX_REPEATED = 10_000  # values that aliases (``*name``) may repeat in a front matter
+_FLOW_RE = re.compile(r"[\[\]{}]")
+_COMPACT_RE = re.compile(r"(?:[-?][ \t]+)+")  # "- - - x": a list in a list in a list
+
+
+def nesting_bound(front: str) -> tuple[int, int]:
+    """At least how deep ``front`` nests (more where quoted text holds brackets), and the
+    0-based line where it is deepest: a line's indent, its leading ``- `` marks and the
+    brackets open on it.  Measured before YAML reads the text, since reading deep
+    nesting takes every stack there is (libyaml crashes)."""
+    worst, where = 0, 0
+    flow = 0
+    for number, line in enumerate(front.split("\n")):
+        stripped = line.lstrip(" \t")
+        marks = _COMPACT_RE.match(stripped)
+        here = len(line) - len(stripped) + (marks.group().count("-") if marks else 0)
+        deepest = flow
+        for bracket in _FLOW_RE.findall(line):
+            flow = flow + 1 if bracket in "[{" else max(0, flow - 1)
+            deepest = max(deepest, flow)
+        if here + deepest > worst:
+            worst, where = here + deepest, number
+    return worst, where
+
+
 def _compose(front: str, first_line: int) -> yaml.Node | None:
     import yaml
 
+    depth, line = nesting_bound(front)
+    if depth > MAX_DEPTH:
+        raise FrontError(
+            first_line + line,
+            f"the front matter nests deeper than {MAX_DEPTH} levels (or is indented that "
+            "far): flatten it",
+        )
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.compose(front, Loader=loader)
+        node = yaml.compose(front, Loader=loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.context_mark or exc.problem_mark  # where the broken construct starts
         line = first_line + (mark.line if mark else 0)
@@ -129,6 +164,55 @@ def _compose(front: str, first_line: int) -> yaml.Node | None:
         raise FrontError(line, f"YAML does not parse: {problem}{context}") from None
     except yaml.YAMLError as exc:
         raise FrontError(first_line, f"YAML does not parse: {exc}") from None
+    if node is not None:
+        _check_aliases(node, first_line)
+    return node
+
+
+def _check_aliases(root: yaml.Node, first_line: int) -> None:
+    """Refuse, before anything is expanded, aliases that name their own anchor (``x: &a
+    [*a]``: endless) or repeat more than ``MAX_REPEATED`` values ("billion laughs": a few
+    lines that expand to gigabytes).  An alias is the node of its anchor, met again."""
+
+    sizes: dict[int, int] = {}  # node -> how many nodes it expands to
+    open_nodes: set[int] = set()
+    distinct = 0
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if children_done:
+            open_nodes.discard(key)
+            sizes[key] = 1 + sum(sizes[id(child)] for child in _children(node))
+            continue
+        if key in sizes:
+            continue
+        if key in open_nodes:
+            raise FrontError(
+                first_line + node.start_mark.line,
+                "an alias (*name) refers to the value that holds it, which never ends: "
+                "write the value out",
+            )
+        distinct += 1
+        open_nodes.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node))
+    if sizes[id(root)] - distinct > MAX_REPEATED:
+        raise FrontError(
+            first_line,
+            f"aliases (*name) repeat {sizes[id(root)] - distinct} values, more than "
+            f"{MAX_REPEATED}: write the values out",
+        )
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    import yaml
+
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
 
 
 def load_full(front: str, first_line: int) -> Front:
@@ -147,17 +231,31 @@ def load_full(front: str, first_line: int) -> Front:
     return result
 
 
-def _scalar_value(node: yaml.ScalarNode) -> str | None:
+def _scalar_value(node: yaml.ScalarNode, first_line: int = 1) -> str | None:
     if not node.style and node.value in NULL_WORDS:
         return None
-    return str(node.value)
+    text = str(node.value)
+    if "\0" in text or (not text.isprintable() and _has_surrogate(text)):
+        raise FrontError(
+            first_line + node.start_mark.line,
+            "an escape (\\0, \\uD800 ...) makes a character that is no text: remove it",
+        )
+    return text
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _convert(node: yaml.Node, path: str, first_line: int, lines: dict[str, int]) -> Any:
     import yaml
 
     if isinstance(node, yaml.ScalarNode):
-        return _scalar_value(node)
+        return _scalar_value(node, first_line)
     if isinstance(node, yaml.SequenceNode):
         items = []
         for i, child in enumerate(node.value):
@@ -168,7 +266,7 @@ def _convert(node: yaml.Node, path: str, first_line: int, lines: dict[str, int])
     mapping: dict[str, Any] = {}
     for key_node, value_node in node.value:
         line = first_line + key_node.start_mark.line
-        if not isinstance(key_node, yaml.ScalarNode) or _scalar_value(key_node) is None:
+        if not isinstance(key_node, yaml.ScalarNode) or _scalar_value(key_node, first_line) is None:
             raise FrontError(line, "a key must be plain text")
         key = str(key_node.value)
         if key in mapping:

@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from plaincrm import tasks as tl
+from plaincrm.dates import FIRST_DAY, LAST_DAY
 from plaincrm.records import append_to_section, assign_missing_ids
 
 
@@ -87,10 +88,10 @@ WORDS = st.text(alphabet=string.ascii_letters + "áéő,.!?'", min_size=1, max_s
 ATTRS = st.fixed_dictionaries(
     {},
     optional={
-        "due": st.dates().map(lambda d: d.isoformat()),
+        "due": st.dates(FIRST_DAY, LAST_DAY).map(lambda d: d.isoformat()),
         "at": st.times().map(lambda t: t.strftime("%H:%M")),
         "dur": st.integers(min_value=1, max_value=600).map(lambda m: f"{m}m"),
-        "done": st.dates().map(lambda d: d.isoformat()),
+        "done": st.dates(FIRST_DAY, LAST_DAY).map(lambda d: d.isoformat()),
         "id": st.text(alphabet="23456789abcdefghjkmnpqrstuvwxyz", min_size=4, max_size=6),
         "owner": st.sampled_from(["anna", "ben", "éva"]),
     },

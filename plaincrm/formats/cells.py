@@ -15,7 +15,13 @@ import unicodedata
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
-from ..dates import normalize_time, parse_duration_minutes
+from ..dates import (
+    TASK_LONGEST,
+    duration_problem,
+    format_duration,
+    normalize_time,
+    parse_duration_minutes,
+)
 from .sheet import Cell
 
 DATE_ORDERS = ("dmy", "mdy")  # day-first, month-first
@@ -246,7 +252,7 @@ def parse_date_cell(cell: Cell, order: str | None) -> tuple[date, str | None]:
             return serial_date(cell), clock
         raise CellError(f"{cell_text(cell)} is not a date")
     text = cell_text(cell)
-    if text.isdigit() and _SERIAL_RANGE[0] <= int(text) <= _SERIAL_RANGE[1]:
+    if text.isascii() and text.isdigit() and _SERIAL_RANGE[0] <= int(text) <= _SERIAL_RANGE[1]:
         return serial_date(int(text)), None
     if match := _ISO_RE.match(text) or _YMD_RE.match(text):
         y, m, d, hh, mm = match.groups()
@@ -284,7 +290,7 @@ def _month_words(text: str) -> date | None:
         return None
     at = next(i for i, m in enumerate(months) if m)
     numbers = [w for i, w in enumerate(words) if i != at]
-    if not all(n.isdigit() for n in numbers):
+    if not all(n.isascii() and n.isdigit() for n in numbers):
         return None
     month = months[at] or 0
     if len(numbers[0]) == 4:
@@ -314,18 +320,26 @@ def parse_time_cell(cell: Cell) -> str:
 
 
 def parse_duration_cell(cell: Cell) -> int:
-    """Minutes from ``30m``, ``1h30m``, ``90`` (minutes), ``1:30``, or an Excel time (0.0625)."""
+    """Minutes from ``30m``, ``1h30m``, ``90`` (minutes), ``1:30``, or an Excel time (0.0625);
+    at most a task's longest (``TASK_LONGEST``)."""
     if isinstance(cell, time):
         minutes = cell.hour * 60 + cell.minute
     elif isinstance(cell, float) and 0 < cell < 1:
         minutes = round(cell * 24 * 60)
     else:
-        text = cell_text(cell).lower().replace(" ", "")
+        text = cell_text(cell).lower().replace(" ", "").replace("min", "m")
         clock = re.match(r"^(\d{1,2}):(\d{2})(?::00)?$", text)
         if clock:
             minutes = int(clock.group(1)) * 60 + int(clock.group(2))
         else:
-            minutes = parse_duration_minutes(text.replace("min", "m")) or 0
+            problem = duration_problem(text, TASK_LONGEST)
+            if problem:
+                raise CellError(f"'{cell_text(cell)}' {problem}")
+            minutes = parse_duration_minutes(text, TASK_LONGEST) or 0
+    if minutes > TASK_LONGEST:
+        raise CellError(
+            f"'{cell_text(cell)}' is too long (at most {format_duration(TASK_LONGEST)})"
+        )
     if minutes <= 0:
         raise CellError(f"'{cell_text(cell)}' is not a duration (write 30m, 1h or 1h30m)")
     return minutes
