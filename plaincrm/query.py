@@ -25,6 +25,7 @@ a bad term raises ``QueryError`` that points at it (or at its bad value).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -32,14 +33,18 @@ from datetime import date
 from functools import partial
 from typing import Any, Generic, Protocol, TypeVar
 
-from .dates import parse_date, parse_iso_date
-from .errors import UsageError
+from .amounts import MAX_DIGITS
+from .dates import DATE_RANGE, OutOfRangeError, parse_date, parse_iso_date
+from .errors import UsageError, did_you_mean
 from .model import Kind, parse_number, slug_of
 
 T = TypeVar("T")
 T_contra = TypeVar("T_contra", contravariant=True)
 _TERM_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_.-]*?)(\.before:|\.after:|!=|<=|>=|:|~|<|>)(.*)$")
 _KEYWORDS = {"and", "or", "not"}
+MAX_DEPTH = 50  # parentheses and nots inside each other
+MAX_SQL_TERMS = 50  # conditions a list command hands to SQLite (the rest Python tests)
+BUILTIN_FIELDS = ("ref", "path", "type", "title")  # every record has them (RecordAccessor)
 
 
 class QueryError(UsageError):
@@ -182,9 +187,14 @@ class Query(Generic[T]):
     where: Node = field(default_factory=Everything)
     sort: list[tuple[str, bool]] = field(default_factory=list)  # (field, descending)
     limit: int | None = None
+    # sort fields the schema does not know, with the error to raise when no item has one
+    unknown_sort: dict[str, QueryError] = field(default_factory=dict)
 
     def apply(self, items: Sequence[T], get: Accessor[T]) -> list[T]:
         found = [item for item in items if self.where.matches(item, get)]
+        for name, error in self.unknown_sort.items():
+            if found and all(get.value(item, name) in (None, "", []) for item in found):
+                raise error
         for name, descending in reversed(self.sort):
             present = [i for i in found if get.value(i, name) not in (None, "")]
             missing = [i for i in found if get.value(i, name) in (None, "")]
@@ -221,10 +231,12 @@ def sql_prefilter(
     the list command's accessor computes rather than reads from the front
     matter.  Returns ``("", [])`` when nothing can be said.
     """
-    skipped = {"ref", "path", "type", "title", *skip}
+    skipped = {*BUILTIN_FIELDS, *skip}
     clauses: list[str] = []
     params: list[Any] = []
     for part in node.parts if isinstance(node, And) else [node]:
+        if len(clauses) >= MAX_SQL_TERMS:  # SQLite's expressions have a depth limit
+            break
         if isinstance(part, Tag) and "tags" not in skipped and part.tag.isascii():
             clauses.append(
                 "EXISTS (SELECT 1 FROM json_each(data, '$.fields.tags') "
@@ -354,6 +366,7 @@ class _Parser:
         self.me = me
         self.aliases = aliases
         self.pos = 0
+        self.depth = 0  # parentheses and nots open around the current term
         self.query: Query[Any] = Query()
 
     def error(self, token: _Token, reason: str, part: str | None = None) -> QueryError:
@@ -407,20 +420,33 @@ class _Parser:
 
     def parse_unary(self) -> Node:
         token = self.tokens[self.pos]
+        if token.keyword("not", "("):
+            if self.depth >= MAX_DEPTH:
+                raise self.error(
+                    token, f"more than {MAX_DEPTH} parentheses and nots inside each other"
+                )
+            self.depth += 1
+            try:
+                return self.parse_nested(token)
+            finally:
+                self.depth -= 1
+        self.pos += 1
+        return self.term(token)
+
+    def parse_nested(self, token: _Token) -> Node:
+        """A ``not`` or ``(`` term (``token``) and what it takes."""
         self.pos += 1
         if token.keyword("not"):
             following = self.peek()
             if following is None or following.keyword("and", "or", ")"):
                 raise self.error(token, "'not' needs a term after it")
             return Not(self.parse_unary())
-        if token.keyword("("):
-            node = self.parse_or()
-            closing = self.peek()
-            if closing is None or not closing.keyword(")"):
-                raise self.error(token, "this '(' is never closed")
-            self.pos += 1
-            return node
-        return self.term(token)
+        node = self.parse_or()
+        closing = self.peek()
+        if closing is None or not closing.keyword(")"):
+            raise self.error(token, "this '(' is never closed")
+        self.pos += 1
+        return node
 
     def term(self, token: _Token) -> Node:
         text = token.text
@@ -455,7 +481,7 @@ class _Parser:
                 f"{name}: shapes the whole result; it cannot follow '{self.tokens[before].text}'",
             )
         if name == "limit":
-            if op != ":" or not value.isdigit():
+            if op != ":" or not (value.isascii() and value.isdigit()) or len(value) > 18:
                 raise self.error(token, "limit takes a whole number: limit:20")
             self.query.limit = int(value)
             return True
@@ -466,7 +492,16 @@ class _Parser:
             if not field_name:
                 raise self.error(token, "sort takes a field: sort:close or sort:-amount")
             descending = part.startswith("-")
-            self.query.sort.append((self.aliases.get(field_name, field_name), descending))
+            name = self.aliases.get(field_name, field_name)
+            self.query.sort.append((name, descending))
+            if name not in self.kinds and name not in BUILTIN_FIELDS:
+                known = sorted({*self.kinds, *BUILTIN_FIELDS})
+                self.query.unknown_sort[name] = self.error(
+                    token,
+                    f"sort: no field '{field_name}'{did_you_mean(field_name, known)}; "
+                    f"fields: {', '.join(known)}",
+                    part=field_name,
+                )
         return True
 
     def kind_of(self, name: str) -> str:
@@ -533,11 +568,16 @@ class _Parser:
         value = parse_number(raw)
         if value is None:
             raise self.error(token, f"'{raw}' is not a number", part=raw)
+        if not math.isfinite(value) or abs(value) >= 10**MAX_DIGITS:
+            reason = f"'{raw}' is too large: at most {MAX_DIGITS} digits before the point"
+            raise self.error(token, reason, part=raw)
         return value
 
     def date(self, token: _Token, raw: str) -> date:
         try:
             return parse_date(raw, self.today)
+        except OutOfRangeError:
+            raise self.error(token, f"'{raw}' is out of range ({DATE_RANGE})", part=raw) from None
         except UsageError:
             raise self.error(
                 token, f"'{raw}' is not a date (YYYY-MM-DD, today, +7d ...)", part=raw

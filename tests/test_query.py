@@ -213,6 +213,21 @@ def test_sort_and_limit() -> None:
     assert refs("(sort:-amount", "+vip)") == ["b", "a"]  # wherever they stand
 
 
+def test_sort_on_a_field_nothing_has_is_a_pointed_error() -> None:
+    with pytest.raises(QueryError) as caught:
+        refs("+vip", "sort:amout")
+    assert caught.value.message.split("\n") == [
+        "bad query: sort: no field 'amout' (did you mean 'amount'?); fields: amount, close, "
+        "name, owner, path, ref, stage, tags, title, type",
+        "  +vip sort:amout",
+        "            ^^^^^",
+    ]
+    # a key of the items that the schema does not know sorts as any other
+    assert refs("sort:-ref") == ["e", "d", "c", "b", "a"]
+    # nothing found: nothing to sort, nothing to say
+    assert refs("stage:none", "sort:amout") == []
+
+
 def test_a_query_is_an_object_before_it_is_applied() -> None:
     query = q("stage:lead,won", "amount>=5000", "sort:-close", "limit:3")
     assert query.sort == [("close", True)]
@@ -397,15 +412,13 @@ def test_a_rendered_query_selects_what_an_independent_evaluator_selects(
 )
 def test_any_words_parse_or_give_a_pointed_error(words: list[str]) -> None:
     try:
-        query = parse(words, kinds=KINDS, today=TODAY, me="anna")
+        parse(words, kinds=KINDS, today=TODAY, me="anna").apply(DEALS, Dicts())
     except QueryError as exc:
         lines = exc.message.split("\n")
         shown = "".join(" " if c.isspace() else c for c in " ".join(words))
         assert lines[1] == "  " + shown
         start = lines[2].index("^") - 2
         assert 0 <= start <= len(shown)
-        return
-    query.apply(DEALS, Dicts())
 
 
 # ---------------------------------------------------------------- through the CLI
@@ -442,6 +455,14 @@ def test_a_bad_query_is_a_usage_error_on_the_command_line(crm: Crm) -> None:
     assert "created>someday" in result.stderr
     result = crm.fail("task", "list", "(due:today", code=EXIT_USAGE)
     assert "this '(' is never closed" in result.stderr
+    crm.run("client", "add", "Acme Ltd")
+    result = crm.fail("client", "list", "sort:nmae", code=EXIT_USAGE)
+    assert "sort: no field 'nmae' (did you mean 'name'?); fields: address, city," in (result.stderr)
+    crm.write(
+        "clients/acme-ltd.md",
+        crm.read("clients/acme-ltd.md").replace("---\nname", "---\nrank: 2\nname"),
+    )
+    assert "acme-ltd" in crm.run("client", "list", "sort:rank").stdout  # a key of one's own
 
 
 # ---------------------------------------------------------------- the SQL prefilter
