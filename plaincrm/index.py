@@ -283,7 +283,7 @@ class Index:
         making could leave that one's write-ahead log beside its own database.
         """
         path = self._db_path()
-        if path is None:
+        if path is None or not self._clear_folders(path):
             return self._connect(":memory:", create=True)
         fingerprint = self.fingerprint()
         if not replace:
@@ -312,6 +312,23 @@ class Index:
             return conn
         conn.close()
         return None
+
+    @staticmethod
+    def _clear_folders(path: Path) -> bool:
+        """Remove empty folders standing where the index's files go; False (and a word on
+        stderr) when one holds something: then this command works without the index."""
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            name = str(path) + suffix
+            if os.path.isdir(name) and not os.path.islink(name):
+                try:
+                    os.rmdir(name)
+                except OSError:
+                    sys.stderr.write(
+                        f"plaincrm: {name} is a folder, where the index belongs: working "
+                        "without the index (slower) until it is removed\n"
+                    )
+                    return False
+        return True
 
     @staticmethod
     def _remove(path: Path) -> None:

@@ -398,7 +398,9 @@ class Store:
             count = self._sql("SELECT count(*) FROM tasks WHERE path=?", (path,))[0][0]
             if not count:
                 raise NotFoundError(f"'{ref}': {path} has no tasks")
-            if not number.isdigit() or not 1 <= int(number) <= count:
+            if not (number.isascii() and number.isdigit() and len(number) < 10) or not (
+                1 <= int(number) <= count
+            ):
                 raise NotFoundError(
                     f"'{ref}': {path} has {count} task(s); use {record_ref}#1 to #{count}"
                 )
@@ -692,9 +694,16 @@ def _list_command(type_name: str) -> str:
 def _write_temp(full: Path, text: str, durable: bool = True) -> Path:
     import secrets
 
+    try:
+        data = text.encode("utf-8")  # before the temporary file exists: nothing stays behind
+    except UnicodeEncodeError:
+        raise InvalidError(
+            f"not writing {full.name}: the text holds bytes that are not UTF-8 (from a "
+            "terminal or file in another encoding); give it again as UTF-8"
+        ) from None
     tmp = full.parent / f".{full.name}.{secrets.token_hex(4)}.tmp"
     with open(tmp, "wb") as handle:
-        handle.write(text.encode("utf-8"))
+        handle.write(data)
         handle.flush()
         if durable:
             os.fsync(handle.fileno())

@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from .. import __version__
-from ..errors import PlaincrmError
+from ..errors import EXIT_USAGE, PlaincrmError
 
 # name -> (module, attribute, one-line help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -87,6 +87,10 @@ class LazyGroup(click.Group):
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        _refuse_undecodable(args)
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -95,6 +99,32 @@ class LazyGroup(click.Group):
         finally:  # the command is over: others may write (Store.lock_writes)
             if "store" in getattr(ctx.obj, "__dict__", {}):
                 ctx.obj.store.release()
+
+
+def _refuse_undecodable(args: list[str]) -> None:
+    """Refuse arguments (and ``PLAINCRM_*`` settings) that are not UTF-8 text: Python
+    hands their bytes on as lone surrogates, which no file, message or commit can hold."""
+    fix = "set the terminal to UTF-8, or give the file a UTF-8 name"
+    named = [(f"argument '{_shown(arg)}'", arg, fix) for arg in args]
+    named += [
+        (name, value, "set it again in UTF-8")
+        for name, value in os.environ.items()
+        if name.startswith("PLAINCRM_")
+    ]
+    for what, text, how in named:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise CliError(
+                f"{what} is not UTF-8 text: plaincrm reads text as UTF-8 ({how})", EXIT_USAGE
+            ) from None
+        if "\0" in text:  # no command line holds one; a program calling plaincrm might
+            raise CliError(f"{what} holds a NUL character", EXIT_USAGE)
+
+
+def _shown(text: str) -> str:
+    """``text`` with the bytes that are not UTF-8 shown as U+FFFD."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 @click.group(

@@ -32,6 +32,7 @@ from .common import (
     json_option,
     owner_option,
     query_argument,
+    read_stdin,
 )
 from .completion import complete_ref
 from .reports import report_heading, report_since, since_option
@@ -107,7 +108,7 @@ def campaign_add(
         currency=currency,
         expected_revenue=expected_revenue,
         owner=owner,
-        offer=sys.stdin.read() if offer == "-" else offer,
+        offer=read_stdin("the offer") if offer == "-" else offer,
     )
     size = len(audience(store, store.load(path)))
     echo_created(path, f"; its audience is {size} client(s) today.")

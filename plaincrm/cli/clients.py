@@ -218,6 +218,11 @@ def edit(ref: str) -> None:
     full = store.safe_path(path)
     before = full.read_bytes()
     click.edit(filename=str(full))
+    if not full.is_file():
+        raise InvalidError(
+            f"{path} is gone: the editor deleted it, and nothing is committed (bring it back "
+            f"with 'git checkout -- {path}', or remove it for good with 'git rm {path}')"
+        )
     if full.read_bytes() == before:
         click.echo(f"No changes to {path}.")
         return

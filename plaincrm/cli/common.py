@@ -11,7 +11,7 @@ import click
 
 from ..config import read_config
 from ..dates import parse_date, parse_duration, parse_time
-from ..errors import UsageError
+from ..errors import InvalidError, UsageError
 from ..model import Kind, slug_of
 from ..store import Store, discover_root
 from .completion import complete_owner
@@ -129,6 +129,19 @@ def build_query(app: App, words: Sequence[str], kinds: dict[str, Kind]) -> Query
     from ..query import parse  # not on the path of today and plan
 
     return parse(words, kinds=kinds, today=app.today(), me=app.store.current_user())
+
+
+def read_stdin(what: str) -> str:
+    """What comes on standard input (``what`` it is, for the error), as UTF-8 text."""
+    stream = click.get_binary_stream("stdin")
+    data = stream.read()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidError(
+            f"{what} on standard input is not UTF-8 text (byte {exc.start + 1} is not): "
+            "convert it to UTF-8, e.g. with iconv"
+        ) from None
 
 
 def date_arg(text: str | None, *, past: bool = False) -> date | None:

@@ -93,9 +93,9 @@ def setup_git() -> None:
 
 
 @click.command("merge-driver", hidden=True)
-@click.argument("base", type=click.Path(path_type=Path))
-@click.argument("ours", type=click.Path(path_type=Path))
-@click.argument("theirs", type=click.Path(path_type=Path))
+@click.argument("base", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("ours", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("theirs", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("path")
 @click.option("--marker-size", type=int, default=7)
 def merge_driver(base: Path, ours: Path, theirs: Path, path: str, marker_size: int) -> None:

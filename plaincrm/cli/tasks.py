@@ -21,6 +21,7 @@ from .common import (
     owner_option,
     owner_options,
     query_argument,
+    read_stdin,
     resolve_owner,
     time_arg,
 )
@@ -108,7 +109,7 @@ def task_done(task_id: str, note: str | None, no_note: bool, on: str | None) -> 
     """
     app = get_app()
     if note == "-":
-        note = sys.stdin.read()
+        note = read_stdin("the note")
     elif note is None and not no_note and sys.stdin.isatty():
         note = _read_note()
     day = date_arg(on, past=True) or app.today()

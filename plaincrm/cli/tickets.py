@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
@@ -38,6 +37,7 @@ from .common import (
     json_option,
     owner_option,
     query_argument,
+    read_stdin,
 )
 from .completion import complete_ref
 from .reports import report_heading, report_owner, report_owner_option, report_since, since_option
@@ -78,7 +78,7 @@ def _when(text: str | None) -> datetime | None:
 
 
 def _text(value: str) -> str:
-    return sys.stdin.read() if value == "-" else value
+    return read_stdin("the message") if value == "-" else value
 
 
 def _path(store: Store, ref: str) -> str:

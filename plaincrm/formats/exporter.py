@@ -34,6 +34,8 @@ from ..store import TaskEntry
 from ..yamlfront import format_number
 from .cells import neutralise
 
+XLSX_COLUMNS = 16_384  # a worksheet's columns (A to XFD)
+XLSX_ROWS = 1_048_576  # and rows
 TASK_COLUMNS = [
     "id", "record", "record_title", "title", "status", "due", "at", "dur", "done", "owner", "note",
 ]  # fmt: skip
@@ -48,9 +50,10 @@ class Table:
 
 def record_table(name: str, type_name: str, schema: str, records: list[Record]) -> Table:
     """Every field of every record; ``type_name``'s schema gives the column order."""
-    keys = list(load_schema(schema).get("properties", {}))
+    columns = dict.fromkeys(load_schema(schema).get("properties", {}))
     for record in records:
-        keys += [key for key in record.fields if key not in keys]
+        columns.update(dict.fromkeys(record.fields))
+    keys = list(columns)
     kinds = field_kinds(type_name)
     rows = []
     for record in records:
@@ -146,6 +149,13 @@ def write_xlsx(tables: list[Table], path: Path) -> None:
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
+    for table in tables:
+        if len(table.headers) > XLSX_COLUMNS or len(table.rows) >= XLSX_ROWS:
+            raise InvalidError(
+                f"the {table.name} have {len(table.rows)} rows and {len(table.headers)} "
+                f"columns; a worksheet holds at most {XLSX_ROWS - 1} rows and {XLSX_COLUMNS} "
+                "columns: export as CSV or JSON (--format csv, --format json)"
+            )
     book = Workbook(write_only=True)
     bold = Font(bold=True)
     for table in tables:
@@ -181,9 +191,13 @@ def write_xlsx(tables: list[Table], path: Path) -> None:
 
 
 def _xlsx_value(value: Any) -> Any:
+    """A cell's value: lists and mappings as text; control characters, which a
+    worksheet cannot hold (Excel refuses the file), left out."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     if isinstance(value, (list, dict)):
-        return flat_text(value)
-    return value
+        value = flat_text(value)
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
 # ---------------------------------------------------------------- JSON

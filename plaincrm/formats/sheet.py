@@ -171,6 +171,8 @@ def _read_csv(
         delimiter = delimiter or found.group(1)
         text, skip = rest, 1
     delimiter = delimiter_option(delimiter) or sniff_delimiter(text.split("\n", 50)[:50])
+    # a cell may be as long as the file (notes pasted into a cell): no limit below that
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     table: list[tuple[int, list[Cell]]] = []
     try:
@@ -196,8 +198,12 @@ def sniff_delimiter(lines: list[str]) -> str:
     (quoted cells, even ones spanning lines, are read as CSV reads them)."""
     sample = "\n".join(line.rstrip("\r") for line in lines if line.strip())
     best, best_score = ",", (0, 0.0, 0)
+    csv.field_size_limit(max(csv.field_size_limit(), len(sample) + 1))
     for candidate in DELIMITERS:
-        counts = [len(row) for row in csv.reader(io.StringIO(sample), delimiter=candidate)]
+        try:
+            counts = [len(row) for row in csv.reader(io.StringIO(sample), delimiter=candidate)]
+        except csv.Error:  # not CSV with this delimiter (the reading says why)
+            continue
         modal = max(set(counts), key=counts.count) if counts else 0
         if modal < 2:
             continue
