@@ -31,7 +31,7 @@ from .clients import new_owner
 from .deallog import WON
 from .deals import Money, NewDeal
 from .errors import ConflictError, InvalidError, NotFoundError, Problem, UsageError
-from .ids import slugify, unique_slug
+from .ids import SLUG, slugify, unique_slug
 from .model import TYPES, Record, RecordView, field_kinds, path_of, slug_of
 from .pipeline import Deal, deals_by_source, settings
 from .query import Query, RecordAccessor, parse
@@ -42,9 +42,8 @@ if TYPE_CHECKING:
     from .formats.exporter import Table
 
 RESPONSES = "Responses"
-_REF = r"[a-z0-9][a-z0-9._-]*"
 _RESPONSE_RE = re.compile(
-    rf"^[-*] (\d{{4}}-\d{{2}}-\d{{2}}) ({_REF})(?: deal:({_REF}))?(?::(?: (.*))?)?$"
+    rf"^[-*] (\d{{4}}-\d{{2}}-\d{{2}}) ({SLUG})(?: deal:({SLUG}))?(?::(?: (.*))?)?$"
 )
 MAILING_COLUMNS = [
     "ref", "name", "contact", "contact_role", "email", "contact_email", "phone",

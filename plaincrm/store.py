@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -30,13 +31,13 @@ from .errors import (
     Problem,
     RepoNotFoundError,
 )
+from .ids import SLUG_RE, slugify
 from .index import INDEX_DIR, TASK_COLUMNS, Index, task_from_row
 from .model import TYPE_BY_FOLDER, TYPES, LogEntry, Record, RecordType, slug_of
 from .records import ParseFailure, decode, parse_record
 from .schemas import load_schema
 from .tasks import Task
 
-_REF_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _FILE_NAME_RE = re.compile(r"^[^./\\\x00-\x1f][^/\\\x00-\x1f]*$")  # a hand-named file's REF
 WRITE_LOCK = "write.lock"  # in .plaincrm/: held by the command that is writing records
 _write_locks: dict[Path, int] = {}  # CRM root -> the lock this process holds (every Store)
@@ -329,7 +330,7 @@ class Store:
     def resolve(self, ref: str, types: Iterable[str] | None = None) -> str:
         """The path of the record a REF names: a slug, any unambiguous prefix, or folder/slug."""
         wanted = list(types) if types is not None else list(TYPES)
-        raw = ref.strip()
+        raw = unicodedata.normalize("NFC", ref.strip())  # as slugify writes file names
         if raw.lower().endswith(".md"):
             raw = raw[:-3]
         text = raw.lower()
@@ -347,24 +348,29 @@ class Store:
                 )
             wanted = [rtype.name]
         noun = _noun(wanted)
-        if (raw != text or not _REF_RE.match(text)) and _FILE_NAME_RE.match(raw):
+        if (raw != text or not SLUG_RE.match(text)) and _FILE_NAME_RE.match(raw):
             # a file named by hand with capitals, accents or spaces: its exact name
             named = [f"{TYPES[name].folder}/{raw}.md" for name in wanted]
             on_disk = [path for path in named if ".." not in raw and self._is_record_file(path)]
             if len(on_disk) == 1:
                 return on_disk[0]
-        if not _REF_RE.match(text) or ".." in text:
+        spelled = slugify(raw, max_length=len(raw) * 4)  # a name as typed: Достоевский
+        if (not SLUG_RE.match(text) or ".." in text) and spelled in ("record", text):
             raise NotFoundError(f"no {noun} '{ref}' (a REF is a file name like acme-ltd)")
         named = [f"{TYPES[name].folder}/{text}.md" for name in wanted]
         on_disk = [path for path in named if self._is_record_file(path)]
         if len(on_disk) == 1:  # the whole file name: no need to bring the index up to date
             return on_disk[0]
         marks = ",".join("?" * len(wanted))
-        rows = self._sql(
-            f"SELECT path, slug, title FROM files WHERE slug >= ? AND slug < ? "
-            f"AND type IN ({marks}) ORDER BY path",
-            (text, text + "\U0010ffff", *wanted),
-        )
+        rows: list[Any] = []
+        for prefix in dict.fromkeys([text, spelled]):
+            if SLUG_RE.match(prefix) and ".." not in prefix and not rows:
+                rows = self._sql(
+                    f"SELECT path, slug, title FROM files WHERE slug >= ? AND slug < ? "
+                    f"AND type IN ({marks}) ORDER BY path",
+                    (prefix, prefix + "\U0010ffff", *wanted),
+                )
+                text = prefix if rows else text
         exact = [row for row in rows if row[1] == text]
         matches = exact or rows
         if len(matches) == 1:

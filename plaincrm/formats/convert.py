@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from ..ids import SLUG_RE
 from ..model import TYPE_BY_FOLDER, TYPES, Kind, path_of, slug_of
 from ..store import Store
 from .cells import (
@@ -29,8 +30,6 @@ from .cells import (
 )
 from .columns import Target
 from .sheet import Cell
-
-_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 # Words people use for the values of common enums.
 ENUM_SYNONYMS = {
@@ -100,7 +99,7 @@ class Resolver:
         folder, _, slug = lowered.rpartition("/")
         if folder and TYPE_BY_FOLDER.get(folder) is not TYPES[type_name]:
             return []
-        if _SLUG_RE.match(slug) and ".." not in slug and self.store.exists(type_name, slug):
+        if SLUG_RE.match(slug) and ".." not in slug and self.store.exists(type_name, slug):
             return [slug]
         if folder:
             return []
