@@ -103,7 +103,7 @@ class NumberFormat:
             elif part[0] == "year":
                 out.append(r"(?P<year>\d{4})")
             else:
-                out.append(r"(?P<seq>\d+)")
+                out.append(r"(?P<seq>\d{1,18})")  # longer: no sequence number to count with
         return re.compile("^" + "".join(out) + "$")
 
 
@@ -316,11 +316,12 @@ def numbering_problems(numbering: Numbering, docs: Iterable[Numbered]) -> list[P
         ordered = sorted(seqs)
         for before, after in pairwise(ordered):
             doc = seqs[after]
-            if after > before + 1:
+            if after > before + 1:  # the first three missing: a gap may be astronomic
                 missing = [
-                    numbering.format.render(series, year or 0, n) for n in range(before + 1, after)
+                    numbering.format.render(series, year or 0, n)
+                    for n in range(before + 1, min(after, before + 4))
                 ]
-                listed = ", ".join(missing[:3]) + (" ..." if len(missing) > 3 else "")
+                listed = ", ".join(missing) + (" ..." if after - before > 4 else "")
                 problems.append(
                     Problem(
                         doc.path,

@@ -168,6 +168,22 @@ def test_problems_duplicates_gaps_and_dates() -> None:
     )
 
 
+def test_an_astronomic_gap_is_told_without_counting_it_out() -> None:
+    """A number typed with eighteen digits leaves a gap of 10**18: listed by its first
+    three (check hung listing them all); a longer one follows no format of numbers."""
+    huge = "A-2026-" + "9" * 18
+    docs = _numbered(
+        ("d/1.md", "A-2026-0001", "2026-01-05"),
+        ("d/huge.md", huge, "2026-01-06"),
+        ("d/longer.md", "A-2026-" + "9" * 5000, "2026-01-07"),
+    )
+    assert [str(p) for p in numbering_problems(PER_PERSON, docs)] == [
+        f"d/huge.md:3: invoice numbering gap before {huge}: A-2026-0002, A-2026-0003, "
+        "A-2026-0004 ... missing (cancel invoices instead of deleting them; restore a "
+        "deleted one from git)"
+    ]
+
+
 @given(st.sets(st.integers(1, 60), min_size=1, max_size=40))
 def test_a_gap_is_reported_exactly_where_numbers_are_missing(present: set[int]) -> None:
     docs = _numbered(*((f"d/{n}.md", f"A-2026-{n:04d}", "2026-01-01") for n in present))

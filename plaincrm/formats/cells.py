@@ -16,6 +16,9 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
 from ..dates import (
+    DATE_RANGE,
+    FIRST_DAY,
+    LAST_DAY,
     TASK_LONGEST,
     duration_problem,
     format_duration,
@@ -237,8 +240,15 @@ def parse_date_cell(cell: Cell, order: str | None) -> tuple[date, str | None]:
 
     ``order`` (``dmy`` or ``mdy``) settles ``03/04/2026``; without it
     such a date is an error that says to choose.  Dotted dates (``03.04.2026``)
-    are always day-first.
+    are always day-first.  A date outside plaincrm's range is an error too.
     """
+    day, clock = _date_cell(cell, order)
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise CellError(f"'{cell_text(cell)}' is out of range ({DATE_RANGE})")
+    return day, clock
+
+
+def _date_cell(cell: Cell, order: str | None) -> tuple[date, str | None]:
     if isinstance(cell, datetime):
         clock = None if cell.time() == time(0, 0) else cell.strftime("%H:%M")
         return cell.date(), clock
@@ -252,8 +262,9 @@ def parse_date_cell(cell: Cell, order: str | None) -> tuple[date, str | None]:
             return serial_date(cell), clock
         raise CellError(f"{cell_text(cell)} is not a date")
     text = cell_text(cell)
-    if text.isascii() and text.isdigit() and _SERIAL_RANGE[0] <= int(text) <= _SERIAL_RANGE[1]:
-        return serial_date(int(text)), None
+    serial = int(text) if text.isascii() and text.isdigit() and len(text) < 7 else None
+    if serial is not None and _SERIAL_RANGE[0] <= serial <= _SERIAL_RANGE[1]:
+        return serial_date(serial), None
     if match := _ISO_RE.match(text) or _YMD_RE.match(text):
         y, m, d, hh, mm = match.groups()
         return _make(int(y), int(m), int(d), text), _clock(hh, mm)
@@ -290,7 +301,7 @@ def _month_words(text: str) -> date | None:
         return None
     at = next(i for i, m in enumerate(months) if m)
     numbers = [w for i, w in enumerate(words) if i != at]
-    if not all(n.isascii() and n.isdigit() for n in numbers):
+    if not all(n.isascii() and n.isdigit() and len(n) <= 4 for n in numbers):
         return None
     month = months[at] or 0
     if len(numbers[0]) == 4:
