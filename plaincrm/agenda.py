@@ -20,14 +20,17 @@ from .pipeline import deal_attention
 from .sla import ticket_attention
 from .store import Store, TaskEntry
 
+OVERLAPS_NAMED = 5  # clashing tasks named per task; the rest are counted
+
 
 @dataclass
 class Timed:
     entry: TaskEntry
     start: int  # minutes since midnight
     end: int
-    overlaps: list[str] = field(default_factory=list)  # ids (or titles) of clashing tasks
+    overlaps: list[str] = field(default_factory=list)  # refs of (the first) clashing tasks
     outside: bool = False  # starts or ends outside the working day
+    overlap_count: int = 0  # how many tasks clash with it (``overlaps`` names a few)
 
 
 @dataclass
@@ -135,6 +138,7 @@ class DayView:
                     start=minutes_to_time(t.start),
                     end=minutes_to_time(t.end),
                     overlaps=t.overlaps,
+                    overlap_count=t.overlap_count,
                     outside_working_hours=t.outside,
                 )
                 for t in self.timed
@@ -175,15 +179,35 @@ def day_view(store: Store, day: date, owner: str | None) -> DayView:
             view.untimed.append(entry)
     view.overdue.sort(key=lambda item: (-item[1], item[0].task.at or ""))
     view.timed.sort(key=lambda t: (t.start, t.end))
-    for i, first in enumerate(view.timed):
-        for second in view.timed[i + 1 :]:
-            if second.start >= first.end:
-                break
-            first.overlaps.append(second.entry.ref)
-            second.overlaps.append(first.entry.ref)
+    mark_overlaps(view.timed)
     for provider in ATTENTION:
         view.attention.extend(provider(store, day, owner))
     return view
+
+
+def mark_overlaps(timed: list[Timed]) -> None:
+    """Count, for each of ``timed`` (sorted by start), the tasks whose time clashes with
+    its own, and name up to ``OVERLAPS_NAMED`` of them (in the order they start): work in
+    O(n log n) whatever the day holds.  A day of 10,000 tasks at one time has 50 million
+    clashing pairs; naming every one took minutes and made a list no one reads."""
+    import bisect
+
+    starts = [item.start for item in timed]
+    ends = sorted(item.end for item in timed)
+    running: list[tuple[int, int]] = []  # (end, index) of the tasks begun, by end
+    for index, item in enumerate(timed):
+        # the others that start before it ends, less those that end before it starts
+        item.overlap_count = (
+            bisect.bisect_left(starts, item.end) - bisect.bisect_right(ends, item.start) - 1
+        )
+        del running[: bisect.bisect_right(running, (item.start, len(timed)))]  # ended
+        named = sorted(earlier for _, earlier in running[:OVERLAPS_NAMED])
+        later = index + 1  # then those that start while it runs
+        while len(named) < OVERLAPS_NAMED and later < len(timed) and starts[later] < item.end:
+            named.append(later)
+            later += 1
+        item.overlaps = [timed[other].entry.ref for other in named]
+        bisect.insort(running, (item.end, index))
 
 
 def fmt_minutes(minutes: int) -> str:

@@ -48,7 +48,9 @@ def _overdue_rows(view: DayView) -> list[list[str]]:
 def _schedule_row(view: DayView, item: Timed) -> list[str]:
     flags = []
     if item.overlaps:
-        flags.append(style("overlaps " + ", ".join(item.overlaps), fg="red"))
+        more = item.overlap_count - len(item.overlaps)
+        named = ", ".join(item.overlaps) + (f" and {more} more" if more > 0 else "")
+        flags.append(style("overlaps " + named, fg="red"))
     if item.outside:
         flags.append(style("outside working hours", fg="yellow"))
     span = f"{minutes_to_time(item.start)}-{minutes_to_time(item.end)}"
