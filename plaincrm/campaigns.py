@@ -419,55 +419,51 @@ def campaign_figures(
 # ---------------------------------------------------------------- check
 
 
-def check_campaigns(store: Store) -> list[Problem]:
-    """``check``: audience queries, dates, and the ``## Responses`` lines."""
+def campaign_problems(store: Store, record: Record, text: str) -> list[Problem]:
+    """``check``: a campaign's audience query, dates, and the ``## Responses`` lines of
+    its ``text``."""
     problems: list[Problem] = []
-    for record in store.records("campaign"):
-        text = record.get_text("audience")
-        if text:
-            try:
-                audience_query(store, text)
-            except UsageError as exc:
-                reason = exc.message.split("\n")[0]
-                problems.append(
-                    Problem(record.path, record.line_of("audience"), f"audience: {reason}")
-                )
-        start, end = record.get_date("start"), record.get_date("end")
-        if start and end and end < start:
-            problems.append(
-                Problem(record.path, record.line_of("end"), f"end ({end}) is before start")
-            )
-        responses, bad = parse_responses(store.read_text(record.path))
-        problems.extend(
-            Problem(
-                record.path,
-                number,
-                "not a response line: write '- YYYY-MM-DD client-ref: note' "
-                "(with 'deal:deal-ref' before the ':' when a deal came of it)",
-            )
-            for number, _ in bad
+    audience_text = record.get_text("audience")
+    if audience_text:
+        try:
+            audience_query(store, audience_text)
+        except UsageError as exc:
+            reason = exc.message.split("\n")[0]
+            problems.append(Problem(record.path, record.line_of("audience"), f"audience: {reason}"))
+    start, end = record.get_date("start"), record.get_date("end")
+    if start and end and end < start:
+        problems.append(Problem(record.path, record.line_of("end"), f"end ({end}) is before start"))
+    responses, bad = parse_responses(text)
+    problems.extend(
+        Problem(
+            record.path,
+            number,
+            "not a response line: write '- YYYY-MM-DD client-ref: note' "
+            "(with 'deal:deal-ref' before the ':' when a deal came of it)",
         )
-        seen: set[str] = set()
-        for response in responses:
-            if not store.exists("client", response.client):
-                problems.append(
-                    Problem(
-                        record.path,
-                        response.line,
-                        f"client '{response.client}' does not exist (clients/{response.client}.md)",
-                    )
+        for number, _ in bad
+    )
+    seen: set[str] = set()
+    for response in responses:
+        if not store.exists("client", response.client):
+            problems.append(
+                Problem(
+                    record.path,
+                    response.line,
+                    f"client '{response.client}' does not exist (clients/{response.client}.md)",
                 )
-            if response.deal and not store.exists("deal", response.deal):
-                problems.append(
-                    Problem(
-                        record.path,
-                        response.line,
-                        f"deal '{response.deal}' does not exist (deals/{response.deal}.md)",
-                    )
+            )
+        if response.deal and not store.exists("deal", response.deal):
+            problems.append(
+                Problem(
+                    record.path,
+                    response.line,
+                    f"deal '{response.deal}' does not exist (deals/{response.deal}.md)",
                 )
-            if response.client in seen:
-                problems.append(
-                    Problem(record.path, response.line, f"{response.client} responded twice")
-                )
-            seen.add(response.client)
+            )
+        if response.client in seen:
+            problems.append(
+                Problem(record.path, response.line, f"{response.client} responded twice")
+            )
+        seen.add(response.client)
     return problems

@@ -1,23 +1,30 @@
 """``plaincrm check``: validations as plain functions that return located problems.
 
-Each function in ``CHECKS`` takes the store and returns ``Problem``s
-(``path:line: message``).  Later record types add their own functions.
+``Checker.file_problems`` is the one verdict on one record file: its grammar and
+schema, and what it says against the settings (users, the pipeline, documents)
+and the other records (do the records it names exist?).  ``check`` gives it for
+every file, ``edit`` for the file just edited (``check_file``) and the pre-commit
+hook for each file staged (``gitsetup.staged_problems``), so the three never
+disagree about a file.  The other functions in ``CHECKS`` take the store and
+report the settings and what lies between several records (a task id used
+twice, gaps in invoice numbers).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cached_property
 from typing import Any
 
 from .amounts import record_number_problem
-from .campaigns import check_campaigns
-from .doccheck import check_documents
+from .campaigns import campaign_problems
+from .doccheck import DocContext, check_documents
 from .errors import BrokenFileError, Problem
 from .model import TYPES, Record, field_kinds
-from .pipeline import check_pipeline
+from .pipeline import Pipeline, check_pipeline, competitor_names, deal_problems, read_pipeline
 from .schemas import validate
 from .store import Store, ref_fields
-from .tickets import check_tickets
+from .tickets import check_tickets, ticket_problems
 
 Check = Callable[[Store], list[Problem]]
 
@@ -45,21 +52,110 @@ def record_problems(record: Record) -> list[Problem]:
     return problems
 
 
-def check_records(store: Store) -> list[Problem]:
+class Checker:
+    """What ``check`` holds a record file to, read once for all the files checked."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.users = frozenset(store.config.user_names())
+
+    @cached_property
+    def _pipeline(self) -> tuple[Pipeline, dict[str, str]] | None:
+        """The pipeline and the competitors' names; None when the settings have problems
+        (``check`` reports those)."""
+        pipeline, problems = read_pipeline(self.store.config)
+        return None if problems else (pipeline, competitor_names(self.store, pipeline))
+
+    @cached_property
+    def _documents(self) -> DocContext | None:
+        return DocContext.of(self.store)
+
+    def file_problems(self, record: Record, text: str) -> list[Problem]:
+        """Every problem of one record file (``record`` read from ``text``) on its own and
+        against the settings and the other records, sorted."""
+        problems = record_problems(record)
+        problems += self.task_problems(record)
+        problems += self.reference_problems(record)
+        kind = record.type.name
+        if kind == "deal" and self._pipeline is not None:
+            problems += deal_problems(record, *self._pipeline)
+        elif kind == "ticket":
+            problems += ticket_problems(record)
+        elif kind == "campaign":
+            problems += campaign_problems(self.store, record, text)
+        elif kind == "document" and self._documents is not None:
+            problems += self._documents.problems(record)
+        return sorted(set(problems))
+
+    def task_problems(self, record: Record) -> list[Problem]:
+        """Open tasks with a done date, and task owners who are not users."""
+        problems = []
+        for task in record.tasks:
+            if not task.checked and task.done:
+                problems.append(
+                    Problem(
+                        record.path,
+                        task.line,
+                        f"open task has done:{task.done}: tick the box ([x]) or remove done:",
+                    )
+                )
+            if self.users and task.owner is not None and task.owner not in self.users:
+                problems.append(
+                    Problem(
+                        record.path, task.line, f"owner:{task.owner} is not a user in plaincrm.yaml"
+                    )
+                )
+        return problems
+
+    def reference_problems(self, record: Record) -> list[Problem]:
+        """Reference fields naming missing records, and an owner who is not a user."""
+        problems = []
+        for key, target in ref_fields(record.type).items():
+            value = record.fields.get(key)
+            if isinstance(value, str) and value and not self.store.exists(target, value):
+                folder = TYPES[target].folder
+                problems.append(
+                    Problem(
+                        record.path,
+                        record.line_of(key),
+                        f"{key}: '{value}' does not exist ({folder}/{value}.md)",
+                    )
+                )
+        owner = record.fields.get("owner")
+        if self.users and isinstance(owner, str) and owner not in self.users:
+            problems.append(
+                Problem(
+                    record.path,
+                    record.line_of("owner"),
+                    f"owner: '{owner}' is not a user in plaincrm.yaml",
+                )
+            )
+        return problems
+
+
+def check_files(store: Store) -> list[Problem]:
+    """``Checker.file_problems`` of every readable record file."""
+    checker = Checker(store)
     problems: list[Problem] = []
     for type_name in TYPES:
-        for record in store.records(type_name):
-            problems.extend(record_problems(record))
+        for record in store.records(type_name, with_tasks=True):
+            text = store.read_text(record.path) if type_name == "campaign" else ""
+            problems.extend(checker.file_problems(record, text))
     return problems
 
 
 def check_file(store: Store, path: str) -> list[Problem]:
-    """Problems of one record file as it is on disk now (used after ``edit``)."""
+    """Every problem ``check`` reports in one record file as it is on disk now (after
+    ``edit``): the file's own, and those it has with other records."""
     try:
         record = store.load(path)
     except BrokenFileError as exc:
         return [exc.problem]
-    return sorted(record_problems(record))
+    problems = Checker(store).file_problems(record, store.read_text(path))
+    between = check_task_ids(store)
+    if record.type.name == "document":  # its number among the others of its series
+        between += check_documents(store)
+    return sorted({*problems, *(problem for problem in between if problem.path == path)})
 
 
 def duplicate_task_ids(store: Store) -> dict[str, list[tuple[str, int]]]:
@@ -84,66 +180,13 @@ def check_task_ids(store: Store) -> list[Problem]:
     return problems
 
 
-def check_done_boxes(store: Store) -> list[Problem]:
-    rows = store.index.conn.execute(
-        "SELECT path, line, done FROM tasks WHERE checked = 0 AND done IS NOT NULL"
-    ).fetchall()
-    return [
-        Problem(path, line, f"open task has done:{done}: tick the box ([x]) or remove done:")
-        for path, line, done in rows
-    ]
-
-
-def check_references(store: Store) -> list[Problem]:
-    """Reference fields naming missing records, and owners who are not users."""
-    problems = []
-    users = set(store.config.user_names())
-    for type_name, rtype in TYPES.items():
-        refs = ref_fields(rtype)
-        for record in store.records(type_name):
-            for key, target in refs.items():
-                value = record.fields.get(key)
-                if isinstance(value, str) and value and not store.exists(target, value):
-                    folder = TYPES[target].folder
-                    problems.append(
-                        Problem(
-                            record.path,
-                            record.line_of(key),
-                            f"{key}: '{value}' does not exist ({folder}/{value}.md)",
-                        )
-                    )
-            owner = record.fields.get("owner")
-            if users and isinstance(owner, str) and owner not in users:
-                problems.append(
-                    Problem(
-                        record.path,
-                        record.line_of("owner"),
-                        f"owner: '{owner}' is not a user in plaincrm.yaml",
-                    )
-                )
-    if users:
-        rows = store.index.conn.execute(
-            "SELECT path, line, json_extract(attrs, '$.owner') FROM tasks "
-            "WHERE json_extract(attrs, '$.owner') IS NOT NULL"
-        ).fetchall()
-        problems.extend(
-            Problem(path, line, f"owner:{owner} is not a user in plaincrm.yaml")
-            for path, line, owner in rows
-            if owner not in users
-        )
-    return problems
-
-
 CHECKS: list[Check] = [
     check_config,
     check_broken,
-    check_records,
+    check_files,
     check_task_ids,
-    check_done_boxes,
-    check_references,
     check_pipeline,
     check_tickets,
-    check_campaigns,
     check_documents,
 ]
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
 
 from .amounts import format_amount, record_number, record_number_problem
 from .docsettings import (
@@ -20,6 +22,8 @@ from .documents import (
     all_docs,
     allocate,
     balances,
+    deal_currencies,
+    doc_of,
     item_problem,
     money,
     owed,
@@ -27,24 +31,20 @@ from .documents import (
     unapplied,
 )
 from .errors import Problem
-from .model import path_of
+from .model import Record, path_of
 from .numbering import Numbered, numbering_problems
 from .pipeline import read_pipeline
 from .store import Store
 
 
 def check_documents(store: Store) -> list[Problem]:
-    """``check``: the settings, each document, payments against invoices, the numbering."""
+    """``check``: the settings and the numbering of the documents (each document is checked
+    by ``DocContext.problems``)."""
     settings, problems = read_settings(store.config)
     if problems:
         return problems
     problems.extend(read_requirements(store.config, settings)[1])
     docs = all_docs(store, read_pipeline(store.config)[0].currency)
-    by_ref = {d.ref: d for d in docs}
-    allocation = allocate(docs)
-    known = balances(docs)
-    for doc in docs:
-        problems.extend(_doc_problems(store, settings, doc, by_ref, known))
     for kind, numbering in settings.numbering.items():
         numbered = [
             Numbered(d.path, d.record.line_of("number"), d.number, d.date)
@@ -52,10 +52,40 @@ def check_documents(store: Store) -> list[Problem]:
             if d.kind == kind and d.number
         ]
         problems.extend(numbering_problems(numbering, numbered))
-    for doc in docs:
-        extra = unapplied(doc, allocation)
+    return problems
+
+
+@dataclass
+class DocContext:
+    """What a document is checked against: the settings and every document (by ref),
+    with what the payments cover."""
+
+    store: Store
+    settings: DocSettings
+    by_ref: dict[str, Doc]
+    allocation: dict[str, list[tuple[str, Decimal]]]
+    known: dict[str, Balance]
+
+    @classmethod
+    def of(cls, store: Store) -> DocContext | None:
+        """The context of ``store``'s documents; None when the settings have problems."""
+        settings, problems = read_settings(store.config)
+        if problems:
+            return None
+        docs = all_docs(store, read_pipeline(store.config)[0].currency)
+        return cls(store, settings, {d.ref: d for d in docs}, allocate(docs), balances(docs))
+
+    def problems(self, record: Record) -> list[Problem]:
+        """``check``: one document (``record``, which may differ from the version the
+        others were read with) against the settings and the other documents."""
+        doc = self.by_ref.get(record.slug)
+        if doc is None or doc.record.fields != record.fields:
+            currency = read_pipeline(self.store.config)[0].currency
+            doc = doc_of(record, currency, deal_currencies(self.store, [record]))
+        found = _doc_problems(self.store, self.settings, doc, self.by_ref, self.known)
+        extra = unapplied(doc, self.allocation)
         if doc.related and extra > 0:
-            problems.append(
+            found.append(
                 Problem(
                     doc.path,
                     doc.record.line_of("related"),
@@ -63,7 +93,7 @@ def check_documents(store: Store) -> list[Problem]:
                     "invoices (check their currencies and amounts)",
                 )
             )
-    return problems
+        return found
 
 
 def _doc_problems(
@@ -112,11 +142,13 @@ def _doc_problems(
     for ref in doc.related:
         if ref not in by_ref and not store.exists("document", ref):
             problem("related", f"related: '{ref}' does not exist ({path_of('document', ref)})")
+    balance = known.get(doc.ref)
     if kind.name == INVOICE and owed(doc):
         for key in ("number", "date", "due", "amount"):
             if record.fields.get(key) in (None, ""):
                 problem("status", f"an {doc.status} invoice needs {key}:")
-        balance = known[doc.ref]
+        if balance is None:  # an invoice the other documents do not know yet (staged)
+            return found
         if doc.status == PAID and doc.amount is not None and not balance.covered:
             problem(
                 "status",

@@ -119,22 +119,30 @@ def install_hook(root: Path, top: Path) -> str:
 
 
 def staged_problems(root: Path) -> list[Problem]:
-    """Problems of the record files as they are staged for the next commit."""
-    from .check import record_problems
+    """Problems of the record files as they are staged for the next commit: what ``check``
+    says of each file (``Checker.file_problems``), against the settings and the other
+    records as they are in the work tree."""
+    from .check import Checker
+    from .config import read_config
     from .model import TYPE_BY_FOLDER, is_record_path
     from .records import ParseFailure, decode, parse_record
+    from .store import Store
 
     require_git(root)
     records = [path for path in gitrepo.staged_paths(root) if is_record_path(path)]
+    if not records:
+        return []
+    checker = Checker(Store(root, config=read_config(root)))
     problems: list[Problem] = []
     for path, data in gitrepo.staged_blobs(root, records).items():
         rtype = TYPE_BY_FOLDER[path.split("/", 1)[0]]
         try:
-            record = parse_record(rtype, path, decode(path, data))
+            text = decode(path, data)
+            record = parse_record(rtype, path, text)
         except ParseFailure as failure:
             problems.append(failure.problem)
             continue
-        problems.extend(record_problems(record))
+        problems.extend(checker.file_problems(record, text))
     return sorted(problems)
 
 
