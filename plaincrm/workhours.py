@@ -71,7 +71,8 @@ def working_minutes(start: datetime, end: datetime, hours: Hours) -> int:
 def add_working_minutes(start: datetime, minutes: int, hours: Hours) -> datetime | None:
     """The earliest moment with ``minutes`` working minutes after ``start``.
 
-    None when the working week is empty (no workdays, or a day of no length).
+    None when the working week is empty (no workdays, or a day of no length), or when
+    that moment lies beyond the calendar (9999h of a one-minute working week).
     """
     if minutes <= 0:
         return start.replace(second=0, microsecond=0)
@@ -79,12 +80,14 @@ def add_working_minutes(start: datetime, minutes: int, hours: Hours) -> datetime
         return None
     last = cumulative(start, hours) + minutes - 1  # the last working minute used, from the epoch
     weeks, rest = divmod(last, hours.per_week)
-    monday = _EPOCH + timedelta(days=7 * weeks)
     for offset in range(7):
         if offset not in hours.workdays:
             continue
         if rest < hours.length:
-            day = monday + timedelta(days=offset)
-            return datetime.combine(day, time()) + timedelta(minutes=hours.start + rest + 1)
+            try:
+                day = _EPOCH + timedelta(days=7 * weeks + offset)
+                return datetime.combine(day, time()) + timedelta(minutes=hours.start + rest + 1)
+            except OverflowError:
+                return None
         rest -= hours.length
     raise AssertionError("unreachable: rest < per_week")

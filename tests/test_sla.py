@@ -257,3 +257,12 @@ def test_no_target_for_an_unknown_priority() -> None:
     state = clocks(record, SERVICE, NINE_TO_FIVE, datetime(2026, 12, 10, 12, 0))
     assert state.response.state == "none"
     assert state.summary() == "ok"
+
+
+def test_a_deadline_beyond_the_calendar_is_none() -> None:
+    """9999 working hours of a one-minute working week end in the year 13,000: no
+    deadline (it overflowed the calendar and took every ticket view down)."""
+    minute = Hours(9 * 60, 9 * 60 + 1, frozenset({0}))
+    start = datetime(2026, 11, 27, 10, 0)
+    assert add_working_minutes(start, 9999 * 60, minute) is None
+    assert add_working_minutes(start, 2, minute) == datetime(2026, 12, 7, 9, 1)
