@@ -70,9 +70,10 @@ class Checker:
     def _documents(self) -> DocContext | None:
         return DocContext.of(self.store)
 
-    def file_problems(self, record: Record, text: str) -> list[Problem]:
-        """Every problem of one record file (``record`` read from ``text``) on its own and
-        against the settings and the other records, sorted."""
+    def file_problems(self, record: Record, text: str | None = None) -> list[Problem]:
+        """Every problem of one record file on its own and against the settings and the
+        other records, sorted; ``text``: what ``record`` was read from (a staged version),
+        when it is not the file on disk."""
         problems = record_problems(record)
         problems += self.task_problems(record)
         problems += self.reference_problems(record)
@@ -82,7 +83,8 @@ class Checker:
         elif kind == "ticket":
             problems += ticket_problems(record)
         elif kind == "campaign":
-            problems += campaign_problems(self.store, record, text)
+            body = self.store.read_text(record.path) if text is None else text
+            problems += campaign_problems(self.store, record, body)
         elif kind == "document" and self._documents is not None:
             problems += self._documents.problems(record)
         return sorted(set(problems))
@@ -139,8 +141,7 @@ def check_files(store: Store) -> list[Problem]:
     problems: list[Problem] = []
     for type_name in TYPES:
         for record in store.records(type_name, with_tasks=True):
-            text = store.read_text(record.path) if type_name == "campaign" else ""
-            problems.extend(checker.file_problems(record, text))
+            problems.extend(checker.file_problems(record))
     return problems
 
 
@@ -151,7 +152,7 @@ def check_file(store: Store, path: str) -> list[Problem]:
         record = store.load(path)
     except BrokenFileError as exc:
         return [exc.problem]
-    problems = Checker(store).file_problems(record, store.read_text(path))
+    problems = Checker(store).file_problems(record)
     between = check_task_ids(store)
     if record.type.name == "document":  # its number among the others of its series
         between += check_documents(store)

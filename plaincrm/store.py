@@ -255,7 +255,9 @@ class Store:
         return sorted({row[0] for row in self._sql(query, params)})
 
     def exists(self, type_name: str, slug: str) -> bool:
-        return (self.root / TYPES[type_name].folder / f"{slug}.md").exists()
+        """Whether the record ``slug`` of ``type_name`` exists (a name no file can have,
+        too long, does not)."""
+        return os.path.exists(os.path.join(self.root, TYPES[type_name].folder, f"{slug}.md"))
 
     def read_text(self, path: str) -> str:
         full = self.safe_path(path)

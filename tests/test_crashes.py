@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Crm
+from plaincrm.cli import cli
 
 NOT_UTF8 = b"caf\xe9 \xff".decode("utf-8", "surrogateescape")  # how Python hands on such bytes
 
@@ -255,3 +256,20 @@ def test_the_installed_command_reports_no_internal_error(acme: Crm) -> None:
     )
     assert run.returncode == 6 and b"not UTF-8 text" in run.stderr
     assert leftovers(acme) == []
+
+
+def test_a_file_name_the_system_refuses(acme: Crm, tmp_path: Path) -> None:
+    """A name too long for the file system (the system's errors are no internal error):
+    as a folder to create, a file to read, the CRM's folder, and a record's reference."""
+    long = "x" * 300
+    result = acme.fail("init", str(tmp_path / long), "--no-git", code=6)
+    assert f"cannot use {tmp_path / long}" in result.stderr
+    assert "file name too long" in result.stderr
+    assert "file name too long" in acme.fail("import", str(tmp_path / long), code=6).stderr
+    runner = acme.runner
+    outside = runner.invoke(cli, ["-C", str(tmp_path / long), "today"])
+    assert outside.exit_code == 6 and "file name too long" in outside.stderr
+    acme.run("deal", "add", "acme-ltd", "Machines")
+    deal = "deals/acme-ltd-machines.md"
+    acme.write(deal, acme.read(deal).replace("client: acme-ltd", f"client: {long}"))
+    assert f"{deal}:2: client: '{long}' does not exist" in acme.run("check", ok=False).stdout

@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from .. import __version__
-from ..errors import EXIT_USAGE, PlaincrmError
+from ..errors import EXIT_INVALID, EXIT_USAGE, PlaincrmError
 
 # name -> (module, attribute, one-line help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -96,9 +96,21 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except PlaincrmError as exc:
             raise CliError(exc.message, exc.exit_code) from exc
+        except OSError as exc:  # the system refused a file: a name too long, no space ...
+            raise CliError(_os_error(exc), EXIT_INVALID) from exc
         finally:  # the command is over: others may write (Store.lock_writes)
             if "store" in getattr(ctx.obj, "__dict__", {}):
                 ctx.obj.store.release()
+
+
+def _os_error(exc: OSError) -> str:
+    """What the system said when it refused a file, and which file."""
+    reason = (exc.strerror or str(exc)).lower()
+    name = exc.filename
+    if name is None:
+        return f"the system refused: {reason}"
+    shown = os.fsdecode(name) if isinstance(name, (str, bytes)) else str(name)
+    return f"cannot use {_shown(shown)}: {reason}"
 
 
 def _refuse_undecodable(args: list[str]) -> None:
