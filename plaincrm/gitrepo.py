@@ -17,9 +17,13 @@ from .errors import GitError
 
 
 def _env() -> dict[str, str]:
+    """git's environment: no prompts, messages in English, and every path given to git
+    taken literally (``--literal-pathspecs``): a file named ``clients/*.md`` by hand is
+    that file, not a pattern matching every client (and ``:(...)`` is no magic)."""
     env = dict(os.environ)
     env.setdefault("GIT_TERMINAL_PROMPT", "0")
     env["LC_ALL"] = "C"
+    env["GIT_LITERAL_PATHSPECS"] = "1"
     return env
 
 
