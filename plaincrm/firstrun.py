@@ -33,7 +33,7 @@ from typing import Any
 
 from .deallog import CLOSED
 from .docsettings import INVOICE, PAYMENT
-from .index import FileRow, Index, Parser, Rows, in_chunks, signature
+from .index import FileRow, Index, Parser, Rows, in_chunks, linked_out, signature
 from .model import RecordType
 from .sla import DONE
 from .yamlfront import NULL_WORDS
@@ -184,9 +184,14 @@ def needs_parse(data: bytes, rtype: RecordType, day: bytes, owner: str | None) -
 
 def record_files(root: Path, types: Iterable[RecordType]) -> list[tuple[str, str, bool]]:
     """Every candidate record file: (path, type name, is a regular file) of each ``*.md``
-    directly in a record folder that is a regular file or a symlink."""
+    directly in a record folder that is a regular file or a symlink (none in a folder
+    that is a symlink leading out of the CRM)."""
     found = []
+    types = list(types)
+    outside = linked_out(root, types)
     for rtype in types:
+        if rtype.folder in outside:
+            continue
         try:
             with os.scandir(root / rtype.folder) as entries:
                 for entry in entries:

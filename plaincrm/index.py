@@ -196,6 +196,23 @@ def signature(st: os.stat_result) -> Signature:
     return (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
 
 
+def leaves(root: str | Path, path: str) -> bool:
+    """Whether ``path`` (relative to ``root``) is a symlink, or lies in a folder that is
+    one, leading out of ``root``: nothing is read through it."""
+    real = os.path.realpath(root)
+    return os.path.commonpath([os.path.realpath(os.path.join(root, path)), real]) != real
+
+
+def linked_out(root: str | Path, types: Iterable[RecordType]) -> set[str]:
+    """The record folders of ``types`` that are symlinks leading out of ``root`` (one
+    ``lstat`` a folder): their files are never read."""
+    return {
+        rtype.folder
+        for rtype in types
+        if os.path.islink(os.path.join(root, rtype.folder)) and leaves(root, rtype.folder)
+    }
+
+
 class Index:
     """The SQLite index of one CRM root."""
 
@@ -220,6 +237,7 @@ class Index:
         self.use_git = use_git
         self.in_memory = in_memory
         self.lock = lock
+        self.outside: set[str] = set()  # record folders linked out of the root (not read)
         self.conn = self._open()
 
     def now_ns(self) -> int:
@@ -359,6 +377,8 @@ class Index:
         the folder's listing says it is a regular file (no stat of each file)."""
         found: dict[str, bool] = {}
         for rtype in self.types:
+            if rtype.folder in self.outside:
+                continue
             try:
                 with os.scandir(self.root / rtype.folder) as entries:
                     for entry in entries:
@@ -370,13 +390,15 @@ class Index:
         return found
 
     def _signature(self, path: str) -> Signature | None:
-        """The stat signature of a regular file (or a symlink to one inside the root)."""
+        """The stat signature of a regular file (or a symlink to one inside the root);
+        None for a file in a folder linked out of the root."""
+        if path.partition("/")[0] in self.outside:
+            return None
         full = os.path.join(self.root, path)
         try:
             st = os.lstat(full)
             if stat.S_ISLNK(st.st_mode):
-                root = os.path.realpath(self.root)
-                if os.path.commonpath([os.path.realpath(full), root]) != root:
+                if leaves(self.root, path):
                     return None
                 st = os.stat(full)
         except (OSError, ValueError):
@@ -403,6 +425,9 @@ class Index:
         racy_limit = started_ns - RACY_SECONDS * 1_000_000_000
         stamps: dict[str, list[int] | None] = {}
         for rtype in self.types:
+            if rtype.folder in self.outside:
+                stamps[rtype.folder] = []  # as if missing: its files are not read
+                continue
             try:
                 st = os.stat(self.root / rtype.folder)
             except OSError:
@@ -423,6 +448,7 @@ class Index:
         once) or outside git, every file is compared.
         """
         started = self.now_ns() if started_ns is None else started_ns
+        self.outside = linked_out(self.root, self.types)
         generation = int(self._meta("generation") or 0)
         state = None
         if self.use_git:
@@ -463,6 +489,8 @@ class Index:
             if relist:
                 tracked = set(re.findall(rb"\t([^\0]*)", listing))
                 for folder in relist:
+                    if folder in self.outside:
+                        continue
                     with suppress(FileNotFoundError, NotADirectoryError):
                         for name in os.listdir(self.root / folder):
                             path = f"{folder}/{name}"
@@ -608,6 +636,7 @@ class Index:
     def update(self, paths: Iterable[str]) -> None:
         """Re-read the given files now (after this process wrote them)."""
         started = self.now_ns()
+        self.outside = linked_out(self.root, self.types)
         changes = Changes([], [], generation=int(self._meta("generation") or 0))
         for path in sorted(set(paths)):
             rtype = self._record_type(path)

@@ -30,7 +30,7 @@ from .errors import (
     Problem,
     RepoNotFoundError,
 )
-from .index import INDEX_DIR, TASK_COLUMNS, Index, task_from_row
+from .index import INDEX_DIR, TASK_COLUMNS, Index, leaves, task_from_row
 from .model import TYPE_BY_FOLDER, TYPES, LogEntry, Record, RecordType, slug_of
 from .records import ParseFailure, decode, parse_record
 from .schemas import load_schema
@@ -380,13 +380,9 @@ class Store:
         raise AmbiguousError(f"'{ref}' matches {len(matches)} records; say which:\n{listed}{more}")
 
     def _is_record_file(self, path: str) -> bool:
-        """A file the index would hold: regular, or a symlink to a file inside the root."""
-        full = os.path.join(self.root, path)
-        if os.path.islink(full):
-            root = os.path.realpath(self.root)
-            if os.path.commonpath([os.path.realpath(full), root]) != root:
-                return False
-        return os.path.isfile(full)
+        """A file the index would hold: regular, or a symlink to a file inside the root
+        (never one in a folder that is a symlink leading out of it)."""
+        return os.path.isfile(os.path.join(self.root, path)) and not leaves(self.root, path)
 
     def resolve_task(self, ref: str) -> tuple[str, int]:
         """The record path and task position of a task id, id prefix, or REF#N."""

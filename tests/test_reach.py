@@ -3,6 +3,8 @@ that are symlinks leaving the CRM are never read, and file names reach git liter
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from conftest import Crm
@@ -55,3 +57,107 @@ def test_history_of_a_glob_named_record_is_its_own(crm: Crm, name: str) -> None:
     out = crm.run("history", name, "--json").stdout
     assert "Pécs" not in out
     assert not any(other in out for other in others)
+
+
+# ---------------------------------------------------------------- record folders elsewhere
+
+
+def outside_folder(tmp_path: Path) -> Path:
+    """A folder outside the CRM holding records: a client with a task due today, a deal,
+    a broken record and one with a problem ``check`` would list."""
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    (folder / "rival.md").write_text(
+        "---\nname: Rival Secret\nemail: boss@rival.example\nowner: anna\n---\n\n"
+        "## Tasks\n\n- [ ] Spy on Rival due:2026-11-27 id:spy001\n",
+        encoding="utf-8",
+    )
+    (folder / "rival-deal.md").write_text(
+        "---\ntitle: Rival Deal\nclient: acme\nstage: lead\nvalue: 5000 EUR\nowner: anna\n---\n",
+        encoding="utf-8",
+    )
+    (folder / "broken.md").write_text("---\nname: [Unclosed\n---\n", encoding="utf-8")
+    (folder / "nobody.md").write_text("---\nname: X\nowner: zed\n---\n", encoding="utf-8")
+    return folder
+
+
+def link_folders(crm: Crm, folder: Path, names: list[str]) -> None:
+    """Record folders of the CRM replaced by symlinks to ``folder``."""
+    for name in names:
+        target = crm.root / name
+        if target.exists():
+            for child in target.iterdir():
+                child.unlink()
+            target.rmdir()
+        target.symlink_to(folder, target_is_directory=True)
+
+
+SECRETS = ("Rival", "rival", "boss@", "Spy", "Unclosed", "zed")
+
+
+def shows_nothing_from_outside(text: str) -> None:
+    assert not any(secret in text for secret in SECRETS), text
+
+
+@pytest.fixture
+def linked(crm: Crm, tmp_path: Path) -> Crm:
+    """A CRM with a client of its own, whose competitors/, deals/ and tickets/ folders are
+    symlinks to a folder outside it."""
+    crm.run("client", "add", "Acme Ltd")
+    crm.run("task", "add", "acme", "Call Acme", "--due", "2026-11-27")
+    link_folders(crm, outside_folder(tmp_path), ["competitors", "deals", "tickets"])
+    return crm
+
+
+READERS = [
+    ("today",),
+    ("today", "--all", "--json"),
+    ("plan", "--json"),
+    ("task", "list", "--all"),
+    ("task", "list", "--all", "--json"),
+    ("client", "list", "--json"),
+    ("deal", "list", "--json"),
+    ("export", "--type", "competitor", "--format", "json"),
+    ("export", "--type", "all", "--format", "json"),
+    ("export", "--type", "task", "--format", "json"),
+    ("check", "--json"),
+    ("history", "acme", "--json"),
+    ("pipeline",),
+    ("forecast",),
+    ("report", "competitors"),
+]
+
+
+@pytest.mark.parametrize("args", READERS, ids=" ".join)
+def test_a_record_folder_linked_out_of_the_crm_is_never_read(
+    linked: Crm, args: tuple[str, ...]
+) -> None:
+    result = linked.run(*args, ok=False)
+    assert result.exit_code in (0, 1), (result.exit_code, result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    shows_nothing_from_outside(result.stdout + result.stderr)
+    if args[0] in ("today", "task"):
+        assert "Call Acme" in result.stdout
+
+
+def test_the_first_runs_quick_index_never_reads_a_folder_linked_out(
+    linked: Crm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from plaincrm import firstrun
+
+    monkeypatch.setattr(firstrun, "QUICK_MIN", 1)
+    for n in range(3):
+        linked.run("client", "add", f"Client {n}")
+    for folder in (linked.root / ".plaincrm").iterdir():
+        if folder.name.startswith("index"):
+            folder.unlink()
+    out = linked.run("today", "--all").stdout
+    assert "Call Acme" in out
+    shows_nothing_from_outside(out)
+
+
+def test_a_record_folder_linked_inside_the_crm_is_read(crm: Crm) -> None:
+    crm.write("archive/competitors/inside.md", "---\nname: Inside Rival\nowner: anna\n---\n")
+    link_folders(crm, crm.root / "archive" / "competitors", ["competitors"])
+    out = crm.run("export", "--type", "competitor", "--format", "json").stdout
+    assert "Inside Rival" in out
