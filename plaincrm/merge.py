@@ -33,6 +33,7 @@ import hashlib
 import itertools
 import json
 import os
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -56,7 +57,6 @@ _PLACE = "\x1e"  # starts a placeholder line; no record text uses this control c
 _TEXT = "\x1dT"  # starts every line of text while git merges (see _Merger.resolve)
 _PAD = "\x1dP"  # starts the padding lines added while git merges
 REPORT_ENV = "PLAINCRM_MERGE_REPORT"  # a file where the driver writes its notes (for sync)
-_TOKEN_KEYS = [key for key in tasklines.KEYS if key != "id"]
 
 
 @dataclass
@@ -66,16 +66,119 @@ class MergeResult:
 
 
 def merge_record(base: str, ours: str, theirs: str) -> MergeResult:
-    """Merge two versions of a record file against their common ancestor."""
-    parts = [cut(text) for text in (base, ours, theirs)]
+    """Merge two versions of a record file against their common ancestor.
+
+    A change of form alone is no change to merge: the byte order mark and the line
+    breaks (CRLF or LF) are taken off the three versions and the result gets the form
+    their three-way merge gives; a line one side changed only in trailing whitespace
+    takes the other side's change of it (``_settle_blank_changes``).  When the front
+    matter of a version cannot be cut into keys (its YAML does not parse), the front
+    matter of all three is merged as lines.
+    """
+    forms = [_form(text) for text in (base, ours, theirs)]
+    texts = _settle_blank_changes(
+        *(_undress(text, form) for text, form in zip((base, ours, theirs), forms, strict=True))
+    )
+    parts = [cut(text) for text in texts]
+    if any(_front_not_by_key(text, part) for text, part in zip(texts, parts, strict=True)):
+        parts = [cut(text, by_key=False) for text in texts]
     follow_ids(parts[0], parts[1])
     follow_ids(parts[0], parts[2])
-    merger = _Merger(parts[0], parts[1], parts[2], atoms=_PLACE not in base + ours + theirs)
+    merger = _Merger(parts[0], parts[1], parts[2], atoms=_PLACE not in "".join(texts))
     if merger.atoms:
         text = merger.run()
     else:
-        text = "\n".join(merger.resolve([version.split("\n") for version in (base, ours, theirs)]))
-    return MergeResult(text, merger.notes)
+        text = "\n".join(merger.resolve([version.split("\n") for version in texts]))
+    form = tuple(_theirs_on_clash(*side) for side in zip(*forms, strict=True))
+    return MergeResult(_dress(text, form), merger.notes)
+
+
+_BOM = "\ufeff"
+Form = tuple[bool, bool]  # a byte order mark; CRLF line breaks
+
+
+def _form(text: str) -> Form:
+    """Whether ``text`` starts with a byte order mark, and whether most of its line
+    breaks are CRLF."""
+    return text.startswith(_BOM), text.count("\r\n") * 2 > text.count("\n")
+
+
+def _undress(text: str, form: Form) -> str:
+    """``text`` without its byte order mark, its CRLF line breaks made LF (``_form``)."""
+    bom, crlf = form
+    text = text.removeprefix(_BOM) if bom else text
+    return text.replace("\r\n", "\n") if crlf else text
+
+
+def _dress(text: str, form: Form) -> str:
+    bom, crlf = form
+    if crlf:
+        text = re.sub(r"\r?\n", "\r\n", text)
+    return _BOM + text if bom else text
+
+
+def _theirs_on_clash(base: Any, ours: Any, theirs: Any) -> Any:
+    value = _three(base, ours, theirs)
+    return theirs if value is _CLASH else value
+
+
+def _front_not_by_key(text: str, parts: Parts) -> bool:
+    """Whether ``text`` has front matter that ``cut`` could not cut into keys (its YAML
+    does not parse, or its shape is not key after key)."""
+    try:
+        front = split(text).front
+    except FrontError:
+        return True  # not closed
+    return front is not None and not parts.of_kind("field") and parts.fields != {}
+
+
+def _settle_blank_changes(base: str, ours: str, theirs: str) -> tuple[str, str, str]:
+    """The three versions, where one side changed a line only in its trailing whitespace
+    and the other side changed it too, with that side's line back as in ``base``: the
+    other side's change is then the only one (theirs, when both changes are of
+    whitespace)."""
+    lines = [text.split("\n") for text in (base, ours, theirs)]
+    if not any(_blank_changes(lines[0], side) for side in lines[1:]):
+        return base, ours, theirs
+    settled_ours = _unchange(lines[0], lines[1], _changed(lines[0], lines[2], strip=False))
+    settled_theirs = _unchange(lines[0], lines[2], _changed(lines[0], lines[1], strip=True))
+    return base, "\n".join(settled_ours), "\n".join(settled_theirs)
+
+
+def _blank_changes(base: list[str], side: list[str]) -> bool:
+    """Whether ``side`` has a line that is a line of ``base`` but for trailing whitespace."""
+    raw = set(base)
+    stripped = {line.rstrip() for line in base}
+    return any(line not in raw and line.rstrip() in stripped for line in side)
+
+
+def _changed(base: list[str], side: list[str], *, strip: bool) -> set[int]:
+    """The lines of ``base`` that ``side`` changed (``strip``: beyond trailing whitespace)."""
+    key = str.rstrip if strip else str
+    matcher = difflib.SequenceMatcher(
+        None, [key(line) for line in base], [key(line) for line in side], False
+    )
+    kept = {
+        i for tag, i1, i2, _, _ in matcher.get_opcodes() if tag == "equal" for i in range(i1, i2)
+    }
+    return set(range(len(base))) - kept
+
+
+def _unchange(base: list[str], side: list[str], changed_elsewhere: set[int]) -> list[str]:
+    """``side`` with its lines that differ from their line of ``base`` only in trailing
+    whitespace put back as in ``base``, where that line is in ``changed_elsewhere``."""
+    out = list(side)
+    matcher = difflib.SequenceMatcher(
+        None, [line.rstrip() for line in base], [line.rstrip() for line in side], False
+    )
+    for tag, i1, i2, j1, _ in matcher.get_opcodes():
+        if tag != "equal":
+            continue
+        for offset in range(i2 - i1):
+            i, j = i1 + offset, j1 + offset
+            if side[j] != base[i] and i in changed_elsewhere:
+                out[j] = base[i]
+    return out
 
 
 def _placeholder(atom: Atom) -> str:
@@ -379,6 +482,10 @@ class _Merger:
         bv, ov, tv = (_field_value(atom, key) for atom in (b, o, t))
         if ov == tv:
             return o.lines
+        if b is not None and ov == bv:  # ours only wrote it differently (quotes ...)
+            return t.lines
+        if b is not None and tv == bv:
+            return o.lines
         if _plain_list(ov) and _plain_list(tv) and (bv is None or _plain_list(bv)):
             base_items = bv or []
             items = [x for x in ov if x in tv or x not in base_items]
@@ -413,20 +520,49 @@ class _Merger:
         if title is _CLASH:
             self._conflict(f"the title '{tt.title}' {where}", f"'{ot.title}'")
         line = o.lines[0] if title == ot.title else t.lines[0]
-        for key in _TOKEN_KEYS:
-            ours, theirs = ot.attrs.get(key), tt.attrs.get(key)
-            value = _three(bt.attrs.get(key) if bt else None, ours, theirs)
+        for keys in _TASK_UNITS:
+            ours, theirs = _unit(ot, keys), _unit(tt, keys)
+            value = _three(_unit(bt, keys) if bt else None, ours, theirs)
             if value is _CLASH:
-                if ours and theirs:
-                    self._conflict(f"{key}:{theirs} {where}", f"{key}:{ours}")
-                value = theirs or ours  # a value removed on one side, changed on the other: kept
-            current = tasklines.parse_line(line, 1)
-            if current is not None and current.attrs.get(key) != value:
-                line = tasklines.set_token(line, key, value)
-        checked = _three(bt.checked if bt else None, ot.checked, tt.checked)
-        line = tasklines.set_checked(line, True if checked is _CLASH else bool(checked))
+                if _set(ours) and _set(theirs):
+                    self._conflict(f"{_show_unit(theirs, keys)} {where}", _show_unit(ours, keys))
+                # a unit emptied on one side, changed on the other: the change is kept
+                value = theirs if _set(theirs) else ours
+            for key, token in zip(keys, value, strict=True):
+                if key == _BOX:
+                    line = tasklines.set_checked(line, bool(token))
+                    continue
+                current = tasklines.parse_line(line, 1)
+                if current is not None and current.attrs.get(key) != token:
+                    line = tasklines.set_token(line, key, token)
         notes = _merge_note(b.lines[1:] if b else [], o.lines[1:], t.lines[1:])
         return [line, *notes]
+
+
+# The parts of a task line that merge as one: the schedule (the day, time and length
+# someone chose together), the completion (the box, "x" when ticked, and its date), and
+# the owner.  Changed differently on both sides, one side's unit is kept whole, never a mix.
+_BOX = "[x]"
+_TASK_UNITS = (("due", "at", "dur"), (_BOX, "done"), ("owner",))
+
+
+def _unit(task: tasklines.Task, keys: tuple[str, ...]) -> tuple[str | None, ...]:
+    return tuple(
+        ("x" if task.checked else None) if key == _BOX else task.attrs.get(key) for key in keys
+    )
+
+
+def _set(unit: tuple[str | None, ...]) -> bool:
+    return any(unit)
+
+
+def _show_unit(unit: tuple[str | None, ...], keys: tuple[str, ...]) -> str:
+    """A unit as written on the task line: ``due:2026-12-18 at:09:00``, ``done:2026-11-27``
+    (or ``[x]``: ticked without a date)."""
+    tokens = [
+        f"{key}:{value}" for key, value in zip(keys, unit, strict=True) if value and key != _BOX
+    ]
+    return " ".join(tokens) or _BOX
 
 
 _CLASH = object()  # both sides changed a value, differently

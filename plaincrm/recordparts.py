@@ -102,8 +102,12 @@ def follow_ids(before: Parts, after: Parts) -> None:
         after.atoms[("task", untitled)] = atom
 
 
-def cut(text: str) -> Parts:
-    """Cut a record's text into lines and atoms (see the module docstring)."""
+def cut(text: str, *, by_key: bool = True) -> Parts:
+    """Cut a record's text into lines and atoms (see the module docstring).
+
+    ``by_key=False``: the front matter stays lines (no field atoms), and where it ends
+    is found even when its YAML does not parse.
+    """
     lines = text.split("\n")
     kinds: dict[int, Atom] = {}  # first line index -> atom
     covered: set[int] = set()
@@ -114,10 +118,12 @@ def cut(text: str) -> Parts:
         parts = split(text)
         if parts.front is None:
             raise FrontError(1, "no front matter")
+        if not by_key:
+            body_start = parts.body_line - 1
         fields = load(parts.front, parts.front_line).values
         body_start = parts.body_line - 1
         first, end = parts.front_line - 1, parts.body_line - 2  # end: the closing --- line
-        blocks = _field_blocks(lines, first, end)
+        blocks = _field_blocks(lines, first, end) if by_key else None
         if blocks is not None and set(blocks) == set(fields):
             for key, (start, stop) in blocks.items():
                 kinds[start] = Atom("field", key, lines[start:stop])

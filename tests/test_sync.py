@@ -567,3 +567,19 @@ def test_a_twin_renamed_by_sync_keeps_its_own_history_only(team: Team) -> None:
         ("anna", "task added: Visit Delta"),
         ("anna", "record created"),
     ]
+
+
+def test_concurrent_task_moves_keep_one_schedule_whole(team: Team) -> None:
+    _, offer = open_client(team)  # due 2026-12-01, no time
+    anna, ben, carla = team["anna"], team["ben"], team["carla"]
+    anna.run("task", "move", offer, "--due", "2026-12-20")
+    ben.run("task", "move", offer, "--due", "2026-12-18", "--at", "09:00")
+    anna.sync()
+    out = ben.sync().stdout
+    team.sync_all()
+    logged = f"merge kept due:2026-12-20 on task {offer}, other value due:2026-12-18 at:09:00"
+    assert f"Merged: {CLIENT}: changed on both sides: {logged}" in out
+    for clone in (anna, ben, carla):
+        task = all_tasks(clone)[offer]
+        assert (task["due"], task["at"]) == ("2026-12-20", None), task
+        assert f"plaincrm: {logged}" in clone.read(CLIENT)
