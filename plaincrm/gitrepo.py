@@ -476,6 +476,17 @@ def files_at(cwd: Path, revision: str, paths: list[str]) -> set[str]:
     return {line.removeprefix(prefix) for line in out.splitlines()}
 
 
+def files_changed(cwd: Path, old: str | None, new: str) -> list[str]:
+    """Files (relative to ``cwd``) that ``new`` adds or changes against ``old`` (None: every
+    file of ``new``); the files a push of ``new`` changes on a remote at ``old``."""
+    if old is None:
+        out = run(cwd, "ls-tree", "-r", "-z", "--name-only", new, "--", ".")
+    else:
+        args = ("diff", "--name-only", "-z", "--no-renames", "--diff-filter=AMT", "--relative")
+        out = run(cwd, "-c", "core.quotePath=false", *args, old, new, "--", ".")
+    return [path for path in out.split("\0") if path]
+
+
 def added_paths(cwd: Path, old: str, new: str) -> list[str]:
     """Files (relative to ``cwd``) that ``new`` has and ``old`` has not."""
     out = run(cwd, "diff", "--name-only", "--no-renames", "--diff-filter=A", "--relative", old, new)
@@ -621,25 +632,31 @@ def staged_paths(cwd: Path) -> list[str]:
 
 def staged_blobs(cwd: Path, paths: list[str]) -> dict[str, bytes]:
     """The staged content of ``paths`` (relative to ``cwd``), read by one ``git cat-file``."""
+    return blobs(cwd, "", paths)
+
+
+def blobs(cwd: Path, revision: str, paths: list[str]) -> dict[str, bytes]:
+    """The content of ``paths`` (relative to ``cwd``) in ``revision`` (``""``: as staged),
+    read by one ``git cat-file``; a path the revision lacks is left out."""
     if not paths:
         return {}
     try:
         proc = subprocess.run(
             ["git", "cat-file", "--batch"],
             cwd=cwd,
-            input="".join(f":./{path}\n" for path in paths).encode("utf-8"),
+            input="".join(f"{revision}:./{path}\n" for path in paths).encode("utf-8"),
             capture_output=True,
             env=_env(),
         )
     except FileNotFoundError:
         raise GitError("git is not installed (or not on PATH)") from None
-    out, pos, blobs = proc.stdout, 0, {}
+    out, pos, found = proc.stdout, 0, {}
     for path in paths:
         end = out.index(b"\n", pos)
         header = out[pos:end].split()
         pos = end + 1
         if len(header) == 3:
             size = int(header[2])
-            blobs[path] = out[pos : pos + size]
+            found[path] = out[pos : pos + size]
             pos += size + 1
-    return blobs
+    return found

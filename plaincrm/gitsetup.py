@@ -119,23 +119,52 @@ def install_hook(root: Path, top: Path) -> str:
 
 
 def staged_problems(root: Path) -> list[Problem]:
-    """Problems of the record files as they are staged for the next commit."""
-    from .check import record_problems
-    from .model import TYPE_BY_FOLDER, is_record_path
-    from .records import ParseFailure, decode, parse_record
-
+    """Problems of the record files (and the settings) as they are staged for the next
+    commit."""
     require_git(root)
-    records = [path for path in gitrepo.staged_paths(root) if is_record_path(path)]
+    checked = [path for path in gitrepo.staged_paths(root) if is_checked(path)]
     problems: list[Problem] = []
-    for path, data in gitrepo.staged_blobs(root, records).items():
-        rtype = TYPE_BY_FOLDER[path.split("/", 1)[0]]
-        try:
-            record = parse_record(rtype, path, decode(path, data))
-        except ParseFailure as failure:
-            problems.append(failure.problem)
-            continue
-        problems.extend(record_problems(record))
+    for path, data in gitrepo.staged_blobs(root, checked).items():
+        problems.extend(file_problems(path, data))
     return sorted(problems)
+
+
+def is_checked(path: str) -> bool:
+    """Whether ``file_problems`` checks ``path`` (relative to the CRM): a record file, or
+    the settings."""
+    from .config import CONFIG_NAME
+    from .model import is_record_path
+
+    return path == CONFIG_NAME or is_record_path(path)
+
+
+def file_problems(path: str, data: bytes) -> list[Problem]:
+    """The problems of one record file (``path`` relative to the CRM) on its own, as the
+    pre-commit hook finds them: it does not parse (not UTF-8, broken YAML, conflict
+    markers), or its fields or task lines are wrong.  What needs the other records too
+    (references, task ids used twice) is left to ``check``.  Of the settings
+    (``plaincrm.yaml``): whether they parse, since every command refuses settings that
+    do not."""
+    from .check import record_problems
+    from .config import CONFIG_NAME
+    from .model import TYPE_BY_FOLDER
+    from .records import ParseFailure, decode, parse_record
+    from .yamlfront import FrontError, load_full
+
+    if path == CONFIG_NAME:
+        try:
+            load_full(decode(path, data), 1)
+        except ParseFailure as failure:
+            return [failure.problem]
+        except FrontError as exc:
+            return [Problem(path, exc.line, exc.message)]
+        return []
+    rtype = TYPE_BY_FOLDER[path.split("/", 1)[0]]
+    try:
+        record = parse_record(rtype, path, decode(path, data))
+    except ParseFailure as failure:
+        return [failure.problem]
+    return record_problems(record)
 
 
 def refuse_commit(problems: list[Problem]) -> None:

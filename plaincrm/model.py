@@ -46,9 +46,15 @@ def path_of(type_name: str, slug: str) -> str:
 
 
 def is_record_path(path: str) -> bool:
-    """Whether ``path`` (relative to the CRM folder) names a record file."""
+    """Whether ``path`` (relative to the CRM folder) names a record file: ``*.md`` directly
+    in a record folder, not hidden (the files the index reads)."""
     folder, _, name = path.partition("/")
-    return folder in TYPE_BY_FOLDER and name.endswith(".md")
+    return (
+        folder in TYPE_BY_FOLDER
+        and name.endswith(".md")
+        and "/" not in name
+        and not name.startswith(".")
+    )
 
 
 def slug_of(path: str) -> str:

@@ -5,8 +5,10 @@ One run:
 1. refuses to start in the middle of an unfinished merge or rebase, or on a
    detached HEAD (and says how to get out);
 2. makes sure the record merge driver is registered (``gitsetup``);
-3. commits the hand edits under the CRM folder in one commit whose message
-   lists them (refusing files that still hold conflict markers);
+3. commits the hand edits to records (new ones too) and settings in one
+   commit whose message lists them, and leaves every other file alone (never a
+   symlink or a temporary file); refuses files that still hold conflict
+   markers, or that the edits leave with a problem (as the pre-commit hook);
 4. fetches the upstream branch and merges it.  Records created on both
    sides under the same name are told apart first: ours is renamed to
    ``<slug>-2.md`` (references to it in our records follow).  Record files
@@ -15,9 +17,12 @@ One run:
    kept.  Should another file conflict, the merge is undone and nothing is
    pushed; task ids that the merge made appear twice get fresh ids;
 5. runs ``check`` on the result;
-6. pushes (never forced); a push rejected because someone pushed meanwhile
+6. pushes nothing that would leave a record or the settings on the remote
+   with a problem its version there does not have (a commit made past the
+   hook, or the merge); a file a teammate broke is reported, not refused;
+7. pushes (never forced); a push rejected because someone pushed meanwhile
    is retried after fetching and merging again;
-7. refreshes git's commit-graph so that ``history`` stays fast.
+8. refreshes git's commit-graph so that ``history`` stays fast.
 
 It reports what came in (records and tasks added or changed by others), what
 the merge decided, and the problems ``check`` found.
@@ -28,6 +33,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -35,11 +41,13 @@ from pathlib import Path
 from typing import Any
 
 from . import gitrepo, gitsetup
-from .errors import BrokenFileError, ConflictError, GitError, Problem
+from .config import CONFIG_NAME
+from .errors import BrokenFileError, ConflictError, GitError, InvalidError, Problem
+from .gitsetup import file_problems, is_checked
 from .history import RecordChanges, changes_between
 from .ids import new_id
 from .merge import REPORT_ENV
-from .model import is_record_path
+from .model import TYPE_BY_FOLDER, is_record_path
 from .records import conflict_marker_lines, get_line, replace_line
 from .store import Store, ref_fields, type_of_path
 from .tasks import set_token
@@ -62,6 +70,7 @@ class SyncReport:
     remote: str = ""
     branch: str = ""
     committed: list[str] = field(default_factory=list)  # hand edits committed
+    left_alone: list[str] = field(default_factory=list)  # other changed files, not committed
     renamed: list[tuple[str, str]] = field(default_factory=list)  # same name created twice
     incoming: list[RecordChanges] = field(default_factory=list)
     incoming_commits: int = 0
@@ -76,6 +85,7 @@ class SyncReport:
             "remote": self.remote,
             "branch": self.branch,
             "committed": self.committed,
+            "left_alone": self.left_alone,
             "renamed": [{"from": old, "to": new} for old, new in self.renamed],
             "incoming_commits": self.incoming_commits,
             "authors": self.authors,
@@ -108,7 +118,7 @@ def sync(store: Store, progress: Callable[[str], None] = lambda message: None) -
     setup = gitsetup.setup(root, hook=False)
     if setup.files:
         gitrepo.commit(root, setup.files, "sync: register the record merge driver", user)
-    report.committed = commit_hand_edits(root, user)
+    report.committed, report.left_alone = commit_hand_edits(root, user)
     remote, remote_branch, tracked = _upstream(root, branch)
     report.remote, report.branch = remote, remote_branch
     progress(f"Fetching from {remote} ({gitrepo.remote_url(root, remote)}) ...")
@@ -120,6 +130,7 @@ def sync(store: Store, progress: Callable[[str], None] = lambda message: None) -
         ahead = gitrepo.count_commits(root, f"{theirs}..HEAD" if theirs else "HEAD")
         if not ahead:
             break
+        _refuse_broken(root, theirs, f"{remote}/{remote_branch}")
         progress(f"Pushing {ahead} commit(s) to {remote}/{remote_branch} ...")
         status, why = gitrepo.push(root, remote, remote_branch, set_upstream=not tracked)
         if status == "ok":
@@ -142,6 +153,20 @@ def sync(store: Store, progress: Callable[[str], None] = lambda message: None) -
     return report
 
 
+def _refuse_broken(root: Path, theirs: str | None, upstream: str) -> None:
+    """Push nothing that would leave a record or the settings on the remote with a problem
+    it did not have (a commit made with 'git commit --no-verify', or the merge)."""
+    broken = _outgoing_problems(root, theirs)
+    if broken:
+        listed = "\n".join(str(problem) for problem in broken)
+        raise InvalidError(
+            f"{listed}\nnothing was pushed: your commits (or their merge with {upstream}) "
+            "leave these files with problems, and a file that does not read stops your "
+            "teammates' commands too.  Fix them and run 'plaincrm sync' again: it commits "
+            "your fix and pushes everything"
+        )
+
+
 def _problems(root: Path) -> list[Problem]:
     """What ``plaincrm check`` finds in the merged result."""
     from .check import run_checks
@@ -152,16 +177,32 @@ def _problems(root: Path) -> list[Problem]:
 
 # ---------------------------------------------------------------- hand edits
 
+# The files of a CRM that sync shares besides its records: the settings, and what
+# ``plaincrm init`` made (git's settings for the CRM, the empty record folders' .gitkeep).
+SETTINGS = (CONFIG_NAME, ".gitattributes", ".gitignore")
 
-def commit_hand_edits(root: Path, user: str) -> list[str]:
-    """Commit every change under the CRM folder in one commit; return the files."""
-    changed = sorted(path for _, path in gitrepo.changed_paths(root))
-    if not changed:
-        return []
+
+def commit_hand_edits(root: Path, user: str) -> tuple[list[str], list[str]]:
+    """Commit the changes to records (new ones too) and settings in one commit; return the
+    files committed and the other changed files, left alone (said with why: a symlink ...).
+
+    Refused, before anything is committed, when one of them holds conflict markers or
+    has a problem its last committed version did not have (as the pre-commit hook
+    would refuse it)."""
+    shared: list[str] = []
+    left: list[str] = []
+    for _, path in sorted(gitrepo.changed_paths(root), key=lambda entry: entry[1]):
+        why = _left_alone(root, path)
+        if why is None:
+            shared.append(path)
+        else:
+            left.append(why)
+    if not shared:
+        return [], left
     marked = [
         f"{path}:{number}: leftover git conflict marker"
-        for path in changed
-        if path.endswith(".md") and (root / path).is_file()
+        for path in shared
+        if (root / path).is_file()
         for number in conflict_marker_lines((root / path).read_text("utf-8", "replace"))
     ]
     if marked:
@@ -171,16 +212,78 @@ def commit_hand_edits(root: Path, user: str) -> list[str]:
             "of each conflicting part is left (and the <<<<<<< ======= >>>>>>> lines are "
             "gone), then run 'plaincrm sync' again"
         )
-    records = [path for path in changed if is_record_path(path)]
-    named = records or changed
+    checked = [path for path in shared if is_checked(path) and (root / path).is_file()]
+    head = gitrepo.blobs(root, "HEAD", checked) if gitrepo.has_commits(root) else {}
+    broken = [
+        problem
+        for path in checked
+        for problem in _introduced(path, (root / path).read_bytes(), head.get(path))
+    ]
+    if broken:
+        listed = "\n".join(str(problem) for problem in sorted(broken))
+        raise InvalidError(
+            f"{listed}\nsync refused: your edits leave these files with problems, and a "
+            "file that does not read stops your teammates' commands too.  Fix them "
+            "('plaincrm check' lists every problem) and run 'plaincrm sync' again; nothing "
+            "was committed or pushed"
+        )
+    records = [path for path in shared if is_record_path(path)]
+    named = records or shared
     subject = (
         f"sync: hand edits to {', '.join(named)}"
         if len(named) <= 3
-        else f"sync: hand edits to {len(changed)} files"
+        else f"sync: hand edits to {len(shared)} files"
     )
-    body = "\n".join(f"- {path}" for path in changed)
-    gitrepo.commit(root, changed, f"{subject}\n\n{body}", user, by_plaincrm=False)
-    return changed
+    body = "\n".join(f"- {path}" for path in shared)
+    gitrepo.commit(root, shared, f"{subject}\n\n{body}", user, by_plaincrm=False)
+    return shared, left
+
+
+def _left_alone(root: Path, path: str) -> str | None:
+    """Why sync does not commit the changed file ``path``: None for a record or a
+    settings file; else the path, with the reason when that is not plain from the name."""
+    parts = path.split("/")
+    if any(os.path.islink(root.joinpath(*parts[:depth])) for depth in range(1, len(parts))):
+        return f"{path} (in a symlinked folder)"
+    if os.path.islink(root / path):
+        return f"{path} (a symlink)"
+    name = parts[-1]
+    if name.startswith(".") and name.endswith(".tmp"):
+        return f"{path} (a temporary file)"
+    folder_keep = len(parts) == 2 and parts[0] in TYPE_BY_FOLDER and name == ".gitkeep"
+    if is_record_path(path) or path in SETTINGS or folder_keep:
+        return None
+    return path
+
+
+def _introduced(path: str, data: bytes, before: bytes | None) -> list[Problem]:
+    """The problems of a record or settings file (``file_problems``) that its version
+    ``before`` did not have (by message: an edit above them moves their lines)."""
+    found = file_problems(path, data)
+    if before is None or not found:
+        return found
+    known = Counter(problem.message for problem in file_problems(path, before))
+    new = []
+    for problem in found:
+        if known[problem.message]:
+            known[problem.message] -= 1
+        else:
+            new.append(problem)
+    return new
+
+
+def _outgoing_problems(root: Path, theirs: str | None) -> list[Problem]:
+    """Problems that a push of HEAD would bring to the remote at ``theirs``: of the records
+    and settings it changes there, those the remote's version does not have.  A file
+    broken by a teammate, and a file the push does not change, are not refused."""
+    paths = [path for path in gitrepo.files_changed(root, theirs, "HEAD") if is_checked(path)]
+    now = gitrepo.blobs(root, "HEAD", paths)
+    before = gitrepo.blobs(root, theirs, paths) if theirs else {}
+    return sorted(
+        problem
+        for path, data in now.items()
+        for problem in _introduced(path, data, before.get(path))
+    )
 
 
 # ---------------------------------------------------------------- remote

@@ -6,8 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+from gitfixtures import Team, make_team
 
-from conftest import Crm
+from conftest import Crm, git
+
+
+@pytest.fixture
+def team(tmp_path: Path, runner: CliRunner) -> Team:
+    return make_team(tmp_path, runner, names=("anna", "ben"))
 
 
 def record(name: str, extra: str = "") -> str:
@@ -161,3 +168,57 @@ def test_a_record_folder_linked_inside_the_crm_is_read(crm: Crm) -> None:
     link_folders(crm, crm.root / "archive" / "competitors", ["competitors"])
     out = crm.run("export", "--type", "competitor", "--format", "json").stdout
     assert "Inside Rival" in out
+
+
+def test_sync_shares_a_glob_named_record_and_nothing_it_matches(team: Team) -> None:
+    anna, ben = team["anna"], team["ben"]
+    # files the names below match as patterns, which are no records: once committed by
+    # hand, their later changes are not sync's to share
+    anna.write("clients/drafts/maybe.md", record("Maybe"))
+    anna.write("clients/.hidden.md", record("Hidden"))
+    anna.git("add", "-A")
+    anna.git("commit", "-qm", "drafts")
+    anna.git("push", "-q")
+    ben.run("client", "add", "Ben Kft.")  # anna's sync has a merge to make
+    ben.sync()
+    anna.write("clients/drafts/maybe.md", record("Maybe", "city: Secret City\n"))
+    anna.write("clients/.hidden.md", record("Hidden", "city: Secret Town\n"))
+    anna.write("clients/*.md", record("Star Kft."))
+    anna.write("clients/[ab]c.md", record("Set Kft."))
+    (anna.root / "clients/ac.md").symlink_to(anna.root / "clients/*.md")
+    out = anna.sync().stdout
+    assert "Committed your edits: clients/*.md, clients/[ab]c.md" in out
+    assert anna.git("diff", "--cached", "--name-only") == ""  # nothing else staged
+    hand_edits = anna.git("log", "-1", "--format=%H", "--grep=hand edits")
+    assert anna.git("show", "--name-only", "--format=", hand_edits.strip()).split() == [
+        "clients/*.md",
+        "clients/[ab]c.md",
+    ]
+    assert "Secret" not in git(team.remote, "log", "-p", "main")
+    shared = git(team.remote, "ls-tree", "-r", "--name-only", "main", "clients").split()
+    assert sorted(shared) == [
+        "clients/*.md",
+        "clients/.gitkeep",
+        "clients/.hidden.md",
+        "clients/[ab]c.md",
+        "clients/ben-kft.md",
+        "clients/drafts/maybe.md",
+    ]
+    ben.sync()
+    assert "Star Kft." in ben.read("clients/*.md")
+
+
+def test_sync_never_reads_or_shares_through_a_folder_linked_out(team: Team, tmp_path: Path) -> None:
+    anna, ben = team["anna"], team["ben"]
+    anna.run("client", "add", "Acme Ltd")
+    link_folders(anna, outside_folder(tmp_path), ["competitors", "deals"])
+    anna.write("clients/evil.md", "")
+    (anna.root / "clients/evil.md").unlink()
+    (anna.root / "clients/evil.md").symlink_to(tmp_path / "elsewhere" / "rival.md")
+    out = anna.sync()
+    shows_nothing_from_outside(out.stdout)
+    shared = git(team.remote, "ls-tree", "-r", "main").splitlines()
+    assert not [line for line in shared if line.startswith("120000")]  # no symlink
+    assert not any(secret in git(team.remote, "log", "-p", "main") for secret in SECRETS)
+    ben.sync()
+    assert "Acme Ltd" in ben.read("clients/acme-ltd.md")

@@ -15,12 +15,14 @@ from .common import get_app, json_option
 @click.command()
 @json_option
 def sync(as_json: bool) -> None:
-    """Share your work with the team: commit your hand edits, fetch and merge
-    what the others pushed (records are merged field by field, task by task,
-    so nobody has to untangle conflicts), check the result, and push.  A push
-    rejected because someone pushed meanwhile is merged and retried.  Run it
-    several times a day; offline, your work stays committed in this clone
-    until a sync reaches the remote.
+    """Share your work with the team: commit your hand edits to records and
+    settings (other files are left alone), fetch and merge what the others
+    pushed (records are merged field by field, task by task, so nobody has to
+    untangle conflicts), check the result, and push.  Nothing that leaves a
+    record you changed broken is committed or pushed.  A push rejected because
+    someone pushed meanwhile is merged and retried.  Run it several times a
+    day; offline, your work stays committed in this clone until a sync
+    reaches the remote.
 
     \b
     Example:
@@ -36,6 +38,8 @@ def sync(as_json: bool) -> None:
         return
     if report.committed:
         click.echo(f"Committed your edits: {', '.join(report.committed)}")
+    if report.left_alone:
+        click.echo(_left_alone_line(report.left_alone))
     for old, new in report.renamed:
         click.echo(
             f"Renamed your {old} to {new}: a teammate created a different {old} "
@@ -64,6 +68,20 @@ def sync(as_json: bool) -> None:
         click.echo(f"Pushed {report.pushed} commit(s) to {report.remote}/{report.branch}{retried}.")
     else:
         click.echo("Nothing to push: the remote has all your work.")
+
+
+LEFT_ALONE_SHOWN = 4  # files named on the line; the rest are counted
+
+
+def _left_alone_line(files: list[str]) -> str:
+    """One line naming the changed files sync did not share (the first few)."""
+    shown = ", ".join(files[:LEFT_ALONE_SHOWN])
+    if len(files) > LEFT_ALONE_SHOWN:
+        shown += f" and {len(files) - LEFT_ALONE_SHOWN} more"
+    return (
+        f"Not shared (not records or settings): {shown}; commit with git what the team "
+        "should have, or list it in .gitignore"
+    )
 
 
 def _progress(message: str) -> None:
