@@ -46,6 +46,7 @@ from .errors import BrokenFileError, ConflictError, GitError, InvalidError, Prob
 from .gitsetup import file_problems, is_checked
 from .history import RecordChanges, changes_between
 from .ids import new_id
+from .index import INDEX_DIR
 from .merge import REPORT_ENV
 from .model import TYPE_BY_FOLDER, is_record_path
 from .records import conflict_marker_lines, get_line, replace_line
@@ -192,6 +193,8 @@ def commit_hand_edits(root: Path, user: str) -> tuple[list[str], list[str]]:
     shared: list[str] = []
     left: list[str] = []
     for _, path in sorted(gitrepo.changed_paths(root), key=lambda entry: entry[1]):
+        if path.startswith(f"{INDEX_DIR}/"):
+            continue  # plaincrm's own local files (.gitignore'd in a CRM made by init)
         why = _left_alone(root, path)
         if why is None:
             shared.append(path)

@@ -642,6 +642,17 @@ def test_sync_without_a_remote_commits_only_records_and_settings(crm: Crm, tmp_p
     assert len(crm.git("status", "--porcelain", "--untracked-files=all").splitlines()) == len(left)
 
 
+def test_the_local_index_is_never_shared_nor_named_even_when_not_ignored(team: Team) -> None:
+    anna = team["anna"]
+    anna.write(".gitignore", "")
+    anna.git("commit", "-qam", "no ignores")
+    anna.run("client", "add", "Acme Ltd")
+    assert (anna.root / INDEX_DIR).is_dir()
+    out = anna.sync().stdout
+    assert "Not shared" not in out and INDEX_DIR not in out
+    assert not [path for path in remote_files(team) if path.startswith(INDEX_DIR)]
+
+
 def test_a_deleted_record_and_a_deleted_gitkeep_are_shared(team: Team) -> None:
     open_client(team)
     anna = team["anna"]
