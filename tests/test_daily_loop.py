@@ -3,6 +3,7 @@ a query, planning the next working day, and what counts as a deal's next step.""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -72,3 +73,44 @@ def test_several_clients_or_records_of_another_client_stay_ambiguous(crm: Crm) -
     crm.run("ticket", "add", "acme-ltd", "Grinders too loud")
     result = crm.fail("task", "add", "acme-ltd-g", "Call", code=EXIT_AMBIGUOUS)
     assert "'acme-ltd-g' matches 2 records" in result.stderr
+
+
+# ---------------------------------------------------------------- owners in the query
+
+
+def tasks_of(crm: Crm, *args: str) -> list[dict]:
+    return json.loads(crm.run("task", "list", *args, "--json").stdout)
+
+
+def test_an_owner_in_the_query_replaces_the_default_owner(demo: Crm) -> None:
+    everybody = tasks_of(demo, "--all")
+    bens = [task for task in everybody if task["owner"] == "ben"]
+    assert bens and len(bens) < len(everybody)
+    assert tasks_of(demo, "owner:ben") == bens  # anna's default no longer hides them
+    assert tasks_of(demo, "owner:ben,eva") == [t for t in everybody if t["owner"] in ("ben", "eva")]
+    assert tasks_of(demo, "not", "owner:anna") == [t for t in everybody if t["owner"] != "anna"]
+    assert tasks_of(demo, "owner:me") == [t for t in everybody if t["owner"] == "anna"]
+    # an --owner given as well is a filter of its own: both apply
+    assert tasks_of(demo, "--owner", "anna", "owner:ben") == []
+    assert "No tasks." not in demo.run("task", "list", "owner:ben").stdout
+    ics = demo.run("calendar", "owner:ben").stdout
+    assert sorted(line for line in ics.splitlines() if line.startswith("UID:")) == sorted(
+        f"UID:{task['id']}@plaincrm" for task in bens
+    )
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["client", "list"],
+        ["deal", "list", "--all"],
+        ["ticket", "list", "--all"],
+        ["doc", "list"],
+        ["campaign", "list"],
+    ],
+)
+def test_every_list_finds_what_the_owner_in_its_query_owns(demo: Crm, command: list[str]) -> None:
+    everything = json.loads(demo.run(*command, "--json").stdout)
+    for owner in ("anna", "ben", "eva"):
+        theirs = json.loads(demo.run(*command, f"owner:{owner}", "--json").stdout)
+        assert theirs == [item for item in everything if item["owner"] == owner]

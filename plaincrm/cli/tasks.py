@@ -21,7 +21,7 @@ from .common import (
     owner_option,
     owner_options,
     query_argument,
-    resolve_owner,
+    task_owner,
     time_arg,
 )
 from .completion import complete_ref, complete_task_id
@@ -169,23 +169,24 @@ def task_list(
 ) -> None:
     """List open tasks (yours by default) by date, filtered by a QUERY on the task
     keys (due, at, dur, done, id, owner, title, record, type, status); a query
-    on status or done finds completed tasks too.
+    on status or done finds completed tasks too, one on owner everybody's.
 
     \b
     Example:
       plaincrm task list --all --overdue
+      plaincrm task list owner:ben due.before:+7d
       plaincrm task list due.before:+7d record:acme
       plaincrm task list --done done.after:-30d sort:-done
     """
     app = get_app()
-    who = resolve_owner(app, owner, all_owners)
+    parsed = build_query(app, query, TASK_KINDS)
+    who = task_owner(app, owner, all_owners, parsed)
     today = app.today()
     due_from = due_to = None
     if due:
         due_from = due_to = app.date(due).isoformat()
     if overdue:
         due_to = (today - timedelta(days=1)).isoformat()
-    parsed = build_query(app, query, TASK_KINDS)
     state = "done" if done else "open"
     if not (done or overdue) and tested_fields(parsed.where) & {"status", "done"}:
         state = "all"  # the query says which: open, completed, or both
