@@ -114,3 +114,53 @@ def test_every_list_finds_what_the_owner_in_its_query_owns(demo: Crm, command: l
     for owner in ("anna", "ben", "eva"):
         theirs = json.loads(demo.run(*command, f"owner:{owner}", "--json").stdout)
         assert theirs == [item for item in everything if item["owner"] == owner]
+
+
+# ---------------------------------------------------------------- planning the next working day
+
+
+def test_on_friday_plan_plans_monday(demo: Crm) -> None:
+    saturday = demo.run("task", "add", "danube", "Weekend call", "--due", "tomorrow")
+    task_id = saturday.stdout.strip()
+    assert saturday.stderr.splitlines()[-1] == (
+        "warning: Saturday 2026-11-28 is not a working day (workday.days in plaincrm.yaml); "
+        f"'plaincrm task move {task_id} --due 2026-11-30' puts it on the next one"
+    )
+    plan = json.loads(demo.run("plan", "--json").stdout)
+    assert (plan["date"], plan["working_day"]) == ("2026-11-30", True)
+    late = {task["id"]: task["days_late"] for task in plan["overdue"]}
+    assert late[task_id] == 2  # Monday's overdue work, the weekend's included
+    assert "ks7u3v" in late  # overdue since Tuesday
+    assert plan["suggestions"] and all(
+        " --due 2026-11-30 --at " in item["command"] for item in plan["suggestions"]
+    )
+    text = demo.run("plan").stdout
+    assert text.startswith("Plan for Monday 30 November 2026 - anna")
+    assert "--due 2026-11-28" not in text
+    moved = demo.run("task", "move", task_id, "--due", "monday")
+    assert "warning" not in moved.stderr
+
+
+def test_a_day_off_gets_no_slots_and_its_work_goes_to_the_next_working_day(demo: Crm) -> None:
+    demo.run("task", "add", "danube", "Weekend call", "--due", "2026-11-28")
+    plan = json.loads(demo.run("plan", "saturday", "--json").stdout)
+    assert (plan["date"], plan["working_day"], plan["free"]) == ("2026-11-28", False, [])
+    assert plan["suggestions"]
+    for item in plan["suggestions"]:
+        assert item["start"] is None
+        assert item["command"] == f"plaincrm task move {item['task']} --due 2026-11-30"
+    text = demo.run("plan", "saturday").stdout
+    assert "(not a working day)" in text
+    assert "suggested for Monday 30 November ('plaincrm plan 2026-11-30' plans it)" in text
+    assert "free " not in text and "--at" not in text
+
+
+def test_the_working_days_of_the_settings_decide(crm: Crm) -> None:
+    settings = crm.read("plaincrm.yaml")
+    assert "days: [mon, tue, wed, thu, fri]" in settings
+    crm.write("plaincrm.yaml", settings.replace("[mon, tue, wed, thu, fri]", "[tue, sat]"))
+    assert json.loads(crm.run("plan", "--json").stdout)["date"] == "2026-11-28"
+    crm.write("plaincrm.yaml", settings.replace("[mon, tue, wed, thu, fri]", "[tue]"))
+    assert json.loads(crm.run("plan", "--json").stdout)["date"] == "2026-12-01"
+    crm.write("plaincrm.yaml", settings.replace("[mon, tue, wed, thu, fri]", "[]"))
+    assert json.loads(crm.run("plan", "--json").stdout)["date"] == "2026-11-28"
