@@ -205,6 +205,10 @@ class Store:
         """
         self.warn_broken(type_name)
         condition, params = where
+        if condition:
+            from .query import sql_functions
+
+            sql_functions(self.index.conn)
         rows = self._sql(
             "SELECT path, data, details FROM files WHERE type=? AND fatal IS NULL"
             + (f" AND ({condition})" if condition else "")

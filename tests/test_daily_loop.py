@@ -164,3 +164,33 @@ def test_the_working_days_of_the_settings_decide(crm: Crm) -> None:
     assert json.loads(crm.run("plan", "--json").stdout)["date"] == "2026-12-01"
     crm.write("plaincrm.yaml", settings.replace("[mon, tue, wed, thu, fri]", "[]"))
     assert json.loads(crm.run("plan", "--json").stdout)["date"] == "2026-11-28"
+
+
+# ---------------------------------------------------------------- search without accents
+
+
+def refs(crm: Crm, *args: str) -> list[str]:
+    return [item["ref"] for item in json.loads(crm.run(*args, "--json").stdout)]
+
+
+def test_search_ignores_accents_and_case(demo: Crm) -> None:
+    assert refs(demo, "client", "list", "gyor") == ["jade-tea-house"]  # city: Győr
+    assert refs(demo, "client", "list", "GYŐR") == ["jade-tea-house"]
+    assert refs(demo, "client", "list", "city~gyo") == ["jade-tea-house"]
+    assert refs(demo, "client", "list", "orszagh") == ["orszagh-winery"]  # Országh Winery
+    assert refs(demo, "client", "list", "gabor") == ["danube-hotels"]  # a contact: Gábor Tóth
+    titles = {
+        task["record_title"]
+        for task in json.loads(demo.run("task", "list", "kovacs", "--json").stdout)
+    }
+    assert titles == {"Kovács & Sons Catering"}
+    assert refs(demo, "deal", "list", "kovacs") == ["kovacs-and-sons-mobile-espresso-bar"]
+    demo.write(
+        "clients/sorensen.md",
+        "---\nname: Søren Sørensen ApS\ncity: Ærøskøbing\nowner: anna\n---\n",
+    )
+    demo.write("clients/mueller.md", "---\nname: Bäckerei Müller\ncity: Straße 1\n---\n")
+    assert refs(demo, "client", "list", "sorensen") == ["sorensen"]
+    assert refs(demo, "client", "list", "aeroskobing") == ["sorensen"]
+    assert refs(demo, "client", "list", "mueller") == ["mueller"]
+    assert refs(demo, "client", "list", "backerei", "strasse") == ["mueller"]
