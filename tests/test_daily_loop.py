@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from test_firstrun import build_lock, indexed_files
 
 from conftest import Crm
+from plaincrm import firstrun
 from plaincrm.cli import cli
 from plaincrm.errors import EXIT_AMBIGUOUS
 
@@ -194,3 +196,82 @@ def test_search_ignores_accents_and_case(demo: Crm) -> None:
     assert refs(demo, "client", "list", "aeroskobing") == ["sorensen"]
     assert refs(demo, "client", "list", "mueller") == ["mueller"]
     assert refs(demo, "client", "list", "backerei", "strasse") == ["mueller"]
+
+
+# ---------------------------------------------------------------- the next step of a deal
+
+NEXT_STEPS = {
+    # a task on the card of a client with this one open deal (and a won one) is its step
+    "clients/solo.md": "---\nname: Solo\nowner: anna\n---\n## Tasks\n"
+    "- [ ] Call about the machine due:2026-12-10 id:solo01\n",
+    "deals/solo-machine.md": "---\nclient: solo\ntitle: Machine\nstage: lead\nowner: anna\n"
+    "created: 2026-11-20\n---\n",
+    "deals/solo-beans.md": "---\nclient: solo\ntitle: Beans\nstage: won\nowner: anna\n"
+    "created: 2026-10-01\nclosed: 2026-10-20\n---\n",
+    # the client's task can't tell which of two open deals (one of them ben's) it moves
+    "clients/twin.md": "---\nname: Twin\nowner: anna\n---\n## Tasks\n"
+    "- [ ] Call about both due:2026-12-10 id:twin01\n",
+    "deals/twin-a.md": "---\nclient: twin\ntitle: A\nstage: lead\nowner: anna\n"
+    "created: 2026-11-20\n---\n",
+    "deals/twin-b.md": "---\nclient: twin\ntitle: B\nstage: lead\nowner: ben\n"
+    "created: 2026-11-20\n---\n",
+    # no open task anywhere: a done one on the card is history, not a step
+    "clients/bare.md": "---\nname: Bare\nowner: anna\n---\n## Tasks\n"
+    "- [x] Met them due:2026-11-20 done:2026-11-20 id:bare01\n",
+    "deals/bare-deal.md": "---\nclient: bare\ntitle: Bare deal\nstage: lead\nowner: anna\n"
+    "created: 2026-11-20\n---\n",
+    # a task on the deal itself
+    "clients/busy.md": "---\nname: Busy\nowner: anna\n---\n",
+    "deals/busy-deal.md": "---\nclient: busy\ntitle: Busy deal\nstage: lead\nowner: anna\n"
+    "created: 2026-11-20\n---\n## Tasks\n- [ ] Send the offer due:2026-12-11 id:busy01\n",
+}
+EXPECTED = {
+    "deals/twin-a.md": "no next step (no open task on the deal; its client has 2 open deals)",
+    "deals/bare-deal.md": "no next step (no open task on the deal or its client)",
+}
+
+
+def attention_of(crm: Crm, *args: str) -> dict[str, str]:
+    view = json.loads(crm.run("today", *args, "--json").stdout)
+    return {item["record"]: item["reason"] for item in view["attention"] if item["kind"] == "deal"}
+
+
+def test_a_task_on_the_card_of_a_client_with_one_open_deal_is_its_next_step(crm: Crm) -> None:
+    for path, text in NEXT_STEPS.items():
+        crm.write(path, text)
+    assert attention_of(crm) == EXPECTED
+    board = json.loads(crm.run("pipeline", "--json").stdout)
+    flagged = {
+        deal["path"]: deal["attention"] for stage in board["stages"] for deal in stage["deals"]
+    }
+    assert flagged["deals/solo-machine.md"] == []
+    assert flagged["deals/twin-b.md"] == [EXPECTED["deals/twin-a.md"]]
+    shown = json.loads(crm.run("deal", "show", "solo-machine", "--json").stdout)
+    assert shown["attention"] == []
+    shown = json.loads(crm.run("deal", "show", "bare-deal", "--json").stdout)
+    assert shown["attention"] == [EXPECTED["deals/bare-deal.md"]]
+    # the client's task is done: the deal has no next step any more
+    crm.run("task", "done", "solo01", "--no-note")
+    assert attention_of(crm)["deals/solo-machine.md"] == (
+        "no next step (no open task on the deal or its client)"
+    )
+    # ben's deal is won: twin's task now moves the one open deal left
+    crm.run("deal", "win", "twin-b")
+    assert "deals/twin-a.md" not in attention_of(crm)
+
+
+def test_the_first_run_sees_the_next_steps_on_client_cards(
+    crm: Crm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(firstrun, "QUICK_MIN", 5)  # taken for a large CRM
+    for path, text in NEXT_STEPS.items():
+        crm.write(path, text)
+    crm.git("add", "-A")
+    crm.git("commit", "-qm", "records")
+    with build_lock(crm.root):  # as while another process builds the index
+        quick = [attention_of(crm), attention_of(crm, "--all")]
+        assert indexed_files(crm.root) == 0  # both views came from the quick look
+    crm.run("task", "list")  # builds the whole index
+    full = [attention_of(crm), attention_of(crm, "--all")]
+    assert quick == full
+    assert full[0] == EXPECTED

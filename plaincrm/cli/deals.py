@@ -28,6 +28,7 @@ from ..pipeline import (
     Deal,
     Flag,
     Pipeline,
+    client_cards,
     deal_facts,
     deal_flags,
     deal_of,
@@ -388,7 +389,8 @@ def deal_show(ref: str, as_json: bool) -> None:
     client = client_names(store, [item.client]).get(item.client or "")
     entered = stage_entered(record, item.stage)
     facts = deal_facts(record)
-    flags = deal_flags(pipeline, store.today(), facts) if facts else []
+    card = client_cards(store, [item.client]).get(item.client or "")
+    flags = deal_flags(pipeline, store.today(), facts, card) if facts else []
     if as_json:
         data = item.as_json()
         data.update(
