@@ -275,3 +275,17 @@ def test_the_first_run_sees_the_next_steps_on_client_cards(
     full = [attention_of(crm), attention_of(crm, "--all")]
     assert quick == full
     assert full[0] == EXPECTED
+
+
+def test_deal_show_points_to_the_step_on_the_client_card(crm: Crm) -> None:
+    for path, text in NEXT_STEPS.items():
+        crm.write(path, text)
+    shown = crm.run("deal", "show", "solo-machine").stdout
+    assert (
+        "none on the deal: its next step is on the client card ('plaincrm client show solo')"
+        in shown
+    )
+    assert (
+        "none: add the next step with 'plaincrm task add twin-a"
+        in crm.run("deal", "show", "twin-a").stdout
+    )
