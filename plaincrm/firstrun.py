@@ -10,8 +10,8 @@ to that view; the files that can, and every file the look is not sure about,
 are parsed by the one record parser into an index in memory, and the day view
 reads that index as it would read the full one.  A second look reads the few
 files a deal's next step depends on beyond the deal (its client's card and
-the client's other open deals, ``_read_next_step_cards``).  The full index is built by a
-separate process in the meantime (``store.Store.day_store``).
+the client's other open deals, ``_read_next_step_cards``).  The full index is
+built by a separate process in the meantime (``store.Store.day_store``).
 
 The look only ever leaves a file out when it is certain: the front matter is
 of the simple shapes the line scanner of ``yamlfront`` reads (checked with one
