@@ -85,7 +85,9 @@ class DayView:
         return self.planned > (self.day_end - self.day_start)
 
     def free_slots(self) -> list[tuple[int, int]]:
-        """Gaps of the working day not covered by timed tasks."""
+        """Gaps of the working day not covered by timed tasks (none on a day off)."""
+        if not self.workday:
+            return []
         slots = []
         cursor = self.day_start
         for item in sorted(self.timed, key=lambda t: t.start):
@@ -110,7 +112,8 @@ class DayView:
         return None
 
     def suggestions(self) -> list[tuple[TaskEntry, int | None]]:
-        """A start time for each untimed task of the day, then each overdue task."""
+        """A start time for each untimed task of the day, then each overdue task (None:
+        no free slot fits it; on a day off, none does)."""
         taken: list[tuple[int, int]] = []
         out = []
         for entry in [*self.untimed, *(e for e, _ in self.overdue)]:
@@ -157,7 +160,7 @@ def day_view(store: Store, day: date, owner: str | None) -> DayView:
     view = DayView(
         day,
         owner,
-        day.weekday() in config.workdays,
+        config.is_workday(day),
         config.day_start,
         config.day_end,
         config.default_duration,

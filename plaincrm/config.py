@@ -13,6 +13,7 @@ import os
 from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -121,6 +122,18 @@ class Config:
     default_duration: int = 30
     git_commit: bool = True
     problems: list[Problem] = field(default_factory=list)
+
+    def is_workday(self, day: date) -> bool:
+        return day.weekday() in self.workdays
+
+    def next_workday(self, after: date) -> date:
+        """The first working day (``workday.days``) after ``after``; the next day when
+        no day of the week is a working day."""
+        for ahead in range(1, 8):
+            day = after + timedelta(days=ahead)
+            if self.is_workday(day):
+                return day
+        return after + timedelta(days=1)
 
     def section(self, key: str) -> dict[str, Any]:
         value = self.raw.get(key)

@@ -8,8 +8,10 @@ file (it is warned about).  ``quick_index`` reads each record file once and
 decides with a cheap look at its bytes (``needs_parse``) whether it can matter
 to that view; the files that can, and every file the look is not sure about,
 are parsed by the one record parser into an index in memory, and the day view
-reads that index as it would read the full one.  The full index is built by a
-separate process in the meantime (``store.Store.day_store``).
+reads that index as it would read the full one.  A second look reads the few
+files a deal's next step depends on beyond the deal (its client's card and
+the client's other open deals, ``_read_next_step_cards``).  The full index is
+built by a separate process in the meantime (``store.Store.day_store``).
 
 The look only ever leaves a file out when it is certain: the front matter is
 of the simple shapes the line scanner of ``yamlfront`` reads (checked with one
@@ -160,7 +162,9 @@ def due_lines(data: bytes, day: bytes) -> list[bytes] | None:
 def needs_parse(data: bytes, rtype: RecordType, day: bytes, owner: str | None) -> bool | str:
     """Whether the day view of ``owner`` (None: everybody) on ``day`` (an ISO date) may
     depend on this file: True to parse it; for a client that does not matter, its name
-    (what the view shows for it, "" for none); False for any other file that does not."""
+    (what the view shows for it, "" for none); for somebody else's open deal, its
+    client's slug (``quick_index`` reads it when that client's card may hold the next
+    step of one of the view's deals); False for any other file that does not."""
     values = front_values(data)
     if values is None:
         return True
@@ -171,7 +175,10 @@ def needs_parse(data: bytes, rtype: RecordType, day: bytes, owner: str | None) -
         if tasks and (mine or any(b"owner:" in line for line in tasks)):
             return True
     if rtype.name == "deal":
-        return mine and scalar(values.get(b"stage")) not in CLOSED
+        if scalar(values.get(b"stage")) in CLOSED:
+            return False
+        client = scalar(values.get(b"client"))
+        return True if mine or client is UNSURE else str(client or "") or False
     if rtype.name == "ticket":
         return mine and scalar(values.get(b"status")) not in DONE
     if rtype.name == "document":
@@ -233,26 +240,66 @@ def quick_index(
     )
     regular = [(path, name) for path, name, plain in files if plain]
     results = list(in_chunks(_glance_chunk, regular, 1000))
-    quick.add_rows(
-        (rows for rows, _, _ in results), (t for _, titles, _ in results for t in titles)
-    )
+    quick.add_rows((rows for rows, *_ in results), (t for _, titles, *_ in results for t in titles))
     # symlinks (the index decides which it reads) and files that could not be read
     quick.update(
-        [p for p, _, plain in files if not plain] + [p for *_, bad in results for p in bad]
+        [p for p, _, plain in files if not plain] + [p for _, _, bad, _ in results for p in bad]
     )
+    _read_next_step_cards(root, quick, [pair for *_, deals in results for pair in deals])
     return quick
+
+
+def _read_next_step_cards(root: Path, quick: Index, others: list[tuple[str, str]]) -> None:
+    """Read into ``quick`` what the next step of the view's open deals depends on beyond
+    the deals: an open deal with no task of its own has its next step on its client's
+    card when it is the client's one open deal (``pipeline.deal_flags``).  So: the card
+    of its client, when it may hold an open task (a ``[ ]``), and, when it does, the
+    client's other open deals the look left out (``others``: path and client)."""
+    stepless = {
+        client
+        for (client,) in quick.conn.execute(
+            "SELECT json_extract(data, '$.client') FROM facts "
+            "WHERE type = 'deal' AND json_extract(data, '$.open_tasks') = 0"
+        )
+        if client
+    }
+    cards = []
+    for (path,) in quick.conn.execute(  # the clients the look left out (regular files)
+        "SELECT path FROM files WHERE type = 'client' AND data IS NULL AND fatal IS NULL"
+    ):
+        if path[path.index("/") + 1 : -3] in stepless:
+            try:
+                with open(root / path, "rb") as handle:
+                    if b"[ ]" in handle.read():
+                        cards.append(path)
+            except OSError:
+                cards.append(path)  # the index says what is wrong with it
+    if cards:
+        quick.update(cards)
+    busy = {
+        slug
+        for (slug,) in quick.conn.execute(
+            "SELECT DISTINCT f.slug FROM tasks t JOIN files f ON f.path = t.path "
+            "WHERE t.checked = 0 AND f.type = 'client'"
+        )
+    }
+    deals = [path for path, client in others if client in stepless & busy]
+    if deals:
+        quick.update(deals)
 
 
 def _glance_chunk(
     files: list[tuple[str, str]],
-) -> tuple[Rows, list[FileRow], list[str]]:
+) -> tuple[Rows, list[FileRow], list[str], list[tuple[str, str]]]:
     """The rows of the files of ``files`` the day view may depend on, the title rows of
-    the clients it does not, and the files that could not be read."""
+    the clients it does not, the files that could not be read, and the other open
+    deals left out with their clients."""
     root, parser, types = _WORK["root"], _WORK["parser"], _WORK["types"]
     day, owner = _WORK["day"], _WORK["owner"]
     rows: Rows = ([], [], [], [])
     titles: list[FileRow] = []
     unread: list[str] = []
+    deals: list[tuple[str, str]] = []
     for path, type_name in files:
         slug = path[path.index("/") + 1 : -3]
         try:
@@ -270,6 +317,8 @@ def _glance_chunk(
         except OSError:
             unread.append(path)
             continue
-        if found is not True and found is not False:
+        if isinstance(found, str) and type_name == "deal":
+            deals.append((path, found))
+        elif isinstance(found, str):
             titles.append((path, type_name, slug, found or slug))
-    return rows, titles, unread
+    return rows, titles, unread, deals

@@ -29,7 +29,7 @@ from .config import Config, SectionReader, settled
 from .dates import days_text, parse_iso_date
 from .deallog import CLOSED, LOST, WON, parse_event
 from .errors import InvalidError, Problem, did_you_mean
-from .model import Record, RecordView
+from .model import Record, RecordView, path_of
 
 if TYPE_CHECKING:  # imported lazily: agenda imports this module for its provider
     from .agenda import Attention
@@ -520,10 +520,52 @@ def deal_facts(record: Record) -> dict[str, Any] | None:
     }
 
 
-def deal_flags(pipeline: Pipeline, day: date, facts: dict[str, Any]) -> list[Flag]:
+@dataclass(frozen=True)
+class ClientCard:
+    """What a deal's next step depends on beyond the deal: its client's card."""
+
+    open_tasks: int  # open tasks on the client's card
+    open_deals: int  # the client's open deals
+
+    @property
+    def holds_the_next_step(self) -> bool:
+        """A task on the card moves the client's one open deal (which else could it?)."""
+        return self.open_tasks > 0 and self.open_deals == 1
+
+
+def client_cards(store: Store, clients: Iterable[str | None]) -> dict[str, ClientCard]:
+    """The ``ClientCard`` of each client slug (as a deal's ``client:`` names it):
+    two small queries of the index, however many clients."""
+    wanted = sorted({slug for slug in clients if slug})
+    tasks: dict[str, int] = {}
+    deals: dict[str, int] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        paths = {path_of("client", slug): slug for slug in chunk}
+        for path, count in store.index.conn.execute(
+            f"SELECT path, count(*) FROM tasks WHERE checked = 0 AND path IN ({marks}) "
+            "GROUP BY path",
+            list(paths),
+        ):
+            tasks[paths[path]] = count
+        for target, count in store.index.conn.execute(  # open deals: those with facts
+            "SELECT l.target, count(*) FROM links l JOIN facts f ON f.path = l.path "
+            f"WHERE l.target IN ({marks}) AND l.field = 'client' AND f.type = 'deal' "
+            "GROUP BY l.target",
+            [f"client:{slug}" for slug in chunk],
+        ):
+            deals[target[len("client:") :]] = count
+    return {slug: ClientCard(tasks.get(slug, 0), deals.get(slug, 0)) for slug in wanted}
+
+
+def deal_flags(
+    pipeline: Pipeline, day: date, facts: dict[str, Any], card: ClientCard | None = None
+) -> list[Flag]:
     """Why an open deal (its ``deal_facts``) needs attention on ``day``: past its
-    close date; rotting (no activity for longer than its stage allows); no
-    next step (no open task)."""
+    close date; rotting (no activity for longer than its stage allows); no next
+    step: no open task on the deal, nor on its client's ``card`` when the deal is
+    the client's only open one."""
     flags = []
     close, activity = facts["close"], facts["activity"]
     if close and close < day.isoformat():
@@ -539,8 +581,12 @@ def deal_flags(pipeline: Pipeline, day: date, facts: dict[str, Any]) -> list[Fla
                     f"(limit {stage.rotting})",
                 )
             )
-    if not facts["open_tasks"]:
-        flags.append(Flag("no next step", "no next step (no open task)"))
+    if not facts["open_tasks"] and not (card and card.holds_the_next_step):
+        if card and card.open_tasks:
+            why = f"no open task on the deal; its client has {card.open_deals} open deals"
+        else:
+            why = "no open task on the deal or its client"
+        flags.append(Flag("no next step", f"no next step ({why})"))
     return flags
 
 
@@ -579,10 +625,16 @@ def flagged_deals(store: Store, pipeline: Pipeline, day: date, owner: str | None
     if owner is not None:
         query += " AND (f.owner = ? OR f.owner IS NULL)"
         params.append(owner)
+    rows = [
+        (path, json.loads(data), name)
+        for path, data, name in store.index.conn.execute(query, params)
+    ]
+    cards = client_cards(
+        store, (facts["client"] for _, facts, _ in rows if not facts["open_tasks"])
+    )
     found = []
-    for path, data, name in store.index.conn.execute(query, params):
-        facts = json.loads(data)
-        flags = deal_flags(pipeline, day, facts)
+    for path, facts, name in rows:
+        flags = deal_flags(pipeline, day, facts, cards.get(facts["client"] or ""))
         if flags:
             found.append(
                 Flagged(path, facts["title"], facts["client"], facts["close"], flags, name)

@@ -4,7 +4,7 @@ A query is a list of terms, ANDed unless ``or`` stands between them::
 
     stage:proposal amount>10000 close<2027-01-01      field comparisons
     stage:lead,qualified                              any of several values
-    name~acme                                         text contains (case-insensitive)
+    name~acme                                         text contains (any case, any accents)
     +vip -lost                                        has / lacks a tag
     acme "big order"                                  words (or a quoted phrase) in the text
     due.before:+7d  close.after:today                 relative dates
@@ -13,11 +13,12 @@ A query is a list of terms, ANDed unless ``or`` stands between them::
     sort:-amount  sort:close  limit:20                order and size of the result
 
 Operators: ``:`` equals (case-insensitive; for lists: contains the value),
-``!=``, ``~`` contains, ``<``, ``<=``, ``>``, ``>=`` and ``.before:``/``.after:``
-(dates, exclusive).  Values are compared as numbers when the field is a number,
-as dates when it is a date (``today``, ``+3d``, ``friday`` ... work), else as
-text.  ``!=none`` means "has a value".  ``sort:`` and ``limit:`` shape the whole
-result wherever they stand.  A query may come as many words or as one (quote
+``!=``, ``~`` contains (without regard to case and accents, as bare words do),
+``<``, ``<=``, ``>``, ``>=`` and ``.before:``/``.after:`` (dates, exclusive).
+Values are compared as numbers when the field is a number, as dates when it is
+a date (``today``, ``+3d``, ``friday`` ... work), else as text.  ``!=none``
+means "has a value".  ``sort:`` and ``limit:`` shape the whole result wherever
+they stand.  A query may come as many words or as one (quote
 it for the shell); inside it, quotes keep a phrase or a value with spaces
 together (``name:"Big Order"``).  ``parse`` turns the words into query objects;
 a bad term raises ``QueryError`` that points at it (or at its bad value).
@@ -25,16 +26,21 @@ a bad term raises ``QueryError`` that points at it (or at its bad value).
 
 from __future__ import annotations
 
+import json
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from .dates import parse_date, parse_iso_date
 from .errors import UsageError
 from .model import Kind, parse_number, slug_of
+
+if TYPE_CHECKING:
+    import sqlite3
 
 T = TypeVar("T")
 T_contra = TypeVar("T_contra", contravariant=True)
@@ -79,6 +85,10 @@ class Compare:
     op: str  # eq ne contains lt le gt ge missing
     value: Any
     kind: str  # number | date | text
+    needles: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.needles = folded(str(self.value)) if self.op == "contains" else ()
 
     def matches(self, item: Any, get: Accessor[Any]) -> bool:
         actual = get.value(item, self.name)
@@ -97,7 +107,7 @@ class Compare:
         if value is None:
             return op == "ne"
         if op == "contains":
-            return str(self.value).lower() in str(value).lower()
+            return contains(self.needles, str(value))
         if op == "eq":
             return _equal(value, self.value)
         if op == "ne":
@@ -145,12 +155,104 @@ class Tag:
         return any(str(t).lower() == self.tag for t in tags)
 
 
+# Letters that are no base letter with a mark, so that decomposing them (NFKD) leaves
+# them as they are: what a keyboard without them types instead.
+_BASE_LETTERS = str.maketrans(
+    {"ø": "o", "æ": "ae", "œ": "oe", "đ": "d", "ð": "d", "ł": "l", "þ": "th", "ı": "i", "ħ": "h"}
+)
+# German and Nordic letters also written as two (Müller: Mueller, Ålesund: Aalesund)
+_SPELLED_OUT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "å": "aa", "ø": "oe"})
+_HAS_SPELLED_OUT = re.compile("[äöüåøÄÖÜÅØ]")
+
+
+class _Fold(dict[str, str]):
+    """A character -> itself without case and marks, worked out the first time it is met."""
+
+    def __init__(self, spelled_out: bool) -> None:
+        super().__init__()
+        self.spelled_out = spelled_out
+
+    def __missing__(self, char: str) -> str:
+        text = char.casefold()
+        if self.spelled_out:
+            text = text.translate(_SPELLED_OUT)
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = "".join(part for part in decomposed if not unicodedata.combining(part))
+        self[char] = text = text.translate(_BASE_LETTERS)
+        return text
+
+    def apply(self, text: str) -> str:
+        """``text`` (NFC) with every character folded: ASCII by ``lower``, the few
+        other characters one ``replace`` each (faster than ``translate`` by far)."""
+        text = text.lower()
+        for char in set(_BEYOND_ASCII.findall(text)):
+            text = text.replace(char, self[char])
+        return text
+
+
+_FOLD, _FOLD_SPELLED_OUT = _Fold(False), _Fold(True)
+_BEYOND_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def folded(text: str) -> tuple[str, ...]:
+    """The forms of ``text`` a search compares, without regard to case and accents:
+    ``Győr`` is ``gyor``, ``Straße`` ``strasse``, ``Søren`` ``soren``; a text with
+    German or Nordic letters also in their spelled-out form (``Müller``: ``muller``
+    and ``mueller``)."""
+    if text.isascii():
+        return (text.lower(),)
+    text = unicodedata.normalize("NFC", text)
+    plain = _FOLD.apply(text)
+    if _HAS_SPELLED_OUT.search(text) is None:
+        return (plain,)
+    return (plain, _FOLD_SPELLED_OUT.apply(text))
+
+
+def contains(needles: tuple[str, ...], text: str) -> bool:
+    """Whether ``text`` holds one of the ``folded`` forms of a search word."""
+    return any(needle in form for form in folded(text) for needle in needles)
+
+
+_SURROGATE = re.compile(r"\\u[dD][89abAB]")  # half of a character beyond U+FFFF
+
+
+def _json_holds(data: str, *needles: str) -> bool:
+    """SQL ``plaincrm_holds(data, needle, ...)``: whether ``data`` holds one of the
+    ``folded`` forms of a search word; JSON text (ASCII) with its escapes read."""
+    return contains(needles, _json_text(data) if data.isascii() else data)
+
+
+def _json_text(data: str) -> str:
+    """JSON text with its escapes read (``\\u0151`` is ``ő``), as one text."""
+    try:
+        if "\\/" in data:  # the one JSON escape Python does not know (json never writes it)
+            return json.dumps(json.loads(data), ensure_ascii=False)
+        text = data.encode("ascii").decode("unicode_escape")
+        if _SURROGATE.search(data) is not None:  # join the halves: 😀, not two of them
+            text = text.encode("utf-16", "surrogatepass").decode("utf-16", "surrogatepass")
+        return text
+    except ValueError:  # not JSON after all
+        return data
+
+
+def sql_functions(conn: sqlite3.Connection) -> None:
+    """Give ``conn`` the SQL functions ``sql_prefilter`` conditions call."""
+    conn.create_function("plaincrm_holds", -1, _json_holds, deterministic=True)
+
+
 @dataclass
 class Text:
+    """A word (or phrase) that appears in any text of the item, without regard to case
+    and accents."""
+
     word: str
+    needles: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.needles = folded(self.word)
 
     def matches(self, item: Any, get: Accessor[Any]) -> bool:
-        return any(self.word in text.lower() for text in get.texts(item))
+        return any(contains(self.needles, text) for text in get.texts(item))
 
 
 @dataclass
@@ -225,6 +327,20 @@ def sql_prefilter(
     clauses: list[str] = []
     params: list[Any] = []
     for part in node.parts if isinstance(node, And) else [node]:
+        words = None
+        if isinstance(part, Text):
+            words = _text_prefilter(part.needles, slug=True)
+        elif (
+            isinstance(part, Compare)
+            and part.op == "contains"
+            and part.name in kinds  # a field of the front matter, held in data
+            and part.name not in skipped
+        ):
+            words = _text_prefilter(part.needles, slug=False)
+        if words is not None:
+            clauses.append(words[0])
+            params += words[1]
+            continue
         if isinstance(part, Tag) and "tags" not in skipped and part.tag.isascii():
             clauses.append(
                 "EXISTS (SELECT 1 FROM json_each(data, '$.fields.tags') "
@@ -258,6 +374,37 @@ def sql_prefilter(
         clauses.append(f"({test}{tail})")
         params += [path] * test.count("?") + list(values)
     return " AND ".join(clauses), params
+
+
+_JSON_ESCAPED = re.compile(r'["\\\x00-\x1f\x7f]')  # written otherwise in JSON text
+
+
+def _text_prefilter(needles: tuple[str, ...], *, slug: bool) -> tuple[str, list[Any]] | None:
+    """SQL: a row's front matter (and its ``slug``) may hold one of a search word's
+    ``folded`` forms.  The front matter is JSON with every letter beyond ASCII written
+    as a ``\\u`` escape: a row holds a form as ASCII text (LIKE ignores ASCII case, as
+    the fold does), or holds letters beyond ASCII and ``plaincrm_holds`` reads them
+    (``sql_functions``).  None when a form has a character JSON writes otherwise (a
+    quote, a backslash)."""
+    if any(_JSON_ESCAPED.search(needle) for needle in needles):
+        return None
+    patterns = [
+        "%" + needle.replace("%", "\\%").replace("_", "\\_") + "%"
+        for needle in needles
+        if needle.isascii()
+    ]
+    columns = ["data", "slug"] if slug else ["data"]
+    marks = ", ".join("?" * len(needles))
+    tests, params = [], []
+    for column in columns:
+        tests += [f"{column} LIKE ? ESCAPE '\\'" for _ in patterns]
+        params += patterns
+    tests.append(f"(instr(data, '\\u') > 0 AND plaincrm_holds(data, {marks}))")
+    params += needles
+    if slug:
+        tests.append(f"(slug {_NOT_ASCII} AND plaincrm_holds(slug, {marks}))")
+        params += needles
+    return "(" + " OR ".join(tests) + ")", params
 
 
 def _sort_key_of(get: Accessor[T], name: str, item: T) -> tuple[int, Any]:
@@ -583,12 +730,18 @@ class RecordAccessor:
         return item.fields.get(name)
 
     def texts(self, item: Any) -> list[str]:
+        """The REF and every text of the front matter, those of its lists of
+        mappings (a client's contacts) too."""
         out = [item.slug]
         for value in item.fields.values():
             if isinstance(value, str):
                 out.append(value)
             elif isinstance(value, list):
-                out.extend(str(v) for v in value if isinstance(v, str))
+                for element in value:
+                    if isinstance(element, str):
+                        out.append(element)
+                    elif isinstance(element, dict):
+                        out.extend(v for v in element.values() if isinstance(v, str))
         return out
 
 

@@ -205,6 +205,10 @@ class Store:
         """
         self.warn_broken(type_name)
         condition, params = where
+        if condition:
+            from .query import sql_functions
+
+            sql_functions(self.index.conn)
         rows = self._sql(
             "SELECT path, data, details FROM files WHERE type=? AND fatal IS NULL"
             + (f" AND ({condition})" if condition else "")
@@ -327,7 +331,12 @@ class Store:
     # -------------------------------------------------------------- references
 
     def resolve(self, ref: str, types: Iterable[str] | None = None) -> str:
-        """The path of the record a REF names: a slug, any unambiguous prefix, or folder/slug."""
+        """The path of the record a REF names: a slug, any unambiguous prefix, or folder/slug.
+
+        A prefix that matches one client and records of that client (``danube`` for
+        ``clients/danube-hotels`` and ``deals/danube-hotels-2027-...``) names the
+        client; several clients, or several records of the ``types`` wanted and no
+        client among them, are an ``AmbiguousError`` that lists them."""
         wanted = list(types) if types is not None else list(TYPES)
         raw = ref.strip()
         if raw.lower().endswith(".md"):
@@ -361,7 +370,7 @@ class Store:
             return on_disk[0]
         marks = ",".join("?" * len(wanted))
         rows = self._sql(
-            f"SELECT path, slug, title FROM files WHERE slug >= ? AND slug < ? "
+            f"SELECT path, slug, title, type FROM files WHERE slug >= ? AND slug < ? "
             f"AND type IN ({marks}) ORDER BY path",
             (text, text + "\U0010ffff", *wanted),
         )
@@ -369,15 +378,32 @@ class Store:
         matches = exact or rows
         if len(matches) == 1:
             return str(matches[0][0])
+        client = self._client_among(matches)
+        if client is not None:
+            return client
         if not matches:
             raise NotFoundError(
                 f"no {noun} '{ref}' (list them with '{_list_command(wanted[0])}')"
                 if len(wanted) == 1
                 else f"no record '{ref}'"
             )
-        listed = "\n".join(f"  {path[:-3]}  {title or ''}" for path, _, title in matches[:20])
+        listed = "\n".join(f"  {path[:-3]}  {title or ''}" for path, _, title, _ in matches[:20])
         more = f"\n  ... and {len(matches) - 20} more" if len(matches) > 20 else ""
         raise AmbiguousError(f"'{ref}' matches {len(matches)} records; say which:\n{listed}{more}")
+
+    def _client_among(self, matches: list[Any]) -> str | None:
+        """The client a REF's matches (rows of path, slug, title, type) mean: the one
+        client among them when every other match is one of its records, named after
+        it (``danube-hotels-...`` for ``danube-hotels``) or naming it (``client:``)."""
+        clients = [row for row in matches if row[3] == "client"]
+        if len(clients) != 1:
+            return None
+        path, slug = str(clients[0][0]), str(clients[0][1])
+        others = [row for row in matches if row[0] != path]
+        unnamed = [row for row in others if row[1] != slug and not row[1].startswith(slug + "-")]
+        if unnamed and not {row[0] for row in unnamed} <= set(self.linked("client", slug)):
+            return None
+        return path
 
     def _is_record_file(self, path: str) -> bool:
         """A file the index would hold: regular, or a symlink to a file inside the root

@@ -103,9 +103,12 @@ def test_no_users_configured_means_everybody(crm: Crm) -> None:
 def test_plan_shows_free_slots_overload_and_one_command_to_reschedule(crm: Crm) -> None:
     setup(crm)
     plan = json.loads(crm.run("plan", "--json").stdout)
-    assert plan["date"] == "2026-11-28"
-    assert plan["working_day"] is False  # Saturday
-    assert plan["free"] == [{"start": "11:00", "end": "17:00"}]
+    assert plan["date"] == "2026-11-30"  # the next working day: today is a Friday
+    assert plan["working_day"] is True
+    assert plan["free"] == [{"start": "09:00", "end": "17:00"}]
+    assert "tmrw01" in [t["id"] for t in plan["overdue"]]  # Saturday's task, on Monday
+    saturday = json.loads(crm.run("plan", "saturday", "--json").stdout)
+    assert (saturday["working_day"], saturday["free"]) == (False, [])
     out = crm.run("plan", "2026-11-27").stdout
     assert "09:00-09:30  free 30m" in out
     assert "10:30-14:00  free 3h30m" in out

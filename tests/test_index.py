@@ -633,9 +633,11 @@ def test_a_whole_file_name_resolves_without_the_index(three: Crm, tmp_path: Path
     assert "_index" not in store.__dict__  # answered from the file system alone
     assert store.resolve("bo") == "clients/bolt.md"  # a prefix needs the index
     three.write("deals/bolt.md", "---\ntitle: Bolt deal\nclient: bolt\n---\n")
-    with pytest.raises(AmbiguousError):
-        Store(three.root).resolve("bolt")
+    assert Store(three.root).resolve("bolt") == "clients/bolt.md"  # the client's own deal
     assert Store(three.root).resolve("bolt", ["deal"]) == "deals/bolt.md"
+    three.write("campaigns/bonus.md", "---\nname: Bonus campaign\n---\n")
+    with pytest.raises(AmbiguousError):
+        Store(three.root).resolve("bo")
     outside = tmp_path / "elsewhere.md"
     outside.write_text(record("Elsewhere"))
     (three.root / "clients/elsewhere.md").symlink_to(outside)

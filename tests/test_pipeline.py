@@ -306,7 +306,10 @@ def test_today_shows_deals_without_next_step_rotting_and_past_close(sales: Crm) 
     data = json.loads(sales.run("today", "--json").stdout)  # anna's view
     attention = {a["record"]: a["reason"] for a in data["attention"]}
     assert set(attention) == {"deals/cafe-machines.md", "deals/danube-beans.md"}
-    assert attention["deals/cafe-machines.md"] == "no next step (no open task)"
+    assert (
+        attention["deals/cafe-machines.md"]
+        == "no next step (no open task on the deal or its client)"
+    )
     assert attention["deals/danube-beans.md"] == (
         "close date 2026-11-20 has passed; rotting: 57 days without activity in proposal (limit 14)"
     )

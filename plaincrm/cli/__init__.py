@@ -26,7 +26,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "edit": ("clients", "edit", "Open a record in your editor and check it afterwards."),
     "task": ("tasks", "task", "Add, complete, reschedule and list tasks."),
     "today": ("agenda", "today", "What to do today: overdue, schedule, untimed tasks."),
-    "plan": ("agenda", "plan", "Plan a day (tomorrow by default): schedule, free slots, load."),
+    "plan": (
+        "agenda",
+        "plan",
+        "Plan a day (the next working day by default): schedule, free slots, load.",
+    ),
     "check": ("check", "check", "Validate the whole repository; problems as path:line: message."),
     "completion": ("completion", "completion", "Shell completion script for bash, zsh or fish."),
     "import": ("transfer", "import_", "Import records or tasks from CSV, XLSX or vCard files."),
@@ -114,8 +118,8 @@ class LazyGroup(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, repo: str | None) -> None:
     """plaincrm: a CRM in plain text. Clients, tasks and deals are Markdown files
-    in a git repository; plan tomorrow with 'plaincrm plan', start the day with
-    'plaincrm today'.
+    in a git repository; plan the next working day with 'plaincrm plan', start
+    the day with 'plaincrm today'.
 
     \b
     Example:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
 
 import click
 
@@ -150,10 +149,12 @@ def today(owner: str | None, all_owners: bool, on: str | None, as_json: bool) ->
 @owner_options
 @json_option
 def plan(day: str | None, owner: str | None, all_owners: bool, as_json: bool) -> None:
-    """Plan a day, tomorrow by default: the schedule inside working hours with the
-    free slots between tasks, planned time against capacity (with an overload
-    warning), the day's tasks without a time and overdue tasks that still need a
-    slot, each with the one command that puts it into the first free slot.
+    """Plan a day, the next working day by default (on Friday, Monday): the
+    schedule inside working hours with the free slots between tasks, planned
+    time against capacity (with an overload warning), the day's tasks without a
+    time and overdue tasks that still need a slot, each with the one command
+    that puts it into the first free slot.  A day off has no free slots: its
+    tasks are suggested for the next working day.
 
     \b
     Example:
@@ -162,22 +163,31 @@ def plan(day: str | None, owner: str | None, all_owners: bool, as_json: bool) ->
     """
     app = get_app()
     who = resolve_owner(app, owner, all_owners)
-    target = date_arg(day) or app.today() + timedelta(days=1)
+    config = app.store.config
+    target = date_arg(day) or config.next_workday(app.today())
     view = day_view(app.store, target, who)
     suggestions = view.suggestions()
+    # a day off has no slot: its work goes to the next working day
+    move_to = target if view.workday else config.next_workday(target)
     if as_json:
         data = view.as_json()
         data["suggestions"] = [
             {
                 "task": e.ref,
                 "start": minutes_to_time(s) if s is not None else None,
-                "command": _move_command(e, target.isoformat(), s),
+                "command": _move_command(e, move_to.isoformat(), s),
             }
             for e, s in suggestions
         ]
         echo_json(data)
         return
     out = [_heading(view, "Plan for"), ""]
+    if not view.workday:
+        out[-1:] = [
+            f"A day off: what needs a slot is suggested for {move_to.strftime('%A %d %B')} "
+            f"('plaincrm plan {move_to.isoformat()}' plans it).",
+            "",
+        ]
     rows: list[tuple[int, list[str]]] = [(t.start, _schedule_row(view, t)) for t in view.timed]
     rows += [
         (
@@ -189,15 +199,19 @@ def plan(day: str | None, owner: str | None, all_owners: bool, as_json: bool) ->
         )
         for a, b in view.free_slots()
     ]
-    out.append(table([row for _, row in sorted(rows, key=lambda r: r[0])], indent="  "))
+    out.append(
+        table([row for _, row in sorted(rows, key=lambda r: r[0])], indent="  ")
+        if rows
+        else "  no timed tasks"
+    )
     untimed = suggestions[: len(view.untimed)]
     overdue = suggestions[len(view.untimed) :]
     if untimed:
         out += ["", style("Due that day, no time yet", bold=True)]
-        out += _suggestion_lines(view, untimed, target.isoformat())
+        out += _suggestion_lines(view, untimed, move_to.isoformat())
     if overdue:
         out += ["", style("Overdue, still need a slot", bold=True, fg="red")]
-        out += _suggestion_lines(view, overdue, target.isoformat())
+        out += _suggestion_lines(view, overdue, move_to.isoformat())
     out += _attention_lines(view)
     out += ["", _footer(view)]
     click.echo("\n".join(out))
@@ -214,7 +228,10 @@ def _suggestion_lines(
     rows = []
     for entry, start in items:
         minutes = view.duration(entry)
-        hint = _move_command(entry, day, start) if start is not None else "no free slot left"
+        if start is not None or not view.workday:
+            hint = _move_command(entry, day, start)
+        else:
+            hint = "no free slot left"
         rows.append(
             [
                 entry.ref,

@@ -120,6 +120,17 @@ def resolve_owner(app: App, owner: str | None, all_owners: bool) -> str | None:
     return user.name if user else owner
 
 
+def task_owner(app: App, owner: str | None, all_owners: bool, query: Query[Any]) -> str | None:
+    """Whose tasks a task list with a query starts from (None: everybody's): ``--owner``
+    or ``--all``, else everybody's when the query names an owner (``owner:ben``,
+    ``owner:none``, ``not owner:me``: the query decides), else yours."""
+    from ..query import tested_fields
+
+    if owner is None and not all_owners and "owner" in tested_fields(query.where):
+        return None
+    return resolve_owner(app, owner, all_owners)
+
+
 def query_argument(func: F) -> F:
     """The optional QUERY words of a list command (see README 'Queries')."""
     return click.argument("query", nargs=-1, metavar="[QUERY]...")(func)

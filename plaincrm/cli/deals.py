@@ -28,6 +28,7 @@ from ..pipeline import (
     Deal,
     Flag,
     Pipeline,
+    client_cards,
     deal_facts,
     deal_flags,
     deal_of,
@@ -388,7 +389,8 @@ def deal_show(ref: str, as_json: bool) -> None:
     client = client_names(store, [item.client]).get(item.client or "")
     entered = stage_entered(record, item.stage)
     facts = deal_facts(record)
-    flags = deal_flags(pipeline, store.today(), facts) if facts else []
+    card = client_cards(store, [item.client]).get(item.client or "")
+    flags = deal_flags(pipeline, store.today(), facts, card) if facts else []
     if as_json:
         data = item.as_json()
         data.update(
@@ -405,7 +407,8 @@ def deal_show(ref: str, as_json: bool) -> None:
         )
         echo_json(data)
         return
-    click.echo(_render_show(store, pipeline, item, client, entered, flags, notes))
+    on_card = bool(facts and card and card.holds_the_next_step)
+    click.echo(_render_show(store, pipeline, item, client, entered, flags, notes, on_card))
 
 
 def _render_show(
@@ -416,7 +419,9 @@ def _render_show(
     entered: str | None,
     flags: list[Flag],
     notes: str,
+    on_card: bool = False,
 ) -> str:
+    """``on_card``: the deal's next step is a task on its client's card."""
     record = item.record
     stage = item.stage
     if entered:
@@ -463,6 +468,11 @@ def _render_show(
             [t.id or f"{item.ref}#{t.pos}", t.due or "", t.at or "", t.title] for t in open_tasks
         ]
         lines.append(table(rows, indent="  "))
+    elif on_card:
+        lines.append(
+            f"  none on the deal: its next step is on the client card "
+            f"('plaincrm client show {item.client}')"
+        )
     else:
         lines.append(
             f"  none: add the next step with 'plaincrm task add {item.ref} \"...\" --due tomorrow'"

@@ -7,10 +7,10 @@ from itertools import groupby
 
 import click
 
-from ..errors import AmbiguousError, NotFoundError, UsageError
+from ..errors import UsageError
 from ..history import CATEGORIES, Activity, Event, activity, record_history
 from ..output import echo_json, style
-from ..store import Store, type_of_path
+from ..store import type_of_path
 from .common import date_arg, get_app, json_option, warn
 
 
@@ -20,18 +20,6 @@ def _range(since: str | None, until: str | None) -> tuple[date | None, date | No
     if start and end and start > end:
         raise UsageError(f"--since {start} is after --until {end}: swap them")
     return start, end
-
-
-def resolve_record(store: Store, ref: str) -> str:
-    """The record a REF names; a REF that also names records of a client (``acme`` for
-    ``clients/acme-ltd`` and ``deals/acme-ltd-espresso``) means the client."""
-    try:
-        return store.resolve(ref)
-    except AmbiguousError as error:
-        try:
-            return store.resolve(ref, ["client"])
-        except (AmbiguousError, NotFoundError):
-            raise error from None
 
 
 def _day(iso: str) -> str:
@@ -58,7 +46,7 @@ def history(ref: str, since: str | None, until: str | None, only: bool, as_json:
     """
     app = get_app()
     store = app.store
-    path = resolve_record(store, ref)
+    path = store.resolve(ref)
     start, end = _range(since, until)
     found = record_history(
         store,

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import sys
-from datetime import timedelta
+from datetime import date, timedelta
 
 import click
 
 from ..dates import format_duration
 from ..output import echo_json, table, truncate
 from ..query import TASK_KINDS, TaskAccessor, tested_fields
-from ..store import TaskEntry
+from ..store import Store, TaskEntry
 from ..taskops import add_task, complete_task, move_task
 from .common import (
     build_query,
@@ -21,8 +21,9 @@ from .common import (
     owner_option,
     owner_options,
     query_argument,
-    resolve_owner,
+    task_owner,
     time_arg,
+    warn,
 )
 from .completion import complete_ref, complete_task_id
 
@@ -66,11 +67,25 @@ def task_add(
     """
     store = get_app().store
     path = store.resolve(ref)
+    when = date_arg(due)
     task_id = add_task(
-        store, path, title, due=date_arg(due), at=time_arg(at), dur=duration_arg(dur), owner=owner
+        store, path, title, due=when, at=time_arg(at), dur=duration_arg(dur), owner=owner
     )
     click.echo(task_id)
     click.echo(f"Added to {path}", err=True)
+    _warn_day_off(store, task_id, when or (store.today() if at else None))
+
+
+def _warn_day_off(store: Store, task_ref: str, day: date | None) -> None:
+    """Say so when a task is put on a day that is not a working day (``tomorrow`` said
+    on a Friday): the daily views show it as overdue on the next working day."""
+    if day is None or store.config.is_workday(day):
+        return
+    after = store.config.next_workday(day)
+    warn(
+        f"{day:%A} {day.isoformat()} is not a working day (workday.days in plaincrm.yaml); "
+        f"'plaincrm task move {task_ref} --due {after.isoformat()}' puts it on the next one"
+    )
 
 
 def _read_note() -> str:
@@ -129,8 +144,10 @@ def task_move(task_id: str, due: str | None, at: str | None, no_time: bool) -> N
       plaincrm task move k3x9 --due tomorrow --at 14:00
     """
     store = get_app().store
-    path, moved = move_task(store, task_id, due=date_arg(due), at=time_arg(at), clear_time=no_time)
+    when = date_arg(due)
+    path, moved = move_task(store, task_id, due=when, at=time_arg(at), clear_time=no_time)
     click.echo(f"Moved: {moved.title} ({path})")
+    _warn_day_off(store, moved.id or task_id, when)
 
 
 def task_rows(entries: list[TaskEntry]) -> list[list[str]]:
@@ -169,23 +186,24 @@ def task_list(
 ) -> None:
     """List open tasks (yours by default) by date, filtered by a QUERY on the task
     keys (due, at, dur, done, id, owner, title, record, type, status); a query
-    on status or done finds completed tasks too.
+    on status or done finds completed tasks too, one on owner everybody's.
 
     \b
     Example:
       plaincrm task list --all --overdue
+      plaincrm task list owner:ben due.before:+7d
       plaincrm task list due.before:+7d record:acme
       plaincrm task list --done done.after:-30d sort:-done
     """
     app = get_app()
-    who = resolve_owner(app, owner, all_owners)
+    parsed = build_query(app, query, TASK_KINDS)
+    who = task_owner(app, owner, all_owners, parsed)
     today = app.today()
     due_from = due_to = None
     if due:
         due_from = due_to = app.date(due).isoformat()
     if overdue:
         due_to = (today - timedelta(days=1)).isoformat()
-    parsed = build_query(app, query, TASK_KINDS)
     state = "done" if done else "open"
     if not (done or overdue) and tested_fields(parsed.where) & {"status", "done"}:
         state = "all"  # the query says which: open, completed, or both

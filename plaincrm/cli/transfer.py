@@ -21,7 +21,7 @@ from .common import (
     owner_option,
     owner_options,
     query_argument,
-    resolve_owner,
+    task_owner,
 )
 
 if TYPE_CHECKING:  # the formats modules are imported by the commands that use them
@@ -384,9 +384,10 @@ def calendar(
     from ..query import TASK_KINDS, TaskAccessor
 
     app = get_app()
-    who = resolve_owner(app, owner, all_owners)
+    parsed = build_query(app, query, TASK_KINDS)
+    who = task_owner(app, owner, all_owners, parsed)
     entries = app.store.tasks(state="all" if with_done else "open", owner=who)
-    entries = build_query(app, query, TASK_KINDS).apply(entries, TaskAccessor())
+    entries = parsed.apply(entries, TaskAccessor())
     data, count = calendar_ics(
         entries,
         name=f"plaincrm: {who}" if who else "plaincrm",
