@@ -122,6 +122,11 @@ def read_mail(config: Config) -> tuple[MailSettings, list[Problem]]:
     return settings, reader.problems
 
 
+def check_mail(store: Any) -> list[Problem]:
+    """``check``: the problems of the mail settings (``store``: a ``Store``)."""
+    return read_mail(store.config)[1]
+
+
 def mail_settings(config: Config) -> MailSettings:
     """The mail settings; a ``ConfigError`` when they have problems."""
     return settled(*read_mail(config), "mail settings in plaincrm.yaml")
