@@ -266,13 +266,15 @@ def bad_messages() -> dict[str, bytes]:
             f"From: {g}\nTo: anna@kovacs-trading.example\nSubject: No id\nDate: {day}\n"
         ),
         "no-date": _raw(
-            f"From: {g}\nTo: anna@kovacs-trading.example\nSubject: No date\nMessage-ID: <nodate@x>\n"
+            f"From: {g}\nTo: anna@kovacs-trading.example\nSubject: No date\n"
+            "Message-ID: <nodate@x>\n"
         ),
         "bad-from": _raw(
             f"From: <<<>>> @@@\nTo: {g}\nSubject: Bad from\nDate: {day}\nMessage-ID: <badfrom@x>\n"
         ),
         "bad-date": _raw(
-            f"From: {g}\nTo: anna@kovacs-trading.example\nSubject: Bad date\nDate: Friday at noon\nMessage-ID: <baddate@x>\n"
+            f"From: {g}\nTo: anna@kovacs-trading.example\nSubject: Bad date\n"
+            "Date: Friday at noon\nMessage-ID: <baddate@x>\n"
         ),
         "unknown-charset": _raw(
             f"From: {g}\nTo: anna@kovacs-trading.example\nSubject: =?x-klingon?q?Qapla=27?=\n"
@@ -289,16 +291,19 @@ def bad_messages() -> dict[str, bytes]:
             "Message-ID: <huge@x>\nMIME-Version: 1.0\n"
             'Content-Type: multipart/mixed; boundary="XX"\n',
             b"--XX\r\nContent-Type: text/plain\r\n\r\nThe plans, 50 MB.\r\n--XX\r\n"
-            b'Content-Type: application/octet-stream\r\nContent-Disposition: attachment; filename="plans.dwg"\r\n'
+            b"Content-Type: application/octet-stream\r\n"
+            b'Content-Disposition: attachment; filename="plans.dwg"\r\n'
             b"Content-Transfer-Encoding: 8bit\r\n\r\n" + big + b"\r\n--XX--\r\n",
         ),
         "deep-mime": _raw(
             f"From: {g}\nTo: anna@kovacs-trading.example\nSubject: Deep\nDate: {day}\n"
-            'Message-ID: <deep@x>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b0"\n',
+            "Message-ID: <deep@x>\nMIME-Version: 1.0\n"
+            'Content-Type: multipart/mixed; boundary="b0"\n',
             nested,
         ),
         "many-recipients": _raw(
-            f"From: anna@kovacs-trading.example\nTo: {recipients}\nCc: {g}\nSubject: Christmas offer\n"
+            f"From: anna@kovacs-trading.example\nTo: {recipients}\nCc: {g}\n"
+            "Subject: Christmas offer\n"
             f"Date: {day}\nMessage-ID: <many@x>\n"
         ),
         "no-header-at-all": b"\x00\x01\x02 just bytes, no header \xff\n",

@@ -86,6 +86,8 @@ def render_outcome(outcome: Outcome, unmatched: bool) -> str:
     mails, clients = outcome.messages, outcome.clients
     verb = "Would record" if outcome.dry_run else "Recorded"
     head = f"{verb} {_count(mails, 'mail')} for {_count(clients, 'client')}"
+    if not mails:
+        head = "Nothing new to record"
     if outcome.deal_lines:
         head += f" ({_count(len(outcome.deal_lines), 'deal log line')})"
     if outcome.commit:

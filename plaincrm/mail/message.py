@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email import policy
-from email.header import decode_header, make_header
+from email.header import decode_header
 from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser, BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
@@ -126,11 +126,11 @@ def summarize(data: bytes, fallback: datetime | None = None) -> Summary:
         for _, address in _addresses(head, name, notes)
         if address
     ]
-    stamp = _stamp(head.get("Date"), notes)
+    stamp = _stamp(_first(head, "Date"), notes)
     if stamp is None and fallback is not None:
         stamp = _utc(fallback)
         notes.append("no readable Date: dated when it arrived")
-    message_id = _message_id(head.get("Message-ID"))
+    message_id = _message_id(_first(head, "Message-ID"))
     if message_id is None:
         message_id = _made_id(data)
         notes.append("no Message-ID: recorded under one made from its content")
@@ -152,15 +152,15 @@ def summarize(data: bytes, fallback: datetime | None = None) -> Summary:
 def automatic(head: Message) -> str | None:
     """Why a message was sent by a machine (an out-of-office reply, a mailing list,
     a bounce), which a card does not record; None for a person's mail."""
-    auto = _text(head.get("Auto-Submitted")).lower()
+    auto = _text(_first(head, "Auto-Submitted")).lower()
     if auto and auto != "no":
         return f"automatic mail (Auto-Submitted: {auto})"
-    precedence = _text(head.get("Precedence")).lower()
+    precedence = _text(_first(head, "Precedence")).lower()
     if precedence in _AUTO_PRECEDENCE:
         return f"automatic mail (Precedence: {precedence})"
-    if head.get("List-Id") or head.get("List-Unsubscribe"):
+    if _first(head, "List-Id") or _first(head, "List-Unsubscribe"):
         return "mailing list mail (List-Id)"
-    if head.get("X-Autoreply") or head.get("X-Autorespond"):
+    if _first(head, "X-Autoreply") or _first(head, "X-Autorespond"):
         return "automatic mail (an auto-reply)"
     return None
 
@@ -169,15 +169,25 @@ def _text(value: Any) -> str:
     """A header's text, decoded (RFC 2047 words, 8-bit bytes), on one clean line."""
     if value is None:
         return ""
+    raw = _unescape(str(value))
     try:
-        text = str(make_header(decode_header(str(value))))
-    except Exception:  # unknown charset, broken encoded words
-        text = str(value)
-    return clean(_unescape(text))
+        parts = decode_header(raw)
+    except Exception:  # broken encoded words: the text as it is
+        return clean(raw)
+    out = []
+    for part, charset in parts:
+        if isinstance(part, str):
+            out.append(part)
+            continue
+        try:
+            out.append(part.decode(charset or "ascii"))
+        except (LookupError, UnicodeDecodeError):
+            out.append(_unescape(part.decode("ascii", "surrogateescape")))
+    return clean("".join(out))
 
 
 def _unescape(text: str) -> str:
-    """8-bit bytes the parser kept as surrogates: UTF-8 when they are, else Latin-1."""
+    """8-bit bytes the parser kept as surrogates: UTF-8 when they are, else Windows-1252."""
     if not any("\udc80" <= ch <= "\udcff" for ch in text):
         return text
     raw = text.encode("utf-8", "surrogateescape")
@@ -187,12 +197,23 @@ def _unescape(text: str) -> str:
         return raw.decode("cp1252", "replace")
 
 
+def _values(head: Message, name: str) -> list[str]:
+    """The raw values of a header (8-bit bytes as surrogates, not yet decoded)."""
+    wanted = name.lower()
+    return [str(value) for key, value in head.raw_items() if key.lower() == wanted]
+
+
+def _first(head: Message, name: str) -> str | None:
+    values = _values(head, name)
+    return values[0] if values else None
+
+
 def _addresses(head: Message, name: str, notes: list[str]) -> list[tuple[str, str]]:
-    values = head.get_all(name) or []
+    values = _values(head, name)
     if not values:
         return []
     try:
-        pairs = getaddresses([_unescape(str(value)) for value in values])
+        pairs = getaddresses([_unescape(value) for value in values])
     except Exception:
         notes.append(f"unreadable {name} header")
         return []
@@ -291,7 +312,7 @@ def read_content(data: bytes, full: bool = False) -> Content:
     if invitation:
         text = f"{invitation} {text}".strip()
     return Content(
-        clean(_text(head.get("Subject"))),
+        clean(_text(_first(head, "Subject"))),
         _show(*sender[0]) if sender else "",
         to,
         cc,
@@ -392,15 +413,18 @@ def _invitation(text: str) -> str:
     """``Invitation: SUMMARY, DATE TIME`` of an iCalendar text (its first event)."""
     unfolded = re.sub(r"\r?\n[ \t]", "", text)
     summary = re.search(r"^SUMMARY[^:\n]*:(.*)$", unfolded, re.M)
-    start = re.search(r"^DTSTART[^:\n]*:(\d{8})(?:T(\d{4}))?", unfolded, re.M)
+    start = re.search(r"^DTSTART[^:\n]*:(\d{8})(?:T(\d{4})\d*(Z)?)?", unfolded, re.M)
     method = re.search(r"^METHOD:(\w+)", unfolded, re.M)
     word = "Cancelled" if method and method.group(1).upper() == "CANCEL" else "Invitation"
     bits = [summary.group(1).replace("\\,", ",").replace("\\;", ";").strip() if summary else ""]
     if start:
-        day = start.group(1)
+        day, clock, utc = start.groups()
         when = f"{day[:4]}-{day[4:6]}-{day[6:]}"
-        if start.group(2):
-            when += f" {start.group(2)[:2]}:{start.group(2)[2:]}"
+        if clock:
+            when += f" {clock[:2]}:{clock[2:]}"
+            if utc:  # a moment in UTC: shown in local time, as the entries' times
+                moment = datetime.strptime(when, STAMP).replace(tzinfo=timezone.utc)
+                when = _local(moment)
         bits.append(when)
     said = ", ".join(bit for bit in bits if bit)
     return f"{word}: {said}." if said else f"{word}."
