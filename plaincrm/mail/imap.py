@@ -160,7 +160,7 @@ class ImapSource(Source):
             if summary is not None:
                 self.sizes[key] = int(data.get("z") or 0)
                 items.append(Item(key, f"{self.label} UID {key}", summary))
-        items.sort(key=lambda item: (item.summary.stamp, int(item.key)))
+        items.sort(key=lambda item: (item.summary.utc, int(item.key)))
         return items
 
     def _search(self, criteria: str, since: str | None) -> list[int]:

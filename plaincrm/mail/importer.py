@@ -138,6 +138,8 @@ def import_mail(
             source.save_state()
             source.close()
     candidates = [c for _, found in chosen for c in found if c.content is not None]
+    if not candidates:
+        return outcome
     if dry_run:
         _plan(store, candidates, settings, outcome)
         return outcome
@@ -255,7 +257,7 @@ def _plan(
     deals = _open_deals(store)
     entries: dict[str, list[NewEntry]] = {}
     wheres: dict[str, str] = {}
-    for candidate in sorted(candidates, key=lambda c: c.item.summary.stamp):
+    for candidate in sorted(candidates, key=lambda c: c.item.summary.utc):
         for client in candidate.clients:
             entry = _entry(candidate, candidate.item.summary)
             entries.setdefault(client, []).append(entry)

@@ -121,7 +121,7 @@ class MaildirSource(Source):
     def __init__(self, label: str, root: Path, path: Path) -> None:
         self.path = path.resolve()
         super().__init__(label, root)
-        self.files: dict[str, Path] = {}
+        self.files: dict[str, str] = {}
 
     def identity(self) -> str:
         return f"maildir:{self.path}"
@@ -132,20 +132,21 @@ class MaildirSource(Source):
         summaries: dict[str, Any] = {}
         old = self.state.get("items", {})
         for sub in ("cur", "new"):
+            folder = os.path.join(self.path, sub)
             try:
-                with os.scandir(self.path / sub) as entries:
+                with os.scandir(folder) as entries:
                     names = [entry.name for entry in entries if not entry.name.startswith(".")]
             except FileNotFoundError:
                 continue
             for name in names:
                 key = name.split(":", 1)[0]
-                full = self.path / sub / name
+                full = os.path.join(folder, name)
                 self.files[key] = full
                 data = old.get(key)
                 summary = _cached(self.state, key) if data is not None else None
                 if summary is None:
                     try:
-                        head, stamp = read_head(full)
+                        head, stamp = read_head(Path(full))
                     except OSError:
                         continue  # moved by the mail program meanwhile: the next run sees it
                     summary = summarize(head, stamp)
@@ -153,13 +154,13 @@ class MaildirSource(Source):
                 summaries[key] = data
                 items.append(Item(key, f"{self.label}/{sub}/{name}", summary))
         self.state["items"] = summaries
-        items.sort(key=lambda item: (item.summary.stamp, item.key))
+        items.sort(key=lambda item: (item.summary.utc, item.key))
         return items
 
     def read(self, items: list[Item]) -> Iterator[tuple[Item, bytes | None]]:
         for item in items:
             try:
-                yield item, self.files[item.key].read_bytes()
+                yield item, Path(self.files[item.key]).read_bytes()
             except (OSError, KeyError):
                 yield item, None
 
