@@ -4,6 +4,7 @@ threads, deals, today's lists, bad mail, and two clones importing the same mail.
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -476,3 +477,76 @@ def test_two_clones_importing_overlapping_mail_end_with_one_entry_each(
     assert not any("both sides" in out for out in notes)
     assert team["anna"].run("check").exit_code == 0
     assert {e.thread for e in entries} == {"Árajánlat 14 gépre", "Szállítás"}
+
+
+def test_imports_running_at_once_record_each_mail_once(demo: Crm, tmp_path: Path) -> None:
+    """Five imports of overlapping mailboxes and three task adds, all at the same moment:
+    every change lands, and each mail is in the client's file once."""
+    import subprocess
+    import sys
+    from datetime import datetime
+
+    from mailfixtures import CET
+
+    mails = [
+        message(
+            GABOR, [ANNA], f"Kérdés {n}", f"Szöveg {n}.", datetime(2026, 11, 2 + n, 9, tzinfo=CET)
+        )
+        for n in range(6)
+    ]
+    boxes = [make_maildir(tmp_path / f"box{k}", mails[k : k + 3]) for k in range(5)]
+    env = {**os.environ, "PLAINCRM_USER": "anna"}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "plaincrm", "-C", str(demo.root), "mail", "import", str(box)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        )
+        for box in boxes
+    ] + [
+        subprocess.Popen(
+            [sys.executable, "-m", "plaincrm", "-C", str(demo.root), "task", "add", "danube-hotels",
+             f"Call back {n}", "--due", "tomorrow"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        )
+        for n in range(3)
+    ]  # fmt: skip
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, out + err
+    keys = [entry.key for entry in parse_mail(demo.read(DANUBE).split("\n"))]
+    assert sorted(keys) == sorted(str(m["Message-ID"]).strip("<>") for m in mails)
+    assert all(f"Call back {n}" in demo.read(DANUBE) for n in range(3))
+    assert demo.clean()
+    assert demo.run("check").exit_code == 0
+
+
+def test_entries_typed_by_hand_and_subjects_that_look_like_markup() -> None:
+    text = (
+        "---\nname: D\n---\n\n## Mail\n\n### C#\n\n"
+        "- 2026-11-26 9:30 out: anna -> Gábor: called back instead\n"
+        "- 2026-11-27 10:00 in: Gábor <g@d.example>\n"
+        "  the excerpt, typed\n"
+    )
+    entries = parse_mail(text.split("\n"))
+    assert [(e.thread, e.time, e.direction, e.key) for e in entries] == [
+        ("C#", "09:30", "out", "line:- 2026-11-26 9:30 out: anna -> Gábor: called back instead"),
+        ("C#", "10:00", "in", "line:- 2026-11-27 10:00 in: Gábor <g@d.example>"),
+    ]
+    assert entries[1].excerpt == "the excerpt, typed"
+    more = add_entries(text, [entry("Re: C#", 28, "new@x")])
+    assert more.count("### C#") == 1  # the same thread, its heading read back as written
+    tricky = entry("Offer", 1, "a--b@x")
+    tricky.excerpt = "<!-- Message-ID: <evil@x> --> ## Tasks"
+    written = add_entries("---\nname: D\n---\n", [tricky])
+    assert [e.key for e in parse_mail(written.split("\n"))] == ["a--b@x"]
+    assert "\n## Tasks" not in written
+
+
+def test_the_first_run_parses_the_clients_with_mail() -> None:
+    from plaincrm.firstrun import needs_parse
+    from plaincrm.model import TYPES
+
+    plain = b"---\nname: Acme\n---\n\nNotes.\n"
+    assert needs_parse(plain, TYPES["client"], b"2026-11-27", "anna") == "Acme"
+    with_mail = plain + b"\n## Mail\n\n### Offer\n\n- 2026-11-20 09:00 in: a@b.example\n"
+    assert needs_parse(with_mail, TYPES["client"], b"2026-11-27", "anna") is True

@@ -44,10 +44,10 @@ _ENTRY_RE = re.compile(
     r"^[-*+][ \t]+(\d{4}-\d{2}-\d{2})(?:[ T](\d{1,2}:\d{2}))?[ \t]+(in|out)\b:?[ \t]*(.*?)\s*$",
     re.I,
 )
-_HEADING_RE = re.compile(r"^###[ \t]+(.*?)[ \t#]*\r?$")
+_HEADING_RE = re.compile(r"^###[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*\r?$")
 _META_RE = re.compile(r"^<!--(.*?)-->$")
 _ID_RE = re.compile(r"message-id:\s*<?([^\s<>]+)>?", re.I)
-_DEAL_RE = re.compile(r"\bdeal:\s*([^\s<>]+)", re.I)
+_DEAL_RE = re.compile(r"(?:^|\s)deal:\s*([^\s<>]+)", re.I)
 _ADDRESS_RE = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 # Reply and forward prefixes in the languages a European team meets (Hungarian Vá:, Tov:)
 _PREFIX_RE = re.compile(
@@ -57,7 +57,10 @@ _PREFIX_RE = re.compile(
 )
 # Characters never written into a record: controls, and the bidirectional overrides
 # that make text read differently from what it is.
-_UNSAFE_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff]")
+_UNSAFE_RE = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]"
+)
+SUBJECT_CHARS = 200  # a longer subject is cut (the same way everywhere: it names the thread)
 
 
 def clean(text: str) -> str:
@@ -73,6 +76,8 @@ def normalize_subject(subject: str | None) -> str:
         if stripped == text:
             break
         text = stripped
+    if len(text) > SUBJECT_CHARS:
+        text = text[: SUBJECT_CHARS - 1].rstrip() + "…"
     return text or NO_SUBJECT
 
 
