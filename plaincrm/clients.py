@@ -170,9 +170,10 @@ def client_card(store: Store, path: str) -> Card:
             details = linked_details(other.type.name)
             if details is not None:
                 card.details[linked_path] = details(store, other)
+    users = {u.email.lower(): u.name for u in store.config.users if u.email}
     card.history.extend(
         HistoryItem(
-            e.date, describe_entry(e), e.excerpt, None, path, record.title, "mail", e.sender_name
+            e.date, describe_entry(e), e.excerpt, None, path, record.title, "mail", e.who(users)
         )
         for e in record.mail
     )

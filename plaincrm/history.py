@@ -414,10 +414,11 @@ def record_history(
             source.details += [change.text for change in rest if change.kind == "field"]
             rest = [change for change in rest if change.kind != "field"]
         events += [_event(commit, who, home, titles[home], change) for change in rest]
+    users = {u.email.lower(): u.name for u in store.config.users if u.email}
     for p, parts in now.items():
         events.extend(
             event
-            for event in _file_events(p, titles[p], parts, sources)
+            for event in _file_events(p, titles[p], parts, sources, users)
             # a linked deal's line of a mail the client's own file shows
             if p == path or event.kind != "log" or not is_mail_line(event.text)
         )
@@ -453,10 +454,15 @@ def _event(commit: CommitDiff, who: str, path: str, title: str, change: Change) 
 
 
 def _file_events(
-    path: str, title: str, parts: Parts, sources: dict[tuple[str, str], Source]
+    path: str,
+    title: str,
+    parts: Parts,
+    sources: dict[tuple[str, str], Source],
+    users: dict[str, str],
 ) -> list[Event]:
-    """The completed tasks, log lines and mail the record's file holds now."""
-    events = _mail_events(path, title, parts, sources)
+    """The completed tasks, log lines and mail the record's file holds now (``users``:
+    the team's addresses -> user names, who sent the team's mail)."""
+    events = _mail_events(path, title, parts, sources, users)
     owner = parts.fields.get("owner") if parts.fields else None
     for (kind, key), atom in parts.atoms.items():
         source = sources.get((path, key))
@@ -493,7 +499,11 @@ def _file_events(
 
 
 def _mail_events(
-    path: str, title: str, parts: Parts, sources: dict[tuple[str, str], Source]
+    path: str,
+    title: str,
+    parts: Parts,
+    sources: dict[tuple[str, str], Source],
+    users: dict[str, str],
 ) -> list[Event]:
     events = []
     for key, entry in mail_of(parts).items():
@@ -503,7 +513,7 @@ def _mail_events(
             Event(
                 entry.date,
                 entry.time,
-                entry.sender_name,
+                entry.who(users),
                 path,
                 title,
                 "mail",

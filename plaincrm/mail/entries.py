@@ -124,6 +124,12 @@ class MailEntry:
         name = self.sender.split("<", 1)[0].strip().strip('"')
         return name or self.sender.strip("<> ")
 
+    def who(self, users: dict[str, str]) -> str:
+        """Who sent it: a team member's user name (``users``: address -> name), else
+        the sender's name."""
+        found = addresses_in(self.sender)
+        return users.get(found[0], self.sender_name) if found else self.sender_name
+
     def as_json(self) -> dict[str, Any]:
         return {
             "date": self.date,
