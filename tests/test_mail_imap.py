@@ -127,7 +127,6 @@ default_login_user = {user}
 default_internal_user = {user}
 passdb passwd-file {{
   passwd_file_path = {tmp}/users
-  default_password_scheme = PLAIN
 }}
 userdb static {{
   fields {{
