@@ -550,3 +550,35 @@ def test_the_first_run_parses_the_clients_with_mail() -> None:
     assert needs_parse(plain, TYPES["client"], b"2026-11-27", "anna") == "Acme"
     with_mail = plain + b"\n## Mail\n\n### Offer\n\n- 2026-11-20 09:00 in: a@b.example\n"
     assert needs_parse(with_mail, TYPES["client"], b"2026-11-27", "anna") is True
+
+
+def test_more_errors_say_what_to_do(demo: Crm, tmp_path: Path, monkeypatch) -> None:
+    import socket
+
+    assert "give the user" in demo.fail("mail", "import", "imaps://localhost/INBOX", code=2).stderr
+    port = demo.fail("mail", "import", "imaps://anna@localhost:99999x/INBOX", code=2)
+    assert "the port is not a number" in port.stderr
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        free = sock.getsockname()[1]
+    monkeypatch.setenv("PLAINCRM_IMAP_PASSWORD", "x")
+    down = demo.fail("mail", "import", f"imaps://anna@127.0.0.1:{free}/INBOX", code=6)
+    assert f"cannot reach the IMAP server 127.0.0.1:{free} over TLS" in down.stderr
+    monkeypatch.delenv("PLAINCRM_IMAP_PASSWORD")
+    monkeypatch.setenv("PLAINCRM_IMAP_PASSCMD", "echo 'no such key' >&2; exit 3")
+    failed = demo.fail("mail", "import", f"imaps://anna@127.0.0.1:{free}/INBOX", code=6)
+    assert "the password command printed no password (no such key)" in failed.stderr
+    (tmp_path / "file").write_text("x")
+    assert "is a file" in demo.fail("calendar", "--vdir", str(tmp_path / "file"), code=2).stderr
+    both = demo.fail("export", "--format", "vcard", "--vdir", str(tmp_path), "-o", "x.vcf", code=2)
+    assert "not both" in both.stderr
+
+
+def test_a_broken_client_file_is_warned_about_and_the_rest_imported(demo: Crm, boxes) -> None:
+    text = demo.read("clients/cafe-aurora.md") + "<<<<<<< ours\n"
+    demo.write("clients/cafe-aurora.md", text)
+    result = demo.run("mail", "import", *map(str, boxes))
+    assert "Recorded 4 mails for 1 client" in result.stdout
+    line = text.count("\n")
+    assert f"clients/cafe-aurora.md:{line}: leftover git conflict marker" in result.stderr
+    assert demo.read("clients/cafe-aurora.md") == text
