@@ -582,3 +582,29 @@ def test_a_broken_client_file_is_warned_about_and_the_rest_imported(demo: Crm, b
     line = text.count("\n")
     assert f"clients/cafe-aurora.md:{line}: leftover git conflict marker" in result.stderr
     assert demo.read("clients/cafe-aurora.md") == text
+
+
+def test_the_demo_ships_a_sample_mailbox_that_the_readme_imports(demo: Crm) -> None:
+    boxes = [str(demo.root / "mail" / "INBOX"), str(demo.root / "mail" / "Sent")]
+    result = demo.run("mail", "import", *boxes, "--unmatched")
+    assert "Recorded 5 mails for 3 clients" in result.stdout
+    assert "peter@new-prospect.example" in result.stdout
+    day = json.loads(demo.run("today", "--json", env={"PLAINCRM_TIME": "11:00"}).stdout)
+    assert [i["subject"] for i in day["waiting_for_answer"]] == [
+        "Árajánlat 14 gépre",
+        "Steam wand drips again",
+    ]
+    assert [i["subject"] for i in day["no_answer_yet"]] == [
+        "Export prices for the showroom machines"
+    ]
+
+
+def test_the_demo_moves_the_sample_mail_to_its_day() -> None:
+    from datetime import timedelta
+
+    from plaincrm.repo_setup import shift_mail_date
+
+    data = b"From: a@b.example\r\nDate: Fri, 20 Nov 2026 09:14:00 +0100\r\n\r\nDate: body\r\n"
+    moved = shift_mail_date(data, timedelta(days=98))
+    assert moved == data.replace(b"Fri, 20 Nov 2026", b"Fri, 26 Feb 2027")
+    assert shift_mail_date(b"no header", timedelta(days=1)) == b"no header"
