@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from .dates import format_duration, minutes_to_time, time_to_minutes
+from .mail.followup import MailLists, mail_lists
 from .overdue import overdue_attention
 from .pipeline import deal_attention
-from .sla import ticket_attention
+from .sla import now, ticket_attention
 from .store import Store, TaskEntry
 
 
@@ -67,6 +68,7 @@ class DayView:
     timed: list[Timed] = field(default_factory=list)
     untimed: list[TaskEntry] = field(default_factory=list)
     attention: list[Attention] = field(default_factory=list)
+    mail: MailLists = field(default_factory=MailLists)
 
     def duration(self, entry: TaskEntry) -> int:
         return entry.task.dur or self.default_duration
@@ -151,6 +153,7 @@ class DayView:
                 for a, b in self.free_slots()
             ],
             "attention": [a.as_json() for a in self.attention],
+            **self.mail.as_json(),
         }
 
 
@@ -186,6 +189,7 @@ def day_view(store: Store, day: date, owner: str | None) -> DayView:
             second.overlaps.append(first.entry.ref)
     for provider in ATTENTION:
         view.attention.extend(provider(store, day, owner))
+    view.mail = mail_lists(store, datetime.combine(day, now().time()), owner)
     return view
 
 

@@ -13,6 +13,7 @@ from .amounts import record_number_problem
 from .campaigns import check_campaigns
 from .doccheck import check_documents
 from .errors import BrokenFileError, Problem
+from .mail.settings import check_mail
 from .model import TYPES, Record, field_kinds
 from .pipeline import check_pipeline
 from .schemas import validate
@@ -145,6 +146,7 @@ CHECKS: list[Check] = [
     check_tickets,
     check_campaigns,
     check_documents,
+    check_mail,
 ]
 
 

@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .config import one_word_problem
+from .deallog import is_mail_line
 from .errors import ConflictError, InvalidError
 from .ids import slugify, unique_slug
+from .mail.entries import describe_entry
 from .model import Record, path_of, slug_of
 from .records import new_record_text, record_notes
 from .store import Store, TaskEntry
@@ -121,8 +123,8 @@ class HistoryItem:
     task_id: str | None
     record: str
     record_title: str
-    kind: str = "task"  # task | log
-    who: str | None = None  # log lines: who wrote it
+    kind: str = "task"  # task | log | mail
+    who: str | None = None  # log lines: who wrote it; mail: who sent it
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -154,7 +156,8 @@ def client_card(store: Store, path: str) -> Card:
 
     Tasks of linked records (deals, tickets ... whose ``client:`` is this
     client) count as the client's: their completed tasks are its history, and
-    so are the ``## Log`` lines of the client and of its linked records.
+    so are the ``## Log`` lines of the client and of its linked records, and the
+    mail of its ``## Mail`` section.
     """
     record = store.load(path)
     card = Card(record, record_notes(store.read_text(path), record))
@@ -167,10 +170,18 @@ def client_card(store: Store, path: str) -> Card:
             details = linked_details(other.type.name)
             if details is not None:
                 card.details[linked_path] = details(store, other)
+    users = {u.email.lower(): u.name for u in store.config.users if u.email}
+    card.history.extend(
+        HistoryItem(
+            e.date, describe_entry(e), e.excerpt, None, path, record.title, "mail", e.who(users)
+        )
+        for e in record.mail
+    )
     for logged in [record, *(r for rs in card.linked.values() for r in rs)]:
         card.history.extend(
             HistoryItem(e.date, e.text, "", None, logged.path, logged.title, "log", e.who)
             for e in logged.log
+            if logged is record or not is_mail_line(e.text)  # the card shows the mail itself
         )
     entries = store.tasks(state="all", paths=paths)
     for entry in entries:

@@ -13,6 +13,10 @@ A deal's ``## Log`` records every transition as a dated line.  The text after
     probability 60%, by hand            probability 50%, follows the stage
     forced past: the proposal stage needs a signed NDA
     changed amount 10000 -> 12000; close 2026-12-15 -> 2027-01-15
+    mail in: Lease calculation          mail out: Re: Lease calculation
+
+A ``mail`` line is written by ``mail import`` for a mail of the deal's client that
+refers to the deal (its sender is the line's who); it counts as the deal's activity.
 
 A reason or competitor that contains ``;`` (or any value that starts with
 ``"``) is written as a JSON string; the note, last, runs to the end of the
@@ -41,6 +45,11 @@ CLOSED = (WON, LOST)  # the stages that close a deal; every pipeline has both
 TRANSITIONS = ("opened", "stage", "won", "lost", "reopened")
 
 
+def is_mail_line(text: str) -> bool:
+    """Whether a deal's log text records a mail (``mail in: ...``, ``mail out: ...``)."""
+    return text.startswith(("mail in: ", "mail out: "))
+
+
 @dataclass(frozen=True)
 class Event:
     """What one line of a deal's log says.
@@ -50,14 +59,15 @@ class Event:
     ``stage`` won/lost and ``previous`` the stage the deal closed at.
     """
 
-    kind: str  # opened | stage | won | lost | reopened | probability | forced | changed | note
+    kind: str  # opened | stage | won | lost | reopened | probability | forced | changed |
+    #            mail | note
     stage: str | None = None
     previous: str | None = None
     probability: int | None = None
     manual: bool = False
     reason: str | None = None
     competitor: str | None = None
-    text: str | None = None  # lost note, forced message, changed list, free note
+    text: str | None = None  # lost note, forced message, changed list, mail subject, free note
     amount: Decimal | None = None
     currency: str | None = None
 
@@ -133,6 +143,7 @@ _PATTERNS = {
     "probability": re.compile(r"^probability (\d{1,3})%, (by hand|follows the stage)$"),
     "forced": re.compile(r"^forced past: (.*)$"),
     "changed": re.compile(r"^changed (.+)$"),
+    "mail": re.compile(r"^mail (?:in|out): (.*)$"),
 }
 
 
@@ -157,7 +168,7 @@ def parse_event(text: str) -> Event:
             continue
         if kind == "probability":
             return Event(kind, probability=int(groups[0]), manual=groups[1] == "by hand")
-        return Event(kind, text=groups[0])
+        return Event(kind, text=groups[0])  # forced, changed, mail
     return Event("note", text=text)
 
 

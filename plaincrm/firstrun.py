@@ -3,15 +3,16 @@
 A fresh clone has no index, and building it parses every record file (seconds
 at tens of thousands of files).  The day view of one person needs far less:
 the open tasks due by that day, the open deals and unresolved tickets of that
-person, the invoices and payments, the names of clients, and every broken
-file (it is warned about).  ``quick_index`` reads each record file once and
-decides with a cheap look at its bytes (``needs_parse``) whether it can matter
-to that view; the files that can, and every file the look is not sure about,
-are parsed by the one record parser into an index in memory, and the day view
-reads that index as it would read the full one.  A second look reads the few
-files a deal's next step depends on beyond the deal (its client's card and
-the client's other open deals, ``_read_next_step_cards``).  The full index is
-built by a separate process in the meantime (``store.Store.day_store``).
+person, the invoices and payments, the names of clients, the clients with mail
+(``today``'s mail lists), and every broken file (it is warned about).
+``quick_index`` reads each record file once and decides with a cheap look at
+its bytes (``needs_parse``) whether it can matter to that view; the files that
+can, and every file the look is not sure about, are parsed by the one record
+parser into an index in memory, and the day view reads that index as it would
+read the full one.  A second look reads the few files a deal's next step
+depends on beyond the deal (its client's card and the client's other open
+deals, ``_read_next_step_cards``).  The full index is built by a separate
+process in the meantime (``store.Store.day_store``).
 
 The look only ever leaves a file out when it is certain: the front matter is
 of the simple shapes the line scanner of ``yamlfront`` reads (checked with one
@@ -82,6 +83,7 @@ SIMPLE_FRONT = re.compile(rb"(?:" + _BLANK + rb"|" + _ENTRY + rb")*")
 _TOP_RE = re.compile(rb"^(" + _KEY + rb"):([^\n]*)\n", re.M)
 _ITEM_KEY_RE = re.compile(rb"(?:\A|\n    )(" + _KEY + rb"):")
 _CONFLICT = (b"<<<<<<<", b">>>>>>>", b"=======")
+MAIL_SECTION = re.compile(rb"^##[ \t]+mail[ \t]*\r?$", re.I | re.M)  # mail.entries
 _OPEN_TASK = (b"- [ ]", b"* [ ]", b"+ [ ]")
 _SPACE = frozenset(b" \t\r\n")
 
@@ -184,6 +186,8 @@ def needs_parse(data: bytes, rtype: RecordType, day: bytes, owner: str | None) -
     if rtype.name == "document":
         return scalar(values.get(b"kind")) in (INVOICE, PAYMENT, UNSURE)
     if rtype.name == "client":
+        if b"##" in data and MAIL_SECTION.search(data):
+            return True  # its mail: today's mail lists
         name = scalar(values.get(rtype.title_field.encode()))
         return True if name is UNSURE else str(name or "")
     return False

@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from . import gitrepo
+from .deallog import is_mail_line
+from .mail.entries import MailEntry, describe_entry, thread_entries
 from .model import TYPE_BY_FOLDER, TYPES, is_record_path, slug_of
 from .recordparts import Parts, cut, given_ids
 from .store import Store, type_of_path
@@ -35,7 +37,8 @@ from .tasks import Task
 
 _MISSING = object()
 SHORT_VALUE = 40  # values up to this long are quoted in a change; longer ones are "changed"
-FOLDED = ("task-done", "log-added")  # git changes a file's done task or log line stands for
+# git changes that a file's done task, log line or mail stands for
+FOLDED = ("task-done", "log-added", "mail-added")
 STAGE_FIELDS = ("stage", "status")  # a change of these moves a record through its stages
 CLOSED_STAGES = ("won", "lost")
 
@@ -161,7 +164,7 @@ def _text(lines: list[str]) -> str:
 @dataclass
 class Change:
     kind: str  # created deleted renamed field task-added task-done task-reopened task-edited
-    #            task-removed log-added log-removed text
+    #            task-removed log-added log-removed mail-added mail-removed text
     text: str
     key: str | None = None  # the front matter key of a field change
     task: str | None = None  # the task's key (its id) for task changes; the line for log ones
@@ -195,8 +198,33 @@ def describe(old: str | None, new: str | None) -> list[Change]:
         for key, atom in old_log.items()
         if key not in new_log
     ]
+    changes += _mail_changes(before, after)
     if before.body_text() != after.body_text():
         changes.append(Change("text", "text edited"))
+    return changes
+
+
+def mail_of(parts: Parts) -> dict[str, MailEntry]:
+    """The mail a version of a file records, by key."""
+    return {
+        entry.key: entry
+        for atom in parts.of_kind("thread").values()
+        for entry in thread_entries(atom.lines)
+    }
+
+
+def _mail_changes(before: Parts, after: Parts) -> list[Change]:
+    old, new = mail_of(before), mail_of(after)
+    changes = [
+        Change("mail-added", describe_entry(entry), task=key, note=entry.excerpt)
+        for key, entry in new.items()
+        if key not in old
+    ]
+    changes += [
+        Change("mail-removed", f"removed {describe_entry(entry)}", task=key)
+        for key, entry in old.items()
+        if key not in new
+    ]
     return changes
 
 
@@ -307,7 +335,7 @@ class Event:
     who: str | None
     path: str
     record: str  # the record's title
-    kind: str  # a Change kind, or "done" / "log" for what the file says now
+    kind: str  # a Change kind, or "done" / "log" / "mail" for what the file says now
     text: str
     note: str = ""
     commit: str | None = None
@@ -364,6 +392,7 @@ def record_history(
         for key, atom in parts.of_kind("task").items()
         if atom.task and atom.task.checked
     }
+    kept |= {(p, key) for p, parts in now.items() for key in mail_of(parts)}
     in_git = gitrepo.toplevel(store.root) is not None
     events: list[Event] = []
     sources: dict[tuple[str, str], Source] = {}
@@ -374,9 +403,7 @@ def record_history(
         commit = items[0][0]
         found = [change for _, _, change in items]
         who = user_of(store, commit)
-        folded = [
-            c for c in found if c.kind in ("task-done", "log-added") and (home, c.task) in kept
-        ]
+        folded = [c for c in found if c.kind in FOLDED and (home, c.task) in kept]
         for change in folded:
             sources.setdefault((home, change.task or ""), Source(commit, who))
         rest = [change for change in found if change not in folded]
@@ -387,8 +414,14 @@ def record_history(
             source.details += [change.text for change in rest if change.kind == "field"]
             rest = [change for change in rest if change.kind != "field"]
         events += [_event(commit, who, home, titles[home], change) for change in rest]
+    users = {u.email.lower(): u.name for u in store.config.users if u.email}
     for p, parts in now.items():
-        events.extend(_file_events(p, titles[p], parts, sources))
+        events.extend(
+            event
+            for event in _file_events(p, titles[p], parts, sources, users)
+            # a linked deal's line of a mail the client's own file shows
+            if p == path or event.kind != "log" or not is_mail_line(event.text)
+        )
     chosen = [e for e in events if (since or "") <= e.date <= (until or "9999")]
     chosen.sort(key=lambda e: (e.date, e.time or "", -e.order), reverse=True)
     return History(path, record.title, paths[1:], chosen, in_git)
@@ -421,10 +454,15 @@ def _event(commit: CommitDiff, who: str, path: str, title: str, change: Change) 
 
 
 def _file_events(
-    path: str, title: str, parts: Parts, sources: dict[tuple[str, str], Source]
+    path: str,
+    title: str,
+    parts: Parts,
+    sources: dict[tuple[str, str], Source],
+    users: dict[str, str],
 ) -> list[Event]:
-    """The completed tasks and log lines the record's file holds now."""
-    events = []
+    """The completed tasks, log lines and mail the record's file holds now (``users``:
+    the team's addresses -> user names, who sent the team's mail)."""
+    events = _mail_events(path, title, parts, sources, users)
     owner = parts.fields.get("owner") if parts.fields else None
     for (kind, key), atom in parts.atoms.items():
         source = sources.get((path, key))
@@ -455,6 +493,35 @@ def _file_events(
                 (not commit.by_plaincrm) if commit else None,
                 order=commit.index if commit else 1 << 30,
                 details=source.details if source else [],
+            )
+        )
+    return events
+
+
+def _mail_events(
+    path: str,
+    title: str,
+    parts: Parts,
+    sources: dict[tuple[str, str], Source],
+    users: dict[str, str],
+) -> list[Event]:
+    events = []
+    for key, entry in mail_of(parts).items():
+        source = sources.get((path, key))
+        commit = source.commit if source else None
+        events.append(
+            Event(
+                entry.date,
+                entry.time,
+                entry.who(users),
+                path,
+                title,
+                "mail",
+                describe_entry(entry),
+                entry.excerpt,
+                commit.commit[:10] if commit else None,
+                (not commit.by_plaincrm) if commit else None,
+                order=commit.index if commit else 1 << 30,
             )
         )
     return events
@@ -600,7 +667,9 @@ class Activity:
         }
 
 
-CATEGORIES = ("created", "won", "lost", "moved", "done", "edited", "renamed", "deleted")
+CATEGORIES = (
+    "created", "won", "lost", "moved", "done", "mail", "edited", "renamed", "deleted",
+)  # fmt: skip
 
 
 def activity(
@@ -667,7 +736,14 @@ def summarize(changes: list[Change], diff: FileDiff) -> list[tuple[str, str, str
     for change in changes:
         if change.kind == "task-done":
             out.append(("done", change.text.removeprefix("task done: "), change.note))
-    skip = ("task-done", "log-added", "field") if moves else ("task-done",)
+    mails = [change for change in changes if change.kind == "mail-added"]
+    if len(mails) == 1:
+        out.append(("mail", mails[0].text, mails[0].note))
+    elif mails:
+        out.append(("mail", f"{len(mails)} mails recorded", ""))
+    skip = (
+        ("task-done", "log-added", "field", "mail-added") if moves else ("task-done", "mail-added")
+    )
     rest = [c.text for c in changes if c.kind not in skip]
     if rest:
         out.append(("edited", "; ".join(rest), ""))

@@ -54,7 +54,7 @@ from .model import Record, RecordType
 from .records import ParseFailure, decode, parse_record
 from .tasks import Task
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 RACY_SECONDS = 3
 INDEX_DIR = ".plaincrm"
 CLOCK_NAME = "clock"  # in INDEX_DIR: touched to read the filesystem's clock
@@ -105,10 +105,11 @@ FACTS: dict[str, Callable[[Record], dict[str, Any] | None]] = {}
 def facts_functions() -> dict[str, Callable[[Record], dict[str, Any] | None]]:
     """``FACTS``, with the functions of every record type that has facts."""
     if not FACTS:
+        from .mail.facts import mail_facts
         from .overdue import document_facts
         from .pipeline import deal_facts
 
-        FACTS.update(deal=deal_facts, document=document_facts)
+        FACTS.update(deal=deal_facts, document=document_facts, client=mail_facts)
     return FACTS
 
 

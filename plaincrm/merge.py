@@ -17,7 +17,10 @@ decides here, key by key against the common ancestor:
   deleted on one side but changed on the other is kept; two different tasks
   added with the same id both stay, theirs with a fresh id;
 - log lines are a union, placed in date order;
-- the front matter, the body, and the ``## Tasks`` and ``## Log`` sections are
+- the threads of the ``## Mail`` section merge mail by mail (``mail.entries.
+  merge_thread``): a mail both sides recorded is there once, and no mail is
+  there twice however the sides grouped it (``dedupe``);
+- the front matter, the body, and the ``## Tasks``, ``## Log`` and ``## Mail`` sections are
   merged apart (a section created on both sides becomes one).
 
 Where git itself would stop with conflict markers, the atoms on both sides are
@@ -44,6 +47,7 @@ from . import gitrepo, ids
 from . import tasks as tasklines
 from .config import find_root
 from .dates import today
+from .mail.entries import dedupe, merge_thread
 from .model import is_record_path
 from .recordparts import Atom, Parts, cut, follow_ids
 from .records import append_log, append_to_section, log_line
@@ -86,7 +90,7 @@ def merge_record(base: str, ours: str, theirs: str) -> MergeResult:
     follow_ids(parts[0], parts[2])
     merger = _Merger(parts[0], parts[1], parts[2], atoms=_PLACE not in "".join(texts))
     if merger.atoms:
-        text = merger.run()
+        text = dedupe(merger.run())
     else:
         text = "\n".join(merger.resolve([version.split("\n") for version in texts]))
     form = tuple(_theirs_on_clash(*side) for side in zip(*forms, strict=True))
@@ -228,6 +232,7 @@ class _Merger:
         self.log_lines: list[str] = []
         self.emitted: set[tuple[str, str]] = set()
         self.skip_blank = False  # drop the next line if blank (after a duplicate heading)
+        self.after_thread = False  # the last line out ends a mail thread
         self.day = today().isoformat()
         self.task_ids = {
             atom.task.id
@@ -326,6 +331,7 @@ class _Merger:
     def _emit_line(self, out: list[str], line: str, offset: int) -> None:
         atom_id = self._atom_id(line)
         skip, self.skip_blank = self.skip_blank, False
+        after_thread, self.after_thread = self.after_thread, False
         if atom_id is None:
             if not (skip and not line.strip()):
                 out.append(line)
@@ -336,10 +342,17 @@ class _Merger:
                 if out and not out[-1].strip():
                     out.pop()
                 self.skip_blank = True
+            self.after_thread = after_thread
             return
         self.emitted.add(atom_id)
         if atom_id[0] == "section":
             out.extend(self._section(atom_id[1], offset + len(out)))
+        elif atom_id[0] == "thread":
+            lines = self._resolve(*atom_id)
+            if lines and after_thread and out and out[-1].strip():
+                out.append("")  # threads placed one after the other stand apart
+            out.extend(lines)
+            self.after_thread = bool(lines)
         else:
             out.extend(self._resolve(*atom_id))
 
@@ -386,7 +399,7 @@ class _Merger:
             kinds = {self._kind(line) for line in mine + yours}
             if tag == "equal":
                 lines = mine
-            elif kinds <= {"field", "task", "log", "blank"}:
+            elif kinds <= {"field", "task", "log", "thread", "blank"}:
                 lines = _interleave(mine, yours, self._date_of)
             else:
                 clash = clash or (self._has_text(mine) and self._has_text(yours))
@@ -461,6 +474,8 @@ class _Merger:
             return self._field(key, b, o, t)
         if kind == "task":
             return self._task(b, o, t)
+        if kind == "thread":
+            return merge_thread(b.lines if b else None, o.lines, t.lines)
         return o.lines  # a log line or heading changed on both sides: ours
 
     def _one_side(self, kind: str, b: Atom | None, o: Atom | None, t: Atom | None) -> list[str]:
@@ -640,6 +655,8 @@ def _put_back(text: str, kind: str, lines: list[str]) -> str:
         return append_to_section(text, "Tasks", lines)
     if kind == "log":
         return append_to_section(text, "Log", lines)
+    if kind == "thread":
+        return append_to_section(text, "Mail", ["", *lines])
     parts = split(text)
     if parts.front is None:
         return text

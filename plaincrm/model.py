@@ -220,6 +220,7 @@ class Record:
     log: list[LogEntry] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     body_line: int = 1
+    mail: list[Any] = field(default_factory=list)  # mail.entries.MailEntry: ## Mail (parsed)
 
     @property
     def slug(self) -> str:

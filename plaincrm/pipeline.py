@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from .amounts import CURRENCY_RE, cents, json_amount, money, record_number, record_number_problem
 from .config import Config, SectionReader, settled
 from .dates import days_text, parse_iso_date
-from .deallog import CLOSED, LOST, WON, parse_event
+from .deallog import CLOSED, LOST, WON, is_mail_line, parse_event
 from .errors import InvalidError, Problem, did_you_mean
 from .model import Record, RecordView, path_of
 
@@ -500,13 +500,13 @@ def deal_facts(record: Record) -> dict[str, Any] | None:
     attention check of every ``today`` reads one small row per open deal
     instead of the whole record.  Closed deals have none.
 
-    ``activity`` is the newest of: a stage change in the log, a completed
-    task, the day the deal was opened.
+    ``activity`` is the newest of: a stage change in the log, a mail recorded
+    in the log (``mail import``), a completed task, the day the deal was opened.
     """
     stage = record.get_text("stage")
     if stage in CLOSED:
         return None
-    moved = [e.date for e in record.log if parse_event(e.text).transition]
+    moved = [e.date for e in record.log if is_mail_line(e.text) or parse_event(e.text).transition]
     done = [task.done for task in record.tasks if task.checked and task.done]
     created = record.get_date("created")
     dates = [d for d in (*moved, *done, created) if d and parse_iso_date(d)]

@@ -6,13 +6,15 @@ sequence of plain lines and *atoms*:
 - a ``field`` atom: one top-level front matter key with its value lines;
 - a ``task`` atom: one task line of the ``## Tasks`` section with its note;
 - a ``log`` atom: one dated line of the ``## Log`` section;
-- a ``section`` atom: the ``## Tasks`` or ``## Log`` heading itself.
+- a ``thread`` atom: one thread of the ``## Mail`` section (its ``### subject``
+  heading and its entries, ``mail.entries``);
+- a ``section`` atom: the ``## Tasks``, ``## Log`` or ``## Mail`` heading itself.
 
 Every atom has a key that names it in any version of the file: the field
 name, the task id (``title:<title>`` for a task without one), the log line's
-text, ``tasks`` or ``log`` for a heading.  A key that occurs twice in a file
-gets ``#2``, ``#3`` ... appended.  Joining the lines of the items gives back
-the exact text.
+text, the thread's normalised subject, ``tasks``, ``log`` or ``mail`` for a
+heading.  A key that occurs twice in a file gets ``#2``, ``#3`` ... appended.
+Joining the lines of the items gives back the exact text.
 """
 
 from __future__ import annotations
@@ -23,12 +25,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import tasks as tasklines
+from .mail.entries import threads_of
 from .model import LogEntry
 from .records import parse_log
 from .tasks import Task
 from .yamlfront import FrontError, load, split
 
-SECTIONS = ("Tasks", "Log")  # the sections whose lines are atoms
+SECTIONS = ("Tasks", "Log", "Mail")  # the sections whose lines are atoms
 # A top-level key: quoted ('it''s', "a\tb") or plain (any letters, not starting with a YAML
 # indicator; a colon inside it is one not followed by a space), then a colon and a space.
 _TOP_KEY_RE = re.compile(
@@ -146,6 +149,10 @@ def cut(text: str, *, by_key: bool = True) -> Parts:
         line = lines[entry.line - 1]
         kinds[entry.line - 1] = Atom("log", line.rstrip(), [line], entry=entry)
         covered.add(entry.line - 1)
+    if "mail" in found:
+        for thread in threads_of(lines, found["mail"]):
+            kinds[thread.start] = Atom("thread", thread.key, lines[thread.start : thread.stop])
+            covered.update(range(thread.start, thread.stop))
     items: list[str | Atom] = []
     atoms: dict[tuple[str, str], Atom] = {}
     item_of_line: dict[int, int] = {}

@@ -15,6 +15,7 @@ from typing import Any
 from . import ids
 from . import tasks as tasklines
 from .errors import Problem
+from .mail.entries import has_mail, parse_mail
 from .model import LogEntry, Record, RecordType, coerce_fields
 from .yamlfront import FrontError, load, newline_of, render_front, split
 
@@ -68,6 +69,8 @@ def parse_record(rtype: RecordType, path: str, text: str) -> Record:
     for task in record.tasks:
         record.problems.extend(Problem(path, n, msg) for n, msg in task.problems)
     record.log = parse_log(lines)
+    if has_mail(text):
+        record.mail = parse_mail(lines)
     return record
 
 
@@ -108,9 +111,12 @@ def parse_log(lines: list[str]) -> list[LogEntry]:
     return entries
 
 
-def record_notes(text: str, record: Record, sections: Iterable[str] = ("tasks", "log")) -> str:
+def record_notes(
+    text: str, record: Record, sections: Iterable[str] = ("tasks", "log", "mail")
+) -> str:
     """The free text of a record's body (``text`` is its file): everything but its
-    ``## Tasks`` and ``## Log`` sections (or the ``sections`` given, lower case)."""
+    ``## Tasks``, ``## Log`` and ``## Mail`` sections (or the ``sections`` given, lower
+    case)."""
     lines = text.split("\n")
     start = record.body_line - 1
     cut = [tasklines.find_section(lines, name, start) for name in sections]

@@ -73,6 +73,25 @@ def shift_dates(text: str, delta: timedelta) -> str:
     return _DATE_RE.sub(shift, text)
 
 
+_MAIL_DATE_RE = re.compile(rb"^Date: ([^\r\n]+)", re.M)
+
+
+def shift_mail_date(data: bytes, delta: timedelta) -> bytes:
+    """A message of the sample mailbox (``mail/``) with its Date header moved by ``delta``."""
+    from email.utils import format_datetime, parsedate_to_datetime
+
+    head, sep, body = data.partition(b"\r\n\r\n")
+    match = _MAIL_DATE_RE.search(head)
+    if match is None:
+        return data
+    try:
+        moment = parsedate_to_datetime(match.group(1).decode("ascii")) + delta
+    except (TypeError, ValueError):
+        return data
+    new = b"Date: " + format_datetime(moment).encode("ascii")
+    return head[: match.start()] + new + head[match.end() :] + sep + body
+
+
 def make_demo(target: Path, today: date) -> timedelta:
     """Copy the sample repository to ``target`` with its dates moved to ``today``."""
     source = sample_repo_dir()
@@ -92,6 +111,9 @@ def make_demo(target: Path, today: date) -> timedelta:
             shifted = shift_dates(text, delta)
             if shifted != text:
                 path.write_text(shifted, encoding="utf-8")
+    for path in sorted((target / "mail").rglob("*")):  # the sample mailbox (README "Mail")
+        if path.is_file():
+            path.write_bytes(shift_mail_date(path.read_bytes(), delta))
     if gitrepo.available():
         gitrepo.init(target)
         gitsetup.setup(target)

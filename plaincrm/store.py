@@ -512,6 +512,11 @@ class Store:
             os.unlink(tmp)
         self._after_write([path])
 
+    def written(self, paths: list[str]) -> None:
+        """Files another store of this process wrote: read them into this store's index
+        now, in one go (a bulk writer writes through a store without an open index)."""
+        self._after_write(paths)
+
     def _after_write(self, paths: list[str]) -> None:
         self._written.update(paths)
         if "_index" in self.__dict__:

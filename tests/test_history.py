@@ -360,6 +360,7 @@ def test_activity_summarises_the_week_by_day_and_person(week: Crm) -> None:
         "lost": 0,
         "moved": 1,
         "done": 1,
+        "mail": 0,
         "edited": 2,
         "renamed": 0,
         "deleted": 0,

@@ -45,6 +45,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "doc": ("documents", "doc", "Quotes, contracts, invoices, payments, shipments of deals."),
     "pay": ("documents", "pay_command", "Record a payment of an invoice (partial payments too)."),
     "receivables": ("documents", "receivables_command", "Invoiced, paid, owed per client; ageing."),
+    "mail": ("mail", "mail", "Record e-mail from Maildir, mbox, .eml or IMAP in client cards."),
     "history": ("history", "history", "A record's timeline: git changes, done tasks, log lines."),
     "activity": ("history", "activity_command", "What the team did, by day and person."),
     "sync": ("sync", "sync", "Commit your edits, merge the team's, check, and push."),

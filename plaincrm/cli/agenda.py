@@ -12,6 +12,7 @@ from ..model import slug_of
 from ..output import echo_json, style, table, truncate
 from ..store import TaskEntry
 from .common import date_arg, get_app, json_option, owner_options, resolve_owner
+from .mail import mail_lines
 
 
 def _who(view: DayView) -> str:
@@ -138,6 +139,7 @@ def today(owner: str | None, all_owners: bool, on: str | None, as_json: bool) ->
             ),
         ]
     out += _attention_lines(view)
+    out += mail_lines(view.mail)
     out += ["", _footer(view)]
     if not (view.overdue or view.timed or view.untimed):
         out.append("Nothing planned. Plan the day with 'plaincrm plan today'.")

@@ -161,7 +161,10 @@ def render_card(card: Card) -> str:
             "  none: add the next step with 'plaincrm task add "
             f'{record.slug} "..." --due tomorrow\''
         )
-    lines += ["", style("History", bold=True) + " (completed tasks and log lines, newest first)"]
+    lines += [
+        "",
+        style("History", bold=True) + " (completed tasks, log lines and mail, newest first)",
+    ]
     if not card.history:
         lines.append("  nothing yet")
     for item in card.history:

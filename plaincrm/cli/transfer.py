@@ -253,6 +253,11 @@ def _short(value: Any) -> str:
 @click.option(
     "--delimiter", metavar="CHAR", help="CSV delimiter (default ',', or ';' with --excel)."
 )
+@click.option(
+    "--vdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="vCards: one .vcf file per client and contact in this folder, for vdirsyncer.",
+)
 def export(
     query: tuple[str, ...],
     type_name: str,
@@ -260,6 +265,7 @@ def export(
     output: Path | None,
     excel: bool,
     delimiter: str | None,
+    vdir: Path | None,
 ) -> None:
     """Export records (every field) or tasks as CSV, XLSX or JSON, or clients as
     vCards, filtered by a QUERY. Export, edit in a spreadsheet, import with
@@ -272,6 +278,7 @@ def export(
       plaincrm export --type task status:open -o tasks.xlsx
       plaincrm export --type all -o crm.xlsx
       plaincrm export --format vcard -o contacts.vcf
+      plaincrm export --format vcard --vdir ~/.contacts/crm
     """
     from ..formats import exporter
     from ..formats.sheet import delimiter_option
@@ -282,7 +289,11 @@ def export(
             f"--format {fmt} does not match the file {output} ({named}): leave out --format, "
             "or name the file for the format"
         )
-    fmt = fmt or named or "csv"
+    if vdir is not None and output is not None:
+        raise UsageError("use either --vdir FOLDER or -o FILE, not both")
+    fmt = fmt or named or ("vcard" if vdir else "csv")
+    if vdir is not None and fmt != "vcard":
+        raise UsageError("--vdir writes vCards: use it with --format vcard (and --type client)")
     delimiter = delimiter_option(delimiter)
     if fmt == "vcard" and type_name != "client":
         raise UsageError("vCards hold contacts: use --type client with --format vcard")
@@ -293,9 +304,15 @@ def export(
     if query and len(names) > 1:
         raise UsageError("a QUERY filters one type: use --type TYPE with it")
     if fmt == "vcard":
-        from ..formats.vcard import clients_vcf
+        from ..formats.vcard import card_files, clients_vcf
 
         clients = _records(app, "client", query)
+        if vdir is not None:
+            from ..formats.vdir import PLAINCRM_VCF, write_vdir
+
+            result = write_vdir(vdir, card_files(clients), PLAINCRM_VCF)
+            click.echo(result.summary("vCards", vdir), err=True)
+            return
         _write(clients_vcf(clients).encode("utf-8"), output, f"{len(clients)} clients")
         return
     tables = [_table(app, name, query) for name in names]
@@ -361,6 +378,11 @@ def _table(app: App, type_name: str, query: tuple[str, ...]) -> Table:
 )
 @click.option("--done", "with_done", is_flag=True, help="Completed tasks too.")
 @click.option("--timezone", "tz", metavar="ZONE", help="Times in ZONE (e.g. Europe/Budapest).")
+@click.option(
+    "--vdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="One .ics file per task in this folder (for vdirsyncer), instead of one file.",
+)
 def calendar(
     query: tuple[str, ...],
     owner: str | None,
@@ -369,6 +391,7 @@ def calendar(
     todo: bool,
     with_done: bool,
     tz: str | None,
+    vdir: Path | None,
 ) -> None:
     """Write tasks as an iCalendar (.ics) file for a phone or calendar app: timed
     tasks as events of their length, the others as all-day events (or to-dos).
@@ -378,16 +401,28 @@ def calendar(
     Example:
       plaincrm calendar -o ~/Calendars/crm.ics
       plaincrm calendar --all --todo record:acme -o acme.ics
+      plaincrm calendar --vdir ~/.calendars/crm     # then: vdirsyncer sync
     """
     from ..formats.exporter import save
     from ..formats.ics import calendar_ics
     from ..query import TASK_KINDS, TaskAccessor
 
+    if vdir is not None and output is not None:
+        raise UsageError("use either --vdir FOLDER or -o FILE, not both")
     app = get_app()
     parsed = build_query(app, query, TASK_KINDS)
     who = task_owner(app, owner, all_owners, parsed)
     entries = app.store.tasks(state="all" if with_done else "open", owner=who)
     entries = parsed.apply(entries, TaskAccessor())
+    if vdir is not None:
+        from ..formats.ics import task_files
+        from ..formats.vdir import PLAINCRM_ICS, write_vdir
+
+        files = task_files(
+            entries, default_duration=app.store.config.default_duration, todo=todo, tz=tz
+        )
+        click.echo(write_vdir(vdir, files, PLAINCRM_ICS).summary("tasks", vdir), err=True)
+        return
     data, count = calendar_ics(
         entries,
         name=f"plaincrm: {who}" if who else "plaincrm",

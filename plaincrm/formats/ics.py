@@ -63,6 +63,35 @@ def calendar_ics(
     return data, count
 
 
+def task_files(
+    entries: list[TaskEntry],
+    *,
+    default_duration: int,
+    todo: bool = False,
+    tz: str | None = None,
+) -> dict[str, str]:
+    """One ``.ics`` text per task (``formats.vdir``), named after its UID."""
+    from icalendar import Calendar
+
+    from .vdir import file_name
+
+    zone = _zone(tz)
+    stamp = datetime.now(timezone.utc).replace(microsecond=0)
+    files = {}
+    for entry in entries:
+        component = _component(entry, default_duration, todo, zone, stamp)
+        if component is None:
+            continue
+        cal = Calendar()
+        cal.add("prodid", PRODID)
+        cal.add("version", "2.0")
+        cal.add_component(component)
+        if zone is not None:
+            cal.add_missing_timezones()
+        files[file_name(task_uid(entry), ".ics")] = cal.to_ical().decode("utf-8")
+    return files
+
+
 def _zone(tz: str | None) -> Any:
     if tz is None:
         return None
