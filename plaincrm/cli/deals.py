@@ -43,10 +43,12 @@ from .common import (
     build_query,
     date_arg,
     echo_created,
+    field_option,
     get_app,
     json_option,
     owner_option,
     query_argument,
+    wanted_fields,
 )
 from .completion import complete_ref, complete_stage
 from .documents import documents_history, documents_section
@@ -239,6 +241,7 @@ def deal_reopen(ref: str, stage: str | None, force: bool) -> None:
     help="Set by hand (kept across stage moves), or 'auto' to follow the stage again.",
 )
 @_competitors
+@field_option
 def deal_set(
     ref: str,
     title: str | None,
@@ -249,6 +252,7 @@ def deal_set(
     source: str | None,
     probability: str | None,
     competitors: tuple[str, ...],
+    fields: tuple[str, ...],
 ) -> None:
     """Change details of deal REF; the change is written to its log.
 
@@ -270,6 +274,7 @@ def deal_set(
         source=source,
         probability=probability,
         competitors=competitors,
+        fields=wanted_fields(fields),
     )
     _echo_events(path, found)
 
