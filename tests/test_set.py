@@ -78,6 +78,7 @@ def test_client_set_changes_only_the_lines_of_the_changed_values(acme: Crm) -> N
     assert len(acme.commits()) == before + 1
     assert acme.commits()[0] == "client set: Acme Ltd (clients/acme-ltd.md)"
     assert acme.last_commit_files() == [ACME]
+    assert "Plaincrm-User: anna" in acme.git("log", "-1", "--format=%b")
     assert acme.clean()
     assert acme.run("check").exit_code == 0
 
@@ -147,7 +148,8 @@ def test_client_set_errors(acme: Crm, args: list[str], code: int, message: str) 
 
 
 def test_client_set_of_a_missing_or_broken_client(acme: Crm) -> None:
-    assert "no client 'nobody'" in acme.fail("client", "set", "nobody", "--city", "X", code=3).stderr
+    result = acme.fail("client", "set", "nobody", "--city", "X", code=EXIT_NOT_FOUND)
+    assert "no client 'nobody'" in result.stderr
     acme.write("clients/broken.md", "---\nname: [unclosed\n---\n")
     result = acme.fail("client", "set", "broken", "--city", "X", code=EXIT_INVALID)
     assert "clients/broken.md:2:" in result.stderr
@@ -193,9 +195,10 @@ def test_ticket_set_logs_the_change_and_refuses_what_ticket_commands_do(
         result = crm.fail("ticket", "set", ref, "--field", field, code=EXIT_INVALID)
         key = field.split("=")[0]
         assert f"{ref}: set does not change {key}: use {command}" in result.stderr
-    assert "'urgent-ish' is not one of" in crm.fail(
-        "ticket", "set", ref, "--priority", "urgent-ish", code=EXIT_USAGE
-    ).stderr
+    assert (
+        "'urgent-ish' is not one of"
+        in crm.fail("ticket", "set", ref, "--priority", "urgent-ish", code=EXIT_USAGE).stderr
+    )
     assert crm.run("check").exit_code == 0
 
 
@@ -230,16 +233,12 @@ def test_deal_set_takes_fields_through_the_same_mechanism(crm: Crm) -> None:
     ref = crm.run("deal", "add", "acme", "Espresso", "--amount", "1000").stdout.strip()
     path = f"deals/{ref}.md"
     result = crm.run("deal", "set", ref, "--field", "lead_source=fair", "--close", "2027-01-31")
-    assert result.stdout == (
-        f"{ref}: changed close none -> 2027-01-31; lead_source none -> fair\n"
-    )
+    assert result.stdout == (f"{ref}: changed close none -> 2027-01-31; lead_source none -> fair\n")
     assert diff(crm, path)[-1] == (
         "+- 2026-11-27 anna: changed close none -> 2027-01-31; lead_source none -> fair"
     )
     result = crm.fail("deal", "set", ref, "--field", "stage=won", code=EXIT_INVALID)
-    assert "set does not change stage: use 'plaincrm deal move|win|lose|reopen'" in (
-        result.stderr
-    )
+    assert "set does not change stage: use 'plaincrm deal move|win|lose|reopen'" in (result.stderr)
     result = crm.fail("deal", "set", ref, "--field", "amount=5", code=EXIT_USAGE)
     assert "a deal's amount changes with --amount, not --field amount=..." in result.stderr
     result = crm.fail("deal", "set", ref, "--close", "2027-01-31", code=EXIT_INVALID)

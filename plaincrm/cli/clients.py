@@ -301,5 +301,5 @@ def edit(ref: str) -> None:
             f"{path} has {len(problems)} problem(s) after the edit; it is saved but not "
             f"committed: run 'plaincrm edit {ref}' again to fix it"
         )
-    store.commit([path], f"edit: {path}", by_plaincrm=False)  # the user wrote it
+    store.commit([path], f"edit: {path}", by_plaincrm=False, yours=True)  # the user wrote it
     click.echo(f"Saved {path}.")
