@@ -530,16 +530,20 @@ _WALK_FORMAT = "%x1f".join(
 
 
 def walk_commits(cwd: Path) -> Generator[LoggedCommit, None, None]:
-    """The commits (no merges) that changed files under ``cwd``, newest first and
-    every commit before its parents, on every side of the merges HEAD holds.
+    """The commits (no merges) that changed files under ``cwd``, newest first (by commit
+    date), on every side of the merges HEAD holds.
 
     git runs while they are read: stopping early (``close`` of the generator)
-    ends it, so finding a recent commit costs little in a long history.
+    ends it, so finding a recent commit costs little in a long history.  (No
+    ``--date-order``: git would read the whole history before the first commit.
+    Limited to ``cwd`` only when it is a folder of the work tree: limiting to all
+    of it costs a tree comparison per commit for nothing.)
     """
+    inside = run(cwd, "rev-parse", "--show-prefix").strip() != ""
     args = [
         *PARSED_CONFIG,
-        *("log", "--date-order", "--no-merges", "--full-history", f"--format={_WALK_FORMAT}"),
-        *("HEAD", "--", "."),
+        *("log", "--no-merges", "--full-history", f"--format={_WALK_FORMAT}", "HEAD"),
+        *(("--", ".") if inside else ()),
     ]
     try:
         proc = subprocess.Popen(

@@ -328,3 +328,27 @@ def test_a_change_followed_by_a_merge_is_reverted_even_unpushed(team: Team) -> N
     result = anna.run("undo")
     assert "reverts it (a merge came after it)." in result.stdout
     assert not (anna.root / ACME).exists() and (anna.root / BOLT).exists()
+
+
+def test_a_crm_in_a_folder_of_a_larger_repository(tmp_path: Path, runner: CliRunner) -> None:
+    """Two CRMs side by side in one repository: undo in one takes back its own last
+    change, past a later one of the other (made again on top, unchanged)."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    crms = {}
+    for name in ("north", "south"):
+        assert runner.invoke(cli, ["init", str(repo / name), "--user", "anna"]).exit_code == 0
+        crms[name] = Crm(repo / name, runner)
+    north, south = crms["north"], crms["south"]
+    north.run("client", "add", "Acme Ltd", env={"PLAINCRM_USER": "anna"})
+    north.run("client", "set", "acme", "--city", "Szeged", env={"PLAINCRM_USER": "anna"})
+    south.run("client", "add", "Bolt", env={"PLAINCRM_USER": "anna"})
+    result = north.run("undo", env={"PLAINCRM_USER": "anna"})
+    assert "client set: Acme Ltd (clients/acme-ltd.md)" in result.stdout
+    assert "city" not in north.read(ACME) and south.read(BOLT).startswith("---\nname: Bolt\n")
+    assert git(repo, "log", "--format=%s").splitlines()[:2] == [
+        "client add: Bolt (clients/bolt.md)",
+        "client add: Acme Ltd (clients/acme-ltd.md)",
+    ]
+    assert git(repo, "status", "--porcelain") == ""
