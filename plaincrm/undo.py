@@ -30,8 +30,9 @@ from typing import TYPE_CHECKING
 from . import gitrepo
 from .errors import ConflictError, GitError, InvalidError, UsageError
 from .gitrepo import LoggedCommit
+from .model import is_record_path, slug_of
 from .records import ParseFailure, decode
-from .store import Store
+from .store import Store, type_of_path
 
 if TYPE_CHECKING:
     from .history import RecordChanges
@@ -99,6 +100,7 @@ def plan_undo(store: Store) -> Undo:
         )
     _refuse_later_changes(store, target, files, skipped)
     _refuse_uncommitted(store, files)
+    _refuse_dangling(store, target, files)
     plan = Undo(target, me, files, REVERT, "")
     pushed = gitrepo.remote_branches_with(root, target.id)
     after = gitrepo.commits_after(root, target.id)
@@ -198,6 +200,27 @@ def _line(store: Store, commit: LoggedCommit) -> str:
     user = store.config.find_user(commit.email) or store.config.find_user(commit.author)
     who = commit.users[0] if commit.users else user.name if user else commit.author
     return f"{commit.id[:7]} {commit.when[:10]} {who}: {commit.subject}"
+
+
+def _refuse_dangling(store: Store, target: LoggedCommit, files: list[str]) -> None:
+    """Refuse to delete a record the change created while other records name it (a
+    deal added later for a client the change added): they would name nothing."""
+    before = gitrepo.tree_entries(store.root, target.parents[0], files)
+    created = [path for path in files if path not in before and is_record_path(path)]
+    naming = sorted(
+        {
+            other
+            for path in created
+            for other in store.linked(type_of_path(path).name, slug_of(path))
+            if other not in files
+        }
+    )
+    if naming:
+        raise ConflictError(
+            f"cannot take back {target.id[:7]} {target.subject}: it would delete "
+            f"{_names(created)}, which {_names(naming)} "
+            f"{'names' if len(naming) == 1 else 'name'}; take those back or change them first"
+        )
 
 
 def _refuse_uncommitted(store: Store, files: list[str]) -> None:

@@ -168,6 +168,36 @@ def test_hand_edits_and_merges_are_nobodys_change(crm: Crm) -> None:
     assert "hand edits to clients/acme-ltd.md" in result.stderr
 
 
+def test_an_edit_in_the_editor_is_your_change(crm: Crm, tmp_path: Path) -> None:
+    crm.run("client", "add", "Acme Ltd")
+    before = crm.read(ACME)
+    editor = tmp_path / "editor.sh"
+    editor.write_text("#!/bin/sh\nsed -i 's/Acme Ltd/Acme Holding/' \"$1\"\n")
+    editor.chmod(0o755)
+    crm.run("edit", "acme", env={"EDITOR": str(editor)})
+    assert "Plaincrm-User: anna" in body(crm) and "Made-with" not in body(crm)
+    result = crm.run("undo")
+    assert "anna: edit: clients/acme-ltd.md" in result.stdout
+    assert crm.read(ACME) == before and crm.clean()
+
+
+def test_a_record_others_name_is_not_deleted(team: Team) -> None:
+    """Taking back a client add while a later deal (another file) names the client."""
+    anna, ben = team["anna"], team["ben"]
+    anna.run("client", "add", "Acme Ltd")
+    anna.sync()
+    ben.sync()
+    ben.run("deal", "add", "acme", "Espresso")
+    ben.sync()
+    anna.sync()
+    result = anna.fail("undo", code=EXIT_CONFLICT)
+    assert (
+        "client add: Acme Ltd (clients/acme-ltd.md): it would delete clients/acme-ltd.md, "
+        "which deals/acme-ltd-espresso.md names; take those back or change them first"
+    ) in result.stderr
+    assert (anna.root / ACME).exists() and anna.clean()
+
+
 def test_commits_before_the_user_trailer_are_yours_by_author(crm: Crm) -> None:
     """A commit made by an older plaincrm: the Made-with trailer and git's author."""
     crm.write(ACME, "---\nname: Acme Ltd\n---\n")
