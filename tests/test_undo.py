@@ -382,3 +382,26 @@ def test_a_crm_in_a_folder_of_a_larger_repository(tmp_path: Path, runner: CliRun
         "client add: Acme Ltd (clients/acme-ltd.md)",
     ]
     assert git(repo, "status", "--porcelain") == ""
+
+
+def test_undos_started_at_once_each_take_back_one_change(crm: Crm) -> None:
+    """Six changes, then six `undo` processes at once: one at a time (the write lock),
+    each takes back the change before the last one's."""
+    import os
+    import subprocess
+    import sys
+
+    crm.run("client", "add", "Acme Ltd")
+    added, start = crm.read(ACME), head(crm)
+    for n in range(6):
+        crm.run("client", "set", "acme", "--tag", f"t{n}")
+    env = {**os.environ, "PLAINCRM_USER": "anna"}
+    base = [sys.executable, "-m", "plaincrm", "-C", str(crm.root), "undo"]
+    runs = [
+        subprocess.Popen(base, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(6)
+    ]
+    results = [(run.wait(), run.stderr.read() if run.stderr else b"") for run in runs]
+    assert all(code == 0 for code, _ in results), results
+    assert crm.read(ACME) == added
+    assert head(crm) == start and crm.clean()
