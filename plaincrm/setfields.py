@@ -28,7 +28,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .errors import InvalidError, UsageError
-from .model import TYPES, Kind, Record, field_kinds
+from .model import TYPES, Kind, Record, field_kinds, slug_of
 from .records import append_log, one_line, parse_record
 from .schemas import load_schema
 from .store import Store, type_of_path
@@ -46,6 +46,7 @@ BY_COMMAND: dict[str, dict[str, str]] = {
         "lost_note": "'plaincrm deal lose'",
         "probability": "'plaincrm deal set --probability'",
         "probability_manual": "'plaincrm deal set --probability'",
+        "client": "'plaincrm deal add' (a deal stays with its client, as its documents do)",
     },
     "ticket": {key: _TICKET_STATUS for key in ("status", "opened", "first_response", "resolved")}
     | {"resolution": _TICKET_STATUS, "deal": "'plaincrm ticket close --upsell'"},
@@ -251,9 +252,8 @@ def _value(
         check_owner(store, value)
         return value
     target = prop.get("x-ref")
-    if target in TYPES and not store.exists(target, value):
-        folder = TYPES[target].folder
-        raise InvalidError(f"{key}: '{value}' does not exist ({folder}/{value}.md)")
+    if target in TYPES:  # a record, named as on the command line: any unambiguous prefix
+        return slug_of(store.resolve(value, [target]))
     if kind is None:
         return value
     if prop.get("enum"):
@@ -328,11 +328,6 @@ def _comparable(value: Any) -> Any:
     if isinstance(value, list):
         return [_comparable(item) for item in value]
     return value
-
-
-def shown(value: Any) -> str:
-    """A value in a ``changed`` line: ``none`` for nothing, lists as ``a, b``."""
-    return _shown(value)
 
 
 def _shown(value: Any) -> str:

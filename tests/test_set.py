@@ -271,3 +271,18 @@ def test_set_decides_on_the_file_as_it_is_when_it_writes(crm: Crm) -> None:
     assert all(f"f{n}: v{n}\n" in text for n in range(8))
     assert len([c for c in crm.commits() if c.startswith("client set:")]) == 8
     assert crm.clean()
+
+
+def test_a_field_naming_a_record_takes_a_ref_as_commands_do(crm: Crm) -> None:
+    crm.run("client", "add", "Acme Ltd")
+    crm.run("client", "add", "Bolt")
+    ref = crm.run("ticket", "add", "acme", "Grinder rattles").stdout.strip()
+    crm.run("ticket", "set", ref, "--field", "client=bolt")
+    assert "+client: bolt" in diff(crm, f"tickets/{ref}.md")
+    result = crm.fail("ticket", "set", ref, "--field", "client=nobody", code=EXIT_NOT_FOUND)
+    assert "no client 'nobody'" in result.stderr
+    result = crm.fail("ticket", "set", ref, "--field", "client=../../etc", code=EXIT_NOT_FOUND)
+    assert "no record '../../etc': '../' is not a record folder" in result.stderr
+    deal = crm.run("deal", "add", "acme", "Espresso").stdout.strip()
+    result = crm.fail("deal", "set", deal, "--field", "client=bolt", code=EXIT_INVALID)
+    assert "set does not change client: use 'plaincrm deal add'" in result.stderr
