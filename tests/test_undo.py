@@ -405,3 +405,28 @@ def test_undos_started_at_once_each_take_back_one_change(crm: Crm) -> None:
     assert all(code == 0 for code, _ in results), results
     assert crm.read(ACME) == added
     assert head(crm) == start and crm.clean()
+
+
+def test_undo_needs_to_know_who_you_are_and_git(
+    crm: Crm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crm.run("client", "add", "Acme Ltd")
+    empty = tmp_path / "empty.gitconfig"
+    empty.write_text("")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(empty))
+    monkeypatch.delenv("PLAINCRM_USER")
+    result = crm.fail("undo", code=EXIT_USAGE)
+    assert "who are you? set PLAINCRM_USER (or git's user.name) to undo your change" in (
+        result.stderr
+    )
+    monkeypatch.setenv("PLAINCRM_USER", "anna")
+    monkeypatch.setenv("PATH", str(tmp_path / "no-git-here"))
+    result = crm.fail("undo", code=7)
+    assert "git is not installed (or not on PATH): undo takes back git commits" in result.stderr
+
+
+def test_a_change_of_no_file_is_said(crm: Crm) -> None:
+    crm.git("commit", "-q", "--allow-empty", "-m", "nothing\n\nPlaincrm-User: anna")
+    result = crm.fail("undo", code=EXIT_CONFLICT)
+    assert "your last change, " in result.stderr
+    assert "nothing, changed no file of this CRM" in result.stderr
