@@ -13,6 +13,7 @@ from .ids import slugify, unique_slug
 from .mail.entries import describe_entry
 from .model import Record, path_of, slug_of
 from .records import new_record_text, record_notes
+from .setfields import Edit, Wanted, change_record
 from .store import Store, TaskEntry
 
 KINDS = ("company", "person")
@@ -111,6 +112,12 @@ def add_client(
     store.create(path, new_record_text(fields))
     store.commit([path], f"client add: {name.strip()} ({path})")
     return path
+
+
+def set_client(store: Store, path: str, wanted: Wanted) -> Edit:
+    """Change a client's details (``setfields``): one commit, no log line (history
+    tells the change from git)."""
+    return change_record(store, path, wanted, "client set")
 
 
 @dataclass

@@ -27,11 +27,12 @@ from .clients import check_owner, new_owner
 from .dates import parse_iso_date
 from .deallog import LOST, WON, Event, closed_at, event_line
 from .documents import document_gate
-from .errors import ConflictError, InvalidError, NotFoundError, did_you_mean
+from .errors import ConflictError, InvalidError, NotFoundError, UsageError, did_you_mean
 from .ids import slugify, unique_slug
 from .model import Record, path_of, slug_of
 from .pipeline import Deal, Pipeline, competitor_names, deal_of, settings
 from .records import append_log, new_record_text, one_line, parse_record
+from .setfields import Edit, Wanted, plan_edit, set_record
 from .store import Store, type_of_path
 from .yamlfront import append_items, set_fields
 
@@ -284,6 +285,9 @@ def reopen_deal(
 AUTO = "auto"
 
 
+DEAL_OPTIONS = ("title", "amount", "currency", "close", "owner", "source")  # deal set --KEY
+
+
 def set_deal(
     store: Store,
     path: str,
@@ -296,60 +300,78 @@ def set_deal(
     source: str | None = None,
     probability: int | str | None = None,
     competitors: Iterable[str] = (),
+    fields: Wanted | None = None,
 ) -> list[Event]:
     """Change a deal's details.  ``probability``: a percentage, kept across stage
     moves (set by hand), or ``"auto"`` to follow the stage again.  ``competitors``
-    are added to the deal's competitors met.  Logs what changed."""
-    pipeline = settings(store)
-    record = store.load(path)
-    deal = deal_of(record, pipeline)
-    changes: dict[str, Any] = {}
-    said: list[str] = []
-
-    def change(key: str, old: Any, new: Any) -> None:
-        if new is not None and _shown(new) != _shown(old):
-            changes[key] = new
-            said.append(f"{key} {_shown(old)} -> {_shown(new)}")
-
-    if title is not None:
-        if not one_line(title):
-            raise InvalidError("a deal needs a title")
-        change("title", deal.title, one_line(title))
-    if amount is not None:
-        change("amount", deal.amount, parse_amount(amount))
-        if record.get_text("currency") is None and currency is None:
-            changes["currency"] = deal.currency
-    if currency is not None:
-        change("currency", record.get_text("currency"), check_currency(currency))
-    if close is not None:
-        change("close", deal.close, _close_date(close))
-    if owner is not None:
-        check_owner(store, owner)
-        if owner.strip():
-            change("owner", deal.owner, owner)
-        elif deal.owner:  # --owner '': nobody's
-            changes["owner"] = None
-            said.append(f"owner {_shown(deal.owner)} -> none")
-    if source is not None:
-        change("source", record.get_text("source"), one_line(source))
-    met = record.get_list("competitors")
-    added = [find_competitor(store, pipeline, name) for name in competitors]
-    added = [name for name in dict.fromkeys(added) if name not in met]
-    if added:
-        changes["competitors"] = [*met, *added]
-        said.append(f"competitors + {', '.join(added)}")
-    appended = {"competitors": added} if added else {}
-    found: list[Event] = []
-    if said:
-        found.append(Event("changed", text="; ".join(said)))
-    if probability is not None:
-        found.extend(_probability_change(deal, pipeline, probability, changes))
-    if not found:
+    are added to the deal's competitors met; ``fields`` are other fields (custom
+    ones too), as ``set`` changes them for every record type.  Logs what changed;
+    decided on the deal as it is under the write lock (``setfields.set_record``)."""
+    given = (title, amount, currency, close, owner, source, probability)
+    if all(value is None for value in given) and not competitors and not fields:
         raise InvalidError(
             "nothing to change: give new values with --title, --amount, --currency, "
-            "--close, --owner, --source, --probability or --competitor"
+            "--close, --owner, --source, --probability, --competitor or --field"
         )
-    _apply(store, path, changes, found, f"deal set: {deal.title} ({path})", appended)
+    for key in fields.values if fields else ():
+        if key in DEAL_OPTIONS:
+            raise UsageError(f"a deal's {key} changes with --{key}, not --field {key}=...")
+    pipeline = settings(store)
+    found: list[Event] = []
+
+    def decide(record: Record) -> Edit:
+        deal = deal_of(record, pipeline)
+        edit = Edit()
+
+        def change(key: str, old: Any, new: Any) -> None:
+            if new is None:
+                return
+            if _shown(new) == _shown(old):
+                edit.already.append(f"{key} {_shown(old)}")
+                return
+            edit.changes[key] = new
+            edit.said.append(f"{key} {_shown(old)} -> {_shown(new)}")
+
+        if title is not None:
+            if not one_line(title):
+                raise InvalidError("a deal needs a title")
+            change("title", deal.title, one_line(title))
+        if amount is not None:
+            change("amount", deal.amount, parse_amount(amount))
+            if "amount" in edit.changes and record.get_text("currency") is None:
+                edit.changes.setdefault("currency", deal.currency)
+        if currency is not None:
+            change("currency", record.get_text("currency"), check_currency(currency))
+        if close is not None:
+            change("close", deal.close, _close_date(close))
+        if owner is not None:
+            check_owner(store, owner)
+            if owner.strip():
+                change("owner", deal.owner, owner)
+            elif deal.owner:  # --owner '': nobody's
+                edit.changes["owner"] = None
+                edit.said.append(f"owner {_shown(deal.owner)} -> none")
+        if source is not None:
+            change("source", record.get_text("source"), one_line(source))
+        met = record.get_list("competitors")
+        added = [find_competitor(store, pipeline, name) for name in competitors]
+        edit.already += [f"competitor {name}" for name in dict.fromkeys(added) if name in met]
+        added = [name for name in dict.fromkeys(added) if name not in met]
+        if added:
+            edit.changes["competitors"] = [*met, *added]
+            edit.appended["competitors"] = added
+            edit.said.append(f"competitors + {', '.join(added)}")
+        if fields:
+            edit.merge(plan_edit(store, record, fields))
+        events = [Event("changed", text="; ".join(edit.said))] if edit.said else []
+        if probability is not None:
+            events.extend(_probability_change(deal, pipeline, probability, edit.changes))
+        day, who = store.today(), store.current_user()
+        edit.log = [event_line(day, who, event) for event in events]
+        found[:] = events
+        return edit
+
+    set_record(store, path, decide, "deal set")
     return found
 
 

@@ -56,6 +56,7 @@ from .ids import new_id, slugify, unique_slug
 from .model import Record, RecordView, path_of, slug_of
 from .pipeline import settings as pipeline_settings
 from .records import append_log, log_line, new_record_text, one_line
+from .setfields import Edit, Wanted, change_record
 from .store import Store
 from .yamlfront import set_fields
 
@@ -399,6 +400,13 @@ def unapplied(payment: Doc, allocation: Mapping[str, list[tuple[str, Decimal]]])
 def _log(store: Store, text: str) -> str:
     """A ``## Log`` line of today by you."""
     return log_line(store.today().isoformat(), store.current_user(), text)
+
+
+def set_document(store: Store, path: str, wanted: Wanted) -> Edit:
+    """Change a document's details (``setfields``): its title, owner, due date, own
+    fields; the log says what changed.  Its status, number and date change through
+    ``doc status``, its payments through ``pay``."""
+    return change_record(store, path, wanted, "doc set", lambda text: _log(store, text))
 
 
 def _invoice_edit(store: Store, balance: Balance, payment: Doc) -> tuple[str, Callable[[str], str]]:

@@ -11,6 +11,8 @@ import os
 import shutil
 import subprocess
 import time
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import GitError
@@ -125,7 +127,13 @@ def identity(cwd: Path) -> tuple[str | None, str | None]:
 
 
 def commit(
-    cwd: Path, paths: list[str], message: str, fallback_name: str, *, by_plaincrm: bool = True
+    cwd: Path,
+    paths: list[str],
+    message: str,
+    fallback_name: str,
+    *,
+    by_plaincrm: bool = True,
+    trailers: Sequence[tuple[str, str]] = (),
 ) -> str | None:
     """Commit exactly ``paths`` (relative to ``cwd``) and return the new commit id.
 
@@ -133,13 +141,16 @@ def commit(
     identity, ``fallback_name`` is used so that the commit still happens.  A
     change plaincrm made gets the ``Made-with: plaincrm`` trailer (``history``
     tells such changes from hand edits by it); ``by_plaincrm=False`` leaves it
-    out, for hand edits that plaincrm only commits.  When the files are as the
-    last commit has them (an edit undone), there is nothing to commit: None.
+    out, for hand edits that plaincrm only commits.  ``trailers`` are more
+    ``(key, value)`` trailers (``USER_KEY``: whose change it is, for ``undo``).
+    When the files are as the last commit has them (an edit undone), there is
+    nothing to commit: None.
     """
     existing = [p for p in paths if (cwd / p).exists()]
     if existing:
         run(cwd, "add", "--", *existing)
-    text = with_trailer(message) if by_plaincrm else message
+    marks = [*([(TRAILER_KEY, "plaincrm")] if by_plaincrm else []), *trailers]
+    text = _with_lines(message, marks)
     try:
         return _commit(cwd, fallback_name, "-m", text, "--", *paths)
     except GitError:
@@ -163,11 +174,19 @@ def _commit(cwd: Path, fallback_name: str, *args: str) -> str:
 
 TRAILER_KEY = "Made-with"
 TRAILER = f"{TRAILER_KEY}: plaincrm"
+USER_KEY = "Plaincrm-User"  # the plaincrm user whose change a commit is
+UNDOES_KEY = "Plaincrm-Undoes"  # the commit an undo commit takes back
 
 
-def with_trailer(message: str) -> str:
-    """A commit message marked as made by plaincrm (a git trailer)."""
-    return f"{message.rstrip()}\n\n{TRAILER}"
+def with_trailer(message: str, *extra: tuple[str, str]) -> str:
+    """A commit message marked as made by plaincrm (a git trailer), with ``extra``
+    ``(key, value)`` trailers after it."""
+    return _with_lines(message, [(TRAILER_KEY, "plaincrm"), *extra])
+
+
+def _with_lines(message: str, trailers: Sequence[tuple[str, str]]) -> str:
+    lines = "\n".join(f"{key}: {value}" for key, value in trailers)
+    return f"{message.rstrip()}\n\n{lines}" if lines else message
 
 
 def _identity_args(cwd: Path, fallback_name: str) -> list[str]:
@@ -496,6 +515,213 @@ def added_paths(cwd: Path, old: str, new: str) -> list[str]:
 def show_text(cwd: Path, revision: str, path: str) -> str:
     """A file (relative to ``cwd``) as it is in ``revision``."""
     return run(cwd, "show", f"{revision}:./{path}")
+
+
+# ---------------------------------------------------------------- taking a commit back
+
+
+@dataclass
+class LoggedCommit:
+    """A commit as ``walk_commits`` reads it."""
+
+    id: str
+    parents: list[str]
+    author: str
+    email: str
+    when: str  # author date, ISO 8601
+    subject: str
+    by_plaincrm: bool  # the Made-with: plaincrm trailer
+    users: list[str]  # USER_KEY trailers
+    undoes: list[str]  # UNDOES_KEY trailers
+
+
+_WALK_FORMAT = "%x1f".join(
+    [
+        "%H", "%P", "%an", "%ae", "%aI", "%s",
+        *(f"%(trailers:key={key},valueonly,separator=%x1e)"
+          for key in (TRAILER_KEY, USER_KEY, UNDOES_KEY)),
+    ]
+)  # fmt: skip
+
+
+def walk_commits(cwd: Path) -> Generator[LoggedCommit, None, None]:
+    """The commits (no merges) that changed files under ``cwd``, newest first (by commit
+    date), on every side of the merges HEAD holds.
+
+    git runs while they are read: stopping early (``close`` of the generator)
+    ends it, so finding a recent commit costs little in a long history.  (No
+    ``--date-order``: git would read the whole history before the first commit.
+    Limited to ``cwd`` only when it is a folder of the work tree: limiting to all
+    of it costs a tree comparison per commit for nothing.)
+    """
+    inside = run(cwd, "rev-parse", "--show-prefix").strip() != ""
+    args = [
+        *PARSED_CONFIG,
+        *("log", "--no-merges", "--full-history", f"--format={_WALK_FORMAT}", "HEAD"),
+        *(("--", ".") if inside else ()),
+    ]
+    try:
+        proc = subprocess.Popen(
+            ["git", *args],
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            env=_env(),
+        )
+    except FileNotFoundError:
+        raise GitError("git is not installed (or not on PATH)") from None
+    assert proc.stdout is not None and proc.stderr is not None
+    finished = False
+    try:
+        for line in proc.stdout:
+            sha, parents, name, email, when, subject, made, users, undoes = line.rstrip("\n").split(
+                "\x1f"
+            )
+            yield LoggedCommit(
+                sha,
+                parents.split(),
+                name,
+                email,
+                when,
+                subject,
+                bool(made),
+                [u.strip() for u in users.split("\x1e") if u.strip()],
+                [u.strip() for u in undoes.split("\x1e") if u.strip()],
+            )
+        finished = True
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        said = proc.stderr.read()
+        proc.stdout.close()
+        proc.stderr.close()
+        proc.wait()
+    if finished and proc.returncode != 0:
+        detail = said.strip().splitlines()[-1] if said.strip() else f"exit {proc.returncode}"
+        raise GitError(f"git log failed: {detail}")
+
+
+def changed_files(cwd: Path, commit: str) -> list[str]:
+    """The files under ``cwd`` (relative to it) that a commit changed, against its
+    first parent: added, changed and deleted ones (a rename is both names)."""
+    out = run(
+        cwd,
+        *("-c", "core.quotePath=false", "diff-tree", "-r", "--no-commit-id", "--name-only"),
+        *("--no-renames", "--relative", "-z", commit),
+    )
+    return [path for path in out.split("\0") if path]
+
+
+def commits_after(
+    cwd: Path, commit: str, paths: Sequence[str] | None = None
+) -> list[tuple[str, list[str]]]:
+    """``(id, parents)`` of the commits HEAD holds and ``commit`` does not, oldest
+    first; with ``paths`` (relative to ``cwd``) only those, merges left out, that
+    changed one of them."""
+    args = ["rev-list", "--reverse", "--topo-order", "--parents", f"{commit}..HEAD"]
+    if paths is not None:
+        if not paths:
+            return []
+        args += ["--no-merges", "--full-history", "--", *paths]
+    found = []
+    for line in run(cwd, *args).splitlines():
+        sha, *parents = line.split()
+        found.append((sha, parents))
+    return found
+
+
+def remote_branches_with(cwd: Path, commit: str) -> list[str]:
+    """The remote-tracking branches (``origin/main``) that hold ``commit``: it was
+    pushed (or fetched from there)."""
+    out = run(
+        cwd, "for-each-ref", "--contains", commit, "--format=%(refname:short)", "refs/remotes"
+    )
+    return [name for name in out.split() if not name.endswith("/HEAD")]
+
+
+def tree_entries(cwd: Path, revision: str, paths: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """``path -> (mode, object id)`` of those of ``paths`` (relative to ``cwd``) that
+    ``revision`` has."""
+    if not paths:
+        return {}
+    out = run(cwd, "-c", "core.quotePath=false", "ls-tree", "-r", "-z", revision, "--", *paths)
+    found = {}
+    for entry in out.split("\0"):
+        if entry:
+            info, path = entry.split("\t", 1)
+            mode, _, sha = info.split()
+            found[path] = (mode, sha)
+    return found
+
+
+def show_bytes(cwd: Path, revision: str, path: str) -> bytes:
+    """A file (relative to ``cwd``) as ``revision`` has it, byte for byte."""
+    try:
+        proc = subprocess.run(
+            ["git", "show", f"{revision}:./{path}"], cwd=cwd, capture_output=True, env=_env()
+        )
+    except FileNotFoundError:
+        raise GitError("git is not installed (or not on PATH)") from None
+    if proc.returncode != 0:
+        said = proc.stderr.decode("utf-8", "replace").strip()
+        raise GitError(f"git show failed: {said or proc.returncode}")
+    return proc.stdout
+
+
+def drop_commit(cwd: Path, commit: str, later: Sequence[str]) -> str:
+    """Take ``commit`` out of the current branch and return the branch's new tip.
+
+    The ``later`` commits (the ones after it, oldest first: none a merge, none
+    changing its files) are made again on its parent, with their own authors,
+    dates and messages, and the branch moves there with ``git reset --keep``:
+    only the dropped commit's files change in the work tree (git refuses if one
+    of them has changes of its own).  git's reflog keeps the old commits.
+    """
+    top = toplevel(cwd) or cwd
+    prefix = run(cwd, "rev-parse", "--show-prefix").strip()
+    parent = run(cwd, "rev-parse", f"{commit}^").strip()
+    files = [prefix + path for path in changed_files(cwd, commit)]
+    before = tree_entries(top, parent, files)
+    null = "0" * len(parent)
+    info = "".join(
+        f"{before[path][0]} {before[path][1]}\t{path}\0"
+        if path in before
+        else f"0 {null}\t{path}\0"
+        for path in files
+    )
+    tip = parent
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="plaincrm-undo-") as folder:
+        index = {"GIT_INDEX_FILE": os.path.join(folder, "index")}
+        for sha in later:
+            run(top, "read-tree", sha, env=index)
+            run(top, "update-index", "-z", "--index-info", input=info, env=index)
+            tree = run(top, "write-tree", env=index).strip()
+            tip = run(
+                top, "commit-tree", tree, "-p", tip, "-F", "-",
+                input=_message(top, sha), env=_identity_of(top, sha),
+            ).strip()  # fmt: skip
+    run(cwd, "reset", "-q", "--keep", tip)
+    return tip
+
+
+def _message(cwd: Path, commit: str) -> str:
+    raw = run(cwd, "cat-file", "commit", commit)
+    return raw.split("\n\n", 1)[1] if "\n\n" in raw else ""
+
+
+def _identity_of(cwd: Path, commit: str) -> dict[str, str]:
+    """The author and committer of ``commit``, as the environment ``commit-tree`` reads."""
+    fields = run(cwd, "log", "-1", "--format=%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI", commit)
+    names = (
+        "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_AUTHOR_DATE",
+        "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "GIT_COMMITTER_DATE",
+    )  # fmt: skip
+    return dict(zip(names, fields.rstrip("\n").split("\0"), strict=True))
 
 
 # ---------------------------------------------------------------- fetch, merge, push

@@ -517,14 +517,30 @@ class Store:
         now, in one go (a bulk writer writes through a store without an open index)."""
         self._after_write(paths)
 
+    def remove(self, path: str) -> None:
+        """Delete a record file (``undo`` of the change that created it)."""
+        self.lock_writes()
+        self.safe_path(path).unlink(missing_ok=True)
+        self._after_write([path])
+
     def _after_write(self, paths: list[str]) -> None:
         self._written.update(paths)
         if "_index" in self.__dict__:
             self._index.update(paths)
 
-    def commit(self, paths: list[str], message: str, *, by_plaincrm: bool = True) -> str | None:
+    def commit(
+        self,
+        paths: list[str],
+        message: str,
+        *,
+        by_plaincrm: bool = True,
+        yours: bool | None = None,
+        trailers: Sequence[tuple[str, str]] = (),
+    ) -> str | None:
         """Commit exactly ``paths`` (one commit per command) when git is on;
-        ``by_plaincrm=False``: a hand edit that plaincrm only commits."""
+        ``by_plaincrm=False``: a hand edit that plaincrm only commits.  A change of
+        yours (by default: one plaincrm made) names you in a trailer, which is how
+        ``plaincrm undo`` finds your last change; ``trailers`` are more of them."""
         if not self.config.git_commit:
             return None
         from . import gitrepo
@@ -538,12 +554,15 @@ class Store:
                     "committed (commit it once git is back, e.g. with 'plaincrm sync')"
                 )
             return None
+        user = self.current_user()
+        mine = by_plaincrm if yours is None else yours
         return gitrepo.commit(
             self.root,
             sorted(set(paths)),
             message,
-            self.current_user() or "plaincrm",
+            user or "plaincrm",
             by_plaincrm=by_plaincrm,
+            trailers=[*([(gitrepo.USER_KEY, user)] if mine and user else []), *trailers],
         )
 
     # -------------------------------------------------------------- people

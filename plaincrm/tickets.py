@@ -41,6 +41,7 @@ from .records import (
     new_record_text,
     one_line,
 )
+from .setfields import Edit, Wanted, change_record
 from .sla import (
     DONE,
     KINDS,
@@ -402,6 +403,13 @@ def reopen(store: Store, path: str, *, note: str | None = None, at: datetime | N
         raise ConflictError(f"{record.slug} is {status}, not resolved or closed")
     moment = _moment(record, at)
     _change(store, record, status, "open", moment, {"resolved": None}, note, "ticket reopen")
+
+
+def set_ticket(store: Store, path: str, wanted: Wanted) -> Edit:
+    """Change a ticket's details (``setfields``): its subject, kind, priority, channel,
+    owner, own fields; the log says what changed.  The status and the moments the
+    SLA clocks read change only through the ticket commands."""
+    return change_record(store, path, wanted, "ticket set", lambda text: _log(store, now(), text))
 
 
 # ---------------------------------------------------------------- helpers

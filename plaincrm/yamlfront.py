@@ -602,6 +602,41 @@ def append_items(text: str, key: str, items: list[Any]) -> str | None:
     return text[:at] + added + text[at:]
 
 
+def remove_items(text: str, key: str, items: list[Any]) -> str | None:
+    """Remove the ``- item`` lines of ``items`` from the block list under the
+    top-level ``key``; the other lines (and their comments) stay as they are.
+
+    None when ``key`` holds no block list of one-line scalars, or when no item
+    would be left: then set the whole list (or remove it) with ``set_fields``.
+    """
+    import yaml
+
+    parts = split(text)
+    if parts.front is None:
+        raise FrontError(1, "the file has no front matter")
+    node = _compose(parts.front, parts.front_line)
+    pairs = node.value if isinstance(node, yaml.MappingNode) else []
+    value_node = next((v for k, v in pairs if k.value == key), None)
+    if not isinstance(value_node, yaml.SequenceNode) or value_node.flow_style is not False:
+        return None
+    nodes = value_node.value
+    if not all(
+        isinstance(item, yaml.ScalarNode)
+        and item.style in ("", None, "'", '"')
+        and item.start_mark.line == item.end_mark.line
+        for item in nodes
+    ):
+        return None
+    gone = [item for item in nodes if item.value in {str(i) for i in items}]
+    if len(gone) == len(nodes):
+        return None
+    for item in reversed(gone):
+        at = parts.front_start + item.start_mark.index
+        start = text.rfind("\n", 0, at) + 1
+        text = text[:start] + text[_line_end(text, at) :]
+    return text
+
+
 def _replace_lines(
     text: str, start: int, value_end: int, end_column: int, lines: list[str], nl: str
 ) -> str:

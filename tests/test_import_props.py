@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from plaincrm.formats.cells import (
     cell_text,
+    excel_text,
     neutralise,
     parse_date_cell,
     parse_number_cell,
@@ -37,6 +38,18 @@ def test_neutralise_round_trip(text: str) -> None:
     assert unneutralise(safe) == text
     if safe[:1] in ("=", "+", "-", "@"):
         parse_number_cell(safe, False)  # only plain numbers keep their sign unquoted
+
+
+@given(st.text(cell_chars | st.sampled_from(list("0123456789 .,/:()%e")), max_size=30))
+def test_excel_text_round_trip(text: str) -> None:
+    """What Excel would misread is wrapped as ="text" (never run, never a number, no
+    apostrophe); the rest as neutralise writes it; import reads back the text."""
+    written = excel_text(text)
+    assert unneutralise(written) == text
+    if written.startswith('="'):
+        assert written.endswith('"') and '"' not in written[2:-1].replace('""', "")
+    elif written[:1] in ("=", "+", "-", "@"):
+        parse_number_cell(written, False)  # plain numbers only (too long for ="...")
 
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -22,7 +22,7 @@ from ..errors import PlaincrmError
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "init": ("setup", "init", "Create a CRM repository in DIR (default: here)."),
     "demo": ("setup", "demo", "Copy the sample CRM to DIR with its dates moved to today."),
-    "client": ("clients", "client", "Add, list and show clients."),
+    "client": ("clients", "client", "Add, change, list and show clients."),
     "edit": ("clients", "edit", "Open a record in your editor and check it afterwards."),
     "task": ("tasks", "task", "Add, complete, reschedule and list tasks."),
     "today": ("agenda", "today", "What to do today: overdue, schedule, untimed tasks."),
@@ -50,6 +50,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "activity": ("history", "activity_command", "What the team did, by day and person."),
     "sync": ("sync", "sync", "Commit your edits, merge the team's, check, and push."),
     "setup-git": ("sync", "setup_git", "Register the record merge driver and pre-commit hook."),
+    "undo": ("undo", "undo", "Take back your last change (drop it, or revert it once pushed)."),
     # run by git (merge driver, pre-commit hook): an empty help keeps them out of --help
     "merge-driver": ("sync", "merge_driver", ""),
     "pre-commit": ("sync", "pre_commit", ""),

@@ -1,16 +1,27 @@
-"""``plaincrm client add|list|show`` and ``plaincrm edit``."""
+"""``plaincrm client add|set|list|show`` and ``plaincrm edit``."""
 
 from __future__ import annotations
 
 import click
 
-from ..clients import KINDS, Card, add_client, client_card, client_json
+from ..clients import KINDS, Card, add_client, client_card, client_json, set_client
 from ..dates import format_duration
 from ..errors import InvalidError
 from ..model import Record, field_kinds
 from ..output import echo_json, style, table, truncate
 from ..query import RecordAccessor, sql_prefilter
-from .common import build_query, echo_created, get_app, json_option, owner_option, query_argument
+from .common import (
+    build_query,
+    echo_changed,
+    echo_created,
+    field_option,
+    get_app,
+    json_option,
+    nothing_asked,
+    owner_option,
+    query_argument,
+    wanted_fields,
+)
 from .completion import complete_ref
 
 
@@ -56,6 +67,67 @@ def client_add(
         store, name, kind=kind, email=email, phone=phone, tags=list(tags), owner=owner, slug=slug
     )
     echo_created(path)
+
+
+@client.command("set")
+@click.argument("ref", shell_complete=complete_ref(["client"]))
+@click.option("--name", metavar="TEXT", help="The name shown everywhere (the REF stays).")
+@click.option("--kind", type=click.Choice(KINDS))
+@click.option("--email", metavar="ADDRESS")
+@click.option("--phone", metavar="NUMBER")
+@click.option("--address", metavar="TEXT")
+@click.option("--city", metavar="TEXT")
+@click.option("--country", metavar="TEXT")
+@click.option("--website", metavar="URL")
+@click.option("--tag", "tags", multiple=True, help="Add a tag (repeatable).")
+@click.option("--untag", "untags", multiple=True, metavar="TAG", help="Remove a tag (repeatable).")
+@owner_option("Responsible user ('' for nobody).")
+@field_option
+def client_set(
+    ref: str,
+    name: str | None,
+    kind: str | None,
+    email: str | None,
+    phone: str | None,
+    address: str | None,
+    city: str | None,
+    country: str | None,
+    website: str | None,
+    tags: tuple[str, ...],
+    untags: tuple[str, ...],
+    owner: str | None,
+    fields: tuple[str, ...],
+) -> None:
+    """Change details of client REF: an empty value ('') clears a field, --tag and
+    --untag add and remove tags.  The values are checked as 'plaincrm check'
+    checks them; only the changed lines of the file change; one commit.
+
+    \b
+    Example:
+      plaincrm client set acme --email orders@acme.example --phone "+36 1 234 5678"
+      plaincrm client set acme --tag vip --untag prospect --owner ben
+      plaincrm client set acme --website '' --field vat_number=HU12345678
+    """
+    wanted = wanted_fields(
+        fields,
+        name=name,
+        kind=kind,
+        email=email,
+        phone=phone,
+        address=address,
+        city=city,
+        country=country,
+        website=website,
+        owner=owner,
+    )
+    if tags:
+        wanted.add["tags"] = list(tags)
+    if untags:
+        wanted.remove["tags"] = list(untags)
+    nothing_asked(wanted, "--name, --email, --phone, --tag, --untag, --owner ...")
+    store = get_app().store
+    path = store.resolve(ref, ["client"])
+    echo_changed(path, set_client(store, path, wanted))
 
 
 @client.command("list")
@@ -232,5 +304,5 @@ def edit(ref: str) -> None:
             f"{path} has {len(problems)} problem(s) after the edit; it is saved but not "
             f"committed: run 'plaincrm edit {ref}' again to fix it"
         )
-    store.commit([path], f"edit: {path}", by_plaincrm=False)  # the user wrote it
+    store.commit([path], f"edit: {path}", by_plaincrm=False, yours=True)  # the user wrote it
     click.echo(f"Saved {path}.")

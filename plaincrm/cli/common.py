@@ -18,6 +18,7 @@ from .completion import complete_owner
 
 if TYPE_CHECKING:
     from ..query import Query
+    from ..setfields import Edit, Wanted
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -154,3 +155,37 @@ def time_arg(text: str | None) -> str | None:
 
 def duration_arg(text: str | None) -> int | None:
     return parse_duration(text) if text is not None else None
+
+
+def field_option(func: F) -> F:
+    """``--field KEY=VALUE`` of the set commands (repeatable; ``KEY=`` clears it)."""
+    return click.option(
+        "--field",
+        "fields",
+        multiple=True,
+        metavar="KEY=VALUE",
+        help="Set any other field, your own ones too (KEY= clears it; repeatable).",
+    )(func)
+
+
+def wanted_fields(fields: Sequence[str], **options: str | None) -> Wanted:
+    """What a set command was asked: its ``--field`` options and its own options
+    (``--email`` ...: option name -> value, None when not given)."""
+    from ..setfields import Wanted, field_options
+
+    wanted = Wanted(field_options(fields))
+    for name, value in options.items():
+        wanted.give(name, value, f"--{name.replace('_', '-')}")
+    return wanted
+
+
+def nothing_asked(wanted: Wanted, options: str) -> None:
+    """Refuse a set command given nothing to change."""
+    if not wanted:
+        from ..errors import InvalidError
+
+        raise InvalidError(f"nothing to change: give new values with {options} or --field")
+
+
+def echo_changed(path: str, edit: Edit) -> None:
+    click.echo(f"{slug_of(path)}: changed {'; '.join(edit.said)}")

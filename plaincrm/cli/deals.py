@@ -44,10 +44,12 @@ from .common import (
     build_query,
     date_arg,
     echo_created,
+    field_option,
     get_app,
     json_option,
     owner_option,
     query_argument,
+    wanted_fields,
 )
 from .completion import complete_ref, complete_stage
 from .documents import documents_history, documents_section
@@ -240,6 +242,7 @@ def deal_reopen(ref: str, stage: str | None, force: bool) -> None:
     help="Set by hand (kept across stage moves), or 'auto' to follow the stage again.",
 )
 @_competitors
+@field_option
 def deal_set(
     ref: str,
     title: str | None,
@@ -250,6 +253,7 @@ def deal_set(
     source: str | None,
     probability: str | None,
     competitors: tuple[str, ...],
+    fields: tuple[str, ...],
 ) -> None:
     """Change details of deal REF; the change is written to its log.
 
@@ -271,6 +275,7 @@ def deal_set(
         source=source,
         probability=probability,
         competitors=competitors,
+        fields=wanted_fields(fields),
     )
     _echo_events(path, found)
 

@@ -1,4 +1,4 @@
-"""``plaincrm doc add|status|list|show``, ``plaincrm pay`` and ``plaincrm receivables``."""
+"""``plaincrm doc add|status|set|list|show``, ``plaincrm pay`` and ``plaincrm receivables``."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from ..documents import (
     owed,
     parse_item,
     pay,
+    set_document,
     set_status,
     totals,
 )
@@ -33,7 +34,18 @@ from ..receivables import BUCKETS, Line, Receivables, receivables
 from ..records import record_notes
 from ..store import Store
 from ..yamlfront import format_number
-from .common import build_query, date_arg, get_app, json_option, owner_option, query_argument
+from .common import (
+    build_query,
+    date_arg,
+    echo_changed,
+    field_option,
+    get_app,
+    json_option,
+    nothing_asked,
+    owner_option,
+    query_argument,
+    wanted_fields,
+)
 from .completion import complete_ref
 
 # Computed fields a query can test besides the front matter.
@@ -183,6 +195,29 @@ def doc_status(
     path = store.resolve(ref, ["document"])
     said = set_status(store, path, status, day=date_arg(day), due=date_arg(due), number=number)
     _report(store, path, "Changed", as_json, said)
+
+
+@doc.command("set")
+@_doc_ref
+@click.option("--title", metavar="TEXT", help="The title shown in lists.")
+@owner_option("Who follows it up ('' for nobody).")
+@click.option("--due", metavar="DATE", help="The payment due date ('' clears it).")
+@field_option
+def doc_set(
+    ref: str, title: str | None, owner: str | None, due: str | None, fields: tuple[str, ...]
+) -> None:
+    """Change details of document REF; the log says what changed.  Its status,
+    number and date change with 'doc status', its payments with 'pay'.
+
+    \b
+    Example:
+      plaincrm doc set acme-invoice --due 2027-01-15 --owner ben
+    """
+    wanted = wanted_fields(fields, title=title, owner=owner, due=due)
+    nothing_asked(wanted, "--title, --owner, --due")
+    store = get_app().store
+    path = store.resolve(ref, ["document"])
+    echo_changed(path, set_document(store, path, wanted))
 
 
 @doc.command("list")

@@ -1,4 +1,4 @@
-"""``plaincrm ticket add|reply|wait|resolve|close|reopen|list|show`` and ``report service``."""
+"""``plaincrm ticket add|reply|wait|resolve|close|reopen|set|list|show`` and ``report service``."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from ..tickets import (
     reopen,
     reply,
     resolve,
+    set_ticket,
     ticket_of,
     tickets,
     wait,
@@ -33,11 +34,15 @@ from ..tickets import (
 from .common import (
     build_query,
     date_arg,
+    echo_changed,
     echo_created,
+    field_option,
     get_app,
     json_option,
+    nothing_asked,
     owner_option,
     query_argument,
+    wanted_fields,
 )
 from .completion import complete_ref
 from .reports import report_heading, report_owner, report_owner_option, report_since, since_option
@@ -285,6 +290,39 @@ TICKET_ACCESSOR = WrappedAccessor(
         "status": lambda t: t.status,
     }
 )
+
+
+@ticket.command("set")
+@_ticket_ref
+@click.option("--subject", metavar="TEXT")
+@click.option("--kind", type=click.Choice(KINDS))
+@click.option("--priority", type=click.Choice(PRIORITIES), help="Picks the SLA targets.")
+@click.option("--channel", metavar="TEXT")
+@owner_option("Who handles it ('' for nobody).")
+@field_option
+def ticket_set(
+    ref: str,
+    subject: str | None,
+    kind: str | None,
+    priority: str | None,
+    channel: str | None,
+    owner: str | None,
+    fields: tuple[str, ...],
+) -> None:
+    """Change details of ticket REF; the log says what changed.  The status changes
+    with reply, wait, resolve, close and reopen, which keep the SLA clocks right.
+
+    \b
+    Example:
+      plaincrm ticket set cafe-aurora-steam --priority urgent --owner ben
+    """
+    wanted = wanted_fields(
+        fields, subject=subject, kind=kind, priority=priority, channel=channel, owner=owner
+    )
+    nothing_asked(wanted, "--subject, --kind, --priority, --channel, --owner")
+    store = get_app().store
+    path = _path(store, ref)
+    echo_changed(path, set_ticket(store, path, wanted))
 
 
 @ticket.command("list")

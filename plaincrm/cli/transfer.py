@@ -317,9 +317,12 @@ def export(
         return
     tables = [_table(app, name, query) for name in names]
     counts = ", ".join(f"{len(t.rows)} {t.name}" for t in tables)
+    if fmt != "json":  # a client's contact people: a sheet of their own, or a row each
+        tables = _contacts_apart(tables, fmt)
     if fmt == "xlsx":
         if output is None:
             raise UsageError("an .xlsx workbook needs a file: add -o FILE.xlsx")
+        counts = ", ".join(f"{len(t.rows)} {t.name}" for t in tables)
         exporter.save(output, lambda tmp: exporter.write_xlsx(tables, tmp))
         click.echo(f"Exported {counts} to {output}", err=True)
     elif fmt == "json":
@@ -331,6 +334,22 @@ def export(
     else:
         chosen = delimiter or (";" if excel else ",")
         _write(exporter.write_csv(tables[0], delimiter=chosen, excel=excel), output, counts)
+
+
+def _contacts_apart(tables: list[Table], fmt: str) -> list[Table]:
+    """Tables with a ``contacts`` column (clients) as XLSX: the table without it and
+    the contacts sheet after it; as CSV: one row per contact person."""
+    from ..formats import exporter
+
+    out = []
+    for one in tables:
+        if exporter.CONTACTS not in one.headers:
+            out.append(one)
+        elif fmt == "xlsx":
+            out += [exporter.without_contacts(one), exporter.contact_table(one)]
+        else:
+            out.append(exporter.contact_rows(one))
+    return out
 
 
 def _write(data: bytes, output: Path | None, counts: str) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .. import setfields
 from ..records import append_log, log_line
 from ..store import Store
 from .plan import Change
@@ -95,19 +96,6 @@ SLUG_BASE: dict[str, Callable[[dict[str, Any]], str]] = {
     "ticket": ticket_slug,
 }
 UPDATED: dict[str, Updated] = {"deal": updated_deal}
-_DEAL_STAGE = "'plaincrm deal move|win|lose|reopen', which log the change"
-BY_COMMAND: dict[str, dict[str, str]] = {
-    "deal": {
-        "stage": _DEAL_STAGE,
-        "closed": _DEAL_STAGE,
-        "lost_reason": "'plaincrm deal lose'",
-        "competitor": "'plaincrm deal lose'",
-        "lost_note": "'plaincrm deal lose'",
-        "probability": "'plaincrm deal set --probability'",
-        "probability_manual": "'plaincrm deal set --probability'",
-    },
-    "ticket": {
-        key: "'plaincrm ticket reply|wait|resolve|close|reopen', which log the change"
-        for key in ("status", "first_response", "resolved", "resolution")
-    },
-}
+# The fields that only their own commands change (``setfields.BY_COMMAND``): an
+# update that would change one is refused with the command to use.
+BY_COMMAND = setfields.BY_COMMAND
