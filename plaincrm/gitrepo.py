@@ -121,12 +121,20 @@ def identity(cwd: Path) -> tuple[str | None, str | None]:
 
 
 def commit(
-    cwd: Path, paths: list[str], message: str, fallback_name: str, *, by_plaincrm: bool = True
+    cwd: Path,
+    paths: list[str],
+    message: str,
+    fallback_name: str,
+    *,
+    by_plaincrm: bool = True,
+    author: tuple[str, str] | None = None,
 ) -> str | None:
     """Commit exactly ``paths`` (relative to ``cwd``) and return the new commit id.
 
-    Files that no longer exist are committed as deletions.  When git knows no
-    identity, ``fallback_name`` is used so that the commit still happens.  A
+    Files that no longer exist are committed as deletions.  ``author`` (name,
+    e-mail): who made the change, when it is not git's user (the acting plaincrm
+    user); git's identity stays the committer.  When git knows no identity,
+    ``fallback_name`` is used so that the commit still happens.  A
     change plaincrm made gets the ``Made-with: plaincrm`` trailer (``history``
     tells such changes from hand edits by it); ``by_plaincrm=False`` leaves it
     out, for hand edits that plaincrm only commits.  When the files are as the
@@ -137,7 +145,7 @@ def commit(
         run(cwd, "add", "--", *existing)
     text = with_trailer(message) if by_plaincrm else message
     try:
-        return _commit(cwd, fallback_name, "-m", text, "--", *paths)
+        return _commit(cwd, fallback_name, "-m", text, "--", *paths, author=author)
     except GitError:
         unchanged = ("diff", "--quiet", "HEAD", "--", *paths)
         if has_commits(cwd) and _process(cwd, unchanged).returncode == 0:
@@ -151,9 +159,13 @@ def commit_all(cwd: Path, message: str, fallback_name: str) -> str:
     return _commit(cwd, fallback_name, "-m", with_trailer(message))
 
 
-def _commit(cwd: Path, fallback_name: str, *args: str) -> str:
-    """``git commit args`` (hooks skipped: plaincrm checks what it writes); the new id."""
-    run(cwd, *_identity_args(cwd, fallback_name), "commit", "-q", "--no-verify", *args)
+def _commit(
+    cwd: Path, fallback_name: str, *args: str, author: tuple[str, str] | None = None
+) -> str:
+    """``git commit args`` (hooks skipped: plaincrm checks what it writes); the new id.
+    ``author``: the commit's author (name, e-mail) for this one git command."""
+    env = {"GIT_AUTHOR_NAME": author[0], "GIT_AUTHOR_EMAIL": author[1]} if author else None
+    run(cwd, *_identity_args(cwd, fallback_name), "commit", "-q", "--no-verify", *args, env=env)
     return run(cwd, "rev-parse", "HEAD").strip()
 
 

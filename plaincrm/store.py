@@ -19,7 +19,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from .config import CONFIG_NAME, Config, find_root, load_config
+from .config import CONFIG_NAME, Config, User, find_root, load_config
 from .dates import today
 from .errors import (
     AmbiguousError,
@@ -517,6 +517,7 @@ class Store:
             message,
             self.current_user() or "plaincrm",
             by_plaincrm=by_plaincrm,
+            author=self.author(),
         )
 
     # -------------------------------------------------------------- people
@@ -529,18 +530,42 @@ class Store:
             return None, None
         return gitrepo.identity(self.root)
 
-    def current_user(self) -> str | None:
-        """PLAINCRM_USER, else the team member matching git's user.email/user.name."""
+    def _acting_user(self) -> User | None:
+        """The team member named by PLAINCRM_USER, else the one matching git's
+        user.email/user.name."""
         env = os.environ.get("PLAINCRM_USER")
         candidates = [env] if env else list(reversed(self._git_identity))
         for candidate in candidates:
             if candidate:
                 user = self.config.find_user(candidate)
                 if user:
-                    return user.name
-        if env:
-            return env
-        return self._git_identity[0]
+                    return user
+        return None
+
+    def current_user(self) -> str | None:
+        """PLAINCRM_USER, else the team member matching git's user.email/user.name."""
+        user = self._acting_user()
+        if user:
+            return user.name
+        return os.environ.get("PLAINCRM_USER") or self._git_identity[0]
+
+    def author(self) -> tuple[str, str] | None:
+        """The author (name, e-mail) of the commits this store makes: the acting plaincrm
+        user, with the ``full_name`` and ``email`` of plaincrm.yaml (git's identity stays
+        the committer), so that ``history`` credits Ben's change to Ben when he works on
+        Anna's machine.  None when the author git would write (``GIT_AUTHOR_NAME`` and
+        ``GIT_AUTHOR_EMAIL``, else user.name and user.email) is the acting user's own, or
+        nobody else is named: git's author is then right as it is."""
+        user = self._acting_user()
+        env = os.environ.get("PLAINCRM_USER")
+        git_name = os.environ.get("GIT_AUTHOR_NAME") or self._git_identity[0]
+        git_email = os.environ.get("GIT_AUTHOR_EMAIL") or self._git_identity[1]
+        if user is None:
+            return (env, "") if env and env.lower() != (git_name or "").lower() else None
+        for known in (git_email, git_name):
+            if known and self.config.find_user(known) is user:
+                return None
+        return user.full_name or user.name, user.email or ""
 
     def default_owner(self) -> str | None:
         """Whose work the daily views show by default: the current user, or all (None)."""
