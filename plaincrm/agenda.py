@@ -183,6 +183,7 @@ def day_view(store: Store, day: date, owner: str | None) -> DayView:
             second.overlaps.append(first.entry.ref)
     for provider in ATTENTION:
         view.attention.extend(provider(store, day, owner))
+    store.warn_undated(owner)
     return view
 
 

@@ -34,7 +34,7 @@ from .index import INDEX_DIR, TASK_COLUMNS, Index, task_from_row
 from .model import TYPE_BY_FOLDER, TYPES, LogEntry, Record, RecordType, slug_of
 from .records import ParseFailure, decode, parse_record
 from .schemas import load_schema
-from .tasks import Task
+from .tasks import READ_TOKENS, Task, has_unreadable_token, token_problems
 
 _REF_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _FILE_NAME_RE = re.compile(r"^[^./\\\x00-\x1f][^/\\\x00-\x1f]*$")  # a hand-named file's REF
@@ -178,6 +178,40 @@ class Store:
                 self._warned.add(problem.path)
                 self.warn(f"{problem} (skipped)")
 
+    def warn_tasks(self, shown: Iterable[tuple[str, Task]]) -> None:
+        """Warn about the tasks a command shows, ``(path, task)``, with a token whose
+        value cannot be read (``due:2026-13-01``, ``due:monday``): they show without
+        it.  As for broken files, once per file per command, naming ``path:line``."""
+        found: dict[str, list[tuple[int, str]]] = {}
+        for path, task in shown:
+            if has_unreadable_token(task.attrs) and path not in self._warned:
+                found.setdefault(path, []).extend(_lost_tokens(task.attrs, task.line))
+        for path, problems in found.items():
+            self._warned.add(path)
+            line, message = min(problems)
+            more = len(problems) - 1
+            also = f" ({more} more in this file: see 'plaincrm check')" if more else ""
+            self.warn(f"{path}:{line}: {message}; the task is shown without it{also}")
+
+    def warn_undated(self, owner: str | None) -> None:
+        """Warn about the open tasks (of ``owner`` and nobody's) whose ``due:`` cannot be
+        read: no day's agenda holds them."""
+        mine = " AND (t.owner = ? OR t.owner IS NULL)" if owner is not None else ""
+        rows = self._sql(
+            "SELECT t.path, t.line, t.attrs FROM tasks t JOIN files f ON f.path = t.path "
+            "WHERE t.checked = 0 AND t.due IS NULL AND t.attrs LIKE '%\"due\":%' "
+            f"AND f.fatal IS NULL{mine} ORDER BY t.path, t.line",
+            [owner] if owner is not None else [],
+        )
+        found: dict[str, list[tuple[int, str]]] = {}
+        for path, line, attrs in rows:
+            if path not in self._warned:
+                found.setdefault(path, []).extend(_lost_tokens(json.loads(attrs), line))
+        for path, problems in found.items():
+            self._warned.add(path)
+            line, message = problems[0]
+            self.warn(f"{path}:{line}: {message}; the task is in no day's agenda")
+
     # -------------------------------------------------------------- reading
 
     def _record_from_row(self, type_name: str, path: str, data: str, details: str) -> Record:
@@ -319,7 +353,11 @@ class Store:
             "ORDER BY t.due IS NULL, t.due, t.at IS NULL, t.at, t.path, t.pos",
             params,
         )
-        return [TaskEntry(task_from_row(row[4:]), row[0], row[1], row[2], row[3]) for row in rows]
+        entries = [
+            TaskEntry(task_from_row(row[4:]), row[0], row[1], row[2], row[3]) for row in rows
+        ]
+        self.warn_tasks((entry.path, entry.task) for entry in entries)
+        return entries
 
     def task_id_taken(self, candidate: str) -> bool:
         return bool(self._sql("SELECT 1 FROM tasks WHERE id=? LIMIT 1", (candidate,)))
@@ -651,6 +689,11 @@ class Store:
             self.rollback(created, before)
             raise
         self.commit([*created, *before], message)
+
+
+def _lost_tokens(attrs: dict[str, str], line: int) -> list[tuple[int, str]]:
+    """The problems of a task's due/at/dur/done tokens (those read as values)."""
+    return token_problems({k: v for k, v in attrs.items() if k in READ_TOKENS}, line)
 
 
 def _build_in_background(root: Path, lock: int) -> None:

@@ -311,6 +311,7 @@ def campaign_show(name: str, as_json: bool) -> None:
     store = get_app().store
     path = store.resolve(name, ["campaign"])
     record = store.load(path)
+    store.warn_tasks((path, task) for task in record.tasks)
     item = campaign_figures(store, [record])[0]
     notes = record_notes(store.read_text(path), record, NOT_NOTES)
     if as_json:

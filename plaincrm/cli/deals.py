@@ -383,6 +383,7 @@ def deal_show(ref: str, as_json: bool) -> None:
     pipeline = settings(store)
     path = store.resolve(ref, ["deal"])
     record = store.load(path)
+    store.warn_tasks((path, task) for task in record.tasks)
     item = deal_of(record, pipeline)
     notes = record_notes(store.read_text(path), record)
     client = client_names(store, [item.client]).get(item.client or "")

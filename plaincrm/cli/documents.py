@@ -286,6 +286,7 @@ def doc_show(ref: str, as_json: bool) -> None:
     store = get_app().store
     path = store.resolve(ref, ["document"])
     doc = load_doc(store, path)
+    store.warn_tasks((path, task) for task in doc.record.tasks)
     if as_json:
         echo_json(_doc_json(store, doc))
         return

@@ -364,6 +364,7 @@ def ticket_show(ref: str, as_json: bool) -> None:
     store = get_app().store
     path = _path(store, ref)
     record = store.load(path)
+    store.warn_tasks((path, task) for task in record.tasks)
     item = ticket_of(store, record)
     text = store.read_text(path)
     messages = parse_conversation(text)
