@@ -184,6 +184,9 @@ def day_view(store: Store, day: date, owner: str | None) -> DayView:
     for provider in ATTENTION:
         view.attention.extend(provider(store, day, owner))
     store.warn_undated(owner)
+    store.add_clients(
+        [*(e for e, _ in view.overdue), *(t.entry for t in view.timed), *view.untimed]
+    )
     return view
 
 

@@ -51,6 +51,11 @@ def is_record_path(path: str) -> bool:
     return folder in TYPE_BY_FOLDER and name.endswith(".md")
 
 
+def record_label(client: str | None, title: str) -> str:
+    """A record that belongs to a client, named with it: ``Danube Hotels — Compact machine``."""
+    return f"{client} — {title}" if client else title
+
+
 def slug_of(path: str) -> str:
     """The slug of the record at ``path``: its file name without ``.md``."""
     return path.rsplit("/", 1)[-1].removesuffix(".md")

@@ -31,7 +31,7 @@ from .errors import (
     RepoNotFoundError,
 )
 from .index import INDEX_DIR, TASK_COLUMNS, Index, task_from_row
-from .model import TYPE_BY_FOLDER, TYPES, LogEntry, Record, RecordType, slug_of
+from .model import TYPE_BY_FOLDER, TYPES, LogEntry, Record, RecordType, record_label, slug_of
 from .records import ParseFailure, decode, parse_record
 from .schemas import load_schema
 from .tasks import READ_TOKENS, Task, has_unreadable_token, token_problems
@@ -52,6 +52,13 @@ class TaskEntry:
     type: str
     record_title: str
     owner: str | None  # the task's owner token, else the record's owner
+    client: str | None = None  # the name of its record's client, once ``Store.add_clients``
+
+    @property
+    def label(self) -> str:
+        """How views name the task's record: a deal (ticket, document) with its client,
+        ``Danube Hotels Zrt. — Compact machine``; a client by its name."""
+        return record_label(self.client, self.record_title)
 
     @property
     def ref(self) -> str:
@@ -358,6 +365,23 @@ class Store:
         ]
         self.warn_tasks((entry.path, entry.task) for entry in entries)
         return entries
+
+    def add_clients(self, entries: Sequence[TaskEntry]) -> None:
+        """Fill in ``client`` of the entries whose record belongs to a client (a deal, a
+        ticket, a document: its ``client:``), with one query per 500 records."""
+        wanted = sorted({entry.path for entry in entries if entry.type != "client"})
+        names: dict[str, str] = {}
+        slug = "json_extract(f.data, '$.fields.client')"
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            rows = self._sql(
+                f"SELECT f.path, coalesce({CLIENT_NAME}, {slug}) FROM files f "
+                f"{client_join(slug)} WHERE f.path IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            names.update((path, name) for path, name in rows if isinstance(name, str) and name)
+        for entry in entries:
+            entry.client = names.get(entry.path)
 
     def task_id_taken(self, candidate: str) -> bool:
         return bool(self._sql("SELECT 1 FROM tasks WHERE id=? LIMIT 1", (candidate,)))

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
 from conftest import Crm
+from plaincrm.cli import cli
 
 BAD_TASKS = """---
 name: Acme Ltd
@@ -48,3 +55,65 @@ def test_tasks_with_unreadable_tokens_are_warned_about_once_per_file(crm: Crm) -
     shown = crm.run("deal", "show", "acme-ltd-machines")
     assert f"warning: {deal}:" in shown.stderr and "due:tomorrow is not a date" in shown.stderr
     assert crm.run("task", "list", "--json").stderr.count("warning:") == 2
+
+
+# ---------------------------------------------------------------- titles, not file names
+
+
+@pytest.fixture
+def demo(tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> Crm:
+    """The demo CRM (its dates moved to the pinned today); you are anna."""
+    root = tmp_path / "demo"
+    assert runner.invoke(cli, ["demo", str(root)]).exit_code == 0
+    monkeypatch.setenv("PLAINCRM_USER", "anna")
+    return Crm(root, runner)
+
+
+def test_documents_show_their_title_not_their_file_name(demo: Crm) -> None:
+    deal = demo.run("deal", "show", "danube-hotels-2027").stdout
+    documents = deal.split("Documents\n")[1].split("\n\n")[0]
+    assert "2027 framework offer" in documents and "2027 framework agreement" in documents
+    for line in documents.splitlines():  # the REF column names the file, and only it
+        ref = line.split()[0]
+        assert line.count(ref) == 1, line
+    assert "[2027 framework offer]" in deal and "[quote danube-hotels-quote" not in deal
+    invoice = demo.run("doc", "show", "cafe-aurora-invoice").stdout
+    related = invoice.split("Related documents\n")[1].split("\n\n")[0]
+    assert "Grinder service contract 2027  contract" in related
+    assert related.count("cafe-aurora-contract-") == 1
+    payments = invoice.split("Payments\n")[1]
+    assert "Payment of invoice A-2026-0001" in payments
+    listed = demo.run("doc", "list").stdout
+    assert listed.splitlines()[0].split()[:3] == ["REF", "TITLE", "KIND"]
+    assert "Invoice for Grinder service contract 2027" in listed
+    campaign = demo.run("campaign", "show", "autumn").stdout
+    assert "-> deal Office bean subscription" in campaign
+    assert "lumen-coworking-office-bean-subscription" not in campaign
+    report = demo.run("report", "campaigns").stdout
+    assert "Autumn office coffee offer" in report and "autumn-office-coffee-offer" not in report
+    competitors = demo.run("report", "competitors").stdout
+    assert "István Farkas — Home barista set: Ordered online" in competitors
+    assert "istvan-farkas-home-barista-set" not in competitors
+    lumen = demo.run("deal", "show", "lumen-coworking-office").stdout
+    assert "source       Autumn office coffee offer (campaigns/autumn-office-coffee-offer)" in lumen
+
+
+def test_deal_show_history_has_the_result_notes_client_show_prints(demo: Crm) -> None:
+    note = "Tasting for the F&B team on 3 December, two blends and the decaf."
+    assert note in demo.run("client", "show", "danube-hotels").stdout
+    deal = demo.run("deal", "show", "danube-hotels-2027").stdout
+    history = deal.split("History")[1]
+    assert f"done: Agree the tasting date with Katalin\n              {note}\n" in history
+
+
+def test_tasks_on_a_deal_are_labelled_with_its_client(demo: Crm) -> None:
+    label = "Danube Hotels Zrt. — 2027 framework with machine lease"
+    assert label in demo.run("task", "list").stdout
+    demo.run("task", "move", "dn5k7w", "--due", "today")
+    assert label in demo.run("today").stdout
+    demo.run("task", "move", "dn5k7w", "--due", "2026-11-30")
+    assert label in demo.run("plan", "2026-11-30").stdout
+    tasks = json.loads(demo.run("task", "list", "--json").stdout)
+    assert {t["record_title"] for t in tasks if t["id"] == "dn5k7w"} == {
+        "2027 framework with machine lease"  # JSON keeps its shape: the record's own title
+    }

@@ -30,8 +30,8 @@ def _row(view: DayView, entry: TaskEntry, *extra: str) -> list[str]:
     row = [
         entry.ref,
         *extra,
-        truncate(entry.task.title, 48),
-        truncate(entry.record_title, 28),
+        entry.task.title,
+        entry.label,
     ]
     if view.owner is None:  # everybody's view: say whose task it is
         row.append(entry.owner or "")
@@ -219,8 +219,8 @@ def _suggestion_lines(
             [
                 entry.ref,
                 format_duration(minutes),
-                truncate(entry.task.title, 40),
-                truncate(entry.record_title, 24),
+                entry.task.title,
+                entry.label,
                 style(hint, dim=True),
             ]
         )

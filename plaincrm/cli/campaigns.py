@@ -20,7 +20,7 @@ from ..campaigns import (
 )
 from ..clients import client_names
 from ..deals import NewDeal
-from ..model import Kind, field_kinds
+from ..model import Kind, field_kinds, path_of, slug_of
 from ..output import echo_json, style, table, truncate
 from ..query import WrappedAccessor
 from ..records import record_notes
@@ -320,11 +320,13 @@ def campaign_show(name: str, as_json: bool) -> None:
         echo_json(data)
         return
     names = client_names(store, (r.client for r in item.responses))
-    click.echo(_render(item, notes, names))
+    deals = store.titles(path_of("deal", r.deal) for r in item.responses if r.deal)
+    click.echo(_render(item, notes, names, {slug_of(p): title for p, title in deals.items()}))
 
 
-def _render(item: CampaignFigures, notes: str, names: dict[str, str]) -> str:
-    """``campaign show``: ``names`` are the names of the responding clients, by slug."""
+def _render(item: CampaignFigures, notes: str, names: dict[str, str], deals: dict[str, str]) -> str:
+    """``campaign show``: ``names`` are the names of the responding clients, ``deals``
+    the titles of the deals opened from responses, by slug."""
     record = item.record
     lines = [style(record.title, bold=True) + f"   ({record.path})"]
     rows = [
@@ -351,7 +353,7 @@ def _render(item: CampaignFigures, notes: str, names: dict[str, str]) -> str:
         lines.append(f"  none yet: record one with 'plaincrm campaign respond {item.ref} CLIENT'")
     for response in item.responses:
         who = names.get(response.client, response.client)
-        deal = f"  -> deal {response.deal}" if response.deal else ""
+        deal = f"  -> deal {deals.get(response.deal, response.deal)}" if response.deal else ""
         note = f": {response.note}" if response.note else ""
         lines.append(f"  {response.date}  {who}{note}{deal}")
     return "\n".join(lines)
@@ -423,7 +425,7 @@ def report_campaigns(since: str | None, as_json: bool) -> None:
         revenue = item.revenue()
         rows.append(
             [
-                item.ref,
+                item.title,
                 str(item.audience if item.audience is not None else "?"),
                 str(item.responders),
                 f"{item.response_rate}%" if item.response_rate is not None else "-",
@@ -440,6 +442,6 @@ def report_campaigns(since: str | None, as_json: bool) -> None:
         "COST/RESP", "ROI",
     ]  # fmt: skip
     out.append(table(rows, headers, right=list(range(1, 10))))
-    notes = [f"{item.ref}: {item.note}" for item in items if item.note]
+    notes = [f"{item.title}: {item.note}" for item in items if item.note]
     out += ["", *notes] if notes else []
     click.echo("\n".join(out))

@@ -6,8 +6,9 @@ import click
 
 from ..clients import KINDS, Card, add_client, client_card, client_json
 from ..dates import format_duration
+from ..deallog import display_text
 from ..errors import InvalidError
-from ..model import Record, field_kinds
+from ..model import TYPES, Record, field_kinds
 from ..output import echo_json, style, table, truncate
 from ..query import RecordAccessor, sql_prefilter
 from .common import build_query, echo_created, get_app, json_option, owner_option, query_argument
@@ -164,9 +165,13 @@ def render_card(card: Card) -> str:
     lines += ["", style("History", bold=True) + " (completed tasks and log lines, newest first)"]
     if not card.history:
         lines.append("  nothing yet")
+    deals = TYPES["deal"].folder + "/"
     for item in card.history:
         where = "" if item.record == record.path else f"  [{item.record_title}]"
-        said = f"{item.who}: {item.title}" if item.who else item.title
+        text = item.title
+        if item.kind == "log" and item.record.startswith(deals):
+            text = display_text(text)  # deal log lines: amounts as shown everywhere
+        said = f"{item.who}: {text}" if item.who else text
         lines.append(f"  {item.date or 'undated':10}  {said}{where}")
         for note_line in item.note.split("\n") if item.note else []:
             lines.append(f"              {note_line}")

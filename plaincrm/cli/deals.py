@@ -12,7 +12,7 @@ import click
 from ..amounts import Amounts, json_amount, money
 from ..clients import client_names
 from ..dates import days_text
-from ..deallog import Event, events, format_event, parse_event, stage_entered
+from ..deallog import Event, display_text, events, format_event, parse_event, stage_entered
 from ..deals import (
     add_deal,
     lose_deal,
@@ -22,7 +22,7 @@ from ..deals import (
     win_deal,
 )
 from ..documents import deal_documents
-from ..model import Kind, field_kinds, slug_of
+from ..model import Kind, field_kinds, is_record_path, slug_of
 from ..output import echo_json, style, table, truncate
 from ..pipeline import (
     Deal,
@@ -91,7 +91,7 @@ def _change(ref: str, operation: Callable[..., list[Event]], *args: Any, **optio
 
 def _echo_events(path: str, found: list[Event]) -> None:
     for event in found:
-        click.echo(f"{slug_of(path)}: {format_event(event)}")
+        click.echo(f"{slug_of(path)}: {display_text(format_event(event))}")
 
 
 @deal.command("add")
@@ -156,7 +156,7 @@ def deal_add(
     if force:  # stdout is the REF alone, for scripts: a forced gate is told on stderr
         for _, event in events(store.load(path)):
             if event.kind == "forced":
-                click.echo(f"{slug_of(path)}: {format_event(event)}", err=True)
+                click.echo(f"{slug_of(path)}: {display_text(format_event(event))}", err=True)
 
 
 @deal.command("move")
@@ -440,7 +440,7 @@ def _render_show(
     for key in ("close", "owner", "source", "created", "closed", "lost_reason", "competitor"):
         value = record.fields.get(key)
         if value not in (None, ""):
-            rows.append([key, str(value)])
+            rows.append([key, _source(store, str(value)) if key == "source" else str(value)])
     if record.get_list("competitors"):
         rows.append(["competitors", ", ".join(record.get_list("competitors"))])
     if record.get_text("lost_note"):
@@ -468,15 +468,29 @@ def _render_show(
         lines.append(
             f"  none: add the next step with 'plaincrm task add {item.ref} \"...\" --due tomorrow'"
         )
-    history = [(t.done or "", "done: " + t.title) for t in record.tasks if t.checked]
-    history += [(e.date, f"{e.who}: {e.text}" if e.who else e.text) for e in record.log]
+    history = [(t.done or "", "done: " + t.title, t.note, "") for t in record.tasks if t.checked]
+    history += [(e.date, _said(e.who, display_text(e.text)), "", "") for e in record.log]
     history += documents_history(documents)
     lines += ["", style("History", bold=True) + " (log and completed tasks, newest first)"]
-    for day, text in sorted(reversed(history), key=lambda h: h[0], reverse=True):
-        lines.append(f"  {day or 'undated':10}  {text}")
+    for day, text, note, where in sorted(reversed(history), key=lambda h: h[0], reverse=True):
+        lines.append(f"  {day or 'undated':10}  {text}" + (f"  [{where}]" if where else ""))
+        lines += [f"              {line}" if line else "" for line in note.split("\n") if note]
     if not history:
         lines.append("  nothing yet")
     return "\n".join(lines)
+
+
+def _source(store: Store, source: str) -> str:
+    """A deal's source: a record it names (``campaigns/winter-offer``) by its title."""
+    path = f"{source}.md"
+    if not is_record_path(path):
+        return source
+    title = store.titles([path]).get(path)
+    return f"{title} ({source})" if title else source
+
+
+def _said(who: str | None, text: str) -> str:
+    return f"{who}: {text}" if who else text
 
 
 # ---------------------------------------------------------------- pipeline

@@ -151,7 +151,7 @@ def _report(store: Store, path: str, verb: str, as_json: bool, said: str = "") -
 
 
 def _summary(doc: Doc) -> str:
-    bits = [doc.label, doc.status]
+    bits = [doc.label, doc.kind, doc.status]
     if doc.amount is not None:
         bits.append(money(doc.amount, doc.currency))
     if doc.due and doc.kind == INVOICE:
@@ -241,6 +241,7 @@ def doc_list(query: tuple[str, ...], as_json: bool) -> None:
         rows.append(
             [
                 d.ref,
+                d.title,
                 d.kind,
                 d.number or "",
                 d.status,
@@ -248,11 +249,11 @@ def doc_list(query: tuple[str, ...], as_json: bool) -> None:
                 money(d.amount, d.currency) if d.amount is not None else "",
                 left,
                 due,
-                truncate(names.get(d.client or "", d.client or ""), 24),
+                names.get(d.client or "", d.client or ""),
             ]
         )
-    headers = ["REF", "KIND", "NUMBER", "STATUS", "DATE", "AMOUNT", "OWED", "DUE", "CLIENT"]
-    click.echo(table(rows, headers, right=[5, 6]))
+    headers = ["REF", "TITLE", "KIND", "NUMBER", "STATUS", "DATE", "AMOUNT", "OWED", "DUE"]
+    click.echo(table(rows, [*headers, "CLIENT"], right=[6, 7]))
     owing_text = f"; invoices owe {owing.text()}" if owing else ""
     click.echo(f"{len(found)} document(s){owing_text}", err=True)
 
@@ -353,7 +354,8 @@ def _render(store: Store, doc: Doc) -> str:
         lines += ["", style("Payments", bold=True)]
         for payment, share in balance.payments:
             lines.append(
-                f"  {payment.date or 'undated':10}  {payment.ref}  {money(share, doc.currency)}"
+                f"  {payment.date or 'undated':10}  {payment.ref}  {payment.label}  "
+                f"{money(share, doc.currency)}"
             )
         left = balance.outstanding
         state = "paid in full" if left <= 0 else f"{money(left, doc.currency)} outstanding"
@@ -385,8 +387,10 @@ def _render(store: Store, doc: Doc) -> str:
 
 
 def _brief(doc: Doc) -> list[str]:
+    """A document in a list of documents: what it is called (never its file name: the
+    REF column beside it has that), its kind, status and amount."""
     amount = money(doc.amount, doc.currency) if doc.amount is not None else ""
-    return [doc.label, doc.status, amount]
+    return [doc.label, doc.kind, doc.status, amount]
 
 
 def _items_table(items: list[LineItem], currency: str) -> str:
@@ -427,10 +431,10 @@ def documents_section(store: Store, docs: list[Doc]) -> list[str]:
     return ["", style("Documents", bold=True), table(rows, indent="  ")]
 
 
-def documents_history(docs: list[Doc]) -> list[tuple[str, str]]:
-    """The log lines of a deal's documents as (date, text) for its history."""
+def documents_history(docs: list[Doc]) -> list[tuple[str, str, str, str]]:
+    """The log lines of a deal's documents as (date, text, note, document) for its history."""
     return [
-        (e.date, f"{e.who + ': ' if e.who else ''}{e.text}  [{d.label}]")
+        (e.date, f"{e.who + ': ' if e.who else ''}{e.text}", "", d.title)
         for d in docs
         for e in d.record.log
     ]
@@ -471,9 +475,9 @@ def pay_command(invoice: str, amount: str | None, day: str | None, as_json: bool
         return
     left = balance.outstanding
     state = (
-        f"{invoice_doc.label} is paid in full"
+        f"{invoice_doc.short} is paid in full"
         if left <= 0
-        else f"{money(left, invoice_doc.currency)} of {invoice_doc.label} outstanding"
+        else f"{money(left, invoice_doc.currency)} of {invoice_doc.short} outstanding"
     )
     payment = load_doc(store, done.path)
     click.echo(payment.ref)

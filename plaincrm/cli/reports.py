@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 import click
 
 from ..amounts import check_currency
+from ..clients import client_names
+from ..model import record_label
 from ..output import echo_json, style, table
 from ..pipeline import competitor_names, deals, settings
 from ..records import record_notes
@@ -180,8 +182,9 @@ def report_competitors(
     day, who = report_since(since), report_owner(owner)
     code = report_currency(currency)
     cards = store.records("competitor")
+    met = deals(store, pipeline, who)
     rows = competitor_report(
-        deals(store, pipeline, who),
+        met,
         pipeline,
         competitor_names(store, pipeline),
         cards,
@@ -225,6 +228,8 @@ def report_competitors(
     if summary:
         headers = ["COMPETITOR", "MET", "WON", "LOST TO", "LOST OTHER", "OPEN", "WIN RATE"]
         out += ["", table(summary, [*headers, "AMOUNT LOST"], right=[1, 2, 3, 4, 5, 6, 7])]
+    clients = client_names(store, (d.client for d in met))
+    named = {d.ref: record_label(clients.get(d.client or ""), d.title) for d in met}
     for row in rows:
         text = card_text.get(row.card.path) if row.card else None
         if not (row.reasons or row.notes or text):
@@ -234,7 +239,8 @@ def report_competitors(
             out.append(f"  lost to them because: {_counts(row.reasons)}")
         for note in row.notes:
             if note["note"]:
-                out.append(f"  {note['closed'] or '':10}  {note['deal']}: {note['note']}")
+                deal = named.get(str(note["deal"]), str(note["deal"]))
+                out.append(f"  {note['closed'] or '':10}  {deal}: {note['note']}")
         if text:
             out += ["", *("  " + line if line else "" for line in text.split("\n"))]
     click.echo("\n".join(out))

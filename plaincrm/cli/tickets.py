@@ -11,7 +11,7 @@ import click
 
 from ..clients import client_names
 from ..deals import NewDeal
-from ..model import Kind, field_kinds
+from ..model import Kind, field_kinds, path_of
 from ..output import echo_json, style, table, truncate
 from ..query import WrappedAccessor, tested_fields
 from ..records import record_notes
@@ -385,9 +385,13 @@ def ticket_show(ref: str, as_json: bool) -> None:
     rows = [["client", f"{name} ({client})"]]
     for key in ("kind", "priority", "status", "channel", "owner", "opened", "first_response"):
         rows.append([key, record.get_text(key) or ""])
-    for key in ("resolved", "resolution", "deal"):
+    for key in ("resolved", "resolution"):
         if record.get_text(key):
             rows.append([key, record.get_text(key) or ""])
+    deal = record.get_text("deal")
+    if deal:
+        title = store.titles([path_of("deal", deal)]).get(path_of("deal", deal), "(missing)")
+        rows.append(["deal", f"{title} ({deal})"])
     rows += [
         ["response SLA", _clock_cell(item.clocks.response)],
         ["resolution SLA", _clock_cell(item.clocks.resolution)],
