@@ -461,8 +461,10 @@ class Store:
             if not count:
                 raise NotFoundError(f"'{ref}': {path} has no tasks")
             if not number.isdigit() or not 1 <= int(number) <= count:
+                from .output import plural
+
                 raise NotFoundError(
-                    f"'{ref}': {path} has {count} task(s); use {record_ref}#1 to #{count}"
+                    f"'{ref}': {path} has {plural(count, 'task')}; use {record_ref}#1 to #{count}"
                 )
             return path, int(number)
         if not text or not re.match(r"^[a-z0-9-]+$", text):
@@ -477,11 +479,13 @@ class Store:
         if len(matches) == 1:
             return str(matches[0][0]), int(matches[0][1])
         if not matches:
+            from .output import plural
+
             broken = self.broken()
             raise NotFoundError(
                 f"no task '{ref}' (see ids with 'plaincrm task list')"
                 + (
-                    f"; {len(broken)} file(s) that can't be read may hold it: "
+                    f"; {plural(len(broken), 'file')} that can't be read may hold it: "
                     + ", ".join(problem.path for problem in broken[:3])
                     + (" ..." if len(broken) > 3 else "")
                     if broken

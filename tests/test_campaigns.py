@@ -104,7 +104,7 @@ def test_the_mailing_list_as_csv(crm: Crm, tmp_path: Path) -> None:
     assert "cafe-aurora" in shown and "bolt-bistro" in shown and "nordic" not in shown
     out = tmp_path / "mailing.csv"
     result = crm.run("campaign", "audience", "winter", "--csv", str(out))
-    assert "Wrote 2 client(s)" in result.stderr
+    assert "Wrote 2 clients" in result.stderr
     assert "(1 without email)" in result.stderr
     data = out.read_bytes()
     assert not data.startswith(b"\xef\xbb\xbf")

@@ -23,7 +23,7 @@ def test_clean_repository(crm: Crm) -> None:
     crm.write("clients/good.md", GOOD)
     result = crm.run("check")
     assert result.stdout == ""
-    assert result.stderr == "OK: 1 records, no problems.\n"
+    assert result.stderr == "OK: 1 record, no problems.\n"
     report = json.loads(crm.run("check", "--json").stdout)
     assert report == {"ok": True, "files": 1, "problems": []}
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,6 +13,7 @@ from click.testing import CliRunner
 
 from conftest import Crm
 from plaincrm.cli import cli
+from plaincrm.output import table
 
 BAD_TASKS = """---
 name: Acme Ltd
@@ -117,3 +121,100 @@ def test_tasks_on_a_deal_are_labelled_with_its_client(demo: Crm) -> None:
     assert {t["record_title"] for t in tasks if t["id"] == "dn5k7w"} == {
         "2027 framework with machine lease"  # JSON keeps its shape: the record's own title
     }
+
+
+# ---------------------------------------------------------------- tables, numbers, plurals
+
+LONG = "Send the signed lease-to-own contract for fourteen machines to the board"
+
+
+def _wide(crm: Crm) -> str:
+    crm.run("client", "add", "Danube Hotels Zrt. and Partners International Holding")
+    crm.run("deal", "add", "danube", "Compact automatic machines for all four hotels")
+    return crm.run("task", "add", "danube-hotels-zrt-and-partners-international-holding-compact",
+                   LONG, "--due", "today").stdout.strip()  # fmt: skip
+
+
+def _through_a_terminal(
+    crm: Crm, columns: int, *args: str, env: dict[str, str] | None = None
+) -> str:
+    pexpect = pytest.importorskip("pexpect")
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "plaincrm", "-C", str(crm.root), *args],
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(40, columns),
+        env={**os.environ, "NO_COLOR": "1", **(env or {})},
+    )
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    return str(child.before).replace("\r\n", "\n")
+
+
+def test_tables_fit_the_terminal_and_never_cut_ids_or_dates(crm: Crm) -> None:
+    task = _wide(crm)
+    os.environ.pop("COLUMNS", None)
+    for args in (("task", "list"), ("today",)):
+        out = _through_a_terminal(crm, 80, *args)
+        lines = [line for line in out.splitlines() if line.strip()]
+        assert max(len(line) for line in lines) <= 80, out
+        assert "…" in out and LONG not in out
+    listed = _through_a_terminal(crm, 80, "task", "list")
+    row = next(line for line in listed.splitlines() if line.startswith(task))
+    assert row.split()[1] == "2026-11-27"  # the id and the date whole
+    assert "Send the signed leas…" in row  # the text is cut at its end
+    deals = _through_a_terminal(crm, 80, "deal", "list")  # the REF alone is 60 wide
+    ref = "danube-hotels-zrt-and-partners-international-holding-compact"
+    assert f"{ref}  Compact aut…  Danube Hote…  lead" in deals  # cut to the minimum, REF whole
+    narrow = _through_a_terminal(crm, 100, "task", "list", env={"COLUMNS": "70"})
+    assert max(len(line) for line in narrow.splitlines()) <= 70, narrow
+
+
+def test_off_a_terminal_tables_are_full_width_whatever_columns_says(crm: Crm) -> None:
+    _wide(crm)
+    out = crm.run("task", "list", env={"COLUMNS": "60"}).stdout
+    assert LONG in out and "Danube Hotels Zrt. and Partners International Holding — " in out
+    assert "…" not in out
+
+
+def test_the_widest_text_column_is_cut_first_and_no_other() -> None:
+    rows = [["k3x9mw", "2026-11-27", "A" * 50, "B" * 20, "1,200 EUR"]]
+    text = table(rows, ["ID", "DUE", "TITLE", "RECORD", "AMOUNT"], fit=[2, 3], limit=90)
+    line = text.splitlines()[1]
+    assert len(line) == 90 and line.startswith("k3x9mw  2026-11-27  ")
+    assert line.endswith("1,200 EUR")
+    assert "B" * 20 in line and "A" * 36 + "…" in line  # only the widest shortened
+    tight = table(rows, ["ID", "DUE", "TITLE", "RECORD", "AMOUNT"], fit=[2, 3], limit=50)
+    assert tight.splitlines()[1] == "k3x9mw  2026-11-27  AAAAAAAAAAA…  BBBBBBBBBBB…  1,200 EUR"
+    assert table(rows, fit=[2, 3], limit=None) == "  ".join(rows[0])
+
+
+def test_plurals_and_numbers_are_said_one_way(crm: Crm) -> None:
+    crm.run("client", "add", "Acme Ltd")
+    crm.run("deal", "add", "acme-ltd", "Machines", "--amount", "4200")
+    assert crm.run("deal", "list").stderr.startswith("1 deal: 4,200 EUR")
+    assert "1 deal   4,200 EUR" in crm.run("pipeline").stdout
+    won = crm.run("deal", "win", "acme-ltd-machines", "--amount", "4000").stdout
+    assert won == "acme-ltd-machines: won at lead (4,000 EUR)\n"
+    assert "won at lead (4000 EUR)" in crm.read("deals/acme-ltd-machines.md")  # the grammar
+    assert crm.run("check").stderr == "OK: 2 records, no problems.\n"
+    crm.run("client", "add", "Other", env={"PLAINCRM_USER": "anna"})
+    activity = crm.run("activity").stdout
+    assert activity.rstrip().splitlines()[-1].startswith("1 person: 3 created, 1 won"), activity
+    stages = crm.run("report", "stages").stdout
+    days = [line.split()[-1] for line in stages.splitlines() if line.startswith(("lead", "qual"))]
+    assert all(d == "-" or d.count(".") == 1 for d in days), stages
+    assert "(win rate 100.0%)" in stages
+    assert "people" not in activity and "(s)" not in crm.run("deal", "list").stderr
+
+
+def test_plaincrm_alone_prints_the_help_and_succeeds(
+    runner: CliRunner, console: Callable[..., str]
+) -> None:
+    result = runner.invoke(cli, [], prog_name="plaincrm")
+    assert result.exit_code == 0 and result.stdout.startswith("Usage: plaincrm")
+    assert "Commands:" in result.stdout and result.stderr == ""
+    assert runner.invoke(cli, ["deal"]).exit_code == 0
+    assert console().startswith("Usage: plaincrm")

@@ -327,7 +327,7 @@ def test_list_queries_and_json(crm: Crm) -> None:
     ]
     assert [line.split()[0] for line in lines[1:]] == [fresh[10:-3], late[10:-3]]
     assert "2026-10-15 (43d late)" in result.stdout
-    assert "2 document(s); invoices owe 470 EUR" in result.stderr
+    assert "2 documents; invoices owe 470 EUR" in result.stderr
     overdue = json.loads(crm.run("doc", "list", "overdue>0", "--json").stdout)
     assert [(d["ref"], d["outstanding"], d["paid"]) for d in overdue] == [(late[10:-3], 400, 100)]
     signed = json.loads(crm.run("doc", "list", "status:signed", "--json").stdout)

@@ -172,7 +172,7 @@ def test_xlsx_has_real_dates_and_never_formulas(filled: Crm, tmp_path: Path) -> 
 
     out = tmp_path / "crm.xlsx"
     result = filled.run("export", "--type", "all", "-o", str(out))
-    assert "Exported 3 clients, 1 deals" in result.stderr
+    assert "Exported 3 clients, 1 deal," in result.stderr
     book = load_workbook(out)
     assert {"clients", "deals", "tasks"} <= set(book.sheetnames)
     sheet = book["clients"]

@@ -781,4 +781,4 @@ def test_large_files_show_progress_on_a_terminal(crm: Crm, tmp_path: Path) -> No
         shown += chunk
     os.close(primary)
     assert b"Reading rows" in shown and b"Writing files" in shown
-    assert b"Imported: 250 file(s) written" in done.stdout
+    assert b"Imported: 250 files written" in done.stdout

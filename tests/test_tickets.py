@@ -155,7 +155,7 @@ def test_a_complaint_is_answered_put_on_hold_and_closed_with_an_upsell(crm: Crm)
     text = crm.run("report", "service").stdout
     assert "Median first response: 1h30m (1 answered)" in text
     assert "Median resolution:     4h30m (1 resolved)" in text
-    assert "1 closed ticket(s) -> 1 closed with an offer -> 1 deal(s): 1 won" in text
+    assert "1 closed ticket -> 1 closed with an offer -> 1 deal: 1 won" in text
     assert "won revenue: 480 EUR" in text
 
 

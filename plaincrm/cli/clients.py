@@ -9,7 +9,7 @@ from ..dates import format_duration
 from ..deallog import display_text
 from ..errors import InvalidError
 from ..model import TYPES, Record, field_kinds
-from ..output import echo_json, style, table, truncate
+from ..output import echo_json, plural, style, table
 from ..query import RecordAccessor, sql_prefilter
 from .common import build_query, echo_created, get_app, json_option, owner_option, query_argument
 from .completion import complete_ref
@@ -89,7 +89,7 @@ def client_list(
     rows = [
         [
             r.slug,
-            truncate(r.title, 40),
+            r.title,
             r.owner or "",
             ", ".join(r.get_list("tags")),
             r.get_text("phone") or "",
@@ -97,7 +97,7 @@ def client_list(
         ]
         for r in found
     ]
-    click.echo(table(rows, ["REF", "NAME", "OWNER", "TAGS", "PHONE", "EMAIL"]))
+    click.echo(table(rows, ["REF", "NAME", "OWNER", "TAGS", "PHONE", "EMAIL"], fit=[1, 3]))
 
 
 def _field_rows(record: Record) -> list[list[str]]:
@@ -128,7 +128,7 @@ def _field_rows(record: Record) -> list[list[str]]:
 def render_card(card: Card) -> str:
     record = card.record
     lines = [style(record.title, bold=True) + f"   ({record.path})"]
-    lines.append(table(_field_rows(record), indent="  "))
+    lines.append(table(_field_rows(record), indent="  ", fit=[1]))
     notes = card.notes
     if notes:
         lines += [
@@ -139,7 +139,7 @@ def render_card(card: Card) -> str:
     for type_name, records in sorted(card.linked.items()):
         lines += ["", style(f"{type_name.capitalize()}s", bold=True)]
         rows = [[r.slug, r.title, *card.details.get(r.path, {}).values()] for r in records]
-        lines.append(table(rows, indent="  "))
+        lines.append(table(rows, indent="  ", fit=[1]))
     lines += ["", style("Open tasks", bold=True)]
     if card.open_tasks:
         rows = []
@@ -156,7 +156,7 @@ def render_card(card: Card) -> str:
                     where,
                 ]
             )
-        lines.append(table(rows, indent="  "))
+        lines.append(table(rows, indent="  ", fit=[4, 5]))
     else:
         lines.append(
             "  none: add the next step with 'plaincrm task add "
@@ -231,7 +231,7 @@ def edit(ref: str) -> None:
         for problem in problems:
             click.echo(str(problem), err=True)
         raise InvalidError(
-            f"{path} has {len(problems)} problem(s) after the edit; it is saved but not "
+            f"{path} has {plural(len(problems), 'problem')} after the edit; it is saved but not "
             f"committed: run 'plaincrm edit {ref}' again to fix it"
         )
     store.commit([path], f"edit: {path}", by_plaincrm=False)  # the user wrote it

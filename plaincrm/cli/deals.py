@@ -23,7 +23,7 @@ from ..deals import (
 )
 from ..documents import deal_documents
 from ..model import Kind, field_kinds, is_record_path, slug_of
-from ..output import echo_json, style, table, truncate
+from ..output import echo_json, number, plural, style, table
 from ..pipeline import (
     Deal,
     Flag,
@@ -343,8 +343,8 @@ def deal_list(query: tuple[str, ...], owner: str | None, everything: bool, as_js
     rows = [
         [
             d.ref,
-            truncate(d.title, 36),
-            truncate(clients.get(d.client or "", d.client or ""), 24),
+            d.title,
+            clients.get(d.client or "", d.client or ""),
             d.stage,
             _probability(d),
             money(d.amount, d.currency),
@@ -354,7 +354,7 @@ def deal_list(query: tuple[str, ...], owner: str | None, everything: bool, as_js
         for d in found
     ]
     headers = ["REF", "TITLE", "CLIENT", "STAGE", "PROB", "AMOUNT", "CLOSE", "OWNER"]
-    click.echo(table(rows, headers, right=[4, 5]))
+    click.echo(table(rows, headers, right=[4, 5], fit=[1, 2]))
     total, weighted = Amounts(), Amounts()
     for d in found:
         if d.amount is not None:
@@ -362,7 +362,8 @@ def deal_list(query: tuple[str, ...], owner: str | None, everything: bool, as_js
             weighted.add(d.currency, d.weighted or Decimal(0))
     manual = " (* probability set by hand)" if any(d.manual for d in found) else ""
     click.echo(
-        f"{len(found)} deal(s): {total.text()}, weighted {weighted.text()}{manual}", err=True
+        f"{plural(len(found), 'deal')}: {total.text()}, weighted {weighted.text()}{manual}",
+        err=True,
     )
 
 
@@ -445,7 +446,8 @@ def _render_show(
         rows.append(["competitors", ", ".join(record.get_list("competitors"))])
     if record.get_text("lost_note"):
         rows.append(["lost_note", record.get_text("lost_note") or ""])
-    lines = [style(item.title, bold=True) + f"   ({item.path})", table(rows, indent="  ")]
+    head = style(item.title, bold=True) + f"   ({item.path})"
+    lines = [head, table(rows, indent="  ", fit=[1])]
     if flags:
         lines += ["", style("Needs attention", bold=True, fg="yellow")]
         lines += [f"  {flag.reason}" for flag in flags]
@@ -463,7 +465,7 @@ def _render_show(
         rows = [
             [t.id or f"{item.ref}#{t.pos}", t.due or "", t.at or "", t.title] for t in open_tasks
         ]
-        lines.append(table(rows, indent="  "))
+        lines.append(table(rows, indent="  ", fit=[3]))
     else:
         lines.append(
             f"  none: add the next step with 'plaincrm task add {item.ref} \"...\" --due tomorrow'"
@@ -569,7 +571,7 @@ def _render_board(
         out += [
             "",
             style(f"{stage.name.upper()}  {stage.probability}%", bold=True)
-            + f"   {len(column.deals)} deal(s)   {column.total.text()}"
+            + f"   {plural(len(column.deals), 'deal')}   {column.total.text()}"
             + f"   weighted {column.weighted.text()}",
             _deal_rows(column.deals[:BOARD_SHOWN], clients, flags),
         ]
@@ -583,7 +585,7 @@ def _render_board(
     out += [
         "",
         style("Total", bold=True)
-        + f"   {result.count} open deal(s)   {result.total.text()}"
+        + f"   {plural(result.count, 'open deal')}   {result.total.text()}"
         + f"   weighted {result.weighted.text()}",
     ]
     return "\n".join(out)
@@ -595,8 +597,8 @@ def _deal_rows(items: list[Deal], clients: dict[str, str], flags: dict[str, list
     rows = [
         [
             d.ref,
-            truncate(d.title, 32),
-            truncate(clients.get(d.client or "", d.client or ""), 22),
+            d.title,
+            clients.get(d.client or "", d.client or ""),
             money(d.amount, d.currency),
             _probability(d),
             d.close or "",
@@ -605,7 +607,7 @@ def _deal_rows(items: list[Deal], clients: dict[str, str], flags: dict[str, list
         ]
         for d in items
     ]
-    return table(rows, indent="  ", right=[3, 4])
+    return table(rows, indent="  ", right=[3, 4], fit=[1, 2, 7])
 
 
 # ---------------------------------------------------------------- forecast
@@ -699,10 +701,10 @@ def _render_forecast(result: Forecast, owner: str | None) -> str:
     rows = [
         [
             b.label,
-            str(len(b.deals)),
+            number(len(b.deals)),
             b.total.text(),
             b.weighted.text(),
-            str(b.won_count),
+            number(b.won_count),
             b.won.text(),
         ]
         for b in result.periods
@@ -726,13 +728,13 @@ def _render_forecast(result: Forecast, owner: str | None) -> str:
         out += [
             "",
             style(title, bold=True, fg="red" if bucket is result.overdue else None)
-            + f"   {len(bucket.deals)} deal(s)   {bucket.total.text()}"
+            + f"   {plural(len(bucket.deals), 'deal')}   {bucket.total.text()}"
             + f"   weighted {bucket.weighted.text()}",
         ]
         rows = [
             [
                 d.ref,
-                truncate(d.title, 36),
+                d.title,
                 d.stage,
                 money(d.amount, d.currency),
                 d.close or "",
@@ -740,7 +742,7 @@ def _render_forecast(result: Forecast, owner: str | None) -> str:
             ]
             for d in bucket.deals[:BOARD_SHOWN]
         ]
-        out.append(table(rows, indent="  ", right=[3]))
+        out.append(table(rows, indent="  ", right=[3], fit=[1]))
         if len(bucket.deals) > BOARD_SHOWN:
             out.append(f"  ... and {len(bucket.deals) - BOARD_SHOWN} more (--json lists them all)")
     return "\n".join(out)

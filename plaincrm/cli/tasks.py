@@ -202,4 +202,4 @@ def task_list(
     app.store.add_clients(entries)
     when = {"done": "DONE", "open": "DUE"}.get(state, "DUE/DONE")
     headers = ["ID", when, "AT", "DUR", "TITLE", "RECORD", "OWNER"]
-    click.echo(table(task_rows(entries), headers))
+    click.echo(table(task_rows(entries), headers, fit=[4, 5]))
