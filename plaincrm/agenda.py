@@ -189,6 +189,10 @@ def day_view(store: Store, day: date, owner: str | None) -> DayView:
             second.overlaps.append(first.entry.ref)
     for provider in ATTENTION:
         view.attention.extend(provider(store, day, owner))
+    store.warn_undated(owner)
+    store.add_clients(
+        [*(e for e, _ in view.overdue), *(t.entry for t in view.timed), *view.untimed]
+    )
     view.mail = mail_lists(store, datetime.combine(day, now().time()), owner)
     return view
 

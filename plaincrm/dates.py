@@ -134,8 +134,10 @@ def parse_duration(text: str) -> int:
 
 
 def days_text(days: int) -> str:
-    """``1 day``, ``3 days``."""
-    return "1 day" if days == 1 else f"{days} days"
+    """``1 day``, ``3 days`` (``output.plural``, the one way counts are said)."""
+    from .output import plural
+
+    return plural(days, "day")
 
 
 def format_duration(minutes: int) -> str:

@@ -35,7 +35,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from .amounts import json_amount
+from .amounts import format_amount, json_amount
 from .model import Record
 from .records import log_line, one_line
 
@@ -210,6 +210,29 @@ def _parse_lost(stage: str, rest: str) -> Event | None:
         competitor=values.get("competitor"),
         text=values.get("note"),
     )
+
+
+_CHANGED_AMOUNT = re.compile(r"(?:(?<=^changed )|(?<=; ))amount (\S+) -> ([^;\s]+)")
+
+
+def display_text(text: str) -> str:
+    """A deal's log text as people read it: amounts grouped as everywhere else
+    (``won at proposal (4,000 EUR)``); the file keeps ``4000``, its grammar."""
+    event = parse_event(text)
+    if event.kind == "won" and event.amount is not None:
+        return f"won at {event.previous} ({format_amount(event.amount)} {event.currency})"
+    if event.kind == "changed":
+        return _CHANGED_AMOUNT.sub(
+            lambda m: f"amount {_grouped(m.group(1))} -> {_grouped(m.group(2))}", text
+        )
+    return text
+
+
+def _grouped(word: str) -> str:
+    try:
+        return format_amount(Decimal(word))
+    except ArithmeticError:  # 'none', or text typed by hand
+        return word
 
 
 def event_line(day: date, who: str | None, event: Event) -> str:

@@ -227,8 +227,16 @@ class Doc(RecordView):
 
     @property
     def label(self) -> str:
-        """How lists name it: its kind and number, else its kind and ref."""
-        return f"{self.kind} {self.number or self.ref}"
+        """How lists name it: its title, with its number when it has one and the title
+        does not say it ('Invoice for Grinder service (A-2026-0001)')."""
+        if self.number and self.number not in self.title:
+            return f"{self.title} ({self.number})"
+        return self.title
+
+    @property
+    def short(self) -> str:
+        """Its kind and number (``invoice A-2026-0001``), else its title."""
+        return f"{self.kind} {self.number}" if self.number else self.label
 
     def as_json(self) -> dict[str, Any]:
         items = self.items

@@ -134,11 +134,14 @@ def commit(
     *,
     by_plaincrm: bool = True,
     trailers: Sequence[tuple[str, str]] = (),
+    author: tuple[str, str] | None = None,
 ) -> str | None:
     """Commit exactly ``paths`` (relative to ``cwd``) and return the new commit id.
 
-    Files that no longer exist are committed as deletions.  When git knows no
-    identity, ``fallback_name`` is used so that the commit still happens.  A
+    Files that no longer exist are committed as deletions.  ``author`` (name,
+    e-mail): who made the change, when it is not git's user (the acting plaincrm
+    user); git's identity stays the committer.  When git knows no identity,
+    ``fallback_name`` is used so that the commit still happens.  A
     change plaincrm made gets the ``Made-with: plaincrm`` trailer (``history``
     tells such changes from hand edits by it); ``by_plaincrm=False`` leaves it
     out, for hand edits that plaincrm only commits.  ``trailers`` are more
@@ -152,7 +155,7 @@ def commit(
     marks = [*([(TRAILER_KEY, "plaincrm")] if by_plaincrm else []), *trailers]
     text = _with_lines(message, marks)
     try:
-        return _commit(cwd, fallback_name, "-m", text, "--", *paths)
+        return _commit(cwd, fallback_name, "-m", text, "--", *paths, author=author)
     except GitError:
         unchanged = ("diff", "--quiet", "HEAD", "--", *paths)
         if has_commits(cwd) and _process(cwd, unchanged).returncode == 0:
@@ -166,9 +169,13 @@ def commit_all(cwd: Path, message: str, fallback_name: str) -> str:
     return _commit(cwd, fallback_name, "-m", with_trailer(message))
 
 
-def _commit(cwd: Path, fallback_name: str, *args: str) -> str:
-    """``git commit args`` (hooks skipped: plaincrm checks what it writes); the new id."""
-    run(cwd, *_identity_args(cwd, fallback_name), "commit", "-q", "--no-verify", *args)
+def _commit(
+    cwd: Path, fallback_name: str, *args: str, author: tuple[str, str] | None = None
+) -> str:
+    """``git commit args`` (hooks skipped: plaincrm checks what it writes); the new id.
+    ``author``: the commit's author (name, e-mail) for this one git command."""
+    env = {"GIT_AUTHOR_NAME": author[0], "GIT_AUTHOR_EMAIL": author[1]} if author else None
+    run(cwd, *_identity_args(cwd, fallback_name), "commit", "-q", "--no-verify", *args, env=env)
     return run(cwd, "rev-parse", "HEAD").strip()
 
 

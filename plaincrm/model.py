@@ -16,7 +16,7 @@ from typing import Any
 
 from .dates import parse_iso_date
 from .errors import Problem
-from .schemas import load_schema
+from .schemas import load_schema, wrong_value
 from .tasks import Task
 from .yamlfront import line_of
 
@@ -57,6 +57,11 @@ def is_record_path(path: str) -> bool:
     )
 
 
+def record_label(client: str | None, title: str) -> str:
+    """A record that belongs to a client, named with it: ``Danube Hotels — Compact machine``."""
+    return f"{client} — {title}" if client else title
+
+
 def slug_of(path: str) -> str:
     """The slug of the record at ``path``: its file name without ``.md``."""
     return path.rsplit("/", 1)[-1].removesuffix(".md")
@@ -72,21 +77,35 @@ class Kind:
     name: str  # text | date | number | integer | boolean | list | mapping | any
     items: Kind | None = None  # for lists
     fields: tuple[tuple[str, Kind], ...] = ()  # for mappings
+    # the field's schema, for what its messages say (not part of the kind's identity)
+    schema: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def wrong(self, where: str, value: Any) -> tuple[str, str]:
+        """The problem of a value that is not of this kind: ``(where, message)``."""
+        prop = dict(self.schema or {"type": _SCHEMA_TYPES.get(self.name, self.name)})
+        if self.name == "date":
+            prop.setdefault("format", "date")
+        return where, wrong_value(where, prop, value)
+
+
+_SCHEMA_TYPES = {"list": "array", "mapping": "object", "date": "string", "text": "string"}
 
 
 def _kind_of(prop: dict[str, Any]) -> Kind:
     kind = prop.get("type")
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), None)
+    schema = dict(prop)
     if kind == "string":
-        return Kind("date") if prop.get("format") == "date" else Kind("text")
+        return Kind("date" if prop.get("format") == "date" else "text", schema=schema)
     if kind in ("number", "integer", "boolean"):
-        return Kind(kind)
+        return Kind(kind, schema=schema)
     if kind == "array":
-        return Kind("list", items=_kind_of(prop.get("items", {})))
+        return Kind("list", items=_kind_of(prop.get("items", {})), schema=schema)
     if kind == "object":
         props = prop.get("properties", {})
-        return Kind("mapping", fields=tuple((k, _kind_of(v)) for k, v in props.items()))
+        fields = tuple((k, _kind_of(v)) for k, v in props.items())
+        return Kind("mapping", fields=fields, schema=schema)
     return Kind("any")
 
 
@@ -124,16 +143,15 @@ def coerce(value: Any, kind: Kind, where: str) -> tuple[Any, list[tuple[str, str
     if kind.name == "text":
         if isinstance(value, str):
             return value, []
-        return value, [(where, f"{where}: expected text, not a {_shape(value)}")]
+        return value, [kind.wrong(where, value)]
     if kind.name == "date":
         if isinstance(value, str) and parse_iso_date(value):
             return value, []
-        return value, [(where, f"{where}: '{value}' is not a date (use YYYY-MM-DD)")]
+        return value, [kind.wrong(where, value)]
     if kind.name in ("number", "integer"):
         number = parse_number(value) if isinstance(value, str) else None
         if number is None or (kind.name == "integer" and not isinstance(number, int)):
-            noun = "a whole number" if kind.name == "integer" else "a number"
-            return value, [(where, f"{where}: '{value}' is not {noun}")]
+            return value, [kind.wrong(where, value)]
         return number, []
     if kind.name == "boolean":
         lowered = value.lower() if isinstance(value, str) else ""
@@ -141,12 +159,12 @@ def coerce(value: Any, kind: Kind, where: str) -> tuple[Any, list[tuple[str, str
             return True, []
         if lowered in ("false", "no"):
             return False, []
-        return value, [(where, f"{where}: '{value}' is not true or false")]
+        return value, [kind.wrong(where, value)]
     if kind.name == "list":
         if isinstance(value, str):
             value = [part.strip() for part in value.split(",") if part.strip()]
         if not isinstance(value, list):
-            return value, [(where, f"{where}: expected a list")]
+            return value, [kind.wrong(where, value)]
         items, problems = [], []
         for i, item in enumerate(value):
             converted, found = coerce(item, kind.items or Kind("any"), f"{where}.{i}")
@@ -155,7 +173,7 @@ def coerce(value: Any, kind: Kind, where: str) -> tuple[Any, list[tuple[str, str
         return items, problems
     if kind.name == "mapping":
         if not isinstance(value, dict):
-            return value, [(where, f"{where}: expected 'key: value' lines")]
+            return value, [kind.wrong(where, value)]
         out, problems = dict(value), []
         for key, sub in kind.fields:
             if key in out:
@@ -163,10 +181,6 @@ def coerce(value: Any, kind: Kind, where: str) -> tuple[Any, list[tuple[str, str
                 problems.extend(found)
         return out, problems
     return value, []
-
-
-def _shape(value: Any) -> str:
-    return "list" if isinstance(value, list) else "mapping" if isinstance(value, dict) else "value"
 
 
 def coerce_fields(

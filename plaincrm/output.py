@@ -7,6 +7,7 @@ import os
 import sys
 import unicodedata
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 import click
@@ -34,13 +35,37 @@ def pad(text: str, size: int, right: bool = False) -> str:
     return gap + text if right else text + gap
 
 
+def terminal_width() -> int | None:
+    """How wide tables may be: the terminal's width (``COLUMNS`` when set, as for every
+    terminal program) when the output is a terminal; None (no limit) when it is not."""
+    if not sys.stdout.isatty():
+        return None
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    try:
+        return os.get_terminal_size(sys.stdout.fileno()).columns or None
+    except (OSError, ValueError):
+        return None
+
+
+FIT_MIN = 12  # a column shortened to fit the terminal keeps at least this many characters
+
+
 def table(
     rows: Sequence[Sequence[str]],
     headers: Sequence[str] | None = None,
     right: Sequence[int] = (),
     indent: str = "",
+    fit: Sequence[int] = (),
+    limit: int | None = None,
 ) -> str:
-    """Rows as aligned columns; ``right`` lists the columns aligned to the right."""
+    """Rows as aligned columns; ``right`` lists the columns aligned to the right.
+
+    On a terminal the table fits its width (``limit``, default ``terminal_width()``):
+    the widest of the text columns listed in ``fit`` is shortened first, with an
+    ellipsis, down to ``FIT_MIN``; never another column (ids, amounts, dates).  Off a
+    terminal (a pipe, a file) every cell is shown in full."""
     all_rows = [list(headers)] if headers else []
     all_rows += [list(row) for row in rows]
     if not all_rows:
@@ -49,6 +74,13 @@ def table(
     sizes = [
         max((width(row[i]) for row in all_rows if i < len(row)), default=0) for i in range(count)
     ]
+    if fit:
+        limit = limit if limit is not None else terminal_width()
+        if limit is not None and _shrink(sizes, fit, limit - width(indent), all_rows, headers):
+            for row in all_rows:
+                for i in fit:
+                    if i < len(row) and width(row[i]) > sizes[i]:
+                        row[i] = truncate(click.unstyle(row[i]), sizes[i])
     lines = []
     for n, row in enumerate(all_rows):
         cells = [pad(cell, sizes[i], i in right) for i, cell in enumerate(row)]
@@ -57,6 +89,59 @@ def table(
             line = style(line, bold=True)
         lines.append(line)
     return "\n".join(lines)
+
+
+def _shrink(
+    sizes: list[int],
+    fit: Sequence[int],
+    room: int,
+    rows: list[list[str]],
+    headers: Sequence[str] | None,
+) -> bool:
+    """Narrow the ``fit`` columns of ``sizes`` (widest first) until the row fits ``room``;
+    whether any was narrowed.  A column keeps its header and ``FIT_MIN`` characters."""
+    over = sum(sizes) + 2 * (len(sizes) - 1) - room
+    if over <= 0:
+        return False
+    floor = {
+        i: min(sizes[i], max(FIT_MIN, width(headers[i]) if headers and i < len(headers) else 0))
+        for i in fit
+        if i < len(sizes)
+    }
+    narrowed = False
+    while over > 0:
+        movable = [i for i in floor if sizes[i] > floor[i]]
+        if not movable:
+            break
+        widest = max(movable, key=lambda i: (sizes[i], -i))
+        others = [sizes[i] for i in movable if i != widest]
+        step = min(over, sizes[widest] - max([floor[widest], *others]) or 1)
+        sizes[widest] -= step
+        over -= step
+        narrowed = True
+    return narrowed
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``1 deal``, ``2 deals``, ``1,200 deals``; ``many``: an irregular plural
+    (``plural(n, "person", "people")``).  Every count in a sentence is said so."""
+    return f"{number(count)} {word if count == 1 else many or word + 's'}"
+
+
+def number(value: float | Decimal, decimals: int | None = 0) -> str:
+    """A figure as plaincrm writes every figure: digits grouped by thousands, with
+    ``decimals`` places (``1,234``; a worked-out average or rate: ``20.1``, ``29.0``);
+    None: the places the value has (a quantity typed as ``2.5``)."""
+    if decimals is None:
+        exact = Decimal(str(value)).normalize()
+        places = max(0, -int(exact.as_tuple().exponent))
+        return f"{exact:,.{places}f}"
+    return f"{value:,.{decimals}f}"
+
+
+def percent(value: float | Decimal | None, decimals: int = 1) -> str:
+    """A worked-out share: ``42.9%``, ``0.0%``; ``-`` when there is none."""
+    return "-" if value is None else f"{number(value, decimals)}%"
 
 
 def dump_json(data: Any) -> str:

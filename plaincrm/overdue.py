@@ -110,7 +110,7 @@ def overdue_attention(store: Store, day: date, owner: str | None) -> list[Attent
         owed_now = money(balance.outstanding, doc.currency)
         part = "" if balance.paid <= 0 else f" of {money(doc.amount or Decimal(0), doc.currency)}"
         late = days_text(days)
-        reason = f"{doc.label} overdue {late}: {owed_now}{part} outstanding (due {doc.due})"
+        reason = f"{doc.short} overdue {late}: {owed_now}{part} outstanding (due {doc.due})"
         client = names.get(path_of("client", doc.client)) if doc.client else None
         found.append((days, Attention(INVOICE, doc.path, doc.title, reason, client)))
     found.sort(key=lambda pair: (-pair[0], pair[1].path))

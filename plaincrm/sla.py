@@ -4,7 +4,8 @@ Working time.  The clocks count working minutes (``workhours``): the minutes
 inside the working day of plaincrm.yaml, time outside it does not count.
 
 Timestamps.  Tickets store moments as ``YYYY-MM-DD HH:MM`` text (local time,
-to the minute): ``parse_stamp`` / ``format_stamp``.  ``now()`` is the current
+to the minute): ``parse_stamp`` / ``format_stamp``.  A date typed alone is read
+as the start of that working day (``workday.start``), wherever it is read.  ``now()`` is the current
 minute; ``PLAINCRM_TODAY`` pins its date and ``PLAINCRM_TIME`` (HH:MM) its time.
 
 Settings.  The ``service:`` section of plaincrm.yaml gives a response and a
@@ -60,21 +61,26 @@ DEFAULT_TARGETS: dict[str, tuple[int | None, int | None]] = {
 }
 DEFAULT_WARN = 75
 
-_STAMP_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T](\d{1,2}:\d{2})$")
+_STAMP_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[ T](\d{1,2}:\d{2}))?$")
 _STATUS_RE = re.compile(r"^status ([a-z]+) -> ([a-z]+)(?:: (.*))?$")
 
 
 # ---------------------------------------------------------------- timestamps
 
 
-def parse_stamp(text: Any) -> datetime | None:
-    """``"2026-11-27 10:42"`` -> a datetime; None when it is not one."""
+def parse_stamp(text: Any, day_start: int) -> datetime | None:
+    """``"2026-11-27 10:42"`` -> a datetime; a date alone (``"2026-11-27"``) is that day
+    at ``day_start`` (minutes after midnight: the start of the working day); None when
+    it is neither."""
     if not isinstance(text, str):
         return None
     match = _STAMP_RE.match(text.strip())
     if not match:
         return None
-    clock = normalize_time(match.group(2))
+    if match.group(2) is None:
+        clock: str | None = f"{day_start // 60:02d}:{day_start % 60:02d}"
+    else:
+        clock = normalize_time(match.group(2))
     if clock is None:
         return None
     try:
@@ -223,9 +229,10 @@ def status_line_text(old: str, new: str, note: str | None = None) -> str:
     return f"status {old} -> {new}" + (f": {note}" if note else "")
 
 
-def timeline(record: Record) -> list[tuple[datetime, str]]:
-    """The ticket's statuses over time: ``(since, status)``, oldest first."""
-    opened = parse_stamp(record.fields.get("opened"))
+def timeline(record: Record, day_start: int) -> list[tuple[datetime, str]]:
+    """The ticket's statuses over time: ``(since, status)``, oldest first; a moment
+    without a time is at ``day_start`` (``parse_stamp``)."""
+    opened = parse_stamp(record.fields.get("opened"), day_start)
     if opened is None:
         return []
     changes: list[tuple[datetime, str]] = [(opened, "new")]
@@ -233,7 +240,7 @@ def timeline(record: Record) -> list[tuple[datetime, str]]:
         found = status_change(entry.text)
         if found is None:
             continue
-        moment = parse_stamp(f"{entry.date} {entry.time or '00:00'}")
+        moment = parse_stamp(f"{entry.date} {entry.time or ''}".strip(), day_start)
         if moment is not None:  # an impossible date is left to 'check'
             changes.append((max(moment, opened), found[1]))
     changes.sort(key=lambda change: change[0])
@@ -361,7 +368,7 @@ class Clocks:
 def clocks(record: Record, service: Service, hours: Hours, current: datetime) -> Clocks:
     """Both SLA clocks of a ticket at the moment ``current``."""
     target = service.target(record.get_text("priority"))
-    changes = timeline(record)
+    changes = timeline(record, hours.start)
     status = record.get_text("status") or "new"
     running_now = status in RUNNING
     made = []
@@ -369,7 +376,7 @@ def clocks(record: Record, service: Service, hours: Hours, current: datetime) ->
         ("response", "first_response", target.response),
         ("resolution", "resolved", target.resolution),
     ):
-        stop = parse_stamp(record.fields.get(field))
+        stop = parse_stamp(record.fields.get(field), hours.start)
         if stop is None and status in DONE:  # closed without the moment: the last change
             stop = changes[-1][0] if changes else None
         used = active_minutes(changes, stop or current, hours) if changes else 0

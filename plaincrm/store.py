@@ -19,7 +19,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from .config import CONFIG_NAME, Config, find_root, load_config
+from .config import CONFIG_NAME, Config, User, find_root, load_config
 from .dates import today
 from .errors import (
     AmbiguousError,
@@ -31,10 +31,10 @@ from .errors import (
     RepoNotFoundError,
 )
 from .index import INDEX_DIR, TASK_COLUMNS, Index, leaves, task_from_row
-from .model import TYPE_BY_FOLDER, TYPES, LogEntry, Record, RecordType, slug_of
+from .model import TYPE_BY_FOLDER, TYPES, LogEntry, Record, RecordType, record_label, slug_of
 from .records import ParseFailure, decode, parse_record
 from .schemas import load_schema
-from .tasks import Task
+from .tasks import READ_TOKENS, Task, has_unreadable_token, token_problems
 
 _REF_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _FILE_NAME_RE = re.compile(r"^[^./\\\x00-\x1f][^/\\\x00-\x1f]*$")  # a hand-named file's REF
@@ -52,6 +52,13 @@ class TaskEntry:
     type: str
     record_title: str
     owner: str | None  # the task's owner token, else the record's owner
+    client: str | None = None  # the name of its record's client, once ``Store.add_clients``
+
+    @property
+    def label(self) -> str:
+        """How views name the task's record: a deal (ticket, document) with its client,
+        ``Danube Hotels Zrt. — Compact machine``; a client by its name."""
+        return record_label(self.client, self.record_title)
 
     @property
     def ref(self) -> str:
@@ -177,6 +184,40 @@ class Store:
             if problem.path not in self._warned:
                 self._warned.add(problem.path)
                 self.warn(f"{problem} (skipped)")
+
+    def warn_tasks(self, shown: Iterable[tuple[str, Task]]) -> None:
+        """Warn about the tasks a command shows, ``(path, task)``, with a token whose
+        value cannot be read (``due:2026-13-01``, ``due:monday``): they show without
+        it.  As for broken files, once per file per command, naming ``path:line``."""
+        found: dict[str, list[tuple[int, str]]] = {}
+        for path, task in shown:
+            if has_unreadable_token(task.attrs) and path not in self._warned:
+                found.setdefault(path, []).extend(_lost_tokens(task.attrs, task.line))
+        for path, problems in found.items():
+            self._warned.add(path)
+            line, message = min(problems)
+            more = len(problems) - 1
+            also = f" ({more} more in this file: see 'plaincrm check')" if more else ""
+            self.warn(f"{path}:{line}: {message}; the task is shown without it{also}")
+
+    def warn_undated(self, owner: str | None) -> None:
+        """Warn about the open tasks (of ``owner`` and nobody's) whose ``due:`` cannot be
+        read: no day's agenda holds them."""
+        mine = " AND (t.owner = ? OR t.owner IS NULL)" if owner is not None else ""
+        rows = self._sql(
+            "SELECT t.path, t.line, t.attrs FROM tasks t JOIN files f ON f.path = t.path "
+            "WHERE t.checked = 0 AND t.due IS NULL AND t.attrs LIKE '%\"due\":%' "
+            f"AND f.fatal IS NULL{mine} ORDER BY t.path, t.line",
+            [owner] if owner is not None else [],
+        )
+        found: dict[str, list[tuple[int, str]]] = {}
+        for path, line, attrs in rows:
+            if path not in self._warned:
+                found.setdefault(path, []).extend(_lost_tokens(json.loads(attrs), line))
+        for path, problems in found.items():
+            self._warned.add(path)
+            line, message = problems[0]
+            self.warn(f"{path}:{line}: {message}; the task is in no day's agenda")
 
     # -------------------------------------------------------------- reading
 
@@ -323,7 +364,28 @@ class Store:
             "ORDER BY t.due IS NULL, t.due, t.at IS NULL, t.at, t.path, t.pos",
             params,
         )
-        return [TaskEntry(task_from_row(row[4:]), row[0], row[1], row[2], row[3]) for row in rows]
+        entries = [
+            TaskEntry(task_from_row(row[4:]), row[0], row[1], row[2], row[3]) for row in rows
+        ]
+        self.warn_tasks((entry.path, entry.task) for entry in entries)
+        return entries
+
+    def add_clients(self, entries: Sequence[TaskEntry]) -> None:
+        """Fill in ``client`` of the entries whose record belongs to a client (a deal, a
+        ticket, a document: its ``client:``), with one query per 500 records."""
+        wanted = sorted({entry.path for entry in entries if entry.type != "client"})
+        names: dict[str, str] = {}
+        slug = "json_extract(f.data, '$.fields.client')"
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            rows = self._sql(
+                f"SELECT f.path, coalesce({CLIENT_NAME}, {slug}) FROM files f "
+                f"{client_join(slug)} WHERE f.path IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            names.update((path, name) for path, name in rows if isinstance(name, str) and name)
+        for entry in entries:
+            entry.client = names.get(entry.path)
 
     def task_id_taken(self, candidate: str) -> bool:
         return bool(self._sql("SELECT 1 FROM tasks WHERE id=? LIMIT 1", (candidate,)))
@@ -421,8 +483,10 @@ class Store:
             if not count:
                 raise NotFoundError(f"'{ref}': {path} has no tasks")
             if not number.isdigit() or not 1 <= int(number) <= count:
+                from .output import plural
+
                 raise NotFoundError(
-                    f"'{ref}': {path} has {count} task(s); use {record_ref}#1 to #{count}"
+                    f"'{ref}': {path} has {plural(count, 'task')}; use {record_ref}#1 to #{count}"
                 )
             return path, int(number)
         if not text or not re.match(r"^[a-z0-9-]+$", text):
@@ -437,11 +501,13 @@ class Store:
         if len(matches) == 1:
             return str(matches[0][0]), int(matches[0][1])
         if not matches:
+            from .output import plural
+
             broken = self.broken()
             raise NotFoundError(
                 f"no task '{ref}' (see ids with 'plaincrm task list')"
                 + (
-                    f"; {len(broken)} file(s) that can't be read may hold it: "
+                    f"; {plural(len(broken), 'file')} that can't be read may hold it: "
                     + ", ".join(problem.path for problem in broken[:3])
                     + (" ..." if len(broken) > 3 else "")
                     if broken
@@ -563,6 +629,7 @@ class Store:
             user or "plaincrm",
             by_plaincrm=by_plaincrm,
             trailers=[*([(gitrepo.USER_KEY, user)] if mine and user else []), *trailers],
+            author=self.author(),
         )
 
     # -------------------------------------------------------------- people
@@ -575,18 +642,42 @@ class Store:
             return None, None
         return gitrepo.identity(self.root)
 
-    def current_user(self) -> str | None:
-        """PLAINCRM_USER, else the team member matching git's user.email/user.name."""
+    def _acting_user(self) -> User | None:
+        """The team member named by PLAINCRM_USER, else the one matching git's
+        user.email/user.name."""
         env = os.environ.get("PLAINCRM_USER")
         candidates = [env] if env else list(reversed(self._git_identity))
         for candidate in candidates:
             if candidate:
                 user = self.config.find_user(candidate)
                 if user:
-                    return user.name
-        if env:
-            return env
-        return self._git_identity[0]
+                    return user
+        return None
+
+    def current_user(self) -> str | None:
+        """PLAINCRM_USER, else the team member matching git's user.email/user.name."""
+        user = self._acting_user()
+        if user:
+            return user.name
+        return os.environ.get("PLAINCRM_USER") or self._git_identity[0]
+
+    def author(self) -> tuple[str, str] | None:
+        """The author (name, e-mail) of the commits this store makes: the acting plaincrm
+        user, with the ``full_name`` and ``email`` of plaincrm.yaml (git's identity stays
+        the committer), so that ``history`` credits Ben's change to Ben when he works on
+        Anna's machine.  None when the author git would write (``GIT_AUTHOR_NAME`` and
+        ``GIT_AUTHOR_EMAIL``, else user.name and user.email) is the acting user's own, or
+        nobody else is named: git's author is then right as it is."""
+        user = self._acting_user()
+        env = os.environ.get("PLAINCRM_USER")
+        git_name = os.environ.get("GIT_AUTHOR_NAME") or self._git_identity[0]
+        git_email = os.environ.get("GIT_AUTHOR_EMAIL") or self._git_identity[1]
+        if user is None:
+            return (env, "") if env and env.lower() != (git_name or "").lower() else None
+        for known in (git_email, git_name):
+            if known and self.config.find_user(known) is user:
+                return None
+        return user.full_name or user.name, user.email or ""
 
     def default_owner(self) -> str | None:
         """Whose work the daily views show by default: the current user, or all (None)."""
@@ -672,6 +763,11 @@ class Store:
             self.rollback(created, before)
             raise
         self.commit([*created, *before], message)
+
+
+def _lost_tokens(attrs: dict[str, str], line: int) -> list[tuple[int, str]]:
+    """The problems of a task's due/at/dur/done tokens (those read as values)."""
+    return token_problems({k: v for k, v in attrs.items() if k in READ_TOKENS}, line)
 
 
 def _build_in_background(root: Path, lock: int) -> None:

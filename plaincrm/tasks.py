@@ -113,7 +113,7 @@ def parse_line(text: str, line_no: int) -> Task | None:
                 (line_no, f"unknown task key '{token.group(1)}:' (known: {', '.join(KEYS)})")
             )
         words.append(word)
-    problems.extend(_check_attrs(attrs, line_no))
+    problems.extend(token_problems(attrs, line_no))
     title = " ".join(words)
     if not title:
         problems.append((line_no, "task has no title"))
@@ -122,7 +122,24 @@ def parse_line(text: str, line_no: int) -> Task | None:
     )
 
 
-def _check_attrs(attrs: dict[str, str], line_no: int) -> list[tuple[int, str]]:
+READ_TOKENS = frozenset(("due", "at", "dur", "done"))  # tokens read as values: a bad one is lost
+_readable: set[tuple[str, str]] = set()  # (key, value) pairs known to read well
+
+
+def has_unreadable_token(attrs: dict[str, str]) -> bool:
+    """Whether a due/at/dur/done token's value cannot be read (the task is read without
+    it).  Fast: a value once read well is remembered."""
+    for pair in attrs.items():
+        if pair[0] in READ_TOKENS and pair not in _readable:
+            if token_problems(dict([pair]), 0):
+                return True
+            _readable.add(pair)
+    return False
+
+
+def token_problems(attrs: dict[str, str], line_no: int) -> list[tuple[int, str]]:
+    """The tokens of a task line whose value cannot be read (the task is read without
+    them): ``(line, 'due:2026-13-01 is not a date (use YYYY-MM-DD)')``."""
     problems = []
     for key in ("due", "done"):
         if key in attrs and parse_iso_date(attrs[key]) is None:

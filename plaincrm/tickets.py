@@ -41,6 +41,7 @@ from .records import (
     new_record_text,
     one_line,
 )
+from .schemas import load_schema, wrong_value
 from .setfields import Edit, Wanted, change_record
 from .sla import (
     DONE,
@@ -298,7 +299,7 @@ def reply(
             f"{record.slug} is closed: reopen it first ('plaincrm ticket reopen {record.slug}') "
             "or open a new ticket"
         )
-    moment = _moment(record, at)
+    moment = _moment(store, record, at)
     who = CLIENT if from_client else (store.current_user() or "plaincrm")
     changes: dict[str, Any] = {}
     log: list[str] = []
@@ -337,7 +338,7 @@ def wait(store: Store, path: str, *, note: str | None = None, at: datetime | Non
     if status not in RUNNING:
         what = "already waits on the client" if status == "waiting" else f"is {status}"
         raise ConflictError(f"{record.slug} {what}; only new or open tickets wait")
-    moment = _moment(record, at)
+    moment = _moment(store, record, at)
     _change(store, record, status, "waiting", moment, {}, note, "ticket wait")
 
 
@@ -347,7 +348,7 @@ def resolve(store: Store, path: str, *, resolution: str, at: datetime | None = N
     if status in DONE:
         raise ConflictError(f"{record.slug} is already {status}")
     text = _resolution(resolution)
-    moment = _moment(record, at)
+    moment = _moment(store, record, at)
     changes = {"resolved": format_stamp(moment), "resolution": text}
     _change(store, record, status, "resolved", moment, changes, text, "ticket resolve")
 
@@ -374,7 +375,7 @@ def close(
             f"{record.slug} already led to the deal {record.get_text('deal')}; "
             "open another deal with 'plaincrm deal add'"
         )
-    moment = _moment(record, at)
+    moment = _moment(store, record, at)
     changes: dict[str, Any] = {}
     if not record.get_text("resolved") or status not in DONE:
         changes["resolved"] = format_stamp(moment)
@@ -401,7 +402,7 @@ def reopen(store: Store, path: str, *, note: str | None = None, at: datetime | N
     record, status = _load(store, path)
     if status not in DONE:
         raise ConflictError(f"{record.slug} is {status}, not resolved or closed")
-    moment = _moment(record, at)
+    moment = _moment(store, record, at)
     _change(store, record, status, "open", moment, {"resolved": None}, note, "ticket reopen")
 
 
@@ -425,17 +426,22 @@ def _load(store: Store, path: str) -> tuple[Record, str]:
             f"{path}: status '{status}' is not one of {', '.join(STATUSES)}; fix it with "
             f"'plaincrm edit {record.slug}'"
         )
-    if parse_stamp(record.fields.get("opened")) is None:
-        raise InvalidError(
-            f"{path}: opened must be 'YYYY-MM-DD HH:MM'; fix it with 'plaincrm edit {record.slug}'"
-        )
+    opened = record.fields.get("opened")
+    if parse_stamp(opened, store.config.day_start) is None:
+        said = _stamp_problem("opened", opened)
+        raise InvalidError(f"{path}: {said}; fix it with 'plaincrm edit {record.slug}'")
     return record, status
 
 
-def _moment(record: Record, at: datetime | None) -> datetime:
+def _stamp_problem(key: str, value: Any) -> str:
+    """What is wrong with a moment field, in the words ``check`` uses for it."""
+    return wrong_value(key, load_schema("ticket")["properties"][key], value)
+
+
+def _moment(store: Store, record: Record, at: datetime | None) -> datetime:
     """When an event happens: ``at`` or now, never before the ticket's last change."""
     moment = at or now()
-    changes = timeline(record)
+    changes = timeline(record, store.config.day_start)
     last = changes[-1][0] if changes else None
     if last is not None and moment < last:
         raise UsageError(
@@ -500,11 +506,13 @@ def check_tickets(store: Store) -> list[Problem]:
     """``check``: the service settings, then each ticket's moments and status history."""
     problems = list(read_service(store.config)[1])
     for record in store.records("ticket"):
-        problems.extend(_ticket_problems(record))
+        problems.extend(_ticket_problems(record, store.config.day_start))
     return problems
 
 
-def _ticket_problems(record: Record) -> list[Problem]:
+def _ticket_problems(record: Record, day_start: int) -> list[Problem]:
+    """A ticket's moments (a date alone is the start of that working day: no problem)
+    and its status history."""
     found: list[Problem] = []
 
     def problem(key: str, message: str, line: int | None = None) -> None:
@@ -515,9 +523,9 @@ def _ticket_problems(record: Record) -> list[Problem]:
         value = record.fields.get(key)
         if value in (None, ""):
             continue
-        moment = parse_stamp(value)
-        if moment is None:
-            problem(key, f"{key}: '{value}' is not a moment (use YYYY-MM-DD HH:MM)")
+        moment = parse_stamp(value, day_start)
+        if moment is None:  # the schema's words: a value it refuses too is told once
+            problem(key, _stamp_problem(key, value))
         else:
             stamps[key] = moment
     opened = stamps.get("opened")
@@ -526,7 +534,7 @@ def _ticket_problems(record: Record) -> list[Problem]:
             problem(key, f"{key} ({format_stamp(stamps[key])}) is before opened")
     status = record.get_text("status")
     if status in DONE and "resolved" not in stamps:
-        problem("status", f"a {status} ticket needs resolved: YYYY-MM-DD HH:MM")
+        problem("status", f"a {status} ticket needs resolved: like resolved: 2026-02-11 16:30")
     if status in ("new", "open", "waiting") and "resolved" in stamps:
         problem("resolved", f"resolved is set but the ticket is {status}: remove it")
     last = None
@@ -534,10 +542,13 @@ def _ticket_problems(record: Record) -> list[Problem]:
         found_change = status_change(entry.text)
         if found_change is None:
             continue
-        if entry.time is None:
-            problem("", "a status change needs its time (- YYYY-MM-DD HH:MM who: ...)", entry.line)
-        elif parse_stamp(f"{entry.date} {entry.time}") is None:
-            problem("", f"'{entry.date} {entry.time}' is not a moment", entry.line)
+        if entry.time is not None and parse_stamp(f"{entry.date} {entry.time}", 0) is None:
+            problem(
+                "",
+                f"'{entry.date} {entry.time}' is no moment: expected a date and time like "
+                "2026-02-11 09:30",
+                entry.line,
+            )
         for name in found_change[:2]:
             if name not in STATUSES:
                 problem("", f"'{name}' is not a ticket status ({', '.join(STATUSES)})", entry.line)

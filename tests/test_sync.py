@@ -739,7 +739,7 @@ def test_a_record_broken_by_a_teammate_is_reported_not_refused(team: Team) -> No
     set_line(anna, CLIENT, "+36 1 111 1111", "+36 1 999 9999")
     result = anna.sync()
     assert f"{CLIENT}:6: YAML does not parse" in result.stderr
-    assert "1 problem(s) after the sync" in result.stderr
+    assert "1 problem after the sync" in result.stderr
     shared = git(team.remote, "show", f"main:{CLIENT}")
     assert "+36 1 999 9999" in shared and "clients/other-kft.md" in remote_files(team)
     # a sync with nothing to send in a repository holding a broken record

@@ -93,9 +93,19 @@ class LazyGroup(click.Group):
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """No command at all (``plaincrm``) asks for the help: it is printed, exit 0."""
+        if not args and not ctx.resilient_parsing:
+            click.echo(ctx.get_help())
+            ctx.exit(0)
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.exceptions.NoArgsIsHelpError as exc:  # a group alone: 'plaincrm deal'
+            click.echo(exc.ctx.get_help() if exc.ctx else exc.message)
+            ctx.exit(0)
         except PlaincrmError as exc:
             raise CliError(exc.message, exc.exit_code) from exc
         finally:  # the command is over: others may write (Store.lock_writes)

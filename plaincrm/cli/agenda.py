@@ -9,7 +9,7 @@ import click
 from ..agenda import DayView, Timed, day_view, fmt_minutes
 from ..dates import format_duration, minutes_to_time
 from ..model import slug_of
-from ..output import echo_json, style, table, truncate
+from ..output import echo_json, plural, style, table
 from ..store import TaskEntry
 from .common import date_arg, get_app, json_option, owner_options, resolve_owner
 from .mail import mail_lines
@@ -30,8 +30,8 @@ def _row(view: DayView, entry: TaskEntry, *extra: str) -> list[str]:
     row = [
         entry.ref,
         *extra,
-        truncate(entry.task.title, 48),
-        truncate(entry.record_title, 28),
+        entry.task.title,
+        entry.label,
     ]
     if view.owner is None:  # everybody's view: say whose task it is
         row.append(entry.owner or "")
@@ -67,10 +67,10 @@ def _attention_lines(view: DayView) -> list[str]:
         counts[a.kind] += 1
         if counts[a.kind] <= ATTENTION_SHOWN:
             ref = slug_of(a.path)
-            rows.append([ref, truncate(a.title, 40), a.client or "", a.reason])
-    lines = ["", style("Needs attention", bold=True), table(rows, indent="  ")]
+            rows.append([ref, a.title, a.client or "", a.reason])
+    lines = ["", style("Needs attention", bold=True), table(rows, indent="  ", fit=[1, 2, 3])]
     lines += [
-        f"  ... and {count - ATTENTION_SHOWN} more {kind}s (--json lists them all)"
+        f"  ... and {plural(count - ATTENTION_SHOWN, 'more ' + kind)} (--json lists them all)"
         for kind, count in counts.items()
         if count > ATTENTION_SHOWN
     ]
@@ -96,7 +96,7 @@ def _footer(view: DayView) -> str:
         )
     clashes = sum(1 for t in view.timed if t.overlaps)
     if clashes:
-        text += style(f" {clashes} tasks overlap.", fg="red")
+        text += style(f" {plural(clashes, 'task')} overlap.", fg="red")
     return text
 
 
@@ -122,10 +122,11 @@ def today(owner: str | None, all_owners: bool, on: str | None, as_json: bool) ->
         return
     out = [_heading(view, "Today,")]
     if view.overdue:
-        out += ["", style("Overdue", bold=True, fg="red"), table(_overdue_rows(view), indent="  ")]
+        overdue = table(_overdue_rows(view), indent="  ", fit=[3, 4])
+        out += ["", style("Overdue", bold=True, fg="red"), overdue]
     out += ["", style("Schedule", bold=True)]
     out.append(
-        table([_schedule_row(view, t) for t in view.timed], indent="  ")
+        table([_schedule_row(view, t) for t in view.timed], indent="  ", fit=[2, 3])
         if view.timed
         else "  no timed tasks"
     )
@@ -136,6 +137,7 @@ def today(owner: str | None, all_owners: bool, on: str | None, as_json: bool) ->
             table(
                 [_row(view, e, format_duration(view.duration(e))) for e in view.untimed],
                 indent="  ",
+                fit=[2, 3],
             ),
         ]
     out += _attention_lines(view)
@@ -201,11 +203,8 @@ def plan(day: str | None, owner: str | None, all_owners: bool, as_json: bool) ->
         )
         for a, b in view.free_slots()
     ]
-    out.append(
-        table([row for _, row in sorted(rows, key=lambda r: r[0])], indent="  ")
-        if rows
-        else "  no timed tasks"
-    )
+    ordered = [row for _, row in sorted(rows, key=lambda r: r[0])]
+    out.append(table(ordered, indent="  ", fit=[2, 3]) if rows else "  no timed tasks")
     untimed = suggestions[: len(view.untimed)]
     overdue = suggestions[len(view.untimed) :]
     if untimed:
@@ -238,9 +237,9 @@ def _suggestion_lines(
             [
                 entry.ref,
                 format_duration(minutes),
-                truncate(entry.task.title, 40),
-                truncate(entry.record_title, 24),
+                entry.task.title,
+                entry.label,
                 style(hint, dim=True),
             ]
         )
-    return [table(rows, indent="  ")]
+    return [table(rows, indent="  ", fit=[2, 3])]

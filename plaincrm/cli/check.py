@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..check import report_json, run_checks
-from ..output import echo_json
+from ..output import echo_json, plural
 from .common import get_app, json_option
 
 
@@ -31,9 +31,9 @@ def check(ctx: click.Context, as_json: bool) -> None:
         for problem in problems:
             click.echo(str(problem))
         summary = (
-            f"{len(problems)} problem(s) in {files} records."
+            f"{plural(len(problems), 'problem')} in {plural(files, 'record')}."
             if problems
-            else f"OK: {files} records, no problems."
+            else f"OK: {plural(files, 'record')}, no problems."
         )
         click.echo(summary, err=True)
     ctx.exit(1 if problems else 0)

@@ -6,9 +6,10 @@ import click
 
 from ..clients import KINDS, Card, add_client, client_card, client_json, set_client
 from ..dates import format_duration
+from ..deallog import display_text
 from ..errors import InvalidError
-from ..model import Record, field_kinds
-from ..output import echo_json, style, table, truncate
+from ..model import TYPES, Record, field_kinds
+from ..output import echo_json, plural, style, table
 from ..query import RecordAccessor, sql_prefilter
 from .common import (
     build_query,
@@ -160,7 +161,7 @@ def client_list(
     rows = [
         [
             r.slug,
-            truncate(r.title, 40),
+            r.title,
             r.owner or "",
             ", ".join(r.get_list("tags")),
             r.get_text("phone") or "",
@@ -168,7 +169,7 @@ def client_list(
         ]
         for r in found
     ]
-    click.echo(table(rows, ["REF", "NAME", "OWNER", "TAGS", "PHONE", "EMAIL"]))
+    click.echo(table(rows, ["REF", "NAME", "OWNER", "TAGS", "PHONE", "EMAIL"], fit=[1, 3]))
 
 
 def _field_rows(record: Record) -> list[list[str]]:
@@ -199,7 +200,7 @@ def _field_rows(record: Record) -> list[list[str]]:
 def render_card(card: Card) -> str:
     record = card.record
     lines = [style(record.title, bold=True) + f"   ({record.path})"]
-    lines.append(table(_field_rows(record), indent="  "))
+    lines.append(table(_field_rows(record), indent="  ", fit=[1]))
     notes = card.notes
     if notes:
         lines += [
@@ -210,7 +211,7 @@ def render_card(card: Card) -> str:
     for type_name, records in sorted(card.linked.items()):
         lines += ["", style(f"{type_name.capitalize()}s", bold=True)]
         rows = [[r.slug, r.title, *card.details.get(r.path, {}).values()] for r in records]
-        lines.append(table(rows, indent="  "))
+        lines.append(table(rows, indent="  ", fit=[1]))
     lines += ["", style("Open tasks", bold=True)]
     if card.open_tasks:
         rows = []
@@ -227,7 +228,7 @@ def render_card(card: Card) -> str:
                     where,
                 ]
             )
-        lines.append(table(rows, indent="  "))
+        lines.append(table(rows, indent="  ", fit=[4, 5]))
     else:
         lines.append(
             "  none: add the next step with 'plaincrm task add "
@@ -239,9 +240,13 @@ def render_card(card: Card) -> str:
     ]
     if not card.history:
         lines.append("  nothing yet")
+    deals = TYPES["deal"].folder + "/"
     for item in card.history:
         where = "" if item.record == record.path else f"  [{item.record_title}]"
-        said = f"{item.who}: {item.title}" if item.who else item.title
+        text = item.title
+        if item.kind == "log" and item.record.startswith(deals):
+            text = display_text(text)  # deal log lines: amounts as shown everywhere
+        said = f"{item.who}: {text}" if item.who else text
         lines.append(f"  {item.date or 'undated':10}  {said}{where}")
         for note_line in item.note.split("\n") if item.note else []:
             lines.append(f"              {note_line}")
@@ -301,7 +306,7 @@ def edit(ref: str) -> None:
         for problem in problems:
             click.echo(str(problem), err=True)
         raise InvalidError(
-            f"{path} has {len(problems)} problem(s) after the edit; it is saved but not "
+            f"{path} has {plural(len(problems), 'problem')} after the edit; it is saved but not "
             f"committed: run 'plaincrm edit {ref}' again to fix it"
         )
     store.commit([path], f"edit: {path}", by_plaincrm=False, yours=True)  # the user wrote it

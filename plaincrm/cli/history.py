@@ -7,9 +7,10 @@ from itertools import groupby
 
 import click
 
+from ..deallog import display_text
 from ..errors import UsageError
 from ..history import CATEGORIES, Activity, Event, activity, record_history
-from ..output import echo_json, style
+from ..output import echo_json, number, plural, style
 from ..store import type_of_path
 from .common import date_arg, get_app, json_option, warn
 
@@ -73,7 +74,7 @@ def history(ref: str, since: str | None, until: str | None, only: bool, as_json:
         return
     heading = f"{found.title} ({found.path})"
     if found.linked:
-        heading += f" and {len(found.linked)} linked record(s)"
+        heading += f" and {plural(len(found.linked), 'linked record')}"
     click.echo(style(heading, bold=True))
     if not found.events:
         click.echo("Nothing recorded" + (" in that period." if since or until else " yet."))
@@ -92,6 +93,8 @@ def history(ref: str, since: str | None, until: str | None, only: bool, as_json:
 
 def _event_line(event: Event, main: str, width: int) -> str:
     text = event.text
+    if event.kind == "log" and type_of_path(event.path).name == "deal":
+        text = display_text(text)  # a deal's log line: amounts as shown everywhere
     if event.path != main:
         kind = type_of_path(event.path).name
         text = f"{style(f'[{kind} {event.record}]', fg='cyan')} {text}"
@@ -147,9 +150,9 @@ def activity_command(since: str | None, until: str | None, by: str | None, as_js
             click.echo(f"  {style(who, fg='cyan')}")
             for item in mine:
                 click.echo(_activity_line(item))
-    people = len({item.who for item in items})
-    summary = ", ".join(f"{counts[name]} {name}" for name in CATEGORIES if counts[name])
-    click.echo(f"\n{people} people: {summary}")
+    people = plural(len({item.who for item in items}), "person", "people")
+    summary = ", ".join(f"{number(counts[name])} {name}" for name in CATEGORIES if counts[name])
+    click.echo(f"\n{people}: {summary}")
 
 
 def _activity_line(item: Activity) -> str:

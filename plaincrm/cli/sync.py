@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ..output import echo_json, style
+from ..output import echo_json, plural, style
 from .common import get_app, json_option
 
 
@@ -47,7 +47,8 @@ def sync(as_json: bool) -> None:
         )
     if report.incoming_commits:
         people = ", ".join(report.authors) or "the team"
-        click.echo(style(f"Came in: {report.incoming_commits} commit(s) by {people}", bold=True))
+        came = plural(report.incoming_commits, "commit")
+        click.echo(style(f"Came in: {came} by {people}", bold=True))
         for record in report.incoming:
             words = "; ".join(change.text for change in record.changes) or "changed"
             click.echo(f"  {record.path} ({record.title}): {words}")
@@ -59,13 +60,14 @@ def sync(as_json: bool) -> None:
         click.echo(f"{problem}", err=True)
     if report.problems:
         click.echo(
-            f"{len(report.problems)} problem(s) after the sync: fix them and sync again "
+            f"{plural(len(report.problems), 'problem')} after the sync: fix them and sync again "
             "('plaincrm check' lists them)",
             err=True,
         )
     if report.pushed:
         retried = f" (after {report.retries} retry)" if report.retries else ""
-        click.echo(f"Pushed {report.pushed} commit(s) to {report.remote}/{report.branch}{retried}.")
+        pushed = plural(report.pushed, "commit")
+        click.echo(f"Pushed {pushed} to {report.remote}/{report.branch}{retried}.")
     else:
         click.echo("Nothing to push: the remote has all your work.")
 

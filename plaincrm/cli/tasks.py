@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import click
 
 from ..dates import format_duration
-from ..output import echo_json, table, truncate
+from ..output import echo_json, table
 from ..query import TASK_KINDS, TaskAccessor, tested_fields
 from ..store import Store, TaskEntry
 from ..taskops import add_task, complete_task, move_task
@@ -160,8 +160,8 @@ def task_rows(entries: list[TaskEntry]) -> list[list[str]]:
                 (t.done or "") if t.checked else (t.due or ""),
                 t.at or "",
                 format_duration(t.dur) if t.dur else "",
-                truncate(t.title, 50),
-                truncate(entry.record_title, 30),
+                t.title,
+                entry.label,
                 entry.owner or "",
             ]
         )
@@ -217,6 +217,7 @@ def task_list(
     if not entries:
         click.echo("No tasks.")
         return
+    app.store.add_clients(entries)
     when = {"done": "DONE", "open": "DUE"}.get(state, "DUE/DONE")
     headers = ["ID", when, "AT", "DUR", "TITLE", "RECORD", "OWNER"]
-    click.echo(table(task_rows(entries), headers))
+    click.echo(table(task_rows(entries), headers, fit=[4, 5]))

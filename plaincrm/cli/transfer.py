@@ -13,7 +13,7 @@ import click
 from ..errors import UsageError
 from ..formats.cells import DATE_ORDERS
 from ..model import TYPES
-from ..output import echo_json, table
+from ..output import echo_json, plural, table
 from .common import (
     build_query,
     get_app,
@@ -155,7 +155,7 @@ def import_(
         click.echo("Nothing to write.")
     else:
         where = f" (commit {commit[:7]})" if commit else ""
-        click.echo(f"Imported: {len(plan.writes)} file(s) written{where}.")
+        click.echo(f"Imported: {plural(len(plan.writes), 'file')} written{where}.")
 
 
 def _count_hint(path: Path) -> int:
@@ -173,7 +173,7 @@ def _print_plan(plan: Plan, *, detailed: bool) -> None:
     from ..formats.plan import SAME
 
     noun = "tasks" if plan.type_name == "task" else f"{plan.type_name}s"
-    count = f"{plan.rows} row{'s' if plan.rows != 1 else ''}"
+    count = plural(plan.rows, "row")
     click.echo(f"Importing {noun} from {plan.source} ({plan.description}; {count})")
     used = [
         f"{c.letter} '{c.header}' -> {_field(c.target)}" for c in plan.mapping.used() if c.target
@@ -192,10 +192,10 @@ def _print_plan(plan: Plan, *, detailed: bool) -> None:
         rows = []
         for action in shown:
             rows_text = ", ".join(str(r) for r in action.rows)
-            label = "row" if len(action.rows) == 1 else "rows"
+            label = "row" if len(action.rows) == 1 else "rows"  # the numbers follow
             detail = _describe(action)
             rows.append([action.verb, action.path, action.title, f"{label} {rows_text}", detail])
-        click.echo(table(rows, indent="  "))
+        click.echo(table(rows, indent="  ", fit=[2, 4]))
     if plan.errors:
         click.echo("", err=True)
         click.echo("Invalid rows:", err=True)
@@ -313,10 +313,10 @@ def export(
             result = write_vdir(vdir, card_files(clients), PLAINCRM_VCF)
             click.echo(result.summary("vCards", vdir), err=True)
             return
-        _write(clients_vcf(clients).encode("utf-8"), output, f"{len(clients)} clients")
+        _write(clients_vcf(clients).encode("utf-8"), output, plural(len(clients), "client"))
         return
     tables = [_table(app, name, query) for name in names]
-    counts = ", ".join(f"{len(t.rows)} {t.name}" for t in tables)
+    counts = ", ".join(plural(len(t.rows), t.name.removesuffix("s")) for t in tables)
     if fmt != "json":  # a client's contact people: a sheet of their own, or a row each
         tables = _contacts_apart(tables, fmt)
     if fmt == "xlsx":
@@ -453,4 +453,4 @@ def calendar(
         click.echo(data, nl=False)
         return
     save(output, lambda tmp: tmp.write_bytes(data))
-    click.echo(f"Wrote {count} task(s) to {output}", err=True)
+    click.echo(f"Wrote {plural(count, 'task')} to {output}", err=True)

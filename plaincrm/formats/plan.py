@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..errors import InvalidError
+from ..output import plural
 from ..store import Store
 from .columns import Mapping
 
@@ -114,7 +115,7 @@ class Plan:
         ]
         invalid = len({e.row for e in self.errors})
         if invalid:
-            parts.append(f"{invalid} invalid row{'s' if invalid != 1 else ''}")
+            parts.append(plural(invalid, "invalid row"))
         return ", ".join(parts)
 
     def as_json(self) -> dict[str, Any]:
@@ -160,7 +161,7 @@ def refuse_invalid(plan: Plan) -> None:
         return
     valid = max(0, plan.rows - invalid)
     raise InvalidError(
-        f"{invalid} row{'s' if invalid != 1 else ''} of {plan.source} cannot be imported "
+        f"{plural(invalid, 'row')} of {plan.source} cannot be imported "
         f"(listed above); nothing was written. Fix them, or run again with --skip-invalid "
         f"to import the other {valid}"
     )
