@@ -114,10 +114,12 @@ def test_custom_fields_are_set_and_cleared(acme: Crm) -> None:
     ("args", "code", "message"),
     [
         (["--email", "not-an-email"], EXIT_INVALID,
-         "not changing clients/acme-ltd.md: email: expected an e-mail address like anna@example.com, not 'not-an-email'"),
+         "not changing clients/acme-ltd.md: email: expected an e-mail address like "
+         "anna@example.com, not 'not-an-email'"),
         (["--owner", "zoe"], EXIT_INVALID, "'zoe' is not a user in plaincrm.yaml; known users: "
          "anna, ben"),
-        (["--name", ""], EXIT_INVALID, "not changing clients/acme-ltd.md: name: is missing; add it, like name: Danube Hotels Zrt."),
+        (["--name", ""], EXIT_INVALID,
+         "not changing clients/acme-ltd.md: name: is missing; add it, like name: Danube Hotels Zrt."),
         (["--field", "contacts=Jane"], EXIT_INVALID,
          "acme-ltd: contacts holds entries of their own: change them with 'plaincrm edit "
          "acme-ltd'"),
