@@ -119,7 +119,8 @@ def test_custom_fields_are_set_and_cleared(acme: Crm) -> None:
         (["--owner", "zoe"], EXIT_INVALID, "'zoe' is not a user in plaincrm.yaml; known users: "
          "anna, ben"),
         (["--name", ""], EXIT_INVALID,
-         "not changing clients/acme-ltd.md: name: is missing; add it, like name: Danube Hotels Zrt."),
+         "not changing clients/acme-ltd.md: name: is missing; add it, like name: "
+         "Danube Hotels Zrt."),
         (["--field", "contacts=Jane"], EXIT_INVALID,
          "acme-ltd: contacts holds entries of their own: change them with 'plaincrm edit "
          "acme-ltd'"),
