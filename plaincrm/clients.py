@@ -11,7 +11,7 @@ from .errors import ConflictError, InvalidError
 from .ids import slugify, unique_slug
 from .model import Record, path_of, slug_of
 from .records import new_record_text, record_notes
-from .store import Store, TaskEntry
+from .store import Store, TaskEntry, writes
 
 KINDS = ("company", "person")
 
@@ -69,6 +69,7 @@ def new_owner(store: Store, owner: str | None) -> str | None:
     return owner
 
 
+@writes
 def add_client(
     store: Store,
     name: str,

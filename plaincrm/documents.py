@@ -56,7 +56,7 @@ from .ids import new_id, slugify, unique_slug
 from .model import Record, RecordView, path_of, slug_of
 from .pipeline import settings as pipeline_settings
 from .records import append_log, log_line, new_record_text, one_line
-from .store import Store
+from .store import Store, writes
 from .yamlfront import set_fields
 
 SERIES_ENV = "PLAINCRM_SERIES"  # picks a per-device numbering series
@@ -494,6 +494,7 @@ def _due_date(settings: DocSettings, day: date, due: date | None) -> date:
     return due or day + timedelta(days=settings.payment_days)
 
 
+@writes
 def add_document(
     store: Store,
     kind_name: str,
@@ -691,6 +692,7 @@ def _payment_amount(
     return amount
 
 
+@writes
 def set_status(
     store: Store,
     path: str,
@@ -804,6 +806,7 @@ class Payment:
     balance: Balance
 
 
+@writes
 def pay(
     store: Store, invoice_path: str, *, amount: Decimal | None = None, day: date | None = None
 ) -> Payment:

@@ -1,17 +1,27 @@
-"""Task operations: add, complete with a result note, reschedule."""
+"""Task operations: add, complete with a result note, reschedule.
+
+Every change of an existing task goes through ``change_task``: under the write
+lock it resolves the reference, and its edit finds the task again in the text
+it changes (``locate``: by id, else by position) and decides there -- whether
+it is done already, where its note ends.  Commands started at the same moment on one record each
+change their own task, and the second of two completions of one task is
+refused (ConflictError), never applied to another line.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 from . import tasks as tasklines
 from .clients import check_owner
 from .dates import format_duration
-from .errors import ConflictError, InvalidError
+from .errors import ConflictError, InvalidError, NotFoundError
 from .ids import new_id
 from .records import append_to_section, get_line, insert_lines_after, replace_line
-from .store import Store
+from .store import Store, TaskAt, writes
 from .tasks import Task
 
 _KEY_TOKEN_RE = re.compile(rf"(^|\s)({'|'.join(tasklines.KEYS)}):\S")
@@ -38,6 +48,7 @@ def check_title(title: str) -> str:
     return title
 
 
+@writes
 def add_task(
     store: Store,
     ref_path: str,
@@ -70,61 +81,110 @@ def add_task(
     return task_id
 
 
-def find_task(store: Store, task_ref: str) -> tuple[str, Task]:
-    """Resolve a task reference to its record path and the task as it is on disk now."""
-    path, pos = store.resolve_task(task_ref)
-    record = store.load(path)
-    for task in record.tasks:
-        if task.pos == pos:
-            return path, task
-    raise ConflictError(f"{path} changed while reading it; run the command again")
+# ---------------------------------------------------------------- changing a task
 
 
-def complete_task(store: Store, task_ref: str, note: str | None, day: date) -> tuple[str, Task]:
-    """Mark a task done on ``day`` and write the result note under it."""
-    path, task = find_task(store, task_ref)
-    if task.checked:
-        raise ConflictError(
-            f"task {task.id or task_ref} '{task.title}' is already done"
-            + (f" (on {task.done})" if task.done else "")
-        )
+@dataclass
+class Changed:
+    """What ``change_task`` changed: the record, and the task as it was found."""
+
+    path: str
+    task: Task
+
+
+Change = Callable[[str, Task], str]  # (the record's text, the task found in it) -> new text
+
+
+@writes
+def change_task(
+    store: Store, task_ref: str, change: Change, message: Callable[[Changed], str]
+) -> Changed:
+    """Change one task in one commit.  Under the write lock, the reference is resolved
+    and ``change`` gets the record's text as it is then, with the task found in it
+    (``locate``); it returns the new text, or raises to refuse.  ``message`` gives the
+    commit message from what was found."""
+    at = store.resolve_task(task_ref)
+    found: list[Changed] = []
 
     def edit(text: str) -> str:
+        task = locate(text, at)
+        found[:] = [Changed(at.path, task)]
+        return change(text, task)
+
+    store.modify(at.path, edit, "", commit=False)
+    store.commit([at.path], message(found[0]))
+    return found[0]
+
+
+def locate(text: str, at: TaskAt) -> Task:
+    """The task ``at`` points to, in the record text ``text``: the one with its id (the one
+    at its position among several), else the one at its position."""
+    tasks = tasklines.parse_tasks(text.split("\n"))
+    if at.id is not None:
+        same = [task for task in tasks if task.id == at.id]
+        if not same:
+            raise NotFoundError(
+                f"task {at.id} is no longer in {at.path} (removed or moved meanwhile); "
+                "see the tasks with 'plaincrm task list'"
+            )
+        return next((task for task in same if task.pos == at.pos), same[0])
+    if not 1 <= at.pos <= len(tasks):
+        raise NotFoundError(f"'{at.ref}': {at.path} has {len(tasks)} task(s) now")
+    return tasks[at.pos - 1]
+
+
+def _name(task: Task, at: str) -> str:
+    return f"task {task.id or at} '{task.title}'"
+
+
+@writes
+def complete_task(store: Store, task_ref: str, note: str | None, day: date) -> Changed:
+    """Mark a task done on ``day`` and write the result note under it."""
+
+    def change(text: str, task: Task) -> str:
+        if task.checked:
+            raise ConflictError(
+                f"{_name(task, task_ref)} is already done"
+                + (f" (on {task.done})" if task.done else "")
+            )
         line = get_line(text, task.line)
-        line = tasklines.set_checked(line, True)
-        line = tasklines.set_token(line, "done", day.isoformat())
+        line = tasklines.set_token(tasklines.set_checked(line, True), "done", day.isoformat())
         text = replace_line(text, task.line, line)
         if note and note.strip():
             last = task.line + task.note_lines
             text = insert_lines_after(text, last, tasklines.note_lines(note))
         return text
 
-    store.modify(path, edit, f"task done: {task.title} ({path})")
-    return path, task
+    return change_task(store, task_ref, change, lambda c: f"task done: {c.task.title} ({c.path})")
 
 
+@writes
 def move_task(
     store: Store, task_ref: str, *, due: date | None, at: str | None, clear_time: bool = False
-) -> tuple[str, Task]:
+) -> Changed:
     """Reschedule a task: a new due date and/or time (``clear_time`` drops the time)."""
     if due is None and at is None and not clear_time:
         raise InvalidError("say where to move the task: --due DATE and/or --at HH:MM")
-    path, task = find_task(store, task_ref)
-    if task.checked:
-        raise ConflictError(f"task {task.id or task_ref} '{task.title}' is done; nothing to move")
+    today = store.today().isoformat()
 
-    def edit(text: str) -> str:
+    def change(text: str, task: Task) -> str:
+        if task.checked:
+            raise ConflictError(f"{_name(task, task_ref)} is done; nothing to move")
         line = get_line(text, task.line)
         if due is not None:
             line = tasklines.set_token(line, "due", due.isoformat())
         if at is not None:
             line = tasklines.set_token(line, "at", at)
             if due is None and not task.due:
-                line = tasklines.set_token(line, "due", store.today().isoformat())
+                line = tasklines.set_token(line, "due", today)
         elif clear_time:
             line = tasklines.set_token(line, "at", None)
         return replace_line(text, task.line, line)
 
     where = " ".join(part for part in (due.isoformat() if due else "", at or "") if part)
-    store.modify(path, edit, f"task move: {task.title} -> {where or 'no time'} ({path})")
-    return path, task
+    return change_task(
+        store,
+        task_ref,
+        change,
+        lambda c: f"task move: {c.task.title} -> {where or 'no time'} ({c.path})",
+    )

@@ -112,8 +112,8 @@ def task_done(task_id: str, note: str | None, no_note: bool, on: str | None) -> 
     elif note is None and not no_note and sys.stdin.isatty():
         note = _read_note()
     day = date_arg(on, past=True) or app.today()
-    path, done = complete_task(app.store, task_id, note, day)
-    click.echo(f"Done: {done.title} ({path})")
+    done = complete_task(app.store, task_id, note, day)
+    click.echo(f"Done: {done.task.title} ({done.path})")
 
 
 @task.command("move")
@@ -129,8 +129,8 @@ def task_move(task_id: str, due: str | None, at: str | None, no_time: bool) -> N
       plaincrm task move k3x9 --due tomorrow --at 14:00
     """
     store = get_app().store
-    path, moved = move_task(store, task_id, due=date_arg(due), at=time_arg(at), clear_time=no_time)
-    click.echo(f"Moved: {moved.title} ({path})")
+    moved = move_task(store, task_id, due=date_arg(due), at=time_arg(at), clear_time=no_time)
+    click.echo(f"Moved: {moved.task.title} ({moved.path})")
 
 
 def task_rows(entries: list[TaskEntry]) -> list[list[str]]:
