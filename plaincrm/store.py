@@ -57,6 +57,7 @@ class TaskEntry:
     type: str
     record_title: str
     owner: str | None  # the task's owner token, else the record's owner
+    projected: bool = False  # a coming occurrence of a repeating task, not in the file yet
 
     @property
     def ref(self) -> str:
@@ -70,6 +71,7 @@ class TaskEntry:
             record=self.path,
             record_type=self.type,
             record_title=self.record_title,
+            projected=self.projected,
         )
         return row
 

@@ -3,7 +3,8 @@
 Every change of an existing task goes through ``change_task``: under the write
 lock it resolves the reference, and its edit finds the task again in the text
 it changes (``locate``: by id, else by position) and decides there -- whether
-it is done already, where its note ends.  Commands started at the same moment on one record each
+it is done already, where its note ends, what the next occurrence of a
+recurring task is.  Commands started at the same moment on one record each
 change their own task, and the second of two completions of one task is
 refused (ConflictError), never applied to another line.
 """
@@ -14,15 +15,19 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from . import tasks as tasklines
 from .clients import check_owner
 from .dates import format_duration
 from .errors import ConflictError, InvalidError, NotFoundError
-from .ids import new_id
+from .ids import derived_id, new_id
 from .records import append_to_section, get_line, insert_lines_after, replace_line
 from .store import Store, TaskAt, writes
 from .tasks import Task
+
+if TYPE_CHECKING:
+    from .recurrence import Rule
 
 _KEY_TOKEN_RE = re.compile(rf"(^|\s)({'|'.join(tasklines.KEYS)}):\S")
 
@@ -37,7 +42,7 @@ def check_title(title: str) -> str:
         raise InvalidError(
             f"the title contains '{key}:', which would be read as a task key; "
             f"use the --{key} option instead"
-            if key in ("due", "at", "dur", "owner")
+            if key in ("due", "at", "dur", "owner", "every")
             else f"the title contains '{key}:', which would be read as a task key"
         )
     line = tasklines.parse_line(f"- [ ] {title}", 1)
@@ -46,6 +51,16 @@ def check_title(title: str) -> str:
             f"in the title, {line.problems[0][1]}: put a space after the colon (re: pricing)"
         )
     return title
+
+
+def check_rule(every: str) -> str:
+    """An ``every:`` value as the command line gives it: refused unless it is a rule."""
+    from .recurrence import EXAMPLES, parse
+
+    rule = parse(every)
+    if rule is None:
+        raise InvalidError(f"'{every}' is not a repeat rule; use one of {EXAMPLES}")
+    return rule.text
 
 
 @writes
@@ -58,17 +73,21 @@ def add_task(
     at: str | None = None,
     dur: int | None = None,
     owner: str | None = None,
+    every: str | None = None,
 ) -> str:
-    """Append a task to a record's ``## Tasks`` section; return its id."""
+    """Append a task to a record's ``## Tasks`` section; return its id.  A repeating
+    task (``every``) without a date starts today."""
     title = check_title(title)
     check_owner(store, owner)
-    if at and due is None:
+    rule = check_rule(every) if every else None
+    if (at or rule) and due is None:
         due = store.today()
     task_id = new_id(store.task_id_taken)
     attrs = {
         "due": due.isoformat() if due else "",
         "at": at or "",
         "dur": format_duration(dur) if dur else "",
+        "every": rule or "",
         "owner": owner or "",
         "id": task_id,
     }
@@ -90,6 +109,7 @@ class Changed:
 
     path: str
     task: Task
+    added: str | None = None  # the id of a task the change added (a next occurrence)
 
 
 Change = Callable[[str, Task], str]  # (the record's text, the task found in it) -> new text
@@ -139,7 +159,12 @@ def _name(task: Task, at: str) -> str:
 
 @writes
 def complete_task(store: Store, task_ref: str, note: str | None, day: date) -> Changed:
-    """Mark a task done on ``day`` and write the result note under it."""
+    """Mark a task done on ``day`` and write the result note under it.  A repeating task
+    (``every:``) gets its next occurrence added under it, carrying the rule on."""
+    from .recurrence import parse
+
+    workdays = store.config.workdays
+    added: list[str] = []
 
     def change(text: str, task: Task) -> str:
         if task.checked:
@@ -147,15 +172,45 @@ def complete_task(store: Store, task_ref: str, note: str | None, day: date) -> C
                 f"{_name(task, task_ref)} is already done"
                 + (f" (on {task.done})" if task.done else "")
             )
-        line = get_line(text, task.line)
-        line = tasklines.set_token(tasklines.set_checked(line, True), "done", day.isoformat())
+        original = get_line(text, task.line)
+        line = tasklines.set_token(tasklines.set_checked(original, True), "done", day.isoformat())
+        rule = parse(task.every) if task.every else None
+        if rule is not None:
+            line = tasklines.set_token(line, "every", None)
         text = replace_line(text, task.line, line)
+        last = task.line + task.note_lines
         if note and note.strip():
-            last = task.line + task.note_lines
-            text = insert_lines_after(text, last, tasklines.note_lines(note))
+            written = tasklines.note_lines(note)
+            text = insert_lines_after(text, last, written)
+            last += len(written)
+        if rule is not None:
+            following, task_id = _next_occurrence(store, original, task, rule, day, workdays)
+            added[:] = [task_id]
+            text = insert_lines_after(text, last, [following])
         return text
 
-    return change_task(store, task_ref, change, lambda c: f"task done: {c.task.title} ({c.path})")
+    done = change_task(store, task_ref, change, lambda c: f"task done: {c.task.title} ({c.path})")
+    done.added = added[0] if added else None
+    return done
+
+
+def _next_occurrence(
+    store: Store, line: str, task: Task, rule: Rule, day: date, workdays: frozenset[int]
+) -> tuple[str, str]:
+    """The task line of the occurrence after ``task`` (its ``line``), done on ``day``,
+    and its id."""
+    from .recurrence import next_date
+
+    due = date.fromisoformat(task.due) if task.due else None
+    try:
+        following = next_date(rule, due, day, workdays)
+    except ValueError as error:
+        raise InvalidError(f"{_name(task, task.title)}: {error}") from None
+    # the same id wherever this occurrence is completed: two clones completing it
+    # offline add the same line, which the merge keeps once
+    task_id = derived_id(f"{task.id}:{following.isoformat()}", store.task_id_taken)
+    line = tasklines.set_token(line, "due", following.isoformat())
+    return tasklines.set_token(tasklines.set_token(line, "done", None), "id", task_id), task_id
 
 
 @writes

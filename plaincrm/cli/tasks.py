@@ -26,6 +26,11 @@ from .common import (
 )
 from .completion import complete_ref, complete_task_id
 
+EVERY_HELP = (
+    "Repeat: 1w, 2w, 1m, 1d, 1y (every N days, weeks, months, years), weekday (every "
+    "working day) or days like mon,thu; completing it adds the next occurrence."
+)
+
 
 @click.group()
 def task() -> None:
@@ -55,19 +60,34 @@ def task() -> None:
 )
 @click.option("--dur", metavar="DURATION", help="Planned length: 30m, 1h, 1h30m.")
 @owner_option("Who does it (default: the record's owner).")
+@click.option("--every", metavar="RULE", help=EVERY_HELP)
 def task_add(
-    ref: str, title: str, due: str | None, at: str | None, dur: str | None, owner: str | None
+    ref: str,
+    title: str,
+    due: str | None,
+    at: str | None,
+    dur: str | None,
+    owner: str | None,
+    every: str | None,
 ) -> None:
     """Add a task to record REF and print its id.
 
     \b
     Example:
       plaincrm task add acme "Send the offer" --due friday --dur 1h
+      plaincrm task add acme "Monthly order call" --due 2026-12-05 --at 10:00 --every 1m
     """
     store = get_app().store
     path = store.resolve(ref)
     task_id = add_task(
-        store, path, title, due=date_arg(due), at=time_arg(at), dur=duration_arg(dur), owner=owner
+        store,
+        path,
+        title,
+        due=date_arg(due),
+        at=time_arg(at),
+        dur=duration_arg(dur),
+        owner=owner,
+        every=every,
     )
     click.echo(task_id)
     click.echo(f"Added to {path}", err=True)
@@ -114,6 +134,9 @@ def task_done(task_id: str, note: str | None, no_note: bool, on: str | None) -> 
     day = date_arg(on, past=True) or app.today()
     done = complete_task(app.store, task_id, note, day)
     click.echo(f"Done: {done.task.title} ({done.path})")
+    if done.added:
+        rule = done.task.every
+        click.echo(f"Next: {done.added}, every:{rule}", err=True)
 
 
 @task.command("move")
