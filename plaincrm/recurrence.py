@@ -4,7 +4,7 @@
 next occurrence under it (same title, time, length and owner, the next date,
 a new id) in the same commit, and the rule moves to that new line: exactly one
 open task of a series carries it, so the file grows by one line per occurrence
-done, and deleting the open one (or its ``every:`` token) ends the
+done, and deleting the open one (or ``task edit ID --every none``) ends the
 series.  ``plan`` shows the coming occurrences on the days they fall on, from
 the open task's rule, without writing them into the file.
 

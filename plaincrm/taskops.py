@@ -1,4 +1,4 @@
-"""Task operations: add, complete with a result note, reschedule.
+"""Task operations: add, complete with a result note, reschedule, edit, delete, reopen.
 
 Every change of an existing task goes through ``change_task``: under the write
 lock it resolves the reference, and its edit finds the task again in the text
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from . import tasks as tasklines
 from .clients import check_owner
 from .dates import format_duration
-from .errors import ConflictError, InvalidError, NotFoundError
+from .errors import ConflictError, InvalidError, NotFoundError, UsageError
 from .ids import derived_id, new_id
 from .records import append_to_section, get_line, insert_lines_after, replace_line
 from .store import Store, TaskAt, writes
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .recurrence import Rule
 
 _KEY_TOKEN_RE = re.compile(rf"(^|\s)({'|'.join(tasklines.KEYS)}):\S")
+NO_RULE = "none"  # task edit --every none: the task no longer repeats
 
 
 def check_title(title: str) -> str:
@@ -243,3 +244,76 @@ def move_task(
         change,
         lambda c: f"task move: {c.task.title} -> {where or 'no time'} ({c.path})",
     )
+
+
+@writes
+def edit_task(
+    store: Store,
+    task_ref: str,
+    *,
+    title: str | None = None,
+    owner: str | None = None,
+    note: str | None = None,
+    every: str | None = None,
+) -> Changed:
+    """Change a task's title, owner (blank: nobody), note (blank: none) or repeat rule
+    (``none``: it no longer repeats); what is not given stays."""
+    if title is None and owner is None and note is None and every is None:
+        raise UsageError("say what to change: --title, --owner, --note or --every")
+    new_title = check_title(title) if title is not None else None
+    new_owner = owner.strip() if owner is not None else None
+    if new_owner:
+        check_owner(store, new_owner)
+    # every: None leaves the rule; "" or "none" removes it; a rule sets it
+    rule = None if every is None else "" if every.strip().lower() in ("", NO_RULE) else every
+    if rule:
+        rule = check_rule(rule)
+
+    def change(text: str, task: Task) -> str:
+        line = get_line(text, task.line)
+        if new_title is not None:
+            line = tasklines.set_title(line, new_title)
+        if new_owner is not None:
+            line = tasklines.set_token(line, "owner", new_owner or None)
+        if rule is not None:
+            if task.checked and rule:
+                raise ConflictError(
+                    f"{_name(task, task_ref)} is done: give the repeat rule to its next "
+                    "occurrence (or reopen it first)"
+                )
+            line = tasklines.set_token(line, "every", rule or None)
+        text = replace_line(text, task.line, line)
+        if note is not None:
+            lines = text.split("\n")
+            del lines[task.line : task.line + task.note_lines]
+            text = "\n".join(lines)
+            if note.strip():
+                text = insert_lines_after(text, task.line, tasklines.note_lines(note))
+        return text
+
+    return change_task(store, task_ref, change, lambda c: f"task edit: {c.task.title} ({c.path})")
+
+
+@writes
+def delete_task(store: Store, task_ref: str) -> Changed:
+    """Remove a task and its note from its record (``history`` shows it removed)."""
+
+    def change(text: str, task: Task) -> str:
+        lines = text.split("\n")
+        del lines[task.line - 1 : task.line + task.note_lines]
+        return "\n".join(lines)
+
+    return change_task(store, task_ref, change, lambda c: f"task delete: {c.task.title} ({c.path})")
+
+
+@writes
+def reopen_task(store: Store, task_ref: str) -> Changed:
+    """Open a completed task again (its result note stays)."""
+
+    def change(text: str, task: Task) -> str:
+        if not task.checked:
+            raise ConflictError(f"{_name(task, task_ref)} is not done; nothing to reopen")
+        line = tasklines.set_token(get_line(text, task.line), "done", None)
+        return replace_line(text, task.line, tasklines.set_checked(line, False))
+
+    return change_task(store, task_ref, change, lambda c: f"task reopen: {c.task.title} ({c.path})")

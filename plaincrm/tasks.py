@@ -289,6 +289,21 @@ def set_token(line: str, key: str, value: str | None) -> str:
     return prefix + stripped + separator + f"{key}:{value}" + eol
 
 
+def set_title(line: str, title: str) -> str:
+    """A task line with ``title`` for its title words; its box and its tokens stay
+    (in their order, after the title)."""
+    eol = "\r" if line.endswith("\r") else ""
+    body = line[: len(line) - len(eol)]
+    checkbox = _CHECKBOX_RE.match(body)
+    end = checkbox.end() if checkbox else 0
+    tokens = [
+        word
+        for word in body[end:].split()
+        if (token := _TOKEN_RE.fullmatch(word)) and token.group(1) in KEYS
+    ]
+    return " ".join([body[:end].rstrip(" \t"), title, *tokens]) + eol
+
+
 def set_checked(line: str, checked: bool) -> str:
     return line[:3] + ("x" if checked else " ") + line[4:]
 

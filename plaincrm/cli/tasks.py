@@ -1,4 +1,4 @@
-"""``plaincrm task add|done|move|list``."""
+"""``plaincrm task add|done|move|edit|delete|reopen|list``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,14 @@ from ..dates import format_duration
 from ..output import echo_json, table, truncate
 from ..query import TASK_KINDS, TaskAccessor, tested_fields
 from ..store import TaskEntry
-from ..taskops import add_task, complete_task, move_task
+from ..taskops import (
+    add_task,
+    complete_task,
+    delete_task,
+    edit_task,
+    move_task,
+    reopen_task,
+)
 from .common import (
     build_query,
     date_arg,
@@ -154,6 +161,56 @@ def task_move(task_id: str, due: str | None, at: str | None, no_time: bool) -> N
     store = get_app().store
     moved = move_task(store, task_id, due=date_arg(due), at=time_arg(at), clear_time=no_time)
     click.echo(f"Moved: {moved.task.title} ({moved.path})")
+
+
+@task.command("edit")
+@click.argument("task_id", metavar="ID", shell_complete=complete_task_id)
+@click.option("--title", metavar="TEXT", help="New title.")
+@owner_option("Who does it ('': nobody named on the task: the record's owner).")
+@click.option("--note", metavar="TEXT", help="Replace the note ('' removes it, '-' reads stdin).")
+@click.option("--every", metavar="RULE", help=EVERY_HELP + " 'none' stops the repeating.")
+def task_edit(
+    task_id: str, title: str | None, owner: str | None, note: str | None, every: str | None
+) -> None:
+    """Change a task's title, owner, note or repeat rule; the rest of it stays.
+    (Its date and time: 'plaincrm task move'.)
+
+    \b
+    Example:
+      plaincrm task edit k3x9 --title "Call Anna about the 2027 renewal" --owner ben
+      plaincrm task edit k3x9 --every none
+    """
+    if note == "-":
+        note = sys.stdin.read()
+    edited = edit_task(get_app().store, task_id, title=title, owner=owner, note=note, every=every)
+    click.echo(f"Edited: {title or edited.task.title} ({edited.path})")
+
+
+@task.command("delete")
+@click.argument("task_id", metavar="ID", shell_complete=complete_task_id)
+def task_delete(task_id: str) -> None:
+    """Remove a task (and its note) from its record; 'plaincrm history REF' shows it
+    removed, and git keeps it.
+
+    \b
+    Example:
+      plaincrm task delete k3x9
+    """
+    deleted = delete_task(get_app().store, task_id)
+    click.echo(f"Deleted: {deleted.task.title} ({deleted.path})")
+
+
+@task.command("reopen")
+@click.argument("task_id", metavar="ID", shell_complete=complete_task_id)
+def task_reopen(task_id: str) -> None:
+    """Open a completed task again (its result note stays).
+
+    \b
+    Example:
+      plaincrm task reopen k3x9
+    """
+    reopened = reopen_task(get_app().store, task_id)
+    click.echo(f"Reopened: {reopened.task.title} ({reopened.path})")
 
 
 def task_rows(entries: list[TaskEntry]) -> list[list[str]]:
