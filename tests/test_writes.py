@@ -115,6 +115,45 @@ def test_five_clients_of_one_name_added_at_once_each_get_a_name_of_their_own(crm
     assert crm.clean()
 
 
+def test_a_deal_moved_by_four_commands_at_once_moves_once(acme: Crm) -> None:
+    """What a command decides from the record (the deal is in lead, so it may move) is
+    decided under the lock: the other three find it in qualified already."""
+    acme.run("deal", "add", "acme", "Espresso machines")
+    acme.run("check")
+    runs = [start(acme, "deal", "move", "acme-ltd-espresso", "qualified") for _ in range(4)]
+    results = [finish(run) for run in runs]
+    assert sorted(code for code, _, _ in results) == [
+        0,
+        EXIT_CONFLICT,
+        EXIT_CONFLICT,
+        EXIT_CONFLICT,
+    ]
+    assert all(
+        "acme-ltd-espresso-machines is already in qualified" in err
+        for code, _, err in results
+        if code
+    )
+    assert acme.read("deals/acme-ltd-espresso-machines.md").count("stage lead -> qualified") == 1
+
+
+def test_invoices_issued_at_once_get_numbers_of_their_own(acme: Crm) -> None:
+    """The next number of the series is read under the lock."""
+    acme.run("deal", "add", "acme", "Machines", "--amount", "100")
+    acme.run("check")
+    deal = "acme-ltd-machines"
+    runs = [start(acme, "doc", "add", "invoice", deal, "--status", "issued") for _ in range(4)]
+    results = [finish(run) for run in runs]
+    assert [code for code, _, _ in results] == [0] * 4, results
+    numbers = sorted(
+        line.split(": ", 1)[1]
+        for ref in (out.strip() for _, out, _ in results)
+        for line in acme.read(f"documents/{ref}.md").splitlines()
+        if line.startswith("number: ")
+    )
+    assert numbers == [f"A-2026-000{n}" for n in range(1, 5)]
+    acme.run("check")
+
+
 # ---------------------------------------------------------------- hand edits meanwhile
 
 
