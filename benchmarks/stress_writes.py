@@ -93,9 +93,12 @@ def run_round(root: Path, writers: int = 21, env: dict[str, str] | None = None) 
     env = dict(env or os.environ)
     env["PLAINCRM_USER"] = "anna"
     env["PLAINCRM_TODAY"] = DAY
-    share = max(20, writers) // 7  # of each kind of writer
+    total = max(20, writers)
+    share = total // 7  # of each kind of writer
     done_n, move_n, add_n = share + 1, share + 1, share + 1
-    edit_n = flock_n = max(1, (max(20, writers) - done_n - move_n - add_n - 1) // 2)
+    rest = total - done_n - move_n - add_n - 1  # 1: the second completion of one task
+    edit_n = max(1, rest // 2)
+    flock_n = max(1, rest - edit_n)
     ids = prepare(root, env, done_n + move_n + 1)
     done_ids, move_ids = ids[:done_n], ids[done_n : done_n + move_n]
     untouched = ids[-1]
