@@ -185,7 +185,21 @@ def commit(
                 "git commit failed: other commits kept arriving on this branch while "
                 f"committing {', '.join(paths)}; run the command again"
             )
-        _update_index(cwd, index_file, present, gone)
+        try:
+            _update_index(cwd, index_file, present, gone)
+        except GitError:
+            staged = False
+        else:
+            staged = True
+    if not staged:  # the commit is made: git's index gets its files in the usual way
+        try:
+            _stage(cwd, {"GIT_LITERAL_PATHSPECS": "1"}, present, gone)
+        except GitError as error:
+            listed = " ".join(f"'{path}'" for path in paths[:5])
+            raise GitError(
+                f"committed, but git's index still has the files as before ({error.message}): "
+                f"run 'git reset -q -- {listed}'"
+            ) from None
     if new is not None:  # as git commit does: pack loose objects once there are many
         _process(cwd, ("maintenance", "run", "--auto", "--quiet"))
     return new
@@ -866,6 +880,13 @@ def unmerged_paths(cwd: Path) -> dict[str, str]:
 
 def add(cwd: Path, paths: list[str]) -> None:
     run(cwd, "add", "--", *paths)
+
+
+def stage(cwd: Path, paths: list[str]) -> None:
+    """Stage ``paths`` (relative to ``cwd``) in git's index as they are on disk (removed
+    ones as removed), a few thousand per git command."""
+    present = [path for path in paths if os.path.lexists(cwd / path)]
+    _stage(cwd, {"GIT_LITERAL_PATHSPECS": "1"}, present, [p for p in paths if p not in present])
 
 
 def conclude_merge(cwd: Path, fallback_name: str) -> None:

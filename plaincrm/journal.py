@@ -21,7 +21,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
@@ -46,6 +46,7 @@ class Outcome:
 
     restored: list[str]  # written back as they were (or removed: created by the command)
     kept: list[str]  # changed since, or committed: left as they are
+    committed: list[str] = field(default_factory=list)  # of kept: HEAD has what was written
 
 
 Committed = Callable[[list[str]], dict[str, str]]  # paths -> their blob ids in HEAD
@@ -157,6 +158,7 @@ def take_back(root: Path, entries: list[Entry], committed: Committed) -> Outcome
     for entry in ours:
         if in_head.get(entry.path) == entry.after:
             outcome.kept.append(entry.path)  # the command's commit was made
+            outcome.committed.append(entry.path)
             continue
         full = root / entry.path
         if entry.before is None:

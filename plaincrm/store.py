@@ -566,6 +566,11 @@ class Store:
         if outcome is None:
             return False
         self._after_write([*outcome.restored, *outcome.kept])
+        if outcome.committed:  # killed between its commit and staging it in git's index
+            from . import gitrepo
+
+            gitrepo.clear_stale_lock(self.root, self.warn)
+            gitrepo.stage(self.root, outcome.committed)
         if outcome.restored:
             listed = ", ".join(outcome.restored[:3]) + (
                 f" and {len(outcome.restored) - 3} more" if len(outcome.restored) > 3 else ""

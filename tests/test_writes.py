@@ -384,6 +384,52 @@ def test_a_plaincrm_killed_while_committing_leaves_nothing_behind(
     assert acme.clean() and not lock.exists()
 
 
+SECOND_FILTER = """#!/bin/sh
+# holds up the git that adds the file to plaincrm's second index: the one that stages
+# the commit, already made, in git's index
+case "$GIT_INDEX_FILE" in
+  *plaincrm-index-*)
+    [ -f "$FIRST" ] || echo "$GIT_INDEX_FILE" > "$FIRST"
+    if [ "$(cat "$FIRST")" != "$GIT_INDEX_FILE" ]; then
+      touch "$IN_FILTER"
+      while [ ! -f "$RELEASE" ]; do sleep 0.02; done
+    fi ;;
+esac
+cat
+"""
+
+
+def test_a_plaincrm_killed_after_its_commit_has_its_change_staged_by_the_next(
+    acme: Crm, tmp_path: Path
+) -> None:
+    """Killed once the commit is made but before git's index has its file: the change
+    stays (it is committed), and the next command brings git's index in line, so that
+    the user's next git commit does not take it back."""
+    script = tmp_path / "filter.sh"
+    script.write_text(SECOND_FILTER)
+    script.chmod(0o755)
+    in_filter, release = tmp_path / "in-filter", tmp_path / "release"
+    acme.git("config", "filter.slow.clean", str(script))
+    attributes = acme.root / ".git" / "info" / "attributes"
+    attributes.write_text("*.md filter=slow\n")
+    commits = acme.commits()
+    env = {"IN_FILTER": str(in_filter), "RELEASE": str(release), "FIRST": str(tmp_path / "1")}
+    run = start(acme, "task", "add", "acme", "Call Anna", env=env)
+    wait_for(in_filter.exists, "plaincrm to stage its commit", seconds=30)
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    release.touch()
+    attributes.unlink()
+    wait_for(lambda: not any(git_dir(acme).glob("plaincrm-index-*.lock")), "git to end")
+    assert acme.commits()[0] == f"task add: Call Anna ({RECORD})"
+    assert acme.git("status", "--porcelain") == f"MM {RECORD}\n"  # git's index: as before
+    result = acme.run("client", "list")
+    assert "removed git's index.lock, left behind by plaincrm process" in result.stderr
+    assert "took back" not in result.stderr
+    assert acme.clean() and "Call Anna" in acme.read(RECORD)
+    assert acme.commits() == [f"task add: Call Anna ({RECORD})", *commits]
+
+
 # ---------------------------------------------------------------- every write path
 
 
