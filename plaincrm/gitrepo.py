@@ -442,21 +442,23 @@ def lock_message(cwd: Path) -> str:
     except OSError:
         age = None
     since = f" (made {_age(age)} ago)" if age is not None else ""
-    running = git_processes()
+    running = git_processes([cwd.resolve(), index.parent])
     if running is None:
         seen = ""
     elif running:
-        listed = "; ".join(f"{pid}: {line}" for pid, line in running[:5])
-        seen = f" git processes running now: {listed}."
+        listed = "; ".join(f"{pid} {line}" for pid, line in running[:5])
+        seen = f" Running in this repository now: {listed}."
     else:
-        seen = " No git process is running on this machine that plaincrm can see."
+        seen = (
+            " No git program runs in this repository now, as far as plaincrm can see "
+            "(not those of other users or containers): the lock is most likely stale."
+        )
     return (
-        f"git's index is locked: {lock} exists{since}. Another git program holds it while "
-        "it works in this repository (a 'git commit' waiting for its message, a merge, an "
-        f"editor's git integration) or one was stopped and left it behind.{seen} Wait for "
-        "that program to finish and run the command again; if no git program is working "
-        f"in this repository (close git tools, editors' git views), remove the stale lock "
-        f"with: rm '{lock}'"
+        f"git's index is locked: {lock} exists{since}. A git program holds it while it "
+        "works in this repository (a 'git commit' waiting for its message, a merge, an "
+        f"editor's git integration), or one was stopped and left it behind.{seen} Wait for "
+        "it to finish and run the command again; if no git program is working in this "
+        f"repository, remove the stale lock: rm '{lock}'"
     )
 
 
@@ -470,9 +472,10 @@ def _age(seconds: int) -> str:
     return f"{seconds // 86400} days"
 
 
-def git_processes() -> list[tuple[int, str]] | None:
-    """The git processes of this machine that can be seen (process id, command line);
-    None where processes cannot be listed (no ``/proc``)."""
+def git_processes(places: list[Path]) -> list[tuple[int, str]] | None:
+    """The git processes of this machine working in one of ``places`` (their current
+    folder is in it) that can be seen: process id and command line; None where
+    processes cannot be listed (no ``/proc``)."""
     try:
         pids = [int(name) for name in os.listdir("/proc") if name.isdigit()]
     except OSError:
@@ -484,9 +487,12 @@ def git_processes() -> list[tuple[int, str]] | None:
                 name = handle.read().strip()
             if name != "git" and not name.startswith("git-"):
                 continue
+            where = Path(os.readlink(f"/proc/{pid}/cwd"))
             with open(f"/proc/{pid}/cmdline", "rb") as handle:
                 words = handle.read().split(b"\0")
         except OSError:
+            continue
+        if not any(where == place or place in where.parents for place in places):
             continue
         line = " ".join(word.decode("utf-8", "replace") for word in words if word)
         found.append((pid, line[:80] or name))

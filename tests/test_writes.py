@@ -281,10 +281,18 @@ def test_git_index_lock_held_by_another_program_is_explained_and_nothing_changes
     lock = git_dir(acme) / "index.lock"
     lock.write_text("")
     before, commits = acme.read(RECORD), acme.commits()
-    result = acme.fail("task", "add", "acme", "Call Anna", code=EXIT_GIT)
+    elsewhere = subprocess.Popen(["git", "cat-file", "--batch"], stdin=subprocess.PIPE)
+    here = subprocess.Popen(["git", "cat-file", "--batch"], cwd=acme.root, stdin=subprocess.PIPE)
+    try:
+        result = acme.fail("task", "add", "acme", "Call Anna", code=EXIT_GIT)
+    finally:
+        for git in (elsewhere, here):
+            git.communicate(b"")
     assert "git's index is locked" in result.stderr
     assert f"rm '{lock}'" in result.stderr
     assert "a 'git commit' waiting for its message" in result.stderr
+    assert f"Running in this repository now: {here.pid} git cat-file --batch." in result.stderr
+    assert str(elsewhere.pid) not in result.stderr
     assert acme.read(RECORD) == before and acme.commits() == commits
     assert lock.exists()  # another program's: never removed
     lock.unlink()
