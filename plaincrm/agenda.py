@@ -10,7 +10,7 @@ type registers an ``ATTENTION`` provider).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -67,6 +67,7 @@ class DayView:
     overdue: list[tuple[TaskEntry, int]] = field(default_factory=list)
     timed: list[Timed] = field(default_factory=list)
     untimed: list[TaskEntry] = field(default_factory=list)
+    coming: list[TaskEntry] = field(default_factory=list)  # repeats due that day, no time
     attention: list[Attention] = field(default_factory=list)
     mail: MailLists = field(default_factory=MailLists)
 
@@ -80,7 +81,7 @@ class DayView:
     @property
     def planned(self) -> int:
         timed = sum(t.end - t.start for t in self.timed)
-        return timed + sum(self.duration(e) for e in self.untimed)
+        return timed + sum(self.duration(e) for e in [*self.untimed, *self.coming])
 
     @property
     def overloaded(self) -> bool:
@@ -145,6 +146,7 @@ class DayView:
                 for t in self.timed
             ],
             "anytime": [e.as_json() for e in self.untimed],
+            "coming": [e.as_json() for e in self.coming],
             "planned_minutes": self.planned,
             "capacity_minutes": self.capacity,
             "overloaded": self.overloaded,
@@ -168,7 +170,8 @@ def day_view(store: Store, day: date, owner: str | None) -> DayView:
         config.day_end,
         config.default_duration,
     )
-    for entry in store.tasks(state="open", owner=owner, due_to=day.isoformat()):
+    entries = store.tasks(state="open", owner=owner, due_to=day.isoformat())
+    for entry in [*entries, *coming_occurrences(entries, day, store.today(), config.workdays)]:
         due = date.fromisoformat(entry.task.due or day.isoformat())
         if due < day:
             view.overdue.append((entry, (day - due).days))
@@ -177,6 +180,8 @@ def day_view(store: Store, day: date, owner: str | None) -> DayView:
             end = start + view.duration(entry)
             outside = start < config.day_start or end > config.day_end
             view.timed.append(Timed(entry, start, end, outside=outside))
+        elif entry.projected:
+            view.coming.append(entry)
         else:
             view.untimed.append(entry)
     view.overdue.sort(key=lambda item: (-item[1], item[0].task.at or ""))
@@ -195,6 +200,28 @@ def day_view(store: Store, day: date, owner: str | None) -> DayView:
     )
     view.mail = mail_lists(store, datetime.combine(day, now().time()), owner)
     return view
+
+
+def coming_occurrences(
+    entries: list[TaskEntry], day: date, today: date, workdays: frozenset[int]
+) -> list[TaskEntry]:
+    """The occurrences of repeating tasks (``every:``) among ``entries`` that fall on
+    ``day``, a day after today: what completing them will add, shown ahead of time
+    (``projected``) and written into the file only then."""
+    if day <= today:
+        return []
+    found = []
+    for entry in entries:
+        rule_text, due = entry.task.every, entry.task.due
+        if not rule_text or not due:
+            continue
+        from .recurrence import falls_on, parse
+
+        rule = parse(rule_text)
+        if rule is not None and falls_on(rule, date.fromisoformat(due), day, workdays):
+            task = replace(entry.task, attrs={**entry.task.attrs, "due": day.isoformat()})
+            found.append(replace(entry, task=task, projected=True))
+    return found
 
 
 def fmt_minutes(minutes: int) -> str:

@@ -36,7 +36,7 @@ from .model import TYPES, Record, RecordView, field_kinds, path_of, slug_of
 from .pipeline import Deal, deals_by_source, settings
 from .query import Query, RecordAccessor, parse
 from .records import append_to_section, new_record_text, one_line
-from .store import Store
+from .store import Store, writes
 
 if TYPE_CHECKING:
     from .formats.exporter import Table
@@ -165,6 +165,7 @@ def mailing_table(clients: list[Record]) -> Table:
 # ---------------------------------------------------------------- operations
 
 
+@writes
 def add_campaign(
     store: Store,
     name: str,
@@ -231,6 +232,7 @@ class Responded:
     in_audience: bool | None  # None: the audience query is broken
 
 
+@writes
 def respond(
     store: Store,
     campaign_path: str,

@@ -14,7 +14,7 @@ from .mail.entries import describe_entry
 from .model import Record, path_of, slug_of
 from .records import new_record_text, record_notes
 from .setfields import Edit, Wanted, change_record
-from .store import Store, TaskEntry
+from .store import Store, TaskEntry, writes
 
 KINDS = ("company", "person")
 
@@ -72,6 +72,7 @@ def new_owner(store: Store, owner: str | None) -> str | None:
     return owner
 
 
+@writes
 def add_client(
     store: Store,
     name: str,

@@ -33,7 +33,7 @@ from .model import Record, path_of, slug_of
 from .pipeline import Deal, Pipeline, competitor_names, deal_of, settings
 from .records import append_log, new_record_text, one_line, parse_record
 from .setfields import Edit, Wanted, plan_edit, set_record
-from .store import Store, type_of_path
+from .store import Store, type_of_path, writes
 from .yamlfront import append_items, set_fields
 
 Gate = Callable[[Store, Record, str], str | None]
@@ -42,6 +42,7 @@ GATES: list[Gate] = [document_gate]
 Money = Decimal | int | float | str
 
 
+@writes
 def add_deal(
     store: Store,
     client_path: str,
@@ -148,6 +149,7 @@ class NewDeal:
         )
 
 
+@writes
 def move_deal(store: Store, path: str, stage: str, *, force: bool = False) -> list[Event]:
     """Move an open deal to another open stage; the probability follows the stage
     unless it was set by hand.  Consults ``GATES`` (``force`` overrides them).
@@ -176,6 +178,7 @@ def move_deal(store: Store, path: str, stage: str, *, force: bool = False) -> li
     return found
 
 
+@writes
 def win_deal(
     store: Store,
     path: str,
@@ -213,6 +216,7 @@ def win_deal(
     return found
 
 
+@writes
 def lose_deal(
     store: Store,
     path: str,
@@ -248,6 +252,7 @@ def lose_deal(
     return [event]
 
 
+@writes
 def reopen_deal(
     store: Store, path: str, *, stage: str | None = None, force: bool = False
 ) -> list[Event]:
@@ -288,6 +293,7 @@ AUTO = "auto"
 DEAL_OPTIONS = ("title", "amount", "currency", "close", "owner", "source")  # deal set --KEY
 
 
+@writes
 def set_deal(
     store: Store,
     path: str,

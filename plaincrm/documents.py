@@ -57,7 +57,7 @@ from .model import Record, RecordView, path_of, slug_of
 from .pipeline import settings as pipeline_settings
 from .records import append_log, log_line, new_record_text, one_line
 from .setfields import Edit, Wanted, change_record
-from .store import Store
+from .store import Store, writes
 from .yamlfront import set_fields
 
 SERIES_ENV = "PLAINCRM_SERIES"  # picks a per-device numbering series
@@ -510,6 +510,7 @@ def _due_date(settings: DocSettings, day: date, due: date | None) -> date:
     return due or day + timedelta(days=settings.payment_days)
 
 
+@writes
 def add_document(
     store: Store,
     kind_name: str,
@@ -707,6 +708,7 @@ def _payment_amount(
     return amount
 
 
+@writes
 def set_status(
     store: Store,
     path: str,
@@ -820,6 +822,7 @@ class Payment:
     balance: Balance
 
 
+@writes
 def pay(
     store: Store, invoice_path: str, *, amount: Decimal | None = None, day: date | None = None
 ) -> Payment:

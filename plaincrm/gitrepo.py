@@ -11,7 +11,8 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,15 +79,19 @@ def run(
     """Run ``git args`` in ``cwd`` and return its stdout; raise ``GitError`` on failure.
 
     While another git process (another plaincrm, an editor's git plugin) holds
-    the repository's ``index.lock``, the command is retried for a few seconds.
+    the repository's ``index.lock``, the command is retried for a few seconds;
+    then the error says what the lock is and how to clear it (``lock_message``).
     """
     proc = _process(cwd, args, input, env)
     for delay in _LOCK_RETRY_DELAYS:
         if proc.returncode == 0 or "index.lock" not in proc.stderr:
             break
-        time.sleep(delay)
+        if not clear_stale_lock(cwd):
+            time.sleep(delay)
         proc = _process(cwd, args, input, env)
     if check and proc.returncode != 0:
+        if "index.lock" in proc.stderr:
+            raise GitError(f"git {_subcommand(args)} failed: {lock_message(cwd)}")
         raise GitError(f"git {_subcommand(args)} failed: {_reason(proc)}")
     return proc.stdout
 
@@ -135,32 +140,141 @@ def commit(
     by_plaincrm: bool = True,
     trailers: Sequence[tuple[str, str]] = (),
     author: tuple[str, str] | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> str | None:
     """Commit exactly ``paths`` (relative to ``cwd``) and return the new commit id.
 
-    Files that no longer exist are committed as deletions.  ``author`` (name,
-    e-mail): who made the change, when it is not git's user (the acting plaincrm
-    user); git's identity stays the committer.  When git knows no identity,
-    ``fallback_name`` is used so that the commit still happens.  A
-    change plaincrm made gets the ``Made-with: plaincrm`` trailer (``history``
-    tells such changes from hand edits by it); ``by_plaincrm=False`` leaves it
-    out, for hand edits that plaincrm only commits.  ``trailers`` are more
-    ``(key, value)`` trailers (``USER_KEY``: whose change it is, for ``undo``).
-    When the files are as the last commit has them (an edit undone), there is
-    nothing to commit: None.
+    The commit is HEAD with these files as they are on disk (files that no
+    longer exist are committed as deletions), built in an index of its own
+    (``GIT_INDEX_FILE``): what the user staged is neither committed with it nor
+    lost, and a ``git commit`` running at the same moment cannot take these
+    files into its commit.  HEAD moves only from the commit the new one was
+    built on (``update-ref`` with the old value; when another commit came in
+    between, the commit is built again on that one).  Meanwhile git's own
+    ``index.lock`` is held, as ``git commit`` holds it, and git's index then
+    gets the committed files, so ``git status`` shows them committed.
+
+    ``author`` (name, e-mail): who made the change, when it is not git's user
+    (the acting plaincrm user); git's identity stays the committer.  When git
+    knows no identity, ``fallback_name`` is used so that the commit still
+    happens.  A change plaincrm made gets the ``Made-with: plaincrm`` trailer
+    (``history`` tells such changes from hand edits by it); ``by_plaincrm=False``
+    leaves it out, for hand edits that plaincrm only commits.  ``trailers`` are
+    more ``(key, value)`` trailers (``USER_KEY``: whose change it is, for
+    ``undo``).  When the files are as the last commit has them (an edit
+    undone), there is nothing to commit: None.  ``warn`` hears about a stale
+    lock cleared.
     """
-    existing = [p for p in paths if (cwd / p).exists()]
-    if existing:
-        run(cwd, "add", "--", *existing)
     marks = [*([(TRAILER_KEY, "plaincrm")] if by_plaincrm else []), *trailers]
     text = _with_lines(message, marks)
+    authored = {"GIT_AUTHOR_NAME": author[0], "GIT_AUTHOR_EMAIL": author[1]} if author else None
+    present = [path for path in paths if os.path.lexists(cwd / path)]
+    gone = [path for path in paths if path not in present]
+    subject = message.strip().split("\n", 1)[0]
+    with IndexLock(cwd, warn) as index_file:
+        for _ in range(HEAD_ATTEMPTS):
+            head, head_tree = _head(cwd)
+            tree = _tree_with(cwd, index_file.parent, head, present, gone)
+            if tree == head_tree:
+                new = None
+                break
+            parents = ["-p", head] if head else []
+            new = run(
+                cwd,
+                *_identity_args(cwd, fallback_name),
+                *("commit-tree", tree, *parents, "-F", "-"),
+                input=text.rstrip("\n") + "\n",  # ended by a newline, as git commit ends it
+                env=authored,
+            ).strip()
+            what = "commit" if head else "commit (initial)"
+            moved = _process(
+                cwd, ("update-ref", "-m", f"{what}: {subject}", "HEAD", new, head or "0" * len(new))
+            )
+            if moved.returncode == 0:
+                break
+            if _head(cwd)[0] == head:  # not another commit: git could not move HEAD
+                raise GitError(f"git commit failed: {_reason(moved)}")
+        else:
+            raise GitError(
+                "git commit failed: other commits kept arriving on this branch while "
+                f"committing {', '.join(paths)}; run the command again"
+            )
+        try:
+            _update_index(cwd, index_file, present, gone)
+        except GitError:
+            staged = False
+        else:
+            staged = True
+    if not staged:  # the commit is made: git's index gets its files in the usual way
+        try:
+            _stage(cwd, {"GIT_LITERAL_PATHSPECS": "1"}, present, gone)
+        except GitError as error:
+            listed = " ".join(f"'{path}'" for path in paths[:5])
+            raise GitError(
+                f"committed, but git's index still has the files as before ({error.message}): "
+                f"run 'git reset -q -- {listed}'"
+            ) from None
+    if new is not None:  # as git commit does: pack loose objects once there are many
+        _process(cwd, ("maintenance", "run", "--auto", "--quiet"))
+    return new
+
+
+def _head(cwd: Path) -> tuple[str | None, str | None]:
+    """HEAD's commit and tree; None, None before the first commit."""
+    proc = _process(cwd, ("rev-parse", "HEAD^{commit}", "HEAD^{tree}"))
+    found = proc.stdout.split()
+    if proc.returncode != 0 or len(found) != 2:
+        return None, None
+    return found[0], found[1]
+
+
+HEAD_ATTEMPTS = 5  # builds of a commit when HEAD moved meanwhile (a commit without the lock)
+
+
+def _tree_with(
+    cwd: Path, folder: Path, head: str | None, present: list[str], gone: list[str]
+) -> str:
+    """The tree of ``head`` (none: empty) with ``present`` as on disk and ``gone`` removed,
+    built in a temporary index in ``folder`` (git's directory)."""
+    with _scratch_index(folder) as env:
+        run(cwd, "read-tree", *([head] if head else ["--empty"]), env=env)
+        _stage(cwd, env, present, gone)
+        return run(cwd, "write-tree", env=env).strip()
+
+
+def _update_index(cwd: Path, index_file: Path, present: list[str], gone: list[str]) -> None:
+    """Git's index (``index_file``, whose lock the caller holds) with the committed files
+    staged, everything else in it (the user's staged changes) as it was."""
+    with _scratch_index(index_file.parent, copy_of=index_file) as env:
+        _stage(cwd, env, present, gone)
+        os.replace(env["GIT_INDEX_FILE"], index_file)
+
+
+def _stage(cwd: Path, env: dict[str, str], present: list[str], gone: list[str]) -> None:
+    for start in range(0, len(present), PATHS_PER_RUN):
+        run(cwd, "add", "--", *present[start : start + PATHS_PER_RUN], env=env)
+    for start in range(0, len(gone), PATHS_PER_RUN):
+        chunk = gone[start : start + PATHS_PER_RUN]
+        run(cwd, "rm", "--cached", "-q", "--ignore-unmatch", "--", *chunk, env=env)
+
+
+PATHS_PER_RUN = 2000  # paths on one git command line (well below the system's limit)
+
+
+@contextmanager
+def _scratch_index(folder: Path, copy_of: Path | None = None) -> Iterator[dict[str, str]]:
+    """An index file of plaincrm's own in ``folder`` (a copy of ``copy_of``, or none yet),
+    as the environment that points git at it; removed afterwards."""
+    import secrets
+
+    scratch = folder / f"plaincrm-index-{secrets.token_hex(4)}"
     try:
-        return _commit(cwd, fallback_name, "-m", text, "--", *paths, author=author)
-    except GitError:
-        unchanged = ("diff", "--quiet", "HEAD", "--", *paths)
-        if has_commits(cwd) and _process(cwd, unchanged).returncode == 0:
-            return None
-        raise
+        if copy_of is not None and copy_of.exists():
+            shutil.copy2(copy_of, scratch)
+        yield {"GIT_INDEX_FILE": str(scratch), "GIT_LITERAL_PATHSPECS": "1"}
+    finally:
+        scratch.unlink(missing_ok=True)
+        scratch.with_name(scratch.name + ".lock").unlink(missing_ok=True)
 
 
 def commit_all(cwd: Path, message: str, fallback_name: str) -> str:
@@ -177,6 +291,230 @@ def _commit(
     env = {"GIT_AUTHOR_NAME": author[0], "GIT_AUTHOR_EMAIL": author[1]} if author else None
     run(cwd, *_identity_args(cwd, fallback_name), "commit", "-q", "--no-verify", *args, env=env)
     return run(cwd, "rev-parse", "HEAD").strip()
+
+
+# ---------------------------------------------------------------- git's index.lock
+
+LOCK_NOTE = "plaincrm-index.lock"  # in the git directory: who holds index.lock (plaincrm)
+
+
+class IndexLock:
+    """git's ``index.lock``, taken as git takes it (created exclusively) and held while
+    plaincrm commits; entering gives the path of the index it locks.
+
+    Beside it, ``LOCK_NOTE`` says which process holds it (machine, boot, process id
+    and start time) and which file the lock is (inode, modification time).  A lock
+    whose note names a plaincrm process that is no longer alive is provably left
+    behind by a plaincrm that was killed: no git process ever uses a lock it did not
+    create, and plaincrm's own git commands work on an index of their own.  Such a
+    lock is removed; any other lock is waited for a few seconds, and then the error
+    says what it is (``lock_message``)."""
+
+    def __init__(self, cwd: Path, warn: Callable[[str], None] | None = None) -> None:
+        self.cwd = cwd
+        self.warn = warn
+        self.index, self.note = git_path(cwd, "index", LOCK_NOTE)
+        self.lock = self.index.with_name(self.index.name + ".lock")
+        self.handle: int | None = None
+
+    def __enter__(self) -> Path:
+        delays = iter([0.01, 0.02, *[0.05] * int(sum(_LOCK_RETRY_DELAYS) / 0.05)])
+        while True:
+            try:
+                self.handle = os.open(self.lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
+                break
+            except FileExistsError:
+                if _clear_stale(self.lock, self.note, self.warn):
+                    continue
+                delay = next(delays, None)
+                if delay is None:
+                    raise GitError(f"git commit failed: {lock_message(self.cwd)}") from None
+                time.sleep(delay)
+            except OSError as exc:
+                raise GitError(f"git commit failed: cannot create {self.lock}: {exc}") from None
+        _write_note(self.note, self.lock)
+        return self.index
+
+    def __exit__(self, *exc: object) -> None:
+        if self.handle is not None:
+            os.close(self.handle)
+            self.lock.unlink(missing_ok=True)
+            self.note.unlink(missing_ok=True)
+
+
+def _write_note(note: Path, lock: Path) -> None:
+    """Say in ``note`` that this process holds ``lock`` (see ``IndexLock``)."""
+    import json
+
+    stat = os.stat(lock)
+    me = _this_process()
+    data = {**me, "ino": stat.st_ino, "mtime_ns": stat.st_mtime_ns} if me else {}
+    tmp = note.with_name(note.name + ".tmp")
+    tmp.write_text(json.dumps(data), encoding="utf-8")
+    os.replace(tmp, note)
+
+
+def _this_process() -> dict[str, object] | None:
+    """What tells this process apart from every other one, ever (Linux); None elsewhere."""
+    started = _start_time(os.getpid())
+    machine = _read_first("/etc/machine-id", "/var/lib/dbus/machine-id")
+    boot = _read_first("/proc/sys/kernel/random/boot_id")
+    try:
+        namespace = os.stat("/proc/self/ns/pid").st_ino
+    except OSError:
+        return None
+    if started is None or not machine or not boot:
+        return None
+    return {
+        "pid": os.getpid(),
+        "start": started,
+        "machine": machine,
+        "boot": boot,
+        "pid_namespace": namespace,
+    }
+
+
+def _start_time(pid: int) -> int | None:
+    """When process ``pid`` started (clock ticks since boot), None when there is none."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return None
+    fields = data[data.rfind(b")") + 2 :].split()  # after the command name, which may hold spaces
+    try:
+        return int(fields[19])
+    except (IndexError, ValueError):
+        return None
+
+
+def _read_first(*paths: str) -> str | None:
+    for path in paths:
+        try:
+            with open(path, encoding="ascii", errors="replace") as handle:
+                text = handle.read().strip()
+        except OSError:
+            continue
+        if text:
+            return text
+    return None
+
+
+def stale_lock_holder(lock: Path, note: Path) -> int | None:
+    """The process id of the plaincrm that made git's index lock ``lock`` (``note`` is
+    its ``LOCK_NOTE``) and is provably no longer alive (see ``IndexLock``); None when
+    there is no lock or no such proof."""
+    import json
+
+    try:
+        data = json.loads(note.read_text(encoding="utf-8"))
+        stat = os.stat(lock)
+    except (OSError, ValueError):
+        return None
+    me = _this_process()
+    if not isinstance(data, dict) or me is None or not data:
+        return None
+    if (data.get("ino"), data.get("mtime_ns")) != (stat.st_ino, stat.st_mtime_ns):
+        return None  # another lock than the one the note is about
+    if data.get("machine") != me["machine"]:
+        return None  # made on another machine (a shared drive): its processes are not seen
+    pid = data.get("pid")
+    if not isinstance(pid, int):
+        return None
+    if data.get("boot") != me["boot"]:
+        return pid  # this machine started again since: every process of then is gone
+    if data.get("pid_namespace") != me["pid_namespace"]:
+        return None  # another container's processes are not seen
+    return pid if _start_time(pid) != data.get("start") else None
+
+
+def clear_stale_lock(cwd: Path, warn: Callable[[str], None] | None = None) -> bool:
+    """Remove git's ``index.lock`` when a plaincrm that was killed left it
+    (``stale_lock_holder``); True when it did."""
+    index, note = git_path(cwd, "index", LOCK_NOTE)
+    return _clear_stale(index.with_name(index.name + ".lock"), note, warn)
+
+
+def _clear_stale(lock: Path, note: Path, warn: Callable[[str], None] | None) -> bool:
+    pid = stale_lock_holder(lock, note)
+    if pid is None:
+        return False
+    lock.unlink(missing_ok=True)
+    note.unlink(missing_ok=True)
+    for scratch in lock.parent.glob("plaincrm-index-*"):  # the dead one's own indexes
+        scratch.unlink(missing_ok=True)
+    if warn is not None:
+        warn(
+            f"removed git's index.lock, left behind by plaincrm process {pid}, which was "
+            "stopped while committing (it is no longer running)"
+        )
+    return True
+
+
+def lock_message(cwd: Path) -> str:
+    """What a held ``index.lock`` means and how to clear it safely."""
+    index = git_path(cwd, "index")[0]
+    lock = index.with_name(index.name + ".lock")
+    try:
+        age = max(0, int(time.time() - os.stat(lock).st_mtime))
+    except OSError:
+        age = None
+    since = f" (made {_age(age)} ago)" if age is not None else ""
+    running = git_processes([cwd.resolve(), index.parent])
+    if running is None:
+        seen = ""
+    elif running:
+        listed = "; ".join(f"{pid} {line}" for pid, line in running[:5])
+        seen = f" Running in this repository now: {listed}."
+    else:
+        seen = (
+            " No git program runs in this repository now, as far as plaincrm can see "
+            "(not those of other users or containers): the lock is most likely stale."
+        )
+    return (
+        f"git's index is locked: {lock} exists{since}. A git program holds it while it "
+        "works in this repository (a 'git commit' waiting for its message, a merge, an "
+        f"editor's git integration), or one was stopped and left it behind.{seen} Wait for "
+        "it to finish and run the command again; if no git program is working in this "
+        f"repository, remove the stale lock: rm '{lock}'"
+    )
+
+
+def _age(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    if seconds < 2 * 86400:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} days"
+
+
+def git_processes(places: list[Path]) -> list[tuple[int, str]] | None:
+    """The git processes of this machine working in one of ``places`` (their current
+    folder is in it) that can be seen: process id and command line; None where
+    processes cannot be listed (no ``/proc``)."""
+    try:
+        pids = [int(name) for name in os.listdir("/proc") if name.isdigit()]
+    except OSError:
+        return None
+    found = []
+    for pid in sorted(pids):
+        try:
+            with open(f"/proc/{pid}/comm", encoding="utf-8", errors="replace") as handle:
+                name = handle.read().strip()
+            if name != "git" and not name.startswith("git-"):
+                continue
+            where = Path(os.readlink(f"/proc/{pid}/cwd"))
+            with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                words = handle.read().split(b"\0")
+        except OSError:
+            continue
+        if not any(where == place or place in where.parents for place in places):
+            continue
+        line = " ".join(word.decode("utf-8", "replace") for word in words if word)
+        found.append((pid, line[:80] or name))
+    return found
 
 
 TRAILER_KEY = "Made-with"
@@ -493,6 +831,22 @@ def changed_paths(cwd: Path, untracked: bool = True) -> list[tuple[str, str]]:
     return found
 
 
+def head_blobs(cwd: Path, paths: list[str]) -> dict[str, str]:
+    """The blob ids HEAD has for those of ``paths`` (relative to ``cwd``) it has."""
+    found: dict[str, str] = {}
+    if not has_commits(cwd):
+        return found
+    for start in range(0, len(paths), PATHS_PER_RUN):
+        chunk = paths[start : start + PATHS_PER_RUN]
+        out = run(cwd, "--literal-pathspecs", "ls-tree", "-z", "HEAD", "--", *chunk)
+        for entry in out.split("\0"):
+            info, _, name = entry.partition("\t")
+            parts = info.split()
+            if len(parts) == 3 and parts[1] == "blob":
+                found[name] = parts[2]
+    return found
+
+
 def files_at(cwd: Path, revision: str, paths: list[str]) -> set[str]:
     """Which of ``paths`` (relative to ``cwd``) exist in ``revision``."""
     if not paths:
@@ -776,6 +1130,13 @@ def unmerged_paths(cwd: Path) -> dict[str, str]:
 
 def add(cwd: Path, paths: list[str]) -> None:
     run(cwd, "add", "--", *paths)
+
+
+def stage(cwd: Path, paths: list[str]) -> None:
+    """Stage ``paths`` (relative to ``cwd``) in git's index as they are on disk (removed
+    ones as removed), a few thousand per git command."""
+    present = [path for path in paths if os.path.lexists(cwd / path)]
+    _stage(cwd, {"GIT_LITERAL_PATHSPECS": "1"}, present, [p for p in paths if p not in present])
 
 
 def conclude_merge(cwd: Path, fallback_name: str) -> None:

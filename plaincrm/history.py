@@ -318,8 +318,10 @@ def _task_edits(was: Task, task: Task) -> str:
     parts = []
     if was.title != task.title:
         parts.append(f"title was '{was.title}'")
-    for key in ("due", "at", "dur", "owner"):
+    for key in ("due", "at", "dur", "every", "owner"):
         old, new = was.attrs.get(key), task.attrs.get(key)
+        if key == "every" and task.checked and not was.checked and not new:
+            continue  # done: the rule went on to the next occurrence
         if old != new:
             parts.append(f"{key} {old or '(none)'} -> {new or '(none)'}")
     return ", ".join(parts)

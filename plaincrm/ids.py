@@ -52,6 +52,17 @@ def new_id(taken: Container[str] | Callable[[str], bool]) -> str:
             return candidate
 
 
+def derived_id(seed: str, taken: Container[str] | Callable[[str], bool]) -> str:
+    """The task id ``seed`` always gives (the same on every machine), unless that one is
+    ``taken``: then a random one."""
+    import hashlib
+
+    is_taken = taken if callable(taken) else taken.__contains__
+    digest = hashlib.sha256(seed.encode("utf-8")).digest()
+    candidate = "".join(ALPHABET[byte % len(ALPHABET)] for byte in digest[:ID_LENGTH])
+    return new_id(taken) if is_taken(candidate) else candidate
+
+
 def slugify(text: str, max_length: int = 60) -> str:
     """``"Kovács és Társa Kft."`` -> ``"kovacs-es-tarsa-kft"``."""
     normal = unicodedata.normalize("NFKD", text.translate(_SPELL_OUT))

@@ -54,7 +54,7 @@ from .model import Record, RecordType
 from .records import ParseFailure, decode, parse_record
 from .tasks import Task
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10  # 9: the every: task key and clients' mail facts; 10: both
 RACY_SECONDS = 3
 INDEX_DIR = ".plaincrm"
 CLOCK_NAME = "clock"  # in INDEX_DIR: touched to read the filesystem's clock

@@ -31,7 +31,7 @@ from .errors import InvalidError, UsageError
 from .model import TYPES, Kind, Record, field_kinds, slug_of
 from .records import append_log, one_line, parse_record
 from .schemas import load_schema
-from .store import Store, type_of_path
+from .store import Store, type_of_path, writes
 from .yamlfront import append_items, remove_items, set_fields
 
 _DEAL_STAGE = "'plaincrm deal move|win|lose|reopen', which log the change"
@@ -126,6 +126,7 @@ def field_options(items: Iterable[str]) -> dict[str, str]:
     return found
 
 
+@writes
 def set_record(store: Store, path: str, decide: Decide, verb: str) -> Edit:
     """Change the record at ``path`` as ``decide`` says, deciding on the text being
     changed (under the write lock), check the result as ``check`` does, and make
@@ -182,6 +183,7 @@ def _refuse_new_problems(store: Store, path: str, before: Record, after: Record)
         raise InvalidError(f"not changing {path}: {'; '.join(dict.fromkeys(new))}")
 
 
+@writes
 def change_record(
     store: Store, path: str, wanted: Wanted, verb: str, log: Callable[[str], str] | None = None
 ) -> Edit:

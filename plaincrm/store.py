@@ -9,6 +9,7 @@ followed by one git commit per command.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from .config import CONFIG_NAME, Config, User, find_root, load_config
 from .dates import today
@@ -25,12 +26,14 @@ from .errors import (
     AmbiguousError,
     BrokenFileError,
     ConflictError,
+    GitError,
     InvalidError,
     NotFoundError,
     Problem,
     RepoNotFoundError,
 )
-from .index import INDEX_DIR, TASK_COLUMNS, Index, leaves, task_from_row
+from .index import INDEX_DIR, TASK_COLUMNS, Index, blob_id, leaves, task_from_row
+from .journal import JOURNAL, Journal
 from .model import TYPE_BY_FOLDER, TYPES, LogEntry, Record, RecordType, record_label, slug_of
 from .records import ParseFailure, decode, parse_record
 from .schemas import load_schema
@@ -40,6 +43,8 @@ _REF_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _FILE_NAME_RE = re.compile(r"^[^./\\\x00-\x1f][^/\\\x00-\x1f]*$")  # a hand-named file's REF
 WRITE_LOCK = "write.lock"  # in .plaincrm/: held by the command that is writing records
 _write_locks: dict[Path, int] = {}  # CRM root -> the lock this process holds (every Store)
+_journals: dict[Path, Journal] = {}  # CRM root -> what this process wrote and has not committed
+MODIFY_ATTEMPTS = 5  # reads of a file that kept changing while a command wrote it
 Warn = Callable[[str], None]
 
 
@@ -53,6 +58,7 @@ class TaskEntry:
     record_title: str
     owner: str | None  # the task's owner token, else the record's owner
     client: str | None = None  # the name of its record's client, once ``Store.add_clients``
+    projected: bool = False  # a coming occurrence of a repeating task, not in the file yet
 
     @property
     def label(self) -> str:
@@ -72,8 +78,21 @@ class TaskEntry:
             record=self.path,
             record_type=self.type,
             record_title=self.record_title,
+            projected=self.projected,
         )
         return row
+
+
+@dataclass(frozen=True)
+class TaskAt:
+    """Where a task reference pointed when it was resolved: the record, the task's
+    position in it and its id (None: a task without one).  A change finds the task
+    again in the text it changes (``taskops.locate``): by id, else by position."""
+
+    path: str
+    pos: int
+    id: str | None
+    ref: str  # as the user typed it
 
 
 def ref_fields(rtype: RecordType) -> dict[str, str]:
@@ -124,7 +143,9 @@ class Store:
         self.durable = True  # fsync every write; bulk writers sync once at the end instead
         self._warned: set[str] = set()
         self._fresh = False
+        self._generation: int | None = None  # the write generation the index was read at
         self._written: set[str] = set()  # files this store wrote: not hand edits
+        self._seen: dict[str, str] = {}  # path -> blob id of the text last read or written
 
     # -------------------------------------------------------------- index
 
@@ -135,6 +156,8 @@ class Store:
     @property
     def index(self) -> Index:
         if not self._fresh:
+            self._recover_unlocked()
+            self._generation = _generation(self.root)  # before reading: see lock_writes
             self._index.refresh()
             self._fresh = True
         return self._index
@@ -302,6 +325,13 @@ class Store:
         return (self.root / TYPES[type_name].folder / f"{slug}.md").exists()
 
     def read_text(self, path: str) -> str:
+        """A record file's text.  What a command reads is what it decides on: ``modify``
+        refuses to change the file when it holds another text by then."""
+        text = self._read(path)
+        self._seen[path] = blob_id(text.encode("utf-8"))
+        return text
+
+    def _read(self, path: str) -> str:
         full = self.safe_path(path)
         try:
             data = full.read_bytes()
@@ -472,13 +502,17 @@ class Store:
         (never one in a folder that is a symlink leading out of it)."""
         return os.path.isfile(os.path.join(self.root, path)) and not leaves(self.root, path)
 
-    def resolve_task(self, ref: str) -> tuple[str, int]:
-        """The record path and task position of a task id, id prefix, or REF#N."""
+    def resolve_task(self, ref: str) -> TaskAt:
+        """Where a task id, id prefix, or REF#N points: the record, the task's position and
+        its id (what a change finds the task by in the record's text, ``TaskAt``)."""
         text = ref.strip().lower()
         if "#" in text:
             record_ref, _, number = ref.strip().rpartition("#")
             path = self.resolve(record_ref)
-            self.load(path)  # a broken file: its problem, not "no tasks"
+            try:  # a broken file: its problem, not "no tasks"
+                parse_record(type_of_path(path), path, self._read(path))
+            except ParseFailure as failure:
+                raise BrokenFileError(failure.problem) from None
             count = self._sql("SELECT count(*) FROM tasks WHERE path=?", (path,))[0][0]
             if not count:
                 raise NotFoundError(f"'{ref}': {path} has no tasks")
@@ -488,7 +522,8 @@ class Store:
                 raise NotFoundError(
                     f"'{ref}': {path} has {plural(count, 'task')}; use {record_ref}#1 to #{count}"
                 )
-            return path, int(number)
+            found = self._sql("SELECT id FROM tasks WHERE path=? AND pos=?", (path, int(number)))
+            return TaskAt(path, int(number), found[0][0] if found else None, ref.strip())
         if not text or not re.match(r"^[a-z0-9-]+$", text):
             raise NotFoundError(f"no task '{ref}' (a task id looks like k3x9mw)")
         rows = self._sql(
@@ -499,7 +534,7 @@ class Store:
         exact = [row for row in rows if row[2] == text]
         matches = exact or rows
         if len(matches) == 1:
-            return str(matches[0][0]), int(matches[0][1])
+            return TaskAt(str(matches[0][0]), int(matches[0][1]), str(matches[0][2]), ref.strip())
         if not matches:
             from .output import plural
 
@@ -532,43 +567,188 @@ class Store:
     def lock_writes(self) -> None:
         """Wait for the CRM's write lock and hold it until ``release``: commands that
         write read, change and commit records one at a time, so none loses another's
-        change.  Every Store of this process shares it.  Without ``flock`` (Windows)
-        or a writable ``.plaincrm/``: no lock."""
+        change.  A command takes it before it reads what decides its change (every
+        domain operation that writes starts with it); what the index said before is
+        read again.  Every Store of this process shares it.  Without ``flock``
+        (Windows) or a writable ``.plaincrm/``: no lock."""
         key = self.root.resolve()
         if key in _write_locks:
             return
-        try:
-            import fcntl
-
-            (self.root / INDEX_DIR).mkdir(exist_ok=True)
-            handle = os.open(self.root / INDEX_DIR / WRITE_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
-        except (ImportError, OSError):
+        handle = self._open_lock()
+        if handle is None:
             return
+        import fcntl
+
         fcntl.flock(handle, fcntl.LOCK_EX)
         _write_locks[key] = handle
+        now = _generation(self.root)
+        if now != self._generation or now % 2:  # written since the index was read, or then
+            self._fresh = False
+        if self._recover():
+            self._fresh = False
+
+    def _open_lock(self) -> int | None:
+        try:
+            import fcntl  # noqa: F401 (not on Windows)
+
+            (self.root / INDEX_DIR).mkdir(exist_ok=True)
+            return os.open(self.root / INDEX_DIR / WRITE_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        except (ImportError, OSError):
+            return None
 
     def release(self) -> None:
-        """Let other commands write (the end of a command)."""
-        handle = _write_locks.pop(self.root.resolve(), None)
+        """Let other commands write (the end of a command): what it wrote is final."""
+        key = self.root.resolve()
+        journal = _journals.pop(key, None)
+        if journal is not None:
+            journal.clear()
+        handle = _write_locks.pop(key, None)
         if handle is not None:
+            now = _generation(self.root)
+            if now % 2:  # this command wrote (or one before it died writing): done now
+                _set_generation(handle, now + 1)
             os.close(handle)
+
+    # -------------------------------------------------------------- the journal
+
+    def _journal(self) -> Journal:
+        key = self.root.resolve()
+        if key not in _journals:  # the command's first write
+            handle = _write_locks.get(key)
+            now = _generation(self.root)
+            if handle is not None and not now % 2:
+                _set_generation(handle, now + 1)
+            _journals[key] = Journal(self.root)
+        journal = _journals[key]
+        journal.durable = self.durable  # a bulk writer syncs the disk once, at its end
+        return journal
+
+    def keep(self, paths: Iterable[str]) -> None:
+        """The files stay as this command wrote them, uncommitted on purpose (an edit
+        saved for its author to fix): not taken back when the command fails."""
+        journal = _journals.get(self.root.resolve())
+        if journal is not None:
+            journal.forget(paths)
+
+    def abandon(self) -> list[str]:
+        """Take back what this command wrote and has not committed (it failed): created
+        files are removed, changed ones written back.  Returns the files taken back."""
+        journal = _journals.get(self.root.resolve())
+        if journal is None or not journal.pending():
+            return []
+        outcome = journal.take_back(self._committed_blobs)
+        self._after_write([*outcome.restored, *outcome.kept])
+        for path in outcome.restored:
+            self._seen.pop(path, None)
+        return outcome.restored
+
+    def _recover(self) -> bool:
+        """Take back what a command that died (``kill -9``, a crash) wrote before its
+        commit; the caller holds the write lock, so that command is over.  True when
+        there was a journal."""
+        from .journal import recover
+
+        if not (self.root / INDEX_DIR / JOURNAL).exists():
+            return False
+        outcome = recover(self.root, self._committed_blobs)
+        if outcome is None:
+            return False
+        self._after_write([*outcome.restored, *outcome.kept])
+        if outcome.committed:  # killed between its commit and staging it in git's index
+            from . import gitrepo
+
+            gitrepo.clear_stale_lock(self.root, self.warn)
+            gitrepo.stage(self.root, outcome.committed)
+        if outcome.restored:
+            listed = ", ".join(outcome.restored[:3]) + (
+                f" and {len(outcome.restored) - 3} more" if len(outcome.restored) > 3 else ""
+            )
+            self.warn(
+                "an earlier command was stopped before it could commit its change: took "
+                f"back its {len(outcome.restored)} uncommitted file(s) ({listed})"
+            )
+        return True
+
+    def _recover_unlocked(self) -> None:
+        """``_recover`` for a command that does not write (it reads a complete CRM): when
+        a journal was left behind and no command is writing, take it back now."""
+        key = self.root.resolve()
+        if key in _write_locks or not (self.root / INDEX_DIR / JOURNAL).exists():
+            return
+        handle = self._open_lock()
+        if handle is None:
+            return
+        import fcntl
+
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # a command is writing: its journal is no leftover
+            os.close(handle)
+            return
+        try:
+            self._recover()
+        finally:
+            os.close(handle)
+
+    def _committed_blobs(self, paths: list[str]) -> dict[str, str]:
+        """The blob ids HEAD has for ``paths`` (none outside git)."""
+        from . import gitrepo
+
+        if not self.config.git_commit or not gitrepo.available():
+            return {}
+        try:
+            return gitrepo.head_blobs(self.root, paths)
+        except GitError:
+            return {}
+
+    # -------------------------------------------------------------- writing files
 
     def write(self, path: str, text: str) -> None:
         """Replace a record file atomically."""
         self.lock_writes()
         full = self.safe_path(path)
+        try:
+            before: str | None = self._read(path)
+        except (NotFoundError, BrokenFileError):
+            before = None if not full.exists() else full.read_bytes().decode("utf-8", "replace")
+        self._journal().note(path, before, text)
+        self._put(full, text)
+        self._after_write([path])
+
+    def replace(self, path: str, text: str, expected: str) -> bool:
+        """Replace a record file that still holds ``expected`` with ``text``; False (and
+        nothing written) when it holds something else by now (a hand edit saved meanwhile)."""
+        full = self.safe_path(path)
+        self._journal().note(path, expected, text)
+        if not self._put(full, text, expected=expected.encode("utf-8")):
+            return False
+        self._after_write([path])
+        return True
+
+    def _put(self, full: Path, text: str, expected: bytes | None = None) -> bool:
         mode = full.stat().st_mode & 0o7777 if full.exists() else None
         tmp = _write_temp(full, text, self.durable)
         if mode is not None:
             os.chmod(tmp, mode)
+        if expected is not None:
+            try:
+                unchanged = full.read_bytes() == expected
+            except FileNotFoundError:
+                unchanged = False
+            if not unchanged:
+                os.unlink(tmp)
+                return False
         os.replace(tmp, full)
-        self._after_write([path])
+        return True
 
     def create(self, path: str, text: str) -> None:
         """Create a record file atomically; never overwrite an existing one."""
         self.lock_writes()
         full = self.safe_path(path)
         full.parent.mkdir(parents=True, exist_ok=True)
+        if full.exists():
+            raise ConflictError(f"{path} already exists; not overwriting it")
+        self._journal().note(path, None, text)
         tmp = _write_temp(full, text, self.durable)
         try:
             os.link(tmp, full)
@@ -576,6 +756,7 @@ class Store:
             raise ConflictError(f"{path} already exists; not overwriting it") from None
         finally:
             os.unlink(tmp)
+        self._seen[path] = blob_id(text.encode("utf-8"))
         self._after_write([path])
 
     def written(self, paths: list[str]) -> None:
@@ -606,7 +787,23 @@ class Store:
         """Commit exactly ``paths`` (one commit per command) when git is on;
         ``by_plaincrm=False``: a hand edit that plaincrm only commits.  A change of
         yours (by default: one plaincrm made) names you in a trailer, which is how
-        ``plaincrm undo`` finds your last change; ``trailers`` are more of them."""
+        ``plaincrm undo`` finds your last change; ``trailers`` are more of them.
+        When the commit fails, what the command wrote is taken back (``abandon``):
+        nothing stays behind for the next command to commit as a hand edit."""
+        done = self._commit(paths, message, by_plaincrm, yours, trailers)
+        journal = _journals.get(self.root.resolve())
+        if journal is not None:
+            journal.forget(paths)
+        return done
+
+    def _commit(
+        self,
+        paths: list[str],
+        message: str,
+        by_plaincrm: bool,
+        yours: bool | None,
+        trailers: Sequence[tuple[str, str]],
+    ) -> str | None:
         if not self.config.git_commit:
             return None
         from . import gitrepo
@@ -622,15 +819,25 @@ class Store:
             return None
         user = self.current_user()
         mine = by_plaincrm if yours is None else yours
-        return gitrepo.commit(
-            self.root,
-            sorted(set(paths)),
-            message,
-            user or "plaincrm",
-            by_plaincrm=by_plaincrm,
-            trailers=[*([(gitrepo.USER_KEY, user)] if mine and user else []), *trailers],
-            author=self.author(),
-        )
+        try:
+            return gitrepo.commit(
+                self.root,
+                sorted(set(paths)),
+                message,
+                user or "plaincrm",
+                by_plaincrm=by_plaincrm,
+                trailers=[*([(gitrepo.USER_KEY, user)] if mine and user else []), *trailers],
+                author=self.author(),
+                warn=self.warn,
+            )
+        except GitError as error:
+            taken = self.abandon()
+            if taken:
+                raise GitError(
+                    f"{error.message}; nothing was changed ({', '.join(taken[:3])}"
+                    f"{' ...' if len(taken) > 3 else ''} as before)"
+                ) from None
+            raise
 
     # -------------------------------------------------------------- people
 
@@ -693,31 +900,53 @@ class Store:
     ) -> str:
         """Apply ``edit`` to a record's text, give id-less tasks ids, write and commit.
 
+        ``edit`` gets the text as it is under the write lock and finds in that text
+        what it changes (a task by its id, a field by its key); it decides there,
+        and raises a ``PlaincrmError`` to refuse.  When the file changes between
+        this read and the write (a hand edit saved that moment), it is read again
+        and ``edit`` runs again on the new text.  A command that read the file
+        before (``load``/``read_text``) to decide what to change gets a
+        ConflictError instead when the file no longer holds what it read.
+
         Returns the new text.  Nothing is written when the text does not change.
         ``commit=False`` only writes (``modify_all`` commits several files together).
         """
         from .records import assign_missing_ids
 
         self.lock_writes()  # before reading: what is read is what gets changed
-        text = self.read_text(path)
         rtype = type_of_path(path)
-        try:
-            parse_record(rtype, path, text)
-        except ParseFailure as failure:
-            raise BrokenFileError(failure.problem) from None
-        self._commit_hand_edit(path)
-        new = edit(text)
-        new, _ = assign_missing_ids(new, self.task_id_taken)
-        try:
-            parse_record(rtype, path, new)
-        except ParseFailure as failure:
-            raise InvalidError(
-                f"not writing {path}: the change would leave it unreadable ({failure.problem})"
-            ) from None
-        if new != text:
-            self.write(path, new)
-            if commit:
-                self.commit([path], message)
+        decided = self._seen.get(path)
+        for _ in range(MODIFY_ATTEMPTS):
+            text = self._read(path)
+            if decided is not None and blob_id(text.encode("utf-8")) != decided:
+                raise ConflictError(_changed_meanwhile(path))
+            try:
+                parse_record(rtype, path, text)
+            except ParseFailure as failure:
+                raise BrokenFileError(failure.problem) from None
+            self._commit_hand_edit(path)
+            new = edit(text)
+            new, _ = assign_missing_ids(new, self.task_id_taken)
+            try:
+                parse_record(rtype, path, new)
+            except ParseFailure as failure:
+                raise InvalidError(
+                    f"not writing {path}: the change would leave it unreadable ({failure.problem})"
+                ) from None
+            if new == text:
+                return new
+            if self.replace(path, new, text):
+                break
+            if decided is not None:
+                raise ConflictError(_changed_meanwhile(path))
+        else:
+            raise ConflictError(
+                f"{path} kept changing while this command tried to write it; nothing was "
+                "written: run the command again"
+            )
+        self._seen[path] = blob_id(new.encode("utf-8"))
+        if commit:
+            self.commit([path], message)
         return new
 
     def _commit_hand_edit(self, path: str) -> None:
@@ -731,17 +960,6 @@ class Store:
         if gitrepo.uncommitted(self.root, path):
             self.commit([path], f"hand edits to {path}", by_plaincrm=False)
 
-    def rollback(self, created: Iterable[str], before: dict[str, str]) -> None:
-        """Undo what a failed multi-file command wrote before its commit: remove the
-        files it ``created`` and write back the texts it read ``before`` (path -> text)."""
-        created = list(created)
-        for path in created:
-            self.safe_path(path).unlink(missing_ok=True)
-        self._after_write(created)
-        for path, text in before.items():
-            if self.read_text(path) != text:
-                self.write(path, text)
-
     def modify_all(
         self,
         edits: Iterable[tuple[str, Callable[[str], str]]],
@@ -753,16 +971,62 @@ class Store:
         ``(path, edit)`` as ``modify`` does and commit them with the files the
         command ``created`` before.  When an edit fails nothing stays: the
         created files are removed and the edited ones written back."""
-        before: dict[str, str] = {}
+        paths: list[str] = []
         self.lock_writes()
         try:
             for path, edit in edits:
-                before[path] = self.read_text(path)
+                paths.append(path)
                 self.modify(path, edit, "", commit=False)
         except BaseException:
-            self.rollback(created, before)
+            self.abandon()
             raise
-        self.commit([*created, *before], message)
+        self.commit([*created, *paths], message)
+
+
+def _generation(root: Path) -> int:
+    """How often commands wrote records: the number in ``.plaincrm/write.lock``, made odd
+    by a command before its first write and even again when it ends.  A command that
+    read the index while it was even and finds the same number once it holds the lock
+    knows no command wrote meanwhile; an odd one is a command writing then, or one that
+    died writing."""
+    try:
+        with open(root / INDEX_DIR / WRITE_LOCK, "rb") as handle:
+            text = handle.read(32)
+    except OSError:
+        return 0
+    return int(text) if text.strip().isdigit() else 0
+
+
+def _set_generation(handle: int, value: int) -> None:
+    data = b"%d\n" % value
+    os.pwrite(handle, data, 0)
+    os.ftruncate(handle, len(data))
+
+
+def _changed_meanwhile(path: str) -> str:
+    return (
+        f"{path} changed while this command was working on it (saved by hand at that "
+        "moment?); nothing was written: run the command again"
+    )
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def writes(operation: Callable[Concatenate[Store, P], R]) -> Callable[Concatenate[Store, P], R]:
+    """Mark a domain operation that changes records (its first argument is the Store): it
+    takes the write lock before anything else, so every read that decides what to
+    change -- which name is free, what state a record is in, the next number of a
+    series -- is made under the lock, with the index read again after waiting for
+    it.  The texts it then changes are those it decided on (``modify``)."""
+
+    @functools.wraps(operation)
+    def run(store: Store, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        store.lock_writes()
+        return operation(store, *args, **kwargs)
+
+    return run
 
 
 def _lost_tokens(attrs: dict[str, str], line: int) -> list[tuple[int, str]]:

@@ -50,8 +50,8 @@ from .index import INDEX_DIR
 from .merge import REPORT_ENV
 from .model import TYPE_BY_FOLDER, is_record_path
 from .records import conflict_marker_lines, get_line, replace_line
-from .store import Store, ref_fields, type_of_path
-from .tasks import set_token
+from .store import Store, ref_fields, type_of_path, writes
+from .tasks import parse_tasks, set_token
 from .yamlfront import set_fields
 
 PUSH_ATTEMPTS = 5
@@ -98,6 +98,7 @@ class SyncReport:
         }
 
 
+@writes
 def sync(store: Store, progress: Callable[[str], None] = lambda message: None) -> SyncReport:
     root = store.root
     gitsetup.require_git(root)
@@ -113,7 +114,6 @@ def sync(store: Store, progress: Callable[[str], None] = lambda message: None) -
             "HEAD is detached (not on a branch): switch to your branch, e.g. 'git switch main', "
             "then run 'plaincrm sync' again"
         )
-    store.lock_writes()  # a command writing records meanwhile waits for the merge to end
     report = SyncReport(branch=branch)
     user = store.current_user() or "plaincrm"
     setup = gitsetup.setup(root, hook=False)
@@ -463,12 +463,19 @@ def _fix_duplicate_ids(store: Store, theirs: str) -> list[str]:
             new = new_id(fresh.task_id_taken)
             fresh.modify(
                 path,
-                partial(_set_id, line_no=line, new=new),
+                partial(_renew_id, old=task_id, line_no=line, new=new),
                 f"sync: new id {new} for a task whose id {task_id} another record uses ({path})",
             )
             notes.append(f"{path}: task id {task_id} was used in another record too; now {new}")
     return notes
 
 
-def _set_id(text: str, line_no: int, new: str) -> str:
-    return replace_line(text, line_no, set_token(get_line(text, line_no), "id", new))
+def _renew_id(text: str, old: str, line_no: int, new: str) -> str:
+    """``text`` with the task whose id is ``old`` given the id ``new``: found in this
+    text by its id (the one on ``line_no`` among several), not by a line number read
+    before."""
+    found = [task for task in parse_tasks(text.split("\n")) if task.id == old]
+    if not found:
+        return text
+    line = next((task.line for task in found if task.line == line_no), found[0].line)
+    return replace_line(text, line, set_token(get_line(text, line), "id", new))

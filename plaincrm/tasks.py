@@ -21,7 +21,7 @@ from typing import Any
 
 from .dates import normalize_time, parse_duration_minutes, parse_iso_date
 
-KEYS = ("due", "at", "dur", "done", "id", "owner")
+KEYS = ("due", "at", "dur", "every", "done", "id", "owner")
 _TASK_RE = re.compile(r"^[-*+] \[([ xX])\](?:[ \t]+(.*))?$")
 _CHECKBOX_RE = re.compile(r"^[-*+] \[[ xX]\][ \t]*")  # a task line's prefix
 _TOKEN_RE = re.compile(r"([a-z][a-z_]*):(\S+)")
@@ -75,6 +75,11 @@ class Task:
     def owner(self) -> str | None:
         return self.attrs.get("owner")
 
+    @property
+    def every(self) -> str | None:
+        """The repeat rule (``every:``), as typed."""
+        return self.attrs.get("every")
+
     def as_row(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -85,6 +90,7 @@ class Task:
             "dur": self.dur,
             "done_date": self.done,
             "owner": self.owner,
+            "every": self.every,
             "note": self.note,
             "line": self.line,
             "pos": self.pos,
@@ -150,6 +156,12 @@ def token_problems(attrs: dict[str, str], line_no: int) -> list[tuple[int, str]]
         minutes = parse_duration_minutes(attrs["dur"])
         if minutes is None or minutes <= 0:
             problems.append((line_no, f"dur:{attrs['dur']} is not a duration (use 30m, 1h, 1h30m)"))
+    if "every" in attrs:
+        from .recurrence import problem
+
+        said = problem(attrs["every"])
+        if said:
+            problems.append((line_no, said))
     if "id" in attrs and not ID_RE.match(attrs["id"]):
         problems.append(
             (line_no, f"id:{attrs['id']} is not a valid id (lowercase letters, digits, '-')")
@@ -292,6 +304,21 @@ def set_token(line: str, key: str, value: str | None) -> str:
             return prefix + stripped[:at] + f"{key}:{value} " + stripped[at:] + eol
     separator = " " if stripped else ""
     return prefix + stripped + separator + f"{key}:{value}" + eol
+
+
+def set_title(line: str, title: str) -> str:
+    """A task line with ``title`` for its title words; its box and its tokens stay
+    (in their order, after the title)."""
+    eol = "\r" if line.endswith("\r") else ""
+    body = line[: len(line) - len(eol)]
+    checkbox = _CHECKBOX_RE.match(body)
+    end = checkbox.end() if checkbox else 0
+    tokens = [
+        word
+        for word in body[end:].split()
+        if (token := _TOKEN_RE.fullmatch(word)) and token.group(1) in KEYS
+    ]
+    return " ".join([body[:end].rstrip(" \t"), title, *tokens]) + eol
 
 
 def set_checked(line: str, checked: bool) -> str:

@@ -61,7 +61,7 @@ from .sla import (
     status_line_text,
     timeline,
 )
-from .store import Store
+from .store import Store, writes
 from .workhours import Hours
 from .yamlfront import set_fields
 
@@ -213,6 +213,7 @@ def tickets(store: Store, current: datetime | None = None) -> list[Ticket]:
 # ---------------------------------------------------------------- operations
 
 
+@writes
 def add_ticket(
     store: Store,
     client_path: str,
@@ -274,6 +275,7 @@ def slug_base(client: str, subject: str) -> str:
     return " ".join([client, *words])
 
 
+@writes
 def reply(
     store: Store,
     path: str,
@@ -332,6 +334,7 @@ def reply(
     return new_status
 
 
+@writes
 def wait(store: Store, path: str, *, note: str | None = None, at: datetime | None = None) -> None:
     """Put a new or open ticket on hold: it waits on the client and the clocks stop."""
     record, status = _load(store, path)
@@ -342,6 +345,7 @@ def wait(store: Store, path: str, *, note: str | None = None, at: datetime | Non
     _change(store, record, status, "waiting", moment, {}, note, "ticket wait")
 
 
+@writes
 def resolve(store: Store, path: str, *, resolution: str, at: datetime | None = None) -> None:
     """Mark a ticket resolved: the solution is given, the resolution clock stops."""
     record, status = _load(store, path)
@@ -353,6 +357,7 @@ def resolve(store: Store, path: str, *, resolution: str, at: datetime | None = N
     _change(store, record, status, "resolved", moment, changes, text, "ticket resolve")
 
 
+@writes
 def close(
     store: Store,
     path: str,
@@ -397,6 +402,7 @@ def close(
     return deal_path
 
 
+@writes
 def reopen(store: Store, path: str, *, note: str | None = None, at: datetime | None = None) -> None:
     """Reopen a resolved or closed ticket: it is open again and the resolution clock runs."""
     record, status = _load(store, path)

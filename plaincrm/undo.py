@@ -32,7 +32,7 @@ from .errors import ConflictError, GitError, InvalidError, UsageError
 from .gitrepo import LoggedCommit
 from .model import is_record_path, slug_of
 from .records import ParseFailure, decode
-from .store import Store, type_of_path
+from .store import Store, type_of_path, writes
 
 if TYPE_CHECKING:
     from .history import RecordChanges
@@ -238,6 +238,7 @@ def _names(paths: list[str]) -> str:
     return shown + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
 
 
+@writes
 def undo(store: Store, plan: Undo) -> str | None:
     """Take the change back as ``plan`` says; the new tip (DROP) or commit (REVERT)."""
     root = store.root

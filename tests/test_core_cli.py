@@ -260,7 +260,7 @@ def test_task_move_and_list_filters(crm: Crm) -> None:
         (["task", "add", "acme", "Call due:friday"], "the title contains 'due:'"),
         (
             ["task", "add", "acme", "Reply re:pricing"],
-            "in the title, unknown task key 're:' (known: due, at, dur, done, id, owner): "
+            "in the title, unknown task key 're:' (known: due, at, dur, every, done, id, owner): "
             "put a space after the colon (re: pricing)",
         ),
         (["task", "add", "acme", "  "], "a task needs a title"),

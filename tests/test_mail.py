@@ -307,19 +307,19 @@ def test_all_or_nothing_when_a_write_fails(demo: Crm, boxes, monkeypatch) -> Non
 
     before = {p: demo.read(p) for p in (DANUBE, DEAL, "clients/cafe-aurora.md")}
     commits = demo.commits()
-    original = Store.write
+    original = Store.replace
     calls = []
 
-    def failing(self, path, text):
+    def failing(self, path, text, expected):
         calls.append(path)
         if len(calls) == 2:
             raise OSError(28, "No space left on device")
-        return original(self, path, text)
+        return original(self, path, text, expected)
 
-    monkeypatch.setattr(Store, "write", failing)
+    monkeypatch.setattr(Store, "replace", failing)
     with pytest.raises(OSError):
         demo.run("mail", "import", *map(str, boxes), ok=False)
-    monkeypatch.setattr(Store, "write", original)
+    monkeypatch.setattr(Store, "replace", original)
     assert {p: demo.read(p) for p in before} == before
     assert demo.commits() == commits and demo.clean()
 

@@ -106,8 +106,13 @@ class LazyGroup(click.Group):
         except click.exceptions.NoArgsIsHelpError as exc:  # a group alone: 'plaincrm deal'
             click.echo(exc.ctx.get_help() if exc.ctx else exc.message)
             ctx.exit(0)
-        except PlaincrmError as exc:
-            raise CliError(exc.message, exc.exit_code) from exc
+        except BaseException as exc:  # a failed command takes back what it did not commit
+            store = getattr(ctx.obj, "__dict__", {}).get("store")
+            if store is not None and not isinstance(exc, (SystemExit, click.exceptions.Exit)):
+                store.abandon()
+            if isinstance(exc, PlaincrmError):
+                raise CliError(exc.message, exc.exit_code) from exc
+            raise
         finally:  # the command is over: others may write (Store.lock_writes)
             if "store" in getattr(ctx.obj, "__dict__", {}):
                 ctx.obj.store.release()

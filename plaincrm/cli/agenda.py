@@ -26,9 +26,15 @@ def _heading(view: DayView, what: str) -> str:
     return style(f"{what} {day} - {_who(view)}", bold=True) + f"   working day {hours}{note}"
 
 
+def _ref(entry: TaskEntry) -> str:
+    """A task's id, in parentheses for a coming occurrence of a repeating task: that
+    task (the one with this id) has to be done first, which adds it."""
+    return f"({entry.ref})" if entry.projected else entry.ref
+
+
 def _row(view: DayView, entry: TaskEntry, *extra: str) -> list[str]:
     row = [
-        entry.ref,
+        _ref(entry),
         *extra,
         entry.task.title,
         entry.label,
@@ -51,6 +57,8 @@ def _schedule_row(view: DayView, item: Timed) -> list[str]:
         flags.append(style("overlaps " + ", ".join(item.overlaps), fg="red"))
     if item.outside:
         flags.append(style("outside working hours", fg="yellow"))
+    if item.entry.projected:
+        flags.append(style(f"repeats every:{item.entry.task.every}", dim=True))
     span = f"{minutes_to_time(item.start)}-{minutes_to_time(item.end)}"
     return [span, *_row(view, item.entry), "  ".join(flags)]
 
@@ -140,6 +148,7 @@ def today(owner: str | None, all_owners: bool, on: str | None, as_json: bool) ->
                 fit=[2, 3],
             ),
         ]
+    out += _coming_lines(view)
     out += _attention_lines(view)
     out += mail_lines(view.mail)
     out += ["", _footer(view)]
@@ -213,9 +222,28 @@ def plan(day: str | None, owner: str | None, all_owners: bool, as_json: bool) ->
     if overdue:
         out += ["", style("Overdue, still need a slot", bold=True, fg="red")]
         out += _suggestion_lines(view, overdue, move_to.isoformat())
+    out += _coming_lines(view)
     out += _attention_lines(view)
     out += ["", _footer(view)]
     click.echo("\n".join(out))
+
+
+def _coming_lines(view: DayView) -> list[str]:
+    """The repeating tasks coming that day (no time), and what the ``(id)`` rows mean."""
+    lines = []
+    if view.coming:
+        rows = [
+            _row(view, e, format_duration(view.duration(e)), f"every:{e.task.every}")
+            for e in view.coming
+        ]
+        lines += ["", style("Repeating, comes that day", bold=True), table(rows, indent="  ")]
+    if view.coming or any(t.entry.projected for t in view.timed):
+        lines += [
+            "",
+            "(id): the next occurrence of a repeating task, added to its record when the "
+            "task with that id is done.",
+        ]
+    return lines
 
 
 def _move_command(entry: TaskEntry, day: str, start: int | None) -> str:

@@ -285,29 +285,28 @@ def client_show(ref: str, as_json: bool) -> None:
 @click.argument("ref", shell_complete=complete_ref())
 def edit(ref: str) -> None:
     """Open a record in $VISUAL or $EDITOR; afterwards check it, say what is wrong
-    if the edit broke it, and commit the change.
+    if the edit broke it, and commit the change.  The editor works on a copy:
+    what other commands change meanwhile is merged with your edit, not lost.
 
     \b
     Example:
       EDITOR=nano plaincrm edit acme
     """
-    from ..check import check_file
+    from ..handedit import edit_record
 
     store = get_app().store
     path = store.resolve(ref)
-    full = store.safe_path(path)
-    before = full.read_bytes()
-    click.edit(filename=str(full))
-    if full.read_bytes() == before:
+    done = edit_record(store, path, lambda copy: click.edit(filename=str(copy)))
+    if not done.changed:
         click.echo(f"No changes to {path}.")
         return
-    problems = check_file(store, path)
-    if problems:
-        for problem in problems:
+    for note in done.merged:
+        click.echo(f"{path} changed while you edited it; merged: {note}", err=True)
+    if done.problems:
+        for problem in done.problems:
             click.echo(str(problem), err=True)
         raise InvalidError(
-            f"{path} has {plural(len(problems), 'problem')} after the edit; it is saved but not "
-            f"committed: run 'plaincrm edit {ref}' again to fix it"
+            f"{path} has {plural(len(done.problems), 'problem')} after the edit; it is saved "
+            f"but not committed: run 'plaincrm edit {ref}' again to fix it"
         )
-    store.commit([path], f"edit: {path}", by_plaincrm=False, yours=True)  # the user wrote it
     click.echo(f"Saved {path}.")

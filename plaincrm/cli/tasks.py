@@ -1,4 +1,4 @@
-"""``plaincrm task add|done|move|list``."""
+"""``plaincrm task add|done|move|edit|delete|reopen|list``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,14 @@ from ..dates import format_duration
 from ..output import echo_json, table
 from ..query import TASK_KINDS, TaskAccessor, tested_fields
 from ..store import Store, TaskEntry
-from ..taskops import add_task, complete_task, move_task
+from ..taskops import (
+    add_task,
+    complete_task,
+    delete_task,
+    edit_task,
+    move_task,
+    reopen_task,
+)
 from .common import (
     build_query,
     date_arg,
@@ -26,6 +33,11 @@ from .common import (
     warn,
 )
 from .completion import complete_ref, complete_task_id
+
+EVERY_HELP = (
+    "Repeat: 1w, 2w, 1m, 1d, 1y (every N days, weeks, months, years), weekday (every "
+    "working day) or days like mon,thu; completing it adds the next occurrence."
+)
 
 
 @click.group()
@@ -56,20 +68,35 @@ def task() -> None:
 )
 @click.option("--dur", metavar="DURATION", help="Planned length: 30m, 1h, 1h30m.")
 @owner_option("Who does it (default: the record's owner).")
+@click.option("--every", metavar="RULE", help=EVERY_HELP)
 def task_add(
-    ref: str, title: str, due: str | None, at: str | None, dur: str | None, owner: str | None
+    ref: str,
+    title: str,
+    due: str | None,
+    at: str | None,
+    dur: str | None,
+    owner: str | None,
+    every: str | None,
 ) -> None:
     """Add a task to record REF and print its id.
 
     \b
     Example:
       plaincrm task add acme "Send the offer" --due friday --dur 1h
+      plaincrm task add acme "Monthly order call" --due 2026-12-05 --at 10:00 --every 1m
     """
     store = get_app().store
     path = store.resolve(ref)
     when = date_arg(due)
     task_id = add_task(
-        store, path, title, due=when, at=time_arg(at), dur=duration_arg(dur), owner=owner
+        store,
+        path,
+        title,
+        due=when,
+        at=time_arg(at),
+        dur=duration_arg(dur),
+        owner=owner,
+        every=every,
     )
     click.echo(task_id)
     click.echo(f"Added to {path}", err=True)
@@ -127,8 +154,11 @@ def task_done(task_id: str, note: str | None, no_note: bool, on: str | None) -> 
     elif note is None and not no_note and sys.stdin.isatty():
         note = _read_note()
     day = date_arg(on, past=True) or app.today()
-    path, done = complete_task(app.store, task_id, note, day)
-    click.echo(f"Done: {done.title} ({path})")
+    done = complete_task(app.store, task_id, note, day)
+    click.echo(f"Done: {done.task.title} ({done.path})")
+    if done.added:
+        rule = done.task.every
+        click.echo(f"Next: {done.added}, every:{rule}", err=True)
 
 
 @task.command("move")
@@ -145,9 +175,59 @@ def task_move(task_id: str, due: str | None, at: str | None, no_time: bool) -> N
     """
     store = get_app().store
     when = date_arg(due)
-    path, moved = move_task(store, task_id, due=when, at=time_arg(at), clear_time=no_time)
-    click.echo(f"Moved: {moved.title} ({path})")
-    _warn_day_off(store, moved.id or task_id, when)
+    moved = move_task(store, task_id, due=when, at=time_arg(at), clear_time=no_time)
+    click.echo(f"Moved: {moved.task.title} ({moved.path})")
+    _warn_day_off(store, moved.task.id or task_id, when)
+
+
+@task.command("edit")
+@click.argument("task_id", metavar="ID", shell_complete=complete_task_id)
+@click.option("--title", metavar="TEXT", help="New title.")
+@owner_option("Who does it ('': nobody named on the task: the record's owner).")
+@click.option("--note", metavar="TEXT", help="Replace the note ('' removes it, '-' reads stdin).")
+@click.option("--every", metavar="RULE", help=EVERY_HELP + " 'none' stops the repeating.")
+def task_edit(
+    task_id: str, title: str | None, owner: str | None, note: str | None, every: str | None
+) -> None:
+    """Change a task's title, owner, note or repeat rule; the rest of it stays.
+    (Its date and time: 'plaincrm task move'.)
+
+    \b
+    Example:
+      plaincrm task edit k3x9 --title "Call Anna about the 2027 renewal" --owner ben
+      plaincrm task edit k3x9 --every none
+    """
+    if note == "-":
+        note = sys.stdin.read()
+    edited = edit_task(get_app().store, task_id, title=title, owner=owner, note=note, every=every)
+    click.echo(f"Edited: {title or edited.task.title} ({edited.path})")
+
+
+@task.command("delete")
+@click.argument("task_id", metavar="ID", shell_complete=complete_task_id)
+def task_delete(task_id: str) -> None:
+    """Remove a task (and its note) from its record; 'plaincrm history REF' shows it
+    removed, and git keeps it.
+
+    \b
+    Example:
+      plaincrm task delete k3x9
+    """
+    deleted = delete_task(get_app().store, task_id)
+    click.echo(f"Deleted: {deleted.task.title} ({deleted.path})")
+
+
+@task.command("reopen")
+@click.argument("task_id", metavar="ID", shell_complete=complete_task_id)
+def task_reopen(task_id: str) -> None:
+    """Open a completed task again (its result note stays).
+
+    \b
+    Example:
+      plaincrm task reopen k3x9
+    """
+    reopened = reopen_task(get_app().store, task_id)
+    click.echo(f"Reopened: {reopened.task.title} ({reopened.path})")
 
 
 def task_rows(entries: list[TaskEntry]) -> list[list[str]]:

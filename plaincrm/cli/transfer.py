@@ -135,6 +135,8 @@ def import_(
     from ..formats.importer import plan_import
 
     store = get_app().store
+    if not dry_run:  # what the plan decides (matches, free names) holds until it is written
+        store.lock_writes()
     with progress_bar(_count_hint(file), "Reading rows") as progress:
         plan = plan_import(store, file, options, progress)
     if as_json:

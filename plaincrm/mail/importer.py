@@ -29,7 +29,7 @@ from ..deallog import CLOSED
 from ..errors import BrokenFileError, InvalidError, NotFoundError
 from ..model import TYPES, path_of, slug_of
 from ..records import ParseFailure, append_log, log_line, parse_record
-from ..store import Store, type_of_path
+from ..store import Store, type_of_path, writes
 from .entries import NewEntry, add_entries, clean, normalize_subject, thread_key, threads_of
 from .followup import recorded_keys
 from .matching import Book, match
@@ -143,13 +143,23 @@ def import_mail(
     if dry_run:
         _plan(store, candidates, settings, outcome)
         return outcome
-    store.lock_writes()  # from here on, what is written is decided on the files as they are
+    record_mail(store, candidates, settings, outcome)
+    return outcome
+
+
+@writes
+def record_mail(
+    store: Store, candidates: list[Candidate], settings: MailSettings, outcome: Outcome
+) -> None:
+    """Write the mail read (``candidates``) into the client files, in one commit: what is
+    written (which mail is new, which deal it counts for) is decided under the write
+    lock, on the files as they are then.  Reading the mailboxes comes before, without
+    the lock: an IMAP server can take its time."""
     writer = Store(store.root, config=store.config, warn=store.warn)
     edits = _plan(writer, candidates, settings, outcome)
     if edits:
         outcome.commit = _write(writer, edits, _message(outcome))
         outcome.files = sorted(edits)
-    return outcome
 
 
 def _select(
@@ -352,15 +362,12 @@ def _write(reader: Store, edits: dict[str, tuple[str, str]], message: str) -> st
             ) from None
     _commit_hand_edits(store, list(edits))
     store.durable = len(edits) == 1
-    replaced: dict[str, str] = {}
     try:
         for path, (before, after) in edits.items():
-            if store.read_text(path) != before:
+            if not store.replace(path, after, before):
                 raise InvalidError(f"{path} changed while importing; nothing was written")
-            replaced[path] = before
-            store.write(path, after)
     except BaseException:  # a failed write, and Ctrl-C too: nothing stays half-written
-        store.rollback([], replaced)
+        store.abandon()
         raise
     if not store.durable:
         os.sync()
