@@ -33,7 +33,7 @@ from typing import Any
 
 from .deallog import CLOSED
 from .docsettings import INVOICE, PAYMENT
-from .index import FileRow, Index, Parser, Rows, in_chunks, signature
+from .index import FileRow, Index, Parser, Rows, empty_rows, in_chunks, signature
 from .model import RecordType
 from .sla import DONE
 from .yamlfront import NULL_WORDS
@@ -245,7 +245,7 @@ def _glance_chunk(
     the clients it does not, and the files that could not be read."""
     root, parser, types = _WORK["root"], _WORK["parser"], _WORK["types"]
     day, owner = _WORK["day"], _WORK["owner"]
-    rows: Rows = ([], [], [], [])
+    rows = empty_rows()
     titles: list[FileRow] = []
     unread: list[str] = []
     for path, type_name in files:

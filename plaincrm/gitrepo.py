@@ -609,33 +609,44 @@ def merge_file(ours: str, base: str, theirs: str, marker_size: int) -> tuple[str
     return merged.decode("utf-8", "replace"), conflicts
 
 
-def staged_paths(cwd: Path) -> list[str]:
-    """Files under ``cwd`` added, copied, modified or renamed in the index (relative to ``cwd``)."""
-    out = run(cwd, "diff", "--cached", "--name-only", "-z", "--diff-filter=ACMR", "--relative")
-    return [path for path in out.split("\0") if path]
+def staged_entries(cwd: Path) -> list[tuple[str, str]]:
+    """(path, blob id) of each file under ``cwd`` added, copied or modified in the index,
+    as the next commit would hold it (paths relative to ``cwd``; a renamed file is new)."""
+    out = run(
+        cwd,
+        *("diff", "--cached", "--raw", "-z", "--no-renames", "--no-abbrev"),
+        *("--diff-filter=ACM", "--relative"),
+    )
+    parts = out.split("\0")
+    entries = []
+    for head, path in zip(parts[0::2], parts[1::2], strict=False):
+        fields = head.split()
+        if len(fields) == 5 and path:  # :old-mode new-mode old-blob new-blob status
+            entries.append((path, fields[3]))
+    return entries
 
 
-def staged_blobs(cwd: Path, paths: list[str]) -> dict[str, bytes]:
-    """The staged content of ``paths`` (relative to ``cwd``), read by one ``git cat-file``."""
-    if not paths:
+def blobs(cwd: Path, ids: list[str]) -> dict[str, bytes]:
+    """The content of the blobs ``ids`` (missing ones left out), read by one ``git cat-file``."""
+    if not ids:
         return {}
     try:
         proc = subprocess.run(
             ["git", "cat-file", "--batch"],
             cwd=cwd,
-            input="".join(f":./{path}\n" for path in paths).encode("utf-8"),
+            input="".join(f"{blob}\n" for blob in ids).encode("ascii"),
             capture_output=True,
             env=_env(),
         )
     except FileNotFoundError:
         raise GitError("git is not installed (or not on PATH)") from None
-    out, pos, blobs = proc.stdout, 0, {}
-    for path in paths:
+    out, pos, found = proc.stdout, 0, {}
+    for blob in ids:
         end = out.index(b"\n", pos)
         header = out[pos:end].split()
         pos = end + 1
         if len(header) == 3:
             size = int(header[2])
-            blobs[path] = out[pos : pos + size]
+            found[blob] = out[pos : pos + size]
             pos += size + 1
-    return blobs
+    return found

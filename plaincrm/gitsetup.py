@@ -119,23 +119,15 @@ def install_hook(root: Path, top: Path) -> str:
 
 
 def staged_problems(root: Path) -> list[Problem]:
-    """Problems of the record files as they are staged for the next commit."""
-    from .check import record_problems
-    from .model import TYPE_BY_FOLDER, is_record_path
-    from .records import ParseFailure, decode, parse_record
+    """The problems each record file staged for the next commit has on its own (what
+    ``check`` finds in the file alone: ``check.FileRules``)."""
+    from .check import staged_problems as judged
+    from .config import read_config
+    from .model import is_record_path
 
     require_git(root)
-    records = [path for path in gitrepo.staged_paths(root) if is_record_path(path)]
-    problems: list[Problem] = []
-    for path, data in gitrepo.staged_blobs(root, records).items():
-        rtype = TYPE_BY_FOLDER[path.split("/", 1)[0]]
-        try:
-            record = parse_record(rtype, path, decode(path, data))
-        except ParseFailure as failure:
-            problems.append(failure.problem)
-            continue
-        problems.extend(record_problems(record))
-    return sorted(problems)
+    staged = [(path, blob) for path, blob in gitrepo.staged_entries(root) if is_record_path(path)]
+    return judged(root, read_config(root), staged) if staged else []
 
 
 def refuse_commit(problems: list[Problem]) -> None:

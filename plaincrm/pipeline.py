@@ -330,53 +330,65 @@ def competitor_names(store: Store, pipeline: Pipeline) -> dict[str, str]:
 
 
 def check_pipeline(store: Store) -> list[Problem]:
-    """``check``: the pipeline settings, then each deal against them."""
-    pipeline, problems = read_pipeline(store.config)
-    if problems:
-        return problems
-    known = competitor_names(store, pipeline)
+    """``check``: the pipeline settings (``check`` holds each deal against them with
+    ``deal_problems``)."""
+    return read_pipeline(store.config)[1]
+
+
+def deal_problems(
+    pipeline: Pipeline, record: Record
+) -> tuple[list[Problem], list[tuple[str, Problem]]]:
+    """``check``: a deal's problems against the pipeline settings, and each competitor it
+    names with the problem that holds if that competitor is not known (``known_competitor``:
+    the competitors/ cards are other records)."""
+    problems: list[Problem] = []
+    competitors: list[tuple[str, Problem]] = []
+
+    def problem(key: str, message: str) -> None:
+        problems.append(Problem(record.path, record.line_of(key), message))
+
     stages = ", ".join(stage.name for stage in pipeline.stages)
-    for record in store.records("deal"):
-
-        def problem(key: str, message: str, record: Record = record) -> None:
-            problems.append(Problem(record.path, record.line_of(key), message))
-
-        too_large = record_number_problem("amount", record.fields.get("amount"))
-        if too_large:
-            problem("amount", too_large)
-        stage = record.get_text("stage")
-        if stage and pipeline.stage(stage) is None:
-            problem("stage", f"stage: '{stage}' is not a stage of the pipeline ({stages})")
-        lost = record.fields.get("lost_reason"), record.fields.get("competitor")
-        reason = record.get_text("lost_reason")
-        if stage == LOST:
-            if not reason:
-                problem("stage", "a lost deal needs lost_reason: (close it with 'deal lose')")
-            elif not pipeline.other_reasons and reason.lower() not in _lower(pipeline.lost_reasons):
-                problem(
-                    "lost_reason",
-                    f"lost_reason: '{reason}' is not one of pipeline.lost_reasons "
-                    f"({', '.join(pipeline.lost_reasons)})",
-                )
-            elif pipeline.needs_competitor(reason) and not record.get_text("competitor"):
-                problem("lost_reason", f"lost_reason '{reason}' needs competitor: (who won)")
-        elif any(lost):
+    too_large = record_number_problem("amount", record.fields.get("amount"))
+    if too_large:
+        problem("amount", too_large)
+    stage = record.get_text("stage")
+    if stage and pipeline.stage(stage) is None:
+        problem("stage", f"stage: '{stage}' is not a stage of the pipeline ({stages})")
+    lost = record.fields.get("lost_reason"), record.fields.get("competitor")
+    reason = record.get_text("lost_reason")
+    if stage == LOST:
+        if not reason:
+            problem("stage", "a lost deal needs lost_reason: (close it with 'deal lose')")
+        elif not pipeline.other_reasons and reason.lower() not in _lower(pipeline.lost_reasons):
             problem(
-                "lost_reason" if lost[0] else "competitor",
-                f"lost_reason/competitor on a deal that is {stage}, not lost: remove them",
+                "lost_reason",
+                f"lost_reason: '{reason}' is not one of pipeline.lost_reasons "
+                f"({', '.join(pipeline.lost_reasons)})",
             )
-        if stage in CLOSED and not record.get_date("closed"):
-            problem("stage", f"a {stage} deal needs closed: YYYY-MM-DD (the day it closed)")
-        names = [*record.get_list("competitors"), *filter(None, [record.get_text("competitor")])]
-        for name in names if known else []:
-            if name.lower() not in known:
-                key = "competitor" if name == record.get_text("competitor") else "competitors"
-                problem(
-                    key,
-                    f"competitor '{name}' is not known: add it to pipeline.competitors or "
-                    "create a competitors/ card",
-                )
-    return problems
+        elif pipeline.needs_competitor(reason) and not record.get_text("competitor"):
+            problem("lost_reason", f"lost_reason '{reason}' needs competitor: (who won)")
+    elif any(lost):
+        problem(
+            "lost_reason" if lost[0] else "competitor",
+            f"lost_reason/competitor on a deal that is {stage}, not lost: remove them",
+        )
+    if stage in CLOSED and not record.get_date("closed"):
+        problem("stage", f"a {stage} deal needs closed: YYYY-MM-DD (the day it closed)")
+    names = [*record.get_list("competitors"), *filter(None, [record.get_text("competitor")])]
+    for name in names:
+        key = "competitor" if name == record.get_text("competitor") else "competitors"
+        message = (
+            f"competitor '{name}' is not known: add it to pipeline.competitors or "
+            "create a competitors/ card"
+        )
+        competitors.append((name, Problem(record.path, record.line_of(key), message)))
+    return problems, competitors
+
+
+def known_competitor(name: str, known: dict[str, str]) -> bool:
+    """Whether a deal may name this competitor, given the known ones (``competitor_names``;
+    when none are known, any)."""
+    return not known or name.lower() in known
 
 
 # ---------------------------------------------------------------- deals as figures

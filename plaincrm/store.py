@@ -30,8 +30,8 @@ from .errors import (
     Problem,
     RepoNotFoundError,
 )
-from .index import INDEX_DIR, TASK_COLUMNS, Index, task_from_row
-from .model import TYPE_BY_FOLDER, TYPES, LogEntry, Record, RecordType, slug_of
+from .index import INDEX_DIR, TASK_COLUMNS, Index, Rules, record_from_row, task_from_row
+from .model import TYPE_BY_FOLDER, TYPES, Record, RecordType, slug_of
 from .records import ParseFailure, decode, parse_record
 from .schemas import load_schema
 from .tasks import Task
@@ -132,6 +132,12 @@ class Store:
             self._fresh = True
         return self._index
 
+    def checked_index(self, rules: Rules) -> Index:
+        """The index, brought up to date with ``rules`` judging each changed file in the
+        same reading (``check``: ``Index.verdicts`` then has only the others to judge)."""
+        self._index.rules = rules
+        return self.index
+
     def day_store(self, day: date, owner: str | None) -> Store:
         """The store the day view of ``owner`` (None: everybody) on ``day`` reads.
 
@@ -181,14 +187,7 @@ class Store:
     # -------------------------------------------------------------- reading
 
     def _record_from_row(self, type_name: str, path: str, data: str, details: str) -> Record:
-        fields = json.loads(data)["fields"]
-        stored = json.loads(details)
-        record = Record(
-            TYPES[type_name], path, fields, stored["lines"], body_line=stored["body_line"]
-        )
-        record.problems = [Problem(path, line, msg) for line, msg in stored["problems"]]
-        record.log = [LogEntry(**entry) for entry in stored["log"]]
-        return record
+        return record_from_row(TYPES[type_name], path, data, details)
 
     def records(
         self,

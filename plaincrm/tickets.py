@@ -489,14 +489,12 @@ def _choice(value: str, choices: tuple[str, ...], name: str) -> str:
 
 
 def check_tickets(store: Store) -> list[Problem]:
-    """``check``: the service settings, then each ticket's moments and status history."""
-    problems = list(read_service(store.config)[1])
-    for record in store.records("ticket"):
-        problems.extend(_ticket_problems(record))
-    return problems
+    """``check``: the service settings (``check`` reads each ticket with ``ticket_problems``)."""
+    return list(read_service(store.config)[1])
 
 
-def _ticket_problems(record: Record) -> list[Problem]:
+def ticket_problems(record: Record) -> list[Problem]:
+    """``check``: a ticket's moments and status history."""
     found: list[Problem] = []
 
     def problem(key: str, message: str, line: int | None = None) -> None:
