@@ -725,10 +725,11 @@ class Index:
 
     def _prune_verdicts(self) -> None:
         """Forget the verdicts of contents no file has any more, once they outnumber the
-        files (inside a transaction)."""
+        files (inside a transaction; never before the index is built: the pre-commit hook
+        keeps verdicts for the files to come)."""
         kept = self.conn.execute("SELECT count(*) FROM verdicts").fetchone()[0]
         files = self.conn.execute("SELECT count(*) FROM files").fetchone()[0]
-        if kept > 2 * files + 1000:
+        if files and kept > 2 * files + 1000:
             self.conn.execute(
                 "DELETE FROM verdicts WHERE substr(key, instr(key, ':') + 1) NOT IN "
                 "(SELECT path || ':' || blob FROM files WHERE blob IS NOT NULL)"

@@ -296,3 +296,15 @@ def test_the_hook_reuses_what_check_judged(crm: Crm, judged: Judged) -> None:
     refused = crm.fail("pre-commit", code=6)
     assert "clients/c0.md:4: kind: 'robot' is not one of: company, person" in refused.stderr
     assert judged() == ["clients/c0.md"]
+
+
+def test_the_hook_keeps_its_verdicts_before_any_index_is_built(crm: Crm, judged: Judged) -> None:
+    """A first commit of many files in a clone no command has indexed yet."""
+    for n in range(1100):
+        crm.write(f"clients/c{n}.md", client(f"Client {n}"))
+    shutil.rmtree(crm.root / INDEX_DIR, ignore_errors=True)
+    crm.git("add", "clients")
+    crm.run("pre-commit")
+    assert len(judged()) == 1100
+    crm.run("pre-commit")
+    assert judged() == []
