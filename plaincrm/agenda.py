@@ -50,7 +50,10 @@ class Attention:
         }
 
 
-AttentionProvider = Callable[[Store, date, "str | None"], list[Attention]]
+# A provider gives, for (store, day, owner, limit), the first ``limit`` records of its
+# kind that need attention (None: all; most urgent first) and how many there are: the
+# text views show a few of each kind, and a provider's work should be that of those.
+AttentionProvider = Callable[[Store, date, "str | None", "int | None"], tuple[list[Attention], int]]
 # A provider that reads other records or fields must teach firstrun.needs_parse to pick them.
 ATTENTION: list[AttentionProvider] = [deal_attention, overdue_attention, ticket_attention]
 
@@ -67,6 +70,7 @@ class DayView:
     timed: list[Timed] = field(default_factory=list)
     untimed: list[TaskEntry] = field(default_factory=list)
     attention: list[Attention] = field(default_factory=list)
+    unshown: dict[str, int] = field(default_factory=dict)  # kind -> records beyond the limit
 
     def duration(self, entry: TaskEntry) -> int:
         return entry.task.dur or self.default_duration
@@ -151,7 +155,9 @@ class DayView:
         }
 
 
-def day_view(store: Store, day: date, owner: str | None) -> DayView:
+def day_view(store: Store, day: date, owner: str | None, limit: int | None = None) -> DayView:
+    """The day of ``owner`` (None: everybody); ``limit``: of each kind of record that
+    needs attention, the first so many (None: all)."""
     store = store.day_store(day, owner)  # the first run reads only what this view needs
     config = store.config
     view = DayView(
@@ -182,7 +188,10 @@ def day_view(store: Store, day: date, owner: str | None) -> DayView:
             first.overlaps.append(second.entry.ref)
             second.overlaps.append(first.entry.ref)
     for provider in ATTENTION:
-        view.attention.extend(provider(store, day, owner))
+        shown, total = provider(store, day, owner, limit)
+        view.attention.extend(shown)
+        if shown and total > len(shown):
+            view.unshown[shown[0].kind] = total - len(shown)
     return view
 
 

@@ -74,7 +74,9 @@ CREATE TABLE IF NOT EXISTS files(
     path TEXT PRIMARY KEY, type TEXT NOT NULL, slug TEXT NOT NULL,
     mtime INTEGER, size INTEGER, ino INTEGER, ctime INTEGER, racy INTEGER, blob TEXT,
     title TEXT, owner TEXT, fatal TEXT, data TEXT, details TEXT);
-CREATE INDEX IF NOT EXISTS files_stat ON files(path, blob, mtime, size, ino, ctime, racy);
+-- covers the comparison with the disk, and the record of each row a query joins
+CREATE INDEX IF NOT EXISTS files_stat
+    ON files(path, blob, mtime, size, ino, ctime, racy, type, title, slug, fatal);
 CREATE INDEX IF NOT EXISTS files_slug ON files(slug);
 CREATE INDEX IF NOT EXISTS files_fatal ON files(type) WHERE fatal IS NOT NULL;
 CREATE INDEX IF NOT EXISTS files_type ON files(type, slug);

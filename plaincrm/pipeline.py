@@ -567,11 +567,20 @@ class Flagged:
 
 
 def flagged_deals(store: Store, pipeline: Pipeline, day: date, owner: str | None) -> list[Flagged]:
-    """Open deals (of ``owner`` and nobody's, when given) that need attention on ``day``.
+    """Open deals (of ``owner`` and nobody's, when given) that need attention on ``day``,
+    the most flagged first, then by close date."""
+    return most_flagged(store, pipeline, day, owner)[0]
 
-    Reads the index's facts of open deals (``deal_facts``): one small row each,
-    and SQL passes on only the rows that may have a flag (``deal_flags`` decides),
-    with the names of their clients.
+
+def most_flagged(
+    store: Store, pipeline: Pipeline, day: date, owner: str | None, limit: int | None = None
+) -> tuple[list[Flagged], int]:
+    """The first ``limit`` (None: all) of ``flagged_deals``, and how many there are.
+
+    Reads the index's facts of open deals (``deal_facts``): one small row each.
+    SQL counts the flags of each row as ``deal_flags`` gives them, orders the rows
+    and passes on only the first ``limit``, with the names of their clients: the
+    work beyond counting is that of the deals shown.
     """
     from .store import CLIENT_NAME, client_join
 
@@ -580,35 +589,47 @@ def flagged_deals(store: Store, pipeline: Pipeline, day: date, owner: str | None
     for stage in rotting:
         cutoffs += [stage.name, (day - timedelta(days=stage.rotting or 0)).isoformat()]
     cases = " ".join("WHEN ? THEN ?" for _ in rotting)
-    cutoff = f"CASE json_extract(f.data, '$.stage') {cases} ELSE '' END" if rotting else "''"
-    client = client_join("json_extract(f.data, '$.client')")
-    query = (
-        f"SELECT f.path, f.data, {CLIENT_NAME} FROM facts f {client} WHERE f.type = 'deal' AND ("
-        "json_extract(f.data, '$.open_tasks') = 0 OR json_extract(f.data, '$.close') < ? "
-        f"OR json_extract(f.data, '$.activity') < {cutoff})"
+    cutoff = f"CASE json_extract(data, '$.stage') {cases} ELSE '' END" if rotting else "''"
+    flags = (  # as deal_flags: past close, rotting, no next step
+        "ifnull(json_extract(data, '$.close') < ?, 0) "
+        f"+ ifnull(json_extract(data, '$.activity') < {cutoff}, 0) "
+        "+ ifnull(json_extract(data, '$.open_tasks') = 0, 0)"
     )
-    params: list[Any] = [day.isoformat(), *cutoffs]
-    if owner is not None:
-        query += " AND (f.owner = ? OR f.owner IS NULL)"
-        params.append(owner)
+    mine = " AND (owner = ? OR owner IS NULL)" if owner is not None else ""
+    client = client_join("json_extract(f.data, '$.client')")
+    order = "{0}flags DESC, coalesce(json_extract({0}data, '$.close'), '9999'), {0}path"
+    query = (
+        f"SELECT f.path, f.data, f.total, {CLIENT_NAME} FROM (SELECT path, data, flags, "
+        "count(*) OVER () AS total FROM (SELECT path, data, "
+        f"{flags} AS flags FROM facts WHERE type = 'deal'{mine}) WHERE flags > 0 "
+        f"ORDER BY {order.format('')} LIMIT ?) f {client} ORDER BY {order.format('f.')}"
+    )
+    params: list[Any] = [day.isoformat(), *cutoffs, *([owner] if owner is not None else [])]
+    rows = store.index.conn.execute(query, [*params, -1 if limit is None else limit]).fetchall()
     found = []
-    for path, data, name in store.index.conn.execute(query, params):
+    for path, data, _, name in rows:
         facts = json.loads(data)
-        flags = deal_flags(pipeline, day, facts)
-        if flags:
-            found.append(
-                Flagged(path, facts["title"], facts["client"], facts["close"], flags, name)
+        found.append(
+            Flagged(
+                path,
+                facts["title"],
+                facts["client"],
+                facts["close"],
+                deal_flags(pipeline, day, facts),
+                name,
             )
-    return found
+        )
+    return found, rows[0][2] if rows else 0
 
 
-def deal_attention(store: Store, day: date, owner: str | None) -> list[Attention]:
+def deal_attention(
+    store: Store, day: date, owner: str | None, limit: int | None = None
+) -> tuple[list[Attention], int]:
     """The ``agenda.ATTENTION`` provider of deals: no next step, rotting, past close."""
     from .agenda import Attention
 
-    found = flagged_deals(store, settings(store), day, owner)
-    found.sort(key=lambda item: (-len(item.flags), item.close or "9999", item.path))
-    return [
+    found, total = most_flagged(store, settings(store), day, owner, limit)
+    shown = [
         Attention(
             "deal",
             item.path,
@@ -618,6 +639,7 @@ def deal_attention(store: Store, day: date, owner: str | None) -> list[Attention
         )
         for item in found
     ]
+    return shown, total
 
 
 def deal_details(store: Store, record: Record) -> dict[str, str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import timedelta
 
 import click
@@ -59,20 +58,17 @@ ATTENTION_SHOWN = 10  # records of each kind; --json lists them all
 
 
 def _attention_lines(view: DayView) -> list[str]:
+    """The records that need attention: the first ``ATTENTION_SHOWN`` of each kind (the
+    view holds no more), and how many more there are."""
     if not view.attention:
         return []
-    counts: Counter[str] = Counter()
-    rows = []
-    for a in view.attention:
-        counts[a.kind] += 1
-        if counts[a.kind] <= ATTENTION_SHOWN:
-            ref = slug_of(a.path)
-            rows.append([ref, truncate(a.title, 40), a.client or "", a.reason])
+    rows = [
+        [slug_of(a.path), truncate(a.title, 40), a.client or "", a.reason] for a in view.attention
+    ]
     lines = ["", style("Needs attention", bold=True), table(rows, indent="  ")]
     lines += [
-        f"  ... and {count - ATTENTION_SHOWN} more {kind}s (--json lists them all)"
-        for kind, count in counts.items()
-        if count > ATTENTION_SHOWN
+        f"  ... and {count} more {kind}s (--json lists them all)"
+        for kind, count in view.unshown.items()
     ]
     return lines
 
@@ -116,7 +112,9 @@ def today(owner: str | None, all_owners: bool, on: str | None, as_json: bool) ->
     """
     app = get_app()
     who = resolve_owner(app, owner, all_owners)
-    view = day_view(app.store, date_arg(on) or app.today(), who)
+    view = day_view(
+        app.store, date_arg(on) or app.today(), who, None if as_json else ATTENTION_SHOWN
+    )
     if as_json:
         echo_json(view.as_json())
         return
@@ -163,7 +161,7 @@ def plan(day: str | None, owner: str | None, all_owners: bool, as_json: bool) ->
     app = get_app()
     who = resolve_owner(app, owner, all_owners)
     target = date_arg(day) or app.today() + timedelta(days=1)
-    view = day_view(app.store, target, who)
+    view = day_view(app.store, target, who, None if as_json else ATTENTION_SHOWN)
     suggestions = view.suggestions()
     if as_json:
         data = view.as_json()
