@@ -24,16 +24,31 @@ records or fields needs its rule here.
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import sqlite3
 from collections.abc import Callable, Iterable
-from datetime import date
+from contextlib import suppress
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from .deallog import CLOSED
 from .docsettings import INVOICE, PAYMENT
-from .index import FileRow, Index, Parser, Rows, empty_rows, in_chunks, signature
+from .index import (
+    INDEX_DIR,
+    RACY_SECONDS,
+    FileRow,
+    Index,
+    Parser,
+    Rows,
+    Signature,
+    empty_rows,
+    files_now_ns,
+    in_chunks,
+    signature,
+)
 from .model import RecordType
 from .sla import DONE
 from .yamlfront import NULL_WORDS
@@ -182,10 +197,13 @@ def needs_parse(data: bytes, rtype: RecordType, day: bytes, owner: str | None) -
     return False
 
 
-def record_files(root: Path, types: Iterable[RecordType]) -> list[tuple[str, str, bool]]:
-    """Every candidate record file: (path, type name, is a regular file) of each ``*.md``
-    directly in a record folder that is a regular file or a symlink."""
-    found = []
+Found = dict[str, tuple[str, Signature | None]]  # path -> type name, stat signature
+
+
+def record_files(root: Path, types: Iterable[RecordType]) -> Found:
+    """Every candidate record file: path -> (type name, stat signature), of each ``*.md``
+    directly in a record folder that is a regular file (signature None: a symlink)."""
+    found: Found = {}
     for rtype in types:
         try:
             with os.scandir(root / rtype.folder) as entries:
@@ -193,9 +211,14 @@ def record_files(root: Path, types: Iterable[RecordType]) -> list[tuple[str, str
                     name = entry.name
                     if not name.endswith(".md") or name.startswith("."):
                         continue
-                    regular = entry.is_file(follow_symlinks=False)
-                    if regular or entry.is_symlink():
-                        found.append((f"{rtype.folder}/{name}", rtype.name, regular))
+                    path = f"{rtype.folder}/{name}"
+                    try:
+                        if entry.is_file(follow_symlinks=False):
+                            found[path] = (rtype.name, signature(entry.stat(follow_symlinks=False)))
+                        elif entry.is_symlink():
+                            found[path] = (rtype.name, None)
+                    except OSError:
+                        continue
         except (FileNotFoundError, NotADirectoryError):
             continue
     return found
@@ -203,6 +226,23 @@ def record_files(root: Path, types: Iterable[RecordType]) -> list[tuple[str, str
 
 _BLOCK = 1 << 16
 _WORK: dict[str, Any] = {}  # what the forked workers need: root, parser, types, day, owner
+HORIZON = 7  # days: a quick index holds the tasks due up to a week later (``plan``) too
+SNAPSHOT = "quick-{}.sqlite"  # in INDEX_DIR: a quick index kept for the commands that follow
+_GLANCED = "CREATE TABLE IF NOT EXISTS glanced(path TEXT PRIMARY KEY, mtime, size, ino, ctime)"
+
+
+def snapshot_path(root: Path, owner: str | None) -> Path:
+    """Where the quick index of ``owner``'s day views is kept until the index is built."""
+    import hashlib
+
+    name = "all" if owner is None else hashlib.sha1(owner.encode()).hexdigest()[:12]
+    return root / INDEX_DIR / SNAPSHOT.format(name)
+
+
+def forget_snapshots(root: Path) -> None:
+    """Remove the kept quick indexes (the whole index is built)."""
+    for path in (root / INDEX_DIR).glob(SNAPSHOT.format("*")):
+        path.unlink(missing_ok=True)
 
 
 def quick_index(
@@ -213,40 +253,150 @@ def quick_index(
     owner: str | None,
 ) -> Index | None:
     """An index in memory with what the day view of ``owner`` on ``day`` reads, or None
-    when the CRM is small enough to build the whole index at once (``QUICK_MIN``)."""
+    when the CRM is small enough to build the whole index at once (``QUICK_MIN``).
+
+    The first quick index is kept on disk (``snapshot_path``), holding the tasks due
+    up to ``HORIZON`` days later and the stat signature of every file it looked at,
+    so that the commands that follow while the whole index is being built take it
+    up instead of looking at every file again: only the files whose signature
+    changed (or that were written within ``RACY_SECONDS`` of the look) are looked at
+    again, and those that are gone dropped.
+    """
     types = list(types)
     files = record_files(root, types)
     if len(files) < QUICK_MIN:
         return None
+    kept = snapshot_path(root, owner)
+    started = files_now_ns(root)
+    quick = _taken_up(root, types, ref_fields, kept, day, owner, files, started)
+    if quick is None:
+        quick = Index(root, types, ref_fields, in_memory=True)
+        quick.conn.execute(_GLANCED)
+        horizon = day + timedelta(days=HORIZON)
+        _look(quick, types, horizon, owner, list(files.items()))
+        _remember(quick, horizon, owner, started)
+        _keep(quick, kept)
+    return quick
+
+
+def _taken_up(
+    root: Path,
+    types: list[RecordType],
+    ref_fields: Callable[[RecordType], dict[str, str]],
+    kept: Path,
+    day: date,
+    owner: str | None,
+    files: Found,
+    started: int,
+) -> Index | None:
+    """The kept quick index, brought up to date with ``files``; None when there is none
+    for this owner and day (another version's, another owner's, or an earlier day's)."""
     quick = Index(root, types, ref_fields, in_memory=True)
+    try:
+        source = sqlite3.connect(f"{kept.absolute().as_uri()}?mode=ro", uri=True)
+        try:
+            source.backup(quick.conn)
+        finally:
+            source.close()
+        meta = dict(quick.conn.execute("SELECT key, value FROM meta").fetchall())
+        glanced = {row[0]: tuple(row[1:]) for row in quick.conn.execute("SELECT * FROM glanced")}
+    except sqlite3.Error:
+        return None
+    horizon = date.fromisoformat(meta.get("quick_horizon") or "0001-01-01")
+    if (
+        meta.get("fingerprint") != quick.fingerprint()
+        or meta.get("quick_owner") != json.dumps(owner)
+        or horizon < day
+    ):
+        return None
+    racy_limit = int(meta.get("quick_taken") or 0) - RACY_SECONDS * 1_000_000_000
+    changed = []
+    for path, (type_name, sig) in files.items():
+        before = glanced.pop(path, None)
+        if sig is None or before != sig or max(sig[0], sig[3]) >= racy_limit:
+            changed.append((path, (type_name, sig)))
+    gone = list(glanced)
+    if changed or gone:
+        with quick.transaction():
+            again = [path for path, _ in changed] + gone
+            quick.forget(again)
+            quick.conn.executemany("DELETE FROM glanced WHERE path = ?", [(p,) for p in again])
+        _look(quick, types, horizon, owner, changed)
+        _remember(quick, horizon, owner, started)
+        _keep(quick, kept)
+    return quick
+
+
+def _look(
+    quick: Index,
+    types: list[RecordType],
+    horizon: date,
+    owner: str | None,
+    files: list[tuple[str, tuple[str, Signature | None]]],
+) -> None:
+    """Look at ``files`` and put into ``quick`` what the day views of ``owner`` up to
+    ``horizon`` may need of them (``needs_parse``), with their signatures."""
     _WORK.update(
-        root=os.path.join(root, ""),
+        root=os.path.join(quick.root, ""),
         parser=Parser(types, quick.refs, racy_limit=0),
         types={t.name: t for t in types},
-        day=day.isoformat().encode(),
+        day=horizon.isoformat().encode(),
         owner=owner,
     )
-    regular = [(path, name) for path, name, plain in files if plain]
+    regular = [(path, type_name) for path, (type_name, sig) in files if sig is not None]
     results = list(in_chunks(_glance_chunk, regular, 1000))
     quick.add_rows(
-        (rows for rows, _, _ in results), (t for _, titles, _ in results for t in titles)
+        (rows for rows, *_ in results), (title for _, titles, *_ in results for title in titles)
     )
+    with quick.transaction():
+        quick.conn.executemany(
+            "INSERT OR REPLACE INTO glanced VALUES(?, ?, ?, ?, ?)",
+            (row for *_, glanced, _ in results for row in glanced),
+        )
     # symlinks (the index decides which it reads) and files that could not be read
     quick.update(
-        [p for p, _, plain in files if not plain] + [p for *_, bad in results for p in bad]
+        [p for p, (_, sig) in files if sig is None] + [p for *_, bad in results for p in bad]
     )
-    return quick
+
+
+def _remember(quick: Index, horizon: date, owner: str | None, started: int) -> None:
+    with quick.transaction():
+        quick.conn.executemany(
+            "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)",
+            [
+                ("quick_horizon", horizon.isoformat()),
+                ("quick_owner", json.dumps(owner)),
+                ("quick_taken", str(started)),
+            ],
+        )
+
+
+def _keep(quick: Index, kept: Path) -> None:
+    """Write the quick index to ``kept`` (atomically; not at all where it cannot)."""
+    temporary = kept.with_name(f".{kept.name}.{os.getpid()}.tmp")
+    try:
+        target = sqlite3.connect(temporary)
+        try:
+            quick.conn.backup(target)
+        finally:
+            target.close()
+        os.replace(temporary, kept)
+    except (sqlite3.Error, OSError):
+        with suppress(OSError):
+            os.unlink(temporary)
 
 
 def _glance_chunk(
     files: list[tuple[str, str]],
-) -> tuple[Rows, list[FileRow], list[str]]:
+) -> tuple[Rows, list[FileRow], list[FileRow], list[str]]:
     """The rows of the files of ``files`` the day view may depend on, the title rows of
-    the clients it does not, and the files that could not be read."""
+    the clients it does not, the signature of each file looked at, and the files that
+    could not be read."""
     root, parser, types = _WORK["root"], _WORK["parser"], _WORK["types"]
     day, owner = _WORK["day"], _WORK["owner"]
     rows = empty_rows()
     titles: list[FileRow] = []
+    glanced: list[FileRow] = []
     unread: list[str] = []
     for path, type_name in files:
         slug = path[path.index("/") + 1 : -3]
@@ -257,14 +407,16 @@ def _glance_chunk(
                 while len(parts[-1]) == _BLOCK:
                     parts.append(os.read(handle, _BLOCK))
                 data = b"".join(parts)
+                sig = signature(os.fstat(handle))
                 found = needs_parse(data, types[type_name], day, owner)
                 if found is True:
-                    parser.add(rows, path, type_name, slug, signature(os.fstat(handle)), data)
+                    parser.add(rows, path, type_name, slug, sig, data)
             finally:
                 os.close(handle)
         except OSError:
             unread.append(path)
             continue
+        glanced.append((path, *sig))
         if found is not True and found is not False:
             titles.append((path, type_name, slug, found or slug))
-    return rows, titles, unread
+    return rows, titles, glanced, unread

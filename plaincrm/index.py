@@ -205,6 +205,24 @@ def git_index_key(index_file: str, settled_before: int | None = None) -> list[An
     return [index_file, *stamp, [os.environ.get(name) for name in _GIT_ENV]]
 
 
+def files_now_ns(root: Path) -> int:
+    """The time by the clock that stamps the files of ``root`` (``mtime``, ``ctime``),
+    which is what a file's age must be measured against: the process's clock can
+    differ (a network filesystem's server, ``faketime``).  Read by touching a small
+    file in the index folder (a write, which the filesystem stamps, rather than
+    ``utime``, which takes the process's time); the process's clock where that
+    cannot be written."""
+    try:
+        handle = os.open(root / INDEX_DIR / CLOCK_NAME, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        try:
+            os.write(handle, b"\n")
+            return os.fstat(handle).st_mtime_ns
+        finally:
+            os.close(handle)
+    except OSError:
+        return time.time_ns()
+
+
 def task_from_row(row: sqlite3.Row | tuple[Any, ...]) -> Task:
     """A Task from the columns (pos, checked, title, line, note, attrs)."""
     pos, checked, title, line, note, attrs = row
@@ -260,25 +278,9 @@ class Index:
         self.conn = self._open()
 
     def now_ns(self) -> int:
-        """The time by the clock that stamps the files (``mtime``, ``ctime``), which is
-        what a file's age must be measured against: the process's clock can differ
-        (a network filesystem's server, ``faketime``).  Read by touching a small file
-        in the index folder (a write, which the filesystem stamps, rather than
-        ``utime``, which takes the process's time); the process's clock where that
-        cannot be written."""
-        if not self.in_memory:
-            try:
-                handle = os.open(
-                    self.root / INDEX_DIR / CLOCK_NAME, os.O_WRONLY | os.O_CREAT | os.O_TRUNC
-                )
-                try:
-                    os.write(handle, b"\n")
-                    return os.fstat(handle).st_mtime_ns
-                finally:
-                    os.close(handle)
-            except OSError:
-                pass
-        return time.time_ns()
+        """The time by the clock that stamps the files (``files_now_ns``); the process's
+        clock for an index in memory."""
+        return time.time_ns() if self.in_memory else files_now_ns(self.root)
 
     # -------------------------------------------------------------- opening
 
@@ -828,6 +830,16 @@ class Index:
         for name, _ in found:
             self.conn.execute(f'DROP INDEX "{name}"')
         return [sql for _, sql in found]
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """A write transaction on this index."""
+        with self._transaction(self.conn):
+            yield
+
+    def forget(self, paths: list[str]) -> None:
+        """Drop the rows of these files (inside a transaction)."""
+        self._delete(paths)
 
     def _delete(self, paths: list[str]) -> None:
         if not paths:

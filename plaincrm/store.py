@@ -143,7 +143,8 @@ class Store:
 
         This one, except on the first run in a large CRM (no index yet, or one being
         built): then a store whose index, in memory, holds only what that view needs
-        (``firstrun``), while a process of its own builds the whole index.
+        (``firstrun``), while a process of its own builds the whole index; the day
+        views run meanwhile take that quick index up rather than wait for the build.
         """
         if self._fresh or not self._index.is_empty():
             return self
@@ -656,8 +657,11 @@ def _build_in_background(root: Path, lock: int) -> None:
 def build_index(root: str, lock: int) -> None:
     """Build the index of ``root`` holding the build lock ``lock`` (the background process
     a first ``today`` starts); at a lower priority than the commands people wait for."""
+    from .firstrun import forget_snapshots
+
     os.nice(10)
     Index(Path(root), TYPES.values(), ref_fields, lock=lock).refresh()
+    forget_snapshots(Path(root))  # the quick indexes of the commands run meanwhile
 
 
 CLIENT_NAME = "coalesce(c.title, c.slug)"  # SQL: the name of the client of ``client_join``
