@@ -181,6 +181,28 @@ def has_commits(cwd: Path) -> bool:
     return run(cwd, "rev-parse", "--verify", "-q", "HEAD", check=False).strip() != ""
 
 
+_CHANGES = ("diff-files", "--name-only", "--relative", "-z", "--")
+_started: dict[tuple[str, tuple[str, ...]], subprocess.Popen[bytes]] = {}
+
+
+def start_changes(cwd: Path, folders: list[str]) -> None:
+    """Start git's look for the changed files under ``folders`` now, for
+    ``worktree_state`` to take up: a command that reads the index at once starts it
+    before it imports its modules, which load meanwhile."""
+    if not folders or not available():
+        return
+    try:
+        _started[(str(cwd), tuple(folders))] = subprocess.Popen(
+            ["git", *_CHANGES, *folders],
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=_env(),
+        )
+    except OSError:
+        return
+
+
 def worktree_state(
     cwd: Path, folders: list[str], *, listing: bool = True
 ) -> tuple[bytes | None, set[str], str | None] | None:
@@ -193,18 +215,22 @@ def worktree_state(
     file, which the listing is read from.  ``listing=False`` leaves out the
     listing and the path (None): for a caller that knows the index file is
     unchanged since it last listed it.  None when ``cwd`` is not in a git work
-    tree or git is missing.
+    tree or git is missing.  The look for changed files ``start_changes`` began is
+    taken up.
     """
+    started = _started.pop((str(cwd), tuple(folders)), None)
     if not folders or not available():
         return None
-    commands = [["diff-files", "--name-only", "--relative", "-z", "--", *folders]]
+    commands = [[*_CHANGES, *folders]]
     if listing:  # read first: its output fills the pipe, the others' output is small
         commands[:0] = [["ls-files", "-s", "-v", "-z", "--", *folders]]
         commands.append(["rev-parse", "--git-path", "index"])
     env = _env()
     try:  # all at once: each takes a few milliseconds of git's start-up
         procs = [
-            subprocess.Popen(
+            started
+            if started is not None and args[0] == _CHANGES[0]
+            else subprocess.Popen(
                 ["git", *args],
                 cwd=cwd,
                 stdout=subprocess.PIPE,

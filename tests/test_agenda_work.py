@@ -9,8 +9,10 @@ the work and compare the limited view with the whole one.
 from __future__ import annotations
 
 import json
+import subprocess
 from datetime import date
 from itertools import product
+from pathlib import Path
 
 import pytest
 
@@ -85,3 +87,34 @@ def test_deals_beyond_those_shown_are_counted_not_read(
     total = len(json.loads(crm.run("today", "--json").stdout)["attention"])
     assert f"... and {total - 10} more deals (--json lists them all)" in text
     assert len(flagged) == 10 + total
+
+
+def test_today_takes_up_the_look_git_began_before_its_modules_loaded(
+    crm: Crm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from plaincrm import gitrepo
+
+    crm.write("clients/acme.md", "---\nname: Acme Ltd\n---\n## Tasks\n- [ ] Call due:2026-11-27\n")
+    crm.run("today")
+    looks: list[list[str]] = []
+    popen = subprocess.Popen
+
+    def counting(args: list[str], **kwargs: object) -> subprocess.Popen[bytes]:
+        if "diff-files" in args:
+            looks.append(args)
+        return popen(args, **kwargs)  # type: ignore[call-overload, no-any-return]
+
+    started: list[Path] = []
+    start = gitrepo.start_changes
+
+    def starting(cwd: Path, folders: list[str]) -> None:
+        started.append(cwd)
+        start(cwd, folders)
+
+    monkeypatch.setattr(gitrepo.subprocess, "Popen", counting)
+    monkeypatch.setattr(gitrepo, "start_changes", starting)
+    crm.write("clients/acme.md", "---\nname: Acme Ltd\n---\n## Tasks\n- [ ] Mail due:2026-11-27\n")
+    out = crm.run("today").stdout
+    assert "Mail" in out and "Call" not in out  # the hand edit is seen
+    assert started == [crm.root.resolve()]  # before the command's modules are imported
+    assert len(looks) == 1 and gitrepo._started == {}  # and taken up: git looked once
