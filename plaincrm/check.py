@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -90,8 +89,9 @@ class FileRules:
     known).
     """
 
-    def __init__(self, root: Path, config: Config) -> None:
-        self.root = root
+    texts = frozenset({"campaign"})  # campaign_problems reads the Responses section
+
+    def __init__(self, config: Config) -> None:
         pipeline, problems = read_pipeline(config)
         self.pipeline: Pipeline | None = None if problems else pipeline
         base = [VERDICT_VERSION, __version__]
@@ -112,7 +112,7 @@ class FileRules:
         for rtype in TYPES.values():
             valid(rtype.schema)
 
-    def verdict(self, record: Record, text: str | None) -> str:
+    def verdict(self, record: Record, text: str) -> str:
         problems = record_problems(record)
         needs: list[tuple[str, str, Problem]] = []
         kind = record.type.name
@@ -123,7 +123,7 @@ class FileRules:
         elif kind == "ticket":
             problems += ticket_problems(record)
         elif kind == "campaign":
-            found, records = campaign_problems(record, self._text(record.path, text))
+            found, records = campaign_problems(record, text)
             problems += found
             needs += [("record", target, problem) for target, problem in records]
         if not problems and not needs:
@@ -146,16 +146,6 @@ class FileRules:
         except ParseFailure as failure:
             return self.unreadable(failure.problem)
         return self.verdict(record, text)
-
-    def _text(self, path: str, text: str | None) -> str:
-        """The text of a record file (read now when not given; "" when unreadable)."""
-        if text is not None:
-            return text
-        try:
-            with open(os.path.join(self.root, path), "rb") as handle:
-                return handle.read().decode("utf-8")
-        except (OSError, UnicodeDecodeError):
-            return ""
 
 
 def check_files(store: Store, rules: FileRules) -> list[Problem]:
@@ -202,7 +192,7 @@ def staged_problems(root: Path, config: Config, staged: list[tuple[str, str]]) -
     pre-commit hook: the verdicts the index keeps for those contents are reused, the
     other blobs are read from git and judged (on every core when many) and their
     verdicts kept, so a later ``check`` of the same files has nothing to judge."""
-    rules = FileRules(root, config)
+    rules = FileRules(config)
     index = Index(root, TYPES.values(), ref_fields)
     keys = {
         path: verdict_key(rules.contexts[type_of_path(path).name], path, blob)
@@ -356,7 +346,7 @@ CHECKS: list[Check] = [
 def run_checks(store: Store) -> list[Problem]:
     """Every problem of the repository; build the store with ``read_config`` so that
     problems of the settings are reported rather than refused."""
-    rules = FileRules(store.root, store.config)
+    rules = FileRules(store.config)
     store.checked_index(rules)  # changed files are judged as they are read
     problems = check_files(store, rules)
     for check in CHECKS:

@@ -135,12 +135,13 @@ class Rules(Protocol):
     type name -> what else the verdict depends on, such as the settings its rules read)."""
 
     contexts: dict[str, str]
+    texts: frozenset[str]  # the types whose verdicts read the file's text, not only its record
 
     def prepare(self) -> None:
         """Load what judging any file needs (before forking the workers that judge)."""
 
-    def verdict(self, record: Record, text: str | None) -> str:
-        """The verdict of a record (``text``: its text; None: read it when needed)."""
+    def verdict(self, record: Record, text: str) -> str:
+        """The verdict of a record and its text ("" where the type's rules do not read it)."""
         raise NotImplementedError
 
     def unreadable(self, problem: Problem) -> str:
@@ -691,9 +692,13 @@ class Index:
             return found
         rules.prepare()
         db = self._db_path()
-        _WORK.update(rules=rules, db=None if db is None else str(db), conn=self.conn)
+        _WORK.update(
+            rules=rules, db=None if db is None else str(db), conn=self.conn, root=str(self.root)
+        )
         judged = list(in_chunks(_judge_chunk, missing, _CHUNK, parallel=db is not None))
-        self.keep_verdicts([(key, verdict) for chunk in judged for _, key, verdict in chunk])
+        self.keep_verdicts(
+            [(key, verdict) for chunk in judged for _, key, verdict in chunk if key is not None]
+        )
         found.update((path, verdict) for chunk in judged for path, _, verdict in chunk if verdict)
         return found
 
@@ -1031,8 +1036,9 @@ def record_from_row(rtype: RecordType, path: str, data: str, details: str) -> Re
     return record
 
 
-def _judge_chunk(paths: list[str]) -> list[tuple[str, str, str]]:
-    """(path, verdict key, verdict) of the indexed files ``paths`` (``Index.verdicts``)."""
+def _judge_chunk(paths: list[str]) -> list[tuple[str, str | None, str]]:
+    """(path, verdict key, verdict) of the indexed files ``paths`` (``Index.verdicts``); no
+    key for a verdict not to keep: of a file whose text it reads, changed since indexed."""
     rules: Rules = _WORK["rules"]
     db = _WORK["db"]
     conn = sqlite3.connect(Path(db).as_uri() + "?mode=ro", uri=True) if db else _WORK["conn"]
@@ -1045,13 +1051,24 @@ def _judge_chunk(paths: list[str]) -> list[tuple[str, str, str]]:
     finally:
         if db:
             conn.close()
-    out = []
+    out: list[tuple[str, str | None, str]] = []
     for path, type_name, blob, fatal, data, details in rows:
+        key: str | None = verdict_key(rules.contexts[type_name], path, blob)
         if fatal is not None:
-            verdict = rules.unreadable(Problem(**json.loads(fatal)))
-        else:
-            verdict = rules.verdict(record_from_row(TYPES[type_name], path, data, details), None)
-        out.append((path, verdict_key(rules.contexts[type_name], path, blob), verdict))
+            out.append((path, key, rules.unreadable(Problem(**json.loads(fatal)))))
+            continue
+        text = ""
+        if type_name in rules.texts:
+            try:
+                with open(os.path.join(_WORK["root"], path), "rb") as handle:
+                    raw = handle.read()
+                text = decode(path, raw)
+            except (OSError, ParseFailure):
+                raw = b""
+            if blob_id(raw) != blob:
+                key = None  # changed since: this verdict holds for neither content
+        record = record_from_row(TYPES[type_name], path, data, details)
+        out.append((path, key, rules.verdict(record, text)))
     return out
 
 

@@ -18,7 +18,7 @@ import pytest
 
 from conftest import Crm
 from plaincrm import check, index, schemas
-from plaincrm.index import INDEX_DIR, INDEX_NAME
+from plaincrm.index import INDEX_DIR, INDEX_NAME, Index
 
 Judged = Callable[[], list[str]]
 
@@ -31,7 +31,7 @@ def judged(monkeypatch: pytest.MonkeyPatch) -> Iterator[Judged]:
     verdict = check.FileRules.verdict
     unreadable = check.FileRules.unreadable
 
-    def counting(self: check.FileRules, record: check.Record, text: str | None) -> str:
+    def counting(self: check.FileRules, record: check.Record, text: str) -> str:
         seen.append(record.path)
         return verdict(self, record, text)
 
@@ -308,3 +308,23 @@ def test_the_hook_keeps_its_verdicts_before_any_index_is_built(crm: Crm, judged:
     assert len(judged()) == 1100
     crm.run("pre-commit")
     assert judged() == []
+
+
+def test_a_verdict_read_from_a_file_changed_since_it_was_indexed_is_not_kept(crm: Crm) -> None:
+    """A campaign's verdict reads its text: when the file changed after the index read it
+    (another process, between the refresh and the judging), the verdict holds for
+    neither content and is not kept."""
+    from plaincrm.config import read_config
+    from plaincrm.model import TYPES
+    from plaincrm.store import ref_fields
+
+    spring = "---\nname: Spring\naudience: +vip\n---\n\n## Responses\n\n- 2026-03-02 c2: yes\n"
+    crm.write("campaigns/spring.md", spring)
+    crm.run("task", "list")  # indexed, not judged
+    crm.write("campaigns/spring.md", spring + "- not a response\n")
+    index = Index(crm.root, TYPES.values(), ref_fields)  # not brought up to date
+    index.verdicts(check.FileRules(read_config(crm.root)))
+    assert index.conn.execute("SELECT count(*) FROM verdicts").fetchone()[0] == 0
+    found = lines(crm)
+    assert "campaigns/spring.md:9: not a response line" in found[-1]
+    assert "campaigns/spring.md:8: client 'c2' does not exist (clients/c2.md)" in found
