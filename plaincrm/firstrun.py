@@ -28,6 +28,7 @@ import json
 import os
 import re
 import sqlite3
+from array import array
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from datetime import date, timedelta
@@ -197,12 +198,12 @@ def needs_parse(data: bytes, rtype: RecordType, day: bytes, owner: str | None) -
     return False
 
 
-Found = dict[str, tuple[str, Signature | None]]  # path -> type name, stat signature
+Found = dict[str, tuple[str, bool]]  # path -> type name, whether a regular file
 
 
 def record_files(root: Path, types: Iterable[RecordType]) -> Found:
-    """Every candidate record file: path -> (type name, stat signature), of each ``*.md``
-    directly in a record folder that is a regular file (signature None: a symlink)."""
+    """Every candidate record file: path -> (type name, is a regular file) of each ``*.md``
+    directly in a record folder that is a regular file or a symlink."""
     found: Found = {}
     for rtype in types:
         try:
@@ -211,14 +212,9 @@ def record_files(root: Path, types: Iterable[RecordType]) -> Found:
                     name = entry.name
                     if not name.endswith(".md") or name.startswith("."):
                         continue
-                    path = f"{rtype.folder}/{name}"
-                    try:
-                        if entry.is_file(follow_symlinks=False):
-                            found[path] = (rtype.name, signature(entry.stat(follow_symlinks=False)))
-                        elif entry.is_symlink():
-                            found[path] = (rtype.name, None)
-                    except OSError:
-                        continue
+                    regular = entry.is_file(follow_symlinks=False)
+                    if regular or entry.is_symlink():
+                        found[f"{rtype.folder}/{name}"] = (rtype.name, regular)
         except (FileNotFoundError, NotADirectoryError):
             continue
     return found
@@ -226,9 +222,9 @@ def record_files(root: Path, types: Iterable[RecordType]) -> Found:
 
 _BLOCK = 1 << 16
 _WORK: dict[str, Any] = {}  # what the forked workers need: root, parser, types, day, owner
-HORIZON = 7  # days: a quick index holds the tasks due up to a week later (``plan``) too
+HORIZON = 3  # days: a quick index holds the tasks due until the next working day (``plan``) too
 SNAPSHOT = "quick-{}.sqlite"  # in INDEX_DIR: a quick index kept for the commands that follow
-_GLANCED = "CREATE TABLE IF NOT EXISTS glanced(path TEXT PRIMARY KEY, mtime, size, ino, ctime)"
+Glanced = dict[str, Signature]  # the stat signature of each file a quick index looked at
 
 
 def snapshot_path(root: Path, owner: str | None) -> Path:
@@ -271,11 +267,10 @@ def quick_index(
     quick = _taken_up(root, types, ref_fields, kept, day, owner, files, started)
     if quick is None:
         quick = Index(root, types, ref_fields, in_memory=True)
-        quick.conn.execute(_GLANCED)
         horizon = day + timedelta(days=HORIZON)
-        _look(quick, types, horizon, owner, list(files.items()))
-        _remember(quick, horizon, owner, started)
-        _keep(quick, kept)
+        glanced: Glanced = {}
+        _look(quick, types, horizon, owner, list(files.items()), glanced)
+        _keep(quick, kept, horizon, owner, started, glanced)
     return quick
 
 
@@ -299,8 +294,13 @@ def _taken_up(
         finally:
             source.close()
         meta = dict(quick.conn.execute("SELECT key, value FROM meta").fetchall())
-        glanced = {row[0]: tuple(row[1:]) for row in quick.conn.execute("SELECT * FROM glanced")}
-    except sqlite3.Error:
+        sigs = array("q", meta.get("quick_signatures") or b"")
+        paths = (meta.get("quick_paths") or "").split("\0")
+        glanced: Glanced = {
+            path: (sigs[i], sigs[i + 1], sigs[i + 2], sigs[i + 3])
+            for path, i in zip(paths, range(0, len(sigs), 4), strict=False)
+        }
+    except (sqlite3.Error, TypeError, ValueError):
         return None
     horizon = date.fromisoformat(meta.get("quick_horizon") or "0001-01-01")
     if (
@@ -311,19 +311,23 @@ def _taken_up(
         return None
     racy_limit = int(meta.get("quick_taken") or 0) - RACY_SECONDS * 1_000_000_000
     changed = []
-    for path, (type_name, sig) in files.items():
-        before = glanced.pop(path, None)
+    for path, (type_name, regular) in files.items():
+        before = glanced.get(path)
+        try:
+            sig = signature(os.stat(os.path.join(root, path))) if regular else None
+        except OSError:
+            sig = None  # gone meanwhile: looked at again, it is dropped
         if sig is None or before != sig or max(sig[0], sig[3]) >= racy_limit:
-            changed.append((path, (type_name, sig)))
-    gone = list(glanced)
+            changed.append((path, (type_name, regular)))
+    gone = [path for path in glanced if path not in files]
     if changed or gone:
+        again = [path for path, _ in changed] + gone
         with quick.transaction():
-            again = [path for path, _ in changed] + gone
             quick.forget(again)
-            quick.conn.executemany("DELETE FROM glanced WHERE path = ?", [(p,) for p in again])
-        _look(quick, types, horizon, owner, changed)
-        _remember(quick, horizon, owner, started)
-        _keep(quick, kept)
+        for path in again:
+            glanced.pop(path, None)
+        _look(quick, types, horizon, owner, changed, glanced)
+        _keep(quick, kept, horizon, owner, started, glanced)
     return quick
 
 
@@ -332,10 +336,12 @@ def _look(
     types: list[RecordType],
     horizon: date,
     owner: str | None,
-    files: list[tuple[str, tuple[str, Signature | None]]],
+    files: list[tuple[str, tuple[str, bool]]],
+    glanced: Glanced,
 ) -> None:
     """Look at ``files`` and put into ``quick`` what the day views of ``owner`` up to
-    ``horizon`` may need of them (``needs_parse``), with their signatures."""
+    ``horizon`` may need of them (``needs_parse``), and their signatures into
+    ``glanced``."""
     _WORK.update(
         root=os.path.join(quick.root, ""),
         parser=Parser(types, quick.refs, racy_limit=0),
@@ -343,23 +349,28 @@ def _look(
         day=horizon.isoformat().encode(),
         owner=owner,
     )
-    regular = [(path, type_name) for path, (type_name, sig) in files if sig is not None]
+    regular = [(path, type_name) for path, (type_name, plain) in files if plain]
     results = list(in_chunks(_glance_chunk, regular, 1000))
     quick.add_rows(
         (rows for rows, *_ in results), (title for _, titles, *_ in results for title in titles)
     )
-    with quick.transaction():
-        quick.conn.executemany(
-            "INSERT OR REPLACE INTO glanced VALUES(?, ?, ?, ?, ?)",
-            (row for *_, glanced, _ in results for row in glanced),
+    for *_, paths, sigs, _ in results:
+        glanced.update(
+            (path, (sigs[i], sigs[i + 1], sigs[i + 2], sigs[i + 3]))
+            for path, i in zip(paths, range(0, len(sigs), 4), strict=True)
         )
     # symlinks (the index decides which it reads) and files that could not be read
     quick.update(
-        [p for p, (_, sig) in files if sig is None] + [p for *_, bad in results for p in bad]
+        [p for p, (_, plain) in files if not plain] + [p for *_, bad in results for p in bad]
     )
 
 
-def _remember(quick: Index, horizon: date, owner: str | None, started: int) -> None:
+def _keep(
+    quick: Index, kept: Path, horizon: date, owner: str | None, started: int, glanced: Glanced
+) -> None:
+    """Write the quick index to ``kept`` with what it was made for and the signatures of
+    the files it looked at (atomically; not at all where it cannot)."""
+    sigs = array("q", [number for sig in glanced.values() for number in sig])
     with quick.transaction():
         quick.conn.executemany(
             "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)",
@@ -367,16 +378,15 @@ def _remember(quick: Index, horizon: date, owner: str | None, started: int) -> N
                 ("quick_horizon", horizon.isoformat()),
                 ("quick_owner", json.dumps(owner)),
                 ("quick_taken", str(started)),
+                ("quick_paths", "\0".join(glanced)),
+                ("quick_signatures", sigs.tobytes()),
             ],
         )
-
-
-def _keep(quick: Index, kept: Path) -> None:
-    """Write the quick index to ``kept`` (atomically; not at all where it cannot)."""
     temporary = kept.with_name(f".{kept.name}.{os.getpid()}.tmp")
     try:
         target = sqlite3.connect(temporary)
         try:
+            target.execute("PRAGMA synchronous=OFF")  # a copy: renamed in place, or lost
             quick.conn.backup(target)
         finally:
             target.close()
@@ -388,15 +398,16 @@ def _keep(quick: Index, kept: Path) -> None:
 
 def _glance_chunk(
     files: list[tuple[str, str]],
-) -> tuple[Rows, list[FileRow], list[FileRow], list[str]]:
+) -> tuple[Rows, list[FileRow], list[str], array[int], list[str]]:
     """The rows of the files of ``files`` the day view may depend on, the title rows of
-    the clients it does not, the signature of each file looked at, and the files that
-    could not be read."""
+    the clients it does not, the files looked at and their signatures (four numbers
+    each), and the files that could not be read."""
     root, parser, types = _WORK["root"], _WORK["parser"], _WORK["types"]
     day, owner = _WORK["day"], _WORK["owner"]
     rows = empty_rows()
     titles: list[FileRow] = []
-    glanced: list[FileRow] = []
+    looked: list[str] = []
+    sigs = array("q")
     unread: list[str] = []
     for path, type_name in files:
         slug = path[path.index("/") + 1 : -3]
@@ -416,7 +427,8 @@ def _glance_chunk(
         except OSError:
             unread.append(path)
             continue
-        glanced.append((path, *sig))
+        looked.append(path)
+        sigs.extend(sig)
         if found is not True and found is not False:
             titles.append((path, type_name, slug, found or slug))
-    return rows, titles, glanced, unread
+    return rows, titles, looked, sigs, unread

@@ -368,8 +368,8 @@ def test_the_day_views_run_while_the_index_is_built_take_the_first_look_up(
         assert len(looked) == files - 1  # each regular file once (and the symlink parsed)
         looked.clear()
         assert crm.run("today", "--json").stdout == first
-        crm.run("plan", "--json")  # tomorrow: within the days the first look covered
-        crm.run("today", "--date", "2026-12-02")
+        crm.run("plan", "--json")  # the next days: within those the first look covered
+        crm.run("today", "--date", "2026-11-30")
         assert looked == []
         assert {"Call 2", "Call 3"} <= {row["title"] for row in json.loads(first)["overdue"]}
         done = crm.read("clients/c02.md").replace("- [ ] Call 2", "- [x] Call 2")
