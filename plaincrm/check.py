@@ -217,7 +217,7 @@ def staged_problems(root: Path, config: Config, staged: list[tuple[str, str]]) -
         _STAGED.update(rules=rules, blobs=gitrepo.blobs(root, [blob for _, blob in missing]))
         judged = [pair for chunk in in_chunks(_judge_staged, missing) for pair in chunk]
         known.update((keys[path], verdict) for path, verdict in judged)
-        index.keep_verdicts([(keys[path], verdict) for path, verdict in judged])
+        index.keep_verdicts([(keys[path], verdict) for path, verdict in judged], wait=False)
     problems = []
     for path, key in keys.items():
         if known.get(key):

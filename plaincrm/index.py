@@ -726,11 +726,21 @@ class Index:
             out.update(key for (key,) in self.conn.execute(query, (prefix, prefix[:-1] + ";")))
         return out
 
-    def keep_verdicts(self, verdicts: list[tuple[str, str]]) -> None:
-        """Store verdicts (key, verdict)."""
-        with self._transaction(self.conn):
-            self.conn.executemany("INSERT OR REPLACE INTO verdicts VALUES(?, ?)", verdicts)
-            self._prune_verdicts()
+    def keep_verdicts(self, verdicts: list[tuple[str, str]], wait: bool = True) -> None:
+        """Store verdicts (key, verdict); unless ``wait``, not at all while another process
+        writes the index (a build holds it for seconds)."""
+        if not wait:
+            self.conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            with self._transaction(self.conn):
+                self.conn.executemany("INSERT OR REPLACE INTO verdicts VALUES(?, ?)", verdicts)
+                self._prune_verdicts()
+        except sqlite3.OperationalError:
+            if wait:
+                raise
+        finally:
+            if not wait:
+                self.conn.execute("PRAGMA busy_timeout = 60000")
 
     def _prune_verdicts(self) -> None:
         """Forget the verdicts of contents no file has any more, once they outnumber the

@@ -328,3 +328,21 @@ def test_a_verdict_read_from_a_file_changed_since_it_was_indexed_is_not_kept(crm
     found = lines(crm)
     assert "campaigns/spring.md:9: not a response line" in found[-1]
     assert "campaigns/spring.md:8: client 'c2' does not exist (clients/c2.md)" in found
+
+
+def test_the_hook_does_not_wait_for_a_build_to_keep_its_verdicts(crm: Crm, judged: Judged) -> None:
+    small_crm(crm)
+    crm.write("clients/c0.md", client("Client 0", extra="kind: robot\n"))
+    crm.run("task", "list")
+    crm.git("add", "clients", "deals")
+    builder = sqlite3.connect(crm.root / INDEX_DIR / INDEX_NAME, isolation_level=None)
+    builder.execute("BEGIN IMMEDIATE")  # as a build writing the index for seconds
+    try:
+        refused = crm.fail("pre-commit", code=6)
+    finally:
+        builder.execute("ROLLBACK")
+        builder.close()
+    assert "clients/c0.md:4: kind: 'robot'" in refused.stderr
+    assert len(judged()) == 9
+    crm.fail("pre-commit", code=6)
+    assert len(judged()) == 9  # nothing was kept: judged again
