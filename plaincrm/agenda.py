@@ -51,7 +51,10 @@ class Attention:
         }
 
 
-AttentionProvider = Callable[[Store, date, "str | None"], list[Attention]]
+# A provider gives, for (store, day, owner, limit), the first ``limit`` records of its
+# kind that need attention (None: all; most urgent first) and how many there are: the
+# text views show a few of each kind, and a provider's work should be that of those.
+AttentionProvider = Callable[[Store, date, "str | None", "int | None"], tuple[list[Attention], int]]
 # A provider that reads other records or fields must teach firstrun.needs_parse to pick them.
 ATTENTION: list[AttentionProvider] = [deal_attention, overdue_attention, ticket_attention]
 
@@ -70,6 +73,7 @@ class DayView:
     coming: list[TaskEntry] = field(default_factory=list)  # repeats due that day, no time
     attention: list[Attention] = field(default_factory=list)
     mail: MailLists = field(default_factory=MailLists)
+    unshown: dict[str, int] = field(default_factory=dict)  # kind -> records beyond the limit
 
     def duration(self, entry: TaskEntry) -> int:
         return entry.task.dur or self.default_duration
@@ -159,7 +163,9 @@ class DayView:
         }
 
 
-def day_view(store: Store, day: date, owner: str | None) -> DayView:
+def day_view(store: Store, day: date, owner: str | None, limit: int | None = None) -> DayView:
+    """The day of ``owner`` (None: everybody); ``limit``: of each kind of record that
+    needs attention, the first so many (None: all)."""
     store = store.day_store(day, owner)  # the first run reads only what this view needs
     config = store.config
     view = DayView(
@@ -193,7 +199,10 @@ def day_view(store: Store, day: date, owner: str | None) -> DayView:
             first.overlaps.append(second.entry.ref)
             second.overlaps.append(first.entry.ref)
     for provider in ATTENTION:
-        view.attention.extend(provider(store, day, owner))
+        shown, total = provider(store, day, owner, limit)
+        view.attention.extend(shown)
+        if shown and total > len(shown):
+            view.unshown[shown[0].kind] = total - len(shown)
     store.warn_undated(owner)
     store.add_clients(
         [*(e for e, _ in view.overdue), *(t.entry for t in view.timed), *view.untimed]

@@ -423,7 +423,8 @@ def campaign_figures(
 
 
 def check_campaigns(store: Store) -> list[Problem]:
-    """``check``: audience queries, dates, and the ``## Responses`` lines."""
+    """``check``: each campaign's audience query (read against today and the current user;
+    ``check`` reads the rest of each campaign with ``campaign_problems``)."""
     problems: list[Problem] = []
     for record in store.records("campaign"):
         text = record.get_text("audience")
@@ -435,42 +436,54 @@ def check_campaigns(store: Store) -> list[Problem]:
                 problems.append(
                     Problem(record.path, record.line_of("audience"), f"audience: {reason}")
                 )
-        start, end = record.get_date("start"), record.get_date("end")
-        if start and end and end < start:
-            problems.append(
-                Problem(record.path, record.line_of("end"), f"end ({end}) is before start")
-            )
-        responses, bad = parse_responses(store.read_text(record.path))
-        problems.extend(
-            Problem(
-                record.path,
-                number,
-                "not a response line: write '- YYYY-MM-DD client-ref: note' "
-                "(with 'deal:deal-ref' before the ':' when a deal came of it)",
-            )
-            for number, _ in bad
+    return problems
+
+
+def campaign_problems(record: Record, text: str) -> tuple[list[Problem], list[tuple[str, Problem]]]:
+    """``check``: a campaign's dates and ``## Responses`` lines (``text``: the file's), and
+    each record a response names (``type:slug``) with the problem that holds if it does
+    not exist."""
+    problems: list[Problem] = []
+    needed: list[tuple[str, Problem]] = []
+    start, end = record.get_date("start"), record.get_date("end")
+    if start and end and end < start:
+        problems.append(Problem(record.path, record.line_of("end"), f"end ({end}) is before start"))
+    responses, bad = parse_responses(text)
+    problems.extend(
+        Problem(
+            record.path,
+            number,
+            "not a response line: write '- YYYY-MM-DD client-ref: note' "
+            "(with 'deal:deal-ref' before the ':' when a deal came of it)",
         )
-        seen: set[str] = set()
-        for response in responses:
-            if not store.exists("client", response.client):
-                problems.append(
-                    Problem(
-                        record.path,
-                        response.line,
-                        f"client '{response.client}' does not exist (clients/{response.client}.md)",
-                    )
-                )
-            if response.deal and not store.exists("deal", response.deal):
-                problems.append(
+        for number, _ in bad
+    )
+    seen: set[str] = set()
+    for response in responses:
+        needed.append(
+            (
+                f"client:{response.client}",
+                Problem(
+                    record.path,
+                    response.line,
+                    f"client '{response.client}' does not exist (clients/{response.client}.md)",
+                ),
+            )
+        )
+        if response.deal:
+            needed.append(
+                (
+                    f"deal:{response.deal}",
                     Problem(
                         record.path,
                         response.line,
                         f"deal '{response.deal}' does not exist (deals/{response.deal}.md)",
-                    )
+                    ),
                 )
-            if response.client in seen:
-                problems.append(
-                    Problem(record.path, response.line, f"{response.client} responded twice")
-                )
-            seen.add(response.client)
-    return problems
+            )
+        if response.client in seen:
+            problems.append(
+                Problem(record.path, response.line, f"{response.client} responded twice")
+            )
+        seen.add(response.client)
+    return problems, needed

@@ -27,16 +27,33 @@ records or fields needs its rule here.
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import sqlite3
+from array import array
 from collections.abc import Callable, Iterable
-from datetime import date
+from contextlib import suppress
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from .deallog import CLOSED
 from .docsettings import INVOICE, PAYMENT
-from .index import FileRow, Index, Parser, Rows, in_chunks, linked_out, signature
+from .index import (
+    INDEX_DIR,
+    RACY_SECONDS,
+    FileRow,
+    Index,
+    Parser,
+    Rows,
+    Signature,
+    empty_rows,
+    files_now_ns,
+    in_chunks,
+    linked_out,
+    signature,
+)
 from .model import RecordType
 from .sla import DONE
 from .yamlfront import NULL_WORDS
@@ -193,11 +210,14 @@ def needs_parse(data: bytes, rtype: RecordType, day: bytes, owner: str | None) -
     return False
 
 
-def record_files(root: Path, types: Iterable[RecordType]) -> list[tuple[str, str, bool]]:
-    """Every candidate record file: (path, type name, is a regular file) of each ``*.md``
+Found = dict[str, tuple[str, bool]]  # path -> type name, whether a regular file
+
+
+def record_files(root: Path, types: Iterable[RecordType]) -> Found:
+    """Every candidate record file: path -> (type name, is a regular file) of each ``*.md``
     directly in a record folder that is a regular file or a symlink (none in a folder
     that is a symlink leading out of the CRM)."""
-    found = []
+    found: Found = {}
     types = list(types)
     outside = linked_out(root, types)
     for rtype in types:
@@ -211,7 +231,7 @@ def record_files(root: Path, types: Iterable[RecordType]) -> list[tuple[str, str
                         continue
                     regular = entry.is_file(follow_symlinks=False)
                     if regular or entry.is_symlink():
-                        found.append((f"{rtype.folder}/{name}", rtype.name, regular))
+                        found[f"{rtype.folder}/{name}"] = (rtype.name, regular)
         except (FileNotFoundError, NotADirectoryError):
             continue
     return found
@@ -219,6 +239,23 @@ def record_files(root: Path, types: Iterable[RecordType]) -> list[tuple[str, str
 
 _BLOCK = 1 << 16
 _WORK: dict[str, Any] = {}  # what the forked workers need: root, parser, types, day, owner
+HORIZON = 3  # days: a quick index holds the tasks due until the next working day (``plan``) too
+SNAPSHOT = "quick-{}.sqlite"  # in INDEX_DIR: a quick index kept for the commands that follow
+Glanced = dict[str, Signature]  # the stat signature of each file a quick index looked at
+
+
+def snapshot_path(root: Path, owner: str | None) -> Path:
+    """Where the quick index of ``owner``'s day views is kept until the index is built."""
+    import hashlib
+
+    name = "all" if owner is None else hashlib.sha1(owner.encode()).hexdigest()[:12]
+    return root / INDEX_DIR / SNAPSHOT.format(name)
+
+
+def forget_snapshots(root: Path) -> None:
+    """Remove the kept quick indexes (the whole index is built)."""
+    for path in (root / INDEX_DIR).glob(SNAPSHOT.format("*")):
+        path.unlink(missing_ok=True)
 
 
 def quick_index(
@@ -229,28 +266,152 @@ def quick_index(
     owner: str | None,
 ) -> Index | None:
     """An index in memory with what the day view of ``owner`` on ``day`` reads, or None
-    when the CRM is small enough to build the whole index at once (``QUICK_MIN``)."""
+    when the CRM is small enough to build the whole index at once (``QUICK_MIN``).
+
+    The first quick index is kept on disk (``snapshot_path``), holding the tasks due
+    up to ``HORIZON`` days later and the stat signature of every file it looked at,
+    so that the commands that follow while the whole index is being built take it
+    up instead of looking at every file again: only the files whose signature
+    changed (or that were written within ``RACY_SECONDS`` of the look) are looked at
+    again, and those that are gone dropped.
+    """
     types = list(types)
     files = record_files(root, types)
     if len(files) < QUICK_MIN:
         return None
+    kept = snapshot_path(root, owner)
+    started = files_now_ns(root)
+    quick = _taken_up(root, types, ref_fields, kept, day, owner, files, started)
+    if quick is None:
+        quick = Index(root, types, ref_fields, in_memory=True)
+        horizon = day + timedelta(days=HORIZON)
+        glanced: Glanced = {}
+        _look(quick, types, horizon, owner, list(files.items()), glanced)
+        _keep(quick, kept, horizon, owner, started, glanced)
+    return quick
+
+
+def _taken_up(
+    root: Path,
+    types: list[RecordType],
+    ref_fields: Callable[[RecordType], dict[str, str]],
+    kept: Path,
+    day: date,
+    owner: str | None,
+    files: Found,
+    started: int,
+) -> Index | None:
+    """The kept quick index, brought up to date with ``files``; None when there is none
+    for this owner and day (another version's, another owner's, or an earlier day's)."""
     quick = Index(root, types, ref_fields, in_memory=True)
+    try:
+        source = sqlite3.connect(f"{kept.absolute().as_uri()}?mode=ro", uri=True)
+        try:
+            source.backup(quick.conn)
+        finally:
+            source.close()
+        meta = dict(quick.conn.execute("SELECT key, value FROM meta").fetchall())
+        sigs = array("q", meta.get("quick_signatures") or b"")
+        paths = (meta.get("quick_paths") or "").split("\0")
+        glanced: Glanced = {
+            path: (sigs[i], sigs[i + 1], sigs[i + 2], sigs[i + 3])
+            for path, i in zip(paths, range(0, len(sigs), 4), strict=False)
+        }
+    except (sqlite3.Error, TypeError, ValueError):
+        return None
+    horizon = date.fromisoformat(meta.get("quick_horizon") or "0001-01-01")
+    if (
+        meta.get("fingerprint") != quick.fingerprint()
+        or meta.get("quick_owner") != json.dumps(owner)
+        or horizon < day
+    ):
+        return None
+    racy_limit = int(meta.get("quick_taken") or 0) - RACY_SECONDS * 1_000_000_000
+    changed = []
+    for path, (type_name, regular) in files.items():
+        before = glanced.get(path)
+        try:
+            sig = signature(os.stat(os.path.join(root, path))) if regular else None
+        except OSError:
+            sig = None  # gone meanwhile: looked at again, it is dropped
+        if sig is None or before != sig or max(sig[0], sig[3]) >= racy_limit:
+            changed.append((path, (type_name, regular)))
+    gone = [path for path in glanced if path not in files]
+    if changed or gone:
+        again = [path for path, _ in changed] + gone
+        with quick.transaction():
+            quick.forget(again)
+        for path in again:
+            glanced.pop(path, None)
+        _look(quick, types, horizon, owner, changed, glanced)
+        _keep(quick, kept, horizon, owner, started, glanced)
+    return quick
+
+
+def _look(
+    quick: Index,
+    types: list[RecordType],
+    horizon: date,
+    owner: str | None,
+    files: list[tuple[str, tuple[str, bool]]],
+    glanced: Glanced,
+) -> None:
+    """Look at ``files`` and put into ``quick`` what the day views of ``owner`` up to
+    ``horizon`` may need of them (``needs_parse``), and their signatures into
+    ``glanced``."""
     _WORK.update(
-        root=os.path.join(root, ""),
+        root=os.path.join(quick.root, ""),
         parser=Parser(types, quick.refs, racy_limit=0),
         types={t.name: t for t in types},
-        day=day.isoformat().encode(),
+        day=horizon.isoformat().encode(),
         owner=owner,
     )
-    regular = [(path, name) for path, name, plain in files if plain]
+    regular = [(path, type_name) for path, (type_name, plain) in files if plain]
     results = list(in_chunks(_glance_chunk, regular, 1000))
-    quick.add_rows((rows for rows, *_ in results), (t for _, titles, *_ in results for t in titles))
+    quick.add_rows(
+        (rows for rows, *_ in results), (title for _, titles, *_ in results for title in titles)
+    )
+    for _, _, paths, sigs, _, _ in results:
+        glanced.update(
+            (path, (sigs[i], sigs[i + 1], sigs[i + 2], sigs[i + 3]))
+            for path, i in zip(paths, range(0, len(sigs), 4), strict=True)
+        )
     # symlinks (the index decides which it reads) and files that could not be read
     quick.update(
-        [p for p, _, plain in files if not plain] + [p for _, _, bad, _ in results for p in bad]
+        [p for p, (_, plain) in files if not plain] + [p for *_, bad, _ in results for p in bad]
     )
-    _read_next_step_cards(root, quick, [pair for *_, deals in results for pair in deals])
-    return quick
+    _read_next_step_cards(quick.root, quick, [pair for *_, deals in results for pair in deals])
+
+
+def _keep(
+    quick: Index, kept: Path, horizon: date, owner: str | None, started: int, glanced: Glanced
+) -> None:
+    """Write the quick index to ``kept`` with what it was made for and the signatures of
+    the files it looked at (atomically; not at all where it cannot)."""
+    sigs = array("q", [number for sig in glanced.values() for number in sig])
+    with quick.transaction():
+        quick.conn.executemany(
+            "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)",
+            [
+                ("quick_horizon", horizon.isoformat()),
+                ("quick_owner", json.dumps(owner)),
+                ("quick_taken", str(started)),
+                ("quick_paths", "\0".join(glanced)),
+                ("quick_signatures", sigs.tobytes()),
+            ],
+        )
+    temporary = kept.with_name(f".{kept.name}.{os.getpid()}.tmp")
+    try:
+        target = sqlite3.connect(temporary)
+        try:
+            target.execute("PRAGMA synchronous=OFF")  # a copy: renamed in place, or lost
+            quick.conn.backup(target)
+        finally:
+            target.close()
+        os.replace(temporary, kept)
+    except (sqlite3.Error, OSError):
+        with suppress(OSError):
+            os.unlink(temporary)
 
 
 def _read_next_step_cards(root: Path, quick: Index, others: list[tuple[str, str]]) -> None:
@@ -294,14 +455,17 @@ def _read_next_step_cards(root: Path, quick: Index, others: list[tuple[str, str]
 
 def _glance_chunk(
     files: list[tuple[str, str]],
-) -> tuple[Rows, list[FileRow], list[str], list[tuple[str, str]]]:
+) -> tuple[Rows, list[FileRow], list[str], array[int], list[str], list[tuple[str, str]]]:
     """The rows of the files of ``files`` the day view may depend on, the title rows of
-    the clients it does not, the files that could not be read, and the other open
-    deals left out with their clients."""
+    the clients it does not, the files looked at and their signatures (four numbers
+    each), the files that could not be read, and the other open deals left out with
+    their clients."""
     root, parser, types = _WORK["root"], _WORK["parser"], _WORK["types"]
     day, owner = _WORK["day"], _WORK["owner"]
-    rows: Rows = ([], [], [], [])
+    rows = empty_rows()
     titles: list[FileRow] = []
+    looked: list[str] = []
+    sigs = array("q")
     unread: list[str] = []
     deals: list[tuple[str, str]] = []
     for path, type_name in files:
@@ -313,16 +477,19 @@ def _glance_chunk(
                 while len(parts[-1]) == _BLOCK:
                     parts.append(os.read(handle, _BLOCK))
                 data = b"".join(parts)
+                sig = signature(os.fstat(handle))
                 found = needs_parse(data, types[type_name], day, owner)
                 if found is True:
-                    parser.add(rows, path, type_name, slug, signature(os.fstat(handle)), data)
+                    parser.add(rows, path, type_name, slug, sig, data)
             finally:
                 os.close(handle)
         except OSError:
             unread.append(path)
             continue
+        looked.append(path)
+        sigs.extend(sig)
         if isinstance(found, str) and type_name == "deal":
             deals.append((path, found))
         elif isinstance(found, str):
             titles.append((path, type_name, slug, found or slug))
-    return rows, titles, unread, deals
+    return rows, titles, looked, sigs, unread, deals

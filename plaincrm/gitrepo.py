@@ -549,6 +549,28 @@ def has_commits(cwd: Path) -> bool:
     return run(cwd, "rev-parse", "--verify", "-q", "HEAD", check=False).strip() != ""
 
 
+_CHANGES = ("diff-files", "--name-only", "--relative", "-z", "--")
+_started: dict[tuple[str, tuple[str, ...]], subprocess.Popen[bytes]] = {}
+
+
+def start_changes(cwd: Path, folders: list[str]) -> None:
+    """Start git's look for the changed files under ``folders`` now, for
+    ``worktree_state`` to take up: a command that reads the index at once starts it
+    before it imports its modules, which load meanwhile."""
+    if not folders or not available():
+        return
+    try:
+        _started[(str(cwd), tuple(folders))] = subprocess.Popen(
+            ["git", *_CHANGES, *folders],
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=_env(),
+        )
+    except OSError:
+        return
+
+
 def worktree_state(
     cwd: Path, folders: list[str], *, listing: bool = True
 ) -> tuple[bytes | None, set[str], str | None] | None:
@@ -561,18 +583,22 @@ def worktree_state(
     file, which the listing is read from.  ``listing=False`` leaves out the
     listing and the path (None): for a caller that knows the index file is
     unchanged since it last listed it.  None when ``cwd`` is not in a git work
-    tree or git is missing.
+    tree or git is missing.  The look for changed files ``start_changes`` began is
+    taken up.
     """
+    started = _started.pop((str(cwd), tuple(folders)), None)
     if not folders or not available():
         return None
-    commands = [["diff-files", "--name-only", "--relative", "-z", "--", *folders]]
+    commands = [[*_CHANGES, *folders]]
     if listing:  # read first: its output fills the pipe, the others' output is small
         commands[:0] = [["ls-files", "-s", "-v", "-z", "--", *folders]]
         commands.append(["rev-parse", "--git-path", "index"])
     env = _env()
     try:  # all at once: each takes a few milliseconds of git's start-up
         procs = [
-            subprocess.Popen(
+            started
+            if started is not None and args[0] == _CHANGES[0]
+            else subprocess.Popen(
                 ["git", *args],
                 cwd=cwd,
                 stdout=subprocess.PIPE,
@@ -1218,39 +1244,56 @@ def merge_file(ours: str, base: str, theirs: str, marker_size: int) -> tuple[str
     return merged.decode("utf-8", "replace"), conflicts
 
 
-def staged_paths(cwd: Path) -> list[str]:
-    """Files under ``cwd`` added, copied, modified or renamed in the index (relative to ``cwd``)."""
-    out = run(cwd, "diff", "--cached", "--name-only", "-z", "--diff-filter=ACMR", "--relative")
-    return [path for path in out.split("\0") if path]
+def staged_entries(cwd: Path) -> list[tuple[str, str]]:
+    """(path, blob id) of each file under ``cwd`` added, copied or modified in the index,
+    as the next commit would hold it (paths relative to ``cwd``; a renamed file is new)."""
+    out = run(
+        cwd,
+        *("diff", "--cached", "--raw", "-z", "--no-renames", "--no-abbrev"),
+        *("--diff-filter=ACM", "--relative"),
+    )
+    parts = out.split("\0")
+    entries = []
+    for head, path in zip(parts[0::2], parts[1::2], strict=False):
+        fields = head.split()
+        if len(fields) == 5 and path:  # :old-mode new-mode old-blob new-blob status
+            entries.append((path, fields[3]))
+    return entries
 
 
-def staged_blobs(cwd: Path, paths: list[str]) -> dict[str, bytes]:
-    """The staged content of ``paths`` (relative to ``cwd``), read by one ``git cat-file``."""
-    return blobs(cwd, "", paths)
+def blobs(cwd: Path, ids: list[str]) -> dict[str, bytes]:
+    """The content of the blobs ``ids`` (missing ones left out), read by one ``git cat-file``."""
+    return _cat_file(cwd, {blob: blob for blob in ids})
 
 
-def blobs(cwd: Path, revision: str, paths: list[str]) -> dict[str, bytes]:
+def contents_at(cwd: Path, revision: str, paths: list[str]) -> dict[str, bytes]:
     """The content of ``paths`` (relative to ``cwd``) in ``revision`` (``""``: as staged),
     read by one ``git cat-file``; a path the revision lacks is left out."""
-    if not paths:
+    return _cat_file(cwd, {f"{revision}:./{path}": path for path in paths})
+
+
+def _cat_file(cwd: Path, names: dict[str, str]) -> dict[str, bytes]:
+    """The objects git ``names`` (object name -> the key to give its content), by one
+    ``git cat-file --batch``; a name git does not know is left out."""
+    if not names:
         return {}
     try:
         proc = subprocess.run(
             ["git", "cat-file", "--batch"],
             cwd=cwd,
-            input="".join(f"{revision}:./{path}\n" for path in paths).encode("utf-8"),
+            input="".join(f"{name}\n" for name in names).encode("utf-8"),
             capture_output=True,
             env=_env(),
         )
     except FileNotFoundError:
         raise GitError("git is not installed (or not on PATH)") from None
     out, pos, found = proc.stdout, 0, {}
-    for path in paths:
+    for key in names.values():
         end = out.index(b"\n", pos)
         header = out[pos:end].split()
         pos = end + 1
         if len(header) == 3:
             size = int(header[2])
-            found[path] = out[pos : pos + size]
+            found[key] = out[pos : pos + size]
             pos += size + 1
     return found

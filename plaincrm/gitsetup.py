@@ -119,13 +119,24 @@ def install_hook(root: Path, top: Path) -> str:
 
 
 def staged_problems(root: Path) -> list[Problem]:
-    """Problems of the record files (and the settings) as they are staged for the next
-    commit."""
+    """The problems each record file staged for the next commit has on its own (what
+    ``check`` finds in the file alone: ``check.FileRules``), and those of the staged
+    settings (whether they parse: ``file_problems``)."""
+    from .check import staged_problems as judged
+    from .config import CONFIG_NAME, read_config
+    from .model import is_record_path
+
     require_git(root)
-    checked = [path for path in gitrepo.staged_paths(root) if is_checked(path)]
-    problems: list[Problem] = []
-    for path, data in gitrepo.staged_blobs(root, checked).items():
-        problems.extend(file_problems(path, data))
+    entries = gitrepo.staged_entries(root)
+    staged = [(path, blob) for path, blob in entries if is_record_path(path)]
+    settings = [blob for path, blob in entries if path == CONFIG_NAME]
+    problems = [
+        problem
+        for data in gitrepo.blobs(root, settings).values()
+        for problem in file_problems(CONFIG_NAME, data)
+    ]
+    if staged:
+        problems += judged(root, read_config(root), staged)
     return sorted(problems)
 
 

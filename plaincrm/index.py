@@ -47,14 +47,15 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from . import __version__
-from .model import Record, RecordType
+from .errors import Problem
+from .model import TYPES, LogEntry, Record, RecordType
 from .records import ParseFailure, decode, parse_record
 from .tasks import Task
 
-SCHEMA_VERSION = 10  # 9: the every: task key and clients' mail facts; 10: both
+SCHEMA_VERSION = 11  # 9: every: task key, clients' mail facts; 11: with the verdicts
 RACY_SECONDS = 3
 INDEX_DIR = ".plaincrm"
 CLOCK_NAME = "clock"  # in INDEX_DIR: touched to read the filesystem's clock
@@ -73,10 +74,13 @@ CREATE TABLE IF NOT EXISTS files(
     path TEXT PRIMARY KEY, type TEXT NOT NULL, slug TEXT NOT NULL,
     mtime INTEGER, size INTEGER, ino INTEGER, ctime INTEGER, racy INTEGER, blob TEXT,
     title TEXT, owner TEXT, fatal TEXT, data TEXT, details TEXT);
-CREATE INDEX IF NOT EXISTS files_stat ON files(path, blob, mtime, size, ino, ctime, racy);
+-- covers the comparison with the disk, and the record of each row a query joins
+CREATE INDEX IF NOT EXISTS files_stat
+    ON files(path, blob, mtime, size, ino, ctime, racy, type, title, slug, fatal);
 CREATE INDEX IF NOT EXISTS files_slug ON files(slug);
 CREATE INDEX IF NOT EXISTS files_fatal ON files(type) WHERE fatal IS NOT NULL;
 CREATE INDEX IF NOT EXISTS files_type ON files(type, slug);
+CREATE INDEX IF NOT EXISTS files_owner ON files(owner);
 CREATE TABLE IF NOT EXISTS tasks(
     path TEXT NOT NULL, pos INTEGER NOT NULL, id TEXT, checked INTEGER NOT NULL,
     title TEXT, due TEXT, at TEXT, dur INTEGER, done TEXT, owner TEXT,
@@ -84,6 +88,7 @@ CREATE TABLE IF NOT EXISTS tasks(
 CREATE INDEX IF NOT EXISTS tasks_open ON tasks(checked, due);
 CREATE INDEX IF NOT EXISTS tasks_mine ON tasks(checked, owner, due);
 CREATE INDEX IF NOT EXISTS tasks_id ON tasks(id);
+CREATE INDEX IF NOT EXISTS tasks_done ON tasks(checked) WHERE checked = 0 AND done IS NOT NULL;
 CREATE TABLE IF NOT EXISTS links(
     path TEXT NOT NULL, field TEXT NOT NULL, target TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS links_target ON links(target);
@@ -91,6 +96,7 @@ CREATE INDEX IF NOT EXISTS links_path ON links(path);
 CREATE TABLE IF NOT EXISTS facts(
     path TEXT PRIMARY KEY, type TEXT NOT NULL, owner TEXT, data TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS facts_type ON facts(type, owner);
+CREATE TABLE IF NOT EXISTS verdicts(key TEXT PRIMARY KEY, problems TEXT NOT NULL) WITHOUT ROWID;
 """
 
 # Per record type, the few facts a hot path needs (as a small JSON object in the
@@ -115,7 +121,38 @@ def facts_functions() -> dict[str, Callable[[Record], dict[str, Any] | None]]:
 
 Signature = tuple[int, int, int, int]  # mtime_ns, size, ino, ctime_ns
 FileRow = tuple[Any, ...]
-Rows = tuple[list[FileRow], list[FileRow], list[FileRow], list[FileRow]]  # files ... facts
+# rows of the tables files, tasks, links, facts and verdicts
+Rows = tuple[list[FileRow], list[FileRow], list[FileRow], list[FileRow], list[FileRow]]
+
+
+def empty_rows() -> Rows:
+    return ([], [], [], [], [])
+
+
+class Rules(Protocol):
+    """What ``check`` finds in one record file on its own (``check.FileRules``): the index
+    keeps each file's verdict, a JSON text ("" for nothing found), under ``verdict_key``
+    of the file's path and blob id and of the context of its record type (``contexts``:
+    type name -> what else the verdict depends on, such as the settings its rules read)."""
+
+    contexts: dict[str, str]
+    texts: frozenset[str]  # the types whose verdicts read the file's text, not only its record
+
+    def prepare(self) -> None:
+        """Load what judging any file needs (before forking the workers that judge)."""
+
+    def verdict(self, record: Record, text: str) -> str:
+        """The verdict of a record and its text ("" where the type's rules do not read it)."""
+        raise NotImplementedError
+
+    def unreadable(self, problem: Problem) -> str:
+        """The verdict of a file that cannot be read as a record at all."""
+        raise NotImplementedError
+
+
+def verdict_key(context: str, path: str, blob: str) -> str:
+    """The key of a file's verdict (``verdicts`` table; SQL: ``_VERDICT_KEY``)."""
+    return f"{context}:{path}:{blob}"
 
 
 @dataclass
@@ -168,6 +205,24 @@ def git_index_key(index_file: str, settled_before: int | None = None) -> list[An
         return None
     stamp = [st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino]
     return [index_file, *stamp, [os.environ.get(name) for name in _GIT_ENV]]
+
+
+def files_now_ns(root: Path) -> int:
+    """The time by the clock that stamps the files of ``root`` (``mtime``, ``ctime``),
+    which is what a file's age must be measured against: the process's clock can
+    differ (a network filesystem's server, ``faketime``).  Read by touching a small
+    file in the index folder (a write, which the filesystem stamps, rather than
+    ``utime``, which takes the process's time); the process's clock where that
+    cannot be written."""
+    try:
+        handle = os.open(root / INDEX_DIR / CLOCK_NAME, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        try:
+            os.write(handle, b"\n")
+            return os.fstat(handle).st_mtime_ns
+        finally:
+            os.close(handle)
+    except OSError:
+        return time.time_ns()
 
 
 def task_from_row(row: sqlite3.Row | tuple[Any, ...]) -> Task:
@@ -239,28 +294,13 @@ class Index:
         self.in_memory = in_memory
         self.lock = lock
         self.outside: set[str] = set()  # record folders linked out of the root (not read)
+        self.rules: Rules | None = None  # set: changed files are judged as they are parsed
         self.conn = self._open()
 
     def now_ns(self) -> int:
-        """The time by the clock that stamps the files (``mtime``, ``ctime``), which is
-        what a file's age must be measured against: the process's clock can differ
-        (a network filesystem's server, ``faketime``).  Read by touching a small file
-        in the index folder (a write, which the filesystem stamps, rather than
-        ``utime``, which takes the process's time); the process's clock where that
-        cannot be written."""
-        if not self.in_memory:
-            try:
-                handle = os.open(
-                    self.root / INDEX_DIR / CLOCK_NAME, os.O_WRONLY | os.O_CREAT | os.O_TRUNC
-                )
-                try:
-                    os.write(handle, b"\n")
-                    return os.fstat(handle).st_mtime_ns
-                finally:
-                    os.close(handle)
-            except OSError:
-                pass
-        return time.time_ns()
+        """The time by the clock that stamps the files (``files_now_ns``); the process's
+        clock for an index in memory."""
+        return time.time_ns() if self.in_memory else files_now_ns(self.root)
 
     # -------------------------------------------------------------- opening
 
@@ -659,15 +699,101 @@ class Index:
                 "INSERT INTO files(path, type, slug, title) VALUES(?, ?, ?, ?)", titles
             )
 
+    # -------------------------------------------------------------- verdicts
+
+    def verdicts(self, rules: Rules) -> dict[str, str]:
+        """Path -> verdict of each record file in which ``rules`` find something.
+
+        A file is judged once for each content (and context): the verdicts are kept
+        by ``verdict_key``.  Files the index holds without a verdict under these rules
+        (indexed by another command, or the settings changed) are judged now from
+        their indexed rows, on every core when there are many, and their verdicts
+        kept; no record file is read again.
+        """
+        key, params = self._verdict_key_sql(rules)
+        rows = self.conn.execute(
+            f"SELECT f.path, v.problems FROM files f LEFT JOIN verdicts v ON v.key = {key} "
+            "WHERE v.problems IS NULL OR v.problems != ''",
+            params,
+        ).fetchall()
+        found = {path: problems for path, problems in rows if problems is not None}
+        missing = [path for path, problems in rows if problems is None]
+        if not missing:
+            return found
+        rules.prepare()
+        db = self._db_path()
+        _WORK.update(
+            rules=rules, db=None if db is None else str(db), conn=self.conn, root=str(self.root)
+        )
+        judged = list(in_chunks(_judge_chunk, missing, _CHUNK, parallel=db is not None))
+        self.keep_verdicts(
+            [(key, verdict) for chunk in judged for _, key, verdict in chunk if key is not None]
+        )
+        found.update((path, verdict) for chunk in judged for path, _, verdict in chunk if verdict)
+        return found
+
+    def _verdict_key_sql(self, rules: Rules) -> tuple[str, list[str]]:
+        """SQL of the verdict key of the indexed file ``f`` (``verdict_key``), and its
+        parameters.  The context comes from the folder, not the type: then the index on
+        (path, blob) covers the files' side, and their big rows are not read."""
+        contexts = [(t.folder, rules.contexts[t.name]) for t in self.types]
+        case = "CASE substr(f.path, 1, instr(f.path, '/') - 1) "
+        case += " ".join("WHEN ? THEN ?" for _ in contexts) + " ELSE '' END"
+        return f"(({case}) || ':' || f.path || ':' || f.blob)", [
+            part for pair in contexts for part in pair
+        ]
+
+    def _judged(self, rules: Rules, jobs: list[Job]) -> set[str]:
+        """The verdict keys, under ``rules``, of every content of the files of ``jobs``
+        judged before (read again, as a racy file or after a branch switch back, such
+        a content needs no new verdict)."""
+        if self.conn.execute("SELECT 1 FROM verdicts LIMIT 1").fetchone() is None:
+            return set()  # a first build
+        out: set[str] = set()
+        query = "SELECT key FROM verdicts WHERE key >= ? AND key < ?"
+        for path, type_name, _, _ in jobs:
+            prefix = verdict_key(rules.contexts[type_name], path, "")  # ends with ':'
+            out.update(key for (key,) in self.conn.execute(query, (prefix, prefix[:-1] + ";")))
+        return out
+
+    def keep_verdicts(self, verdicts: list[tuple[str, str]], wait: bool = True) -> None:
+        """Store verdicts (key, verdict); unless ``wait``, not at all while another process
+        writes the index (a build holds it for seconds)."""
+        if not wait:
+            self.conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            with self._transaction(self.conn):
+                self.conn.executemany("INSERT OR REPLACE INTO verdicts VALUES(?, ?)", verdicts)
+                self._prune_verdicts()
+        except sqlite3.OperationalError:
+            if wait:
+                raise
+        finally:
+            if not wait:
+                self.conn.execute("PRAGMA busy_timeout = 60000")
+
+    def _prune_verdicts(self) -> None:
+        """Forget the verdicts of contents no file has any more, once they outnumber the
+        files (inside a transaction; never before the index is built: the pre-commit hook
+        keeps verdicts for the files to come)."""
+        kept = self.conn.execute("SELECT count(*) FROM verdicts").fetchone()[0]
+        files = self.conn.execute("SELECT count(*) FROM files").fetchone()[0]
+        if files and kept > 2 * files + 1000:
+            self.conn.execute(
+                "DELETE FROM verdicts WHERE substr(key, instr(key, ':') + 1) NOT IN "
+                "(SELECT path || ':' || blob FROM files WHERE blob IS NOT NULL)"
+            )
+
     # -------------------------------------------------------------- storing
 
     def _insert(self, rows: Rows) -> None:
         """Store the rows parsed from some files (inside a transaction)."""
-        files, tasks, links, facts = rows
+        files, tasks, links, facts, verdicts = rows
         self.conn.executemany("INSERT INTO files VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", files)
         self.conn.executemany("INSERT INTO tasks VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)", tasks)
         self.conn.executemany("INSERT INTO links VALUES(?,?,?)", links)
         self.conn.executemany("INSERT INTO facts VALUES(?,?,?,?)", facts)
+        self.conn.executemany("INSERT OR REPLACE INTO verdicts VALUES(?,?)", verdicts)
 
     def _apply(self, changes: Changes, started_ns: int, keep_listing: bool = False) -> None:
         """Parse and store the changed files; remember git's listing and the rechecks.
@@ -685,7 +811,8 @@ class Index:
         vouched = {item.path: item.vouched for item in changes.parse}
         show = self.progress and len(jobs) >= PROGRESS_MIN and sys.stderr.isatty()
         racy_limit = started_ns - RACY_SECONDS * 1_000_000_000
-        results = _parse_all(self.root, self.types, self.refs, jobs, racy_limit)
+        judged = self._judged(self.rules, jobs) if self.rules else set()
+        results = _parse_all(self.root, self.types, self.refs, jobs, racy_limit, self.rules, judged)
         with self._transaction(self.conn):
             self._delete(changes.gone + [item.path for item in changes.parse])
             rebuild = self._drop_indexes() if len(jobs) >= ANALYZE_MIN else []
@@ -707,6 +834,8 @@ class Index:
                 # today's by owner); all rows are read (0.2 s at 50,000 clients): a sample
                 # of the first rows of an index sees one owner and takes it for all
                 self.conn.execute("ANALYZE")
+            if self.rules is not None and jobs:
+                self._prune_verdicts()
             self._remember(changes, recheck, keep_listing)
         if show:
             sys.stderr.write(f"\rplaincrm: indexed {len(jobs)} files.{' ' * 20}\n")
@@ -746,6 +875,16 @@ class Index:
         for name, _ in found:
             self.conn.execute(f'DROP INDEX "{name}"')
         return [sql for _, sql in found]
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """A write transaction on this index."""
+        with self._transaction(self.conn):
+            yield
+
+    def forget(self, paths: list[str]) -> None:
+        """Drop the rows of these files (inside a transaction)."""
+        self._delete(paths)
 
     def _delete(self, paths: list[str]) -> None:
         if not paths:
@@ -800,24 +939,41 @@ class Parser:
     """Turns the bytes of record files into the rows of the index tables."""
 
     def __init__(
-        self, types: Iterable[RecordType], refs: dict[str, dict[str, str]], racy_limit: int
+        self,
+        types: Iterable[RecordType],
+        refs: dict[str, dict[str, str]],
+        racy_limit: int,
+        rules: Rules | None = None,
+        judged: set[str] | None = None,
     ) -> None:
+        """``rules``: judge each file too (its verdict goes with its rows), unless its
+        verdict key is one of ``judged``."""
         self.types = {t.name: t for t in types}
         self.refs = refs
         self.racy_limit = racy_limit
         self.facts = facts_functions()
+        self.rules = rules
+        self.judged = judged or set()
+        if rules is not None:
+            rules.prepare()
 
     def add(
         self, rows: Rows, path: str, type_name: str, slug: str, sig: Signature, data: bytes
     ) -> None:
-        """Parse one file and append its rows to ``rows`` (files, tasks, links, facts)."""
-        files, tasks, links, facts = rows
+        """Parse one file and append its rows to ``rows`` (files ... verdicts)."""
+        files, tasks, links, facts, verdicts = rows
         racy = 1 if sig[0] >= self.racy_limit or sig[3] >= self.racy_limit else 0
-        head = (path, type_name, slug, *sig, racy, blob_id(data))
+        blob = blob_id(data)
+        head = (path, type_name, slug, *sig, racy, blob)
         try:
-            record = parse_record(self.types[type_name], path, decode(path, data))
+            text = decode(path, data)
+            record = parse_record(self.types[type_name], path, text)
         except ParseFailure as failure:
             files.append((*head, None, None, json.dumps(failure.problem.as_json()), None, None))
+            if self.rules is not None:
+                key = verdict_key(self.rules.contexts[type_name], path, blob)
+                if key not in self.judged:
+                    verdicts.append((key, self.rules.unreadable(failure.problem)))
             return
         details = {
             "lines": record.lines,
@@ -852,17 +1008,23 @@ class Parser:
         found = self.facts[type_name](record) if type_name in self.facts else None
         if found is not None:
             facts.append((path, type_name, record.owner, json.dumps(found)))
+        if self.rules is not None:
+            key = verdict_key(self.rules.contexts[type_name], path, blob)
+            if key not in self.judged:
+                verdicts.append((key, self.rules.verdict(record, text)))
 
 
 _WORK: dict[str, Any] = {}  # what forked workers need: the root and the parser
 
 
-def in_chunks(work: Callable[[list[T]], R], items: list[T], size: int = 400) -> Iterator[R]:
+def in_chunks(
+    work: Callable[[list[T]], R], items: list[T], size: int = 400, parallel: bool = True
+) -> Iterator[R]:
     """``work`` of each chunk of ``items``, in any order: on every core when there are
-    many (forked workers, which see what the caller put in module globals), the
-    garbage collector paused (parsing frees no cycles)."""
+    many (forked workers, which see what the caller put in module globals) unless not
+    ``parallel``, the garbage collector paused (parsing frees no cycles)."""
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
-    workers = _workers(len(items))
+    workers = _workers(len(items)) if parallel else 1
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -885,9 +1047,14 @@ def _parse_all(
     refs: dict[str, dict[str, str]],
     jobs: list[Job],
     racy_limit: int,
+    rules: Rules | None = None,
+    judged: set[str] | None = None,
 ) -> Iterator[Rows]:
-    """Parse the files of ``jobs`` in chunks; on every core when there are many."""
-    _WORK.update(root=str(root), parser=Parser(types, refs, racy_limit))
+    """Parse (and with ``rules`` judge: ``Parser``) the files of ``jobs`` in chunks; on
+    every core when there are many."""
+    if not jobs:
+        return iter(())
+    _WORK.update(root=str(root), parser=Parser(types, refs, racy_limit, rules, judged))
     return in_chunks(_parse_chunk, jobs, _CHUNK)
 
 
@@ -898,8 +1065,55 @@ def _workers(count: int) -> int:
     return max(1, min(cores or 1, 8))
 
 
+def record_from_row(rtype: RecordType, path: str, data: str, details: str) -> Record:
+    """A record as the index holds it (front matter, lines, problems and log; no tasks)."""
+    stored = json.loads(details)
+    record = Record(
+        rtype, path, json.loads(data)["fields"], stored["lines"], body_line=stored["body_line"]
+    )
+    record.problems = [Problem(path, line, message) for line, message in stored["problems"]]
+    record.log = [LogEntry(**entry) for entry in stored["log"]]
+    return record
+
+
+def _judge_chunk(paths: list[str]) -> list[tuple[str, str | None, str]]:
+    """(path, verdict key, verdict) of the indexed files ``paths`` (``Index.verdicts``); no
+    key for a verdict not to keep: of a file whose text it reads, changed since indexed."""
+    rules: Rules = _WORK["rules"]
+    db = _WORK["db"]
+    conn = sqlite3.connect(Path(db).as_uri() + "?mode=ro", uri=True) if db else _WORK["conn"]
+    try:
+        marks = ",".join("?" * len(paths))
+        rows = conn.execute(
+            f"SELECT path, type, blob, fatal, data, details FROM files WHERE path IN ({marks})",
+            paths,
+        ).fetchall()
+    finally:
+        if db:
+            conn.close()
+    out: list[tuple[str, str | None, str]] = []
+    for path, type_name, blob, fatal, data, details in rows:
+        key: str | None = verdict_key(rules.contexts[type_name], path, blob)
+        if fatal is not None:
+            out.append((path, key, rules.unreadable(Problem(**json.loads(fatal)))))
+            continue
+        text = ""
+        if type_name in rules.texts:
+            try:
+                with open(os.path.join(_WORK["root"], path), "rb") as handle:
+                    raw = handle.read()
+                text = decode(path, raw)
+            except (OSError, ParseFailure):
+                raw = b""
+            if blob_id(raw) != blob:
+                key = None  # changed since: this verdict holds for neither content
+        record = record_from_row(TYPES[type_name], path, data, details)
+        out.append((path, key, rules.verdict(record, text)))
+    return out
+
+
 def _parse_chunk(jobs: list[Job]) -> Rows:
-    rows: Rows = ([], [], [], [])
+    rows = empty_rows()
     root, parser = _WORK["root"], _WORK["parser"]
     for path, type_name, slug, sig in jobs:
         try:

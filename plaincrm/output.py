@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import unicodedata
 from collections.abc import Sequence
@@ -23,9 +24,15 @@ def style(text: str, **kwargs: Any) -> str:
     return click.style(text, **kwargs) if use_colour() else text
 
 
+# Any character but those one column wide for certain: Latin scripts with their
+# accents, and the punctuation of U+2000-U+2064 (dashes, quotes, the ellipsis); and
+# the escape of a colour.
+_NOT_NARROW = re.compile("[^\x00-\x1a\x1c-\u0377\u2000-\u2064]")
+
+
 def width(text: str) -> int:
     """Display width of ``text`` (wide East Asian characters count twice)."""
-    if text.isascii() and "\x1b" not in text:
+    if (text.isascii() and "\x1b" not in text) or not _NOT_NARROW.search(text):
         return len(text)
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in click.unstyle(text))
 
@@ -155,6 +162,8 @@ def echo_json(data: Any) -> None:
 def truncate(text: str, size: int) -> str:
     if width(text) <= size:
         return text
+    if not _NOT_NARROW.search(text):  # one column a character
+        return text[: size - 1] + "…"
     out = ""
     for char in text:
         if width(out + char) > size - 1:

@@ -47,8 +47,11 @@ def document_facts(record: Record) -> dict[str, Any] | None:
 _KIND = "json_extract(data, '$.kind') = ?"
 
 
-def overdue_attention(store: Store, day: date, owner: str | None) -> list[Attention]:
-    """Issued invoices (of ``owner`` and nobody's) past their due date with money owed.
+def overdue_attention(
+    store: Store, day: date, owner: str | None, limit: int | None = None
+) -> tuple[list[Attention], int]:
+    """Issued invoices (of ``owner`` and nobody's) past their due date with money owed:
+    the first ``limit`` (None: all), and how many there are.
 
     Reads only the index, in at most three queries: the overdue invoices, the
     received payments that name one of them (and, in turn, the payments of the
@@ -56,7 +59,7 @@ def overdue_attention(store: Store, day: date, owner: str | None) -> list[Attent
     """
     conn = store.index.conn
     if conn.execute("SELECT 1 FROM facts WHERE type = 'document' LIMIT 1").fetchone() is None:
-        return []  # no invoices or payments: nothing more to import or read
+        return [], 0  # no invoices or payments: nothing more to import or read
     from .agenda import Attention
     from .docsettings import INVOICE, ISSUED, PAYMENT
 
@@ -68,7 +71,7 @@ def overdue_attention(store: Store, day: date, owner: str | None) -> list[Attent
     query += " AND json_extract(data, '$.status') = ? AND json_extract(data, '$.due') < ?"
     candidates = conn.execute(query, [*params, ISSUED, day.isoformat()]).fetchall()
     if not candidates:
-        return []
+        return [], 0
     from .documents import balances, deal_currencies, doc_of, money, path_of
     from .pipeline import settings as pipeline_settings
 
@@ -114,7 +117,7 @@ def overdue_attention(store: Store, day: date, owner: str | None) -> list[Attent
         client = names.get(path_of("client", doc.client)) if doc.client else None
         found.append((days, Attention(INVOICE, doc.path, doc.title, reason, client)))
     found.sort(key=lambda pair: (-pair[0], pair[1].path))
-    return [attention for _, attention in found]
+    return [attention for _, attention in found[:limit]], len(found)
 
 
 def _record(path: str, facts: str) -> Record:

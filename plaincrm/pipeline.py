@@ -29,7 +29,7 @@ from .config import Config, SectionReader, settled
 from .dates import days_text, parse_iso_date
 from .deallog import CLOSED, LOST, WON, is_mail_line, parse_event
 from .errors import InvalidError, Problem, did_you_mean
-from .model import Record, RecordView, path_of
+from .model import TYPES, Record, RecordView, path_of
 
 if TYPE_CHECKING:  # imported lazily: agenda imports this module for its provider
     from .agenda import Attention
@@ -330,53 +330,65 @@ def competitor_names(store: Store, pipeline: Pipeline) -> dict[str, str]:
 
 
 def check_pipeline(store: Store) -> list[Problem]:
-    """``check``: the pipeline settings, then each deal against them."""
-    pipeline, problems = read_pipeline(store.config)
-    if problems:
-        return problems
-    known = competitor_names(store, pipeline)
+    """``check``: the pipeline settings (``check`` holds each deal against them with
+    ``deal_problems``)."""
+    return read_pipeline(store.config)[1]
+
+
+def deal_problems(
+    pipeline: Pipeline, record: Record
+) -> tuple[list[Problem], list[tuple[str, Problem]]]:
+    """``check``: a deal's problems against the pipeline settings, and each competitor it
+    names with the problem that holds if that competitor is not known (``known_competitor``:
+    the competitors/ cards are other records)."""
+    problems: list[Problem] = []
+    competitors: list[tuple[str, Problem]] = []
+
+    def problem(key: str, message: str) -> None:
+        problems.append(Problem(record.path, record.line_of(key), message))
+
     stages = ", ".join(stage.name for stage in pipeline.stages)
-    for record in store.records("deal"):
-
-        def problem(key: str, message: str, record: Record = record) -> None:
-            problems.append(Problem(record.path, record.line_of(key), message))
-
-        too_large = record_number_problem("amount", record.fields.get("amount"))
-        if too_large:
-            problem("amount", too_large)
-        stage = record.get_text("stage")
-        if stage and pipeline.stage(stage) is None:
-            problem("stage", f"stage: '{stage}' is not a stage of the pipeline ({stages})")
-        lost = record.fields.get("lost_reason"), record.fields.get("competitor")
-        reason = record.get_text("lost_reason")
-        if stage == LOST:
-            if not reason:
-                problem("stage", "a lost deal needs lost_reason: (close it with 'deal lose')")
-            elif not pipeline.other_reasons and reason.lower() not in _lower(pipeline.lost_reasons):
-                problem(
-                    "lost_reason",
-                    f"lost_reason: '{reason}' is not one of pipeline.lost_reasons "
-                    f"({', '.join(pipeline.lost_reasons)})",
-                )
-            elif pipeline.needs_competitor(reason) and not record.get_text("competitor"):
-                problem("lost_reason", f"lost_reason '{reason}' needs competitor: (who won)")
-        elif any(lost):
+    too_large = record_number_problem("amount", record.fields.get("amount"))
+    if too_large:
+        problem("amount", too_large)
+    stage = record.get_text("stage")
+    if stage and pipeline.stage(stage) is None:
+        problem("stage", f"stage: '{stage}' is not a stage of the pipeline ({stages})")
+    lost = record.fields.get("lost_reason"), record.fields.get("competitor")
+    reason = record.get_text("lost_reason")
+    if stage == LOST:
+        if not reason:
+            problem("stage", "a lost deal needs lost_reason: (close it with 'deal lose')")
+        elif not pipeline.other_reasons and reason.lower() not in _lower(pipeline.lost_reasons):
             problem(
-                "lost_reason" if lost[0] else "competitor",
-                f"lost_reason/competitor on a deal that is {stage}, not lost: remove them",
+                "lost_reason",
+                f"lost_reason: '{reason}' is not one of pipeline.lost_reasons "
+                f"({', '.join(pipeline.lost_reasons)})",
             )
-        if stage in CLOSED and not record.get_date("closed"):
-            problem("stage", f"a {stage} deal needs closed: YYYY-MM-DD (the day it closed)")
-        names = [*record.get_list("competitors"), *filter(None, [record.get_text("competitor")])]
-        for name in names if known else []:
-            if name.lower() not in known:
-                key = "competitor" if name == record.get_text("competitor") else "competitors"
-                problem(
-                    key,
-                    f"competitor '{name}' is not known: add it to pipeline.competitors or "
-                    "create a competitors/ card",
-                )
-    return problems
+        elif pipeline.needs_competitor(reason) and not record.get_text("competitor"):
+            problem("lost_reason", f"lost_reason '{reason}' needs competitor: (who won)")
+    elif any(lost):
+        problem(
+            "lost_reason" if lost[0] else "competitor",
+            f"lost_reason/competitor on a deal that is {stage}, not lost: remove them",
+        )
+    if stage in CLOSED and not record.get_date("closed"):
+        problem("stage", f"a {stage} deal needs closed: YYYY-MM-DD (the day it closed)")
+    names = [*record.get_list("competitors"), *filter(None, [record.get_text("competitor")])]
+    for name in names:
+        key = "competitor" if name == record.get_text("competitor") else "competitors"
+        message = (
+            f"competitor '{name}' is not known: add it to pipeline.competitors or "
+            "create a competitors/ card"
+        )
+        competitors.append((name, Problem(record.path, record.line_of(key), message)))
+    return problems, competitors
+
+
+def known_competitor(name: str, known: dict[str, str]) -> bool:
+    """Whether a deal may name this competitor, given the known ones (``competitor_names``;
+    when none are known, any)."""
+    return not known or name.lower() in known
 
 
 # ---------------------------------------------------------------- deals as figures
@@ -601,11 +613,20 @@ class Flagged:
 
 
 def flagged_deals(store: Store, pipeline: Pipeline, day: date, owner: str | None) -> list[Flagged]:
-    """Open deals (of ``owner`` and nobody's, when given) that need attention on ``day``.
+    """Open deals (of ``owner`` and nobody's, when given) that need attention on ``day``,
+    the most flagged first, then by close date."""
+    return most_flagged(store, pipeline, day, owner)[0]
 
-    Reads the index's facts of open deals (``deal_facts``): one small row each,
-    and SQL passes on only the rows that may have a flag (``deal_flags`` decides),
-    with the names of their clients.
+
+def most_flagged(
+    store: Store, pipeline: Pipeline, day: date, owner: str | None, limit: int | None = None
+) -> tuple[list[Flagged], int]:
+    """The first ``limit`` (None: all) of ``flagged_deals``, and how many there are.
+
+    Reads the index's facts of open deals (``deal_facts``): one small row each.
+    SQL counts the flags of each row as ``deal_flags`` gives them, orders the rows
+    and passes on only the first ``limit``, with the names of their clients: the
+    work beyond counting is that of the deals shown.
     """
     from .store import CLIENT_NAME, client_join
 
@@ -614,41 +635,57 @@ def flagged_deals(store: Store, pipeline: Pipeline, day: date, owner: str | None
     for stage in rotting:
         cutoffs += [stage.name, (day - timedelta(days=stage.rotting or 0)).isoformat()]
     cases = " ".join("WHEN ? THEN ?" for _ in rotting)
-    cutoff = f"CASE json_extract(f.data, '$.stage') {cases} ELSE '' END" if rotting else "''"
+    cutoff = f"CASE json_extract(data, '$.stage') {cases} ELSE '' END" if rotting else "''"
+    card = "'" + TYPES["client"].folder + "/' || json_extract(data, '$.client') || '.md'"
+    on_card = (  # the next step on the client's card: it has an open task, one open deal
+        f"EXISTS (SELECT 1 FROM tasks t WHERE t.checked = 0 AND t.path = {card}) AND "
+        "(SELECT count(*) FROM links l JOIN facts d ON d.path = l.path WHERE l.field = "
+        "'client' AND l.target = 'client:' || json_extract(data, '$.client') "
+        "AND d.type = 'deal') = 1"
+    )
+    flags = (  # as deal_flags: past close, rotting, no next step
+        "ifnull(json_extract(data, '$.close') < ?, 0) "
+        f"+ ifnull(json_extract(data, '$.activity') < {cutoff}, 0) "
+        "+ CASE WHEN json_extract(data, '$.open_tasks') = 0 "
+        f"AND NOT ({on_card}) THEN 1 ELSE 0 END"
+    )
+    mine = " AND (owner = ? OR owner IS NULL)" if owner is not None else ""
     client = client_join("json_extract(f.data, '$.client')")
+    order = "{0}flags DESC, coalesce(json_extract({0}data, '$.close'), '9999'), {0}path"
     query = (
-        f"SELECT f.path, f.data, {CLIENT_NAME} FROM facts f {client} WHERE f.type = 'deal' AND ("
-        "json_extract(f.data, '$.open_tasks') = 0 OR json_extract(f.data, '$.close') < ? "
-        f"OR json_extract(f.data, '$.activity') < {cutoff})"
+        f"SELECT f.path, f.data, f.total, {CLIENT_NAME} FROM (SELECT path, data, flags, "
+        "count(*) OVER () AS total FROM (SELECT path, data, "
+        f"{flags} AS flags FROM facts WHERE type = 'deal'{mine}) WHERE flags > 0 "
+        f"ORDER BY {order.format('')} LIMIT ?) f {client} ORDER BY {order.format('f.')}"
     )
-    params: list[Any] = [day.isoformat(), *cutoffs]
-    if owner is not None:
-        query += " AND (f.owner = ? OR f.owner IS NULL)"
-        params.append(owner)
-    rows = [
-        (path, json.loads(data), name)
-        for path, data, name in store.index.conn.execute(query, params)
-    ]
+    params: list[Any] = [day.isoformat(), *cutoffs, *([owner] if owner is not None else [])]
+    rows = store.index.conn.execute(query, [*params, -1 if limit is None else limit]).fetchall()
+    shown = [(path, json.loads(data), name) for path, data, _, name in rows]
     cards = client_cards(
-        store, (facts["client"] for _, facts, _ in rows if not facts["open_tasks"])
+        store, (facts["client"] for _, facts, _ in shown if not facts["open_tasks"])
     )
-    found = []
-    for path, facts, name in rows:
-        flags = deal_flags(pipeline, day, facts, cards.get(facts["client"] or ""))
-        if flags:
-            found.append(
-                Flagged(path, facts["title"], facts["client"], facts["close"], flags, name)
-            )
-    return found
+    found = [
+        Flagged(
+            path,
+            facts["title"],
+            facts["client"],
+            facts["close"],
+            deal_flags(pipeline, day, facts, cards.get(facts["client"] or "")),
+            name,
+        )
+        for path, facts, name in shown
+    ]
+    return found, rows[0][2] if rows else 0
 
 
-def deal_attention(store: Store, day: date, owner: str | None) -> list[Attention]:
+def deal_attention(
+    store: Store, day: date, owner: str | None, limit: int | None = None
+) -> tuple[list[Attention], int]:
     """The ``agenda.ATTENTION`` provider of deals: no next step, rotting, past close."""
     from .agenda import Attention
 
-    found = flagged_deals(store, settings(store), day, owner)
-    found.sort(key=lambda item: (-len(item.flags), item.close or "9999", item.path))
-    return [
+    found, total = most_flagged(store, settings(store), day, owner, limit)
+    shown = [
         Attention(
             "deal",
             item.path,
@@ -658,6 +695,7 @@ def deal_attention(store: Store, day: date, owner: str | None) -> list[Attention
         )
         for item in found
     ]
+    return shown, total
 
 
 def deal_details(store: Store, record: Record) -> dict[str, str]:

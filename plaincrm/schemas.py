@@ -8,6 +8,7 @@ Reading a record uses them to know which fields are numbers, dates or lists
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -40,9 +41,21 @@ def validator(name: str) -> Any:
     return cls(schema, format_checker=cls.FORMAT_CHECKER)
 
 
+@cache
+def valid(name: str) -> Callable[[Any], bool]:
+    """A quick yes-or-no check of data against the schema ``name`` (``validity``): the
+    same answer as jsonschema's, at a fraction of the cost."""
+    from .validity import compile_schema
+
+    checker = validator(name)
+    return compile_schema(load_schema(name), type(checker)) or checker.is_valid
+
+
 def validate(name: str, data: dict[str, Any]) -> list[tuple[str, str]]:
     """Schema violations of ``data`` as ``(dotted path, message)`` pairs, each message a
     sentence in the user's words (``describe``), never JSON Schema's."""
+    if valid(name)(data):  # nearly every record: no need to look for errors
+        return []
     found = []
     for error in validator(name).iter_errors(data):
         path = ".".join(str(p) for p in error.absolute_path)

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 from .config import Config, SectionReader, settled
 from .dates import format_duration, normalize_time, parse_date, parse_duration_minutes, today
 from .errors import Problem, UsageError
-from .model import TYPES, LogEntry, Record
+from .model import TYPES, LogEntry, Record, path_of
 from .workhours import Hours, add_working_minutes, working_minutes
 
 if TYPE_CHECKING:  # imported lazily: agenda imports this module for its provider
@@ -391,8 +391,11 @@ def clocks(record: Record, service: Service, hours: Hours, current: datetime) ->
 # ---------------------------------------------------------------- today and the card
 
 
-def ticket_attention(store: Store, day: date, owner: str | None) -> list[Attention]:
-    """Unresolved tickets (of ``owner`` and nobody's) whose SLA is breached or at risk.
+def ticket_attention(
+    store: Store, day: date, owner: str | None, limit: int | None = None
+) -> tuple[list[Attention], int]:
+    """Unresolved tickets (of ``owner`` and nobody's) whose SLA is breached or at risk:
+    the first ``limit`` (None: all), and how many there are.
 
     Reads the index only: one SQL query over the tickets not yet resolved (their
     front matter and log), no file is opened.  On another day than today the
@@ -400,7 +403,6 @@ def ticket_attention(store: Store, day: date, owner: str | None) -> list[Attenti
     settings are warned about, and their defaults used: ``today`` goes on.
     """
     from .agenda import Attention
-    from .store import CLIENT_NAME, client_join
 
     service, problems = read_service(store.config)
     if problems:
@@ -409,32 +411,36 @@ def ticket_attention(store: Store, day: date, owner: str | None) -> list[Attenti
     current = now()
     if day != current.date():
         current = datetime.combine(day, time()) + timedelta(minutes=hours.start)
-    mine = "(f.owner = ? OR f.owner IS NULL) AND " if owner is not None else ""  # cheap first
-    client = client_join("json_extract(f.data, '$.fields.client')")
+    mine = "owner = ? OR owner IS NULL) AND (" if owner is not None else ""  # cheap first
     query = (
-        "SELECT f.path, json_extract(f.data, '$.fields'), json_extract(f.details, '$.log'), "
-        f"{CLIENT_NAME} FROM files f {client} WHERE f.type = 'ticket' AND {mine}f.fatal IS NULL "
-        "AND coalesce(json_extract(f.data, '$.fields.status'), 'new') NOT IN (?, ?) "
-        "ORDER BY f.slug"
+        "SELECT path, json_extract(data, '$.fields'), json_extract(details, '$.log') "
+        f"FROM files WHERE type = 'ticket' AND ({mine}fatal IS NULL) "
+        "AND coalesce(json_extract(data, '$.fields.status'), 'new') NOT IN (?, ?) "
+        "ORDER BY slug"
     )
     params = [*([owner] if owner is not None else []), *DONE]
     store.warn_broken("ticket")
-    found: list[tuple[int, str, Attention]] = []
+    found: list[tuple[int, str, Record, Clock]] = []
     rows = store.index.conn.execute(query, params).fetchall()
-    for path, fields, log, name in rows:
+    for path, fields, log in rows:
         record = Record(
             TYPES["ticket"], path, json.loads(fields), log=[LogEntry(**e) for e in json.loads(log)]
         )
         clock = clocks(record, service, hours, current).worst()
-        if clock is None:
-            continue
+        if clock is not None:
+            found.append((0 if clock.breached else 1, path, record, clock))
+    found.sort(key=lambda item: (item[0], item[1]))
+    shown = found[:limit]  # what is shown is worded, with the names of the clients
+    slugs = {slug for *_, record, _ in shown if (slug := record.get_text("client"))}
+    names = store.titles(path_of("client", slug) for slug in slugs)
+    attention = []
+    for _, path, record, clock in shown:
         priority = record.get_text("priority") or "normal"
         reason = f"{clock.headline()}; {priority} {record.get_text('kind') or 'ticket'}"
         slug = record.get_text("client")
-        rank = 0 if clock.breached else 1
-        attention = Attention("ticket", path, record.title, reason, slug and (name or slug))
-        found.append((rank, path, attention))
-    return [attention for _, _, attention in sorted(found, key=lambda item: (item[0], item[1]))]
+        name = slug and names.get(path_of("client", slug), slug)
+        attention.append(Attention("ticket", path, record.title, reason, name))
+    return attention, len(found)
 
 
 def ticket_details(store: Store, record: Record) -> dict[str, str]:

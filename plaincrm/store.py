@@ -32,9 +32,18 @@ from .errors import (
     Problem,
     RepoNotFoundError,
 )
-from .index import INDEX_DIR, TASK_COLUMNS, Index, blob_id, leaves, task_from_row
+from .index import (
+    INDEX_DIR,
+    TASK_COLUMNS,
+    Index,
+    Rules,
+    blob_id,
+    leaves,
+    record_from_row,
+    task_from_row,
+)
 from .journal import JOURNAL, Journal
-from .model import TYPE_BY_FOLDER, TYPES, LogEntry, Record, RecordType, record_label, slug_of
+from .model import TYPE_BY_FOLDER, TYPES, Record, RecordType, record_label, slug_of
 from .records import ParseFailure, decode, parse_record
 from .schemas import load_schema
 from .tasks import READ_TOKENS, Task, has_unreadable_token, token_problems
@@ -162,12 +171,19 @@ class Store:
             self._fresh = True
         return self._index
 
+    def checked_index(self, rules: Rules) -> Index:
+        """The index, brought up to date with ``rules`` judging each changed file in the
+        same reading (``check``: ``Index.verdicts`` then has only the others to judge)."""
+        self._index.rules = rules
+        return self.index
+
     def day_store(self, day: date, owner: str | None) -> Store:
         """The store the day view of ``owner`` (None: everybody) on ``day`` reads.
 
         This one, except on the first run in a large CRM (no index yet, or one being
         built): then a store whose index, in memory, holds only what that view needs
-        (``firstrun``), while a process of its own builds the whole index.
+        (``firstrun``), while a process of its own builds the whole index; the day
+        views run meanwhile take that quick index up rather than wait for the build.
         """
         if self._fresh or not self._index.is_empty():
             return self
@@ -245,14 +261,7 @@ class Store:
     # -------------------------------------------------------------- reading
 
     def _record_from_row(self, type_name: str, path: str, data: str, details: str) -> Record:
-        fields = json.loads(data)["fields"]
-        stored = json.loads(details)
-        record = Record(
-            TYPES[type_name], path, fields, stored["lines"], body_line=stored["body_line"]
-        )
-        record.problems = [Problem(path, line, msg) for line, msg in stored["problems"]]
-        record.log = [LogEntry(**entry) for entry in stored["log"]]
-        return record
+        return record_from_row(TYPES[type_name], path, data, details)
 
     def records(
         self,
@@ -1063,8 +1072,11 @@ def _build_in_background(root: Path, lock: int) -> None:
 def build_index(root: str, lock: int) -> None:
     """Build the index of ``root`` holding the build lock ``lock`` (the background process
     a first ``today`` starts); at a lower priority than the commands people wait for."""
+    from .firstrun import forget_snapshots
+
     os.nice(10)
     Index(Path(root), TYPES.values(), ref_fields, lock=lock).refresh()
+    forget_snapshots(Path(root))  # the quick indexes of the commands run meanwhile
 
 
 CLIENT_NAME = "coalesce(c.title, c.slug)"  # SQL: the name of the client of ``client_join``

@@ -216,7 +216,7 @@ def commit_hand_edits(root: Path, user: str) -> tuple[list[str], list[str]]:
             "gone), then run 'plaincrm sync' again"
         )
     checked = [path for path in shared if is_checked(path) and (root / path).is_file()]
-    head = gitrepo.blobs(root, "HEAD", checked) if gitrepo.has_commits(root) else {}
+    head = gitrepo.contents_at(root, "HEAD", checked) if gitrepo.has_commits(root) else {}
     broken = [
         problem
         for path in checked
@@ -280,8 +280,8 @@ def _outgoing_problems(root: Path, theirs: str | None) -> list[Problem]:
     and settings it changes there, those the remote's version does not have.  A file
     broken by a teammate, and a file the push does not change, are not refused."""
     paths = [path for path in gitrepo.files_changed(root, theirs, "HEAD") if is_checked(path)]
-    now = gitrepo.blobs(root, "HEAD", paths)
-    before = gitrepo.blobs(root, theirs, paths) if theirs else {}
+    now = gitrepo.contents_at(root, "HEAD", paths)
+    before = gitrepo.contents_at(root, theirs, paths) if theirs else {}
     return sorted(
         problem
         for path, data in now.items()

@@ -509,16 +509,13 @@ def _choice(value: str, choices: tuple[str, ...], name: str) -> str:
 
 
 def check_tickets(store: Store) -> list[Problem]:
-    """``check``: the service settings, then each ticket's moments and status history."""
-    problems = list(read_service(store.config)[1])
-    for record in store.records("ticket"):
-        problems.extend(_ticket_problems(record, store.config.day_start))
-    return problems
+    """``check``: the service settings (``check`` reads each ticket with ``ticket_problems``)."""
+    return list(read_service(store.config)[1])
 
 
-def _ticket_problems(record: Record, day_start: int) -> list[Problem]:
-    """A ticket's moments (a date alone is the start of that working day: no problem)
-    and its status history."""
+def ticket_problems(record: Record, day_start: int) -> list[Problem]:
+    """``check``: a ticket's moments (a date alone is the start of that working day: no
+    problem) and its status history."""
     found: list[Problem] = []
 
     def problem(key: str, message: str, line: int | None = None) -> None:

@@ -602,6 +602,9 @@ def test_today_imports_neither_gitpython_nor_jsonschema_nor_yaml(three: Crm) -> 
     assert "plaincrm.agenda" in modules
     heavy = {"git", "jsonschema", "yaml", "frontmatter", "multiprocessing", "hashlib"}
     assert not modules & heavy, modules & heavy
+    three.run("check")
+    assert "jsonschema" not in imported(three.root, "check")  # every file judged before
+    three.write("clients/new.md", "---\nname: New\n---\n")
     assert "jsonschema" in imported(three.root, "check")
 
 
