@@ -29,7 +29,7 @@ from click.testing import CliRunner
 
 from conftest import git
 from plaincrm.cli import cli
-from plaincrm.repo_setup import sample_repo_dir
+from plaincrm.crm.setup import sample_repo_dir
 
 GOLDEN = Path(__file__).parent / "data" / "golden"
 UPDATE = os.environ.get("PLAINCRM_UPDATE_GOLDEN") == "1"
