@@ -192,7 +192,7 @@ def ensure_repo(workdir: Path, clients: int, heavy: bool = False) -> Path:
         shutil.rmtree(root, ignore_errors=True)
         generate(root, clients, anchor=ANCHOR, heavy=heavy)
     if not (root / ".git" / "objects" / "info" / "commit-graphs").exists():
-        from plaincrm.gitrepo import write_commit_graph
+        from plaincrm.git.repo import write_commit_graph
 
         write_commit_graph(root)  # as 'plaincrm sync' keeps it in a team's clone
     return root

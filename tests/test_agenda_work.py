@@ -18,8 +18,8 @@ import pytest
 
 from conftest import Crm
 from plaincrm import pipeline
-from plaincrm.agenda import day_view
-from plaincrm.store import Store
+from plaincrm.core.store import Store
+from plaincrm.tasks.agenda import day_view
 
 DAY = date(2026, 11, 27)
 
@@ -77,9 +77,11 @@ def test_deals_beyond_those_shown_are_counted_not_read(
     flagged: list[str] = []
     flags = pipeline.deal_flags
 
-    def counting(settings: pipeline.Pipeline, day: date, facts: dict[str, object]) -> object:
+    def counting(
+        settings: pipeline.Pipeline, day: date, facts: dict[str, object], card: object = None
+    ) -> object:
         flagged.append(str(facts["title"]))
-        return flags(settings, day, facts)
+        return flags(settings, day, facts, card)  # type: ignore[arg-type]
 
     monkeypatch.setattr(pipeline, "deal_flags", counting)
     text = crm.run("today").stdout

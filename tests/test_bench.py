@@ -18,7 +18,7 @@ from types import ModuleType
 import pytest
 
 from conftest import git
-from plaincrm.store import Store
+from plaincrm.core.store import Store
 
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
 

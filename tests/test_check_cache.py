@@ -18,7 +18,7 @@ import pytest
 
 from conftest import Crm
 from plaincrm import check, index, schemas
-from plaincrm.index import INDEX_DIR, INDEX_NAME, Index
+from plaincrm.core.index import INDEX_DIR, INDEX_NAME, Index
 
 Judged = Callable[[], list[str]]
 
@@ -314,9 +314,9 @@ def test_a_verdict_read_from_a_file_changed_since_it_was_indexed_is_not_kept(crm
     """A campaign's verdict reads its text: when the file changed after the index read it
     (another process, between the refresh and the judging), the verdict holds for
     neither content and is not kept."""
-    from plaincrm.config import read_config
-    from plaincrm.model import TYPES
-    from plaincrm.store import ref_fields
+    from plaincrm.core.model import TYPES
+    from plaincrm.core.settings import read_config
+    from plaincrm.core.store import ref_fields
 
     spring = "---\nname: Spring\naudience: +vip\n---\n\n## Responses\n\n- 2026-03-02 c2: yes\n"
     crm.write("campaigns/spring.md", spring)

@@ -24,14 +24,14 @@ from hypothesis import strategies as st
 from test_index_parse import front_matter
 
 from conftest import Crm
-from plaincrm import firstrun
-from plaincrm.deallog import CLOSED
-from plaincrm.docsettings import INVOICE, PAYMENT
-from plaincrm.index import INDEX_DIR, LOCK_NAME
-from plaincrm.model import TYPES
-from plaincrm.records import ParseFailure, parse_record
-from plaincrm.sla import DONE
-from plaincrm.yamlfront import scan_simple
+from plaincrm.core import firstrun
+from plaincrm.core.frontmatter import scan_simple
+from plaincrm.core.index import INDEX_DIR, LOCK_NAME
+from plaincrm.core.model import TYPES
+from plaincrm.core.records import ParseFailure, parse_record
+from plaincrm.documents.settings import INVOICE, PAYMENT
+from plaincrm.sales.deallog import CLOSED
+from plaincrm.service.sla import DONE
 
 DAYS = ["2026-11-27", "2026-11-30", "2025-01-01"]
 WHO = st.sampled_from(["anna", "ben", None])

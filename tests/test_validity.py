@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from plaincrm import schemas
-from plaincrm.validity import compile_schema
+from plaincrm.core.validity import compile_schema
 
 NAMES = sorted(p.name.removesuffix(".schema.json") for p in schemas.schema_dir().glob("*.json"))
 LEAVES = st.one_of(

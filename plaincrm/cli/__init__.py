@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from .. import __version__
-from ..errors import PlaincrmError
+from ..core.errors import PlaincrmError
 
 # name -> (module, attribute, one-line help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -128,9 +128,9 @@ class LazyGroup(click.Group):
 def _start_looking(repo: str | None) -> None:
     """Start git's look at the record files of the CRM (where there is one to find: else
     the command says what is wrong)."""
-    from ..gitrepo import start_changes
-    from ..model import TYPES
-    from ..store import discover_root
+    from ..core.model import TYPES
+    from ..core.store import discover_root
+    from ..git.repo import start_changes
 
     try:
         root = discover_root(repo)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import click
 
-from ..agenda import DayView, Timed, day_view, fmt_minutes
-from ..dates import format_duration, minutes_to_time
-from ..model import slug_of
-from ..output import echo_json, plural, style, table
-from ..store import TaskEntry
+from ..core.dates import format_duration, minutes_to_time
+from ..core.model import slug_of
+from ..core.store import TaskEntry
+from ..core.text import plural
+from ..tasks.agenda import DayView, Timed, day_view, fmt_minutes
 from .common import date_arg, get_app, json_option, owner_options, resolve_owner
 from .mail import mail_lines
+from .output import echo_json, style, table
 
 
 def _who(view: DayView) -> str:

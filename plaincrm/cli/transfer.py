@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..errors import UsageError
+from ..core.errors import UsageError
+from ..core.model import TYPES
+from ..core.text import plural
 from ..formats.cells import DATE_ORDERS
-from ..model import TYPES
-from ..output import echo_json, plural, table
 from .common import (
     build_query,
     get_app,
@@ -23,12 +23,13 @@ from .common import (
     query_argument,
     task_owner,
 )
+from .output import echo_json, table
 
 if TYPE_CHECKING:  # the formats modules are imported by the commands that use them
+    from ..core.model import Record
     from ..formats.columns import Target
     from ..formats.exporter import Table
     from ..formats.plan import Action, Plan
-    from ..model import Record
     from .common import App
 
 PROGRESS_FROM = 200  # rows; smaller files import too fast to need a progress bar
@@ -328,7 +329,7 @@ def export(
         exporter.save(output, lambda tmp: exporter.write_xlsx(tables, tmp))
         click.echo(f"Exported {counts} to {output}", err=True)
     elif fmt == "json":
-        from ..output import dump_json
+        from .output import dump_json
 
         body = {t.name: exporter.json_rows(t) for t in tables}
         data = dump_json(body if len(tables) > 1 else body[tables[0].name]) + "\n"
@@ -366,8 +367,8 @@ def _write(data: bytes, output: Path | None, counts: str) -> None:
 
 
 def _records(app: App, type_name: str, query: tuple[str, ...]) -> list[Record]:
-    from ..model import field_kinds
-    from ..query import RecordAccessor
+    from ..core.model import field_kinds
+    from ..core.query import RecordAccessor
 
     records = app.store.records(type_name)
     return build_query(app, query, field_kinds(type_name)).apply(records, RecordAccessor())
@@ -377,7 +378,7 @@ def _table(app: App, type_name: str, query: tuple[str, ...]) -> Table:
     from ..formats import exporter
 
     if type_name == "task":
-        from ..query import TASK_KINDS, TaskAccessor
+        from ..core.query import TASK_KINDS, TaskAccessor
 
         entries = app.store.tasks(state="all")
         found = build_query(app, query, TASK_KINDS).apply(entries, TaskAccessor())
@@ -424,9 +425,9 @@ def calendar(
       plaincrm calendar --all --todo record:acme -o acme.ics
       plaincrm calendar --vdir ~/.calendars/crm     # then: vdirsyncer sync
     """
+    from ..core.query import TASK_KINDS, TaskAccessor
     from ..formats.exporter import save
     from ..formats.ics import calendar_ics
-    from ..query import TASK_KINDS, TaskAccessor
 
     if vdir is not None and output is not None:
         raise UsageError("use either --vdir FOLDER or -o FILE, not both")

@@ -27,14 +27,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..clients import new_owner
-from ..errors import InvalidError, PlaincrmError, UsageError
-from ..ids import slugify, unique_slug
-from ..model import TYPES, Record, slug_of
-from ..records import ParseFailure, new_record_text, parse_record
-from ..schemas import load_schema
-from ..store import Store
-from ..yamlfront import set_fields
+from ..clients.clients import new_owner
+from ..core.errors import InvalidError, PlaincrmError, UsageError
+from ..core.frontmatter import set_fields
+from ..core.ids import slugify, unique_slug
+from ..core.model import TYPES, Record, slug_of
+from ..core.records import ParseFailure, new_record_text, parse_record
+from ..core.schemas import load_schema
+from ..core.store import Store
 from .cells import (
     CellError,
     cell_text,
@@ -587,7 +587,7 @@ class RecordImport(SheetImport):
     def _problems(self, path: str, text: str) -> list[str]:
         """What ``check`` would say about the file, without the ``path:line:``, each
         with the column its value came from."""
-        from ..check import record_problems
+        from ..core.check import record_problems
 
         try:
             record = parse_record(self.rtype, path, text)
