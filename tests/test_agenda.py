@@ -106,9 +106,12 @@ def test_no_users_configured_means_everybody(crm: Crm) -> None:
 def test_plan_shows_free_slots_overload_and_one_command_to_reschedule(crm: Crm) -> None:
     setup(crm)
     plan = json.loads(crm.run("plan", "--json").stdout)
-    assert plan["date"] == "2026-11-28"
-    assert plan["working_day"] is False  # Saturday
-    assert plan["free"] == [{"start": "11:00", "end": "17:00"}]
+    assert plan["date"] == "2026-11-30"  # the next working day: today is a Friday
+    assert plan["working_day"] is True
+    assert plan["free"] == [{"start": "09:00", "end": "17:00"}]
+    assert "tmrw01" in [t["id"] for t in plan["overdue"]]  # Saturday's task, on Monday
+    saturday = json.loads(crm.run("plan", "saturday", "--json").stdout)
+    assert (saturday["working_day"], saturday["free"]) == (False, [])
     out = crm.run("plan", "2026-11-27").stdout
     assert "09:00-09:30  free 30m" in out
     assert "10:30-14:00  free 3h30m" in out
@@ -149,8 +152,8 @@ def test_a_day_of_thousands_of_clashing_tasks_is_counted_not_listed(
     """2,000 tasks at 09:00 clash in 2 million pairs: each counts its clashes and names
     five, with work in proportion to the tasks (naming every pair took 73 s for 10,000
     tasks and printed 800 MB)."""
-    from plaincrm.agenda import day_view
-    from plaincrm.store import Store, TaskEntry
+    from plaincrm.core.store import Store, TaskEntry
+    from plaincrm.tasks.agenda import day_view
 
     count = 2000
     for c in range(20):

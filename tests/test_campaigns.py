@@ -13,9 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import Crm, git
-from plaincrm.campaigns import Response, parse_response
-from plaincrm.errors import EXIT_CONFLICT, EXIT_INVALID, EXIT_NOT_FOUND, EXIT_USAGE
-from plaincrm.records import one_line
+from plaincrm.core.errors import EXIT_CONFLICT, EXIT_INVALID, EXIT_NOT_FOUND, EXIT_USAGE
+from plaincrm.core.records import one_line
+from plaincrm.marketing.campaigns import Response, parse_response
 
 CAMPAIGN = "campaigns/winter-grinder-offer.md"
 
@@ -104,7 +104,7 @@ def test_the_mailing_list_as_csv(crm: Crm, tmp_path: Path) -> None:
     assert "cafe-aurora" in shown and "bolt-bistro" in shown and "nordic" not in shown
     out = tmp_path / "mailing.csv"
     result = crm.run("campaign", "audience", "winter", "--csv", str(out))
-    assert "Wrote 2 client(s)" in result.stderr
+    assert "Wrote 2 clients" in result.stderr
     assert "(1 without email)" in result.stderr
     data = out.read_bytes()
     assert not data.startswith(b"\xef\xbb\xbf")
@@ -178,7 +178,7 @@ def test_responses_deals_and_roi(crm: Crm) -> None:
     assert report["cost_per_response"] == 200
     assert report["roi"] == (3780 - 400) / 400
     text = crm.run("report", "campaigns").stdout
-    assert "winter-grinder-offer" in text and "845.0%" in text and "3,780 EUR" in text
+    assert "Winter grinder offer" in text and "845.0%" in text and "3,780 EUR" in text
     shown = crm.run("campaign", "show", "winter").stdout
     assert "ROI                845.0%" in shown
     assert "2026-11-26  @Bolt Bistro" in shown

@@ -8,7 +8,7 @@ import stat
 from pathlib import Path
 
 from conftest import Crm
-from plaincrm.errors import EXIT_INVALID, EXIT_NO_REPO
+from plaincrm.core.errors import EXIT_INVALID, EXIT_NO_REPO
 
 GOOD = "---\nname: Good Ltd\nowner: anna\n---\n## Tasks\n- [ ] Call due:2026-11-27 id:good01\n"
 
@@ -23,7 +23,7 @@ def test_clean_repository(crm: Crm) -> None:
     crm.write("clients/good.md", GOOD)
     result = crm.run("check")
     assert result.stdout == ""
-    assert result.stderr == "OK: 1 records, no problems.\n"
+    assert result.stderr == "OK: 1 record, no problems.\n"
     report = json.loads(crm.run("check", "--json").stdout)
     assert report == {"ok": True, "files": 1, "problems": []}
 
@@ -59,10 +59,10 @@ def test_each_kind_of_problem_is_located(crm: Crm) -> None:
         "clients/nofront.md:1: no front matter: the file must start with a '---' line",
         "clients/owner.md:3: owner: 'zoe' is not a user in plaincrm.yaml",
         "clients/owner.md:6: owner:yves is not a user in plaincrm.yaml",
-        "clients/schema.md:3: kind: 'robot' is not one of: company, person",
-        "clients/schema.md:4: email: 'nope' is not a valid email",
-        "clients/schema.md:5: created: '27/11/2026' is not a date (use YYYY-MM-DD)",
-        "clients/schema.md:7: 'name' is required",
+        "clients/schema.md:3: kind: expected company or person, not 'robot'",
+        "clients/schema.md:4: email: expected an e-mail address like anna@example.com, not 'nope'",
+        "clients/schema.md:5: created: expected a date like 2026-11-27, not '27/11/2026'",
+        "clients/schema.md:7: contacts.0.name: is missing; add it, like name: Gábor Tóth",
         "clients/tasks.md:7: due:2026-02-30 is not a date (use YYYY-MM-DD)",
         "clients/tasks.md:8: at:9.30 is not a time (use HH:MM)",
         "clients/tasks.md:8: dur:forever is not a duration (use 30m, 1h, 1h30m)",
@@ -80,7 +80,7 @@ def test_each_kind_of_problem_is_located(crm: Crm) -> None:
     assert {
         "path": "clients/schema.md",
         "line": 3,
-        "message": "kind: 'robot' is not one of: company, person",
+        "message": "kind: expected company or person, not 'robot'",
     } in report["problems"]
 
 
@@ -190,8 +190,11 @@ def test_an_empty_value_is_reported_in_words(crm: Crm) -> None:
     crm.write("clients/empty.md", "---\nname:\nkind: company\n---\n")
     crm.write("deals/empty.md", "---\nclient: empty\ntitle: Deal\nstage:\n---\n")
     found = problems(crm)
-    assert "clients/empty.md:2: name: has no value (write one after 'name:')" in found
-    assert "deals/empty.md:4: stage: has no value (write one after 'stage:')" in found
+    assert (
+        "clients/empty.md:2: name: has no value; write text like Danube Hotels Zrt. after 'name:'"
+        in found
+    )
+    assert "deals/empty.md:4: stage: has no value; write text like proposal after 'stage:'" in found
     assert not any("None" in line for line in found), found
 
 

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from conftest import Crm, git
 from plaincrm.cli import COMMANDS, cli
-from plaincrm.errors import (
+from plaincrm.core.errors import (
     EXIT_AMBIGUOUS,
     EXIT_CONFLICT,
     EXIT_INVALID,
@@ -260,7 +260,7 @@ def test_task_move_and_list_filters(crm: Crm) -> None:
         (["task", "add", "acme", "Call due:friday"], "the title contains 'due:'"),
         (
             ["task", "add", "acme", "Reply re:pricing"],
-            "in the title, unknown task key 're:' (known: due, at, dur, done, id, owner): "
+            "in the title, unknown task key 're:' (known: due, at, dur, every, done, id, owner): "
             "put a space after the colon (re: pricing)",
         ),
         (["task", "add", "acme", "  "], "a task needs a title"),
@@ -447,7 +447,7 @@ def test_task_refs_into_broken_or_empty_records_say_so(crm: Crm) -> None:
     assert "clients/acme-ltd.md:" in result.stderr and "conflict marker" in result.stderr
     result = crm.fail("task", "done", "zz9999", code=3)
     assert result.stderr.startswith("Error: no task 'zz9999' (see ids with 'plaincrm task list'); ")
-    assert "1 file(s) that can't be read may hold it: clients/acme-ltd.md" in result.stderr
+    assert "1 file that can't be read may hold it: clients/acme-ltd.md" in result.stderr
 
 
 def test_the_cards_notes_leave_out_tasks_and_log_however_their_headings_are_written(

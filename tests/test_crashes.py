@@ -61,8 +61,8 @@ def test_a_note_on_stdin_that_is_not_utf8_is_refused_and_leaves_no_temporary_fil
 def test_a_text_that_cannot_be_written_leaves_no_temporary_file(acme: Crm) -> None:
     """The last guard, in the one writer: text is encoded before the temporary file is
     made (a program calling plaincrm's store with text holding surrogates)."""
-    from plaincrm.errors import InvalidError
-    from plaincrm.store import Store
+    from plaincrm.core.errors import InvalidError
+    from plaincrm.core.store import Store
 
     store = Store(acme.root)
     with pytest.raises(InvalidError, match="not UTF-8"):
@@ -158,9 +158,7 @@ def test_xlsx_export_of_more_columns_than_a_worksheet_holds(acme: Crm, tmp_path:
     acme.write("clients/wide.md", f"---\nname: Wide\n{keys}---\n")
     out = tmp_path / "clients.xlsx"
     result = acme.fail("export", "--type", "client", "--format", "xlsx", "-o", str(out), code=6)
-    assert "20013 columns; a worksheet holds at most 1048575 rows and 16384 columns" in (
-        result.stderr
-    )
+    assert "columns; a worksheet holds at most 1048575 rows and 16384 columns" in result.stderr
     assert not out.exists()
     acme.run("export", "--type", "client", "-o", str(tmp_path / "clients.csv"))
 
@@ -183,10 +181,8 @@ def test_edit_when_the_editor_deletes_the_file(acme: Crm, tmp_path: Path) -> Non
     acme.git("commit", "-q", "--allow-empty", "-m", "mark")
     result = acme.run("edit", "acme-ltd", env={"EDITOR": str(editor)}, ok=False)
     assert result.exit_code == 6
-    assert "clients/acme-ltd.md is gone: the editor deleted it, and nothing is committed" in (
-        result.stderr
-    )
-    assert acme.commits()[0] == "mark"
+    assert "the editor removed its copy of clients/acme-ltd.md; nothing changed" in result.stderr
+    assert acme.commits()[0] == "mark" and "Call Anna" in acme.read("clients/acme-ltd.md")
 
 
 def test_an_index_that_is_a_folder(acme: Crm) -> None:

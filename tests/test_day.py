@@ -28,7 +28,7 @@ def test_a_whole_day(crm: Crm) -> None:
         "acme",
         "Prepare the offer",
         "--due",
-        "tomorrow",
+        "monday",  # the next working day: today is a Friday
         "--at",
         "10:00",
         "--dur",

@@ -8,9 +8,7 @@ import re
 import pytest
 
 from conftest import Crm
-from plaincrm import deals as dealops
-from plaincrm.config import load_config
-from plaincrm.errors import (
+from plaincrm.core.errors import (
     EXIT_CONFLICT,
     EXIT_INVALID,
     EXIT_NO_REPO,
@@ -18,7 +16,9 @@ from plaincrm.errors import (
     EXIT_USAGE,
     InvalidError,
 )
-from plaincrm.store import Store
+from plaincrm.core.settings import load_config
+from plaincrm.core.store import Store
+from plaincrm.sales import dealops
 
 DEAL = "deals/acme-ltd-espresso-machines.md"
 
@@ -384,9 +384,9 @@ def test_gates_refuse_and_force_goes_past_with_a_log_line(crm: Crm) -> None:
         out = crm.run("deal", "win", ref, "--force").stdout
         assert out.splitlines() == [
             f"{ref}: forced past: proposal needs a signed NDA",
-            f"{ref}: won at proposal (12000 EUR)",
+            f"{ref}: won at proposal (12,000 EUR)",
         ]
-        assert [f"{ref}: {line[19:]}" for line in _log(crm.read(DEAL))[-2:]] == out.splitlines()
+        assert _log(crm.read(DEAL))[-1] == "- 2026-11-27 anna: won at proposal (12000 EUR)"
     finally:
         dealops.GATES.remove(needs_nda)
 

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from conftest import Crm
-from plaincrm.errors import EXIT_AMBIGUOUS, EXIT_CONFLICT, EXIT_INVALID, EXIT_NOT_FOUND
+from plaincrm.core.errors import EXIT_AMBIGUOUS, EXIT_CONFLICT, EXIT_INVALID, EXIT_NOT_FOUND
 
 DEAL = "deals/cafe-aurora-espresso-machines.md"
 
@@ -58,7 +58,9 @@ def test_add_contract_writes_the_record_logs_and_commits_one_file(crm: Crm) -> N
     assert log_lines(text) == ["- 2026-11-27 anna: added as draft"]
     assert crm.last_commit_files() == [path]
     assert crm.commits()[0] == f"doc add: contract for Espresso machines ({path})"
-    assert f"Created {path}: contract {ref}, draft, 12,000 EUR" in result.stderr
+    assert f"Created {path}: Contract for Espresso machines, contract, draft, 12,000 EUR" in (
+        result.stderr
+    )
     assert crm.clean()
 
 
@@ -313,6 +315,7 @@ def test_list_queries_and_json(crm: Crm) -> None:
     lines = result.stdout.splitlines()
     assert lines[0].split() == [
         "REF",
+        "TITLE",
         "KIND",
         "NUMBER",
         "STATUS",
@@ -324,7 +327,7 @@ def test_list_queries_and_json(crm: Crm) -> None:
     ]
     assert [line.split()[0] for line in lines[1:]] == [fresh[10:-3], late[10:-3]]
     assert "2026-10-15 (43d late)" in result.stdout
-    assert "2 document(s); invoices owe 470 EUR" in result.stderr
+    assert "2 documents; invoices owe 470 EUR" in result.stderr
     overdue = json.loads(crm.run("doc", "list", "overdue>0", "--json").stdout)
     assert [(d["ref"], d["outstanding"], d["paid"]) for d in overdue] == [(late[10:-3], 400, 100)]
     signed = json.loads(crm.run("doc", "list", "status:signed", "--json").stdout)
@@ -358,9 +361,11 @@ def test_show_lists_items_payments_related_and_log(crm: Crm) -> None:
     assert "Invoice for Espresso machines   (documents/cafe-aurora-invoice-a-2026-0001.md)" in text
     assert re.search(r"Machine\s+2\s+100\s+27%\s+200\s+54", text)
     assert "total incl. tax: 254 EUR" in text
-    assert f"2026-11-27  {payment}  54 EUR" in text
+    assert f"2026-11-27  {payment}  Payment of invoice A-2026-0001  54 EUR" in text
     assert "paid 54 EUR, 200 EUR outstanding" in text
-    assert re.search(rf"{contract[10:-3]}\s+contract {contract[10:-3]}\s+signed", text)
+    assert re.search(
+        rf"{contract[10:-3]}\s+Contract for Espresso machines\s+contract\s+signed", text
+    )
     assert "anna: added as issued, number A-2026-0001" in text
     data = json.loads(crm.run("doc", "show", contract[10:-3], "--json").stdout)
     assert data["referred_by"] == ["cafe-aurora-invoice-a-2026-0001"]
@@ -383,8 +388,12 @@ def test_documents_on_client_card_deal_show_and_today(crm: Crm) -> None:
     assert "anna: status issued" not in card
     assert "anna: added as issued, number A-2026-0001  [Invoice for Espresso machines]" in card
     shown = crm.run("deal", "show", deal).stdout
-    assert re.search(r"invoice A-2026-0001\s+issued\s+300 EUR\s+2026-10-01\s+owes 200 EUR", shown)
-    assert "anna: added as issued, number A-2026-0001  [invoice A-2026-0001]" in shown
+    assert re.search(
+        r"Invoice for Espresso machines \(A-2026-0001\)\s+invoice\s+issued\s+300 EUR\s+"
+        r"2026-10-01\s+owes 200 EUR",
+        shown,
+    )
+    assert "anna: added as issued, number A-2026-0001  [Invoice for Espresso machines]" in shown
     deal_json = json.loads(crm.run("deal", "show", deal, "--json").stdout)
     assert [d["kind"] for d in deal_json["documents"]] == ["invoice", "payment"]
     today = json.loads(crm.run("today", "--json").stdout)

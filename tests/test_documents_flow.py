@@ -64,7 +64,7 @@ def test_quote_contract_win_invoice_payments_shipment(tmp_path: Path) -> None:
 
     quote = shell.run("doc", "add", "quote", DEAL, "--status", "sent").stdout.strip()
     shell.run("deal", "move", DEAL, "proposal")
-    assert "added as sent  [quote " in shell.run("deal", "show", DEAL).stdout
+    assert "added as sent  [Quote for " in shell.run("deal", "show", DEAL).stdout
 
     refused = shell.run("deal", "win", DEAL, code=8)
     assert "it needs a signed contract" in refused.stderr

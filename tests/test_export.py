@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -63,11 +64,107 @@ def snapshot(crm: Crm) -> dict[str, bytes]:
     }
 
 
-def excel_rows(data: bytes) -> list[list[str]]:
-    """Read a CSV as Excel does on opening it: BOM -> UTF-8, the ';' list separator."""
+def excel_rows(data: bytes, delimiter: str = ";") -> list[list[str]]:
+    """Split a CSV as Excel does on opening it: BOM -> UTF-8, the list separator."""
     assert data.startswith(b"\xef\xbb\xbf")
     text = data[3:].decode("utf-8")
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+
+
+_EXCEL_NUMBER = re.compile(
+    r"^[+-]?(\d{1,3}( \d{3})+|\d+)(,\d+)?%?$|^[+-]?\d+(,\d+)?e[+-]?\d+$", re.IGNORECASE
+)
+_EXCEL_DATE = re.compile(r"^\d{1,4}[-/.]\d{1,2}([-/.]\d{1,4})?$|^\d{1,2}:\d{2}(:\d{2})?$")
+
+
+def excel_value(field: str) -> tuple[str, object]:
+    """What a cell of a CSV file holds once Excel (a European locale: decimal comma,
+    ';' between cells) opened it, by the rules it follows, which the tests rely on:
+
+    1. ``="text"`` (a quote written ``""``) is a formula whose value is ``text``: the
+       cell shows that text, and saving as CSV writes the text.
+    2. A field that reads as a number is one: leading zeros and a leading ``+`` are
+       lost (``0123`` is 123, ``+36301234567`` is 36301234567), ``1e5`` is 100000,
+       over 15 digits are rounded, more than 11 shown as ``3,63E+10``.
+    3. Any other field starting with ``=``, ``+``, ``-`` or ``@`` is a formula and is
+       run (``+36 1 234 5678`` gives an error, ``=HYPERLINK(..)`` a link).
+    4. A field that reads as a date or a time is a date (shown the locale's way):
+       ``2026-12-31``, ``3/4``, ``9:30``.
+    5. ``TRUE``/``FALSE`` in any case are truth values.
+    6. Anything else is text as written; an apostrophe at its start stays in the text
+       (it marks text only when typed into a cell, never in a file).
+    """
+    if field.startswith('="') and field.endswith('"') and len(field) >= 3:
+        inner = field[2:-1]
+        assert '"' not in inner.replace('""', ""), field
+        return ("text", inner.replace('""', '"'))
+    if _EXCEL_NUMBER.match(field):
+        return ("number", float(field.replace(" ", "").replace(",", ".").rstrip("%")))
+    if field[:1] in "=+-@":
+        return ("formula", field)
+    if _EXCEL_DATE.match(field):
+        return ("date", field)
+    if field.lower() in ("true", "false"):
+        return ("bool", field.lower() == "true")
+    return ("text", field)
+
+
+def test_csv_for_excel_opens_every_text_as_that_text(filled: Crm) -> None:
+    """Phones, postal codes, a formula, numbers as text: Excel shows each as the text
+    exported, without an apostrophe; amounts and dates are numbers and dates."""
+    filled.run("client", "set", "bolt", "--field", "zip=0123", "--phone", "36301234567")
+    filled.run("client", "set", "creme", "--field", "code=1e5", "--field", "ratio=3/4")
+    data = filled.run("export", "--excel").stdout_bytes
+    rows = excel_rows(data)
+    assert data.count(b"\r\n") == len(rows)  # Excel's line ends
+    header, *body = rows
+    seen: dict[str, dict[str, list[object]]] = {}
+    for row in body:
+        for key, field in zip(header, row, strict=True):
+            if field:
+                kind, value = excel_value(field)
+                assert kind == ("date" if key == "created" else "text"), (key, field, kind)
+                seen.setdefault(row[0], {}).setdefault(key, []).append(value)
+    kovacs, bolt, creme = seen["kovacs"], seen["bolt-s-r-o"], seen["creme-cafe"]
+    assert kovacs["phone"] == ["+36 1 234 5678"] * 2
+    assert kovacs["name"] == ['=HYPERLINK("http://evil.example","Kovács")'] * 2
+    assert kovacs["contact"] == ["Kovács Anna", "@Péter"]
+    assert kovacs["contact_phone"] == ["-30 123"]
+    assert kovacs["created"] == ["2026-01-15"] * 2
+    assert bolt["zip"] == ["0123"] and bolt["phone"] == ["36301234567"]
+    assert creme["phone"] == ["0123 456"] and creme["code"] == ["1e5"]
+    assert creme["ratio"] == ["3/4"]
+    deals = excel_rows(filled.run("export", "--type", "deal", "--excel").stdout_bytes)
+    deal = dict(zip(deals[0], deals[1], strict=True))
+    assert excel_value(deal["amount"]) == ("number", 1200.5)
+    assert excel_value(deal["close"]) == ("date", "2026-12-31")
+    # what the same cells would have been: an apostrophe shown, a formula run, a number
+    assert excel_value("'+36 1 234 5678") == ("text", "'+36 1 234 5678")
+    assert excel_value("+36 1 234 5678")[0] == "formula"
+    assert excel_value("0123") == ("number", 123.0)
+
+
+def test_plain_csv_keeps_neutralising_formulas(filled: Crm) -> None:
+    rows = list(csv.reader(io.StringIO(filled.run("export").stdout)))
+    kovacs = dict(zip(rows[0], rows[3], strict=True))
+    assert kovacs["name"] == '\'=HYPERLINK("http://evil.example","Kovács")'
+    assert kovacs["phone"] == "'+36 1 234 5678"
+
+
+def test_contacts_are_rows_of_their_own(filled: Crm) -> None:
+    """One row per contact person with the client's columns repeated, as contact lists
+    are kept (and import reads them back as one client)."""
+    rows = list(csv.DictReader(io.StringIO(filled.run("export").stdout)))
+    assert [(r["ref"], r["contact"], r["contact_role"]) for r in rows] == [
+        ("bolt-s-r-o", "", ""),
+        ("creme-cafe", "", ""),
+        ("kovacs", "Kovács Anna", "ügyvezető"),
+        ("kovacs", "'@Péter", ""),
+    ]
+    assert [r["contact_email"] for r in rows][2:] == ["anna@kovacs.example", ""]
+    assert [r["contact_phone"] for r in rows][2:] == ["", "'-30 123"]
+    assert rows[2]["email"] == rows[3]["email"] == "info@kovacs.example"
+    assert "contacts" not in rows[0]
 
 
 def test_csv_has_every_field(filled: Crm) -> None:
@@ -75,32 +172,15 @@ def test_csv_has_every_field(filled: Crm) -> None:
     rows = list(csv.reader(io.StringIO(out)))
     assert rows[0] == [
         "ref", "name", "kind", "email", "phone", "address", "city", "country", "website",
-        "tags", "owner", "created", "contacts", "vat_number",
+        "tags", "owner", "created", "contact", "contact_role", "contact_email",
+        "contact_phone", "vat_number",
     ]  # fmt: skip
     kovacs = dict(zip(rows[0], rows[3], strict=True))
     assert kovacs["ref"] == "kovacs"
     assert kovacs["country"] == "NO"
     assert kovacs["tags"] == "vip, wholesale"
     assert kovacs["vat_number"] == "HU12345678"
-    assert json.loads(kovacs["contacts"]) == [
-        {"name": "Kovács Anna", "role": "ügyvezető", "email": "anna@kovacs.example"},
-        {"name": "@Péter", "phone": "-30 123"},
-    ]
-
-
-def test_excel_csv_opens_cleanly_and_formulas_are_neutralised(filled: Crm) -> None:
-    data = filled.run("export", "--excel").stdout_bytes
-    rows = excel_rows(data)
-    assert data.count(b"\r\n") == len(rows)  # Excel's line ends
-    header, *body = rows
-    cells = [cell for row in body for cell in row]
-    # nothing a spreadsheet would run: every cell starting = + - @ is quoted by '
-    assert not [c for c in cells if c[:1] in "=+-@" and c.lstrip("-").replace(",", "") != ""]
-    kovacs = dict(zip(header, body[2], strict=True))
-    assert kovacs["name"] == '\'=HYPERLINK("http://evil.example","Kovács")'
-    assert kovacs["phone"] == "'+36 1 234 5678"
-    cafe = dict(zip(header, body[1], strict=True))
-    assert cafe["name"] == "Crème Café" and cafe["phone"] == "0123 456"
+    assert kovacs["contact"] == "Kovács Anna"
 
 
 def test_excel_csv_uses_decimal_commas(filled: Crm) -> None:
@@ -152,7 +232,7 @@ def test_tasks_are_their_own_table(filled: Crm) -> None:
 
 def test_query_filters_the_export(filled: Crm) -> None:
     out = filled.run("export", "+vip").stdout
-    assert [r["ref"] for r in csv.DictReader(io.StringIO(out))] == ["kovacs"]
+    assert [r["ref"] for r in csv.DictReader(io.StringIO(out))] == ["kovacs", "kovacs"]
     out = filled.run("export", "--type", "task", "status:done").stdout
     assert [r["id"] for r in csv.DictReader(io.StringIO(out))] == ["a8d2pq"]
 
@@ -167,23 +247,41 @@ def test_json_export(filled: Crm) -> None:
     assert len(everything["tasks"]) == 2
 
 
-def test_xlsx_has_real_dates_and_never_formulas(filled: Crm, tmp_path: Path) -> None:
+def test_xlsx_has_real_dates_text_cells_and_never_formulas(filled: Crm, tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
     out = tmp_path / "crm.xlsx"
     result = filled.run("export", "--type", "all", "-o", str(out))
-    assert "Exported 3 clients, 1 deals" in result.stderr
+    assert "Exported 3 clients, 2 contacts, 1 deals" in result.stderr
     book = load_workbook(out)
-    assert {"clients", "deals", "tasks"} <= set(book.sheetnames)
+    assert book.sheetnames[:3] == ["clients", "contacts", "deals"]
+    assert "tasks" in book.sheetnames
     sheet = book["clients"]
     header = [c.value for c in sheet[1]]
+    assert "contacts" not in header
     kovacs = {h: c for h, c in zip(header, sheet[4], strict=True)}
     assert kovacs["name"].data_type == "s"  # stored as text, never run as a formula
     assert kovacs["name"].value.startswith("=HYPERLINK")
+    phone = kovacs["phone"]
+    assert (phone.value, phone.data_type, phone.number_format) == ("+36 1 234 5678", "s", "@")
     assert kovacs["created"].value == datetime(2026, 1, 15)
+    bolt = {h: c for h, c in zip(header, sheet[2], strict=True)}
+    assert bolt["phone"].value is None and bolt["phone"].number_format == "@"  # typed: text
+    people = book["contacts"]
+    assert [c.value for c in people[1]] == [
+        "ref", "name", "contact", "contact_role", "contact_email", "contact_phone",
+    ]  # fmt: skip
+    rows = [[c.value for c in row] for row in people.iter_rows(min_row=2)]
+    name = '=HYPERLINK("http://evil.example","Kovács")'
+    assert rows == [
+        ["kovacs", name, "Kovács Anna", "ügyvezető", "anna@kovacs.example", None],
+        ["kovacs", name, "@Péter", None, None, "-30 123"],
+    ]
+    phone = people["F3"]
+    assert (phone.value, phone.data_type, phone.number_format) == ("-30 123", "s", "@")
     deals = book["deals"]
     amount = dict(zip([c.value for c in deals[1]], deals[2], strict=True))["amount"]
-    assert amount.value == 1200.5
+    assert amount.value == 1200.5 and amount.data_type == "n"
 
 
 def assert_round_trip(crm: Crm, import_args: list[str]) -> None:
@@ -213,6 +311,31 @@ def test_export_then_import_changes_nothing(
     filled.run("export", "--type", type_name, *args)
     path = args[-1]
     assert_round_trip(filled, [path, "--type", type_name])
+
+
+def test_the_contacts_sheet_imports_back(filled: Crm, tmp_path: Path) -> None:
+    """A workbook's contacts sheet finds its clients again by ref (unchanged), and
+    brings a client's people into a CRM the clients sheet went into first."""
+    from click.testing import CliRunner
+
+    from plaincrm.cli import cli
+
+    book = str(tmp_path / "clients.xlsx")
+    filled.run("export", "-o", book)
+    assert_round_trip(filled, [book, "--sheet", "contacts"])
+    other = tmp_path / "other"
+    assert (
+        CliRunner().invoke(cli, ["init", str(other), "--user", "anna", "--user", "ben"]).exit_code
+        == 0
+    )
+    fresh = Crm(other, CliRunner())
+    fresh.run("import", book)
+    result = fresh.run("import", book, "--sheet", "contacts", "--update")
+    assert "0 to create, 1 to update" in result.stdout
+    copied = json.loads(fresh.run("client", "show", "kovacs", "--json").stdout)["client"]
+    original = json.loads(filled.run("client", "show", "kovacs", "--json").stdout)["client"]
+    assert copied["contacts"] == original["contacts"]
+    assert fresh.run("check").exit_code == 0
 
 
 @pytest.mark.parametrize("name", ["c.csv", "c.xlsx", "c.vcf"])
@@ -297,9 +420,27 @@ def test_export_is_never_half_written(filled: Crm, tmp_path: Path) -> None:
 
 
 def test_task_rows_follow_their_schema(filled: Crm) -> None:
-    from plaincrm.schemas import validate
+    from plaincrm.core.schemas import validate
 
     rows = json.loads(filled.run("export", "--type", "task", "--format", "json").stdout)
     assert len(rows) == 2
     for row in rows:
         assert validate("export-task", row) == []
+
+
+def test_contact_rows_follow_their_schema(filled: Crm, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from plaincrm.core.schemas import validate
+
+    book = tmp_path / "c.xlsx"
+    filled.run("export", "-o", str(book))
+    sheet = load_workbook(book)["contacts"]
+    header = [c.value for c in sheet[1]]
+    rows = [
+        {key: cell.value for key, cell in zip(header, row, strict=True) if cell.value is not None}
+        for row in sheet.iter_rows(min_row=2)
+    ]
+    assert len(rows) == 2
+    for row in rows:
+        assert validate("export-contact", row) == []

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from conftest import Crm
 from plaincrm.cli import cli
-from plaincrm.history import describe, parse_patches
+from plaincrm.git.history import describe, parse_patches
 
 CLIENT = "clients/acme-ltd.md"
 
@@ -360,6 +360,7 @@ def test_activity_summarises_the_week_by_day_and_person(week: Crm) -> None:
         "lost": 0,
         "moved": 1,
         "done": 1,
+        "mail": 0,
         "edited": 2,
         "renamed": 0,
         "deleted": 0,
@@ -402,7 +403,7 @@ def test_git_log_keeps_a_cache_of_objects_the_size_of_the_repository(
 ) -> None:
     """git's default cache of inflated objects (96 MB) is memory a short ``git log`` of a
     small repository pays for; plaincrm asks for about four times git's index."""
-    from plaincrm.gitrepo import _delta_cache
+    from plaincrm.git.repo import _delta_cache
 
     index = crm.root / ".git" / "index"
     expected = max(4 * index.stat().st_size, 8 << 20)
@@ -460,8 +461,8 @@ def test_history_and_activity_in_a_repository_without_commits(
 
 
 def test_a_failing_git_command_is_named_in_the_error(tmp_path: Path) -> None:
-    from plaincrm.errors import GitError
-    from plaincrm.gitrepo import run
+    from plaincrm.core.errors import GitError
+    from plaincrm.git.repo import run
 
     with pytest.raises(GitError) as failed:
         run(tmp_path, "-c", "core.quotePath=false", "-C", ".", "frobnicate")
@@ -484,3 +485,39 @@ def test_a_deals_history_includes_the_records_that_name_it(acme: Crm) -> None:
         "deals/acme-espresso.md",
         "tickets/acme-upsell.md",
     }
+
+
+def test_commits_are_authored_by_the_acting_plaincrm_user_not_gits(crm: Crm) -> None:
+    """Ben works on Anna's machine (git's identity is Anna's): his ticket is his in git,
+    in history and in activity; Anna stays the committer."""
+    settings = crm.read("plaincrm.yaml").replace(
+        "  - name: ben\n", "  - name: ben\n    full_name: Ben Novak\n    email: ben@example.com\n"
+    )
+    crm.write("plaincrm.yaml", settings)
+    crm.git("commit", "-qam", "ben's details")
+    crm.run("client", "add", "Acme Ltd")  # as anna (PLAINCRM_USER)
+    crm.run("ticket", "add", "acme", "Grinder rattles", env={"PLAINCRM_USER": "ben"})
+    crm.run("task", "add", "acme-ltd", "Call back", env={"PLAINCRM_USER": "ben"})
+    log = crm.git("log", "-3", "--format=%an <%ae> | %cn <%ce> | %s").splitlines()
+    assert [line.rsplit(" | ", 1)[0] for line in log] == [
+        "Ben Novak <ben@example.com> | Anna Kovacs <anna@example.com>",
+        "Ben Novak <ben@example.com> | Anna Kovacs <anna@example.com>",
+        "Anna Kovacs <anna@example.com> | Anna Kovacs <anna@example.com>",
+    ]
+    ticket = history(crm, "tickets/acme-ltd-grinder-rattles")
+    assert {event["who"] for event in ticket if event["kind"] != "log"} == {"ben"}
+    items = json.loads(crm.run("activity", "--json").stdout)["items"]
+    assert {(item["who"], item["record_type"]) for item in items} == {
+        ("ben", "ticket"),
+        ("ben", "client"),  # the task
+        ("anna", "client"),
+    }
+    assert "ben" in crm.run("activity", "--by", "ben").stdout
+
+
+def test_a_user_without_full_name_or_email_is_the_author_by_name(crm: Crm) -> None:
+    """ben has neither full_name nor email in plaincrm.yaml: the commit names him and
+    borrows nothing of git's identity (Anna's e-mail would credit it to her)."""
+    crm.run("client", "add", "Acme Ltd", env={"PLAINCRM_USER": "ben"})
+    assert crm.git("log", "-1", "--format=%an <%ae> | %cn").strip() == "ben <> | Anna Kovacs"
+    assert {event["who"] for event in history(crm, "acme")} == {"ben"}

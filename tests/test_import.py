@@ -199,7 +199,10 @@ def test_row_numbers_are_the_spreadsheets(crm: Crm, tmp_path: Path) -> None:
         encoding="utf-8",
     )
     result = crm.fail("import", str(sheet), code=6)
-    assert "row 6: column B 'Email': email: 'not-an-email' is not a valid email" in result.stderr
+    assert (
+        "row 6: column B 'Email': email: expected an e-mail address like anna@example.com, "
+        "not 'not-an-email'" in result.stderr
+    )
     assert "row 7: column C 'Created': '31.02.2026' is not a date (no such day)" in result.stderr
     assert "2 rows of" in result.stderr and "--skip-invalid to import the other 1" in result.stderr
     assert files(crm) == []
@@ -327,6 +330,131 @@ def test_contradicting_rows_of_one_client(crm: Crm, tmp_path: Path) -> None:
         "row 3: city 'Szeged' disagrees with row 2 ('Budapest'), which is the same client "
         "(clients/acme.md)"
     ) in result.stderr
+
+
+PEOPLE = (
+    "Cégnév;Kapcsolattartó;Beosztás;E-mail cím;Telefonszám;Város\n"
+    "Kovács és Társa Kft.;Kovács Anna;ügyvezető;anna@kovacs.example;+36 1 234 5678;Budapest\n"
+    "Kovács és Társa Kft.;Nagy Péter;pénzügy;PETER@kovacs.example;06 1 234 5678;\n"
+    "Győri Kő Zrt.;Szőke Tünde;beszerzés;tunde@gyorik.example;06 96 555 123;Győr\n"
+    "KOVÁCS ÉS TÁRSA KFT;Kiss Éva;;eva@kovacs.example;+36 30 999 8888;Budapest\n"
+)
+
+
+def test_one_row_per_person_makes_one_client_with_several_contacts(
+    crm: Crm, tmp_path: Path
+) -> None:
+    """A contact list: the rows of a company are one client; what its rows agree on
+    (the switchboard number, written two ways; the city) is the company's, the
+    emails and phones that differ are each person's."""
+    sheet = tmp_path / "people.csv"
+    sheet.write_text(PEOPLE, encoding="utf-8")
+    result = crm.run("import", str(sheet))
+    assert "2 created" in crm.commits()[0]
+    assert front(crm, "clients/kovacs-es-tarsa-kft.md") == (
+        "name: Kovács és Társa Kft.\n"
+        "kind: company\n"
+        'phone: "+36 1 234 5678"\n'
+        "city: Budapest\n"
+        "owner: anna\n"
+        "created: 2026-11-27\n"
+        "contacts:\n"
+        "  - name: Kovács Anna\n"
+        "    role: ügyvezető\n"
+        "    email: anna@kovacs.example\n"
+        "  - name: Nagy Péter\n"
+        "    role: pénzügy\n"
+        "    email: PETER@kovacs.example\n"
+        "  - name: Kiss Éva\n"
+        "    email: eva@kovacs.example\n"
+        '    phone: "+36 30 999 8888"\n'
+    )
+    assert front(crm, "clients/gyori-ko-zrt.md") == (
+        "name: Győri Kő Zrt.\n"
+        "kind: company\n"
+        "email: tunde@gyorik.example\n"
+        'phone: "06 96 555 123"\n'
+        "city: Győr\n"
+        "owner: anna\n"
+        "created: 2026-11-27\n"
+        "contacts:\n"
+        "  - name: Szőke Tünde\n"
+        "    role: beszerzés\n"
+    )
+    assert "rows 2, 3, 5" in crm.run("import", str(sheet), "--dry-run").stdout
+    assert result.stderr == ""
+    # the same file again changes nothing
+    commits = crm.commits()
+    result = crm.run("import", str(sheet))
+    assert "0 to create, 0 to update, 0 skipped, 2 unchanged." in result.stdout
+    assert crm.commits() == commits and crm.clean()
+    assert crm.run("check").exit_code == 0
+
+
+def test_people_of_a_known_company_join_it(crm: Crm, tmp_path: Path) -> None:
+    """The company's own email stays; the people's emails are theirs, in any case."""
+    crm.run("client", "add", "Acme Ltd", "--email", "info@acme.example")
+    sheet = tmp_path / "people.csv"
+    sheet.write_text(
+        "Company,First name,Last name,Email,Job title\n"
+        "ACME Ltd.,Jane,Roe,INFO@acme.example,CEO\n"
+        "Acme,John,Doe,john@acme.example,\n"
+        ",Cecília,Tóth,ceci@mail.example,Consultant\n",
+        encoding="utf-8",
+    )
+    result = crm.run("import", str(sheet), "--update")
+    assert (
+        "Note: row 4: Cecília Tóth has no company, so is a client of kind person; "
+        "E 'Job title' ('Consultant') is not kept"
+    ) in result.stdout
+    assert front(crm, "clients/acme-ltd.md") == (
+        "name: Acme Ltd\n"
+        "kind: company\n"
+        "email: info@acme.example\n"
+        "owner: anna\n"
+        "created: 2026-11-27\n"
+        "contacts:\n"
+        "  - name: Jane Roe\n"
+        "    role: CEO\n"
+        "  - name: John Doe\n"
+        "    email: john@acme.example\n"
+    )
+    assert front(crm, "clients/cecilia-toth.md") == (
+        "name: Cecília Tóth\n"
+        "kind: person\n"
+        "email: ceci@mail.example\n"
+        "owner: anna\n"
+        "created: 2026-11-27\n"
+    )
+    result = crm.run("import", str(sheet))
+    assert "0 to create, 0 to update, 0 skipped, 2 unchanged." in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        (
+            "Acme,Jane,a@acme.example,Budapest\nAcme,John,j@acme.example,Szeged\n",
+            "row 3: city 'Szeged' disagrees with row 2 ('Budapest'), which is the same client "
+            "(clients/acme.md): a client has one city, so make the rows agree (or leave it "
+            "empty in all but one)",
+        ),
+        (
+            "Acme,Jane,a@acme.example,\nAcme,Jane,b@acme.example,\n",
+            "row 3: contacts 'Jane': email 'b@acme.example' disagrees with 'a@acme.example' "
+            "(their email in another column or row)",
+        ),
+    ],
+)
+def test_real_disagreements_of_people_rows(
+    crm: Crm, tmp_path: Path, rows: str, message: str
+) -> None:
+    sheet = tmp_path / "people.csv"
+    sheet.write_text("Company,Contact,Email,City\n" + rows, encoding="utf-8")
+    result = crm.fail("import", str(sheet), code=6)
+    assert message in result.stderr
+    assert "nothing was written" in result.stderr
+    assert files(crm) == []
 
 
 def test_ref_column_and_new_file_names(crm: Crm, tmp_path: Path) -> None:
@@ -554,10 +682,10 @@ def test_an_unknown_ref_beside_a_known_email_is_no_silent_duplicate(
 
 
 def test_a_failed_write_takes_back_what_was_written(crm: Crm, tmp_path: Path) -> None:
-    from plaincrm.errors import ConflictError, InvalidError
+    from plaincrm.core.errors import ConflictError, InvalidError
+    from plaincrm.core.store import Store
     from plaincrm.formats.importer import plan_import
     from plaincrm.formats.plan import ImportOptions, apply_plan
-    from plaincrm.store import Store
 
     crm.run("client", "add", "Acme")
     sheet = tmp_path / "three.csv"
@@ -581,9 +709,9 @@ def test_a_failed_write_takes_back_what_was_written(crm: Crm, tmp_path: Path) ->
 
 @pytest.mark.parametrize("after", [1, 2, 3])
 def test_ctrl_c_while_writing_leaves_nothing(crm: Crm, tmp_path: Path, after: int) -> None:
+    from plaincrm.core.store import Store
     from plaincrm.formats.importer import plan_import
     from plaincrm.formats.plan import ImportOptions, apply_plan
-    from plaincrm.store import Store
 
     crm.run("client", "add", "Bolt")
     sheet = tmp_path / "three.csv"
@@ -607,7 +735,7 @@ def test_ctrl_c_while_writing_leaves_nothing(crm: Crm, tmp_path: Path, after: in
 
 
 def test_json_plan_follows_its_schema(existing: Crm, tmp_path: Path) -> None:
-    from plaincrm.schemas import validate
+    from plaincrm.core.schemas import validate
 
     sheet = tmp_path / "mixed.csv"
     sheet.write_text(
@@ -619,7 +747,11 @@ def test_json_plan_follows_its_schema(existing: Crm, tmp_path: Path) -> None:
     assert validate("import-plan", plan) == []
     assert plan["counts"] == {"create": 1, "update": 1, "skip": 0, "same": 0, "invalid": 1}
     assert plan["errors"] == [
-        {"row": 3, "message": "column B 'Email': email: 'bad' is not a valid email"}
+        {
+            "row": 3,
+            "message": "column B 'Email': email: expected an e-mail address like "
+            "anna@example.com, not 'bad'",
+        }
     ]
 
 
@@ -687,7 +819,7 @@ def test_imported_tickets_get_the_sla_clocks_of_their_status(crm: Crm, tmp_path:
 
 
 def test_excel_unicode_text_and_sep_line(crm: Crm, tmp_path: Path) -> None:
-    from plaincrm.ids import slugify
+    from plaincrm.core.ids import slugify
 
     unicode_text = tmp_path / "unicode.txt"  # Excel's "Unicode Text": UTF-16, tabs
     unicode_text.write_bytes("Name\tCity\r\nŁódź Sp. z o.o.\tŁódź\r\n".encode("utf-16"))
@@ -774,4 +906,4 @@ def test_large_files_show_progress_on_a_terminal(crm: Crm, tmp_path: Path) -> No
         shown += chunk
     os.close(primary)
     assert b"Reading rows" in shown and b"Writing files" in shown
-    assert b"Imported: 250 file(s) written" in done.stdout
+    assert b"Imported: 250 files written" in done.stdout

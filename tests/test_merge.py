@@ -1,4 +1,4 @@
-"""The record-aware three-way merge (``plaincrm.merge``) and the driver git runs."""
+"""The record-aware three-way merge (``plaincrm.git.merge``) and the driver git runs."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from plaincrm.merge import drive, merge_record
-from plaincrm.model import TYPES
-from plaincrm.records import CONFLICT_RE, parse_record
-from plaincrm.tasks import ID_RE
-from plaincrm.yamlfront import render_scalar
+from plaincrm.core.frontmatter import render_scalar
+from plaincrm.core.model import TYPES
+from plaincrm.core.records import CONFLICT_RE, parse_record
+from plaincrm.core.tasklines import ID_RE
+from plaincrm.git.merge import drive, merge_record
 
 TODAY = "2026-11-27"  # PLAINCRM_TODAY of the test environment
 
@@ -588,7 +588,7 @@ def test_a_clash_on_a_block_field_writes_one_log_line() -> None:
 
 
 def test_a_record_with_a_setext_heading_parses_and_real_markers_do_not() -> None:
-    from plaincrm.records import ParseFailure
+    from plaincrm.core.records import ParseFailure
 
     heading = BASE.replace("Wholesale", "Background\n=======\n\nWholesale")
     assert parse_record(TYPES["client"], "clients/acme.md", heading).title == "Acme Ltd"
@@ -599,3 +599,210 @@ def test_a_record_with_a_setext_heading_parses_and_real_markers_do_not() -> None
     with pytest.raises(ParseFailure) as failed:
         parse_record(TYPES["client"], "clients/acme.md", conflict)
     assert str(failed.value.problem).startswith("clients/acme.md:8: leftover git conflict marker")
+
+
+# ---------------------------------------------------------------- a task's schedule as one
+
+TASK = "- [ ] Send the offer due:2026-11-29 id:bbbbbb"
+
+
+def with_task(line: str) -> str:
+    return edit(BASE, (TASK, line))
+
+
+@pytest.mark.parametrize(
+    ("base", "ours", "theirs", "kept", "other"),
+    [
+        # Anna moved it to 20 Dec without a time, Ben to 18 Dec 09:00
+        (
+            "due:2026-12-15",
+            "due:2026-12-20",
+            "due:2026-12-18 at:09:00",
+            "due:2026-12-18 at:09:00",
+            "due:2026-12-20",
+        ),
+        (
+            "due:2026-12-15",
+            "due:2026-12-18 at:09:00",
+            "due:2026-12-20",
+            "due:2026-12-20",
+            "due:2026-12-18 at:09:00",
+        ),
+        # one side changed only the time, the other only the day: still two schedules
+        (
+            "due:2026-12-15 at:10:00",
+            "due:2026-12-15 at:14:00",
+            "due:2026-12-16 at:10:00",
+            "due:2026-12-16 at:10:00",
+            "due:2026-12-15 at:14:00",
+        ),
+        (
+            "due:2026-12-15 at:10:00 dur:1h",
+            "due:2026-12-15 at:10:00 dur:2h",
+            "due:2026-12-17 at:10:00 dur:1h",
+            "due:2026-12-17 at:10:00 dur:1h",
+            "due:2026-12-15 at:10:00 dur:2h",
+        ),
+    ],
+)
+def test_a_tasks_schedule_merges_as_one(
+    base: str, ours: str, theirs: str, kept: str, other: str
+) -> None:
+    line = "- [ ] Send the offer {} id:bbbbbb"
+    text, notes = merged(
+        with_task(line.format(base)), with_task(line.format(ours)), with_task(line.format(theirs))
+    )
+    assert line.format(kept) in text
+    logged = f"merge kept {kept} on task bbbbbb, other value {other}"
+    assert f"- {TODAY} plaincrm: {logged}\n" in text
+    assert notes == [f"changed on both sides: {logged} (written to ## Log)"]
+
+
+def test_a_schedule_changed_on_one_side_and_another_token_on_the_other_both_land() -> None:
+    line = "- [ ] Send the offer {} id:bbbbbb"
+    base = with_task(line.format("due:2026-12-15"))
+    ours = with_task(line.format("due:2026-12-18 at:09:00"))
+    theirs = with_task(line.format("due:2026-12-15 owner:ben"))
+    text, notes = merged(base, ours, theirs)
+    assert line.format("due:2026-12-18 at:09:00 owner:ben") in text and notes == []
+    emptied = with_task("- [ ] Send the offer id:bbbbbb")  # the schedule taken off
+    text, notes = merged(base, emptied, ours)
+    assert line.format("due:2026-12-18 at:09:00") in text and notes == []
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs", "kept"),
+    [
+        # reopened on one side, its done date corrected on the other: never "[ ] done:"
+        (
+            "- [ ] Send the offer",
+            "- [x] Send the offer done:2026-11-21",
+            "- [x] Send the offer done:2026-11-21",
+        ),
+        (
+            "- [x] Send the offer done:2026-11-21",
+            "- [ ] Send the offer",
+            "- [x] Send the offer done:2026-11-21",
+        ),
+    ],
+)
+def test_a_tasks_box_and_done_date_merge_as_one(ours: str, theirs: str, kept: str) -> None:
+    base = with_task("- [x] Send the offer done:2026-11-20 id:bbbbbb")
+    text, notes = merged(base, with_task(f"{ours} id:bbbbbb"), with_task(f"{theirs} id:bbbbbb"))
+    assert f"{kept} id:bbbbbb" in text and notes == []
+
+
+def test_a_task_completed_on_both_sides_on_different_days_keeps_theirs() -> None:
+    ours = with_task("- [x] Send the offer due:2026-11-29 done:2026-11-27 id:bbbbbb")
+    theirs = with_task("- [x] Send the offer due:2026-11-29 done:2026-11-28 id:bbbbbb")
+    text, _ = merged(BASE, ours, theirs)
+    assert "- [x] Send the offer due:2026-11-29 done:2026-11-28 id:bbbbbb" in text
+    assert "merge kept done:2026-11-28 on task bbbbbb, other value done:2026-11-27" in text
+
+
+# ---------------------------------------------------------------- changes of form only
+
+REAL = (
+    ("city: Szeged", "city: Budapest"),
+    ("since 2019.", "since 2018."),
+    ("- [ ] Call Peter due", "- [ ] Call Peter Nagy due"),
+    ("fair\n", "fair\n- 2026-11-25 ben: visited\n"),
+)
+SPACED = edit(BASE, ("city: Szeged", "city: Szeged  "), ("since 2019.", "since 2019. \t"))
+
+
+def strip_trailing(text: str) -> str:
+    return "\n".join(line.rstrip() for line in text.split("\n"))
+
+
+# (name, the base, the base with its form changed, how the result must look)
+FORMS = [
+    ("crlf", BASE, BASE.replace("\n", "\r\n"), lambda text: "\n" not in text.replace("\r\n", "")),
+    ("lf", BASE.replace("\n", "\r\n"), BASE, lambda text: "\r" not in text),
+    ("bom", BASE, "\ufeff" + BASE, lambda text: text.startswith("\ufeff---\n")),
+    ("no bom", "\ufeff" + BASE, BASE, lambda text: text.startswith("---\n")),
+    ("trailing whitespace", SPACED, strip_trailing(SPACED), lambda text: True),
+    (
+        "requoted",
+        BASE,
+        edit(
+            BASE, ("city: Szeged", 'city: "Szeged"'), ('phone: "+36 1 111"', "phone: '+36 1 111'")
+        ),
+        lambda text: "phone: '+36 1 111'" in text,
+    ),
+    (
+        "block list",
+        BASE,
+        edit(BASE, ("tags: [vip]", "tags:\n  - vip")),
+        lambda text: "tags:\n  - vip\n" in text,
+    ),
+    ("no final newline", BASE, BASE.rstrip("\n"), lambda text: True),
+]
+
+
+@pytest.mark.parametrize("form", FORMS, ids=[form[0] for form in FORMS])
+@pytest.mark.parametrize("side", ["ours", "theirs"])
+def test_a_change_of_form_only_never_overrides_a_real_change(form: tuple, side: str) -> None:
+    _, base, reformed, looks = form
+    crlf = "\r\n" in base
+    real = edit(
+        base,
+        *(
+            (old.replace("\n", "\r\n"), new.replace("\n", "\r\n")) if crlf else (old, new)
+            for old, new in REAL
+        ),
+    )
+    ours, theirs = (reformed, real) if side == "ours" else (real, reformed)
+    result = merge_record(base, ours, theirs)
+    assert result.notes == []
+    text = result.text
+    assert "plaincrm: merge kept" not in text
+    plain = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    for _, new in REAL:
+        assert new in plain, (new, text)
+    assert "Szeged" not in plain and "since 2019." not in plain
+    assert looks(text), text
+    fields = parse_record(TYPES["client"], "clients/acme.md", text).fields
+    assert fields["city"] == "Budapest" and fields["phone"] == "+36 1 111"
+
+
+# ---------------------------------------------------------------- front matter that does not parse
+
+BROKE = ('phone: "+36 1 111"', "phone: [+36 1 111")  # a flow list never closed
+
+
+def front_keys(text: str) -> list[str]:
+    front = text.split("\n---\n")[0].splitlines()[1:]
+    return [line.split(":")[0] for line in front if line and not line.startswith(" ")]
+
+
+@pytest.mark.parametrize("broken_side", ["ours", "theirs"])
+def test_a_side_with_broken_front_matter_never_moves_or_doubles_a_key(broken_side: str) -> None:
+    broken = edit(BASE, BROKE)
+    other = edit(
+        BASE,
+        ("tags: [vip]", "tags: [vip, gold]"),
+        ("id:bbbbbb\n", "id:bbbbbb\n- [ ] New id:cccccc\n"),
+    )
+    ours, theirs = (broken, other) if broken_side == "ours" else (other, broken)
+    result = merge_record(BASE, ours, theirs)
+    assert front_keys(result.text) == ["name", "phone", "city", "tags"], result.text
+    assert "phone: [+36 1 111\n" in result.text  # the broken side's own change stays
+    assert "tags: [vip, gold]" in result.text and "- [ ] New id:cccccc" in result.text
+    assert result.notes == []
+
+
+@pytest.mark.parametrize("broken_side", ["ours", "theirs"])
+def test_broken_front_matter_and_a_change_to_the_same_line_keep_theirs(broken_side: str) -> None:
+    broken = edit(BASE, ("city: Szeged", "city: [Szeged"))
+    other = edit(BASE, ("city: Szeged", "city: Budapest"))
+    ours, theirs = (broken, other) if broken_side == "ours" else (other, broken)
+    result = merge_record(BASE, ours, theirs)
+    assert front_keys(result.text) == ["name", "phone", "city", "tags"], result.text
+    city = {
+        name: next(line for line in text.splitlines() if line.startswith("city:"))
+        for name, text in (("ours", ours), ("theirs", theirs))
+    }
+    front, log = result.text.split("\n---\n")[0] + "\n", result.text.split("## Log")[1]
+    assert f"\n{city['theirs']}\n" in front
+    assert f"yours was {city['ours']}" in log

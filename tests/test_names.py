@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from gitfixtures import make_team
 
 from conftest import Crm
-from plaincrm.ids import SLUG_RE, slugify
+from plaincrm.core.ids import SLUG_RE, slugify
 
 
 @pytest.mark.parametrize(

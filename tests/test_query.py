@@ -16,9 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import Crm
-from plaincrm.errors import EXIT_USAGE, UsageError
-from plaincrm.model import Kind
-from plaincrm.query import Query, QueryError, parse, sql_prefilter
+from plaincrm.core.errors import EXIT_USAGE, UsageError
+from plaincrm.core.model import Kind
+from plaincrm.core.query import Query, QueryError, parse, sql_functions, sql_prefilter
 
 TODAY = date(2026, 11, 27)
 KINDS = {
@@ -487,20 +487,24 @@ odd_items = st.fixed_dictionaries(
 )
 
 
-def prefiltered(query: Query[Any], things: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Run the prefilter in SQLite over rows shaped like the index's, then the query."""
+def prefiltered(
+    query: Query[Any], things: list[dict[str, Any]], *, sql_only: bool = False
+) -> list[dict[str, Any]]:
+    """Run the prefilter in SQLite over rows shaped like the index's, then the query
+    (``sql_only``: what the prefilter lets through)."""
     import sqlite3
 
     condition, params = sql_prefilter(query.where, KINDS)
     conn = sqlite3.connect(":memory:")
-    conn.execute("CREATE TABLE files(pos INTEGER, data TEXT)")
+    sql_functions(conn)
+    conn.execute("CREATE TABLE files(pos INTEGER, slug TEXT, data TEXT)")
     conn.executemany(
-        "INSERT INTO files VALUES(?, ?)",
-        [(i, json.dumps({"fields": t})) for i, t in enumerate(things)],
+        "INSERT INTO files VALUES(?, ?, ?)",
+        [(i, t.get("ref", ""), json.dumps({"fields": t})) for i, t in enumerate(things)],
     )
     sql = "SELECT pos FROM files" + (f" WHERE {condition}" if condition else "") + " ORDER BY pos"
     kept = [things[row[0]] for row in conn.execute(sql, params)]
-    return query.apply(kept, Dicts())
+    return kept if sql_only else query.apply(kept, Dicts())
 
 
 @settings(max_examples=400, deadline=None)
@@ -524,16 +528,139 @@ def test_the_sql_prefilter_narrows_the_common_queries() -> None:
     ]
     query = q("stage:lead", "amount>1000", "+vip", "close<+7d")
     assert prefiltered(query, things) == things[:1]
-    # what SQL can't decide is left to Python: or, not, contains, computed fields
+    # what SQL can't decide is left to Python: or, not, computed fields
     for words in (
         ["stage:lead", "or", "+vip"],
         ["not", "stage:lead"],
-        ["name~acme"],
         ["ref:acme"],
+        ["ref~acme"],
         ["amount!=5"],
+        ['"say \\"hi\\""'],  # a quote is written otherwise in the JSON of the index
     ):
         assert sql_prefilter(q(*words).where, KINDS) == ("", [])
     assert sql_prefilter(q("stage:lead").where, KINDS, skip={"stage"}) == ("", [])
+    assert sql_prefilter(q("name~acme").where, KINDS, skip={"name"}) == ("", [])
+    # words and contains: the rows that hold the word as ASCII, or hold more than ASCII
+    named = [{"name": name} for name in ("Acme", "Bolt", "Győr Kft.", "ACME Co", "50%_off")]
+    assert prefiltered(q("acme"), named) == [named[0], named[3]]
+    assert prefiltered(q("name~gyor"), named) == [named[2]]
+    assert prefiltered(q("50%_"), named) == [named[4]]
+    condition, _ = sql_prefilter(q("acme").where, KINDS)
+    assert "LIKE" in condition
+    # letters beyond ASCII are read in SQL too: only the rows that hold the word get out
+    hungarian = [{"name": name} for name in ("Kovács Kft.", "Győri Bt.", "Szűcs és Tsa")]
+    assert prefiltered(q("gyor"), hungarian, sql_only=True) == [hungarian[1]]
+    assert prefiltered(q("name~SZUCS"), hungarian, sql_only=True) == [hungarian[2]]
+
+
+ACCENTED = [
+    "Győr",
+    "Kovács & Sons",
+    "Straße 5",
+    "STRASSE",
+    "Søren Ærø",
+    "Müller",
+    "Mueller",
+    "Muller",
+    "Ålesund",
+    "Aalesund",
+    "Œuvre",
+    "Łódź",
+    "İstanbul",
+    "Ελλάδα",
+    "Москва",
+    "東京",
+    'say "hi"',
+    "back\\slash",
+    "50%_off",
+    "tab\there",
+    "e\u0301te",  # é decomposed
+    "café",
+    "Café 😀",
+    "x\\u0151y",  # a backslash and u0151 typed as text
+    "a/b",
+]
+WORDS = [
+    *ACCENTED,
+    "gyor",
+    "GYŐR",
+    "kovacs",
+    "strasse",
+    "straße",
+    "soren",
+    "aero",
+    "mueller",
+    "müller",
+    "muller",
+    "aalesund",
+    "ålesund",
+    "oeuvre",
+    "lodz",
+    "istanbul",
+    "ελλαδα",
+    "москва",
+    "%",
+    "_",
+    '"',
+    "\\",
+    "ete",
+    "cafe",
+    "😀",
+    "u0151",
+    "/",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {"name": st.sampled_from(ACCENTED)},
+            optional={
+                "ref": st.sampled_from(["gyor-kft", "müller", "acme", "x"]),
+                "tags": st.lists(st.sampled_from(ACCENTED), max_size=2),
+            },
+        ),
+        max_size=8,
+    ),
+    st.sampled_from(WORDS),
+    st.sampled_from(["", "name~", "tags~"]),
+)
+def test_the_sql_prefilter_never_drops_a_text_match(
+    things: list[dict[str, Any]], word: str, how: str
+) -> None:
+    query = parse([f"{how}{json.dumps(word)}"], kinds=KINDS, today=TODAY)
+    assert prefiltered(query, things) == query.apply(things, Dicts())
+
+
+@pytest.mark.parametrize(
+    ("word", "text"),
+    [
+        ("gyor", "Győr"),
+        ("GYŐR", "gyor"),
+        ("kovacs", "Kovács & Sons"),
+        ("strasse", "Hauptstraße 5"),
+        ("straße", "STRASSE"),
+        ("soren", "Søren"),
+        ("aero", "Ærø"),
+        ("mueller", "Müller"),
+        ("müller", "Mueller"),
+        ("muller", "Müller"),
+        ("aalesund", "Ålesund"),
+        ("alesund", "Ålesund"),
+        ("oeuvre", "Œuvre"),
+        ("lodz", "Łódź"),
+        ("cafe", "cafe\u0301"),  # decomposed, as macOS writes names
+        ("ελλαδα", "Ελλάδα"),
+        ("szucs", "Szűcs"),
+    ],
+)
+def test_words_and_contains_match_without_regard_to_accents(word: str, text: str) -> None:
+    item = {"name": text, "ref": "x"}
+    for words in ([word], [f"name~{word}"]):
+        assert q(*words).apply([item], Dicts()) == [item], words
+    other = {"name": "Gyula", "ref": "y"}
+    assert q(word).apply([other], Dicts()) == []
 
 
 def test_list_commands_read_only_what_the_query_can_match(crm: Crm) -> None:

@@ -9,7 +9,7 @@ from collections import defaultdict
 import pytest
 
 from conftest import Crm
-from plaincrm.errors import EXIT_INVALID, EXIT_USAGE
+from plaincrm.core.errors import EXIT_INVALID, EXIT_USAGE
 
 # slug: stage, amount, currency, closed, reason, winner, competitors met, note, log lines
 DEALS: dict[str, dict] = {
@@ -263,7 +263,7 @@ def test_competitor_report_text_shows_cards_and_notes(history: Crm) -> None:
     text = history.run("report", "competitors").stdout
     assert "Contoso" in text and "33.3%" in text
     assert "lost to them because: competitor 1, price 1" in text
-    assert "2026-11-01  d2: Contoso was 15% cheaper" in text
+    assert "2026-11-01  Acme — Deal d2: Contoso was 15% cheaper" in text
     assert "Initech   (competitors/initech.md)" in text
     assert "  - Cheap beans in bulk" in text
 

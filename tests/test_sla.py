@@ -9,11 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from plaincrm.config import read_config
-from plaincrm.errors import UsageError
-from plaincrm.model import TYPES
-from plaincrm.records import parse_record
-from plaincrm.sla import (
+from plaincrm.core.errors import UsageError
+from plaincrm.core.model import TYPES
+from plaincrm.core.records import parse_record
+from plaincrm.core.settings import read_config
+from plaincrm.core.workhours import Hours, add_working_minutes, working_minutes
+from plaincrm.service.sla import (
     Service,
     Target,
     clocks,
@@ -22,7 +23,6 @@ from plaincrm.sla import (
     parse_when,
     read_service,
 )
-from plaincrm.workhours import Hours, add_working_minutes, working_minutes
 
 NINE_TO_FIVE = Hours(9 * 60, 17 * 60, frozenset(range(5)))
 
@@ -121,14 +121,18 @@ def test_known_figures() -> None:
 
 @given(moments)
 def test_stamps_round_trip(moment) -> None:
-    assert parse_stamp(format_stamp(moment)) == moment
+    assert parse_stamp(format_stamp(moment), 9 * 60) == moment
+
+
+def test_a_date_alone_is_the_start_of_the_working_day() -> None:
+    assert parse_stamp("2026-11-27", 8 * 60 + 30) == datetime(2026, 11, 27, 8, 30)
 
 
 @pytest.mark.parametrize(
-    "text", ["2026-11-27", "2026-11-27 25:00", "2026-02-30 10:00", "27.11.2026 10:00", "", None]
+    "text", ["2026-11-27 25:00", "2026-02-30 10:00", "2026-02-30", "27.11.2026 10:00", "", None]
 )
 def test_stamps_that_are_not_moments(text) -> None:
-    assert parse_stamp(text) is None
+    assert parse_stamp(text, 9 * 60) is None
 
 
 def test_parse_when() -> None:

@@ -17,9 +17,9 @@ from gitfixtures import Team, identity, make_team
 
 from conftest import Crm, git
 from plaincrm.cli import cli
-from plaincrm.index import INDEX_DIR
-from plaincrm.records import CONFLICT_RE
-from plaincrm.store import WRITE_LOCK
+from plaincrm.core.index import INDEX_DIR
+from plaincrm.core.records import CONFLICT_RE
+from plaincrm.core.store import WRITE_LOCK
 
 CLIENT = "clients/acme-ltd.md"
 
@@ -567,3 +567,197 @@ def test_a_twin_renamed_by_sync_keeps_its_own_history_only(team: Team) -> None:
         ("anna", "task added: Visit Delta"),
         ("anna", "record created"),
     ]
+
+
+# ---------------------------------------------------------------- what sync shares
+
+
+def remote_files(team: Team) -> list[str]:
+    return git(team.remote, "ls-tree", "-r", "--name-only", "main").split("\n")
+
+
+def private_files(clone: Crm, tmp_path: Path) -> list[str]:
+    """Files a user keeps in the CRM folder that are no records or settings, and what an
+    interrupted write leaves; returned as sync names them."""
+    clone.write("private-notes.txt", "salary of Peter: 9000\n")
+    clone.write("ugyfelek.csv", "name,phone\nSecret Kft.,+36 1 000\n")
+    clone.write("clients/.acme-ltd.md.1a2b3c4d.tmp", "---\nname: Half written\n---\n")
+    clone.write("clients/drafts/maybe.md", "---\nname: Maybe Kft.\n---\n")
+    clone.write("notes/meeting.md", "# Meeting\n")
+    outside = tmp_path / "passwd"
+    outside.write_text("root:x:0:0:root:/root:/bin/sh\n")
+    (clone.root / "clients/evil.md").symlink_to(outside)
+    (clone.root / "deals/link.md").symlink_to(clone.root / "clients/acme-ltd.md")
+    return [
+        "clients/.acme-ltd.md.1a2b3c4d.tmp (a temporary file)",
+        "clients/drafts/maybe.md",
+        "clients/evil.md (a symlink)",
+        "deals/link.md (a symlink)",
+        "notes/meeting.md",
+        "private-notes.txt",
+        "ugyfelek.csv",
+    ]
+
+
+def test_sync_shares_records_and_settings_and_leaves_other_files_alone(
+    team: Team, tmp_path: Path
+) -> None:
+    open_client(team)
+    anna, ben = team["anna"], team["ben"]
+    before = remote_files(team)
+    set_line(anna, CLIENT, "city: Szeged", "city: Budapest")
+    anna.write("clients/new-one.md", "---\nname: New One\nowner: anna\n---\n")
+    set_line(anna, "plaincrm.yaml", 'end: "17:00"', 'end: "16:00"')
+    left = private_files(anna, tmp_path)
+    result = anna.sync()
+    shared = ["clients/acme-ltd.md", "clients/new-one.md", "plaincrm.yaml"]
+    assert f"Committed your edits: {', '.join(shared)}" in result.stdout
+    line = [text for text in result.stdout.splitlines() if text.startswith("Not shared")]
+    assert line == [
+        f"Not shared (not records or settings): {', '.join(left[:4])} and 3 more; "
+        "commit with git what the team should have, or list it in .gitignore"
+    ]
+    assert anna.last_commit_files() == shared
+    assert sorted(remote_files(team)) == sorted([*before, "clients/new-one.md"])
+    log = git(team.remote, "log", "-p", "main")
+    for secret in ("salary", "Secret Kft.", "Half written", "Maybe Kft.", "root:", "Meeting"):
+        assert secret not in log
+    status = anna.git("status", "--porcelain", "--untracked-files=all").splitlines()
+    assert len(status) == len(left)  # all still there, untouched and uncommitted
+    assert (anna.root / "ugyfelek.csv").read_text().startswith("name,phone")
+    data = json.loads(anna.run("sync", "--json").stdout)
+    assert data["committed"] == [] and data["left_alone"] == left
+    ben.sync()
+    assert "city: Budapest" in ben.read(CLIENT) and 'end: "16:00"' in ben.read("plaincrm.yaml")
+
+
+def test_sync_without_a_remote_commits_only_records_and_settings(crm: Crm, tmp_path: Path) -> None:
+    crm.run("client", "add", "Acme Ltd")
+    set_line(crm, CLIENT, "owner: anna", "owner: ben")
+    left = private_files(crm, tmp_path)
+    result = crm.fail("sync", code=7)
+    assert "git remote add origin URL" in result.stderr
+    assert crm.commits()[0] == "sync: hand edits to clients/acme-ltd.md"
+    assert crm.last_commit_files() == [CLIENT]
+    assert len(crm.git("status", "--porcelain", "--untracked-files=all").splitlines()) == len(left)
+
+
+def test_the_local_index_is_never_shared_nor_named_even_when_not_ignored(team: Team) -> None:
+    anna = team["anna"]
+    anna.write(".gitignore", "")
+    anna.git("commit", "-qam", "no ignores")
+    anna.run("client", "add", "Acme Ltd")
+    assert (anna.root / INDEX_DIR).is_dir()
+    out = anna.sync().stdout
+    assert "Not shared" not in out and INDEX_DIR not in out
+    assert not [path for path in remote_files(team) if path.startswith(INDEX_DIR)]
+
+
+def test_a_deleted_record_and_a_deleted_gitkeep_are_shared(team: Team) -> None:
+    open_client(team)
+    anna = team["anna"]
+    (anna.root / CLIENT).unlink()
+    (anna.root / "clients/.gitkeep").unlink()
+    anna.sync()
+    assert CLIENT not in remote_files(team) and "clients/.gitkeep" not in remote_files(team)
+    assert anna.clean()
+
+
+# ---------------------------------------------------------------- broken files are not shared
+
+BROKEN = "city: [Budapest"
+
+
+def test_sync_refuses_hand_edits_that_break_a_record_and_commits_nothing(team: Team) -> None:
+    open_client(team)
+    anna = team["anna"]
+    remote_head = git(team.remote, "rev-parse", "main")
+    head = anna.git("rev-parse", "HEAD")
+    set_line(anna, CLIENT, "city: Szeged", BROKEN)
+    anna.write("clients/fine.md", "---\nname: Fine Kft.\nowner: anna\n---\n")
+    anna.write(
+        "deals/bad.md",
+        "---\ntitle: Bad\nclient: acme-ltd\nstage: lead\nowner: anna\n---\n"
+        "\n## Tasks\n\n- [ ] Call due:2026-13-45\n",
+    )
+    result = anna.fail("sync", code=6)
+    assert result.stderr.startswith(f"Error: {CLIENT}:6: YAML does not parse"), result.stderr
+    assert "deals/bad.md:10: due:2026-13-45 is not a date" in result.stderr
+    assert "nothing was committed or pushed" in result.stderr
+    assert anna.git("rev-parse", "HEAD") == head
+    assert git(team.remote, "rev-parse", "main") == remote_head
+    # fixed by hand, the next sync shares everything
+    set_line(anna, CLIENT, BROKEN, "city: Budapest")
+    set_line(anna, "deals/bad.md", "due:2026-13-45", "due:2026-12-15")
+    anna.sync()
+    assert "city: Budapest" in git(team.remote, "show", f"main:{CLIENT}")
+    assert "Fine Kft." in git(team.remote, "show", "main:clients/fine.md")
+
+
+def test_sync_refuses_settings_that_do_not_parse(team: Team) -> None:
+    anna = team["anna"]
+    set_line(anna, "plaincrm.yaml", 'end: "17:00"', 'end: ["17:00"')
+    result = anna.fail("sync", code=6)
+    assert "plaincrm.yaml:" in result.stderr and "nothing was committed" in result.stderr
+    assert not anna.clean()
+
+
+def test_sync_pushes_nothing_when_a_commit_of_yours_broke_a_record(team: Team) -> None:
+    """A broken record committed past the hook (--no-verify, or a clone without it)."""
+    open_client(team)
+    anna, ben = team["anna"], team["ben"]
+    remote_head = git(team.remote, "rev-parse", "main")
+    set_line(anna, CLIENT, "city: Szeged", BROKEN)
+    anna.git("commit", "-qnam", "moved")
+    anna.run("client", "add", "Other Kft.")
+    result = anna.fail("sync", code=6)
+    assert f"{CLIENT}:6: YAML does not parse" in result.stderr
+    assert "nothing was pushed" in result.stderr
+    assert git(team.remote, "rev-parse", "main") == remote_head
+    assert anna.clean()
+    # ben's work keeps flowing meanwhile; anna's next sync merges it and still refuses
+    ben.run("task", "add", "acme", "Ben's task")
+    ben.sync()
+    result = anna.fail("sync", code=6)
+    assert "Ben's task" in anna.read(CLIENT) and "nothing was pushed" in result.stderr
+    assert git(team.remote, "rev-parse", "main") == ben.git("rev-parse", "HEAD")
+    set_line(anna, CLIENT, BROKEN, "city: Budapest")
+    anna.sync()
+    shared = git(team.remote, "show", f"main:{CLIENT}")
+    assert "city: Budapest" in shared and "Ben's task" in shared
+    anna.run("check")
+
+
+def test_a_record_broken_by_a_teammate_is_reported_not_refused(team: Team) -> None:
+    open_client(team)
+    anna, ben, carla = team["anna"], team["ben"], team["carla"]
+    set_line(ben, CLIENT, "city: Szeged", BROKEN)
+    ben.git("commit", "-qnam", "ben breaks acme")
+    ben.git("push", "-q")
+    # anna changes another record, and another line of the record ben broke
+    anna.run("client", "add", "Other Kft.")
+    set_line(anna, CLIENT, "+36 1 111 1111", "+36 1 999 9999")
+    result = anna.sync()
+    assert f"{CLIENT}:6: YAML does not parse" in result.stderr
+    assert "1 problem after the sync" in result.stderr
+    shared = git(team.remote, "show", f"main:{CLIENT}")
+    assert "+36 1 999 9999" in shared and "clients/other-kft.md" in remote_files(team)
+    # a sync with nothing to send in a repository holding a broken record
+    result = carla.sync()
+    assert f"{CLIENT}:6: YAML does not parse" in result.stderr
+
+
+def test_concurrent_task_moves_keep_one_schedule_whole(team: Team) -> None:
+    _, offer = open_client(team)  # due 2026-12-01, no time
+    anna, ben, carla = team["anna"], team["ben"], team["carla"]
+    anna.run("task", "move", offer, "--due", "2026-12-20")
+    ben.run("task", "move", offer, "--due", "2026-12-18", "--at", "09:00")
+    anna.sync()
+    out = ben.sync().stdout
+    team.sync_all()
+    logged = f"merge kept due:2026-12-20 on task {offer}, other value due:2026-12-18 at:09:00"
+    assert f"Merged: {CLIENT}: changed on both sides: {logged}" in out
+    for clone in (anna, ben, carla):
+        task = all_tasks(clone)[offer]
+        assert (task["due"], task["at"]) == ("2026-12-20", None), task
+        assert f"plaincrm: {logged}" in clone.read(CLIENT)

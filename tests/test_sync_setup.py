@@ -52,6 +52,15 @@ def test_the_hook_refuses_a_broken_record_and_lets_no_verify_through(crm: Crm) -
     assert crm.commits()[0] == "anyway"
 
 
+def test_the_hook_refuses_settings_that_do_not_parse(crm: Crm) -> None:
+    crm.write("plaincrm.yaml", crm.read("plaincrm.yaml").replace('end: "17:00"', 'end: ["17:00"'))
+    refused = commit(crm.root, "-am", "later end")
+    assert refused.returncode != 0
+    assert "plaincrm.yaml:" in refused.stderr and "commit refused" in refused.stderr
+    crm.write("plaincrm.yaml", crm.read("plaincrm.yaml").replace('["17:00"', '"16:00"'))
+    assert commit(crm.root, "-am", "earlier end").returncode == 0
+
+
 def test_the_hook_lets_good_records_and_other_files_through(crm: Crm) -> None:
     crm.write("clients/good.md", "---\nname: Good Ltd\n---\n\n## Tasks\n\n- [ ] Call id:abc234\n")
     crm.write("notes.txt", BROKEN)

@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import Crm
-from plaincrm.errors import EXIT_CONFLICT, EXIT_INVALID, EXIT_NOT_FOUND, EXIT_USAGE
-from plaincrm.tickets import message_lines, parse_conversation
+from plaincrm.core.errors import EXIT_CONFLICT, EXIT_INVALID, EXIT_NOT_FOUND, EXIT_USAGE
+from plaincrm.service.tickets import message_lines, parse_conversation
 
 TICKET = "tickets/acme-ltd-espresso-machine-leaks.md"
 NOW = {"PLAINCRM_TIME": "15:00"}  # Friday 2026-11-27, 15:00
@@ -155,7 +155,7 @@ def test_a_complaint_is_answered_put_on_hold_and_closed_with_an_upsell(crm: Crm)
     text = crm.run("report", "service").stdout
     assert "Median first response: 1h30m (1 answered)" in text
     assert "Median resolution:     4h30m (1 resolved)" in text
-    assert "1 closed ticket(s) -> 1 closed with an offer -> 1 deal(s): 1 won" in text
+    assert "1 closed ticket -> 1 closed with an offer -> 1 deal: 1 won" in text
     assert "won revenue: 480 EUR" in text
 
 
@@ -379,7 +379,9 @@ def test_check_reports_ticket_and_settings_problems(crm: Crm) -> None:
         "first_response: 2026-11-27 09:00\n"  # line 6
         "resolved: soon\n"  # line 7
         "---\n\n## Log\n\n"
-        "- 2026-11-27 anna: status new -> waiting\n",  # line 12
+        "- 2026-11-27 anna: status new -> waiting\n"  # line 12: from the start of the day
+        "- 2026-11-27 25:10 anna: status waiting -> open\n"  # line 13
+        "- 2026-11-27 12:00 anna: status open -> waiting\n",
     )
     config = crm.read("plaincrm.yaml").replace("  warn: 75%", "  warn: lots")
     crm.write("plaincrm.yaml", config)
@@ -388,12 +390,15 @@ def test_check_reports_ticket_and_settings_problems(crm: Crm) -> None:
     assert result.exit_code == 1
     for problem in [
         "tickets/acme-broken.md:6: first_response (2026-11-27 09:00) is before opened",
-        "tickets/acme-broken.md:7: resolved: 'soon' is not a moment (use YYYY-MM-DD HH:MM)",
-        "tickets/acme-broken.md:12: a status change needs its time (- YYYY-MM-DD HH:MM who: ...)",
+        "tickets/acme-broken.md:7: resolved: expected a date and time like 2026-02-11 09:30, "
+        "not 'soon'",
+        "tickets/acme-broken.md:13: '2026-11-27 25:10' is no moment: expected a date and time "
+        "like 2026-02-11 09:30",
         "tickets/acme-broken.md:4: status is 'open' but the log's last change is to 'waiting'",
         f"plaincrm.yaml:{warn_line}: service.warn: 'lots' is not a percentage from 1% to 100%",
     ]:
         assert problem in result.stdout, result.stdout
+    assert "acme-broken.md:12:" not in result.stdout
     # a broken setting stops opening tickets with the same message ...
     refused = crm.fail("ticket", "add", "acme", "X", code=5)
     assert "service.warn" in refused.stderr

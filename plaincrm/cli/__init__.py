@@ -16,17 +16,21 @@ from typing import Any
 import click
 
 from .. import __version__
-from ..errors import EXIT_INVALID, EXIT_USAGE, PlaincrmError
+from ..core.errors import EXIT_INVALID, EXIT_USAGE, PlaincrmError
 
 # name -> (module, attribute, one-line help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "init": ("setup", "init", "Create a CRM repository in DIR (default: here)."),
     "demo": ("setup", "demo", "Copy the sample CRM to DIR with its dates moved to today."),
-    "client": ("clients", "client", "Add, list and show clients."),
+    "client": ("clients", "client", "Add, change, list and show clients."),
     "edit": ("clients", "edit", "Open a record in your editor and check it afterwards."),
     "task": ("tasks", "task", "Add, complete, reschedule and list tasks."),
     "today": ("agenda", "today", "What to do today: overdue, schedule, untimed tasks."),
-    "plan": ("agenda", "plan", "Plan a day (tomorrow by default): schedule, free slots, load."),
+    "plan": (
+        "agenda",
+        "plan",
+        "Plan a day (the next working day by default): schedule, free slots, load.",
+    ),
     "check": ("check", "check", "Validate the whole repository; problems as path:line: message."),
     "completion": ("completion", "completion", "Shell completion script for bash, zsh or fish."),
     "import": ("transfer", "import_", "Import records or tasks from CSV, XLSX or vCard files."),
@@ -41,14 +45,21 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "doc": ("documents", "doc", "Quotes, contracts, invoices, payments, shipments of deals."),
     "pay": ("documents", "pay_command", "Record a payment of an invoice (partial payments too)."),
     "receivables": ("documents", "receivables_command", "Invoiced, paid, owed per client; ageing."),
+    "mail": ("mail", "mail", "Record e-mail from Maildir, mbox, .eml or IMAP in client cards."),
     "history": ("history", "history", "A record's timeline: git changes, done tasks, log lines."),
     "activity": ("history", "activity_command", "What the team did, by day and person."),
     "sync": ("sync", "sync", "Commit your edits, merge the team's, check, and push."),
     "setup-git": ("sync", "setup_git", "Register the record merge driver and pre-commit hook."),
+    "undo": ("undo", "undo", "Take back your last change (drop it, or revert it once pushed)."),
     # run by git (merge driver, pre-commit hook): an empty help keeps them out of --help
     "merge-driver": ("sync", "merge_driver", ""),
     "pre-commit": ("sync", "pre_commit", ""),
 }
+
+
+# The commands that read the index at once: git's look at the work tree starts before
+# their modules are imported, and runs meanwhile (``gitrepo.start_changes``).
+LOOK_FIRST = {"today", "plan"}
 
 
 class CliError(click.ClickException):
@@ -71,6 +82,8 @@ class LazyGroup(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self.lazy:
+            if cmd_name in LOOK_FIRST and not {"-h", "--help"} & set(sys.argv):
+                _start_looking(ctx.params.get("repo"))
             module_name, attribute, _ = self.lazy[cmd_name]
             module = importlib.import_module(f"{__name__}.{module_name}")
             command: click.Command = getattr(module, attribute)
@@ -88,16 +101,28 @@ class LazyGroup(click.Group):
                 formatter.write_dl(rows)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """No command at all (``plaincrm``) asks for the help: it is printed, exit 0."""
+        if not args and not ctx.resilient_parsing:
+            click.echo(ctx.get_help())
+            ctx.exit(0)
         _refuse_undecodable(args)
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except PlaincrmError as exc:
-            raise CliError(exc.message, exc.exit_code) from exc
-        except OSError as exc:  # the system refused a file: a name too long, no space ...
-            raise CliError(_os_error(exc), EXIT_INVALID) from exc
+        except click.exceptions.NoArgsIsHelpError as exc:  # a group alone: 'plaincrm deal'
+            click.echo(exc.ctx.get_help() if exc.ctx else exc.message)
+            ctx.exit(0)
+        except BaseException as exc:  # a failed command takes back what it did not commit
+            store = getattr(ctx.obj, "__dict__", {}).get("store")
+            if store is not None and not isinstance(exc, (SystemExit, click.exceptions.Exit)):
+                store.abandon()
+            if isinstance(exc, PlaincrmError):
+                raise CliError(exc.message, exc.exit_code) from exc
+            if isinstance(exc, OSError):  # the system refused a file: a name too long ...
+                raise CliError(_os_error(exc), EXIT_INVALID) from exc
+            raise
         finally:  # the command is over: others may write (Store.lock_writes)
             if "store" in getattr(ctx.obj, "__dict__", {}):
                 ctx.obj.store.release()
@@ -139,6 +164,20 @@ def _shown(text: str) -> str:
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
+def _start_looking(repo: str | None) -> None:
+    """Start git's look at the record files of the CRM (where there is one to find: else
+    the command says what is wrong)."""
+    from ..core.model import TYPES
+    from ..core.store import discover_root
+    from ..git.repo import start_changes
+
+    try:
+        root = discover_root(repo)
+    except PlaincrmError:
+        return
+    start_changes(root, [rtype.folder for rtype in TYPES.values()])
+
+
 @click.group(
     cls=LazyGroup,
     lazy=COMMANDS,
@@ -156,8 +195,8 @@ def _shown(text: str) -> str:
 @click.pass_context
 def cli(ctx: click.Context, repo: str | None) -> None:
     """plaincrm: a CRM in plain text. Clients, tasks and deals are Markdown files
-    in a git repository; plan tomorrow with 'plaincrm plan', start the day with
-    'plaincrm today'.
+    in a git repository; plan the next working day with 'plaincrm plan', start
+    the day with 'plaincrm today'.
 
     \b
     Example:

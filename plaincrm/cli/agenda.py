@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from datetime import timedelta
-
 import click
 
-from ..agenda import DayView, Timed, day_view, fmt_minutes
-from ..dates import format_duration, minutes_to_time
-from ..model import slug_of
-from ..output import echo_json, style, table, truncate
-from ..store import TaskEntry
+from ..core.dates import format_duration, minutes_to_time
+from ..core.model import slug_of
+from ..core.store import TaskEntry
+from ..core.text import plural
+from ..tasks.agenda import DayView, Timed, day_view, fmt_minutes
 from .common import date_arg, get_app, json_option, owner_options, resolve_owner
+from .mail import mail_lines
+from .output import echo_json, style, table
 
 
 def _who(view: DayView) -> str:
@@ -26,12 +25,18 @@ def _heading(view: DayView, what: str) -> str:
     return style(f"{what} {day} - {_who(view)}", bold=True) + f"   working day {hours}{note}"
 
 
+def _ref(entry: TaskEntry) -> str:
+    """A task's id, in parentheses for a coming occurrence of a repeating task: that
+    task (the one with this id) has to be done first, which adds it."""
+    return f"({entry.ref})" if entry.projected else entry.ref
+
+
 def _row(view: DayView, entry: TaskEntry, *extra: str) -> list[str]:
     row = [
-        entry.ref,
+        _ref(entry),
         *extra,
-        truncate(entry.task.title, 48),
-        truncate(entry.record_title, 28),
+        entry.task.title,
+        entry.label,
     ]
     if view.owner is None:  # everybody's view: say whose task it is
         row.append(entry.owner or "")
@@ -53,6 +58,8 @@ def _schedule_row(view: DayView, item: Timed) -> list[str]:
         flags.append(style("overlaps " + named, fg="red"))
     if item.outside:
         flags.append(style("outside working hours", fg="yellow"))
+    if item.entry.projected:
+        flags.append(style(f"repeats every:{item.entry.task.every}", dim=True))
     span = f"{minutes_to_time(item.start)}-{minutes_to_time(item.end)}"
     return [span, *_row(view, item.entry), "  ".join(flags)]
 
@@ -61,20 +68,15 @@ ATTENTION_SHOWN = 10  # records of each kind; --json lists them all
 
 
 def _attention_lines(view: DayView) -> list[str]:
+    """The records that need attention: the first ``ATTENTION_SHOWN`` of each kind (the
+    view holds no more), and how many more there are."""
     if not view.attention:
         return []
-    counts: Counter[str] = Counter()
-    rows = []
-    for a in view.attention:
-        counts[a.kind] += 1
-        if counts[a.kind] <= ATTENTION_SHOWN:
-            ref = slug_of(a.path)
-            rows.append([ref, truncate(a.title, 40), a.client or "", a.reason])
-    lines = ["", style("Needs attention", bold=True), table(rows, indent="  ")]
+    rows = [[slug_of(a.path), a.title, a.client or "", a.reason] for a in view.attention]
+    lines = ["", style("Needs attention", bold=True), table(rows, indent="  ", fit=[1, 2, 3])]
     lines += [
-        f"  ... and {count - ATTENTION_SHOWN} more {kind}s (--json lists them all)"
-        for kind, count in counts.items()
-        if count > ATTENTION_SHOWN
+        f"  ... and {plural(count, 'more ' + kind)} (--json lists them all)"
+        for kind, count in view.unshown.items()
     ]
     return lines
 
@@ -98,7 +100,7 @@ def _footer(view: DayView) -> str:
         )
     clashes = sum(1 for t in view.timed if t.overlaps)
     if clashes:
-        text += style(f" {clashes} tasks overlap.", fg="red")
+        text += style(f" {plural(clashes, 'task')} overlap.", fg="red")
     return text
 
 
@@ -118,16 +120,19 @@ def today(owner: str | None, all_owners: bool, on: str | None, as_json: bool) ->
     """
     app = get_app()
     who = resolve_owner(app, owner, all_owners)
-    view = day_view(app.store, date_arg(on) or app.today(), who)
+    view = day_view(
+        app.store, date_arg(on) or app.today(), who, None if as_json else ATTENTION_SHOWN
+    )
     if as_json:
         echo_json(view.as_json())
         return
     out = [_heading(view, "Today,")]
     if view.overdue:
-        out += ["", style("Overdue", bold=True, fg="red"), table(_overdue_rows(view), indent="  ")]
+        overdue = table(_overdue_rows(view), indent="  ", fit=[3, 4])
+        out += ["", style("Overdue", bold=True, fg="red"), overdue]
     out += ["", style("Schedule", bold=True)]
     out.append(
-        table([_schedule_row(view, t) for t in view.timed], indent="  ")
+        table([_schedule_row(view, t) for t in view.timed], indent="  ", fit=[2, 3])
         if view.timed
         else "  no timed tasks"
     )
@@ -138,9 +143,12 @@ def today(owner: str | None, all_owners: bool, on: str | None, as_json: bool) ->
             table(
                 [_row(view, e, format_duration(view.duration(e))) for e in view.untimed],
                 indent="  ",
+                fit=[2, 3],
             ),
         ]
+    out += _coming_lines(view)
     out += _attention_lines(view)
+    out += mail_lines(view.mail)
     out += ["", _footer(view)]
     if not (view.overdue or view.timed or view.untimed):
         out.append("Nothing planned. Plan the day with 'plaincrm plan today'.")
@@ -152,10 +160,12 @@ def today(owner: str | None, all_owners: bool, on: str | None, as_json: bool) ->
 @owner_options
 @json_option
 def plan(day: str | None, owner: str | None, all_owners: bool, as_json: bool) -> None:
-    """Plan a day, tomorrow by default: the schedule inside working hours with the
-    free slots between tasks, planned time against capacity (with an overload
-    warning), the day's tasks without a time and overdue tasks that still need a
-    slot, each with the one command that puts it into the first free slot.
+    """Plan a day, the next working day by default (on Friday, Monday): the
+    schedule inside working hours with the free slots between tasks, planned
+    time against capacity (with an overload warning), the day's tasks without a
+    time and overdue tasks that still need a slot, each with the one command
+    that puts it into the first free slot.  A day off has no free slots: its
+    tasks are suggested for the next working day.
 
     \b
     Example:
@@ -164,22 +174,31 @@ def plan(day: str | None, owner: str | None, all_owners: bool, as_json: bool) ->
     """
     app = get_app()
     who = resolve_owner(app, owner, all_owners)
-    target = date_arg(day) or app.today() + timedelta(days=1)
-    view = day_view(app.store, target, who)
+    config = app.store.config
+    target = date_arg(day) or config.next_workday(app.today())
+    view = day_view(app.store, target, who, None if as_json else ATTENTION_SHOWN)
     suggestions = view.suggestions()
+    # a day off has no slot: its work goes to the next working day
+    move_to = target if view.workday else config.next_workday(target)
     if as_json:
         data = view.as_json()
         data["suggestions"] = [
             {
                 "task": e.ref,
                 "start": minutes_to_time(s) if s is not None else None,
-                "command": _move_command(e, target.isoformat(), s),
+                "command": _move_command(e, move_to.isoformat(), s),
             }
             for e, s in suggestions
         ]
         echo_json(data)
         return
     out = [_heading(view, "Plan for"), ""]
+    if not view.workday:
+        out[-1:] = [
+            f"A day off: what needs a slot is suggested for {move_to.strftime('%A %d %B')} "
+            f"('plaincrm plan {move_to.isoformat()}' plans it).",
+            "",
+        ]
     rows: list[tuple[int, list[str]]] = [(t.start, _schedule_row(view, t)) for t in view.timed]
     rows += [
         (
@@ -191,18 +210,38 @@ def plan(day: str | None, owner: str | None, all_owners: bool, as_json: bool) ->
         )
         for a, b in view.free_slots()
     ]
-    out.append(table([row for _, row in sorted(rows, key=lambda r: r[0])], indent="  "))
+    ordered = [row for _, row in sorted(rows, key=lambda r: r[0])]
+    out.append(table(ordered, indent="  ", fit=[2, 3]) if rows else "  no timed tasks")
     untimed = suggestions[: len(view.untimed)]
     overdue = suggestions[len(view.untimed) :]
     if untimed:
         out += ["", style("Due that day, no time yet", bold=True)]
-        out += _suggestion_lines(view, untimed, target.isoformat())
+        out += _suggestion_lines(view, untimed, move_to.isoformat())
     if overdue:
         out += ["", style("Overdue, still need a slot", bold=True, fg="red")]
-        out += _suggestion_lines(view, overdue, target.isoformat())
+        out += _suggestion_lines(view, overdue, move_to.isoformat())
+    out += _coming_lines(view)
     out += _attention_lines(view)
     out += ["", _footer(view)]
     click.echo("\n".join(out))
+
+
+def _coming_lines(view: DayView) -> list[str]:
+    """The repeating tasks coming that day (no time), and what the ``(id)`` rows mean."""
+    lines = []
+    if view.coming:
+        rows = [
+            _row(view, e, format_duration(view.duration(e)), f"every:{e.task.every}")
+            for e in view.coming
+        ]
+        lines += ["", style("Repeating, comes that day", bold=True), table(rows, indent="  ")]
+    if view.coming or any(t.entry.projected for t in view.timed):
+        lines += [
+            "",
+            "(id): the next occurrence of a repeating task, added to its record when the "
+            "task with that id is done.",
+        ]
+    return lines
 
 
 def _move_command(entry: TaskEntry, day: str, start: int | None) -> str:
@@ -216,14 +255,17 @@ def _suggestion_lines(
     rows = []
     for entry, start in items:
         minutes = view.duration(entry)
-        hint = _move_command(entry, day, start) if start is not None else "no free slot left"
+        if start is not None or not view.workday:
+            hint = _move_command(entry, day, start)
+        else:
+            hint = "no free slot left"
         rows.append(
             [
                 entry.ref,
                 format_duration(minutes),
-                truncate(entry.task.title, 40),
-                truncate(entry.record_title, 24),
+                entry.task.title,
+                entry.label,
                 style(hint, dim=True),
             ]
         )
-    return [table(rows, indent="  ")]
+    return [table(rows, indent="  ", fit=[2, 3])]

@@ -8,8 +8,13 @@ from typing import Any
 
 import click
 
-from ..amounts import money
-from ..campaigns import (
+from ..clients.clients import client_names
+from ..core.model import Kind, field_kinds, path_of, slug_of
+from ..core.money import money
+from ..core.query import WrappedAccessor
+from ..core.records import record_notes
+from ..core.text import number, percent, plural
+from ..marketing.campaigns import (
     MAILING_COLUMNS,
     CampaignFigures,
     add_campaign,
@@ -18,12 +23,7 @@ from ..campaigns import (
     mailing_table,
     respond,
 )
-from ..clients import client_names
-from ..deals import NewDeal
-from ..model import Kind, field_kinds
-from ..output import echo_json, style, table, truncate
-from ..query import WrappedAccessor
-from ..records import record_notes
+from ..sales.dealops import NewDeal
 from .common import (
     build_query,
     date_arg,
@@ -35,6 +35,7 @@ from .common import (
     read_stdin,
 )
 from .completion import complete_ref
+from .output import echo_json, style, table
 from .reports import report_heading, report_since, since_option
 
 NOT_NOTES = ("responses", "tasks", "log")  # body sections shown on their own
@@ -111,7 +112,7 @@ def campaign_add(
         offer=read_stdin("the offer") if offer == "-" else offer,
     )
     size = len(audience(store, store.load(path)))
-    echo_created(path, f"; its audience is {size} client(s) today.")
+    echo_created(path, f"; its audience is {plural(size, 'client')} today.")
 
 
 def _campaign_ref(func: Any) -> Any:
@@ -162,7 +163,7 @@ def campaign_audience(name: str, csv_file: str | None, excel: bool, as_json: boo
         missing = sum(1 for row in json_rows(sheet) if column and not row.get(column))
         gap = f" ({missing} without {column})" if missing else ""
         where = "stdout" if csv_file == "-" else csv_file
-        click.echo(f"Wrote {len(clients)} client(s) to {where}{gap}.", err=True)
+        click.echo(f"Wrote {plural(len(clients), 'client')} to {where}{gap}.", err=True)
         return
     if as_json:
         echo_json(json_rows(sheet))
@@ -172,9 +173,9 @@ def campaign_audience(name: str, csv_file: str | None, excel: bool, as_json: boo
         return
     shown = ["ref", "name", "contact", "email", "phone", "city"]
     index = [MAILING_COLUMNS.index(c) for c in shown]
-    rows = [[truncate(str(row[i] or ""), 30) for i in index] for row in sheet.rows]
-    click.echo(table(rows, [c.upper() for c in shown]))
-    click.echo(f"{len(clients)} client(s): {record.get_text('audience')}", err=True)
+    rows = [[str(row[i] or "") for i in index] for row in sheet.rows]
+    click.echo(table(rows, [c.upper() for c in shown], fit=[1, 2, 5]))
+    click.echo(f"{plural(len(clients), 'client')}: {record.get_text('audience')}", err=True)
 
 
 @campaign.command("respond")
@@ -277,19 +278,19 @@ def campaign_list(query: tuple[str, ...], as_json: bool) -> None:
     rows = [
         [
             item.ref,
-            truncate(item.record.title, 32),
+            item.record.title,
             item.record.get_text("channel") or "",
             item.record.get_date("start") or "",
             item.record.get_date("end") or "",
             item.status,
-            str(item.responders),
-            str(len(item.deals)),
+            number(item.responders),
+            number(len(item.deals)),
             money(item.cost, item.currency),
         ]
         for item in found
     ]
     headers = ["REF", "NAME", "CHANNEL", "START", "END", "STATUS", "RESP", "DEALS", "COST"]
-    click.echo(table(rows, headers, right=[6, 7, 8]))
+    click.echo(table(rows, headers, right=[6, 7, 8], fit=[1, 2]))
 
 
 def _list_json(item: CampaignFigures) -> dict[str, Any]:
@@ -312,6 +313,7 @@ def campaign_show(name: str, as_json: bool) -> None:
     store = get_app().store
     path = store.resolve(name, ["campaign"])
     record = store.load(path)
+    store.warn_tasks((path, task) for task in record.tasks)
     item = campaign_figures(store, [record])[0]
     notes = record_notes(store.read_text(path), record, NOT_NOTES)
     if as_json:
@@ -320,11 +322,13 @@ def campaign_show(name: str, as_json: bool) -> None:
         echo_json(data)
         return
     names = client_names(store, (r.client for r in item.responses))
-    click.echo(_render(item, notes, names))
+    deals = store.titles(path_of("deal", r.deal) for r in item.responses if r.deal)
+    click.echo(_render(item, notes, names, {slug_of(p): title for p, title in deals.items()}))
 
 
-def _render(item: CampaignFigures, notes: str, names: dict[str, str]) -> str:
-    """``campaign show``: ``names`` are the names of the responding clients, by slug."""
+def _render(item: CampaignFigures, notes: str, names: dict[str, str], deals: dict[str, str]) -> str:
+    """``campaign show``: ``names`` are the names of the responding clients, ``deals``
+    the titles of the deals opened from responses, by slug."""
     record = item.record
     lines = [style(record.title, bold=True) + f"   ({record.path})"]
     rows = [
@@ -338,7 +342,7 @@ def _render(item: CampaignFigures, notes: str, names: dict[str, str]) -> str:
         ["cost", money(item.cost, item.currency)],
         ["expected revenue", money(record.get_number("expected_revenue"), item.currency)],
     ]
-    lines.append(table([r for r in rows if r[1]], indent="  "))
+    lines.append(table([r for r in rows if r[1]], indent="  ", fit=[1]))
     if notes:
         lines += [
             "",
@@ -351,30 +355,30 @@ def _render(item: CampaignFigures, notes: str, names: dict[str, str]) -> str:
         lines.append(f"  none yet: record one with 'plaincrm campaign respond {item.ref} CLIENT'")
     for response in item.responses:
         who = names.get(response.client, response.client)
-        deal = f"  -> deal {response.deal}" if response.deal else ""
+        deal = f"  -> deal {deals.get(response.deal, response.deal)}" if response.deal else ""
         note = f": {response.note}" if response.note else ""
         lines.append(f"  {response.date}  {who}{note}{deal}")
     return "\n".join(lines)
 
 
 def _count(value: int | None) -> str:
-    return "?" if value is None else str(value)
+    return "?" if value is None else number(value)
 
 
 def roi_text(item: CampaignFigures) -> str:
     """ROI in percent with one decimal (``-`` when it cannot be worked out)."""
-    return f"{item.roi * 100:.1f}%" if item.roi is not None else "-"
+    return percent(item.roi * 100) if item.roi is not None else "-"
 
 
 def _figure_rows(item: CampaignFigures) -> list[list[str]]:
     """The results of a campaign as label/value rows."""
-    rate = f" ({item.response_rate}%)" if item.response_rate is not None else ""
+    rate = f" ({percent(item.response_rate)})" if item.response_rate is not None else ""
     revenue = item.revenue()
     roi = roi_text(item) if item.roi is not None else (item.note or "n/a (no cost)")
     return [
         ["responses", f"{item.responders} of {_count(item.audience)}{rate}"],
-        ["deals opened", str(len(item.deals))],
-        ["deals won", str(len(item.won_deals))],
+        ["deals opened", number(len(item.deals))],
+        ["deals won", number(len(item.won_deals))],
         ["won revenue", money(revenue, item.currency) if revenue is not None else item.won.text()],
         ["cost per response", money(item.cost_per_response, item.currency) or "n/a"],
         ["ROI", roi],
@@ -423,12 +427,12 @@ def report_campaigns(since: str | None, as_json: bool) -> None:
         revenue = item.revenue()
         rows.append(
             [
-                item.ref,
-                str(item.audience if item.audience is not None else "?"),
-                str(item.responders),
-                f"{item.response_rate}%" if item.response_rate is not None else "-",
-                str(len(item.deals)),
-                str(len(item.won_deals)),
+                item.title,
+                _count(item.audience),
+                number(item.responders),
+                percent(item.response_rate),
+                number(len(item.deals)),
+                number(len(item.won_deals)),
                 money(revenue, item.currency) if revenue is not None else item.won.text(),
                 money(item.cost, item.currency) or "-",
                 money(item.cost_per_response, item.currency) or "-",
@@ -439,7 +443,7 @@ def report_campaigns(since: str | None, as_json: bool) -> None:
         "CAMPAIGN", "AUDIENCE", "RESP", "RATE", "DEALS", "WON", "REVENUE", "COST",
         "COST/RESP", "ROI",
     ]  # fmt: skip
-    out.append(table(rows, headers, right=list(range(1, 10))))
-    notes = [f"{item.ref}: {item.note}" for item in items if item.note]
+    out.append(table(rows, headers, right=list(range(1, 10)), fit=[0]))
+    notes = [f"{item.title}: {item.note}" for item in items if item.note]
     out += ["", *notes] if notes else []
     click.echo("\n".join(out))

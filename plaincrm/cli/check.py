@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import click
 
-from ..check import report_json, run_checks
-from ..output import echo_json
+from ..core.check import report_json, run_checks
+from ..core.text import plural
 from .common import get_app, json_option
+from .output import echo_json
 
 
 @click.command()
@@ -31,9 +32,9 @@ def check(ctx: click.Context, as_json: bool) -> None:
         for problem in problems:
             click.echo(str(problem))
         summary = (
-            f"{len(problems)} problem(s) in {files} records."
+            f"{plural(len(problems), 'problem')} in {plural(files, 'record')}."
             if problems
-            else f"OK: {files} records, no problems."
+            else f"OK: {plural(files, 'record')}, no problems."
         )
         click.echo(summary, err=True)
     ctx.exit(1 if problems else 0)

@@ -1,17 +1,30 @@
-"""``plaincrm client add|list|show`` and ``plaincrm edit``."""
+"""``plaincrm client add|set|list|show`` and ``plaincrm edit``."""
 
 from __future__ import annotations
 
 import click
 
-from ..clients import KINDS, Card, add_client, client_card, client_json
-from ..dates import format_duration
-from ..errors import InvalidError
-from ..model import Record, field_kinds
-from ..output import echo_json, style, table, truncate
-from ..query import RecordAccessor, sql_prefilter
-from .common import build_query, echo_created, get_app, json_option, owner_option, query_argument
+from ..clients.clients import KINDS, Card, add_client, client_card, client_json, set_client
+from ..core.dates import format_duration
+from ..core.errors import InvalidError
+from ..core.model import TYPES, Record, field_kinds
+from ..core.query import RecordAccessor, sql_prefilter
+from ..core.text import plural
+from ..sales.deallog import display_text
+from .common import (
+    build_query,
+    echo_changed,
+    echo_created,
+    field_option,
+    get_app,
+    json_option,
+    nothing_asked,
+    owner_option,
+    query_argument,
+    wanted_fields,
+)
 from .completion import complete_ref
+from .output import echo_json, style, table
 
 
 @click.group()
@@ -58,6 +71,67 @@ def client_add(
     echo_created(path)
 
 
+@client.command("set")
+@click.argument("ref", shell_complete=complete_ref(["client"]))
+@click.option("--name", metavar="TEXT", help="The name shown everywhere (the REF stays).")
+@click.option("--kind", type=click.Choice(KINDS))
+@click.option("--email", metavar="ADDRESS")
+@click.option("--phone", metavar="NUMBER")
+@click.option("--address", metavar="TEXT")
+@click.option("--city", metavar="TEXT")
+@click.option("--country", metavar="TEXT")
+@click.option("--website", metavar="URL")
+@click.option("--tag", "tags", multiple=True, help="Add a tag (repeatable).")
+@click.option("--untag", "untags", multiple=True, metavar="TAG", help="Remove a tag (repeatable).")
+@owner_option("Responsible user ('' for nobody).")
+@field_option
+def client_set(
+    ref: str,
+    name: str | None,
+    kind: str | None,
+    email: str | None,
+    phone: str | None,
+    address: str | None,
+    city: str | None,
+    country: str | None,
+    website: str | None,
+    tags: tuple[str, ...],
+    untags: tuple[str, ...],
+    owner: str | None,
+    fields: tuple[str, ...],
+) -> None:
+    """Change details of client REF: an empty value ('') clears a field, --tag and
+    --untag add and remove tags.  The values are checked as 'plaincrm check'
+    checks them; only the changed lines of the file change; one commit.
+
+    \b
+    Example:
+      plaincrm client set acme --email orders@acme.example --phone "+36 1 234 5678"
+      plaincrm client set acme --tag vip --untag prospect --owner ben
+      plaincrm client set acme --website '' --field vat_number=HU12345678
+    """
+    wanted = wanted_fields(
+        fields,
+        name=name,
+        kind=kind,
+        email=email,
+        phone=phone,
+        address=address,
+        city=city,
+        country=country,
+        website=website,
+        owner=owner,
+    )
+    if tags:
+        wanted.add["tags"] = list(tags)
+    if untags:
+        wanted.remove["tags"] = list(untags)
+    nothing_asked(wanted, "--name, --email, --phone, --tag, --untag, --owner ...")
+    store = get_app().store
+    path = store.resolve(ref, ["client"])
+    echo_changed(path, set_client(store, path, wanted))
+
+
 @client.command("list")
 @query_argument
 @click.option("--tag", "tags", multiple=True, help="Only clients with this tag (repeatable: all).")
@@ -88,7 +162,7 @@ def client_list(
     rows = [
         [
             r.slug,
-            truncate(r.title, 40),
+            r.title,
             r.owner or "",
             ", ".join(r.get_list("tags")),
             r.get_text("phone") or "",
@@ -96,7 +170,7 @@ def client_list(
         ]
         for r in found
     ]
-    click.echo(table(rows, ["REF", "NAME", "OWNER", "TAGS", "PHONE", "EMAIL"]))
+    click.echo(table(rows, ["REF", "NAME", "OWNER", "TAGS", "PHONE", "EMAIL"], fit=[1, 3]))
 
 
 def _field_rows(record: Record) -> list[list[str]]:
@@ -127,7 +201,7 @@ def _field_rows(record: Record) -> list[list[str]]:
 def render_card(card: Card) -> str:
     record = card.record
     lines = [style(record.title, bold=True) + f"   ({record.path})"]
-    lines.append(table(_field_rows(record), indent="  "))
+    lines.append(table(_field_rows(record), indent="  ", fit=[1]))
     notes = card.notes
     if notes:
         lines += [
@@ -138,7 +212,7 @@ def render_card(card: Card) -> str:
     for type_name, records in sorted(card.linked.items()):
         lines += ["", style(f"{type_name.capitalize()}s", bold=True)]
         rows = [[r.slug, r.title, *card.details.get(r.path, {}).values()] for r in records]
-        lines.append(table(rows, indent="  "))
+        lines.append(table(rows, indent="  ", fit=[1]))
     lines += ["", style("Open tasks", bold=True)]
     if card.open_tasks:
         rows = []
@@ -155,18 +229,25 @@ def render_card(card: Card) -> str:
                     where,
                 ]
             )
-        lines.append(table(rows, indent="  "))
+        lines.append(table(rows, indent="  ", fit=[4, 5]))
     else:
         lines.append(
             "  none: add the next step with 'plaincrm task add "
             f'{record.slug} "..." --due tomorrow\''
         )
-    lines += ["", style("History", bold=True) + " (completed tasks and log lines, newest first)"]
+    lines += [
+        "",
+        style("History", bold=True) + " (completed tasks, log lines and mail, newest first)",
+    ]
     if not card.history:
         lines.append("  nothing yet")
+    deals = TYPES["deal"].folder + "/"
     for item in card.history:
         where = "" if item.record == record.path else f"  [{item.record_title}]"
-        said = f"{item.who}: {item.title}" if item.who else item.title
+        text = item.title
+        if item.kind == "log" and item.record.startswith(deals):
+            text = display_text(text)  # deal log lines: amounts as shown everywhere
+        said = f"{item.who}: {text}" if item.who else text
         lines.append(f"  {item.date or 'undated':10}  {said}{where}")
         for note_line in item.note.split("\n") if item.note else []:
             lines.append(f"              {note_line}")
@@ -205,34 +286,28 @@ def client_show(ref: str, as_json: bool) -> None:
 @click.argument("ref", shell_complete=complete_ref())
 def edit(ref: str) -> None:
     """Open a record in $VISUAL or $EDITOR; afterwards check it, say what is wrong
-    if the edit broke it, and commit the change.
+    if the edit broke it, and commit the change.  The editor works on a copy:
+    what other commands change meanwhile is merged with your edit, not lost.
 
     \b
     Example:
       EDITOR=nano plaincrm edit acme
     """
-    from ..check import check_file
+    from ..crm.handedit import edit_record
 
     store = get_app().store
     path = store.resolve(ref)
-    full = store.safe_path(path)
-    before = full.read_bytes()
-    click.edit(filename=str(full))
-    if not full.is_file():
-        raise InvalidError(
-            f"{path} is gone: the editor deleted it, and nothing is committed (bring it back "
-            f"with 'git checkout -- {path}', or remove it for good with 'git rm {path}')"
-        )
-    if full.read_bytes() == before:
+    done = edit_record(store, path, lambda copy: click.edit(filename=str(copy)))
+    if not done.changed:
         click.echo(f"No changes to {path}.")
         return
-    problems = check_file(store, path)
-    if problems:
-        for problem in problems:
+    for note in done.merged:
+        click.echo(f"{path} changed while you edited it; merged: {note}", err=True)
+    if done.problems:
+        for problem in done.problems:
             click.echo(str(problem), err=True)
         raise InvalidError(
-            f"{path} has {len(problems)} problem(s) after the edit; it is saved but not "
-            f"committed: run 'plaincrm edit {ref}' again to fix it"
+            f"{path} has {plural(len(done.problems), 'problem')} after the edit; it is saved "
+            f"but not committed: run 'plaincrm edit {ref}' again to fix it"
         )
-    store.commit([path], f"edit: {path}", by_plaincrm=False)  # the user wrote it
     click.echo(f"Saved {path}.")

@@ -9,15 +9,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from ..config import read_config
-from ..dates import parse_date, parse_duration, parse_time
-from ..errors import InvalidError, UsageError
-from ..model import Kind, slug_of
-from ..store import Store, discover_root
+from ..core.dates import parse_date, parse_duration, parse_time
+from ..core.errors import InvalidError, UsageError
+from ..core.model import Kind, slug_of
+from ..core.settings import read_config
+from ..core.store import Store, discover_root
 from .completion import complete_owner
 
 if TYPE_CHECKING:
-    from ..query import Query
+    from ..core.query import Query
+    from ..core.setfields import Edit, Wanted
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -120,13 +121,24 @@ def resolve_owner(app: App, owner: str | None, all_owners: bool) -> str | None:
     return user.name if user else owner
 
 
+def task_owner(app: App, owner: str | None, all_owners: bool, query: Query[Any]) -> str | None:
+    """Whose tasks a task list with a query starts from (None: everybody's): ``--owner``
+    or ``--all``, else everybody's when the query names an owner (``owner:ben``,
+    ``owner:none``, ``not owner:me``: the query decides), else yours."""
+    from ..core.query import tested_fields
+
+    if owner is None and not all_owners and "owner" in tested_fields(query.where):
+        return None
+    return resolve_owner(app, owner, all_owners)
+
+
 def query_argument(func: F) -> F:
     """The optional QUERY words of a list command (see README 'Queries')."""
     return click.argument("query", nargs=-1, metavar="[QUERY]...")(func)
 
 
 def build_query(app: App, words: Sequence[str], kinds: dict[str, Kind]) -> Query[Any]:
-    from ..query import parse  # not on the path of today and plan
+    from ..core.query import parse  # not on the path of today and plan
 
     return parse(words, kinds=kinds, today=app.today(), me=app.store.current_user())
 
@@ -156,3 +168,37 @@ def time_arg(text: str | None) -> str | None:
 
 def duration_arg(text: str | None) -> int | None:
     return parse_duration(text) if text is not None else None
+
+
+def field_option(func: F) -> F:
+    """``--field KEY=VALUE`` of the set commands (repeatable; ``KEY=`` clears it)."""
+    return click.option(
+        "--field",
+        "fields",
+        multiple=True,
+        metavar="KEY=VALUE",
+        help="Set any other field, your own ones too (KEY= clears it; repeatable).",
+    )(func)
+
+
+def wanted_fields(fields: Sequence[str], **options: str | None) -> Wanted:
+    """What a set command was asked: its ``--field`` options and its own options
+    (``--email`` ...: option name -> value, None when not given)."""
+    from ..core.setfields import Wanted, field_options
+
+    wanted = Wanted(field_options(fields))
+    for name, value in options.items():
+        wanted.give(name, value, f"--{name.replace('_', '-')}")
+    return wanted
+
+
+def nothing_asked(wanted: Wanted, options: str) -> None:
+    """Refuse a set command given nothing to change."""
+    if not wanted:
+        from ..core.errors import InvalidError
+
+        raise InvalidError(f"nothing to change: give new values with {options} or --field")
+
+
+def echo_changed(path: str, edit: Edit) -> None:
+    click.echo(f"{slug_of(path)}: changed {'; '.join(edit.said)}")

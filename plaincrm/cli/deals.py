@@ -9,47 +9,43 @@ from typing import Any
 
 import click
 
-from ..amounts import Amounts, json_amount, money
-from ..clients import client_names
-from ..dates import days_text
-from ..deallog import Event, events, format_event, parse_event, stage_entered
-from ..deals import (
-    add_deal,
-    lose_deal,
-    move_deal,
-    reopen_deal,
-    set_deal,
-    win_deal,
-)
-from ..documents import deal_documents
-from ..model import Kind, field_kinds, slug_of
-from ..output import echo_json, style, table, truncate
-from ..pipeline import (
+from ..clients.clients import client_names
+from ..core.dates import days_text
+from ..core.model import Kind, field_kinds, is_record_path, slug_of
+from ..core.money import Amounts, json_amount, money
+from ..core.query import WrappedAccessor, sql_prefilter, tested_fields
+from ..core.records import record_notes
+from ..core.store import Store
+from ..core.text import number, plural
+from ..documents.documents import deal_documents
+from ..sales.deallog import Event, display_text, events, format_event, parse_event, stage_entered
+from ..sales.dealops import add_deal, lose_deal, move_deal, reopen_deal, set_deal, win_deal
+from ..sales.deals import (
     Deal,
     Flag,
-    Pipeline,
+    client_cards,
     deal_facts,
     deal_flags,
     deal_of,
     deals,
     flagged_deals,
-    settings,
 )
-from ..query import WrappedAccessor, sql_prefilter, tested_fields
-from ..records import record_notes
-from ..reports import Board, Bucket, Forecast, board, forecast
-from ..store import Store
+from ..sales.pipeline import Pipeline, settings
+from ..sales.reports import Board, Bucket, Forecast, board, forecast
 from .common import (
     build_query,
     date_arg,
     echo_created,
+    field_option,
     get_app,
     json_option,
     owner_option,
     query_argument,
+    wanted_fields,
 )
 from .completion import complete_ref, complete_stage
 from .documents import documents_history, documents_section
+from .output import echo_json, style, table
 from .reports import currency_option, report_currency, report_owner, report_owner_option
 
 
@@ -91,7 +87,7 @@ def _change(ref: str, operation: Callable[..., list[Event]], *args: Any, **optio
 
 def _echo_events(path: str, found: list[Event]) -> None:
     for event in found:
-        click.echo(f"{slug_of(path)}: {format_event(event)}")
+        click.echo(f"{slug_of(path)}: {display_text(format_event(event))}")
 
 
 @deal.command("add")
@@ -156,7 +152,7 @@ def deal_add(
     if force:  # stdout is the REF alone, for scripts: a forced gate is told on stderr
         for _, event in events(store.load(path)):
             if event.kind == "forced":
-                click.echo(f"{slug_of(path)}: {format_event(event)}", err=True)
+                click.echo(f"{slug_of(path)}: {display_text(format_event(event))}", err=True)
 
 
 @deal.command("move")
@@ -239,6 +235,7 @@ def deal_reopen(ref: str, stage: str | None, force: bool) -> None:
     help="Set by hand (kept across stage moves), or 'auto' to follow the stage again.",
 )
 @_competitors
+@field_option
 def deal_set(
     ref: str,
     title: str | None,
@@ -249,6 +246,7 @@ def deal_set(
     source: str | None,
     probability: str | None,
     competitors: tuple[str, ...],
+    fields: tuple[str, ...],
 ) -> None:
     """Change details of deal REF; the change is written to its log.
 
@@ -270,6 +268,7 @@ def deal_set(
         source=source,
         probability=probability,
         competitors=competitors,
+        fields=wanted_fields(fields),
     )
     _echo_events(path, found)
 
@@ -343,8 +342,8 @@ def deal_list(query: tuple[str, ...], owner: str | None, everything: bool, as_js
     rows = [
         [
             d.ref,
-            truncate(d.title, 36),
-            truncate(clients.get(d.client or "", d.client or ""), 24),
+            d.title,
+            clients.get(d.client or "", d.client or ""),
             d.stage,
             _probability(d),
             money(d.amount, d.currency),
@@ -354,7 +353,7 @@ def deal_list(query: tuple[str, ...], owner: str | None, everything: bool, as_js
         for d in found
     ]
     headers = ["REF", "TITLE", "CLIENT", "STAGE", "PROB", "AMOUNT", "CLOSE", "OWNER"]
-    click.echo(table(rows, headers, right=[4, 5]))
+    click.echo(table(rows, headers, right=[4, 5], fit=[1, 2]))
     total, weighted = Amounts(), Amounts()
     for d in found:
         if d.amount is not None:
@@ -362,7 +361,8 @@ def deal_list(query: tuple[str, ...], owner: str | None, everything: bool, as_js
             weighted.add(d.currency, d.weighted or Decimal(0))
     manual = " (* probability set by hand)" if any(d.manual for d in found) else ""
     click.echo(
-        f"{len(found)} deal(s): {total.text()}, weighted {weighted.text()}{manual}", err=True
+        f"{plural(len(found), 'deal')}: {total.text()}, weighted {weighted.text()}{manual}",
+        err=True,
     )
 
 
@@ -383,12 +383,14 @@ def deal_show(ref: str, as_json: bool) -> None:
     pipeline = settings(store)
     path = store.resolve(ref, ["deal"])
     record = store.load(path)
+    store.warn_tasks((path, task) for task in record.tasks)
     item = deal_of(record, pipeline)
     notes = record_notes(store.read_text(path), record)
     client = client_names(store, [item.client]).get(item.client or "")
     entered = stage_entered(record, item.stage)
     facts = deal_facts(record)
-    flags = deal_flags(pipeline, store.today(), facts) if facts else []
+    card = client_cards(store, [item.client]).get(item.client or "")
+    flags = deal_flags(pipeline, store.today(), facts, card) if facts else []
     if as_json:
         data = item.as_json()
         data.update(
@@ -405,7 +407,8 @@ def deal_show(ref: str, as_json: bool) -> None:
         )
         echo_json(data)
         return
-    click.echo(_render_show(store, pipeline, item, client, entered, flags, notes))
+    on_card = bool(facts and card and card.holds_the_next_step)
+    click.echo(_render_show(store, pipeline, item, client, entered, flags, notes, on_card))
 
 
 def _render_show(
@@ -416,7 +419,9 @@ def _render_show(
     entered: str | None,
     flags: list[Flag],
     notes: str,
+    on_card: bool = False,
 ) -> str:
+    """``on_card``: the deal's next step is a task on its client's card."""
     record = item.record
     stage = item.stage
     if entered:
@@ -439,12 +444,13 @@ def _render_show(
     for key in ("close", "owner", "source", "created", "closed", "lost_reason", "competitor"):
         value = record.fields.get(key)
         if value not in (None, ""):
-            rows.append([key, str(value)])
+            rows.append([key, _source(store, str(value)) if key == "source" else str(value)])
     if record.get_list("competitors"):
         rows.append(["competitors", ", ".join(record.get_list("competitors"))])
     if record.get_text("lost_note"):
         rows.append(["lost_note", record.get_text("lost_note") or ""])
-    lines = [style(item.title, bold=True) + f"   ({item.path})", table(rows, indent="  ")]
+    head = style(item.title, bold=True) + f"   ({item.path})"
+    lines = [head, table(rows, indent="  ", fit=[1])]
     if flags:
         lines += ["", style("Needs attention", bold=True, fg="yellow")]
         lines += [f"  {flag.reason}" for flag in flags]
@@ -462,20 +468,39 @@ def _render_show(
         rows = [
             [t.id or f"{item.ref}#{t.pos}", t.due or "", t.at or "", t.title] for t in open_tasks
         ]
-        lines.append(table(rows, indent="  "))
+        lines.append(table(rows, indent="  ", fit=[3]))
+    elif on_card:
+        lines.append(
+            f"  none on the deal: its next step is on the client card "
+            f"('plaincrm client show {item.client}')"
+        )
     else:
         lines.append(
             f"  none: add the next step with 'plaincrm task add {item.ref} \"...\" --due tomorrow'"
         )
-    history = [(t.done or "", "done: " + t.title) for t in record.tasks if t.checked]
-    history += [(e.date, f"{e.who}: {e.text}" if e.who else e.text) for e in record.log]
+    history = [(t.done or "", "done: " + t.title, t.note, "") for t in record.tasks if t.checked]
+    history += [(e.date, _said(e.who, display_text(e.text)), "", "") for e in record.log]
     history += documents_history(documents)
     lines += ["", style("History", bold=True) + " (log and completed tasks, newest first)"]
-    for day, text in sorted(reversed(history), key=lambda h: h[0], reverse=True):
-        lines.append(f"  {day or 'undated':10}  {text}")
+    for day, text, note, where in sorted(reversed(history), key=lambda h: h[0], reverse=True):
+        lines.append(f"  {day or 'undated':10}  {text}" + (f"  [{where}]" if where else ""))
+        lines += [f"              {line}" if line else "" for line in note.split("\n") if note]
     if not history:
         lines.append("  nothing yet")
     return "\n".join(lines)
+
+
+def _source(store: Store, source: str) -> str:
+    """A deal's source: a record it names (``campaigns/winter-offer``) by its title."""
+    path = f"{source}.md"
+    if not is_record_path(path):
+        return source
+    title = store.titles([path]).get(path)
+    return f"{title} ({source})" if title else source
+
+
+def _said(who: str | None, text: str) -> str:
+    return f"{who}: {text}" if who else text
 
 
 # ---------------------------------------------------------------- pipeline
@@ -554,7 +579,7 @@ def _render_board(
         out += [
             "",
             style(f"{stage.name.upper()}  {stage.probability}%", bold=True)
-            + f"   {len(column.deals)} deal(s)   {column.total.text()}"
+            + f"   {plural(len(column.deals), 'deal')}   {column.total.text()}"
             + f"   weighted {column.weighted.text()}",
             _deal_rows(column.deals[:BOARD_SHOWN], clients, flags),
         ]
@@ -568,7 +593,7 @@ def _render_board(
     out += [
         "",
         style("Total", bold=True)
-        + f"   {result.count} open deal(s)   {result.total.text()}"
+        + f"   {plural(result.count, 'open deal')}   {result.total.text()}"
         + f"   weighted {result.weighted.text()}",
     ]
     return "\n".join(out)
@@ -580,8 +605,8 @@ def _deal_rows(items: list[Deal], clients: dict[str, str], flags: dict[str, list
     rows = [
         [
             d.ref,
-            truncate(d.title, 32),
-            truncate(clients.get(d.client or "", d.client or ""), 22),
+            d.title,
+            clients.get(d.client or "", d.client or ""),
             money(d.amount, d.currency),
             _probability(d),
             d.close or "",
@@ -590,7 +615,7 @@ def _deal_rows(items: list[Deal], clients: dict[str, str], flags: dict[str, list
         ]
         for d in items
     ]
-    return table(rows, indent="  ", right=[3, 4])
+    return table(rows, indent="  ", right=[3, 4], fit=[1, 2, 7])
 
 
 # ---------------------------------------------------------------- forecast
@@ -684,10 +709,10 @@ def _render_forecast(result: Forecast, owner: str | None) -> str:
     rows = [
         [
             b.label,
-            str(len(b.deals)),
+            number(len(b.deals)),
             b.total.text(),
             b.weighted.text(),
-            str(b.won_count),
+            number(b.won_count),
             b.won.text(),
         ]
         for b in result.periods
@@ -711,13 +736,13 @@ def _render_forecast(result: Forecast, owner: str | None) -> str:
         out += [
             "",
             style(title, bold=True, fg="red" if bucket is result.overdue else None)
-            + f"   {len(bucket.deals)} deal(s)   {bucket.total.text()}"
+            + f"   {plural(len(bucket.deals), 'deal')}   {bucket.total.text()}"
             + f"   weighted {bucket.weighted.text()}",
         ]
         rows = [
             [
                 d.ref,
-                truncate(d.title, 36),
+                d.title,
                 d.stage,
                 money(d.amount, d.currency),
                 d.close or "",
@@ -725,7 +750,7 @@ def _render_forecast(result: Forecast, owner: str | None) -> str:
             ]
             for d in bucket.deals[:BOARD_SHOWN]
         ]
-        out.append(table(rows, indent="  ", right=[3]))
+        out.append(table(rows, indent="  ", right=[3], fit=[1]))
         if len(bucket.deals) > BOARD_SHOWN:
             out.append(f"  ... and {len(bucket.deals) - BOARD_SHOWN} more (--json lists them all)")
     return "\n".join(out)

@@ -1,4 +1,4 @@
-"""``plaincrm doc add|status|list|show``, ``plaincrm pay`` and ``plaincrm receivables``."""
+"""``plaincrm doc add|status|set|list|show``, ``plaincrm pay`` and ``plaincrm receivables``."""
 
 from __future__ import annotations
 
@@ -7,11 +7,15 @@ from typing import Any
 
 import click
 
-from ..amounts import Amounts, format_amount, json_amount, parse_amount
-from ..clients import client_names
-from ..dates import days_text
-from ..docsettings import INVOICE, doc_settings
-from ..documents import (
+from ..clients.clients import client_names
+from ..core.dates import days_text
+from ..core.model import Kind, Record, field_kinds, path_of, slug_of
+from ..core.money import Amounts, format_amount, json_amount, parse_amount
+from ..core.query import RecordAccessor
+from ..core.records import record_notes
+from ..core.store import Store
+from ..core.text import number, plural
+from ..documents.documents import (
     Balance,
     Doc,
     LineItem,
@@ -23,18 +27,26 @@ from ..documents import (
     owed,
     parse_item,
     pay,
+    set_document,
     set_status,
     totals,
 )
-from ..model import Kind, Record, field_kinds, path_of, slug_of
-from ..output import echo_json, style, table, truncate
-from ..query import RecordAccessor
-from ..receivables import BUCKETS, Line, Receivables, receivables
-from ..records import record_notes
-from ..store import Store
-from ..yamlfront import format_number
-from .common import build_query, date_arg, get_app, json_option, owner_option, query_argument
+from ..documents.receivables import BUCKETS, Line, Receivables, receivables
+from ..documents.settings import INVOICE, doc_settings
+from .common import (
+    build_query,
+    date_arg,
+    echo_changed,
+    field_option,
+    get_app,
+    json_option,
+    nothing_asked,
+    owner_option,
+    query_argument,
+    wanted_fields,
+)
 from .completion import complete_ref
+from .output import echo_json, style, table
 
 # Computed fields a query can test besides the front matter.
 DOC_KINDS: dict[str, Kind] = {"outstanding": Kind("number"), "overdue": Kind("integer")}
@@ -151,7 +163,7 @@ def _report(store: Store, path: str, verb: str, as_json: bool, said: str = "") -
 
 
 def _summary(doc: Doc) -> str:
-    bits = [doc.label, doc.status]
+    bits = [doc.label, doc.kind, doc.status]
     if doc.amount is not None:
         bits.append(money(doc.amount, doc.currency))
     if doc.due and doc.kind == INVOICE:
@@ -183,6 +195,29 @@ def doc_status(
     path = store.resolve(ref, ["document"])
     said = set_status(store, path, status, day=date_arg(day), due=date_arg(due), number=number)
     _report(store, path, "Changed", as_json, said)
+
+
+@doc.command("set")
+@_doc_ref
+@click.option("--title", metavar="TEXT", help="The title shown in lists.")
+@owner_option("Who follows it up ('' for nobody).")
+@click.option("--due", metavar="DATE", help="The payment due date ('' clears it).")
+@field_option
+def doc_set(
+    ref: str, title: str | None, owner: str | None, due: str | None, fields: tuple[str, ...]
+) -> None:
+    """Change details of document REF; the log says what changed.  Its status,
+    number and date change with 'doc status', its payments with 'pay'.
+
+    \b
+    Example:
+      plaincrm doc set acme-invoice --due 2027-01-15 --owner ben
+    """
+    wanted = wanted_fields(fields, title=title, owner=owner, due=due)
+    nothing_asked(wanted, "--title, --owner, --due")
+    store = get_app().store
+    path = store.resolve(ref, ["document"])
+    echo_changed(path, set_document(store, path, wanted))
 
 
 @doc.command("list")
@@ -241,6 +276,7 @@ def doc_list(query: tuple[str, ...], as_json: bool) -> None:
         rows.append(
             [
                 d.ref,
+                d.title,
                 d.kind,
                 d.number or "",
                 d.status,
@@ -248,13 +284,13 @@ def doc_list(query: tuple[str, ...], as_json: bool) -> None:
                 money(d.amount, d.currency) if d.amount is not None else "",
                 left,
                 due,
-                truncate(names.get(d.client or "", d.client or ""), 24),
+                names.get(d.client or "", d.client or ""),
             ]
         )
-    headers = ["REF", "KIND", "NUMBER", "STATUS", "DATE", "AMOUNT", "OWED", "DUE", "CLIENT"]
-    click.echo(table(rows, headers, right=[5, 6]))
+    headers = ["REF", "TITLE", "KIND", "NUMBER", "STATUS", "DATE", "AMOUNT", "OWED", "DUE"]
+    click.echo(table(rows, [*headers, "CLIENT"], right=[6, 7], fit=[1, 9]))
     owing_text = f"; invoices owe {owing.text()}" if owing else ""
-    click.echo(f"{len(found)} document(s){owing_text}", err=True)
+    click.echo(f"{plural(len(found), 'document')}{owing_text}", err=True)
 
 
 def _list_json(doc: Doc, known: dict[str, Balance]) -> dict[str, Any]:
@@ -286,6 +322,7 @@ def doc_show(ref: str, as_json: bool) -> None:
     store = get_app().store
     path = store.resolve(ref, ["document"])
     doc = load_doc(store, path)
+    store.warn_tasks((path, task) for task in doc.record.tasks)
     if as_json:
         echo_json(_doc_json(store, doc))
         return
@@ -344,7 +381,7 @@ def _render(store: Store, doc: Doc) -> str:
     if doc.amount is not None:
         rows.append(["amount", money(doc.amount, doc.currency)])
     title = f"{doc.title}   ({doc.path})"
-    lines = [style(title, bold=True), table(rows, indent="  ")]
+    lines = [style(title, bold=True), table(rows, indent="  ", fit=[1])]
     items = doc.items
     if items:
         lines += ["", style("Line items", bold=True), _items_table(items, doc.currency)]
@@ -352,7 +389,8 @@ def _render(store: Store, doc: Doc) -> str:
         lines += ["", style("Payments", bold=True)]
         for payment, share in balance.payments:
             lines.append(
-                f"  {payment.date or 'undated':10}  {payment.ref}  {money(share, doc.currency)}"
+                f"  {payment.date or 'undated':10}  {payment.ref}  {payment.label}  "
+                f"{money(share, doc.currency)}"
             )
         left = balance.outstanding
         state = "paid in full" if left <= 0 else f"{money(left, doc.currency)} outstanding"
@@ -364,7 +402,7 @@ def _render(store: Store, doc: Doc) -> str:
         lines += ["", style("Related documents", bold=True)]
         rows = [[ref, *(_brief(other) if other else ["(missing)"])] for ref, other in related]
         rows += [[d.ref, *_brief(d), f"(refers to this {doc.kind})"] for d in referring]
-        lines.append(table(rows, indent="  "))
+        lines.append(table(rows, indent="  ", fit=[1]))
     if notes:
         lines += [
             "",
@@ -375,7 +413,7 @@ def _render(store: Store, doc: Doc) -> str:
     if open_tasks:
         lines += ["", style("Open tasks", bold=True)]
         rows = [[t.id or f"{doc.ref}#{t.pos}", t.due or "", t.title] for t in open_tasks]
-        lines.append(table(rows, indent="  "))
+        lines.append(table(rows, indent="  ", fit=[2]))
     lines += ["", style("Log", bold=True)]
     lines += [f"  {e.date}  {e.who + ': ' if e.who else ''}{e.text}" for e in record.log]
     if not record.log:
@@ -384,27 +422,39 @@ def _render(store: Store, doc: Doc) -> str:
 
 
 def _brief(doc: Doc) -> list[str]:
+    """A document in a list of documents: what it is called (never its file name: the
+    REF column beside it has that), its kind, status and amount."""
     amount = money(doc.amount, doc.currency) if doc.amount is not None else ""
-    return [doc.label, doc.status, amount]
+    return [doc.label, doc.kind, doc.status, amount]
 
 
 def _items_table(items: list[LineItem], currency: str) -> str:
+    sums = totals(items)
+    # a column of amounts shows cents on every line once one of them has cents
+    cents = [
+        any(v != v.to_integral_value() for v in values)
+        for values in (
+            [i.price for i in items],
+            [*(i.net for i in items), sums.net],
+            [*(i.tax_amount for i in items), sums.tax],
+        )
+    ]
     rows = [
         [
             item.description,
-            format_number(item.quantity),
-            format_amount(item.price),
-            f"{format_number(item.tax)}%",
-            format_amount(item.net),
-            format_amount(item.tax_amount),
+            number(item.quantity, None),
+            format_amount(item.price, cents[0]),
+            f"{number(item.tax, None)}%",
+            format_amount(item.net, cents[1]),
+            format_amount(item.tax_amount, cents[2]),
         ]
         for item in items
     ]
-    sums = totals(items)
-    rows.append(["total", "", "", "", format_amount(sums.net), format_amount(sums.tax)])
-    text = table(
-        rows, ["DESCRIPTION", "QTY", "PRICE", "TAX", "NET", "TAX AMOUNT"], [1, 2, 3, 4, 5], "  "
+    rows.append(
+        ["total", "", "", "", format_amount(sums.net, cents[1]), format_amount(sums.tax, cents[2])]
     )
+    headers = ["DESCRIPTION", "QTY", "PRICE", "TAX", "NET", "TAX AMOUNT"]
+    text = table(rows, headers, [1, 2, 3, 4, 5], "  ", fit=[0])
     return text + f"\n  total incl. tax: {money(sums.total, currency)}"
 
 
@@ -423,13 +473,13 @@ def documents_section(store: Store, docs: list[Doc]) -> list[str]:
         if balance is not None and owed(d) and balance.outstanding > 0:
             owes = f"owes {money(balance.outstanding, d.currency)}"
         rows.append([d.ref, *_brief(d), d.date or "", owes])
-    return ["", style("Documents", bold=True), table(rows, indent="  ")]
+    return ["", style("Documents", bold=True), table(rows, indent="  ", fit=[1])]
 
 
-def documents_history(docs: list[Doc]) -> list[tuple[str, str]]:
-    """The log lines of a deal's documents as (date, text) for its history."""
+def documents_history(docs: list[Doc]) -> list[tuple[str, str, str, str]]:
+    """The log lines of a deal's documents as (date, text, note, document) for its history."""
     return [
-        (e.date, f"{e.who + ': ' if e.who else ''}{e.text}  [{d.label}]")
+        (e.date, f"{e.who + ': ' if e.who else ''}{e.text}", "", d.title)
         for d in docs
         for e in d.record.log
     ]
@@ -470,9 +520,9 @@ def pay_command(invoice: str, amount: str | None, day: str | None, as_json: bool
         return
     left = balance.outstanding
     state = (
-        f"{invoice_doc.label} is paid in full"
+        f"{invoice_doc.short} is paid in full"
         if left <= 0
-        else f"{money(left, invoice_doc.currency)} of {invoice_doc.label} outstanding"
+        else f"{money(left, invoice_doc.currency)} of {invoice_doc.short} outstanding"
     )
     payment = load_doc(store, done.path)
     click.echo(payment.ref)
@@ -519,7 +569,7 @@ def _figures(line: Line) -> list[Decimal]:
 
 def _row(line: Line, cents: bool) -> list[str]:
     cells = [format_amount(value, cents) if value else "-" for value in _figures(line)]
-    return [truncate(line.name, 28), line.currency, *cells]
+    return [line.name, line.currency, *cells]
 
 
 def _render_receivables(report: Receivables) -> str:
@@ -532,7 +582,7 @@ def _render_receivables(report: Receivables) -> str:
     lines = [
         style(f"Receivables on {report.day}", bold=True)
         + " (owed by days past due; currencies are never added together)",
-        table(rows, headers, right=list(range(2, 5 + len(BUCKETS)))),
+        table(rows, headers, right=list(range(2, 5 + len(BUCKETS))), fit=[0]),
     ]
     on_account = [line for line in report.lines if line.unapplied]
     for line in on_account:
@@ -547,7 +597,7 @@ def _render_receivables(report: Receivables) -> str:
     rows = [
         [
             item.balance.invoice.number or item.balance.invoice.ref,
-            truncate(line.name, 24),
+            line.name,
             f"due {item.balance.invoice.due}",
             days_text(item.days),
             item.bucket,
@@ -557,5 +607,5 @@ def _render_receivables(report: Receivables) -> str:
         for line, item in overdue
     ]
     if rows:
-        lines.append(table(rows, indent="  ", right=[3, 5]))
+        lines.append(table(rows, indent="  ", right=[3, 5], fit=[1]))
     return "\n".join(lines)

@@ -7,11 +7,13 @@ from itertools import groupby
 
 import click
 
-from ..errors import AmbiguousError, NotFoundError, UsageError
-from ..history import CATEGORIES, Activity, Event, activity, record_history
-from ..output import echo_json, style
-from ..store import Store, type_of_path
+from ..core.errors import UsageError
+from ..core.store import type_of_path
+from ..core.text import number, plural
+from ..git.history import CATEGORIES, Activity, Event, activity, record_history
+from ..sales.deallog import display_text
 from .common import date_arg, get_app, json_option, warn
+from .output import echo_json, style
 
 
 def _range(since: str | None, until: str | None) -> tuple[date | None, date | None]:
@@ -20,18 +22,6 @@ def _range(since: str | None, until: str | None) -> tuple[date | None, date | No
     if start and end and start > end:
         raise UsageError(f"--since {start} is after --until {end}: swap them")
     return start, end
-
-
-def resolve_record(store: Store, ref: str) -> str:
-    """The record a REF names; a REF that also names records of a client (``acme`` for
-    ``clients/acme-ltd`` and ``deals/acme-ltd-espresso``) means the client."""
-    try:
-        return store.resolve(ref)
-    except AmbiguousError as error:
-        try:
-            return store.resolve(ref, ["client"])
-        except (AmbiguousError, NotFoundError):
-            raise error from None
 
 
 def _day(iso: str) -> str:
@@ -58,7 +48,7 @@ def history(ref: str, since: str | None, until: str | None, only: bool, as_json:
     """
     app = get_app()
     store = app.store
-    path = resolve_record(store, ref)
+    path = store.resolve(ref)
     start, end = _range(since, until)
     found = record_history(
         store,
@@ -85,7 +75,7 @@ def history(ref: str, since: str | None, until: str | None, only: bool, as_json:
         return
     heading = f"{found.title} ({found.path})"
     if found.linked:
-        heading += f" and {len(found.linked)} linked record(s)"
+        heading += f" and {plural(len(found.linked), 'linked record')}"
     click.echo(style(heading, bold=True))
     if not found.events:
         click.echo("Nothing recorded" + (" in that period." if since or until else " yet."))
@@ -104,6 +94,8 @@ def history(ref: str, since: str | None, until: str | None, only: bool, as_json:
 
 def _event_line(event: Event, main: str, width: int) -> str:
     text = event.text
+    if event.kind == "log" and type_of_path(event.path).name == "deal":
+        text = display_text(text)  # a deal's log line: amounts as shown everywhere
     if event.path != main:
         kind = type_of_path(event.path).name
         text = f"{style(f'[{kind} {event.record}]', fg='cyan')} {text}"
@@ -132,7 +124,7 @@ def activity_command(since: str | None, until: str | None, by: str | None, as_js
     start, end = _range(since, until)
     start = start or app.today() - timedelta(days=7)
     end = end or app.today()
-    from ..gitsetup import require_git
+    from ..git.hooks import require_git
 
     require_git(store.root)
     items = activity(store, since=start.isoformat(), until=end.isoformat(), by=by)
@@ -159,9 +151,9 @@ def activity_command(since: str | None, until: str | None, by: str | None, as_js
             click.echo(f"  {style(who, fg='cyan')}")
             for item in mine:
                 click.echo(_activity_line(item))
-    people = len({item.who for item in items})
-    summary = ", ".join(f"{counts[name]} {name}" for name in CATEGORIES if counts[name])
-    click.echo(f"\n{people} people: {summary}")
+    people = plural(len({item.who for item in items}), "person", "people")
+    summary = ", ".join(f"{number(counts[name])} {name}" for name in CATEGORIES if counts[name])
+    click.echo(f"\n{people}: {summary}")
 
 
 def _activity_line(item: Activity) -> str:

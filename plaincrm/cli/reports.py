@@ -17,13 +17,17 @@ from typing import Any, TypeVar
 
 import click
 
-from ..amounts import check_currency
-from ..output import echo_json, style, table
-from ..pipeline import competitor_names, deals, settings
-from ..records import record_notes
-from ..reports import competitor_report, lost_report, stages_report
+from ..clients.clients import client_names
+from ..core.model import record_label
+from ..core.money import check_currency
+from ..core.records import record_notes
+from ..core.text import number, percent
+from ..sales.deals import deals
+from ..sales.pipeline import competitor_names, settings
+from ..sales.reports import competitor_report, lost_report, stages_report
 from . import LazyGroup
 from .common import date_arg, get_app, json_option, owner_option, resolve_owner
+from .output import echo_json, style, table
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -100,11 +104,7 @@ def report_heading(title: str, since: date | None, owner: str | None) -> str:
 
 
 def _counts(counts: dict[str, int]) -> str:
-    return ", ".join(f"{name} {n}" for name, n in counts.items())
-
-
-def _percent(value: float | None) -> str:
-    return f"{value:g}%" if value is not None else "-"
+    return ", ".join(f"{name} {number(n)}" for name, n in counts.items())
 
 
 @click.command("lost")
@@ -144,16 +144,21 @@ def report_lost(since: str | None, owner: str | None, currency: str | None, as_j
         rows = [
             [
                 row.reason,
-                str(len(row.deals)),
+                number(len(row.deals)),
                 row.amount.text(),
                 _counts(row.stages),
                 _counts(row.competitors),
             ]
             for row in result.rows
         ]
-        rows.append(["total", str(result.count), result.amount.text(), "", ""])
+        rows.append(["total", number(result.count), result.amount.text(), "", ""])
         out.append(
-            table(rows, ["REASON", "DEALS", "AMOUNT", "LOST AT", "COMPETITORS"], right=[1, 2])
+            table(
+                rows,
+                ["REASON", "DEALS", "AMOUNT", "LOST AT", "COMPETITORS"],
+                right=[1, 2],
+                fit=[0, 3, 4],
+            )
         )
     click.echo("\n".join(out))
 
@@ -180,8 +185,9 @@ def report_competitors(
     day, who = report_since(since), report_owner(owner)
     code = report_currency(currency)
     cards = store.records("competitor")
+    met = deals(store, pipeline, who)
     rows = competitor_report(
-        deals(store, pipeline, who),
+        met,
         pipeline,
         competitor_names(store, pipeline),
         cards,
@@ -212,19 +218,24 @@ def report_competitors(
     summary = [
         [
             row.name,
-            str(len(row.met)),
-            str(row.won),
-            str(row.lost_to),
-            str(row.lost_other),
-            str(row.open),
-            _percent(row.win_rate),
+            number(len(row.met)),
+            number(row.won),
+            number(row.lost_to),
+            number(row.lost_other),
+            number(row.open),
+            percent(row.win_rate),
             row.amount_lost.text() if row.amount_lost else "",
         ]
         for row in rows
     ]
     if summary:
         headers = ["COMPETITOR", "MET", "WON", "LOST TO", "LOST OTHER", "OPEN", "WIN RATE"]
-        out += ["", table(summary, [*headers, "AMOUNT LOST"], right=[1, 2, 3, 4, 5, 6, 7])]
+        summary_table = table(
+            summary, [*headers, "AMOUNT LOST"], right=[1, 2, 3, 4, 5, 6, 7], fit=[0]
+        )
+        out += ["", summary_table]
+    clients = client_names(store, (d.client for d in met))
+    named = {d.ref: record_label(clients.get(d.client or ""), d.title) for d in met}
     for row in rows:
         text = card_text.get(row.card.path) if row.card else None
         if not (row.reasons or row.notes or text):
@@ -234,7 +245,8 @@ def report_competitors(
             out.append(f"  lost to them because: {_counts(row.reasons)}")
         for note in row.notes:
             if note["note"]:
-                out.append(f"  {note['closed'] or '':10}  {note['deal']}: {note['note']}")
+                deal = named.get(str(note["deal"]), str(note["deal"]))
+                out.append(f"  {note['closed'] or '':10}  {deal}: {note['note']}")
         if text:
             out += ["", *("  " + line if line else "" for line in text.split("\n"))]
     click.echo("\n".join(out))
@@ -273,12 +285,12 @@ def report_stages(since: str | None, owner: str | None, as_json: bool) -> None:
         [
             row.stage,
             f"{row.probability}%",
-            str(row.entered),
-            str(row.moved_on),
-            _percent(row.conversion),
-            str(row.lost),
-            str(row.still),
-            f"{row.average_days:g}" if row.average_days is not None else "-",
+            number(row.entered),
+            number(row.moved_on),
+            percent(row.conversion),
+            number(row.lost),
+            number(row.still),
+            number(row.average_days, 1) if row.average_days is not None else "-",
         ]
         for row in result.rows
     ]
@@ -288,6 +300,7 @@ def report_stages(since: str | None, owner: str | None, as_json: bool) -> None:
         "",
         table(rows, headers, right=[1, 2, 3, 4, 5, 6, 7]),
         "",
-        f"Closed: {result.won} won, {result.lost} lost (win rate {_percent(result.win_rate)}).",
+        f"Closed: {number(result.won)} won, {number(result.lost)} lost "
+        f"(win rate {percent(result.win_rate)}).",
     ]
     click.echo("\n".join(out))

@@ -8,25 +8,28 @@ from pathlib import Path
 
 import click
 
-from ..output import echo_json, style
+from ..core.text import plural
 from .common import get_app, json_option
+from .output import echo_json, style
 
 
 @click.command()
 @json_option
 def sync(as_json: bool) -> None:
-    """Share your work with the team: commit your hand edits, fetch and merge
-    what the others pushed (records are merged field by field, task by task,
-    so nobody has to untangle conflicts), check the result, and push.  A push
-    rejected because someone pushed meanwhile is merged and retried.  Run it
-    several times a day; offline, your work stays committed in this clone
-    until a sync reaches the remote.
+    """Share your work with the team: commit your hand edits to records and
+    settings (other files are left alone), fetch and merge what the others
+    pushed (records are merged field by field, task by task, so nobody has to
+    untangle conflicts), check the result, and push.  Nothing that leaves a
+    record you changed broken is committed or pushed.  A push rejected because
+    someone pushed meanwhile is merged and retried.  Run it several times a
+    day; offline, your work stays committed in this clone until a sync
+    reaches the remote.
 
     \b
     Example:
       plaincrm sync
     """
-    from ..sync import sync as run_sync
+    from ..git.sync import sync as run_sync
 
     store = get_app().lenient_store()  # a settings file with problems must not stop a sync
     progress = (lambda message: None) if as_json else _progress
@@ -36,6 +39,8 @@ def sync(as_json: bool) -> None:
         return
     if report.committed:
         click.echo(f"Committed your edits: {', '.join(report.committed)}")
+    if report.left_alone:
+        click.echo(_left_alone_line(report.left_alone))
     for old, new in report.renamed:
         click.echo(
             f"Renamed your {old} to {new}: a teammate created a different {old} "
@@ -43,7 +48,8 @@ def sync(as_json: bool) -> None:
         )
     if report.incoming_commits:
         people = ", ".join(report.authors) or "the team"
-        click.echo(style(f"Came in: {report.incoming_commits} commit(s) by {people}", bold=True))
+        came = plural(report.incoming_commits, "commit")
+        click.echo(style(f"Came in: {came} by {people}", bold=True))
         for record in report.incoming:
             words = "; ".join(change.text for change in record.changes) or "changed"
             click.echo(f"  {record.path} ({record.title}): {words}")
@@ -55,15 +61,30 @@ def sync(as_json: bool) -> None:
         click.echo(f"{problem}", err=True)
     if report.problems:
         click.echo(
-            f"{len(report.problems)} problem(s) after the sync: fix them and sync again "
+            f"{plural(len(report.problems), 'problem')} after the sync: fix them and sync again "
             "('plaincrm check' lists them)",
             err=True,
         )
     if report.pushed:
         retried = f" (after {report.retries} retry)" if report.retries else ""
-        click.echo(f"Pushed {report.pushed} commit(s) to {report.remote}/{report.branch}{retried}.")
+        pushed = plural(report.pushed, "commit")
+        click.echo(f"Pushed {pushed} to {report.remote}/{report.branch}{retried}.")
     else:
         click.echo("Nothing to push: the remote has all your work.")
+
+
+LEFT_ALONE_SHOWN = 4  # files named on the line; the rest are counted
+
+
+def _left_alone_line(files: list[str]) -> str:
+    """One line naming the changed files sync did not share (the first few)."""
+    shown = ", ".join(files[:LEFT_ALONE_SHOWN])
+    if len(files) > LEFT_ALONE_SHOWN:
+        shown += f" and {len(files) - LEFT_ALONE_SHOWN} more"
+    return (
+        f"Not shared (not records or settings): {shown}; commit with git what the team "
+        "should have, or list it in .gitignore"
+    )
 
 
 def _progress(message: str) -> None:
@@ -82,7 +103,7 @@ def setup_git() -> None:
     Example:
       git clone git@example.com:team/crm.git && cd crm && plaincrm setup-git
     """
-    from ..gitsetup import setup
+    from ..git.hooks import setup
 
     store = get_app().store
     report = setup(store.root)
@@ -101,7 +122,7 @@ def setup_git() -> None:
 def merge_driver(base: Path, ours: Path, theirs: Path, path: str, marker_size: int) -> None:
     """Git's merge driver for record files (registered by setup-git): merges
     BASE, OURS and THEIRS of PATH into OURS."""
-    from ..merge import drive
+    from ..git.merge import drive
 
     sys.exit(drive(base, ours, theirs, path, marker_size))
 
@@ -110,7 +131,7 @@ def merge_driver(base: Path, ours: Path, theirs: Path, path: str, marker_size: i
 def pre_commit() -> None:
     """Git's pre-commit hook (installed by setup-git): refuses a commit whose
     staged records have problems."""
-    from ..gitsetup import refuse_commit, staged_problems
-    from ..store import discover_root
+    from ..core.store import discover_root
+    from ..git.hooks import refuse_commit, staged_problems
 
     refuse_commit(staged_problems(discover_root(get_app().repo)))

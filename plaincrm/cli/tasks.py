@@ -1,17 +1,16 @@
-"""``plaincrm task add|done|move|list``."""
+"""``plaincrm task add|done|move|edit|delete|reopen|list``."""
 
 from __future__ import annotations
 
 import sys
-from datetime import timedelta
+from datetime import date, timedelta
 
 import click
 
-from ..dates import format_duration
-from ..output import echo_json, table, truncate
-from ..query import TASK_KINDS, TaskAccessor, tested_fields
-from ..store import TaskEntry
-from ..taskops import add_task, complete_task, move_task
+from ..core.dates import format_duration
+from ..core.query import TASK_KINDS, TaskAccessor, tested_fields
+from ..core.store import Store, TaskEntry
+from ..tasks.taskops import add_task, complete_task, delete_task, edit_task, move_task, reopen_task
 from .common import (
     build_query,
     date_arg,
@@ -22,10 +21,17 @@ from .common import (
     owner_options,
     query_argument,
     read_stdin,
-    resolve_owner,
+    task_owner,
     time_arg,
+    warn,
 )
 from .completion import complete_ref, complete_task_id
+from .output import echo_json, table
+
+EVERY_HELP = (
+    "Repeat: 1w, 2w, 1m, 1d, 1y (every N days, weeks, months, years), weekday (every "
+    "working day) or days like mon,thu; completing it adds the next occurrence."
+)
 
 
 @click.group()
@@ -56,22 +62,51 @@ def task() -> None:
 )
 @click.option("--dur", metavar="DURATION", help="Planned length: 30m, 1h, 1h30m.")
 @owner_option("Who does it (default: the record's owner).")
+@click.option("--every", metavar="RULE", help=EVERY_HELP)
 def task_add(
-    ref: str, title: str, due: str | None, at: str | None, dur: str | None, owner: str | None
+    ref: str,
+    title: str,
+    due: str | None,
+    at: str | None,
+    dur: str | None,
+    owner: str | None,
+    every: str | None,
 ) -> None:
     """Add a task to record REF and print its id.
 
     \b
     Example:
       plaincrm task add acme "Send the offer" --due friday --dur 1h
+      plaincrm task add acme "Monthly order call" --due 2026-12-05 --at 10:00 --every 1m
     """
     store = get_app().store
     path = store.resolve(ref)
+    when = date_arg(due)
     task_id = add_task(
-        store, path, title, due=date_arg(due), at=time_arg(at), dur=duration_arg(dur), owner=owner
+        store,
+        path,
+        title,
+        due=when,
+        at=time_arg(at),
+        dur=duration_arg(dur),
+        owner=owner,
+        every=every,
     )
     click.echo(task_id)
     click.echo(f"Added to {path}", err=True)
+    _warn_day_off(store, task_id, when or (store.today() if at else None))
+
+
+def _warn_day_off(store: Store, task_ref: str, day: date | None) -> None:
+    """Say so when a task is put on a day that is not a working day (``tomorrow`` said
+    on a Friday): the daily views show it as overdue on the next working day."""
+    if day is None or store.config.is_workday(day):
+        return
+    after = store.config.next_workday(day)
+    warn(
+        f"{day:%A} {day.isoformat()} is not a working day (workday.days in plaincrm.yaml); "
+        f"'plaincrm task move {task_ref} --due {after.isoformat()}' puts it on the next one"
+    )
 
 
 def _read_note() -> str:
@@ -113,8 +148,11 @@ def task_done(task_id: str, note: str | None, no_note: bool, on: str | None) -> 
     elif note is None and not no_note and sys.stdin.isatty():
         note = _read_note()
     day = date_arg(on, past=True) or app.today()
-    path, done = complete_task(app.store, task_id, note, day)
-    click.echo(f"Done: {done.title} ({path})")
+    done = complete_task(app.store, task_id, note, day)
+    click.echo(f"Done: {done.task.title} ({done.path})")
+    if done.added:
+        rule = done.task.every
+        click.echo(f"Next: {done.added}, every:{rule}", err=True)
 
 
 @task.command("move")
@@ -130,8 +168,60 @@ def task_move(task_id: str, due: str | None, at: str | None, no_time: bool) -> N
       plaincrm task move k3x9 --due tomorrow --at 14:00
     """
     store = get_app().store
-    path, moved = move_task(store, task_id, due=date_arg(due), at=time_arg(at), clear_time=no_time)
-    click.echo(f"Moved: {moved.title} ({path})")
+    when = date_arg(due)
+    moved = move_task(store, task_id, due=when, at=time_arg(at), clear_time=no_time)
+    click.echo(f"Moved: {moved.task.title} ({moved.path})")
+    _warn_day_off(store, moved.task.id or task_id, when)
+
+
+@task.command("edit")
+@click.argument("task_id", metavar="ID", shell_complete=complete_task_id)
+@click.option("--title", metavar="TEXT", help="New title.")
+@owner_option("Who does it ('': nobody named on the task: the record's owner).")
+@click.option("--note", metavar="TEXT", help="Replace the note ('' removes it, '-' reads stdin).")
+@click.option("--every", metavar="RULE", help=EVERY_HELP + " 'none' stops the repeating.")
+def task_edit(
+    task_id: str, title: str | None, owner: str | None, note: str | None, every: str | None
+) -> None:
+    """Change a task's title, owner, note or repeat rule; the rest of it stays.
+    (Its date and time: 'plaincrm task move'.)
+
+    \b
+    Example:
+      plaincrm task edit k3x9 --title "Call Anna about the 2027 renewal" --owner ben
+      plaincrm task edit k3x9 --every none
+    """
+    if note == "-":
+        note = read_stdin("the note")
+    edited = edit_task(get_app().store, task_id, title=title, owner=owner, note=note, every=every)
+    click.echo(f"Edited: {title or edited.task.title} ({edited.path})")
+
+
+@task.command("delete")
+@click.argument("task_id", metavar="ID", shell_complete=complete_task_id)
+def task_delete(task_id: str) -> None:
+    """Remove a task (and its note) from its record; 'plaincrm history REF' shows it
+    removed, and git keeps it.
+
+    \b
+    Example:
+      plaincrm task delete k3x9
+    """
+    deleted = delete_task(get_app().store, task_id)
+    click.echo(f"Deleted: {deleted.task.title} ({deleted.path})")
+
+
+@task.command("reopen")
+@click.argument("task_id", metavar="ID", shell_complete=complete_task_id)
+def task_reopen(task_id: str) -> None:
+    """Open a completed task again (its result note stays).
+
+    \b
+    Example:
+      plaincrm task reopen k3x9
+    """
+    reopened = reopen_task(get_app().store, task_id)
+    click.echo(f"Reopened: {reopened.task.title} ({reopened.path})")
 
 
 def task_rows(entries: list[TaskEntry]) -> list[list[str]]:
@@ -144,8 +234,8 @@ def task_rows(entries: list[TaskEntry]) -> list[list[str]]:
                 (t.done or "") if t.checked else (t.due or ""),
                 t.at or "",
                 format_duration(t.dur) if t.dur else "",
-                truncate(t.title, 50),
-                truncate(entry.record_title, 30),
+                t.title,
+                entry.label,
                 entry.owner or "",
             ]
         )
@@ -170,23 +260,24 @@ def task_list(
 ) -> None:
     """List open tasks (yours by default) by date, filtered by a QUERY on the task
     keys (due, at, dur, done, id, owner, title, record, type, status); a query
-    on status or done finds completed tasks too.
+    on status or done finds completed tasks too, one on owner everybody's.
 
     \b
     Example:
       plaincrm task list --all --overdue
+      plaincrm task list owner:ben due.before:+7d
       plaincrm task list due.before:+7d record:acme
       plaincrm task list --done done.after:-30d sort:-done
     """
     app = get_app()
-    who = resolve_owner(app, owner, all_owners)
+    parsed = build_query(app, query, TASK_KINDS)
+    who = task_owner(app, owner, all_owners, parsed)
     today = app.today()
     due_from = due_to = None
     if due:
         due_from = due_to = app.date(due).isoformat()
     if overdue:
         due_to = (today - timedelta(days=1)).isoformat()
-    parsed = build_query(app, query, TASK_KINDS)
     state = "done" if done else "open"
     if not (done or overdue) and tested_fields(parsed.where) & {"status", "done"}:
         state = "all"  # the query says which: open, completed, or both
@@ -200,6 +291,7 @@ def task_list(
     if not entries:
         click.echo("No tasks.")
         return
+    app.store.add_clients(entries)
     when = {"done": "DONE", "open": "DUE"}.get(state, "DUE/DONE")
     headers = ["ID", when, "AT", "DUR", "TITLE", "RECORD", "OWNER"]
-    click.echo(table(task_rows(entries), headers))
+    click.echo(table(task_rows(entries), headers, fit=[4, 5]))

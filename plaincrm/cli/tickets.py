@@ -1,4 +1,4 @@
-"""``plaincrm ticket add|reply|wait|resolve|close|reopen|list|show`` and ``report service``."""
+"""``plaincrm ticket add|reply|wait|resolve|close|reopen|set|list|show`` and ``report service``."""
 
 from __future__ import annotations
 
@@ -8,16 +8,16 @@ from typing import Any, TypeVar
 
 import click
 
-from ..clients import client_names
-from ..deals import NewDeal
-from ..model import Kind, field_kinds
-from ..output import echo_json, style, table, truncate
-from ..query import WrappedAccessor, tested_fields
-from ..records import record_notes
-from ..service_report import minutes_text, service_report
-from ..sla import DONE, KINDS, PRIORITIES, STATUSES, Clock, now, parse_when
-from ..store import Store
-from ..tickets import (
+from ..clients.clients import client_names
+from ..core.model import Kind, field_kinds, path_of
+from ..core.query import WrappedAccessor, tested_fields
+from ..core.records import record_notes
+from ..core.store import Store
+from ..core.text import number, plural
+from ..sales.dealops import NewDeal
+from ..service.report import minutes_text, service_report
+from ..service.sla import DONE, KINDS, PRIORITIES, STATUSES, Clock, now, parse_when
+from ..service.tickets import (
     Ticket,
     add_ticket,
     close,
@@ -25,6 +25,7 @@ from ..tickets import (
     reopen,
     reply,
     resolve,
+    set_ticket,
     ticket_of,
     tickets,
     wait,
@@ -32,14 +33,19 @@ from ..tickets import (
 from .common import (
     build_query,
     date_arg,
+    echo_changed,
     echo_created,
+    field_option,
     get_app,
     json_option,
+    nothing_asked,
     owner_option,
     query_argument,
     read_stdin,
+    wanted_fields,
 )
 from .completion import complete_ref
+from .output import echo_json, style, table
 from .reports import report_heading, report_owner, report_owner_option, report_since, since_option
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -287,6 +293,39 @@ TICKET_ACCESSOR = WrappedAccessor(
 )
 
 
+@ticket.command("set")
+@_ticket_ref
+@click.option("--subject", metavar="TEXT")
+@click.option("--kind", type=click.Choice(KINDS))
+@click.option("--priority", type=click.Choice(PRIORITIES), help="Picks the SLA targets.")
+@click.option("--channel", metavar="TEXT")
+@owner_option("Who handles it ('' for nobody).")
+@field_option
+def ticket_set(
+    ref: str,
+    subject: str | None,
+    kind: str | None,
+    priority: str | None,
+    channel: str | None,
+    owner: str | None,
+    fields: tuple[str, ...],
+) -> None:
+    """Change details of ticket REF; the log says what changed.  The status changes
+    with reply, wait, resolve, close and reopen, which keep the SLA clocks right.
+
+    \b
+    Example:
+      plaincrm ticket set cafe-aurora-steam --priority urgent --owner ben
+    """
+    wanted = wanted_fields(
+        fields, subject=subject, kind=kind, priority=priority, channel=channel, owner=owner
+    )
+    nothing_asked(wanted, "--subject, --kind, --priority, --channel, --owner")
+    store = get_app().store
+    path = _path(store, ref)
+    echo_changed(path, set_ticket(store, path, wanted))
+
+
 @ticket.command("list")
 @query_argument
 @click.option(
@@ -324,8 +363,8 @@ def ticket_list(query: tuple[str, ...], everything: bool, as_json: bool) -> None
     rows = [
         [
             t.ref,
-            truncate(t.record.title, 36),
-            truncate(names.get(t.get("client") or "", t.get("client") or ""), 22),
+            t.record.title,
+            names.get(t.get("client") or "", t.get("client") or ""),
             t.get("kind") or "",
             t.get("priority") or "",
             t.status,
@@ -336,7 +375,7 @@ def ticket_list(query: tuple[str, ...], everything: bool, as_json: bool) -> None
         for t in found
     ]
     headers = ["REF", "SUBJECT", "CLIENT", "KIND", "PRIO", "STATUS", "OWNER", "OPENED", "SLA"]
-    click.echo(table(rows, headers))
+    click.echo(table(rows, headers, fit=[1, 2, 8]))
 
 
 def _sla_cell(item: Ticket) -> str:
@@ -364,6 +403,7 @@ def ticket_show(ref: str, as_json: bool) -> None:
     store = get_app().store
     path = _path(store, ref)
     record = store.load(path)
+    store.warn_tasks((path, task) for task in record.tasks)
     item = ticket_of(store, record)
     text = store.read_text(path)
     messages = parse_conversation(text)
@@ -384,14 +424,18 @@ def ticket_show(ref: str, as_json: bool) -> None:
     rows = [["client", f"{name} ({client})"]]
     for key in ("kind", "priority", "status", "channel", "owner", "opened", "first_response"):
         rows.append([key, record.get_text(key) or ""])
-    for key in ("resolved", "resolution", "deal"):
+    for key in ("resolved", "resolution"):
         if record.get_text(key):
             rows.append([key, record.get_text(key) or ""])
+    deal = record.get_text("deal")
+    if deal:
+        title = store.titles([path_of("deal", deal)]).get(path_of("deal", deal), "(missing)")
+        rows.append(["deal", f"{title} ({deal})"])
     rows += [
         ["response SLA", _clock_cell(item.clocks.response)],
         ["resolution SLA", _clock_cell(item.clocks.resolution)],
     ]
-    lines.append(table([r for r in rows if r[1]], indent="  "))
+    lines.append(table([r for r in rows if r[1]], indent="  ", fit=[1]))
     if notes:
         lines += [
             "",
@@ -407,7 +451,8 @@ def ticket_show(ref: str, as_json: bool) -> None:
     open_tasks = [t for t in record.tasks if not t.checked]
     if open_tasks:
         lines += ["", style("Open tasks", bold=True)]
-        lines.append(table([[t.id or "", t.due or "", t.title] for t in open_tasks], indent="  "))
+        rows = [[t.id or "", t.due or "", t.title] for t in open_tasks]
+        lines.append(table(rows, indent="  ", fit=[2]))
     if record.log:
         lines += ["", style("Log", bold=True)]
         for entry in record.log:
@@ -456,19 +501,19 @@ def report_service(since: str | None, owner: str | None, as_json: bool) -> None:
         return
     shown = [s for s in STATUSES if any(row.get(s) for row in result.by_kind.values())]
     rows = [
-        [kind, *(str(counts.get(s, 0)) for s in shown), str(sum(counts.values()))]
+        [kind, *(number(counts.get(s, 0)) for s in shown), number(sum(counts.values()))]
         for kind, counts in result.by_kind.items()
     ]
     totals = [sum(c.get(s, 0) for c in result.by_kind.values()) for s in shown]
-    rows.append(["total", *(str(n) for n in totals), str(len(result.tickets))])
+    rows.append(["total", *(number(n) for n in totals), number(len(result.tickets))])
     right = list(range(1, len(shown) + 2))
     out.append(table(rows, ["KIND", *(s.upper() for s in shown), "TOTAL"], right=right))
     out += [
         "",
         f"Median first response: {minutes_text(result.median_response)} "
-        f"({len(result.response_minutes)} answered)",
+        f"({number(len(result.response_minutes))} answered)",
         f"Median resolution:     {minutes_text(result.median_resolution)} "
-        f"({len(result.resolution_minutes)} resolved)",
+        f"({number(len(result.resolution_minutes))} resolved)",
         "(working hours; time waiting on the client not counted)",
         "",
         style("SLA by priority", bold=True),
@@ -476,9 +521,9 @@ def report_service(since: str | None, owner: str | None, as_json: bool) -> None:
     rows = [
         [
             row.priority,
-            str(row.tickets),
-            f"{row.response_breached}",
-            f"{row.resolution_breached}",
+            number(row.tickets),
+            number(row.response_breached),
+            number(row.resolution_breached),
         ]
         for row in result.priorities
     ]
@@ -493,9 +538,9 @@ def report_service(since: str | None, owner: str | None, as_json: bool) -> None:
     out += [
         "",
         style("Upsell", bold=True),
-        f"  {funnel.closed} closed ticket(s) -> {funnel.with_offer} closed with an offer -> "
-        f"{len(funnel.deals)} deal(s): {funnel.count('won')} won, {funnel.count('open')} open, "
-        f"{funnel.count('lost')} lost",
+        f"  {plural(funnel.closed, 'closed ticket')} -> {number(funnel.with_offer)} closed with "
+        f"an offer -> {plural(len(funnel.deals), 'deal')}: {number(funnel.count('won'))} won, "
+        f"{number(funnel.count('open'))} open, {number(funnel.count('lost'))} lost",
         f"  won revenue: {funnel.won.text()}"
         + (f"; still open: {funnel.open_amount.text()}" if funnel.open_amount else ""),
     ]

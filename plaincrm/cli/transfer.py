@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..errors import UsageError
+from ..core.errors import UsageError
+from ..core.model import TYPES
+from ..core.text import plural
 from ..formats.cells import DATE_ORDERS
-from ..model import TYPES
-from ..output import echo_json, table
 from .common import (
     build_query,
     get_app,
@@ -21,14 +21,15 @@ from .common import (
     owner_option,
     owner_options,
     query_argument,
-    resolve_owner,
+    task_owner,
 )
+from .output import echo_json, table
 
 if TYPE_CHECKING:  # the formats modules are imported by the commands that use them
+    from ..core.model import Record
     from ..formats.columns import Target
     from ..formats.exporter import Table
     from ..formats.plan import Action, Plan
-    from ..model import Record
     from .common import App
 
 PROGRESS_FROM = 200  # rows; smaller files import too fast to need a progress bar
@@ -135,6 +136,8 @@ def import_(
     from ..formats.importer import plan_import
 
     store = get_app().store
+    if not dry_run:  # what the plan decides (matches, free names) holds until it is written
+        store.lock_writes()
     with progress_bar(_count_hint(file), "Reading rows") as progress:
         plan = plan_import(store, file, options, progress)
     if as_json:
@@ -155,7 +158,7 @@ def import_(
         click.echo("Nothing to write.")
     else:
         where = f" (commit {commit[:7]})" if commit else ""
-        click.echo(f"Imported: {len(plan.writes)} file(s) written{where}.")
+        click.echo(f"Imported: {plural(len(plan.writes), 'file')} written{where}.")
 
 
 def _count_hint(path: Path) -> int:
@@ -173,7 +176,7 @@ def _print_plan(plan: Plan, *, detailed: bool) -> None:
     from ..formats.plan import SAME
 
     noun = "tasks" if plan.type_name == "task" else f"{plan.type_name}s"
-    count = f"{plan.rows} row{'s' if plan.rows != 1 else ''}"
+    count = plural(plan.rows, "row")
     click.echo(f"Importing {noun} from {plan.source} ({plan.description}; {count})")
     used = [
         f"{c.letter} '{c.header}' -> {_field(c.target)}" for c in plan.mapping.used() if c.target
@@ -192,10 +195,10 @@ def _print_plan(plan: Plan, *, detailed: bool) -> None:
         rows = []
         for action in shown:
             rows_text = ", ".join(str(r) for r in action.rows)
-            label = "row" if len(action.rows) == 1 else "rows"
+            label = "row" if len(action.rows) == 1 else "rows"  # the numbers follow
             detail = _describe(action)
             rows.append([action.verb, action.path, action.title, f"{label} {rows_text}", detail])
-        click.echo(table(rows, indent="  "))
+        click.echo(table(rows, indent="  ", fit=[2, 4]))
     if plan.errors:
         click.echo("", err=True)
         click.echo("Invalid rows:", err=True)
@@ -253,6 +256,11 @@ def _short(value: Any) -> str:
 @click.option(
     "--delimiter", metavar="CHAR", help="CSV delimiter (default ',', or ';' with --excel)."
 )
+@click.option(
+    "--vdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="vCards: one .vcf file per client and contact in this folder, for vdirsyncer.",
+)
 def export(
     query: tuple[str, ...],
     type_name: str,
@@ -260,6 +268,7 @@ def export(
     output: Path | None,
     excel: bool,
     delimiter: str | None,
+    vdir: Path | None,
 ) -> None:
     """Export records (every field) or tasks as CSV, XLSX or JSON, or clients as
     vCards, filtered by a QUERY. Export, edit in a spreadsheet, import with
@@ -272,6 +281,7 @@ def export(
       plaincrm export --type task status:open -o tasks.xlsx
       plaincrm export --type all -o crm.xlsx
       plaincrm export --format vcard -o contacts.vcf
+      plaincrm export --format vcard --vdir ~/.contacts/crm
     """
     from ..formats import exporter
     from ..formats.sheet import delimiter_option
@@ -282,7 +292,11 @@ def export(
             f"--format {fmt} does not match the file {output} ({named}): leave out --format, "
             "or name the file for the format"
         )
-    fmt = fmt or named or "csv"
+    if vdir is not None and output is not None:
+        raise UsageError("use either --vdir FOLDER or -o FILE, not both")
+    fmt = fmt or named or ("vcard" if vdir else "csv")
+    if vdir is not None and fmt != "vcard":
+        raise UsageError("--vdir writes vCards: use it with --format vcard (and --type client)")
     delimiter = delimiter_option(delimiter)
     if fmt == "vcard" and type_name != "client":
         raise UsageError("vCards hold contacts: use --type client with --format vcard")
@@ -293,20 +307,29 @@ def export(
     if query and len(names) > 1:
         raise UsageError("a QUERY filters one type: use --type TYPE with it")
     if fmt == "vcard":
-        from ..formats.vcard import clients_vcf
+        from ..formats.vcard import card_files, clients_vcf
 
         clients = _records(app, "client", query)
-        _write(clients_vcf(clients).encode("utf-8"), output, f"{len(clients)} clients")
+        if vdir is not None:
+            from ..formats.vdir import PLAINCRM_VCF, write_vdir
+
+            result = write_vdir(vdir, card_files(clients), PLAINCRM_VCF)
+            click.echo(result.summary("vCards", vdir), err=True)
+            return
+        _write(clients_vcf(clients).encode("utf-8"), output, plural(len(clients), "client"))
         return
     tables = [_table(app, name, query) for name in names]
-    counts = ", ".join(f"{len(t.rows)} {t.name}" for t in tables)
+    counts = ", ".join(plural(len(t.rows), t.name.removesuffix("s")) for t in tables)
+    if fmt != "json":  # a client's contact people: a sheet of their own, or a row each
+        tables = _contacts_apart(tables, fmt)
     if fmt == "xlsx":
         if output is None:
             raise UsageError("an .xlsx workbook needs a file: add -o FILE.xlsx")
+        counts = ", ".join(f"{len(t.rows)} {t.name}" for t in tables)
         exporter.save(output, lambda tmp: exporter.write_xlsx(tables, tmp))
         click.echo(f"Exported {counts} to {output}", err=True)
     elif fmt == "json":
-        from ..output import dump_json
+        from .output import dump_json
 
         body = {t.name: exporter.json_rows(t) for t in tables}
         data = dump_json(body if len(tables) > 1 else body[tables[0].name]) + "\n"
@@ -314,6 +337,22 @@ def export(
     else:
         chosen = delimiter or (";" if excel else ",")
         _write(exporter.write_csv(tables[0], delimiter=chosen, excel=excel), output, counts)
+
+
+def _contacts_apart(tables: list[Table], fmt: str) -> list[Table]:
+    """Tables with a ``contacts`` column (clients) as XLSX: the table without it and
+    the contacts sheet after it; as CSV: one row per contact person."""
+    from ..formats import exporter
+
+    out = []
+    for one in tables:
+        if exporter.CONTACTS not in one.headers:
+            out.append(one)
+        elif fmt == "xlsx":
+            out += [exporter.without_contacts(one), exporter.contact_table(one)]
+        else:
+            out.append(exporter.contact_rows(one))
+    return out
 
 
 def _write(data: bytes, output: Path | None, counts: str) -> None:
@@ -328,8 +367,8 @@ def _write(data: bytes, output: Path | None, counts: str) -> None:
 
 
 def _records(app: App, type_name: str, query: tuple[str, ...]) -> list[Record]:
-    from ..model import field_kinds
-    from ..query import RecordAccessor
+    from ..core.model import field_kinds
+    from ..core.query import RecordAccessor
 
     records = app.store.records(type_name)
     return build_query(app, query, field_kinds(type_name)).apply(records, RecordAccessor())
@@ -339,7 +378,7 @@ def _table(app: App, type_name: str, query: tuple[str, ...]) -> Table:
     from ..formats import exporter
 
     if type_name == "task":
-        from ..query import TASK_KINDS, TaskAccessor
+        from ..core.query import TASK_KINDS, TaskAccessor
 
         entries = app.store.tasks(state="all")
         found = build_query(app, query, TASK_KINDS).apply(entries, TaskAccessor())
@@ -361,6 +400,11 @@ def _table(app: App, type_name: str, query: tuple[str, ...]) -> Table:
 )
 @click.option("--done", "with_done", is_flag=True, help="Completed tasks too.")
 @click.option("--timezone", "tz", metavar="ZONE", help="Times in ZONE (e.g. Europe/Budapest).")
+@click.option(
+    "--vdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="One .ics file per task in this folder (for vdirsyncer), instead of one file.",
+)
 def calendar(
     query: tuple[str, ...],
     owner: str | None,
@@ -369,6 +413,7 @@ def calendar(
     todo: bool,
     with_done: bool,
     tz: str | None,
+    vdir: Path | None,
 ) -> None:
     """Write tasks as an iCalendar (.ics) file for a phone or calendar app: timed
     tasks as events of their length, the others as all-day events (or to-dos).
@@ -378,15 +423,28 @@ def calendar(
     Example:
       plaincrm calendar -o ~/Calendars/crm.ics
       plaincrm calendar --all --todo record:acme -o acme.ics
+      plaincrm calendar --vdir ~/.calendars/crm     # then: vdirsyncer sync
     """
+    from ..core.query import TASK_KINDS, TaskAccessor
     from ..formats.exporter import save
     from ..formats.ics import calendar_ics
-    from ..query import TASK_KINDS, TaskAccessor
 
+    if vdir is not None and output is not None:
+        raise UsageError("use either --vdir FOLDER or -o FILE, not both")
     app = get_app()
-    who = resolve_owner(app, owner, all_owners)
+    parsed = build_query(app, query, TASK_KINDS)
+    who = task_owner(app, owner, all_owners, parsed)
     entries = app.store.tasks(state="all" if with_done else "open", owner=who)
-    entries = build_query(app, query, TASK_KINDS).apply(entries, TaskAccessor())
+    entries = parsed.apply(entries, TaskAccessor())
+    if vdir is not None:
+        from ..formats.ics import task_files
+        from ..formats.vdir import PLAINCRM_ICS, write_vdir
+
+        files = task_files(
+            entries, default_duration=app.store.config.default_duration, todo=todo, tz=tz
+        )
+        click.echo(write_vdir(vdir, files, PLAINCRM_ICS).summary("tasks", vdir), err=True)
+        return
     data, count = calendar_ics(
         entries,
         name=f"plaincrm: {who}" if who else "plaincrm",
@@ -398,4 +456,4 @@ def calendar(
         click.echo(data, nl=False)
         return
     save(output, lambda tmp: tmp.write_bytes(data))
-    click.echo(f"Wrote {count} task(s) to {output}", err=True)
+    click.echo(f"Wrote {plural(count, 'task')} to {output}", err=True)

@@ -15,7 +15,7 @@ import unicodedata
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
-from ..dates import (
+from ..core.dates import (
     DATE_RANGE,
     FIRST_DAY,
     LAST_DAY,
@@ -32,6 +32,16 @@ DATE_ORDERS = ("dmy", "mdy")  # day-first, month-first
 _FORMULA_START = "=+-@\t\r"
 _PLAIN_NUMBER_RE = re.compile(r"^[+-]?\d+([.,]\d+)?$")
 _NEUTRALISED_RE = re.compile(r"^'+[=+\-@\t\r]")
+# Text Excel reads as something else on opening a CSV file: a formula, a number (digits
+# with separators: a phone number, a postal code with its leading 0, 1,5 or 12 000), a
+# number in scientific notation (1e5), a date or a time (2026-11-27, 3/4, 9:30), a
+# percentage, or a truth value.
+_EXCEL_READS_RE = re.compile(
+    r"^[=+\-@\t\r]|^[\d\s.,/:()%-]*\d[\d\s.,/:()%-]*$|^\d+([.,]\d+)?e[+-]?\d+$|^(true|false)$",
+    re.IGNORECASE,
+)
+_EXCEL_TEXT_RE = re.compile(r'^="((?:[^"\n]|"")*)"$')  # ="text", "" for a quote
+EXCEL_LITERAL_MAX = 255  # Excel's longest text in a formula
 
 _EXCEL_EPOCH = date(1899, 12, 30)  # serial 1; Excel counts 1900-02-29, which never was
 _SERIAL_RANGE = (20000, 80000)  # 1954 .. 2119: a plain number in a date column is a serial
@@ -99,8 +109,31 @@ def neutralise(text: str) -> str:
     return text
 
 
+def excel_text(text: str) -> str:
+    """Text as a CSV cell Excel opens as exactly that text.
+
+    Text that Excel would read as a formula, number, date, time or truth value
+    (``+36 1 234 5678``, ``0123``, ``1e5``, ``3/4``) is written as the formula
+    ``="text"`` (a quote doubled), whose value Excel shows, and writes back when
+    the sheet is saved as CSV, as the text itself: no apostrophe, no lost
+    leading zero, nothing run.  Text too long for a formula, or of several lines,
+    is ``neutralise``d instead.
+    """
+    if (
+        _EXCEL_READS_RE.match(text)
+        and len(text) <= EXCEL_LITERAL_MAX
+        and "\n" not in text
+        and "\r" not in text
+    ):
+        return '="' + text.replace('"', '""') + '"'
+    return neutralise(text)
+
+
 def unneutralise(text: str) -> str:
-    """Undo ``neutralise``."""
+    """Undo ``neutralise`` and ``excel_text``."""
+    excel = _EXCEL_TEXT_RE.match(text)
+    if excel:
+        return excel.group(1).replace('""', '"')
     return text[1:] if _NEUTRALISED_RE.match(text) else text
 
 

@@ -15,9 +15,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import UsageError
-from ..model import TYPES, Kind, field_kinds
-from ..schemas import load_schema
+from ..core.errors import UsageError
+from ..core.model import TYPES, Kind, field_kinds
+from ..core.schemas import load_schema
 from .cells import normalise_header
 
 TASK = "task"  # tasks are imported and exported as their own table

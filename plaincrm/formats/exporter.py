@@ -3,14 +3,21 @@
 A record table has the column ``ref`` (the file name, which ``import`` uses
 to find the record again), then every field of the type's schema in schema
 order, then the other keys found in the records.  Dates are ISO dates (real
-date cells in XLSX), lists of text are ``a, b``, and nested values (a
-client's ``contacts``) are JSON.  Tasks are their own table.
+date cells in XLSX), lists of text are ``a, b``, other nested values JSON.
+Tasks are their own table, and so are a client's contact people: a sheet of
+their own in XLSX (``contact_table``), one row each in CSV (``contact_rows``:
+the client's columns repeated, as contact lists are kept), both of which
+``import`` reads back.
 
 CSV cells a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``)
 get a leading ``'``, which ``import`` removes again, so export -> import
 changes nothing.  ``excel=True`` writes what Excel in most of Europe opens
-by double-click: UTF-8 with a BOM, ``;`` between cells and decimal commas.
-A ``;``-separated file always has decimal commas (``import`` reads it so).
+by double-click: UTF-8 with a BOM, ``;`` between cells and decimal commas,
+and text that Excel would turn into a number, date or formula (a phone number
+``+36 1 234 5678``, a postal code ``0123``) as ``="..."``, which Excel shows
+as exactly that text (``cells.excel_text``).  A ``;``-separated file always
+has decimal commas (``import`` reads it so).  In XLSX, text is stored as text
+in cells formatted as text (``@``).
 """
 
 from __future__ import annotations
@@ -21,18 +28,18 @@ import json
 import os
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ..dates import format_duration, parse_iso_date
-from ..errors import InvalidError
-from ..model import Record, field_kinds
-from ..schemas import load_schema
-from ..store import TaskEntry
-from ..yamlfront import format_number
-from .cells import neutralise
+from ..core.dates import format_duration, parse_iso_date
+from ..core.errors import InvalidError
+from ..core.frontmatter import format_number
+from ..core.model import Record, field_kinds
+from ..core.schemas import load_schema
+from ..core.store import TaskEntry
+from .cells import excel_text, neutralise
 
 XLSX_COLUMNS = 16_384  # a worksheet's columns (A to XFD)
 XLSX_ROWS = 1_048_576  # and rows
@@ -41,11 +48,17 @@ TASK_COLUMNS = [
 ]  # fmt: skip
 
 
+CONTACTS = "contacts"  # a client's contact people: a table of their own
+CONTACT_COLUMNS = {"contact": "name", "contact_role": "role", "contact_email": "email",
+                   "contact_phone": "phone"}  # fmt: skip
+
+
 @dataclass
 class Table:
     name: str  # sheet name: "clients", "tasks"
     headers: list[str]
     rows: list[list[Any]]  # typed values: str, int, float, bool, date, list, dict, None
+    text: set[str] = field(default_factory=set)  # columns of text: XLSX formats them as text
 
 
 def record_table(name: str, type_name: str, schema: str, records: list[Record]) -> Table:
@@ -65,7 +78,48 @@ def record_table(name: str, type_name: str, schema: str, records: list[Record]) 
                 value = parse_iso_date(value) or value
             row.append(value)
         rows.append(row)
-    return Table(name, ["ref", *keys], rows)
+    text = {key for key in keys if key not in kinds or kinds[key].name in ("text", "any", "list")}
+    return Table(name, ["ref", *keys], rows, {"ref", *text})
+
+
+def contact_table(table: Table) -> Table:
+    """The contact people of the clients of ``table``, one row each: the client's
+    ``ref`` and ``name``, then the ``CONTACT_COLUMNS``."""
+    at, ref, name = (table.headers.index(key) for key in (CONTACTS, "ref", "name"))
+    rows = [[row[ref], row[name], *person] for row in table.rows for person in _people(row[at])]
+    headers = ["ref", "name", *CONTACT_COLUMNS]
+    return Table(CONTACTS, headers, rows, set(headers))
+
+
+def without_contacts(table: Table) -> Table:
+    """``table`` without its ``contacts`` column (they go to ``contact_table``)."""
+    at = table.headers.index(CONTACTS)
+    rows = [row[:at] + row[at + 1 :] for row in table.rows]
+    return Table(table.name, table.headers[:at] + table.headers[at + 1 :], rows, table.text)
+
+
+def contact_rows(table: Table) -> Table:
+    """``table`` with one row per contact person, the ``CONTACT_COLUMNS`` in place of
+    ``contacts``: the client's columns are repeated on each of its people's rows; a
+    client without people has one row (the layout ``import`` reads as one client
+    with several contacts)."""
+    at = table.headers.index(CONTACTS)
+    rows = []
+    for row in table.rows:
+        for person in _people(row[at]) or [[None] * len(CONTACT_COLUMNS)]:
+            rows.append(row[:at] + person + row[at + 1 :])
+    headers = [*table.headers[:at], *CONTACT_COLUMNS, *table.headers[at + 1 :]]
+    return Table(table.name, headers, rows, table.text | set(CONTACT_COLUMNS))
+
+
+def _people(value: Any) -> list[list[Any]]:
+    """A ``contacts`` value as rows of the ``CONTACT_COLUMNS``."""
+    people = value if isinstance(value, list) else []
+    return [
+        [person.get(key) for key in CONTACT_COLUMNS.values()]
+        for person in people
+        if isinstance(person, dict)
+    ]
 
 
 def task_table(entries: list[TaskEntry]) -> Table:
@@ -93,7 +147,9 @@ def task_table(entries: list[TaskEntry]) -> Table:
 # ---------------------------------------------------------------- CSV
 
 
-def csv_cell(value: Any, decimal_comma: bool = False) -> str:
+def csv_cell(value: Any, decimal_comma: bool = False, excel: bool = False) -> str:
+    """A value as CSV text: formulas neutralised; ``excel``: text Excel would read as
+    something else written so that it reads it as that text (``cells.excel_text``)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -103,9 +159,8 @@ def csv_cell(value: Any, decimal_comma: bool = False) -> str:
         return text.replace(".", ",") if decimal_comma else text
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, (list, dict)):
-        return neutralise(flat_text(value))
-    return neutralise(str(value))
+    text = flat_text(value) if isinstance(value, (list, dict)) else str(value)
+    return excel_text(text) if excel else neutralise(text)
 
 
 def flat_text(value: list[Any] | dict[str, Any]) -> str:
@@ -126,14 +181,15 @@ def _plain_word(value: Any) -> bool:
 
 
 def write_csv(table: Table, *, delimiter: str = ",", excel: bool = False) -> bytes:
-    """The table as CSV bytes: UTF-8 (with ``excel`` a BOM), and decimal commas in a
-    ``;``-separated file, as ``import`` reads one (so any delimiter round-trips)."""
+    """The table as CSV bytes: UTF-8 (with ``excel`` a BOM, and ``="..."`` for text Excel
+    would misread), and decimal commas in a ``;``-separated file, as ``import`` reads
+    one (so any delimiter round-trips)."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
     writer.writerow(table.headers)
     decimal_comma = delimiter == ";"
     for row in table.rows:
-        writer.writerow([csv_cell(value, decimal_comma) for value in row])
+        writer.writerow([csv_cell(value, decimal_comma, excel) for value in row])
     data = out.getvalue().encode("utf-8")
     return b"\xef\xbb\xbf" + data if excel else data
 
@@ -168,6 +224,7 @@ def write_xlsx(tables: list[Table], path: Path) -> None:
             cell.font = bold
             header.append(cell)
         sheet.append(header)
+        text = [header in table.text for header in table.headers]
         rows = []
         for row in table.rows:
             cells = []
@@ -177,6 +234,8 @@ def write_xlsx(tables: list[Table], path: Path) -> None:
                     cell.data_type = "s"
                 elif isinstance(value, date):
                     cell.number_format = "yyyy-mm-dd"
+                if text[i] and not isinstance(value, (int, float, date)):
+                    cell.number_format = "@"  # text, also what is typed in later
                 widths[i] = max(widths[i], min(50, len(csv_cell(value))))
                 cells.append(cell)
             rows.append(cells)

@@ -15,9 +15,9 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from .. import __version__
-from ..dates import parse_iso_date, time_to_minutes
-from ..errors import UsageError
-from ..store import TaskEntry
+from ..core.dates import parse_iso_date, time_to_minutes
+from ..core.errors import UsageError
+from ..core.store import TaskEntry
 
 PRODID = f"-//plaincrm//plaincrm {__version__}//EN"
 
@@ -61,6 +61,35 @@ def calendar_ics(
         cal.add_missing_timezones()
     data: bytes = cal.to_ical()
     return data, count
+
+
+def task_files(
+    entries: list[TaskEntry],
+    *,
+    default_duration: int,
+    todo: bool = False,
+    tz: str | None = None,
+) -> dict[str, str]:
+    """One ``.ics`` text per task (``formats.vdir``), named after its UID."""
+    from icalendar import Calendar
+
+    from .vdir import file_name
+
+    zone = _zone(tz)
+    stamp = datetime.now(timezone.utc).replace(microsecond=0)
+    files = {}
+    for entry in entries:
+        component = _component(entry, default_duration, todo, zone, stamp)
+        if component is None:
+            continue
+        cal = Calendar()
+        cal.add("prodid", PRODID)
+        cal.add("version", "2.0")
+        cal.add_component(component)
+        if zone is not None:
+            cal.add_missing_timezones()
+        files[file_name(task_uid(entry), ".ics")] = cal.to_ical().decode("utf-8")
+    return files
 
 
 def _zone(tz: str | None) -> Any:

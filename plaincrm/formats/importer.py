@@ -9,6 +9,13 @@ other records, such as a deal's client, those must agree too).  Rows of the
 same record are merged (a company with one row per contact person); rows
 that contradict each other, or match two different records, are invalid.
 
+A contact list has a row per person: the rows of one company (``name``) with
+a person (``person``, ``first_name``/``last_name``) become one client with a
+contact each.  Their ``email`` and ``phone`` are the company's when its rows
+agree on them (or when a row without a person gives them), else each
+person's own; the other company fields must agree.  A person without a
+company is a client of kind ``person``.
+
 A row matching an existing record with different values is an error unless
 ``--update`` (change the fields it gives; empty cells never clear anything)
 or ``--skip-existing``; a row that changes nothing is reported as unchanged.
@@ -20,14 +27,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..clients import new_owner
-from ..errors import InvalidError, PlaincrmError, UsageError
-from ..ids import slugify, unique_slug
-from ..model import TYPES, Record, slug_of
-from ..records import ParseFailure, new_record_text, parse_record
-from ..schemas import load_schema
-from ..store import Store
-from ..yamlfront import set_fields
+from ..clients.clients import new_owner
+from ..core.errors import InvalidError, PlaincrmError, UsageError
+from ..core.frontmatter import set_fields
+from ..core.ids import slugify, unique_slug
+from ..core.model import TYPES, Record, slug_of
+from ..core.records import ParseFailure, new_record_text, parse_record
+from ..core.schemas import load_schema
+from ..core.store import Store
 from .cells import (
     CellError,
     cell_text,
@@ -56,6 +63,7 @@ from .sheet import Row, Sheet, read_sheet
 from .typehooks import BY_COMMAND, NEW_RECORD, SLUG_BASE, UPDATED
 
 MATCH_KEYS = ("ref", "email", "phone", "name")
+PEOPLE = "contacts"  # a client's contact people
 # Values new records of a type get when the file gives none (besides the schema's defaults).
 NEW_DEFAULTS: dict[str, dict[str, Any]] = {"client": {"kind": "company"}}
 
@@ -137,6 +145,8 @@ class Pending:
     entries: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # contacts ...
     origin: dict[str, int] = field(default_factory=dict)  # field -> row that gave it
     matched_by: str = ""
+    # rows of a person at the company: (row, the person's entry, their email/phone ...)
+    personal: list[tuple[int, dict[str, Any], dict[str, Any]]] = field(default_factory=list)
 
 
 @dataclass
@@ -145,6 +155,7 @@ class RowValues:
     values: dict[str, Any]
     entries: dict[str, dict[str, Any]]  # list-of-mapping field -> one entry
     ref: str | None
+    personal: dict[str, Any] = field(default_factory=dict)  # a person's email, phone ...
 
 
 class SheetImport:
@@ -186,6 +197,10 @@ class RecordImport(SheetImport):
         self.keys: dict[tuple[str, Any], list[str]] = {}  # match key -> paths
         self.titles: dict[str, str] = {}  # path -> title, of records and planned records
         self.title = self.rtype.title_field
+        # a client's own fields that its contact people have too: in a row of a person at
+        # the company they may be the person's (settled when all rows are read)
+        people = self.props.get(PEOPLE, {}).get("items", {}).get("properties", {})
+        self.personal_keys = [key for key in people if key in self.props and key != self.title]
 
     # ------------------------------------------------------------ driving
 
@@ -204,6 +219,7 @@ class RecordImport(SheetImport):
             if progress:
                 progress(1)
         for pending in self.pending.values():
+            self._settle_personal(pending)
             self._finish(pending)
 
     def _index_existing(self) -> None:
@@ -329,7 +345,9 @@ class RecordImport(SheetImport):
             return None
         if currency and "currency" in self.props and "currency" not in values:
             values["currency"] = currency
-        self._person(values, entries)
+        personal: dict[str, Any] = {}
+        if self._person(row.number, values, entries):
+            personal = {key: values.pop(key) for key in self.personal_keys if key in values}
         ref = values.pop("ref", None)
         for parent, entry in entries.items():
             order = list(self.props.get(parent, {}).get("items", {}).get("properties", {}))
@@ -344,19 +362,34 @@ class RecordImport(SheetImport):
                 given = ", ".join(entry)
                 self._error(row.number, f"{parent}: {given} given but no {', '.join(missing)}")
                 return None
-        return RowValues(row.number, values, entries, str(ref).lower() if ref else None)
+        return RowValues(row.number, values, entries, str(ref).lower() if ref else None, personal)
 
-    def _person(self, values: dict[str, Any], entries: dict[str, dict[str, Any]]) -> None:
-        """A client's person columns: the client's own name, or its contact person's."""
+    def _person(
+        self, number: int, values: dict[str, Any], entries: dict[str, dict[str, Any]]
+    ) -> bool:
+        """A client's person columns: the client's own name (a person without a company:
+        the contact columns are the person's own), or its contact person's.  True when
+        the row is of a person at the company."""
         first, last = values.pop("first_name", None), values.pop("last_name", None)
         person = values.pop("person", None) or " ".join(p for p in (first, last) if p)
         if not person:
-            return
-        if self.title not in values:
-            values[self.title] = person
-            values.setdefault("kind", "person")
-        else:
-            entries.setdefault("contacts", {}).setdefault("name", person)
+            return False
+        if self.title in values:
+            entries.setdefault(PEOPLE, {}).setdefault("name", person)
+            return True
+        values[self.title] = person
+        values.setdefault("kind", "person")
+        own = entries.pop(PEOPLE, {})
+        for key in self.personal_keys:
+            if key in own:
+                values.setdefault(key, own.pop(key))
+        for key, value in own.items():  # a role: a client of its own has none
+            column = self._column_of(f"{PEOPLE}.{key}") or key
+            self.plan.notes.append(
+                f"row {number}: {person} has no company, so is a client of kind person; "
+                f"{column} ('{_show(value)}') is not kept"
+            )
+        return False
 
     def _merge(self, pending: Pending, row: RowValues) -> bool:
         """Add a row's values to a record's; False (and an error) when they disagree."""
@@ -368,13 +401,17 @@ class RecordImport(SheetImport):
                 self._error(
                     row.number,
                     f"{key} '{_show(value)}' disagrees with row {pending.origin[key]} "
-                    f"('{_show(current)}'), which is the same {self.rtype.name} ({pending.path})",
+                    f"('{_show(current)}'), which is the same {self.rtype.name} ({pending.path}): "
+                    f"a {self.rtype.name} has one {key}, so make the rows agree (or leave it "
+                    "empty in all but one)",
                 )
                 return False
         for parent, entry in row.entries.items():
             for other in pending.entries.get(parent, []):
                 if _same_entry(other, entry):
-                    clash = [k for k in entry if k in other and other[k] != entry[k]]
+                    clash = [
+                        k for k in entry if k in other and _differs(k, other[k], entry[k], "name")
+                    ]
                     if clash:
                         self._error(
                             row.number,
@@ -393,8 +430,41 @@ class RecordImport(SheetImport):
                 pending.origin[key] = row.number
         for parent, entry in row.entries.items():
             _add_entry(pending.entries.setdefault(parent, []), entry)
+        if row.personal:
+            pending.personal.append((row.number, row.entries[PEOPLE], row.personal))
         pending.rows.append(row.number)
         return True
+
+    def _settle_personal(self, pending: Pending) -> None:
+        """Whose are the emails and phones of a company's rows of people: the company's
+        when it has them already (a row without a person gave them, or the client
+        has them), or when several of its people share them (a switchboard number, an
+        info@ address; the only person's too); each person's own otherwise."""
+        existing = pending.existing.fields if pending.existing else {}
+        people = pending.entries.get(PEOPLE, [])
+        for key in self.personal_keys:
+            given = [(row, entry, values[key]) for row, entry, values in pending.personal
+                     if key in values]  # fmt: skip
+            if not given:
+                continue
+            company = pending.values.get(key) or existing.get(key)
+            if company is None:
+                company = _shared(key, [value for _, _, value in given], self.title)
+                if company is not None:
+                    pending.values[key] = company
+                    pending.origin[key] = next(row for row, _, value in given if value == company)
+            for row, entry, value in given:
+                if company is not None and not _differs(key, company, value, self.title):
+                    continue
+                person = next(other for other in people if _same_entry(other, entry))
+                if key not in person:
+                    person[key] = value
+                elif _differs(key, person[key], value, self.title):
+                    self._error(
+                        row,
+                        f"{PEOPLE} '{person.get('name', '')}': {key} '{_show(value)}' disagrees "
+                        f"with '{_show(person[key])}' (their {key} in another column or row)",
+                    )
 
     def _new_path(self, ref: str | None, base: str) -> str:
         folder = self.rtype.folder
@@ -517,7 +587,7 @@ class RecordImport(SheetImport):
     def _problems(self, path: str, text: str) -> list[str]:
         """What ``check`` would say about the file, without the ``path:line:``, each
         with the column its value came from."""
-        from ..check import record_problems
+        from ..core.check import record_problems
 
         try:
             record = parse_record(self.rtype, path, text)
@@ -556,6 +626,23 @@ def _differs(key: str, old: Any, new: Any, title: str) -> bool:
     return bool(comparable(old) != comparable(new))
 
 
+def _shared(key: str, values: list[Any], title: str) -> Any:
+    """The value of ``values`` (one per row of a person) that is the company's: the only
+    one given, else the one value several rows give; None when no value or more than
+    one is shared."""
+    if len(values) == 1:
+        return values[0]
+    groups: list[list[Any]] = []
+    for value in values:
+        group = next((g for g in groups if not _differs(key, g[0], value, title)), None)
+        if group is None:
+            groups.append([value])
+        else:
+            group.append(value)
+    shared = [group for group in groups if len(group) > 1]
+    return shared[0][0] if len(shared) == 1 else None
+
+
 def _position(order: list[str], key: str) -> int:
     return order.index(key) if key in order else len(order)
 
@@ -577,10 +664,12 @@ def _same_entry(a: dict[str, Any], b: dict[str, Any]) -> bool:
 def _add_entry(
     entries: list[dict[str, Any]], entry: dict[str, Any], overwrite: bool = False
 ) -> None:
+    """Add ``entry`` to ``entries``, or its values to the same person's there (an email
+    in another case, a phone written another way, are the same value)."""
     for other in entries:
         if _same_entry(other, entry):
             for key, value in entry.items():
-                if overwrite or key not in other:
+                if key not in other or (overwrite and _differs(key, other[key], value, "name")):
                     other[key] = value
             return
     entries.append(dict(entry))

@@ -3,8 +3,8 @@
 Planning reads everything and writes nothing; ``--dry-run`` prints the plan.
 ``apply_plan`` writes every file of the plan (new files created, changed
 files replaced atomically), puts back what it already wrote if a later write
-fails or the import is interrupted (Ctrl-C), and makes one commit of exactly
-those files.
+fails or the import is interrupted (Ctrl-C; after ``kill -9`` the next command
+does, from the journal), and makes one commit of exactly those files.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from ..errors import InvalidError
-from ..store import Store
+from ..core.errors import InvalidError
+from ..core.store import Store, writes
+from ..core.text import plural
 from .columns import Mapping
 
 Progress = Callable[[int], None]  # called with how many more items are done
@@ -114,7 +115,7 @@ class Plan:
         ]
         invalid = len({e.row for e in self.errors})
         if invalid:
-            parts.append(f"{invalid} invalid row{'s' if invalid != 1 else ''}")
+            parts.append(plural(invalid, "invalid row"))
         return ", ".join(parts)
 
     def as_json(self) -> dict[str, Any]:
@@ -160,12 +161,13 @@ def refuse_invalid(plan: Plan) -> None:
         return
     valid = max(0, plan.rows - invalid)
     raise InvalidError(
-        f"{invalid} row{'s' if invalid != 1 else ''} of {plan.source} cannot be imported "
+        f"{plural(invalid, 'row')} of {plan.source} cannot be imported "
         f"(listed above); nothing was written. Fix them, or run again with --skip-invalid "
         f"to import the other {valid}"
     )
 
 
+@writes
 def apply_plan(store: Store, plan: Plan, progress: Progress | None = None) -> str | None:
     """Write the plan's files and commit them as one commit; return the commit id."""
     if not plan.writes:
@@ -175,24 +177,20 @@ def apply_plan(store: Store, plan: Plan, progress: Progress | None = None) -> st
     # and one sync of the disk at the end instead of one per file.
     writer = Store(store.root, config=store.config, warn=store.warn)
     writer.durable = len(plan.writes) == 1
-    created: list[str] = []
-    replaced: dict[str, str] = {}  # path -> its text before
     try:
         for path, (before, after) in plan.writes.items():
             if before is None:
                 writer.create(path, after)
-                created.append(path)
             else:
                 if writer.read_text(path) != before:
                     raise InvalidError(
                         f"{path} changed while importing; nothing was written, run it again"
                     )
-                replaced[path] = before
                 writer.write(path, after)
             if progress:
                 progress(1)
     except BaseException:  # a failed write, and Ctrl-C too: nothing stays uncommitted
-        writer.rollback(created, replaced)
+        writer.abandon()
         raise
     if not writer.durable:
         os.sync()

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
-from ..errors import InvalidError, UsageError
+from ..core.errors import InvalidError, UsageError
 
 Cell = str | int | float | bool | date | datetime | time | None
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..records import append_log, log_line
-from ..store import Store
+from ..core import setfields
+from ..core.records import append_log, log_line
+from ..core.store import Store
 from .plan import Change
 
 NewRecord = Callable[[Store, dict[str, Any]], str]
@@ -24,9 +25,9 @@ Updated = Callable[[Store, str, list[Change]], str]
 
 def new_deal(store: Store, fields: dict[str, Any]) -> str:
     """A deal's stage (the first by default), its probability and currency, and the
-    ``opened`` log line, as ``deals.add_deal`` writes them."""
-    from ..deallog import Event, event_line
-    from ..pipeline import settings
+    ``opened`` log line, as ``dealops.add_deal`` writes them."""
+    from ..sales.deallog import Event, event_line
+    from ..sales.pipeline import settings
 
     pipeline = settings(store)
     given = fields.get("stage")
@@ -49,7 +50,7 @@ def new_deal(store: Store, fields: dict[str, Any]) -> str:
 
 def updated_deal(store: Store, text: str, changes: list[Change]) -> str:
     """Log the changed details, as ``deal set`` does."""
-    from ..deallog import Event, event_line
+    from ..sales.deallog import Event, event_line
     from .exporter import csv_cell
 
     said = "; ".join(
@@ -66,8 +67,8 @@ def new_ticket(store: Store, fields: dict[str, Any]) -> str:
     comes in with another status than ``new`` also gets the status change the SLA
     clocks read (``status new -> waiting: imported``), at its opening time: its
     clocks then run, pause or stop as its status says."""
-    from ..sla import format_stamp, now, status_line_text
-    from ..tickets import CONVERSATION
+    from ..service.sla import format_stamp, now, status_line_text
+    from ..service.tickets import CONVERSATION
 
     fields.setdefault("kind", "request")
     fields.setdefault("priority", "normal")
@@ -83,7 +84,7 @@ def new_ticket(store: Store, fields: dict[str, Any]) -> str:
 
 def ticket_slug(values: dict[str, Any]) -> str:
     """The client's ref and the subject's first words, as ``ticket add`` names a file."""
-    from ..tickets import slug_base
+    from ..service.tickets import slug_base
 
     return slug_base(str(values.get("client") or ""), str(values.get("subject") or ""))
 
@@ -95,19 +96,6 @@ SLUG_BASE: dict[str, Callable[[dict[str, Any]], str]] = {
     "ticket": ticket_slug,
 }
 UPDATED: dict[str, Updated] = {"deal": updated_deal}
-_DEAL_STAGE = "'plaincrm deal move|win|lose|reopen', which log the change"
-BY_COMMAND: dict[str, dict[str, str]] = {
-    "deal": {
-        "stage": _DEAL_STAGE,
-        "closed": _DEAL_STAGE,
-        "lost_reason": "'plaincrm deal lose'",
-        "competitor": "'plaincrm deal lose'",
-        "lost_note": "'plaincrm deal lose'",
-        "probability": "'plaincrm deal set --probability'",
-        "probability_manual": "'plaincrm deal set --probability'",
-    },
-    "ticket": {
-        key: "'plaincrm ticket reply|wait|resolve|close|reopen', which log the change"
-        for key in ("status", "first_response", "resolved", "resolution")
-    },
-}
+# The fields that only their own commands change (``setfields.BY_COMMAND``): an
+# update that would change one is refused with the command to use.
+BY_COMMAND = setfields.BY_COMMAND

@@ -20,8 +20,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..errors import InvalidError, UsageError
-from ..model import Record
+from ..core.errors import InvalidError, UsageError
+from ..core.model import Record
 from .cells import normalise_name
 from .sheet import Row, Sheet, decode_bytes
 
@@ -38,10 +38,19 @@ CLIENT = "x-plaincrm-client"
 
 def clients_vcf(records: list[Record]) -> str:
     """The clients (and their companies' contact people) as one .vcf text."""
-    return "".join(card for record in records for card in _cards(record))
+    return "".join(card for record in records for _, card in _cards(record))
 
 
-def _cards(record: Record) -> list[str]:
+def card_files(records: list[Record]) -> dict[str, str]:
+    """One ``.vcf`` text per client and contact person (``formats.vdir``), named after
+    its UID."""
+    from .vdir import file_name
+
+    return {file_name(uid, ".vcf"): card for record in records for uid, card in _cards(record)}
+
+
+def _cards(record: Record) -> list[tuple[str, str]]:
+    """``(uid, vCard text)`` of a client and of each of its contact people."""
     import vobject
 
     company = record.fields.get("kind") != "person"
@@ -60,9 +69,10 @@ def _cards(record: Record) -> list[str]:
         card.add("url").value = record.get_text("website")
     if record.get_list("tags"):
         card.add("categories").value = record.get_list("tags")
-    card.add("uid").value = f"plaincrm-{record.type.name}-{record.slug}"
+    uid = f"plaincrm-{record.type.name}-{record.slug}"
+    card.add("uid").value = uid
     card.add(REF).value = record.slug
-    cards = [card.serialize()]
+    cards = [(uid, card.serialize())]
     for person in record.fields.get("contacts") or []:
         if not isinstance(person, dict) or not person.get("name"):
             continue
@@ -73,9 +83,10 @@ def _cards(record: Record) -> list[str]:
             contact.add("title").value = str(person["role"])
         _reach(contact, person.get("email"), person.get("phone"))
         key = "-".join(normalise_name(str(person["name"])).split())
-        contact.add("uid").value = f"plaincrm-{record.type.name}-{record.slug}-{key}"
+        contact_uid = f"plaincrm-{record.type.name}-{record.slug}-{key}"
+        contact.add("uid").value = contact_uid
         contact.add(CLIENT).value = record.slug
-        cards.append(contact.serialize())
+        cards.append((contact_uid, contact.serialize()))
     return cards
 
 
