@@ -66,9 +66,27 @@ def test_what_is_no_rule(text: str) -> None:
 def test_past_the_year_9999_is_an_error_not_a_crash() -> None:
     rule = parse("1y")
     assert rule is not None
-    with pytest.raises(ValueError, match="after the year 9999"):
+    with pytest.raises(ValueError, match="after 2999-12-31, plaincrm's last date"):
         next_date(rule, d("9999-06-01"), d("9999-06-01"), WORKDAYS)
     assert not falls_on(rule, d("9999-06-01"), d("9999-12-31"), WORKDAYS)
+
+
+def test_no_occurrence_is_written_past_plaincrms_last_date(acme: Crm) -> None:
+    """A yearly task due in 2999: the next one would be due in 3000, a date plaincrm reads
+    as none (check then found it out of range); completing it says how to end the series."""
+    added = acme.run("task", "add", "acme", "Yearly", "--due", "2999-06-03", "--every", "1y")
+    task_id = added.stdout.strip().split()[-1]
+    before = acme.read("clients/acme-ltd.md")
+    result = acme.run("task", "done", task_id, "--no-note", ok=False)
+    assert result.exit_code == EXIT_INVALID
+    assert "the next occurrence would fall after 2999-12-31, plaincrm's last date" in (
+        result.stderr
+    )
+    assert f"plaincrm task edit {task_id} --every none" in result.stderr
+    assert acme.read("clients/acme-ltd.md") == before
+    acme.run("task", "edit", task_id, "--every", "none")
+    acme.run("task", "done", task_id, "--no-note")
+    assert acme.run("check").exit_code == 0
 
 
 def test_completing_a_repeating_task_adds_the_next_one_in_the_same_commit(acme: Crm) -> None:

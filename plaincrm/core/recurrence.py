@@ -69,11 +69,17 @@ def problem(text: str) -> str | None:
 
 def next_date(rule: Rule, due: date | None, done: date, workdays: Collection[int]) -> date:
     """The date of the occurrence after one due on ``due`` (None: no date) and done on
-    ``done``: the first date of the series after both.  ValueError past the year 9999."""
+    ``done``: the first date of the series after both.  ValueError past plaincrm's last
+    date (``LAST_DAY``: a task due then would be read as having no date)."""
+    from .dates import LAST_DAY
+
     try:
-        return _next_date(rule, due, done, workdays)
+        following = _next_date(rule, due, done, workdays)
     except OverflowError:
-        raise ValueError("the next occurrence would fall after the year 9999") from None
+        following = None
+    if following is None or following > LAST_DAY:
+        raise ValueError(f"the next occurrence would fall after {LAST_DAY}, plaincrm's last date")
+    return following
 
 
 def _next_date(rule: Rule, due: date | None, done: date, workdays: Collection[int]) -> date:

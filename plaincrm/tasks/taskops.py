@@ -206,7 +206,10 @@ def _next_occurrence(
     try:
         following = next_date(rule, due, day, workdays)
     except ValueError as error:
-        raise InvalidError(f"{_name(task, task.title)}: {error}") from None
+        raise InvalidError(
+            f"{_name(task, task.title)}: {error}; end the series first "
+            f"('plaincrm task edit {task.id or task.title} --every none') and complete it again"
+        ) from None
     # the same id wherever this occurrence is completed: two clones completing it
     # offline add the same line, which the merge keeps once
     task_id = derived_id(f"{task.id}:{following.isoformat()}", store.task_id_taken)
