@@ -9,6 +9,7 @@ holds, every other command goes on.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -148,6 +149,20 @@ def test_nesting_deep_enough_to_crash_yaml_is_refused(acme: Crm) -> None:
     )
     assert result.returncode == 1, result.stderr
     assert "clients/deep.md:3: the front matter nests deeper than 100 levels" in result.stdout
+
+
+def test_brackets_in_a_quoted_value_are_text_not_nesting(acme: Crm) -> None:
+    """``client set --field note=[[[...`` writes the value quoted: its brackets are text.
+    The nesting measure counted them, and the check of the text set wrote was a
+    ParseFailure nobody caught (exit 70)."""
+    brackets = "[" * 300
+    acme.run("client", "set", "acme-ltd", "--field", f"note={brackets}")
+    assert f'note: "{brackets}"' in acme.read("clients/acme-ltd.md")
+    assert acme.run("check").exit_code == 0
+    shown = json.loads(acme.run("client", "show", "acme-ltd", "--json").stdout)
+    assert shown["client"]["note"] == brackets
+    acme.write("clients/hand.md", f"---\nname: Hand\nnote: '{brackets}]]'\n---\n")
+    assert acme.run("check").exit_code == 0
 
 
 @pytest.mark.parametrize(

@@ -120,11 +120,16 @@ def load(front: str, first_line: int) -> Front:
 MAX_DEPTH = 100  # levels of nesting a front matter may have (lists in mappings in lists ...)
 MAX_REPEATED = 10_000  # values that aliases (``*name``) may repeat in a front matter
 _FLOW_RE = re.compile(r"[\[\]{}]")
+# a line "key: <one quoted scalar>": whatever brackets the quotes hold are text
+_QUOTED_VALUE_RE = re.compile(
+    r"""^[ \t]*[^\s"'\[\]{}#,:-][^:"'\[\]{}#]*:[ \t]+(?:"(?:[^"\\]|\\.)*"|'(?:[^']|'')*')[ \t]*$"""
+)
 _COMPACT_RE = re.compile(r"(?:[-?][ \t]+)+")  # "- - - x": a list in a list in a list
 
 
 def nesting_bound(front: str) -> tuple[int, int]:
-    """At least how deep ``front`` nests (more where quoted text holds brackets), and the
+    """At least how deep ``front`` nests (more where a plain scalar, or a quoted one that
+    is not a line's whole value, holds brackets), and the
     0-based line where it is deepest: a line's indent, its leading ``- `` marks and the
     brackets open on it.  Measured before YAML reads the text, since reading deep
     nesting takes every stack there is (libyaml crashes)."""
@@ -135,7 +140,10 @@ def nesting_bound(front: str) -> tuple[int, int]:
         marks = _COMPACT_RE.match(stripped)
         here = len(line) - len(stripped) + (marks.group().count("-") if marks else 0)
         deepest = flow
-        for bracket in _FLOW_RE.findall(line):
+        brackets = _FLOW_RE.findall(line)
+        if brackets and _QUOTED_VALUE_RE.match(line):  # key: "[[[": text, no nesting
+            brackets = []
+        for bracket in brackets:
             flow = flow + 1 if bracket in "[{" else max(0, flow - 1)
             deepest = max(deepest, flow)
         if here + deepest > worst:

@@ -30,7 +30,7 @@ from typing import Any
 from .errors import InvalidError, UsageError
 from .frontmatter import append_items, remove_items, set_fields
 from .model import TYPES, Kind, Record, field_kinds, slug_of
-from .records import append_log, one_line, parse_record
+from .records import ParseFailure, append_log, one_line, parse_record
 from .schemas import load_schema
 from .store import Store, type_of_path, writes
 
@@ -148,7 +148,11 @@ def set_record(store: Store, path: str, decide: Decide, verb: str) -> Edit:
                 + (", ".join(wanted.already) or "those values")
             )
         new = _apply(text, wanted)
-        _refuse_new_problems(store, path, record, parse_record(rtype, path, new))
+        try:
+            after = parse_record(rtype, path, new)
+        except ParseFailure as failure:  # a value YAML cannot hold as written
+            raise InvalidError(f"not changing {path}: {failure.problem.message}") from None
+        _refuse_new_problems(store, path, record, after)
         done.append(wanted)
         return append_log(new, wanted.log) if wanted.log else new
 
