@@ -250,6 +250,25 @@ def test_bad_mail_never_stops_the_import(demo: Crm, tmp_path: Path) -> None:
     assert "\x00" not in demo.read(DANUBE)
 
 
+@pytest.mark.parametrize(
+    "date", ["Sat, 01 Jan 3000 10:00:00 +0000", "Sun, 31 Dec 1899 10:00:00 +0000"]
+)
+def test_a_date_out_of_plaincrms_range_is_no_date(demo: Crm, tmp_path: Path, date: str) -> None:
+    """A Date header out of 1900-01-01 .. 2999-12-31 (which every other date of a record
+    keeps to) is unreadable: the mail is dated when it arrived, with a note (it was
+    recorded as 3000-01-01)."""
+    eml = tmp_path / "far.eml"
+    eml.write_bytes(
+        f"From: {GABOR[1]}\nTo: {ANNA[1]}\nSubject: Far away\nDate: {date}\n"
+        "Message-ID: <far@x>\n\nHello.\n".encode()
+    )
+    result = demo.run("mail", "import", str(eml))
+    assert f"Date '{date}' is out of range (plaincrm's dates run from 1900-01-01" in (result.stdout)
+    assert "dated when it arrived" in result.stdout
+    entry = next(line for line in mail_section(demo, DANUBE).splitlines() if " in: " in line)
+    assert entry.startswith("- 2026-") or entry.startswith("- 2025-"), entry
+
+
 def test_settings_are_checked(demo: Crm, boxes) -> None:
     text = (
         demo.read("plaincrm.yaml")

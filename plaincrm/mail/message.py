@@ -27,6 +27,7 @@ from functools import cached_property
 from html.parser import HTMLParser
 from typing import Any
 
+from ..core.dates import DATE_RANGE, FIRST_DAY, LAST_DAY
 from .entries import EXCERPT_WIDTH, clean
 
 EXCERPT_CHARS = 3 * EXCERPT_WIDTH  # two or three lines
@@ -237,6 +238,9 @@ def _stamp(value: Any, notes: list[str]) -> str | None:
         notes.append(f"unreadable Date '{_text(value)[:40]}'")
         return None
     if moment is None:
+        return None
+    if not FIRST_DAY <= moment.date() <= LAST_DAY:  # every date of a record keeps to them
+        notes.append(f"Date '{_text(value)[:40]}' is out of range ({DATE_RANGE})")
         return None
     return _utc(moment)
 
