@@ -165,6 +165,18 @@ def test_brackets_in_a_quoted_value_are_text_not_nesting(acme: Crm) -> None:
     assert acme.run("check").exit_code == 0
 
 
+@pytest.mark.parametrize("char", ["\x94", "\x7f", "\x9f"])
+def test_a_control_character_set_is_written_as_an_escape(acme: Crm, char: str) -> None:
+    """A C1 control (a \x94 pasted from a Windows text) is no character a YAML file may
+    hold: ``set`` wrote it as it was and its own read-back refused the file (exit 70)."""
+    value = f"fair{char}2026"
+    acme.run("client", "set", "acme-ltd", "--field", f"source={value}")
+    assert f'source: "fair\\u{ord(char):04x}2026"' in acme.read("clients/acme-ltd.md")
+    shown = json.loads(acme.run("client", "show", "acme-ltd", "--json").stdout)
+    assert shown["client"]["source"] == value
+    assert acme.run("check").exit_code == 0
+
+
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [

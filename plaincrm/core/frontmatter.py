@@ -514,8 +514,16 @@ def plain_safe(text: str) -> bool:
     return text.isprintable()
 
 
+# what no YAML file may hold, or YAML reads as a line break: written as escapes
+_NOT_YAML_RE = re.compile("[\x7f-\x9f\u2028\u2029\ufffe\uffff]")
+
+
 def quote_double(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
+    """``text`` double-quoted: JSON's escapes, and YAML's for the characters JSON leaves as
+    they are but no YAML file may hold or YAML reads as a line break (DEL, the C1
+    controls: a pasted \x94 made the file unreadable; NEL, U+2028, U+2029)."""
+    quoted = json.dumps(text, ensure_ascii=False)
+    return _NOT_YAML_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
 
 
 def quote_single(text: str) -> str:
