@@ -5,8 +5,10 @@ Every command of the CLI's command table is fuzzed, subcommands included (a new
 command is fuzzed as soon as it is in the table): hypothesis picks a command, its
 options and arguments from its click parameters (values a user could type, and
 hostile ones: dates out of range, huge numbers and durations, bytes that are not
-UTF-8, deep queries ...), and mutates record files and the settings beforehand
-(values that cannot be used, YAML aliases, broken front matter, random bytes).
+UTF-8, deep queries, repeat rules, ``--field KEY=VALUE`` pairs ...), and mutates record
+files and the settings beforehand (values that cannot be used, YAML aliases, broken front
+matter, random bytes); ``import`` and ``mail import`` read random bytes, odd sheets and
+e-mails with odd headers.
 Each example runs in the demo CRM, reset to its first commit.
 
 Two profiles: ``ci``, the default (1,200 cases, about a minute), and ``big``
@@ -134,11 +136,24 @@ QUERY_TERMS = (
     ],
 )  # fmt: skip
 USERS = (["anna", "ben", "eva"], ["nobody", "me", "", NOT_UTF8])
+EVERY = (
+    ["1w", "2w", "1m", "1d", "1y", "weekday", "mon,thu"],
+    ["0d", "-1w", "99999999999999999999d", "1000000y", "mon,mon,xyz", "none", "", "²w"],
+)
+FIELD_VALUES = (  # --field KEY=VALUE of the set commands
+    ["city=Budapest", "note=Met at the fair", "amount=5000", "tags=vip", "website="],
+    [
+        "=x", "x", "created=0001-01-01", "amount=99999999999999999999", "tags=&x [*x]",
+        "x=" + "[" * 300, "close=+99999999d", "probability=1e999", f"{NOT_UTF8}=v",
+        "owner=nobody", "stage=won", "name=", "k" * 300 + "=v", "items=[unclosed",
+    ],
+)  # fmt: skip
 KINDS = {
     "date": DATES, "day": DATES, "due": DATES, "close": DATES, "since": DATES,
     "until": DATES, "start": DATES, "end": DATES, "on": DATES, "dur": DURATIONS,
     "at": TIMES, "when": MOMENTS, "owner": USERS, "query": QUERY_TERMS,
-    "audience": QUERY_TERMS,
+    "audience": QUERY_TERMS, "audience_text": QUERY_TERMS, "every": EVERY,
+    "fields": FIELD_VALUES, "close_date": DATES, "periods": NUMBERS,
     **dict.fromkeys(
         ["amount", "probability", "cost", "budget", "expected_revenue", "price", "quantity",
          "tax", "limit", "months", "top"],
@@ -177,7 +192,10 @@ def value_for(draw: st.DrawFn, name: str, group: str, pools: Pools) -> str:
         hostile = ["nothing", "clients/../plaincrm", "../x", "a#1", *pools.refs[:3]]
     elif name in ("task_id", "id", "task"):
         typed, hostile = pools.task_ids[:-3], pools.task_ids[-3:]
-    elif name in ("file", "output", "csv", "directory", "base", "ours", "theirs", "csv_file"):
+    elif name in (
+        "file", "output", "csv", "directory", "base", "ours", "theirs", "csv_file", "sources",
+        "vdir",
+    ):  # fmt: skip
         typed = pools.files
         hostile = ["out.csv", "out.xlsx", "new-folder", ".", "/dev/null", NOT_UTF8]
     else:
@@ -368,7 +386,38 @@ def uploads() -> st.SearchStrategy[bytes]:
         st.just(header + b"Acme," + b"x" * 131_072 + b",,,,\n"),
         st.just(header + b'"unclosed,\n' * 3),
         st.just("Név;Email\nÁrvíztűrő;x@y.example\n".encode("cp1250")),
+        mails(),
     )
+
+
+@st.composite
+def mails(draw: st.DrawFn) -> bytes:
+    """An e-mail (``mail import``) from or to a client of the demo, with odd headers."""
+    headers = {
+        "From": draw(
+            st.sampled_from(
+                ["Eva <hello@cafe-aurora.example>", "purchasing@danubehotels.example", "", "<>",
+                 "=?utf-8?b?w4l2YQ==?= <hello@cafe-aurora.example>", "a" * 3000 + "@x.example"]
+            )
+        ),
+        "To": draw(st.sampled_from(["anna@demo.example", "hello@cafe-aurora.example", ""])),
+        "Date": draw(
+            st.sampled_from(
+                ["Fri, 27 Nov 2026 10:00:00 +0000", "Mon, 01 Jan 0001 00:00:00 +0000",
+                 "Fri, 31 Dec 9999 23:59:59 -2400", "yesterday", "", "Fri, 27 Nov 2026 25:99:00"]
+            )
+        ),
+        "Subject": draw(st.sampled_from([*WORDS[0], "=?x-unknown?q?abc?=", "=?utf-8?b?////?="])),
+        "Message-ID": draw(st.sampled_from(["<m1@x.example>", "", "<" + "x" * 2000 + ">"])),
+        "Content-Type": draw(
+            st.sampled_from(
+                ["text/plain; charset=utf-8", "text/plain; charset=x-bogus", "multipart/mixed"]
+            )
+        ),
+    }  # fmt: skip
+    head = "".join(f"{key}: {value}\n" for key, value in headers.items() if value != "")
+    body = draw(st.binary(max_size=200) | st.sampled_from(WORDS[0]).map(str.encode))
+    return head.encode("utf-8", "surrogateescape") + b"\n" + body
 
 
 # ---------------------------------------------------------------- the CRM
@@ -443,7 +492,7 @@ def scratch(tmp_path: Path) -> Iterator[Path]:
 @pytest.mark.timeout(max(600, EXAMPLES))  # the big profile runs longer than a test may
 def test_no_input_makes_a_command_fail_internally(tmp_path: Path, scratch: Path) -> None:
     demo, pools = make_demo(tmp_path)
-    pools.files = ["in.csv", "in.xlsx", "in.vcf", "missing.csv"]
+    pools.files = ["in.csv", "in.xlsx", "in.vcf", "in.eml", "in.mbox", "missing.csv"]
     runner = CliRunner()
     count = 0
 
@@ -474,6 +523,8 @@ def test_no_input_makes_a_command_fail_internally(tmp_path: Path, scratch: Path)
         (scratch / "in.csv").write_bytes(upload)
         (scratch / "in.xlsx").write_bytes(upload)
         (scratch / "in.vcf").write_bytes(upload)
+        (scratch / "in.eml").write_bytes(upload)
+        (scratch / "in.mbox").write_bytes(b"From a@b.example Fri Nov 27 10:00:00 2026\n" + upload)
         note(f"files: {[(p, (d or b'')[:300]) for p, d in files]}")
         note(f"args: {[arg[:200] for arg in args]}")
         started = time.monotonic()
