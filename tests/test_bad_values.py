@@ -177,6 +177,23 @@ def test_a_control_character_set_is_written_as_an_escape(acme: Crm, char: str) -
     assert acme.run("check").exit_code == 0
 
 
+def test_a_control_character_in_the_front_matter_makes_the_file_unreadable(acme: Crm) -> None:
+    """YAML allows no control character: the line scanner read ``competitor: x\x04y``
+    while the YAML that edits the file refused it, so ``deal reopen`` failed with an
+    internal error (exit 70, found by the fuzz).  Now every reader refuses it at its line."""
+    acme.run("deal", "add", "acme-ltd", "Machines")
+    acme.run("deal", "lose", "acme-ltd-machines", "--reason", "price")
+    path = "deals/acme-ltd-machines.md"
+    acme.write(path, acme.read(path).replace("lost_reason:", "competitor: x\x04y\nlost_reason:"))
+    line = acme.read(path).split("\n").index("competitor: x\x04y") + 1
+    message = f"{path}:{line}: a control character (U+0004) is not allowed in the front matter"
+    assert message in acme.run("check", ok=False).stdout
+    result = acme.run("deal", "reopen", "acme-ltd-machines", "--force", ok=False)
+    assert result.exit_code == 6 and message in result.stderr
+    assert "Machines" not in acme.run("deal", "list").stdout  # skipped with a warning
+    assert "Call Anna" in acme.run("today").stdout
+
+
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [

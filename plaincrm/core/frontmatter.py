@@ -106,8 +106,22 @@ def line_of(lines: dict[str, int], dotted: str) -> int:
     return 1
 
 
+# the characters YAML allows in a file (PyYAML's NON_PRINTABLE, negated)
+_UNPRINTABLE_RE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def load(front: str, first_line: int) -> Front:
-    """Read front matter text; ``first_line`` is the file line of its first line."""
+    """Read front matter text; ``first_line`` is the file line of its first line.  A
+    character YAML does not allow (a control character) makes it unreadable, whichever
+    reader reads it: the line scanner took what the YAML of an edit then refused."""
+    bad = _UNPRINTABLE_RE.search(front)
+    if bad is not None:
+        code = ord(bad.group())
+        raise FrontError(
+            first_line + front.count("\n", 0, bad.start()),
+            f"a control character (U+{code:04X}) is not allowed in the front matter: "
+            f'remove it (in double quotes, "\\u{code:04x}" writes it)',
+        )
     fast = scan_simple(front, first_line)
     if fast is not None:
         return fast
