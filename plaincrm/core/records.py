@@ -121,7 +121,9 @@ def parse_log(lines: list[str], problems: list[tuple[int, str]] | None = None) -
             if parse_iso_date(date) is None:
                 bad = f"log line: {date} {date_problem(date)}"
             elif time is not None and normalize_time(time) is None:
-                bad = f"log line: {time} is not a time (use HH:MM)"
+                bad = (  # as a ticket's moments are told
+                    f"'{date} {time}' is no moment: expected a date and time like 2026-02-11 09:30"
+                )
             else:
                 entries.append(LogEntry(date, time, who, rest, index + 1))
                 continue
