@@ -33,6 +33,7 @@ from ..documents.documents import (
 )
 from ..documents.receivables import BUCKETS, Line, Receivables, receivables
 from ..documents.settings import INVOICE, doc_settings
+from ..views.deals import DealDocument
 from .common import (
     build_query,
     date_arg,
@@ -461,28 +462,20 @@ def _items_table(items: list[LineItem], currency: str) -> str:
 # ---------------------------------------------------------------- on a deal's page
 
 
-def documents_section(store: Store, docs: list[Doc]) -> list[str]:
+def documents_section(docs: list[DealDocument]) -> list[str]:
     """The 'Documents' lines of ``deal show``: each document, and what invoices owe."""
     if not docs:
         return []
-    known = balances(all_docs(store))
-    rows = []
-    for d in docs:
-        balance = known.get(d.ref)
-        owes = ""
-        if balance is not None and owed(d) and balance.outstanding > 0:
-            owes = f"owes {money(balance.outstanding, d.currency)}"
-        rows.append([d.ref, *_brief(d), d.date or "", owes])
-    return ["", style("Documents", bold=True), table(rows, indent="  ", fit=[1])]
-
-
-def documents_history(docs: list[Doc]) -> list[tuple[str, str, str, str]]:
-    """The log lines of a deal's documents as (date, text, note, document) for its history."""
-    return [
-        (e.date, f"{e.who + ': ' if e.who else ''}{e.text}", "", d.title)
+    rows = [
+        [
+            d.doc.ref,
+            *_brief(d.doc),
+            d.doc.date or "",
+            f"owes {money(d.owes, d.doc.currency)}" if d.owes is not None else "",
+        ]
         for d in docs
-        for e in d.record.log
     ]
+    return ["", style("Documents", bold=True), table(rows, indent="  ", fit=[1])]
 
 
 # ---------------------------------------------------------------- pay
