@@ -197,7 +197,7 @@ def _open_task_lines(view: ClientCardView) -> list[str]:
     if not view.open_tasks:
         return [
             "  none: add the next step with 'plaincrm task add "
-            f'{record.slug} "..." --due tomorrow\''
+            f'{record.slug} "..." --due {view.next_day}\''
         ]
     rows = []
     for entry in view.open_tasks:

@@ -407,7 +407,10 @@ def _open_task_lines(view: DealShowView) -> list[str]:
             f"  none on the deal: its next step is on the client card "
             f"('plaincrm client show {item.client}')"
         ]
-    return [f"  none: add the next step with 'plaincrm task add {item.ref} \"...\" --due tomorrow'"]
+    return [
+        f'  none: add the next step with \'plaincrm task add {item.ref} "..." '
+        f"--due {view.next_day}'"
+    ]
 
 
 # ---------------------------------------------------------------- pipeline

@@ -36,6 +36,7 @@ class Detail:
 @dataclass
 class ClientCardView:
     card: Card
+    next_day: str = "tomorrow"  # the next working day as --due takes it, for hints
 
     @property
     def record(self) -> Record:
@@ -78,7 +79,7 @@ class ClientCardView:
 
 
 def client_card_view(store: Store, path: str) -> ClientCardView:
-    return ClientCardView(client_card(store, path))
+    return ClientCardView(client_card(store, path), store.config.next_workday_word(store.today()))
 
 
 def _contact(person: dict[str, Any]) -> str:

@@ -130,6 +130,7 @@ class DealShowView:
     documents: list[DealDocument]
     on_card: bool  # the deal's next step is a task on its client's card
     history: list[TimelineItem]
+    next_day: str = "tomorrow"  # the next working day as --due takes it, for hints
 
     @property
     def open_tasks(self) -> list[Task]:
@@ -175,6 +176,7 @@ def deal_show_view(store: Store, path: str) -> DealShowView:
         documents=docs,
         on_card=bool(facts and card and card.holds_the_next_step),
         history=_history(item, [d.doc for d in docs]),
+        next_day=store.config.next_workday_word(store.today()),
     )
 
 
