@@ -1,0 +1,150 @@
+"""``plaincrm sync`` checks what it touches: the records its push changes and those the
+merge brings, with the rules across records those take part in; never every file for a
+few.  A change that breaks a rule across records is refused as a broken file is."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from gitfixtures import Clone, Team, make_team
+
+from conftest import git
+from plaincrm.core import check
+from plaincrm.core.check import FileRules
+from plaincrm.core.records import Record
+
+CLIENT = "clients/acme-ltd.md"
+
+
+@pytest.fixture
+def team(tmp_path: Path, runner: CliRunner) -> Team:
+    return make_team(tmp_path, runner, names=("anna", "ben"))
+
+
+def remote_head(team: Team) -> str:
+    return git(team.remote, "rev-parse", "main").strip()
+
+
+def shared(team: Team, clone: Clone) -> None:
+    """``clone`` shares its work and everybody pulls it."""
+    clone.sync()
+    for other in team.clones.values():
+        if other is not clone:
+            other.sync()
+
+
+def acme_deal(team: Team) -> str:
+    """Anna adds Acme and a deal with it; everybody has them."""
+    anna = team["anna"]
+    anna.run("client", "add", "Acme Ltd")
+    ref = anna.run("deal", "add", "acme", "Espresso machines", "--amount", "1000").stdout
+    shared(team, anna)
+    return ref.splitlines()[0].strip()
+
+
+def test_a_document_number_used_on_both_sides_is_refused(team: Team) -> None:
+    deal = acme_deal(team)
+    anna, ben = team["anna"], team["ben"]
+    invoice = ("doc", "add", "invoice", deal, "--status", "issued", "--number", "INV-7")
+    anna.run(*invoice, "--item", "Machine", "1", "1000", "0%")
+    ben.run(*invoice, "--item", "Service", "1", "1000", "0%")
+    anna.sync()
+    before = remote_head(team)
+    result = ben.fail("sync", code=6)
+    assert "invoice number INV-7 is used twice" in result.stderr, result.stderr
+    assert "nothing was pushed" in result.stderr
+    assert remote_head(team) == before
+    assert ben.clean()  # the merge is committed in ben's clone: nothing is lost
+    # renumbered by hand, the next sync pushes everything
+    ours = next(
+        path
+        for path in ben.git("ls-files", "documents").split()
+        if "service" in ben.read(path).lower() and "INV-7" in ben.read(path)
+    )
+    text = ben.read(ours)
+    ben.write(ours, text.replace("number: INV-7", "number: INV-8"))
+    out = ben.sync().stdout
+    assert "Pushed" in out
+    assert "INV-8" in git(team.remote, "show", f"main:{ours}")
+
+
+def test_a_reference_to_a_record_the_other_side_deleted_is_refused(team: Team) -> None:
+    anna, ben = team["anna"], team["ben"]
+    anna.run("client", "add", "Acme Ltd")
+    anna.run("client", "add", "Beta Kft.")
+    shared(team, anna)
+    ben.git("rm", "-q", CLIENT)
+    ben.git("commit", "-qm", "Acme closed down")
+    ben.sync()
+    ref = anna.run("deal", "add", "acme", "Espresso machines").stdout.splitlines()[0]
+    deal = f"deals/{ref.strip()}.md"
+    before = remote_head(team)
+    result = anna.fail("sync", code=6)
+    assert f"{deal}:" in result.stderr and "client: 'acme-ltd' does not exist" in result.stderr
+    assert "nothing was pushed" in result.stderr
+    assert remote_head(team) == before
+    # the deal moves to another client: shared
+    anna.write(deal, anna.read(deal).replace("client: acme-ltd", "client: beta-kft"))
+    anna.sync()
+    assert "client: beta-kft" in git(team.remote, "show", f"main:{deal}")
+    anna.run("check")
+
+
+def test_a_broken_reference_the_remote_has_already_is_reported_not_refused(team: Team) -> None:
+    """A teammate pushed a deal naming a missing client (past the hook); a sync that
+    changes another line of that deal still pushes, and lists the problem."""
+    deal = acme_deal(team)
+    anna, ben = team["anna"], team["ben"]
+    path = f"deals/{deal}.md"
+    ben.write(path, ben.read(path).replace("client: acme-ltd", "client: nobody"))
+    ben.git("commit", "-qnam", "ben names a client that does not exist")
+    ben.git("push", "-q")
+    anna.sync()
+    anna.write(path, anna.read(path).replace("amount: 1000", "amount: 1200"))
+    result = anna.sync()
+    assert "client: 'nobody' does not exist" in result.stderr
+    assert "amount: 1200" in git(team.remote, "show", f"main:{path}")
+
+
+def counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths of the record files ``check``'s rules judge from now on."""
+    judged: list[str] = []
+    verdict = FileRules.verdict
+
+    def counting(self: FileRules, record: Record, text: str) -> Any:
+        judged.append(record.path)
+        return verdict(self, record, text)
+
+    monkeypatch.setattr(FileRules, "verdict", counting)
+    return judged
+
+
+def test_a_one_file_sync_checks_only_what_it_touches(
+    team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """300 clients, and no verdict kept that still holds (as after an upgrade of plaincrm):
+    a sync that sends one task and the sync that receives it each judge that one file,
+    not the 300."""
+    anna, ben = team["anna"], team["ben"]
+    for n in range(300):
+        anna.write(f"clients/client-{n:03}.md", f"---\nname: Client {n}\nowner: anna\n---\n")
+    anna.sync()
+    ben.sync()
+    anna.run("task", "add", "client-007", "Call about the renewal")
+    monkeypatch.setattr(check, "VERDICT_VERSION", check.VERDICT_VERSION + 1)
+    judged = counted(monkeypatch)
+    sent = json.loads(anna.run("sync", "--json").stdout)
+    assert judged == ["clients/client-007.md"], len(judged)
+    assert sent["pushed"] == 1 and sent["checked"] == 1, sent
+    judged.clear()
+    received = json.loads(ben.run("sync", "--json").stdout)
+    assert judged == ["clients/client-007.md"], len(judged)
+    assert received["incoming_commits"] == 1 and received["checked"] == 1, received
+    judged.clear()
+    nothing = json.loads(ben.run("sync", "--json").stdout)
+    assert nothing["checked"] == 0 and judged == []
+    ben.run("check")
