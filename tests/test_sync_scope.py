@@ -16,6 +16,7 @@ from conftest import git
 from plaincrm.core import check
 from plaincrm.core.check import FileRules
 from plaincrm.core.records import Record
+from plaincrm.git import sync as sync_module
 
 CLIENT = "clients/acme-ltd.md"
 
@@ -148,3 +149,34 @@ def test_a_one_file_sync_checks_only_what_it_touches(
     nothing = json.loads(ben.run("sync", "--json").stdout)
     assert nothing["checked"] == 0 and judged == []
     ben.run("check")
+
+
+def test_a_push_overtaken_until_the_time_is_up_says_how_long_it_tried(
+    team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ben pushes again after every merge Anna's sync makes: Anna's sync keeps merging and
+    trying within its time (here 1.5 s) and then gives up, saying how long it tried and
+    why; nothing is forced, lost or left half-done."""
+    monkeypatch.setattr(sync_module, "PUSH_SECONDS", 1.5)
+    anna, ben = team["anna"], team["ben"]
+    hook = anna.root / ".git" / "hooks" / "post-merge"
+    hook.write_text(
+        "#!/bin/sh\n"
+        "unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE\n"
+        f"cd {ben.root} && git commit -q --allow-empty -m 'ben again' && git push -q\n"
+    )
+    hook.chmod(0o755)
+    anna.run("client", "add", "Acme Ltd")
+    ben.git("commit", "-q", "--allow-empty", "-m", "ben first")
+    ben.git("push", "-q")
+    result = anna.fail("sync", code=7)
+    message = result.stderr
+    assert "gave up pushing to origin/main after " in message, message
+    assert "found that a teammate had pushed first" in message
+    assert "pushes (with " in message and "s of pauses in between)" in message
+    assert "your work is committed in this clone" in message
+    assert CLIENT not in git(team.remote, "ls-tree", "-r", "--name-only", "main")
+    assert anna.clean() and "ben again" in anna.git("log", "--format=%s")
+    hook.unlink()
+    anna.sync()
+    assert CLIENT in git(team.remote, "ls-tree", "-r", "--name-only", "main")

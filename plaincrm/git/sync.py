@@ -26,9 +26,9 @@ One run:
    remote's version of the files pushed (``Index.as_of``) and compared; a
    file a teammate broke is reported, not refused;
 7. pushes (never forced); a push rejected because someone pushed meanwhile
-   is merged, checked and tried again, after a random pause that grows with
-   each try, for up to ``PUSH_SECONDS``; then it gives up and says how long
-   it tried and why;
+   is merged, checked and tried again, after a random pause that shortens
+   with each try (the sync overtaken most often is the first back), for up
+   to ``PUSH_SECONDS``; then it gives up and says how long it tried and why;
 8. refreshes git's commit-graph so that ``history`` stays fast.
 
 It reports what came in (records and tasks added or changed by others), what
@@ -65,8 +65,11 @@ from .history import RecordChanges, changes_between
 from .hooks import file_problems, is_checked
 from .merge import REPORT_ENV
 
-PUSH_SECONDS = 30.0  # how long a sync keeps trying to push while others push first
-BACKOFF_FIRST, BACKOFF_MAX = 0.1, 2.0  # the pause before another try: up to these seconds
+PUSH_SECONDS = 60.0  # how long a sync keeps trying to push while others push first
+# Before trying again, a random pause of up to PAUSE_MAX seconds divided by the tries so far:
+# a sync overtaken many times is the first back, so that no one is left behind for long
+# while ten people push at once, and those overtaken once do not all come back together.
+PAUSE_MAX = 2.0
 
 _WAY_OUT = {
     "merge": "finish it (fix the files, 'git add' them, 'git commit') or undo it with "
@@ -94,6 +97,7 @@ class SyncReport:
     pushed: int = 0
     retries: int = 0
     waited: float = 0.0  # seconds spent pausing between pushes
+    merges: list[tuple[str, str]] = field(default_factory=list)  # (before, after) each merge
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -171,7 +175,7 @@ def sync(store: Store, progress: Callable[[str], None] = lambda message: None) -
                 "run 'plaincrm sync' again once the problem is solved"
             )
         report.retries += 1
-        pause = random.uniform(0, min(BACKOFF_MAX, BACKOFF_FIRST * 2**report.retries))
+        pause = random.uniform(0, PAUSE_MAX / report.retries)
         spent = time.monotonic() - clock
         if spent + pause > PUSH_SECONDS:
             pushes = plural(report.retries, "push", "pushes")
@@ -186,6 +190,8 @@ def sync(store: Store, progress: Callable[[str], None] = lambda message: None) -
         time.sleep(pause)
         report.waited += pause
         _fetch(root, remote)
+    for before, after in report.merges:  # read now: the time between merge and push is short
+        report.incoming += changes_between(root, before, after)
     gitrepo.write_commit_graph(root)
     return report
 
@@ -433,8 +439,9 @@ def _merge_upstream(
             for line in notes_file.read_text(encoding="utf-8").splitlines():
                 entry = json.loads(line)
                 report.notes.append(f"{entry['path']}: {entry['note']}")
-    report.incoming += changes_between(root, head, "HEAD")
-    report.notes += _fix_duplicate_ids(store, theirs, gitrepo.paths_between(root, head, "HEAD"))
+    merged = gitrepo.rev(root, "HEAD") or head
+    report.merges.append((head, merged))  # what came in is read after the push
+    report.notes += _fix_duplicate_ids(store, theirs, gitrepo.paths_between(root, head, merged))
     return True
 
 
