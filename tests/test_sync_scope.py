@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 from gitfixtures import Clone, Team, make_team
 
-from conftest import git
-from plaincrm.core import check
+from conftest import Crm, git
+from plaincrm.core import check, records
 from plaincrm.core.check import FileRules
 from plaincrm.core.records import Record
 from plaincrm.git import sync as sync_module
@@ -180,3 +180,30 @@ def test_a_push_overtaken_until_the_time_is_up_says_how_long_it_tried(
     hook.unlink()
     anna.sync()
     assert CLIENT in git(team.remote, "ls-tree", "-r", "--name-only", "main")
+
+
+def test_a_first_push_reads_no_record_whose_verdict_is_kept(
+    crm: Crm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first push of a CRM (the remote has nothing yet) is checked whole, from the
+    verdicts 'check' kept: no record file is parsed again."""
+    for n in range(300):
+        crm.write(f"clients/client-{n:03}.md", f"---\nname: Client {n}\nowner: anna\n---\n")
+    crm.git("add", "clients")
+    crm.git("commit", "-qm", "300 clients")
+    crm.run("check")
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(remote))
+    crm.git("remote", "add", "origin", str(remote))
+    parsed: list[str] = []
+    parse = records.parse_record
+
+    def counting(rtype: Any, path: str, text: str) -> Record:
+        parsed.append(path)
+        return parse(rtype, path, text)
+
+    monkeypatch.setattr(records, "parse_record", counting)
+    data = json.loads(crm.run("sync", "--json").stdout)
+    assert len(parsed) < 10, len(parsed)
+    assert data["pushed"] and data["checked"] is None
+    assert "clients/client-299.md" in git(remote, "ls-tree", "-r", "--name-only", "main")
