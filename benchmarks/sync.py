@@ -119,10 +119,11 @@ def stress(workdir: Path, clones: int, syncs: int) -> dict[str, object]:
     base = Path(tempfile.mkdtemp(prefix="stress-", dir=workdir))
     names = [f"user{n}" for n in range(clones)]
     remote = base / "remote.git"
-    git(base, "init", "-q", "--bare", "-b", "main", str(remote))
     first = base / names[0]
     users = [arg for name in names for arg in ("--user", name)]
     subprocess.run([exe, "init", str(first), *users], env=env, check=True, capture_output=True)
+    branch = git(first, "branch", "--show-current").strip()
+    git(base, "init", "-q", "--bare", "-b", branch, str(remote))
     git(first, "remote", "add", "origin", str(remote))
     own = {**env, "PLAINCRM_USER": names[0]}
     for args in (["client", "add", "Acme Ltd"], ["sync"]):
@@ -159,7 +160,7 @@ def stress(workdir: Path, clones: int, syncs: int) -> dict[str, object]:
                 env={**env, "PLAINCRM_USER": name},
                 capture_output=True,
             )
-    text = git(remote, "show", "main:clients/acme-ltd.md")
+    text = git(remote, "show", f"{branch}:clients/acme-ltd.md")
     counts = [text.count(f"Task {name} {n}") for name in names for n in range(syncs)]
     trees = {git(base / name, "rev-parse", "HEAD^{tree}") for name in names}
     shutil.rmtree(base)
