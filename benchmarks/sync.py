@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -45,7 +46,7 @@ def git(cwd: Path, *args: str) -> str:
 
 
 def load() -> str:
-    return " ".join(os.getloadavg().__repr__().strip("()").split(", ")[:1])
+    return f"{os.getloadavg()[0]:.1f}"
 
 
 def prepare(source: Path, workdir: Path, exe: str, env: dict[str, str]) -> tuple[Path, Path]:
@@ -75,16 +76,22 @@ def prepare(source: Path, workdir: Path, exe: str, env: dict[str, str]) -> tuple
     return one, two
 
 
-def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> float:
+def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
+    """Wall-clock and CPU (user + system, with git's) seconds of one run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True)
     took = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} in {cwd} failed: {proc.stderr[-800:]}")
-    return took
+    return took, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
 
 
-def bench_repo(source: Path, workdir: Path, runs: int) -> list[tuple[str, list[float], str]]:
+Times = list[tuple[float, float]]  # (wall, CPU) of each run
+
+
+def bench_repo(source: Path, workdir: Path, runs: int) -> list[tuple[str, Times, str]]:
     exe = plaincrm_script()
     env = bench_env()
     one, two = prepare(source, workdir, exe, env)
@@ -95,7 +102,8 @@ def bench_repo(source: Path, workdir: Path, runs: int) -> list[tuple[str, list[f
     seen = f"{load()}"
     noop = [timed([exe, "sync"], one, anna) for _ in range(runs)]
     results.append(("sync, nothing new", noop, seen))
-    sent, received = [], []
+    sent: Times = []
+    received: Times = []
     seen = f"{load()}"
     for run in range(runs):
         subprocess.run(
@@ -190,9 +198,12 @@ def main() -> None:
     if not args.stress_only:
         for source in args.source:
             for name, times, seen in bench_repo(source.resolve(), args.workdir, args.runs):
+                walls = [wall for wall, _ in times]
+                cpus = [cpu for _, cpu in times]
                 print(
-                    f"{source.name:>10} | {name:<27} | best {min(times):.3f} s | median "
-                    f"{statistics.median(times):.3f} s | load {seen}",
+                    f"{source.name:>10} | {name:<27} | best {min(walls):.3f} s | median "
+                    f"{statistics.median(walls):.3f} s | CPU best {min(cpus):.3f} s | "
+                    f"load {seen}",
                     flush=True,
                 )
     result = stress(args.workdir, args.clones, args.syncs)
