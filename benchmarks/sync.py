@@ -192,6 +192,7 @@ def main() -> None:
     parser.add_argument("--clones", type=int, default=10)
     parser.add_argument("--syncs", type=int, default=10)
     parser.add_argument("--stress-only", action="store_true")
+    parser.add_argument("--no-stress", action="store_true")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     print(f"plaincrm: {plaincrm_script()}")
@@ -206,8 +207,9 @@ def main() -> None:
                     f"load {seen}",
                     flush=True,
                 )
-    result = stress(args.workdir, args.clones, args.syncs)
-    print(f"stress, {args.clones} clones x {args.syncs} syncs: {result}")
+    if not args.no_stress:
+        result = stress(args.workdir, args.clones, args.syncs)
+        print(f"stress, {args.clones} clones x {args.syncs} syncs: {result}")
 
 
 if __name__ == "__main__":
