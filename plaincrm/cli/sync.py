@@ -23,7 +23,7 @@ def sync(as_json: bool) -> None:
     Nothing that leaves a record you changed broken, or breaks a rule across
     records (a reference to a record the others deleted, a document number
     used twice), is committed or pushed.  A push rejected because someone
-    pushed meanwhile is merged and retried, for up to a minute.  Run it
+    pushed meanwhile is merged and retried (for a minute, 20 tries at least).  Run it
     several times a day; offline, your work stays committed in this clone
     until a sync reaches the remote.
 

@@ -28,7 +28,8 @@ One run:
 7. pushes (never forced); a push rejected because someone pushed meanwhile
    is merged, checked and tried again, after a random pause that shortens
    with each try (the sync overtaken most often is the first back), for up
-   to ``PUSH_SECONDS``; then it gives up and says how long it tried and why;
+   to ``PUSH_SECONDS`` and ``PUSH_TRIES`` tries; then it gives up and says how
+   long it tried and why;
 8. refreshes git's commit-graph so that ``history`` stays fast.
 
 It reports what came in (records and tasks added or changed by others), what
@@ -66,6 +67,7 @@ from .hooks import file_problems, is_checked
 from .merge import REPORT_ENV
 
 PUSH_SECONDS = 60.0  # how long a sync keeps trying to push while others push first
+PUSH_TRIES = 20  # ... and at least this many tries (on a busy machine a try takes seconds)
 # Before trying again, a random pause of up to PAUSE_MAX seconds divided by the tries so far:
 # a sync overtaken many times is the first back, so that no one is left behind for long
 # while ten people push at once, and those overtaken once do not all come back together.
@@ -177,7 +179,7 @@ def sync(store: Store, progress: Callable[[str], None] = lambda message: None) -
         report.retries += 1
         pause = random.uniform(0, PAUSE_MAX / report.retries)
         spent = time.monotonic() - clock
-        if spent + pause > PUSH_SECONDS:
+        if spent + pause > PUSH_SECONDS and report.retries >= PUSH_TRIES:
             pushes = plural(report.retries, "push", "pushes")
             raise GitError(
                 f"gave up pushing to {upstream} after {spent:.0f} s: each of your {pushes} "
