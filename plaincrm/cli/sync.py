@@ -19,11 +19,13 @@ def sync(as_json: bool) -> None:
     """Share your work with the team: commit your hand edits to records and
     settings (other files are left alone), fetch and merge what the others
     pushed (records are merged field by field, task by task, so nobody has to
-    untangle conflicts), check the result, and push.  Nothing that leaves a
-    record you changed broken is committed or pushed.  A push rejected because
-    someone pushed meanwhile is merged and retried.  Run it several times a
-    day; offline, your work stays committed in this clone until a sync
-    reaches the remote.
+    untangle conflicts), check what came in and what goes out, and push.
+    Nothing that leaves a record you changed broken, or breaks a rule across
+    records (a reference to a record the others deleted, a document number
+    used twice), is committed or pushed.  A push rejected because someone
+    pushed meanwhile is merged and retried (for a minute, 20 tries at least).  Run it
+    several times a day; offline, your work stays committed in this clone
+    until a sync reaches the remote.
 
     \b
     Example:
@@ -66,7 +68,10 @@ def sync(as_json: bool) -> None:
             err=True,
         )
     if report.pushed:
-        retried = f" (after {report.retries} retry)" if report.retries else ""
+        retried = ""
+        if report.retries:
+            retried = f" (after {plural(report.retries, 'retry', 'retries')}"
+            retried += f", {report.waited:.1f} s of pauses: teammates pushed meanwhile)"
         pushed = plural(report.pushed, "commit")
         click.echo(f"Pushed {pushed} to {report.remote}/{report.branch}{retried}.")
     else:

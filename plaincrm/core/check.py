@@ -45,11 +45,11 @@ from . import schemas
 from .errors import Problem
 from .frontmatter import line_of
 from .index import Index, verdict_key
-from .model import TYPES, Record, field_kinds
+from .model import TYPES, Record, field_kinds, is_record_path, slug_of
 from .money import record_number_problem
 from .records import ParseFailure, decode, parse_record
 from .schemas import valid, validate
-from .settings import Config
+from .settings import CONFIG_NAME, Config
 from .store import Store, ref_fields, type_of_path
 
 Check = Callable[[Store], list[Problem]]
@@ -153,13 +153,15 @@ class FileRules:
         return self.verdict(record, text)
 
 
-def check_files(store: Store, rules: FileRules) -> list[Problem]:
+def check_files(
+    store: Store, rules: FileRules, paths: Iterable[str] | None = None
+) -> list[Problem]:
     """Each readable record file's own problems (its verdict), and of the problems that
-    hold on other records, those that do."""
+    hold on other records, those that do; of the files ``paths``, else of every one."""
     problems: list[Problem] = []
     records: list[tuple[str, Problem]] = []
     competitors: list[tuple[str, Problem]] = []
-    for path, verdict in store.index.verdicts(rules).items():
+    for path, verdict in store.index.verdicts(rules, paths).items():
         found = json.loads(verdict)
         problems += [Problem(path, line, message) for line, message in found["problems"]]
         for kind, name, line, message in found["needs"]:
@@ -250,49 +252,71 @@ def check_file(store: Store, path: str) -> list[Problem]:
     return [problem for problem in run_checks(store) if problem.path == path]
 
 
-def duplicate_task_ids(store: Store) -> dict[str, list[tuple[str, int]]]:
-    """Task ids used more than once: id -> the (path, line) of each use."""
-    rows = store.index.conn.execute(
-        "SELECT t.id, t.path, t.line FROM tasks t JOIN files f ON f.path = t.path "
-        "WHERE f.fatal IS NULL AND t.id IN (SELECT id FROM tasks WHERE id IS NOT NULL "
-        "GROUP BY id HAVING count(*) > 1) ORDER BY t.id, t.path, t.line"
-    ).fetchall()
+def duplicate_task_ids(
+    store: Store, paths: Iterable[str] | None = None
+) -> dict[str, list[tuple[str, int]]]:
+    """Task ids used more than once (by a task of the files ``paths``, else by any): id ->
+    the (path, line) of each use."""
+    index = store.index
+    use = "SELECT t.id, t.path, t.line FROM tasks t JOIN files f ON f.path = t.path "
+    use += "WHERE f.fatal IS NULL AND t.id IN ({})"
+    if paths is None:
+        rows = index.conn.execute(
+            use.format("SELECT id FROM tasks WHERE id IS NOT NULL GROUP BY id HAVING count(*) > 1")
+        ).fetchall()
+    else:
+        ids = index.select(
+            "SELECT id FROM tasks WHERE id IS NOT NULL AND path IN ({})", list(paths)
+        )
+        rows = index.select(use, sorted({task_id for (task_id,) in ids}))
     by_id: dict[str, list[tuple[str, int]]] = {}
-    for task_id, path, line in rows:
+    for task_id, path, line in sorted(rows):
         by_id.setdefault(task_id, []).append((path, line))
-    return by_id
+    return {task_id: places for task_id, places in by_id.items() if len(places) > 1}
 
 
-def check_task_ids(store: Store) -> list[Problem]:
+def check_task_ids(store: Store, paths: Iterable[str] | None = None) -> list[Problem]:
     problems = []
-    for task_id, places in duplicate_task_ids(store).items():
+    for task_id, places in duplicate_task_ids(store, paths).items():
         for path, line in places:
             others = ", ".join(f"{p}:{n}" for p, n in places if (p, n) != (path, line))
             problems.append(Problem(path, line, f"duplicate task id '{task_id}' (also {others})"))
     return problems
 
 
-def check_done_boxes(store: Store) -> list[Problem]:
-    rows = store.index.conn.execute(
-        "SELECT path, line, done FROM tasks WHERE checked = 0 AND done IS NOT NULL"
-    ).fetchall()
+def check_done_boxes(store: Store, paths: Iterable[str] | None = None) -> list[Problem]:
+    query = "SELECT path, line, done FROM tasks WHERE checked = 0 AND done IS NOT NULL"
+    if paths is None:
+        rows = store.index.conn.execute(query).fetchall()
+    else:
+        rows = store.index.select(query + " AND path IN ({})", list(paths))
     return [
         Problem(path, line, f"open task has done:{done}: tick the box ([x]) or remove done:")
         for path, line, done in rows
     ]
 
 
-def check_references(store: Store) -> list[Problem]:
+def check_references(store: Store, paths: Iterable[str] | None = None) -> list[Problem]:
     """Reference fields naming missing records, and owners who are not users (from the
-    index's ``links``, ``files`` and ``tasks`` tables)."""
-    conn = store.index.conn
+    index's ``links``, ``files`` and ``tasks`` tables); in the files ``paths``, else in
+    every one."""
+    index = store.index
+    among = None if paths is None else sorted(set(paths))
+
+    def select(query: str, params: list[str], column: str) -> list[Any]:
+        if among is None:
+            return index.conn.execute(query, params).fetchall()
+        return index.select(f"{query} AND {column} IN ({{}})", among, params)
+
     problems = []
-    rows = conn.execute(
+    rows = select(
         "SELECT l.path, l.field, l.target, json_extract(f.details, '$.lines') FROM links l "
         "JOIN files f ON f.path = l.path WHERE NOT EXISTS (SELECT 1 FROM files t "
         "WHERE t.type = substr(l.target, 1, instr(l.target, ':') - 1) "
-        "AND t.slug = substr(l.target, instr(l.target, ':') + 1))"
-    ).fetchall()
+        "AND t.slug = substr(l.target, instr(l.target, ':') + 1))",
+        [],
+        "l.path",
+    )
     for path, key, target, lines in rows:
         target_type, _, value = target.partition(":")
         folder = TYPES[target_type].folder
@@ -309,11 +333,12 @@ def check_references(store: Store) -> list[Problem]:
     # the owners from the indexes on them: the rows of the tables are read only for a
     # problem found
     marks = ",".join("?" * len(users))
-    rows = conn.execute(
+    rows = select(
         "SELECT path, owner, json_extract(details, '$.lines') FROM files WHERE rowid IN "
         f"(SELECT rowid FROM files WHERE owner NOT IN ({marks})) AND fatal IS NULL",
         users,
-    ).fetchall()
+        "path",
+    )
     problems.extend(
         Problem(
             path,
@@ -322,12 +347,13 @@ def check_references(store: Store) -> list[Problem]:
         )
         for path, owner, lines in rows
     )
-    rows = conn.execute(  # a task's owner: its owner: token, else its record's owner
+    rows = select(  # a task's owner: its owner: token, else its record's owner
         "SELECT path, line, json_extract(attrs, '$.owner') AS token FROM tasks WHERE rowid IN "
         f"(SELECT rowid FROM tasks WHERE owner NOT IN ({marks})) "
         f"AND instr(attrs, '\"owner\":') AND token NOT IN ({marks})",
         users + users,
-    ).fetchall()
+        "path",
+    )
     problems.extend(
         Problem(path, line, f"owner:{owner} is not a user in plaincrm.yaml")
         for path, line, owner in rows
@@ -363,3 +389,69 @@ def run_checks(store: Store) -> list[Problem]:
 
 def report_json(problems: list[Problem], files: int) -> dict[str, Any]:
     return {"ok": not problems, "files": files, "problems": [p.as_json() for p in problems]}
+
+
+# A change of more files than this is checked as a whole (``run_checks``): the rules'
+# SQL over every row costs less than over long lists of paths.
+TOUCHED_MAX = 2000
+
+
+def touched_scope(store: Store, paths: Iterable[str]) -> set[str] | None:
+    """The record files whose problems a change of the files ``paths`` (added, changed or
+    deleted) can make or mend: those of them that are records, the records that refer to
+    one of them (a reference to a deleted or renamed record), the campaigns when a record
+    is gone (their responses name clients), the deals naming a competitor when a
+    competitor card changed.  None when every file is concerned: the settings changed
+    (they decide the rules), or too many files did (``TOUCHED_MAX``)."""
+    paths = set(paths)
+    if CONFIG_NAME in paths or len(paths) > TOUCHED_MAX:
+        return None
+    records = {path for path in paths if is_record_path(path)}
+    if not records:
+        return set()
+    index = store.index
+    targets = sorted(f"{type_of_path(path).name}:{slug_of(path)}" for path in records)
+    scope = set(records)
+    scope.update(path for (path,) in index.select(LINKING, targets))
+    present = {
+        path
+        for (path,) in index.select("SELECT path FROM files WHERE path IN ({})", sorted(records))
+    }
+    if records - present:
+        scope.update(path for (path,) in index.conn.execute(KIND, ("campaign",)))
+    if any(type_of_path(path).name == "competitor" for path in records):
+        scope.update(path for (path,) in index.conn.execute(NAMING_COMPETITORS))
+    return scope if len(scope) <= TOUCHED_MAX else None
+
+
+LINKING = "SELECT path FROM links WHERE target IN ({})"
+KIND = "SELECT path FROM files WHERE type = ?"
+NAMING_COMPETITORS = (
+    "SELECT path FROM files WHERE type = 'deal' AND fatal IS NULL "
+    "AND json_extract(data, '$.fields.competitor') IS NOT NULL"
+)
+
+
+def check_touched(store: Store, scope: set[str] | None) -> list[Problem]:
+    """What ``check`` finds in the files of ``scope`` (``touched_scope``; None: every
+    file, ``run_checks``): each file's own problems (the verdicts the index keeps) and
+    the rules across records where one of them takes part: duplicate task ids, references
+    to missing records, owners who are not users; a campaign's audience; with a document,
+    every document's payments and numbering (a series is checked as a whole)."""
+    if scope is None:
+        return run_checks(store)
+    if not scope:
+        return []
+    rules = FileRules(store.config)
+    store.checked_index(rules)
+    problems = check_files(store, rules, scope)
+    problems += [problem for problem in store.broken() if problem.path in scope]
+    problems += check_task_ids(store, scope)
+    problems += check_done_boxes(store, scope)
+    problems += check_references(store, scope)
+    kinds = {path.partition("/")[0] for path in scope}
+    if TYPES["campaign"].folder in kinds:
+        problems += [problem for problem in check_campaigns(store) if problem.path in scope]
+    if TYPES["document"].folder in kinds:
+        problems += check_documents(store)
+    return sorted(set(problems))

@@ -718,8 +718,9 @@ class Index:
 
     # -------------------------------------------------------------- verdicts
 
-    def verdicts(self, rules: Rules) -> dict[str, str]:
-        """Path -> verdict of each record file in which ``rules`` find something.
+    def verdicts(self, rules: Rules, paths: Iterable[str] | None = None) -> dict[str, str]:
+        """Path -> verdict of each record file (of ``paths``, else every one) in which
+        ``rules`` find something.
 
         A file is judged once for each content (and context): the verdicts are kept
         by ``verdict_key``.  Files the index holds without a verdict under these rules
@@ -728,17 +729,21 @@ class Index:
         kept; no record file is read again.
         """
         key, params = self._verdict_key_sql(rules)
-        rows = self.conn.execute(
+        query = (
             f"SELECT f.path, v.problems FROM files f LEFT JOIN verdicts v ON v.key = {key} "
-            "WHERE v.problems IS NULL OR v.problems != ''",
-            params,
-        ).fetchall()
+            "WHERE (v.problems IS NULL OR v.problems != '')"
+        )
+        if paths is None:
+            rows = self.conn.execute(query, params).fetchall()
+        else:
+            rows = self.select(query + " AND f.path IN ({})", sorted(set(paths)), params)
         found = {path: problems for path, problems in rows if problems is not None}
         missing = [path for path, problems in rows if problems is None]
         if not missing:
             return found
         rules.prepare()
-        db = self._db_path()
+        # within a transaction (``as_of``) the rows are this connection's alone
+        db = None if self.conn.in_transaction else self._db_path()
         _WORK.update(
             rules=rules, db=None if db is None else str(db), conn=self.conn, root=str(self.root)
         )
@@ -775,7 +780,11 @@ class Index:
 
     def keep_verdicts(self, verdicts: list[tuple[str, str]], wait: bool = True) -> None:
         """Store verdicts (key, verdict); unless ``wait``, not at all while another process
-        writes the index (a build holds it for seconds)."""
+        writes the index (a build holds it for seconds).  Within ``as_of`` they go with
+        its transaction."""
+        if self.conn.in_transaction:
+            self.conn.executemany("INSERT OR REPLACE INTO verdicts VALUES(?, ?)", verdicts)
+            return
         if not wait:
             self.conn.execute("PRAGMA busy_timeout = 0")
         try:
@@ -800,6 +809,40 @@ class Index:
                 "DELETE FROM verdicts WHERE substr(key, instr(key, ':') + 1) NOT IN "
                 "(SELECT path || ':' || blob FROM files WHERE blob IS NOT NULL)"
             )
+
+    def select(self, query: str, items: list[Any], params: Iterable[Any] = ()) -> list[Any]:
+        """The rows of ``query`` whose ``{}`` is filled with a placeholder for each of
+        ``items`` (500 at a time: SQLite limits the parameters of a statement), after
+        ``params``."""
+        rows: list[Any] = []
+        for start in range(0, len(items), 500):
+            chunk = items[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows += self.conn.execute(query.format(marks), [*params, *chunk]).fetchall()
+        return rows
+
+    @contextmanager
+    def as_of(
+        self, contents: dict[str, bytes | None], rules: Rules | None = None
+    ) -> Iterator[None]:
+        """The index as it would be if the record files of ``contents`` held those bytes
+        (None: if they did not exist), the rest as they are, while the block runs: their
+        rows replaced inside a transaction that is rolled back at its end (``sync`` asks
+        what ``check`` finds in the remote's version of the files it pushes).  With
+        ``rules`` their verdicts are judged too.  The index must be up to date first."""
+        parser = Parser(self.types, self.refs, 1, rules)
+        rows = empty_rows()
+        for path, data in sorted(contents.items()):
+            rtype = self._record_type(path)
+            if data is not None and rtype is not None:
+                parser.add(rows, path, rtype.name, path.rsplit("/", 1)[1][:-3], (0, 0, 0, 0), data)
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self._delete(list(contents))
+            self._insert(rows)
+            yield
+        finally:
+            self.conn.execute("ROLLBACK")
 
     # -------------------------------------------------------------- storing
 

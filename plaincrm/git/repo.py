@@ -893,6 +893,19 @@ def files_changed(cwd: Path, old: str | None, new: str) -> list[str]:
     return [path for path in out.split("\0") if path]
 
 
+def paths_between(cwd: Path, old: str | None, new: str) -> list[str]:
+    """Files (relative to ``cwd``) that differ between ``old`` and ``new``: added, changed
+    or deleted (a rename is the old path deleted and the new one added); None for ``old``:
+    every file of ``new``."""
+    if old is None:
+        return files_changed(cwd, None, new)
+    if old == new:
+        return []
+    args = ("diff", "--name-only", "-z", "--no-renames", "--relative")
+    out = run(cwd, "-c", "core.quotePath=false", *args, old, new, "--", ".")
+    return [path for path in out.split("\0") if path]
+
+
 def added_paths(cwd: Path, old: str, new: str) -> list[str]:
     """Files (relative to ``cwd``) that ``new`` has and ``old`` has not."""
     out = run(cwd, "diff", "--name-only", "--no-renames", "--diff-filter=A", "--relative", old, new)

@@ -16,12 +16,20 @@ One run:
    stops on them; a record deleted on one side and changed on the other is
    kept.  Should another file conflict, the merge is undone and nothing is
    pushed; task ids that the merge made appear twice get fresh ids;
-5. runs ``check`` on the result;
-6. pushes nothing that would leave a record or the settings on the remote
-   with a problem its version there does not have (a commit made past the
-   hook, or the merge); a file a teammate broke is reported, not refused;
+5. checks what the sync touches: the records its push changes on the remote
+   and those the merge changed here, with the rules across records those
+   changes take part in (``check.touched_scope``, ``check.check_touched``:
+   the verdicts and tables of the index, never every file for a few);
+6. pushes nothing that would bring the remote a problem its version does not
+   have (a commit made past the hook, a reference to a record the other side
+   deleted, a document number used twice): the same check is made of the
+   remote's version of the files pushed (``Index.as_of``) and compared; a
+   file a teammate broke is reported, not refused;
 7. pushes (never forced); a push rejected because someone pushed meanwhile
-   is retried after fetching and merging again;
+   is merged, checked and tried again, after a random pause that shortens
+   with each try (the sync overtaken most often is the first back), for up
+   to ``PUSH_SECONDS`` and ``PUSH_TRIES`` tries; then it gives up and says how
+   long it tried and why;
 8. refreshes git's commit-graph so that ``history`` stays fast.
 
 It reports what came in (records and tasks added or changed by others), what
@@ -32,7 +40,9 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -49,13 +59,19 @@ from ..core.records import conflict_marker_lines, get_line, replace_line
 from ..core.settings import CONFIG_NAME
 from ..core.store import Store, ref_fields, type_of_path, writes
 from ..core.tasklines import parse_tasks, set_token
+from ..core.text import plural
 from . import hooks as gitsetup
 from . import repo as gitrepo
 from .history import RecordChanges, changes_between
 from .hooks import file_problems, is_checked
 from .merge import REPORT_ENV
 
-PUSH_ATTEMPTS = 5
+PUSH_SECONDS = 60.0  # how long a sync keeps trying to push while others push first
+PUSH_TRIES = 20  # ... and at least this many tries (on a busy machine a try takes seconds)
+# Before trying again, a random pause of up to PAUSE_MAX seconds divided by the tries so far:
+# a sync overtaken many times is the first back, so that no one is left behind for long
+# while ten people push at once, and those overtaken once do not all come back together.
+PAUSE_MAX = 2.0
 
 _WAY_OUT = {
     "merge": "finish it (fix the files, 'git add' them, 'git commit') or undo it with "
@@ -79,8 +95,11 @@ class SyncReport:
     authors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what the merges decided: "path: note"
     problems: list[Problem] = field(default_factory=list)
+    checked: int | None = 0  # record files checked (None: the whole repository)
     pushed: int = 0
     retries: int = 0
+    waited: float = 0.0  # seconds spent pausing between pushes
+    merges: list[tuple[str, str]] = field(default_factory=list)  # (before, after) each merge
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -94,8 +113,10 @@ class SyncReport:
             "incoming": [record.as_json() for record in self.incoming],
             "merge_notes": self.notes,
             "problems": [problem.as_json() for problem in self.problems],
+            "checked": self.checked,
             "pushed": self.pushed,
             "push_retries": self.retries,
+            "push_waited": round(self.waited, 1),
         }
 
 
@@ -123,17 +144,29 @@ def sync(store: Store, progress: Callable[[str], None] = lambda message: None) -
     report.committed, report.left_alone = commit_hand_edits(root, user)
     remote, remote_branch, tracked = _upstream(root, branch)
     report.remote, report.branch = remote, remote_branch
+    upstream = f"{remote}/{remote_branch}"
+    started = gitrepo.rev(root, "HEAD")  # what the merges change is checked from here
     progress(f"Fetching from {remote} ({gitrepo.remote_url(root, remote)}) ...")
     _fetch(root, remote)
-    for attempt in range(PUSH_ATTEMPTS):
-        if _merge_upstream(store, report, remote, remote_branch, user) or not attempt:
-            report.problems = _problems(root)
-        theirs = gitrepo.rev(root, f"refs/remotes/{remote}/{remote_branch}")
+    clock = time.monotonic()
+    checked: tuple[str | None, str | None] | None = None  # (theirs, HEAD) last checked
+    while True:
+        _merge_upstream(store, report, remote, remote_branch, user)
+        theirs = gitrepo.rev(root, f"refs/remotes/{upstream}")
+        head = gitrepo.rev(root, "HEAD")
         ahead = gitrepo.count_commits(root, f"{theirs}..HEAD" if theirs else "HEAD")
+        if checked != (theirs, head):
+            checked = (theirs, head)
+            outgoing = gitrepo.paths_between(root, theirs, "HEAD") if ahead else []
+            incoming = gitrepo.paths_between(root, started, "HEAD") if started else []
+            found, scope, fresh = _check(root, [*outgoing, *incoming])
+            report.problems = found
+            report.checked = None if scope is None else len(scope)
+            if ahead:
+                _refuse_broken(root, fresh, theirs, outgoing, scope, found, upstream)
         if not ahead:
             break
-        _refuse_broken(root, theirs, f"{remote}/{remote_branch}")
-        progress(f"Pushing {ahead} commit(s) to {remote}/{remote_branch} ...")
+        progress(f"Pushing {plural(ahead, 'commit')} to {upstream} ...")
         status, why = gitrepo.push(root, remote, remote_branch, set_upstream=not tracked)
         if status == "ok":
             report.pushed = ahead
@@ -143,38 +176,61 @@ def sync(store: Store, progress: Callable[[str], None] = lambda message: None) -
                 f"pushing to {remote} failed: {why}.  Your work is committed in this clone; "
                 "run 'plaincrm sync' again once the problem is solved"
             )
-        report.retries = attempt + 1
+        report.retries += 1
+        pause = random.uniform(0, PAUSE_MAX / report.retries)
+        spent = time.monotonic() - clock
+        if spent + pause > PUSH_SECONDS and report.retries >= PUSH_TRIES:
+            pushes = plural(report.retries, "push", "pushes")
+            raise GitError(
+                f"gave up pushing to {upstream} after {spent:.0f} s: each of your {pushes} "
+                f"(with {report.waited:.1f} s of pauses in between) found that a teammate "
+                "had pushed first, so their work was merged and checked again each time.  "
+                "Nothing was lost: your work is committed in this clone, merged with "
+                "theirs; run 'plaincrm sync' again in a moment"
+            )
         progress("Someone pushed meanwhile; merging their work and pushing again ...")
+        time.sleep(pause)
+        report.waited += pause
         _fetch(root, remote)
-    else:
-        raise GitError(
-            f"{remote} kept receiving new commits while pushing ({PUSH_ATTEMPTS} attempts); "
-            "your work is committed in this clone: run 'plaincrm sync' again"
-        )
+    for before, after in report.merges:  # read now: the time between merge and push is short
+        report.incoming += changes_between(root, before, after)
     gitrepo.write_commit_graph(root)
     return report
 
 
-def _refuse_broken(root: Path, theirs: str | None, upstream: str) -> None:
-    """Push nothing that would leave a record or the settings on the remote with a problem
-    it did not have (a commit made with 'git commit --no-verify', or the merge)."""
-    broken = _outgoing_problems(root, theirs)
+def _check(root: Path, touched: list[str]) -> tuple[list[Problem], set[str] | None, Store]:
+    """What ``check`` finds in the files a sync touched (``check.check_touched``), the
+    files it looked at (None: all) and the store it read."""
+    from ..core.check import check_touched, touched_scope
+    from ..core.settings import read_config
+
+    fresh = Store(root, config=read_config(root))
+    if not touched:
+        return [], set(), fresh
+    scope = touched_scope(fresh, touched)
+    return check_touched(fresh, scope), scope, fresh
+
+
+def _refuse_broken(
+    root: Path,
+    store: Store,
+    theirs: str | None,
+    outgoing: list[str],
+    scope: set[str] | None,
+    found: list[Problem],
+    upstream: str,
+) -> None:
+    """Push nothing that would bring the remote a problem it did not have (a commit made
+    with 'git commit --no-verify', a merge that broke a rule across records)."""
+    broken = _outgoing_problems(root, store, theirs, outgoing, scope, found)
     if broken:
         listed = "\n".join(str(problem) for problem in broken)
         raise InvalidError(
             f"{listed}\nnothing was pushed: your commits (or their merge with {upstream}) "
-            "leave these files with problems, and a file that does not read stops your "
-            "teammates' commands too.  Fix them and run 'plaincrm sync' again: it commits "
-            "your fix and pushes everything"
+            "leave these files with problems that the team's copy does not have, and a "
+            "file that does not read stops your teammates' commands too.  Fix them and run "
+            "'plaincrm sync' again: it commits your fix and pushes everything"
         )
-
-
-def _problems(root: Path) -> list[Problem]:
-    """What ``plaincrm check`` finds in the merged result."""
-    from ..core.check import run_checks
-    from ..core.settings import read_config
-
-    return run_checks(Store(root, config=read_config(root)))
 
 
 # ---------------------------------------------------------------- hand edits
@@ -276,18 +332,41 @@ def _introduced(path: str, data: bytes, before: bytes | None) -> list[Problem]:
     return new
 
 
-def _outgoing_problems(root: Path, theirs: str | None) -> list[Problem]:
-    """Problems that a push of HEAD would bring to the remote at ``theirs``: of the records
-    and settings it changes there, those the remote's version does not have.  A file
-    broken by a teammate, and a file the push does not change, are not refused."""
-    paths = [path for path in gitrepo.files_changed(root, theirs, "HEAD") if is_checked(path)]
-    now = gitrepo.contents_at(root, "HEAD", paths)
-    before = gitrepo.contents_at(root, theirs, paths) if theirs else {}
-    return sorted(
-        problem
-        for path, data in now.items()
-        for problem in _introduced(path, data, before.get(path))
-    )
+def _outgoing_problems(
+    root: Path,
+    store: Store,
+    theirs: str | None,
+    outgoing: list[str],
+    scope: set[str] | None,
+    found: list[Problem],
+) -> list[Problem]:
+    """Problems that a push of HEAD would bring to the remote at ``theirs``: of those
+    ``check_touched`` ``found`` in ``scope``, the ones it does not find when the files the
+    push changes (``outgoing``) are as the remote has them (by path and message: an edit
+    above a problem moves its line); and the settings' when they stop parsing.  A file
+    broken by a teammate, and a problem the remote has already, are not refused."""
+    from ..core.check import FileRules, check_touched
+
+    problems = []
+    if CONFIG_NAME in outgoing:
+        now = gitrepo.contents_at(root, "HEAD", [CONFIG_NAME])
+        before = gitrepo.contents_at(root, theirs, [CONFIG_NAME]) if theirs else {}
+        problems += _introduced(CONFIG_NAME, now.get(CONFIG_NAME, b""), before.get(CONFIG_NAME))
+    if not found:
+        return problems
+    known: Counter[tuple[str, str]] = Counter()
+    if theirs is not None:
+        records = [path for path in outgoing if is_record_path(path)]
+        remote = gitrepo.contents_at(root, theirs, records)
+        as_there = {path: remote.get(path) for path in records}
+        with store.index.as_of(as_there, FileRules(store.config)):
+            known.update((p.path, p.message) for p in check_touched(store, scope))
+    for problem in found:
+        if known[problem.path, problem.message]:
+            known[problem.path, problem.message] -= 1
+        else:
+            problems.append(problem)
+    return sorted(set(problems))
 
 
 # ---------------------------------------------------------------- remote
@@ -362,8 +441,9 @@ def _merge_upstream(
             for line in notes_file.read_text(encoding="utf-8").splitlines():
                 entry = json.loads(line)
                 report.notes.append(f"{entry['path']}: {entry['note']}")
-    report.incoming += changes_between(root, head, "HEAD")
-    report.notes += _fix_duplicate_ids(store, theirs)
+    merged = gitrepo.rev(root, "HEAD") or head
+    report.merges.append((head, merged))  # what came in is read after the push
+    report.notes += _fix_duplicate_ids(store, theirs, gitrepo.paths_between(root, head, merged))
     return True
 
 
@@ -442,14 +522,17 @@ def _follow_rename(store: Store, ours_new: set[str], old: str, new_slug: str) ->
     return changed
 
 
-def _fix_duplicate_ids(store: Store, theirs: str) -> list[str]:
-    """Task ids that the merge brought together from different records: the teammates' task
-    keeps its id, ours gets a fresh one."""
+def _fix_duplicate_ids(store: Store, theirs: str, merged: list[str]) -> list[str]:
+    """Task ids that the merge (which changed the files ``merged``) brought together from
+    different records: the teammates' task keeps its id, ours gets a fresh one."""
     from ..core.check import duplicate_task_ids
 
+    records = [path for path in merged if is_record_path(path)]
+    if not records:
+        return []
     fresh = Store(store.root, config=store.config)
     notes = []
-    for task_id, where in duplicate_task_ids(fresh).items():
+    for task_id, where in duplicate_task_ids(fresh, records).items():
         upstream = {
             path
             for path, _ in where
