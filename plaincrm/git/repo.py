@@ -1297,3 +1297,47 @@ def _cat_file(cwd: Path, names: dict[str, str]) -> dict[str, bytes]:
             found[key] = out[pos : pos + size]
             pos += size + 1
     return found
+
+
+# ---------------------------------------------------------------- the past (``--as-of``)
+
+
+def first_parent_commits(cwd: Path) -> list[tuple[str, int, str]]:
+    """``(id, commit time in seconds since the epoch, subject)`` of the commits of HEAD's
+    first-parent history (the branch as it moved: a merge is one step), newest first;
+    ``[]`` before the first commit."""
+    if not has_commits(cwd):
+        return []
+    out = run(cwd, "log", "--first-parent", "--format=%H %ct %s", "HEAD")
+    found = []
+    for line in out.splitlines():
+        sha, stamp, *subject = line.split(" ", 2)
+        found.append((sha, int(stamp), subject[0] if subject else ""))
+    return found
+
+
+def tree_blobs(cwd: Path, revision: str, folders: Sequence[str]) -> list[tuple[str, str]]:
+    """``(path, blob id)`` of the files in ``folders`` (relative to ``cwd``) as ``revision``
+    has them, read from git's objects (no work tree, no index touched)."""
+    if not folders:
+        return []
+    out = run(cwd, "-c", "core.quotePath=false", "ls-tree", "-r", "-z", revision, "--", *folders)
+    found = []
+    for entry in out.split("\0"):
+        info, _, path = entry.partition("\t")
+        parts = info.split()
+        if len(parts) == 3 and parts[1] == "blob":
+            found.append((path, parts[2]))
+    return found
+
+
+def renames_between(cwd: Path, old: str, new: str, folders: Sequence[str]) -> dict[str, str]:
+    """``old path -> new path`` of the files in ``folders`` (relative to ``cwd``) that git
+    finds renamed between the commits ``old`` and ``new`` (by content, as ``git diff -M``)."""
+    out = run(
+        cwd,
+        *("-c", "core.quotePath=false", "diff", "--name-status", "-z", "-M"),
+        *("--diff-filter=R", "--relative", old, new, "--", *folders),
+    )
+    parts = [part for part in out.split("\0") if part]
+    return {parts[i + 1]: parts[i + 2] for i in range(0, len(parts) - 2, 3)}
