@@ -26,7 +26,7 @@ from ..sales.deals import deals
 from ..sales.pipeline import competitor_names, settings
 from ..sales.reports import competitor_report, lost_report, stages_report
 from . import LazyGroup
-from .common import date_arg, get_app, json_option, owner_option, resolve_owner
+from .common import as_of_option, date_arg, get_app, json_option, owner_option, resolve_owner
 from .output import echo_json, style, table
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -112,6 +112,7 @@ def _counts(counts: dict[str, int]) -> str:
 @report_owner_option
 @currency_option
 @json_option
+@as_of_option
 def report_lost(since: str | None, owner: str | None, currency: str | None, as_json: bool) -> None:
     """Lost deals by reason, most frequent first: how many, their amount, the
     stage they were lost at and the competitors they went to.
@@ -168,6 +169,7 @@ def report_lost(since: str | None, owner: str | None, currency: str | None, as_j
 @report_owner_option
 @currency_option
 @json_option
+@as_of_option
 def report_competitors(
     since: str | None, owner: str | None, currency: str | None, as_json: bool
 ) -> None:
@@ -256,6 +258,7 @@ def report_competitors(
 @since_option
 @report_owner_option
 @json_option
+@as_of_option
 def report_stages(since: str | None, owner: str | None, as_json: bool) -> None:
     """Stage by stage, from the deals' logs: how many deals entered it, moved
     on to a later stage or won (the conversion), were lost there or are still

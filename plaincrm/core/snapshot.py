@@ -97,7 +97,7 @@ class History:
             )
         self.commits = [Commit(*entry) for entry in gitrepo.first_parent_commits(store.root)]
         self._cache: BlobCache | None = None
-        self._stores: dict[tuple[str, tuple[str, ...]], SnapshotStore] = {}
+        self._stores: dict[tuple[str, Moment, tuple[str, ...]], SnapshotStore] = {}
 
     @property
     def cache(self) -> BlobCache:
@@ -119,14 +119,15 @@ class History:
             f"give a date on or after {first.when:%Y-%m-%d}"
         )
 
-    def store(self, commit: Commit, day: date, types: Iterable[str] | None = None) -> SnapshotStore:
-        """A read-only store of the records of ``types`` (default all) in ``commit``,
-        whose ``today()`` is ``day``."""
+    def store(self, moment: Moment, types: Iterable[str] | None = None) -> SnapshotStore:
+        """A read-only store of the records of ``types`` (default all) as they were at
+        ``moment``, whose ``today()`` is its day; a ``UsageError`` before the first commit."""
+        commit = self.at(moment)
         wanted = tuple(sorted(types or TYPES))
-        key = (commit.id, wanted)
+        key = (commit.id, moment, wanted)
         found = self._stores.get(key)
-        if found is None or found.today() != day:
-            found = SnapshotStore(self, commit, day, wanted)
+        if found is None:
+            found = SnapshotStore(self, commit, moment, wanted)
             self._stores[key] = found
         return found
 
@@ -134,11 +135,14 @@ class History:
 class SnapshotStore(Store):
     """A ``Store`` of the records one commit holds; reading only (``--as-of``)."""
 
-    def __init__(self, history: History, commit: Commit, day: date, types: tuple[str, ...]) -> None:
+    def __init__(
+        self, history: History, commit: Commit, moment: Moment, types: tuple[str, ...]
+    ) -> None:
         live = history.live
         super().__init__(live.root, live.config, live.warn)
         self.shown = commit
-        self.day = day
+        self.moment = moment
+        self.day = moment.day
         folders = [TYPES[name].folder for name in types]
         self.blobs: dict[str, str] = {}
         wanted = []
@@ -155,6 +159,13 @@ class SnapshotStore(Store):
 
     def today(self) -> date:
         return self.day
+
+    def heading(self) -> str:
+        """The line that says what a command shows."""
+        return f"As of {self.moment.text()}: {self.shown.describe()} ({self.shown.subject})"
+
+    def as_of_json(self) -> dict[str, str]:
+        return {"asked": self.moment.text(), **self.shown.as_json()}
 
     def exists(self, type_name: str, slug: str) -> bool:
         return f"{TYPES[type_name].folder}/{slug}.md" in self.blobs
@@ -176,5 +187,4 @@ class SnapshotStore(Store):
 def snapshot_of(store: Store, text: str) -> SnapshotStore:
     """The store of the CRM as it was at the moment ``text`` (``DATE[ HH:MM]``)."""
     moment = parse_moment(text, store.today())
-    history = History(store)
-    return history.store(history.at(moment), moment.day)
+    return History(store).store(moment)
