@@ -40,6 +40,21 @@ REPORTS: dict[str, tuple[str, str, str]] = {
         "Per competitor: deals met, won, lost, win rate, reasons, their card.",
     ),
     "stages": ("reports", "report_stages", "Conversion between stages and days spent in each."),
+    "forecast-accuracy": (
+        "analytics",
+        "report_forecast_accuracy",
+        "What the forecast said of each past period, what was won, error and bias.",
+    ),
+    "movement": (
+        "analytics",
+        "report_movement",
+        "How the open pipeline moved since a day: new, advanced, slipped, won, lost.",
+    ),
+    "activity": (
+        "analytics",
+        "report_activity",
+        "Per person and week: tasks done, deals touched, stage changes, mails; idle deals.",
+    ),
     "service": (
         "tickets",
         "report_service",

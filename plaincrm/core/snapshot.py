@@ -16,16 +16,17 @@ past pipeline is shown in the stages the team uses now.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from ..git import repo as gitrepo
 from .blobcache import BlobCache, Wanted
 from .dates import parse_date, parse_time
 from .errors import BrokenFileError, NotFoundError, UsageError
-from .index import Index
-from .model import TYPES, is_record_path
+from .index import Index, record_from_row, task_from_row
+from .model import TYPES, Record, is_record_path
 from .records import ParseFailure, decode
 from .store import Store, ref_fields, type_of_path
 
@@ -97,6 +98,7 @@ class History:
             )
         self.commits = [Commit(*entry) for entry in gitrepo.first_parent_commits(store.root)]
         self._cache: BlobCache | None = None
+        self._records: dict[tuple[str, str], Record | None] = {}  # (path, blob) -> record
         self._stores: dict[tuple[str, Moment, tuple[str, ...]], SnapshotStore] = {}
 
     @property
@@ -119,6 +121,40 @@ class History:
             f"give a date on or after {first.when:%Y-%m-%d}"
         )
 
+    def commit_at(self, moment: Moment) -> Commit | None:
+        """The commit the CRM was at ``moment``; None when it had none yet (nothing)."""
+        if not self.commits or self.commits[-1].time >= moment.limit:
+            return None
+        return self.at(moment)
+
+    def records_at(self, commit: Commit | None, type_name: str) -> list[Record]:
+        """The readable records of a type in ``commit`` (None: before the first commit,
+        none), with their tasks, by slug; each content made a ``Record`` once per process
+        (reports that read many snapshots share every unchanged record)."""
+        if commit is None:
+            return []
+        folder = TYPES[type_name].folder
+        listed = [
+            Wanted(path, type_name, path.rsplit("/", 1)[1][:-3], blob)
+            for path, blob in gitrepo.tree_blobs(self.root, commit.id, [folder])
+            if is_record_path(path)
+        ]
+        missing = [item for item in listed if (item.path, item.blob) not in self._records]
+        if missing:
+            files, tasks, *_ = self.cache.rows(missing, lambda ids: gitrepo.blobs(self.root, ids))
+            by_path: dict[str, list[Any]] = {}
+            for row in tasks:
+                by_path.setdefault(row[0], []).append(row)
+            for row in files:  # path, type, slug, 4 stat columns, racy, blob, title, owner,
+                path, blob, fatal, data, details = row[0], row[8], *row[11:14]  # fatal ...
+                record = None
+                if fatal is None:
+                    record = record_from_row(TYPES[type_name], path, data, details)
+                    record.tasks = [task_from_row(_task_columns(t)) for t in by_path.get(path, [])]
+                self._records[(path, blob)] = record
+        found = [self._records.get((item.path, item.blob)) for item in listed]
+        return sorted((r for r in found if r is not None), key=lambda r: r.slug)
+
     def store(self, moment: Moment, types: Iterable[str] | None = None) -> SnapshotStore:
         """A read-only store of the records of ``types`` (default all) as they were at
         ``moment``, whose ``today()`` is its day; a ``UsageError`` before the first commit."""
@@ -130,6 +166,12 @@ class History:
             found = SnapshotStore(self, commit, moment, wanted)
             self._stores[key] = found
         return found
+
+
+def _task_columns(row: Sequence[Any]) -> tuple[Any, ...]:
+    """A ``tasks`` row (path, pos, id, checked, title, due, at, dur, done, owner, line,
+    note, attrs) as ``index.task_from_row`` reads it (``index.TASK_COLUMNS``)."""
+    return (row[1], row[3], row[4], row[10], row[11], row[12])
 
 
 class SnapshotStore(Store):
