@@ -115,13 +115,18 @@ def report_forecast_accuracy(
         out.append(
             f"{name}: forecast {summary.forecast.text()}, won {summary.won.text()} over "
             f"{plural(summary.periods, 'period')}: {summary.verdict}"
-            + (f" by {summary.bias.text()}" if summary.verdict != "on target" else "")
+            + (f" by {_magnitude(summary.bias)}" if summary.verdict != "on target" else "")
             + (f" ({percent(summary.bias_percent)})" if summary.bias_percent is not None else "")
             + "."
         )
     out.append("")
     out.append("The error is the forecast at the period's start minus what was won in it.")
     click.echo("\n".join(out))
+
+
+def _magnitude(amounts: Amounts) -> str:
+    """How far off, whichever way (the verdict says which)."""
+    return Amounts({currency: abs(value) for currency, value in amounts.items()}).text()
 
 
 # ---------------------------------------------------------------- movement
@@ -217,7 +222,7 @@ def _render_movement(result: Movement, owner: str | None) -> str:
             )
             close = " -> ".join(dict.fromkeys(d.close or "-" for d in (b, a) if d is not None))
             lines.append([change.deal.ref, stage, amount, close, change.deal.owner or ""])
-        out.append(table(lines, ["  DEAL", "STAGE", "AMOUNT", "CLOSE", "OWNER"], fit=[0]))
+        out.append(table(lines, ["DEAL", "STAGE", "AMOUNT", "CLOSE", "OWNER"], fit=[0]))
     if not result.changes:
         out += ["", "No deal moved."]
     return "\n".join(out)

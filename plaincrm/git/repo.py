@@ -277,18 +277,35 @@ def _scratch_index(folder: Path, copy_of: Path | None = None) -> Iterator[dict[s
         scratch.with_name(scratch.name + ".lock").unlink(missing_ok=True)
 
 
-def commit_all(cwd: Path, message: str, fallback_name: str) -> str:
-    """Commit everything under ``cwd`` (new, changed and deleted files)."""
-    run(cwd, "add", "-A", "--", ".")
-    return _commit(cwd, fallback_name, "-m", with_trailer(message))
+def commit_all(
+    cwd: Path,
+    message: str,
+    fallback_name: str,
+    *,
+    when: str | None = None,
+    author: tuple[str, str] | None = None,
+    paths: Sequence[str] = (".",),
+) -> str:
+    """Commit everything under ``cwd`` (new, changed and deleted files; only under
+    ``paths`` when given); ``when``: the commit's date (ISO 8601, author and committer),
+    ``author``: (name, e-mail)."""
+    run(cwd, "add", "-A", "--", *paths)
+    return _commit(cwd, fallback_name, "-m", with_trailer(message), author=author, when=when)
 
 
 def _commit(
-    cwd: Path, fallback_name: str, *args: str, author: tuple[str, str] | None = None
+    cwd: Path,
+    fallback_name: str,
+    *args: str,
+    author: tuple[str, str] | None = None,
+    when: str | None = None,
 ) -> str:
     """``git commit args`` (hooks skipped: plaincrm checks what it writes); the new id.
-    ``author``: the commit's author (name, e-mail) for this one git command."""
-    env = {"GIT_AUTHOR_NAME": author[0], "GIT_AUTHOR_EMAIL": author[1]} if author else None
+    ``author``: the commit's author (name, e-mail) for this one git command; ``when``
+    its date."""
+    env = {"GIT_AUTHOR_NAME": author[0], "GIT_AUTHOR_EMAIL": author[1]} if author else {}
+    if when is not None:
+        env.update(GIT_AUTHOR_DATE=when, GIT_COMMITTER_DATE=when)
     run(cwd, *_identity_args(cwd, fallback_name), "commit", "-q", "--no-verify", *args, env=env)
     return run(cwd, "rev-parse", "HEAD").strip()
 

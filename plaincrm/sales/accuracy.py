@@ -161,16 +161,18 @@ def forecast_accuracy(
     currency: str | None = None,
 ) -> Accuracy:
     """The periods that ended by ``store.today()``, from the one holding ``since`` (default:
-    twelve months, or four quarters, back)."""
+    a year back, or the first commit when later)."""
     today = store.today()
     step = 3 if by == "quarter" else 1
+    history = History(store)
     first = since or add_months(today, -12)
+    if since is None and history.commits:  # no forecast was made before the first commit
+        first = max(first, history.commits[-1].when.date())
     starts = []
     start = period_starts(first, by, 1)[0]
     while add_months(start, step) <= today:
         starts.append(start)
         start = add_months(start, step)
-    history = History(store)
     now = deals(store, pipeline, owner)
     snapshots: dict[str, list[Deal]] = {}
 
