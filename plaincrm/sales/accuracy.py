@@ -161,13 +161,14 @@ def forecast_accuracy(
     currency: str | None = None,
 ) -> Accuracy:
     """The periods that ended by ``store.today()``, from the one holding ``since`` (default:
-    a year back, or the first commit when later)."""
+    a year back, or the first period that starts after the first commit when later)."""
     today = store.today()
     step = 3 if by == "quarter" else 1
     history = History(store)
     first = since or add_months(today, -12)
-    if since is None and history.commits:  # no forecast was made before the first commit
-        first = max(first, history.commits[-1].when.date())
+    if since is None and history.commits:  # from the first period with a forecast at its start
+        begun = period_starts(history.commits[-1].when.date(), by, 1)[0]
+        first = max(first, add_months(begun, step))
     starts = []
     start = period_starts(first, by, 1)[0]
     while add_months(start, step) <= today:
