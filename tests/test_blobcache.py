@@ -8,7 +8,9 @@ from pathlib import Path
 
 from conftest import Crm
 from plaincrm.core.blobcache import CACHE_NAME, BlobCache, Wanted
-from plaincrm.core.index import INDEX_DIR, blob_id
+from plaincrm.core.index import INDEX_DIR, Index, blob_id
+from plaincrm.core.model import TYPES
+from plaincrm.core.store import ref_fields
 
 ACME = "---\nname: Acme\nowner: anna\n---\n\n## Tasks\n\n- [ ] Call them due:2026-12-01 id:ac1\n"
 
@@ -87,7 +89,7 @@ def test_a_new_parser_or_a_damaged_file_only_costs_a_parse(crm: Crm) -> None:
     conn.commit()
     conn.close()
     cache = BlobCache(crm.root)
-    assert cache.conn.execute("SELECT count(*) FROM parsed").fetchone()[0] == 0
+    assert cache.conn.execute("SELECT count(*) FROM files").fetchone()[0] == 0
     cache.close()
     for suffix in ("-wal", "-shm"):
         Path(str(path) + suffix).unlink(missing_ok=True)
@@ -95,6 +97,29 @@ def test_a_new_parser_or_a_damaged_file_only_costs_a_parse(crm: Crm) -> None:
     asked: list[str] = []
     files = BlobCache(crm.root).rows([wanted("clients/acme.md", ACME)], reader(texts, asked))[0]
     assert files[0][9] == "Acme" and len(asked) == 1
+
+
+def test_fill_copies_the_rows_into_an_index(crm: Crm) -> None:
+    """A snapshot's index gets the kept rows by SQLite itself (``fill``), parsed once."""
+    other = ACME.replace("Acme", "Bolt")
+    texts = {"clients/acme.md": ACME, "clients/bolt.md": other}
+    asked: list[str] = []
+    for _ in range(2):
+        index = Index(crm.root, TYPES.values(), ref_fields, use_git=False, in_memory=True)
+        BlobCache(crm.root).fill(
+            index.conn, [wanted(p, t) for p, t in texts.items()], reader(texts, asked)
+        )
+        rows = index.conn.execute("SELECT path, title, blob, mtime FROM files ORDER BY path")
+        assert rows.fetchall() == [
+            ("clients/acme.md", "Acme", blob_id(ACME.encode()), None),
+            ("clients/bolt.md", "Bolt", blob_id(other.encode()), None),
+        ]
+        tasks = index.conn.execute("SELECT path, id, due FROM tasks ORDER BY path").fetchall()
+        assert tasks == [
+            ("clients/acme.md", "ac1", "2026-12-01"),
+            ("clients/bolt.md", "ac1", "2026-12-01"),
+        ]
+    assert len(asked) == 2  # the second snapshot read nothing from git
 
 
 def test_the_cache_is_ignored_by_git(crm: Crm) -> None:

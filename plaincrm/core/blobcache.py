@@ -8,45 +8,74 @@ two snapshots of the repository (two commits, a branch switch, ``--as-of``
 dates a month apart, a second clone of the same repository) share the parse
 of every record that did not change between them.
 
-The cache lives in ``.plaincrm/blobs.sqlite`` (git-ignored with the index).
-It is safe to share between processes (SQLite in WAL mode; a content is
-written under one key whatever process parses it, ``INSERT OR IGNORE``) and
-it is thrown away, never trusted, when the parser changes: its ``version`` is
-the index's fingerprint (plaincrm's version, the index schema version and the
-record schemas).  Deleting the file only costs parsing again.
+The cache lives in ``.plaincrm/blobs.sqlite`` (git-ignored with the index), in
+the index's own tables (``files``, ``tasks``, ``links``, ``facts``), each row
+under its ``key`` (``blob id:path``), so that a snapshot is copied into an
+index by SQLite itself, without a Python object per row.  It is safe to share
+between processes (SQLite in WAL mode; a content is written under one key
+whatever process parses it) and it is thrown away, never trusted, when the
+parser or the cache's tables change: its ``version`` is ``CACHE_VERSION`` with
+``index.fingerprint_of`` (plaincrm's version, the index schema version and the
+record schemas).  Deleting or
+damaging the file only costs parsing again.
 
 API::
 
     cache = BlobCache(root)                    # opens (or makes) .plaincrm/blobs.sqlite
     wanted = [Wanted(path, type_name, slug, blob), ...]
-    rows = cache.rows(wanted, read)            # -> index.Rows, in the order of ``wanted``
-                                               #    read(blob ids) -> {blob id: bytes}, asked
-                                               #    only for the blobs not parsed before
-    cache.get(keys) / cache.put(parsed)        # the two halves of ``rows``
+    cache.fill(index.conn, wanted, read)       # the records' rows into an index's tables
+    rows = cache.rows(wanted, read)            # or as index.Rows, in the order of ``wanted``
+    cache.parse_missing(wanted, read)          # only make sure they are kept
+    cache.keep(key, value) / cache.kept(key)   # a value worked out from a commit, by a key
+                                               #    that names all it depends on
 
-``rows`` gives the tables' rows as ``Index.add_rows`` takes them, with the
-stat columns of the ``files`` rows empty (a content read from git has no stat
-signature) and ``blob`` filled in.  ``read`` is usually ``git.repo.blobs``
-(one ``git cat-file --batch`` for every missing blob); a caller that has the
-bytes from the work tree gives a function reading them there.
+Many contents are parsed on every core (``index.in_chunks``).
+``read(blob ids) -> {blob id: bytes}`` is asked only for the blobs not parsed
+before (usually ``git.repo.blobs``: one ``git cat-file --batch``; a caller with
+the bytes in the work tree gives a function reading them there); a blob it does
+not give is left out.  The ``files`` rows come with the stat columns empty (a
+content read from git has no stat signature) and ``blob`` filled in.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .index import INDEX_DIR, Parser, Rows, empty_rows, fingerprint_of
+from .index import INDEX_DIR, Parser, Rows, empty_rows, fingerprint_of, in_chunks
 from .model import TYPES
 from .store import ref_fields
 
 CACHE_NAME = "blobs.sqlite"  # in INDEX_DIR
+CACHE_VERSION = 2  # of the tables below: a new one throws the cache away
 _NO_STAT = (0, 0, 0, 0)  # the signature given to the parser: a blob has none
 _BATCH = 500  # keys per SQL query
+Read = Callable[[list[str]], dict[str, bytes]]
+
+# the index's tables (index._DDL), each row under the key of the content it came from
+_COLUMNS = {
+    "files": "path, type, slug, mtime, size, ino, ctime, racy, blob, title, owner, fatal, "
+    "data, details",
+    "tasks": "path, pos, id, checked, title, due, at, dur, done, owner, line, note, attrs",
+    "links": "path, field, target",
+    "facts": "path, type, owner, data",
+}
+_DDL = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS files(key TEXT PRIMARY KEY, {files}) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS tasks(key TEXT NOT NULL, {tasks}, PRIMARY KEY(key, pos))
+    WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS links(key TEXT NOT NULL, {links});
+CREATE INDEX IF NOT EXISTS links_key ON links(key);
+CREATE TABLE IF NOT EXISTS facts(key TEXT PRIMARY KEY, {facts}) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS derived(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+""".format(**_COLUMNS)
+_TABLES = ("files", "tasks", "links", "facts")
 
 
 class Wanted(NamedTuple):
@@ -57,9 +86,9 @@ class Wanted(NamedTuple):
     slug: str
     blob: str
 
-
-Parsed = tuple[list[Any], list[list[Any]], list[list[Any]], list[list[Any]]]
-# one file's rows: its ``files`` row, and its rows of ``tasks``, ``links``, ``facts``
+    @property
+    def key(self) -> str:
+        return f"{self.blob}:{self.path}"
 
 
 class BlobCache:
@@ -67,124 +96,198 @@ class BlobCache:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.version = fingerprint_of(TYPES.values())
+        self.version = f"{CACHE_VERSION}:{fingerprint_of(TYPES.values())}"
+        self.path: str | None = None  # the file; None: in memory (.plaincrm not writable)
         self.conn = self._open()
         self.parsed = 0  # blobs parsed by this object (the others came from the cache)
 
     def _open(self) -> sqlite3.Connection:
-        """The cache's database; in memory when ``.plaincrm`` cannot be written (a read-only
-        clone still gets every snapshot, parsing again each time)."""
         folder = self.root / INDEX_DIR
-        target = ":memory:"
         with suppress(OSError):
             folder.mkdir(exist_ok=True)
-            target = str(folder / CACHE_NAME)
+            if (folder / CACHE_NAME).exists() or _writable(folder):
+                self.path = str(folder / CACHE_NAME)
+        if self.path is None:
+            return self._connect(":memory:")
         try:
-            conn = self._connect(target)
+            return self._connect(self.path)
         except sqlite3.DatabaseError:  # unreadable: it is only a cache
             for suffix in ("", "-wal", "-shm"):
                 with suppress(OSError):
-                    Path(target + suffix).unlink()
-            conn = self._connect(target)
-        return conn
+                    Path(self.path + suffix).unlink()
+            return self._connect(self.path)
 
     def _connect(self, target: str) -> sqlite3.Connection:
         conn = sqlite3.connect(target, timeout=60, isolation_level=None)
         if target != ":memory:":
             conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=OFF")  # a lost write only costs a parse
-        conn.execute("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT)")
-        conn.execute(
-            "CREATE TABLE IF NOT EXISTS parsed(key TEXT PRIMARY KEY, rows TEXT NOT NULL) "
-            "WITHOUT ROWID"
-        )
-        found = conn.execute("SELECT value FROM meta WHERE key='version'").fetchone()
-        if found is None or found[0] != self.version:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute("DELETE FROM parsed")
-            conn.execute(
-                "INSERT OR REPLACE INTO meta(key, value) VALUES('version', ?)", (self.version,)
-            )
+        if _version(conn) != self.version:
+            conn.execute("BEGIN IMMEDIATE")  # one process at a time makes the tables
+            try:
+                if _version(conn) != self.version:
+                    for table in ("meta", "derived", *_TABLES):
+                        conn.execute(f"DROP TABLE IF EXISTS {table}")
+                    for statement in _DDL.split(";"):
+                        if statement.strip():
+                            conn.execute(statement)
+                    conn.execute("INSERT INTO meta VALUES('version', ?)", (self.version,))
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
             conn.execute("COMMIT")
         return conn
 
-    @staticmethod
-    def key(path: str, blob: str) -> str:
-        return f"{blob}:{path}"
+    # -------------------------------------------------------------- keeping
 
-    def get(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Parsed]:
-        """The parses kept of those ``(path, blob id)`` that were parsed before."""
-        found: dict[tuple[str, str], Parsed] = {}
-        by_key = {self.key(path, blob): (path, blob) for path, blob in keys}
-        names = list(by_key)
-        for start in range(0, len(names), _BATCH):
-            chunk = names[start : start + _BATCH]
+    def missing(self, wanted: Sequence[Wanted]) -> list[Wanted]:
+        """Those of ``wanted`` not parsed before."""
+        keys = [item.key for item in wanted]
+        kept: set[str] = set()
+        for start in range(0, len(keys), _BATCH):
+            chunk = keys[start : start + _BATCH]
             marks = ",".join("?" * len(chunk))
-            for key, rows in self.conn.execute(
-                f"SELECT key, rows FROM parsed WHERE key IN ({marks})", chunk
-            ):
-                found[by_key[key]] = json.loads(rows)
-        return found
+            kept.update(
+                row[0]
+                for row in self.conn.execute(f"SELECT key FROM files WHERE key IN ({marks})", chunk)
+            )
+        return [item for item in wanted if item.key not in kept]
 
-    def put(self, parsed: Iterable[tuple[str, str, Parsed]]) -> None:
-        """Keep the parses ``(path, blob id, rows)`` (one already kept stays as it is)."""
-        items = [(self.key(path, blob), json.dumps(rows)) for path, blob, rows in parsed]
-        if not items:
+    def parse_missing(self, wanted: Sequence[Wanted], read: Read, known: bool = False) -> None:
+        """Parse and keep those of ``wanted`` not parsed before (``known``: none of them
+        was, as far as the caller knows)."""
+        missing = list(wanted) if known else self.missing(wanted)
+        if not missing:
             return
+        contents = read(sorted({item.blob for item in missing}))
+        jobs = {item.key: (item, contents[item.blob]) for item in missing if item.blob in contents}
+        parsed = [
+            found for chunk in in_chunks(_parse_chunk, list(jobs.values())) for found in chunk
+        ]
+        self.parsed += len(parsed)
+        self.put(parsed)
+
+    def put(self, parsed: Iterable[tuple[str, Rows]]) -> None:
+        """Keep the rows of each content, under its key (``Wanted.key``); a content kept
+        already stays as it is."""
         self.conn.execute("BEGIN IMMEDIATE")
         try:
-            self.conn.executemany("INSERT OR IGNORE INTO parsed VALUES(?, ?)", items)
+            for key, rows in parsed:
+                if self.conn.execute("SELECT 1 FROM files WHERE key=?", (key,)).fetchone():
+                    continue  # parsed by another process meanwhile
+                for table, table_rows in zip(_TABLES, rows, strict=False):
+                    marks = ",".join("?" * (len(_COLUMNS[table].split(",")) + 1))
+                    self.conn.executemany(
+                        f"INSERT INTO {table} VALUES({marks})",
+                        ((key, *row) for row in table_rows),
+                    )
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
 
-    def rows(self, wanted: Sequence[Wanted], read: Callable[[list[str]], dict[str, bytes]]) -> Rows:
-        """The index rows of the records ``wanted``: kept ones from the cache, the others
-        parsed from the bytes ``read`` gives for their blob ids (and kept).  A blob
-        ``read`` does not give is left out."""
-        kept = self.get([(item.path, item.blob) for item in wanted])
-        missing = [item for item in wanted if (item.path, item.blob) not in kept]
-        if missing:
-            contents = read(sorted({item.blob for item in missing}))
-            fresh = []
-            for item in missing:
-                data = contents.get(item.blob)
-                if data is None:
-                    continue
-                parsed = parse_one(item, data)
-                kept[(item.path, item.blob)] = parsed
-                fresh.append((item.path, item.blob, parsed))
-            self.parsed += len(fresh)
-            self.put(fresh)
+    def kept(self, key: str) -> Any:
+        """A value worked out from contents that never change (a commit's), kept under
+        ``key`` by ``keep``; None when there is none."""
+        found = self.conn.execute("SELECT value FROM derived WHERE key=?", (key,)).fetchone()
+        return json.loads(found[0]) if found else None
+
+    def keep(self, key: str, value: Any) -> None:
+        """Keep ``value`` (JSON) under ``key``: a key must name everything it depends on."""
+        self.conn.execute("INSERT OR REPLACE INTO derived VALUES(?, ?)", (key, json.dumps(value)))
+
+    # -------------------------------------------------------------- reading
+
+    def fill(self, conn: sqlite3.Connection, wanted: Sequence[Wanted], read: Read) -> None:
+        """Put the rows of the records ``wanted`` into the index tables of ``conn`` (an
+        ``Index``'s connection, outside a transaction), parsing what was not before: the
+        rows kept are copied by SQLite itself (the cache attached to ``conn``)."""
+        if self.path is None:  # in memory: through Python
+            rows = self.rows(wanted, read)
+            for table, table_rows in zip(_TABLES, rows, strict=False):
+                marks = ",".join("?" * len(_COLUMNS[table].split(",")))
+                conn.executemany(f"INSERT INTO {table} VALUES({marks})", table_rows)
+            return
+        by_key = {item.key: item for item in wanted}
+        conn.execute("CREATE TEMP TABLE wanted(key TEXT)")
+        conn.executemany("INSERT INTO temp.wanted VALUES(?)", ((key,) for key in by_key))
+        conn.execute("ATTACH DATABASE ? AS blobcache", (self.path,))
+        try:
+            missing = conn.execute(
+                "SELECT w.key FROM temp.wanted w WHERE NOT EXISTS "
+                "(SELECT 1 FROM blobcache.files f WHERE f.key = w.key)"
+            ).fetchall()
+            if missing:
+                self.parse_missing([by_key[key] for (key,) in missing], read, known=True)
+            conn.execute("BEGIN")
+            for table in _TABLES:
+                columns = _COLUMNS[table]
+                picked = ", ".join(f"c.{name.strip()}" for name in columns.split(","))
+                conn.execute(
+                    f"INSERT INTO main.{table}({columns}) SELECT {picked} FROM temp.wanted w "
+                    f"JOIN blobcache.{table} c ON c.key = w.key"
+                )
+            conn.execute("COMMIT")
+        finally:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            conn.execute("DETACH DATABASE blobcache")
+            conn.execute("DROP TABLE temp.wanted")
+
+    def rows(self, wanted: Sequence[Wanted], read: Read) -> Rows:
+        """The index rows of the records ``wanted`` (``files`` rows in their order)."""
+        self.parse_missing(wanted, read)
+        keys = list(dict.fromkeys(item.key for item in wanted))
+        found: dict[str, tuple[list[Any], ...]] = {}
+        for start in range(0, len(keys), _BATCH):
+            chunk = keys[start : start + _BATCH]
+            marks = ",".join("?" * len(chunk))
+            for index, table in enumerate(_TABLES):
+                for key, *row in self.conn.execute(
+                    f"SELECT key, {_COLUMNS[table]} FROM {table} WHERE key IN ({marks})"
+                    + (" ORDER BY key, pos" if table == "tasks" else ""),
+                    chunk,
+                ):
+                    found.setdefault(key, ([], [], [], []))[index].append(tuple(row))
         out = empty_rows()
-        files, tasks, links, facts, _ = out
-        for item in wanted:
-            found = kept.get((item.path, item.blob))
-            if found is None:
-                continue
-            file_row, task_rows, link_rows, fact_rows = found
-            files.append(tuple(file_row))
-            tasks.extend(tuple(row) for row in task_rows)
-            links.extend(tuple(row) for row in link_rows)
-            facts.extend(tuple(row) for row in fact_rows)
+        for key in keys:
+            parts = found.get(key)
+            if parts is not None:
+                for table_rows, part in zip(out, parts, strict=False):
+                    table_rows.extend(part)
         return out
 
     def close(self) -> None:
         self.conn.close()
 
 
+def _version(conn: sqlite3.Connection) -> str | None:
+    try:
+        found = conn.execute("SELECT value FROM meta WHERE key='version'").fetchone()
+    except sqlite3.OperationalError:  # no table yet
+        return None
+    return found[0] if found else None
+
+
+def _writable(folder: Path) -> bool:
+    return os.access(folder, os.W_OK)
+
+
 _PARSER: list[Parser] = []
 
 
-def parse_one(item: Wanted, data: bytes) -> Parsed:
+def _parse_chunk(jobs: list[tuple[Wanted, bytes]]) -> list[tuple[str, Rows]]:
+    """The rows of some contents, by key (in a worker of ``index.in_chunks`` when many)."""
+    return [(item.key, parse_rows(item, data)) for item, data in jobs]
+
+
+def parse_rows(item: Wanted, data: bytes) -> Rows:
     """The rows of one record file's bytes, its ``files`` row without a stat signature."""
     if not _PARSER:
         types = list(TYPES.values())
         _PARSER.append(Parser(types, {t.name: ref_fields(t) for t in types}, racy_limit=1))
     rows = empty_rows()
     _PARSER[0].add(rows, item.path, item.type_name, item.slug, _NO_STAT, data)
-    files, tasks, links, facts, _ = rows
-    path, type_name, slug = files[0][:3]
-    file_row = [path, type_name, slug, None, None, None, None, 0, *files[0][8:]]
-    return (file_row, [list(r) for r in tasks], [list(r) for r in links], [list(r) for r in facts])
+    files = rows[0]
+    files[0] = (*files[0][:3], None, None, None, None, 0, *files[0][8:])
+    return rows

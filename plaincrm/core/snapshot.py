@@ -16,10 +16,10 @@ past pipeline is shown in the stages the team uses now.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from ..git import repo as gitrepo
 from .blobcache import BlobCache, Wanted
@@ -30,7 +30,7 @@ from .model import TYPES, Record, is_record_path
 from .records import ParseFailure, decode
 from .store import Store, ref_fields, type_of_path
 
-AS_OF_HELP = "DATE[ HH:MM]"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ class History:
             )
         self.commits = [Commit(*entry) for entry in gitrepo.first_parent_commits(store.root)]
         self._cache: BlobCache | None = None
-        self._records: dict[tuple[str, str], Record | None] = {}  # (path, blob) -> record
+        self._views: dict[Callable[[Record], Any], dict[tuple[str, str], Any]] = {}
         self._stores: dict[tuple[str, Moment, tuple[str, ...]], SnapshotStore] = {}
 
     @property
@@ -129,31 +129,41 @@ class History:
 
     def records_at(self, commit: Commit | None, type_name: str) -> list[Record]:
         """The readable records of a type in ``commit`` (None: before the first commit,
-        none), with their tasks, by slug; each content made a ``Record`` once per process
-        (reports that read many snapshots share every unchanged record)."""
+        none), with their tasks, in path order."""
+        return self.views_at(commit, type_name, _itself)
+
+    def views_at(
+        self, commit: Commit | None, type_name: str, view: Callable[[Record], T | None]
+    ) -> list[T]:
+        """``view(record)`` of each readable record of a type in ``commit`` (None: left
+        out), in path order;
+        worked out once per content and ``view`` in this process: reports that read many
+        snapshots do the work of each unchanged record once."""
         if commit is None:
             return []
+        memo: dict[tuple[str, str], Any] = self._views.setdefault(view, {})
         folder = TYPES[type_name].folder
         listed = [
             Wanted(path, type_name, path.rsplit("/", 1)[1][:-3], blob)
             for path, blob in gitrepo.tree_blobs(self.root, commit.id, [folder])
             if is_record_path(path)
         ]
-        missing = [item for item in listed if (item.path, item.blob) not in self._records]
+        missing = [item for item in listed if (item.path, item.blob) not in memo]
         if missing:
             files, tasks, *_ = self.cache.rows(missing, lambda ids: gitrepo.blobs(self.root, ids))
             by_path: dict[str, list[Any]] = {}
             for row in tasks:
                 by_path.setdefault(row[0], []).append(row)
+            for item in missing:
+                memo[(item.path, item.blob)] = None  # unreadable, or not in git after all
             for row in files:  # path, type, slug, 4 stat columns, racy, blob, title, owner,
                 path, blob, fatal, data, details = row[0], row[8], *row[11:14]  # fatal ...
-                record = None
                 if fatal is None:
                     record = record_from_row(TYPES[type_name], path, data, details)
                     record.tasks = [task_from_row(_task_columns(t)) for t in by_path.get(path, [])]
-                self._records[(path, blob)] = record
-        found = [self._records.get((item.path, item.blob)) for item in listed]
-        return sorted((r for r in found if r is not None), key=lambda r: r.slug)
+                    memo[(path, blob)] = view(record)
+        found = (memo[(item.path, item.blob)] for item in listed)
+        return [value for value in found if value is not None]
 
     def store(self, moment: Moment, types: Iterable[str] | None = None) -> SnapshotStore:
         """A read-only store of the records of ``types`` (default all) as they were at
@@ -166,6 +176,10 @@ class History:
             found = SnapshotStore(self, commit, moment, wanted)
             self._stores[key] = found
         return found
+
+
+def _itself(record: Record) -> Record:
+    return record
 
 
 def _task_columns(row: Sequence[Any]) -> tuple[Any, ...]:
@@ -193,9 +207,8 @@ class SnapshotStore(Store):
                 self.blobs[path] = blob
                 rtype = type_of_path(path)
                 wanted.append(Wanted(path, rtype.name, path.rsplit("/", 1)[1][:-3], blob))
-        rows = history.cache.rows(wanted, lambda ids: gitrepo.blobs(live.root, ids))
         index = Index(live.root, TYPES.values(), ref_fields, use_git=False, in_memory=True)
-        index.add_rows([rows], [])
+        history.cache.fill(index.conn, wanted, lambda ids: gitrepo.blobs(live.root, ids))
         self.__dict__["_index"] = index
         self._fresh = True
 

@@ -14,17 +14,21 @@ for what was won) and in total; amounts stay per currency unless converted.
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from ..core.dates import add_months, parse_iso_date
+from ..core.model import Record
 from ..core.money import Amounts
-from ..core.snapshot import History, Moment
+from ..core.snapshot import Commit, History, Moment
 from ..core.store import Store
 from .deallog import WON
-from .deals import Deal, deal_of, deals
+from .deals import deal_of, deals
 from .pipeline import Pipeline
 from .reports import add_amount, in_currency, period_of, period_starts
 
@@ -138,16 +142,51 @@ class Accuracy:
     currency: str | None = None
 
 
-def _weighted(then: list[Deal], start: date, end: date, owner: str | None) -> dict[str, Amounts]:
-    """The weighted amounts of the deals open then and closing in [start, end), per owner
-    (only ``owner``'s when given)."""
-    out: dict[str, Amounts] = {}
-    for deal in then:
+Monthly = dict[tuple[str, str, str], Decimal]  # (owner, YYYY-MM, currency) -> weighted
+
+
+def _monthly(pipeline: Pipeline) -> Callable[[Record], tuple[str, str, str, Decimal] | None]:
+    """A deal record as (owner, month of its close, currency, weighted amount); None when it
+    is closed, or has no close date or amount."""
+
+    def view(record: Record) -> tuple[str, str, str, Decimal] | None:
+        deal = deal_of(record, pipeline)
         close = parse_iso_date(deal.close or "")
-        if owner is not None and deal.owner != owner:
-            continue
-        if deal.status == "open" and close is not None and start <= close < end:
-            add_amount(out.setdefault(deal.owner or NOBODY, Amounts()), deal, deal.weighted)
+        if deal.status != "open" or close is None or deal.weighted is None:
+            return None
+        return (deal.owner or NOBODY, close.isoformat()[:7], deal.currency, deal.weighted)
+
+    return view
+
+
+def forecast_of(history: History, commit: Commit, pipeline: Pipeline) -> Monthly:
+    """The weighted amounts of the deals open in ``commit``, by owner, month of their
+    expected close and currency.  A commit never changes, so this is kept by commit and
+    stage probabilities (``BlobCache.kept``): a report read again reads no deal."""
+    stages = json.dumps([[stage.name, stage.probability] for stage in pipeline.stages])
+    key = f"forecast:{hashlib.sha1(stages.encode()).hexdigest()[:16]}:{commit.id}"
+    kept = history.cache.kept(key)
+    if kept is not None:
+        return {(o, m, c): Decimal(v) for o, m, c, v in kept}
+    out: Monthly = {}
+    for owner, month, currency, weighted in history.views_at(commit, "deal", _monthly(pipeline)):
+        out[(owner, month, currency)] = out.get((owner, month, currency), Decimal(0)) + weighted
+    history.cache.keep(key, [[*k, str(v)] for k, v in sorted(out.items())])
+    return out
+
+
+def _weighted(then: Monthly, start: date, end: date, owner: str | None) -> dict[str, Amounts]:
+    """The weighted amounts of the deals open then and closing in [start, end) (whole
+    months), per owner (only ``owner``'s when given)."""
+    months = set()
+    month = start
+    while month < end:
+        months.add(month.isoformat()[:7])
+        month = add_months(month, 1)
+    out: dict[str, Amounts] = {}
+    for (name, close, currency), weighted in then.items():
+        if (owner is None or name == owner) and close in months:
+            out.setdefault(name, Amounts()).add(currency, weighted)
     return out
 
 
@@ -174,17 +213,22 @@ def forecast_accuracy(
     while add_months(start, step) <= today:
         starts.append(start)
         start = add_months(start, step)
-    now = deals(store, pipeline, owner)
-    snapshots: dict[str, list[Deal]] = {}
+    won_deals = []  # (closed, owner, deal) of the deals won, read once
+    for deal in deals(
+        store, pipeline, owner, where=("json_extract(data, '$.fields.stage') = ?", [WON])
+    ):
+        closed = parse_iso_date(deal.closed or "")
+        if deal.status == WON and closed is not None:
+            won_deals.append((closed, deal.owner or NOBODY, deal))
+    snapshots: dict[str, Monthly] = {}
 
-    def open_then(day: date) -> list[Deal] | None:
-        """The deals as they were at the end of ``day`` (None: before the first commit)."""
+    def open_then(day: date) -> Monthly | None:
+        """The forecast of the deals open at the end of ``day`` (None: no commit yet)."""
         commit = history.commit_at(Moment(day))
         if commit is None:
             return None
         if commit.id not in snapshots:
-            records = history.records_at(commit, "deal")
-            snapshots[commit.id] = [deal_of(r, pipeline) for r in records]
+            snapshots[commit.id] = forecast_of(history, commit, pipeline)
         return snapshots[commit.id]
 
     rows: list[Row] = []
@@ -197,10 +241,8 @@ def forecast_accuracy(
             forecasts[lead] = _weighted(then, start, end, owner) if then is not None else None
         won: dict[str, Amounts] = {}
         counts: dict[str, int] = {}
-        for deal in now:
-            closed = parse_iso_date(deal.closed or "")
-            if deal.status == WON and closed is not None and start <= closed < end:
-                name = deal.owner or NOBODY
+        for closed, name, deal in won_deals:
+            if start <= closed < end:
                 add_amount(won.setdefault(name, Amounts()), deal, deal.amount)
                 counts[name] = counts.get(name, 0) + 1
         keys = set(won)
