@@ -36,6 +36,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -615,3 +616,86 @@ def test_activity_by_week(history: History) -> None:
         ("2026-08-03", 1, 1, 0),
     ]
     assert data["idle"] == []
+
+
+# ---------------------------------------------------------------- the demo's history
+
+
+def test_the_demo_has_a_dated_history(tmp_path: Path, runner: CliRunner) -> None:
+    """One commit per day of the sample deals' logs (25 days, 2026-07-10 to 2026-11-24, by
+    the user who logged it), then the sample itself; the deals rewound to each day."""
+    root = tmp_path / "demo"
+    assert runner.invoke(cli, ["demo", str(root)]).exit_code == 0
+    log = subprocess.run(
+        ["git", "log", "--first-parent", "--format=%cs %an"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    assert len(log) == 26
+    assert log[-1] == "2026-07-10 ben" and log[1] == "2026-11-24 anna"
+    assert log[0].startswith("2026-11-27 ")
+    env = {"PLAINCRM_USER": "anna"}
+
+    def show(ref: str, day: str) -> dict[str, Any]:
+        out = runner.invoke(
+            cli, ["-C", str(root), "deal", "show", ref, "--as-of", day, "--json"], env=env
+        )
+        assert out.exit_code == 0, out.stderr
+        data = json.loads(out.stdout)
+        assert isinstance(data, dict)
+        return data
+
+    danube = show("danube", "2026-10-01")
+    assert (danube["stage"], danube["probability"]) == ("qualified", 25)
+    assert [e["date"] for e in danube["log"]] == ["2026-09-15", "2026-10-01"]
+    hegyi = show("hegyi", "2026-11-17")
+    assert (hegyi["stage"], hegyi["probability"], hegyi["probability_manual"]) == (
+        "proposal",
+        50,
+        False,
+    )
+    hegyi = show("hegyi", "2026-11-18")
+    assert (hegyi["probability"], hegyi["probability_manual"]) == (65, True)
+    eszter = show("eszter", "2026-11-19")
+    assert (eszter["stage"], eszter["closed"]) == ("proposal", None)
+    assert show("eszter", "2026-11-20")["closed"] == "2026-11-20"
+    gone = runner.invoke(
+        cli, ["-C", str(root), "deal", "show", "kovacs", "--as-of", "2026-11-12"], env=env
+    )
+    assert gone.exit_code == 3  # opened on 11-13
+    forecast = json.loads(
+        runner.invoke(
+            cli, ["-C", str(root), "forecast", "--as-of", "2026-10-01", "--json"], env=env
+        ).stdout
+    )
+    weighted = {p["period"]: p["weighted"] for p in forecast["periods"][:3]}
+    # istvan 890 x 50% closing 10-31; nordic 7,600 x 50% closing 11-15; danube 86,400 x 25%
+    assert weighted == {
+        "2026-10": {"EUR": 445},
+        "2026-11": {"EUR": 3800},
+        "2026-12": {"EUR": 21600},
+    }
+    accuracy = json.loads(
+        runner.invoke(
+            cli, ["-C", str(root), "report", "forecast-accuracy", "--json"], env=env
+        ).stdout
+    )
+    october = [r for r in accuracy["periods"] if r["period"] == "2026-10" and r["owner"] is None]
+    # at the start of October istvan's 445; 30 days before, orszagh's 4,200 x 25% (lost 09-30)
+    assert october[0]["forecast"] == {
+        "at_start": {"EUR": 445},
+        "30_days_before": {"EUR": 1050},
+        "90_days_before": None,
+    }
+    assert accuracy["since"] == "2026-08-01"
+
+
+def test_as_of_before_any_commit(tmp_path: Path, runner: CliRunner) -> None:
+    root = tmp_path / "crm"
+    assert runner.invoke(cli, ["init", str(root), "--no-git"]).exit_code == 0
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    result = runner.invoke(cli, ["-C", str(root), "deal", "list", "--as-of", "today"])
+    assert result.exit_code == 2
+    assert result.stderr == "Error: this CRM has no commits yet: there is no past to show\n"
