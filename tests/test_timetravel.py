@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -699,3 +700,36 @@ def test_as_of_before_any_commit(tmp_path: Path, runner: CliRunner) -> None:
     result = runner.invoke(cli, ["-C", str(root), "deal", "list", "--as-of", "today"])
     assert result.exit_code == 2
     assert result.stderr == "Error: this CRM has no commits yet: there is no past to show\n"
+
+
+def test_many_processes_share_a_cold_blob_cache(history: History) -> None:
+    """Six processes read snapshots at once on an empty cache (each parses and keeps
+    what it reads, all into one file): every one answers, and alike."""
+    exe = Path(sys.executable).with_name("plaincrm")
+    if not exe.exists():
+        pytest.skip("the plaincrm console script is not installed next to this Python")
+    for suffix in ("", "-wal", "-shm"):
+        (history.root / ".plaincrm" / f"blobs.sqlite{suffix}").unlink(missing_ok=True)
+    env = {**os.environ, **history.on(TODAY)}
+    days = ["2026-06-10", "2026-07-16", "2026-07-28"] * 2
+    procs = [
+        subprocess.Popen(
+            [str(exe), "-C", str(history.root), "deal", "list", "--all", "--json", "--as-of", day],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for day in days
+    ]
+    outputs = [proc.communicate() for proc in procs]
+    assert [proc.returncode for proc in procs] == [0] * len(days), outputs
+    by_day: dict[str, set[str]] = {}
+    for day, (out, _) in zip(days, outputs, strict=True):
+        by_day.setdefault(day, set()).add(out)
+    assert all(len(found) == 1 for found in by_day.values())
+    beans = {
+        day: deals_of(json.loads(next(iter(found))))["bolt-beans"]["amount"]
+        for day, found in by_day.items()
+    }
+    assert beans == {"2026-06-10": 2000, "2026-07-16": 2500, "2026-07-28": 2500}
