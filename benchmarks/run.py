@@ -60,6 +60,10 @@ TARGETS: dict[tuple[int, str], float] = {
     (10000, "today after one edit"): 0.25,
     (10000, "history of one record"): 0.15,
     (50000, "today (warm)"): 0.6,
+    (10000, "pipeline --as-of (cold)"): 5.0,
+    (10000, "pipeline --as-of (warm)"): 1.0,
+    (10000, "forecast-accuracy, 12 months (cold)"): 5.0,
+    (10000, "forecast-accuracy, 12 months (warm)"): 0.5,
 }
 HELP_TARGET = 0.15
 INDEX_READY = "index ready after a cold today"  # from the start of the cold run
@@ -317,6 +321,37 @@ def cases(root: Path, clients: int, work: Path) -> list[Case]:
     return out
 
 
+def ensure_history(work: Path, root: Path, clients: int) -> Path:
+    """``history-N``: the records and commits of ``crm-N`` with the commits spread over the
+    year before the anchor day (``history.dated_copy``), for ``--as-of``."""
+    target = work / f"history-{clients}"
+    if not (target / "plaincrm.yaml").exists():
+        from history import dated_copy
+
+        print(f"spreading the history of {root} over a year in {target} ...", file=sys.stderr)
+        dated_copy(root, target)
+    return target
+
+
+def history_cases(root: Path) -> list[Case]:
+    """``--as-of`` and the reports read from git's history; cold: no parsed records kept
+    (``.plaincrm/blobs.sqlite`` deleted)."""
+    crm = [plaincrm_script(), "-C", str(root)]
+
+    def drop_cache(run: int) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            (root / ".plaincrm" / f"blobs.sqlite{suffix}").unlink(missing_ok=True)
+
+    as_of = [*crm, "pipeline", "--as-of", "2026-06-01"]
+    accuracy = [*crm, "report", "forecast-accuracy"]
+    return [
+        Case("pipeline --as-of (cold)", as_of, before=drop_cache, cold=True),
+        Case("pipeline --as-of (warm)", as_of),
+        Case("forecast-accuracy, 12 months (cold)", accuracy, before=drop_cache, cold=True),
+        Case("forecast-accuracy, 12 months (warm)", accuracy),
+    ]
+
+
 def heavy_cases(root: Path) -> list[Case]:
     out = [Case(HEAVY_TODAY, [plaincrm_script(), "-C", str(root), "today"])]
     if shutil.which("rg"):
@@ -349,6 +384,9 @@ def measure(
     env = bench_env()
     warm_up(root, env)
     todo = cases(root, clients, work)
+    dated = ensure_history(work, root, clients)
+    warm_up(dated, env)
+    todo += history_cases(dated)
     if heavy:
         heavy_root = ensure_repo(work, clients, heavy=True)
         warm_up(heavy_root, env)

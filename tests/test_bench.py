@@ -128,6 +128,20 @@ def test_taskwarrior_gets_the_same_tasks(generated: Path, tmp_path: Path) -> Non
         assert int(shown.stdout.strip()) == len(pending)
 
 
+def test_a_history_spread_over_a_year(generated: Path, tmp_path: Path) -> None:
+    """``history.dated_copy``: the same commits and records, dated evenly over the year
+    before the anchor; the source untouched."""
+    copy = tmp_path / "history"
+    made = load("history").dated_copy(generated, copy)
+    dates = git(copy, "log", "--format=%cI %aI").split()
+    assert made == len(dates) // 2 == int(git(generated, "rev-list", "--count", "HEAD"))
+    assert dates[-1].startswith("2025-11-27T09:00:00") and dates[0].startswith("2026-11-26T18:00")
+    assert git(copy, "rev-parse", "HEAD^{tree}") == git(generated, "rev-parse", "HEAD^{tree}")
+    assert (
+        git(copy, "status", "--porcelain") == "" and git(generated, "status", "--porcelain") == ""
+    )
+
+
 def test_the_runner_prints_the_table(
     generated: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -153,6 +167,10 @@ def test_the_runner_prints_the_table(
         "today (2nd, index being built)",
         "today (3rd, index being built)",
         "today (warm), heavy agenda",
+        "pipeline --as-of (cold)",
+        "pipeline --as-of (warm)",
+        "forecast-accuracy, 12 months (cold)",
+        "forecast-accuracy, 12 months (warm)",
         *(["rg for the due date, heavy agenda"] if shutil.which("rg") else []),
     ):
         assert re.search(rf"^\| [-\d,]+ \| {re.escape(case)} \| \d+\.\d{{3}} \|", out, re.M), case

@@ -29,6 +29,7 @@ from ..views.campaigns import (
     campaigns_report_view,
 )
 from .common import (
+    as_of_option,
     date_arg,
     echo_created,
     get_app,
@@ -352,6 +353,7 @@ def _figure_rows(item: CampaignFigures) -> list[list[str]]:
 @click.command("campaigns")
 @since_option
 @json_option
+@as_of_option
 def report_campaigns(since: str | None, as_json: bool) -> None:
     """Per campaign: audience size (today), responses and response rate, deals
     opened and won (through their source: campaigns/<slug>), won revenue,

@@ -12,6 +12,7 @@ from ..core.text import plural
 from ..sales.deallog import display_text
 from ..views.clients import ClientCardView, ClientListView, client_card_view, client_list_view
 from .common import (
+    as_of_option,
     echo_changed,
     echo_created,
     field_option,
@@ -235,6 +236,7 @@ def _history_lines(view: ClientCardView) -> list[str]:
 @client.command("show")
 @click.argument("ref", shell_complete=complete_ref(["client"]))
 @json_option
+@as_of_option
 def client_show(ref: str, as_json: bool) -> None:
     """Show a client's card: details, notes, open tasks and the contact history
     (completed tasks with their result notes, newest first).

@@ -25,6 +25,7 @@ from ..views.pipeline import (
     forecast_view,
 )
 from .common import (
+    as_of_option,
     date_arg,
     echo_created,
     field_option,
@@ -278,6 +279,7 @@ def deal_set(
     help="Won and lost deals too (default: open deals, unless the query tests status or stage).",
 )
 @json_option
+@as_of_option
 def deal_list(query: tuple[str, ...], owner: str | None, everything: bool, as_json: bool) -> None:
     """List deals, in pipeline order, filtered by a QUERY (see README 'Queries').
     Besides the front matter fields a query can test status (open, won, lost)
@@ -325,6 +327,7 @@ def _deal_list_text(view: DealListView) -> str | Text:
 @deal.command("show")
 @_deal_ref
 @json_option
+@as_of_option
 def deal_show(ref: str, as_json: bool) -> None:
     """Show deal REF: its figures, what needs attention, tasks and log.
 
@@ -420,6 +423,7 @@ def _open_task_lines(view: DealShowView) -> list[str]:
 @report_owner_option
 @currency_option
 @json_option
+@as_of_option
 def pipeline_command(owner: str | None, currency: str | None, as_json: bool) -> None:
     """The open deals stage by stage: how many, their total and weighted
     (amount x probability) amounts, and the deals themselves with what needs
@@ -507,6 +511,7 @@ def _card_rows(cards: list[DealCard]) -> str:
 @report_owner_option
 @currency_option
 @json_option
+@as_of_option
 def forecast_command(
     by: str, periods: int | None, owner: str | None, currency: str | None, as_json: bool
 ) -> None:

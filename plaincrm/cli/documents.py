@@ -38,6 +38,7 @@ from ..views.documents import (
     receivables_view,
 )
 from .common import (
+    as_of_option,
     date_arg,
     echo_changed,
     field_option,
@@ -462,6 +463,7 @@ def _payment_text(view: PaymentView) -> Text:
     help="Only this client.",
 )
 @json_option
+@as_of_option
 def receivables_command(client: str | None, as_json: bool) -> None:
     """Per client and currency: invoiced, paid and outstanding amounts, what is
     owed by days past due (current, 0-30, 31-60, 61-90, 90+), and the overdue

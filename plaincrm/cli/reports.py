@@ -29,7 +29,7 @@ from ..views.reports import (
     stages_view,
 )
 from . import LazyGroup
-from .common import date_arg, get_app, json_option, owner_option, resolve_owner
+from .common import as_of_option, date_arg, get_app, json_option, owner_option, resolve_owner
 from .formatters import formatter, text_of
 from .output import style, table
 
@@ -44,6 +44,21 @@ REPORTS: dict[str, tuple[str, str, str]] = {
         "Per competitor: deals met, won, lost, win rate, reasons, their card.",
     ),
     "stages": ("reports", "report_stages", "Conversion between stages and days spent in each."),
+    "forecast-accuracy": (
+        "analytics",
+        "report_forecast_accuracy",
+        "What the forecast said of each past period, what was won, error and bias.",
+    ),
+    "movement": (
+        "analytics",
+        "report_movement",
+        "How the open pipeline moved since a day: new, advanced, slipped, won, lost.",
+    ),
+    "activity": (
+        "analytics",
+        "report_activity",
+        "Per person and week: tasks done, deals touched, stage changes, mails; idle deals.",
+    ),
     "service": (
         "tickets",
         "report_service",
@@ -116,6 +131,7 @@ def _counts(counts: dict[str, int]) -> str:
 @report_owner_option
 @currency_option
 @json_option
+@as_of_option
 def report_lost(since: str | None, owner: str | None, currency: str | None, as_json: bool) -> None:
     """Lost deals by reason, most frequent first: how many, their amount, the
     stage they were lost at and the competitors they went to.
@@ -163,6 +179,7 @@ def _lost_text(view: LostView) -> str:
 @report_owner_option
 @currency_option
 @json_option
+@as_of_option
 def report_competitors(
     since: str | None, owner: str | None, currency: str | None, as_json: bool
 ) -> None:
@@ -233,6 +250,7 @@ def _competitor_lines(view: CompetitorsView, row: CompetitorRow) -> list[str]:
 @since_option
 @report_owner_option
 @json_option
+@as_of_option
 def report_stages(since: str | None, owner: str | None, as_json: bool) -> None:
     """Stage by stage, from the deals' logs: how many deals entered it, moved
     on to a later stage or won (the conversion), were lost there or are still
