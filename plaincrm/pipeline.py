@@ -335,47 +335,55 @@ def check_pipeline(store: Store) -> list[Problem]:
     if problems:
         return problems
     known = competitor_names(store, pipeline)
-    stages = ", ".join(stage.name for stage in pipeline.stages)
     for record in store.records("deal"):
+        problems.extend(deal_problems(record, pipeline, known))
+    return problems
 
-        def problem(key: str, message: str, record: Record = record) -> None:
-            problems.append(Problem(record.path, record.line_of(key), message))
 
-        too_large = record_number_problem("amount", record.fields.get("amount"))
-        if too_large:
-            problem("amount", too_large)
-        stage = record.get_text("stage")
-        if stage and pipeline.stage(stage) is None:
-            problem("stage", f"stage: '{stage}' is not a stage of the pipeline ({stages})")
-        lost = record.fields.get("lost_reason"), record.fields.get("competitor")
-        reason = record.get_text("lost_reason")
-        if stage == LOST:
-            if not reason:
-                problem("stage", "a lost deal needs lost_reason: (close it with 'deal lose')")
-            elif not pipeline.other_reasons and reason.lower() not in _lower(pipeline.lost_reasons):
-                problem(
-                    "lost_reason",
-                    f"lost_reason: '{reason}' is not one of pipeline.lost_reasons "
-                    f"({', '.join(pipeline.lost_reasons)})",
-                )
-            elif pipeline.needs_competitor(reason) and not record.get_text("competitor"):
-                problem("lost_reason", f"lost_reason '{reason}' needs competitor: (who won)")
-        elif any(lost):
+def deal_problems(record: Record, pipeline: Pipeline, known: dict[str, str]) -> list[Problem]:
+    """What ``check`` says about one deal against the pipeline settings (``known``:
+    ``competitor_names``); ``import`` asks it of every deal before writing it."""
+    problems: list[Problem] = []
+
+    def problem(key: str, message: str) -> None:
+        problems.append(Problem(record.path, record.line_of(key), message))
+
+    stages = ", ".join(stage.name for stage in pipeline.stages)
+    too_large = record_number_problem("amount", record.fields.get("amount"))
+    if too_large:
+        problem("amount", too_large)
+    stage = record.get_text("stage")
+    if stage and pipeline.stage(stage) is None:
+        problem("stage", f"stage: '{stage}' is not a stage of the pipeline ({stages})")
+    lost = record.fields.get("lost_reason"), record.fields.get("competitor")
+    reason = record.get_text("lost_reason")
+    if stage == LOST:
+        if not reason:
+            problem("stage", "a lost deal needs lost_reason: (close it with 'deal lose')")
+        elif not pipeline.other_reasons and reason.lower() not in _lower(pipeline.lost_reasons):
             problem(
-                "lost_reason" if lost[0] else "competitor",
-                f"lost_reason/competitor on a deal that is {stage}, not lost: remove them",
+                "lost_reason",
+                f"lost_reason: '{reason}' is not one of pipeline.lost_reasons "
+                f"({', '.join(pipeline.lost_reasons)})",
             )
-        if stage in CLOSED and not record.get_date("closed"):
-            problem("stage", f"a {stage} deal needs closed: YYYY-MM-DD (the day it closed)")
-        names = [*record.get_list("competitors"), *filter(None, [record.get_text("competitor")])]
-        for name in names if known else []:
-            if name.lower() not in known:
-                key = "competitor" if name == record.get_text("competitor") else "competitors"
-                problem(
-                    key,
-                    f"competitor '{name}' is not known: add it to pipeline.competitors or "
-                    "create a competitors/ card",
-                )
+        elif pipeline.needs_competitor(reason) and not record.get_text("competitor"):
+            problem("lost_reason", f"lost_reason '{reason}' needs competitor: (who won)")
+    elif any(lost):
+        problem(
+            "lost_reason" if lost[0] else "competitor",
+            f"lost_reason/competitor on a deal that is {stage}, not lost: remove them",
+        )
+    if stage in CLOSED and not record.get_date("closed"):
+        problem("stage", f"a {stage} deal needs closed: YYYY-MM-DD (the day it closed)")
+    names = [*record.get_list("competitors"), *filter(None, [record.get_text("competitor")])]
+    for name in names if known else []:
+        if name.lower() not in known:
+            key = "competitor" if name == record.get_text("competitor") else "competitors"
+            problem(
+                key,
+                f"competitor '{name}' is not known: add it to pipeline.competitors or "
+                "create a competitors/ card",
+            )
     return problems
 
 

@@ -213,7 +213,12 @@ def test_nothing_is_written_unless_every_row_is_valid(crm: Crm, tmp_path: Path) 
     sheet = tmp_path / "owners.csv"
     sheet.write_text("Name,Owner\nAcme,anna\nBolt,zoltan\n", encoding="utf-8")
     result = crm.fail("import", str(sheet), code=6)
-    assert "row 3: column B 'Owner': 'zoltan' is not a user in plaincrm.yaml" in result.stderr
+    assert (
+        "  owners who are not users in plaincrm.yaml: 'zoltan' (row 3); map each to a user "
+        "(anna, ben) with --owner 'zoltan=USER', or under import.owners in plaincrm.yaml, or "
+        "add them to users\n"
+    ) in result.stderr
+    assert "1 row of" in result.stderr
     assert files(crm) == [] and crm.commits() == before and crm.clean()
     crm.run("import", str(sheet), "--skip-invalid")
     assert files(crm) == ["acme.md"]

@@ -1,0 +1,234 @@
+"""What an imported row means beyond its cells: a deal's status and closing, the
+currency of plain amounts, notes for the body, and clients that look alike.
+
+``DealRows`` turns another CRM's deal row into what ``deal add``, ``deal win``
+and ``deal lose`` would have written: the status column (Pipedrive's open /
+won / lost, Odoo's archived opportunities) closes the deal at the stage it
+was in, the time it was won or lost (else its close date, where the product
+sets that on closing) becomes ``closed``, its lost reason is translated, and
+a probability that is only its stage's default in that product follows the
+pipeline's stage instead.  Amounts that say no currency take ``--currency``,
+else the currency the other rows or the product make plain, else the
+pipeline's for a list of no known origin; a file of another product whose
+amounts name no currency at all is refused rather than guessed.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from difflib import SequenceMatcher
+from typing import TYPE_CHECKING, Any
+
+from ..deallog import CLOSED, LOST
+from ..errors import Problem, UsageError
+from ..pipeline import Pipeline, competitor_names, deal_problems
+from ..store import Store
+from .cells import CellError, currency_code, normalise_name, value_key
+from .plan import RowError
+
+if TYPE_CHECKING:
+    from ..model import Record
+    from .importer import Pending, RecordImport
+
+OPEN = "open"
+SIMILAR = 0.85  # names this alike (difflib's ratio) are reported as near-duplicates
+_TAG_RE = re.compile(r"<[^>]+>")
+_BREAK_RE = re.compile(r"<br\s*/?>|</p>|</div>|</li>", re.IGNORECASE)
+
+
+class DealRows:
+    """The deal-specific reading of an import's rows."""
+
+    def __init__(self, imp: RecordImport, pipeline: Pipeline) -> None:
+        self.imp, self.pipeline = imp, pipeline
+        self.raw_stages: dict[int, str] = {}  # row -> the stage as the file says it
+        self.known = competitor_names(imp.store, pipeline)
+
+    def stage(self, text: str, row: int) -> str | None:
+        self.raw_stages[row] = text
+        return self.imp.translate.stage(text, row)
+
+    def finish(
+        self, row: int, values: dict[str, Any], extra: dict[str, Any]
+    ) -> tuple[str | None, str | None] | None:
+        """Settle a row's status, closing and lost reason; returns the stage a closed
+        deal was closed at and a note for its body, or None (an error recorded, or a
+        value to map remembered) when the row cannot be imported."""
+        status = extra.pop("status", None)
+        if status is None and extra.pop("active", None) is False:
+            status = LOST  # Odoo archives the opportunities it loses
+        stage = values.get("stage")
+        if status is None and stage in CLOSED:
+            status = stage
+        previous = None
+        if status in CLOSED:
+            if stage and stage not in CLOSED:
+                previous = stage
+            elif stage and stage != status:
+                self.imp._error(row, f"the status says {status} but the stage says {stage}")
+                return None
+            values["stage"] = status
+            values.pop("probability", None)  # a closed deal's is 100 or 0
+            closed = values.get("closed") or extra.get(f"{status}_time")
+            source = self.imp.source
+            if closed is None and source is not None and source.closed_on_close_date:
+                closed = values.get("close")
+            if closed is not None:
+                values["closed"] = closed
+        elif status == OPEN and stage in CLOSED:
+            self.imp._error(row, f"the status says open but the stage says {stage}")
+            return None
+        found, note = self._reason(row, status, values, extra.pop("lost_reason", None))
+        if not found:
+            return None
+        self._probability(row, values)
+        return previous, note
+
+    def _reason(
+        self, row: int, status: str | None, values: dict[str, Any], text: str | None
+    ) -> tuple[bool, str | None]:
+        """The lost reason of a lost deal (False: none found, remembered), and a note
+        for the body when another product's open or won deal still carries one."""
+        if status == LOST:
+            reason = self.imp.translate.reason(text, row)
+            if reason is None:
+                return False, None
+            values["lost_reason"] = reason
+            if text and value_key(text) != value_key(reason):
+                values.setdefault("lost_note", text)
+            return True, None
+        if not text:
+            return True, None
+        source = self.imp.source
+        if source is None:
+            values["lost_reason"] = text  # check says why an open deal cannot have one
+            return True, None
+        self.imp.plan.notes.append(
+            f"row {row}: the deal is {values.get('stage') or 'open'}, so its lost reason "
+            f"'{text}' goes into its notes"
+        )
+        return True, f"Lost reason in {source.label}: {text}"
+
+    def _probability(self, row: int, values: dict[str, Any]) -> None:
+        """A probability that is its stage's default in the product follows our stage."""
+        raw = self.raw_stages.get(row)
+        if "probability" in values and raw is not None:
+            if self.imp.translate.source_probability(raw) == values["probability"]:
+                del values["probability"]
+
+    def settle_currency(self, pending: dict[str, Pending]) -> None:
+        """The currency of new deals whose amount says none (see the module's text)."""
+        plain = [
+            p
+            for p in pending.values()
+            if p.existing is None and p.values.get("amount") is not None
+            and not p.values.get("currency")
+        ]  # fmt: skip
+        if not plain:
+            return
+        given = sorted(
+            {str(p.values["currency"]) for p in pending.values() if p.values.get("currency")}
+        )
+        home = self.pipeline.currency
+        source = self.imp.source
+        option = self.imp.options.currency
+        rows = tuple(sorted(row for p in plain for row in p.rows))
+        if option:
+            try:
+                code = currency_code(option)
+            except CellError as exc:
+                raise UsageError(f"--currency: {exc}") from None
+        elif given and given != [home]:
+            self._refuse(
+                plain,
+                f"amounts without a currency while other rows give {', '.join(given)}: write "
+                "the currency with those amounts (or in a currency column), or say which "
+                "with --currency CODE",
+                rows,
+            )
+            return
+        elif given or source is None:
+            code = home
+            if not given:
+                self.imp.plan.notes.append(
+                    f"amounts without a currency are taken as {home}, the pipeline's currency "
+                    "(say --currency otherwise)"
+                )
+        elif source.currency:
+            code = source.currency
+            self.imp.plan.notes.append(
+                f"amounts without a currency are taken as {code}, as in a {source.label} "
+                "(say --currency otherwise)"
+            )
+        else:
+            self._refuse(
+                plain,
+                f"the amounts say no currency (the file has no currency column, and "
+                f"{source.label} does not write one with the amount): say which with "
+                f"--currency CODE (the pipeline's currency is {home})",
+                rows,
+            )
+            return
+        for p in plain:
+            p.values["currency"] = code
+
+    def _refuse(self, plain: list[Pending], message: str, rows: tuple[int, ...]) -> None:
+        self.imp.plan.errors.append(RowError(0, message, rows))
+        for p in plain:
+            del self.imp.pending[p.path]
+
+    def problems(self, record: Record) -> list[Problem]:
+        return deal_problems(record, self.pipeline, self.known)
+
+
+def notes_text(text: str) -> str:
+    """Notes as plain text: HTML (Odoo's notes) loses its tags, keeping its lines."""
+    if not re.search(r"</?[a-zA-Z][^>]*>", text):
+        return text.strip()
+    plain = _TAG_RE.sub("", _BREAK_RE.sub("\n", text))
+    lines = [" ".join(line.split()) for line in html.unescape(plain).splitlines()]
+    return "\n".join(line for line in lines if line).strip()
+
+
+def near_duplicates(store: Store, pending: dict[str, Pending]) -> list[str]:
+    """Notes on the new clients whose names are nearly those of other clients, old or
+    new ("Danube Hotel" and "Danube Hotels", "Acme Kft." and "Acme GmbH"): they are
+    imported as separate clients, never merged silently."""
+    new = [
+        (p.path, str(p.values["name"]), p.rows[0])
+        for p in pending.values()
+        if p.existing is None and isinstance(p.values.get("name"), str)
+    ]
+    if not new:
+        return []
+    known: dict[str, list[tuple[str, str, int | None]]] = {}  # first letters -> names
+    for record in store.records("client"):
+        if record.path not in pending:
+            _file(known, (record.path, record.title, None))
+    for item in new:
+        _file(known, item)
+    notes, seen = [], set()
+    for path, name, row in new:
+        plain = normalise_name(name)
+        for other_path, other, other_row in known.get(plain[:2], []):
+            pair = frozenset((path, other_path))
+            if other_path == path or pair in seen:
+                continue
+            alike = normalise_name(other)
+            if alike == plain or SequenceMatcher(None, plain, alike).ratio() >= SIMILAR:
+                seen.add(pair)
+                where = f"row {other_row}, new" if other_row else other_path
+                notes.append(
+                    f"'{name}' (row {row}, new) looks like '{other}' ({where}): imported as "
+                    "another client; if they are one, write the name as it is in the CRM "
+                    "and import again"
+                )
+    return notes
+
+
+def _file(
+    known: dict[str, list[tuple[str, str, int | None]]], item: tuple[str, str, int | None]
+) -> None:
+    key = normalise_name(item[1])[:2]
+    known.setdefault(key, []).append(item)
