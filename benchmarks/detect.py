@@ -16,8 +16,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from plaincrm import gitrepo
-from plaincrm.store import Store
+from plaincrm.core.store import Store
+from plaincrm.git import repo as gitrepo
 
 FOLDERS = ["clients", "deals", "tickets"]
 

@@ -141,6 +141,11 @@ SENTENCES = [
 KINDS = ["complaint", "request", "suggestion", "question"]
 PRIORITIES = ["low", "normal", "normal", "high", "urgent"]
 STATUSES = ["new", "open", "waiting", "resolved", "closed", "closed"]
+# A heavy day: six owners, and of the open tasks 40 % overdue (up to two months) and
+# 7 % due on the anchor day, so that each owner's agenda has about 2,400 lines at
+# 10,000 clients (the usual: 10 owners, 5 % overdue, 2 % due that day).
+HEAVY_OWNERS = 6
+HEAVY = (0.40, 0.47)  # the shares of open tasks overdue, and overdue or due that day
 CONFIG = """\
 # plaincrm settings (synthetic benchmark repository)
 users:
@@ -181,11 +186,14 @@ class Record:
 class Maker:
     """Deterministic record maker."""
 
-    def __init__(self, seed: int, anchor: date) -> None:
+    def __init__(self, seed: int, anchor: date, heavy: bool = False) -> None:
+        """``heavy``: a heavy day (``HEAVY``)."""
         self.rng = random.Random(seed)
         self.anchor = anchor
         self.task_count = 0
         self.slugs: set[str] = set()
+        self.users = USERS[:HEAVY_OWNERS] if heavy else USERS
+        self.late, self.today = HEAVY if heavy else (0.05, 0.07)
 
     def task_id(self) -> str:
         self.task_count += 1
@@ -219,10 +227,10 @@ class Maker:
                 continue
             roll = rng.random()
             due = (
-                self.day(-20, -1)
-                if roll < 0.05
+                self.day(-60 if self.late > 0.1 else -20, -1)
+                if roll < self.late
                 else self.day(0, 0)
-                if roll < 0.07
+                if roll < self.today
                 else self.day(1, 90)
             )
             tokens = [f"due:{due}"]
@@ -230,7 +238,7 @@ class Maker:
                 tokens.append(f"at:{rng.randint(8, 16):02d}:{rng.choice(['00', '30'])}")
                 tokens.append(f"dur:{rng.choice(['30m', '1h', '45m'])}")
             if rng.random() < 0.1:
-                tokens.append(f"owner:{rng.choice(USERS)}")
+                tokens.append(f"owner:{rng.choice(self.users)}")
             tokens.append(f"id:{self.task_id()}")
             lines.append(f"- [ ] {title} {' '.join(tokens)}")
         return lines
@@ -248,7 +256,7 @@ class Maker:
         rng = self.rng
         name = f"{rng.choice(WORDS)} {rng.choice(WORDS)} {rng.choice(SUFFIX)}"
         slug = self.slug(_slugify(name))
-        owner = rng.choice(USERS)
+        owner = rng.choice(self.users)
         created = self.day(-1500, -60)
         person = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
         front = [
@@ -270,7 +278,7 @@ class Maker:
         record.tasks = self.tasks(owner, created, self.task_count_for())
         record.early_tasks = 1
         record.log = [f"- {created} {owner}: client added"] + [
-            f"- {self.day(-300, -1)} {rng.choice(USERS)}: {rng.choice(NOTES)}"
+            f"- {self.day(-300, -1)} {rng.choice(self.users)}: {rng.choice(NOTES)}"
             for _ in range(rng.randint(1, 5))
         ]
         return record
@@ -280,7 +288,7 @@ class Maker:
         client_slug = client.path[8:-3]
         title = rng.choice(["licences", "support contract", "hardware", "training", "renewal"])
         slug = self.slug(f"{client_slug}-{_slugify(title)}")
-        owner = rng.choice(USERS)
+        owner = rng.choice(self.users)
         created = max(self.day(-400, -5), client.created)
         closed = rng.random() < 0.4
         stage, probability = rng.choice(CLOSED if closed else STAGES)
@@ -328,7 +336,7 @@ class Maker:
             ]
         )
         slug = self.slug(f"{client_slug}-{_slugify(subject)}")
-        owner = rng.choice(USERS)
+        owner = rng.choice(self.users)
         opened = self.day(-200, 0)
         status = rng.choice(STATUSES)
         front = [
@@ -370,9 +378,9 @@ def _slugify(text: str) -> str:
     return out.strip("-")
 
 
-def make_records(clients: int, seed: int, anchor: date) -> list[Record]:
+def make_records(clients: int, seed: int, anchor: date, heavy: bool = False) -> list[Record]:
     """N clients, 2N deals, N/2 tickets: the proportions of the scale issue."""
-    maker = Maker(seed, anchor)
+    maker = Maker(seed, anchor, heavy)
     client_records = [maker.client() for _ in range(clients)]
     deals = [maker.deal(maker.rng.choice(client_records)) for _ in range(2 * clients)]
     tickets = [maker.ticket(maker.rng.choice(client_records)) for _ in range(clients // 2)]
@@ -437,12 +445,15 @@ def generate(
     anchor: date = date(2026, 11, 27),
     commits: int | None = None,
     git: bool = True,
+    heavy: bool = False,
 ) -> list[str]:
-    """Write the repository to ``root`` (which must not exist); return the record paths."""
+    """Write the repository to ``root`` (which must not exist); return the record paths.
+    ``heavy``: a heavy day for everybody (``HEAVY``)."""
     if root.exists() and any(root.iterdir()):
         raise SystemExit(f"{root} exists and is not empty; choose a new folder")
-    records = make_records(clients, seed, anchor)
-    config = CONFIG.format(users="\n".join(f"  - name: {u}" for u in USERS))
+    records = make_records(clients, seed, anchor, heavy)
+    users = USERS[:HEAVY_OWNERS] if heavy else USERS
+    config = CONFIG.format(users="\n".join(f"  - name: {u}" for u in users))
     root.mkdir(parents=True, exist_ok=True)
     if git:
         subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
@@ -474,6 +485,11 @@ def main(argv: list[str] | None = None) -> None:
         help="about how many commits of history (default: clients / 2)",
     )
     parser.add_argument("--no-git", action="store_true", help="plain files, no repository")
+    parser.add_argument(
+        "--heavy-agenda",
+        action="store_true",
+        help="six owners, nearly half the open tasks due by the anchor day (a heavy day)",
+    )
     args = parser.parse_args(argv)
     paths = generate(
         args.root,
@@ -482,6 +498,7 @@ def main(argv: list[str] | None = None) -> None:
         anchor=args.anchor,
         commits=args.commits,
         git=not args.no_git,
+        heavy=args.heavy_agenda,
     )
     print(f"{args.root}: {len(paths)} records", file=sys.stderr)
 

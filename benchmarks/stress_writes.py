@@ -59,7 +59,7 @@ def plaincrm(root: Path, *args: str) -> list[str]:
 def prepare(root: Path, env: dict[str, str], tasks: int) -> list[str]:
     """A CRM with one client holding ``tasks`` open tasks, typed in and committed as a
     person would; returns their ids."""
-    from plaincrm.ids import new_id
+    from plaincrm.core.ids import new_id
 
     for args in (
         ["init", str(root), "--user", "anna", "--user", "ben"],

@@ -18,7 +18,7 @@ from types import ModuleType
 import pytest
 
 from conftest import git
-from plaincrm.store import Store
+from plaincrm.core.store import Store
 
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
 
@@ -74,6 +74,21 @@ def test_a_valid_crm_committed_with_a_history_of_small_commits(generated: Path) 
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "140 records, no problems" in result.stdout + result.stderr
+
+
+def test_a_heavy_day(tmp_path: Path) -> None:
+    """Six owners, and nearly half the open tasks due by the anchor day."""
+    root = tmp_path / "heavy"
+    load("generate").generate(root, 60, heavy=True, git=False)
+    text = "".join(p.read_text(encoding="utf-8") for p in root.glob("*/*.md"))
+    owners = set(re.findall(r"^owner: (\w+)$", text, re.M))
+    assert owners == {"anna", "ben", "carla", "dan", "eva", "felix"}
+    due = re.findall(r"^- \[ \] .* due:(\S+)", text, re.M)
+    by_then = sum(1 for day in due if day <= "2026-11-27")
+    assert 0.35 < by_then / len(due) < 0.6
+    assert "  - name: felix" in (root / "plaincrm.yaml").read_text() and "gita" not in text
+    store = Store(root)
+    assert len(store.tasks(owner="anna", due_to="2026-11-27")) > 8  # 2,400 at 10,000 clients
 
 
 def test_the_same_seed_gives_the_same_repository(tmp_path: Path) -> None:
@@ -132,10 +147,17 @@ def test_the_runner_prints_the_table(
         "deal list (filtered)",
         "history of one record",
         "check (cold)",
+        "check (warm)",
+        "check after one edit",
+        "pre-commit hook, every record new",
+        "today (2nd, index being built)",
+        "today (3rd, index being built)",
+        "today (warm), heavy agenda",
+        *(["rg for the due date, heavy agenda"] if shutil.which("rg") else []),
     ):
         assert re.search(rf"^\| [-\d,]+ \| {re.escape(case)} \| \d+\.\d{{3}} \|", out, re.M), case
     assert "| 40 | " in out
-    assert "today (warm) / Taskwarrior" in out
+    assert "today (warm) / Taskwarrior" in out and "heavy day: today / rg" in out
     assert git(work / "crm-40", "status", "--porcelain") == ""  # the hand edits were undone
 
 

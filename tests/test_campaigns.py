@@ -13,9 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import Crm, git
-from plaincrm.campaigns import Response, parse_response
-from plaincrm.errors import EXIT_CONFLICT, EXIT_INVALID, EXIT_NOT_FOUND, EXIT_USAGE
-from plaincrm.records import one_line
+from plaincrm.core.errors import EXIT_CONFLICT, EXIT_INVALID, EXIT_NOT_FOUND, EXIT_USAGE
+from plaincrm.core.records import one_line
+from plaincrm.marketing.campaigns import Response, parse_response
 
 CAMPAIGN = "campaigns/winter-grinder-offer.md"
 

@@ -8,7 +8,7 @@ import stat
 from pathlib import Path
 
 from conftest import Crm
-from plaincrm.errors import EXIT_INVALID, EXIT_NO_REPO
+from plaincrm.core.errors import EXIT_INVALID, EXIT_NO_REPO
 
 GOOD = "---\nname: Good Ltd\nowner: anna\n---\n## Tasks\n- [ ] Call due:2026-11-27 id:good01\n"
 

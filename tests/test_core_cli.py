@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from conftest import Crm, git
 from plaincrm.cli import COMMANDS, cli
-from plaincrm.errors import (
+from plaincrm.core.errors import (
     EXIT_AMBIGUOUS,
     EXIT_CONFLICT,
     EXIT_INVALID,

@@ -11,9 +11,9 @@ from click.testing import CliRunner
 from test_firstrun import build_lock, indexed_files
 
 from conftest import Crm
-from plaincrm import firstrun
 from plaincrm.cli import cli
-from plaincrm.errors import EXIT_AMBIGUOUS
+from plaincrm.core import firstrun
+from plaincrm.core.errors import EXIT_AMBIGUOUS
 
 
 @pytest.fixture

@@ -8,9 +8,7 @@ import re
 import pytest
 
 from conftest import Crm
-from plaincrm import deals as dealops
-from plaincrm.config import load_config
-from plaincrm.errors import (
+from plaincrm.core.errors import (
     EXIT_CONFLICT,
     EXIT_INVALID,
     EXIT_NO_REPO,
@@ -18,7 +16,9 @@ from plaincrm.errors import (
     EXIT_USAGE,
     InvalidError,
 )
-from plaincrm.store import Store
+from plaincrm.core.settings import load_config
+from plaincrm.core.store import Store
+from plaincrm.sales import dealops
 
 DEAL = "deals/acme-ltd-espresso-machines.md"
 

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from conftest import Crm
 from plaincrm.cli import cli
-from plaincrm.output import table
+from plaincrm.cli.output import table
 
 BAD_TASKS = """---
 name: Acme Ltd

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from conftest import Crm
-from plaincrm.errors import EXIT_AMBIGUOUS, EXIT_CONFLICT, EXIT_INVALID, EXIT_NOT_FOUND
+from plaincrm.core.errors import EXIT_AMBIGUOUS, EXIT_CONFLICT, EXIT_INVALID, EXIT_NOT_FOUND
 
 DEAL = "deals/cafe-aurora-espresso-machines.md"
 

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from plaincrm.documents import LineItem, items_of, parse_item, totals
-from plaincrm.errors import InvalidError
-from plaincrm.model import TYPES
-from plaincrm.records import new_record_text, parse_record
+from plaincrm.core.errors import InvalidError
+from plaincrm.core.model import TYPES
+from plaincrm.core.records import new_record_text, parse_record
+from plaincrm.documents.documents import LineItem, items_of, parse_item, totals
 
 
 def round_half_up(numerator: int, denominator: int) -> int:

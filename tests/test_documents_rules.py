@@ -8,7 +8,7 @@ import json
 import yaml
 
 from conftest import Crm
-from plaincrm.errors import EXIT_CONFLICT, EXIT_INVALID
+from plaincrm.core.errors import EXIT_CONFLICT, EXIT_INVALID
 
 
 def front(text: str) -> dict:

@@ -420,7 +420,7 @@ def test_export_is_never_half_written(filled: Crm, tmp_path: Path) -> None:
 
 
 def test_task_rows_follow_their_schema(filled: Crm) -> None:
-    from plaincrm.schemas import validate
+    from plaincrm.core.schemas import validate
 
     rows = json.loads(filled.run("export", "--type", "task", "--format", "json").stdout)
     assert len(rows) == 2
@@ -431,7 +431,7 @@ def test_task_rows_follow_their_schema(filled: Crm) -> None:
 def test_contact_rows_follow_their_schema(filled: Crm, tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
-    from plaincrm.schemas import validate
+    from plaincrm.core.schemas import validate
 
     book = tmp_path / "c.xlsx"
     filled.run("export", "-o", str(book))

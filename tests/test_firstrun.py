@@ -24,14 +24,14 @@ from hypothesis import strategies as st
 from test_index_parse import front_matter
 
 from conftest import Crm
-from plaincrm import firstrun
-from plaincrm.deallog import CLOSED
-from plaincrm.docsettings import INVOICE, PAYMENT
-from plaincrm.index import INDEX_DIR, LOCK_NAME
-from plaincrm.model import TYPES
-from plaincrm.records import ParseFailure, parse_record
-from plaincrm.sla import DONE
-from plaincrm.yamlfront import scan_simple
+from plaincrm.core import firstrun
+from plaincrm.core.frontmatter import scan_simple
+from plaincrm.core.index import INDEX_DIR, LOCK_NAME
+from plaincrm.core.model import TYPES
+from plaincrm.core.records import ParseFailure, parse_record
+from plaincrm.documents.settings import INVOICE, PAYMENT
+from plaincrm.sales.deallog import CLOSED
+from plaincrm.service.sla import DONE
 
 DAYS = ["2026-11-27", "2026-11-30", "2025-01-01"]
 WHO = st.sampled_from(["anna", "ben", None])
@@ -346,3 +346,70 @@ def test_a_small_crm_builds_its_index_at_once(crm: Crm) -> None:
     crm.write("clients/a.md", "---\nname: A\n---\n")
     crm.run("today")
     assert indexed_files(crm.root) == 1
+
+
+def test_the_day_views_run_while_the_index_is_built_take_the_first_look_up(
+    big: tuple[Crm, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second and third views of a fresh clone do not look at every file again: they
+    take up the quick index the first one kept, and look only at the files that changed."""
+    crm, files = big
+    monkeypatch.setattr(firstrun, "RACY_SECONDS", -60)  # the files here were just written
+    looked: list[bytes] = []
+    needs_parse = firstrun.needs_parse
+
+    def counting(data: bytes, *args: object) -> bool | str:
+        looked.append(data)
+        return needs_parse(data, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(firstrun, "needs_parse", counting)
+    with build_lock(crm.root):  # the build goes on all along
+        first = crm.run("today", "--json").stdout
+        assert len(looked) == files - 1  # each regular file once (and the symlink parsed)
+        looked.clear()
+        assert crm.run("today", "--json").stdout == first
+        crm.run("plan", "--json")  # the next days: within those the first look covered
+        crm.run("today", "--date", "2026-11-30")
+        assert looked == []
+        assert {"Call 2", "Call 3"} <= {row["title"] for row in json.loads(first)["overdue"]}
+        done = crm.read("clients/c02.md").replace("- [ ] Call 2", "- [x] Call 2")
+        crm.write("clients/c02.md", done.replace("id:c00002", "done:2026-11-27 id:c00002"))
+        (crm.root / "clients/c03.md").unlink()
+        crm.write(
+            "clients/new.md",
+            "---\nname: New\nowner: anna\n---\n## Tasks\n- [ ] Fresh due:2026-11-27\n",
+        )
+        quick = json.loads(crm.run("today", "--json").stdout)
+        assert len(looked) == 2  # the changed file and the new one
+        looked.clear()
+        ben = crm.run("today", "--owner", "ben", "--json")  # another person: a look of their own
+        assert len(looked) == files - 1
+        assert indexed_files(crm.root) == 0
+    crm.run("task", "list")  # builds the whole index
+    assert quick == json.loads(crm.run("today", "--json").stdout)
+    assert json.loads(ben.stdout) == json.loads(crm.run("today", "--owner", "ben", "--json").stdout)
+    titles = [row["title"] for row in quick["anytime"] + quick["overdue"]]
+    assert "Fresh" in titles and "Call 2" not in titles and "Call 3" not in titles
+
+
+def test_a_kept_quick_index_sees_an_edit_that_keeps_size_and_time(
+    big: tuple[Crm, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crm, _ = big
+    monkeypatch.setattr(firstrun, "RACY_SECONDS", -60)
+    path = crm.root / "clients/c03.md"
+    with build_lock(crm.root):
+        assert "Call 3" in crm.run("today").stdout
+        stat = path.stat()
+        path.write_text(path.read_text().replace("Call 3", "Mail 3"))
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # the change time moves
+        out = crm.run("today").stdout
+    assert "Mail 3" in out and "Call 3" not in out
+
+
+def test_the_build_removes_the_kept_quick_indexes(big: tuple[Crm, int]) -> None:
+    crm, files = big
+    crm.run("today")
+    wait_for_build(crm.root)
+    assert indexed_files(crm.root) == files
+    assert not list((crm.root / INDEX_DIR).glob("quick-*"))

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from conftest import Crm
 from plaincrm.cli import cli
-from plaincrm.history import describe, parse_patches
+from plaincrm.git.history import describe, parse_patches
 
 CLIENT = "clients/acme-ltd.md"
 
@@ -403,7 +403,7 @@ def test_git_log_keeps_a_cache_of_objects_the_size_of_the_repository(
 ) -> None:
     """git's default cache of inflated objects (96 MB) is memory a short ``git log`` of a
     small repository pays for; plaincrm asks for about four times git's index."""
-    from plaincrm.gitrepo import _delta_cache
+    from plaincrm.git.repo import _delta_cache
 
     index = crm.root / ".git" / "index"
     expected = max(4 * index.stat().st_size, 8 << 20)
@@ -461,8 +461,8 @@ def test_history_and_activity_in_a_repository_without_commits(
 
 
 def test_a_failing_git_command_is_named_in_the_error(tmp_path: Path) -> None:
-    from plaincrm.errors import GitError
-    from plaincrm.gitrepo import run
+    from plaincrm.core.errors import GitError
+    from plaincrm.git.repo import run
 
     with pytest.raises(GitError) as failed:
         run(tmp_path, "-c", "core.quotePath=false", "-C", ".", "frobnicate")

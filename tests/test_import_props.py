@@ -105,9 +105,9 @@ def test_serials_before_excels_leap_day() -> None:
 
 @given(st.lists(st.text(cell_chars, min_size=0, max_size=8), max_size=5))
 def test_lists_written_are_read_back(items: list[str]) -> None:
+    from plaincrm.core.model import Kind
     from plaincrm.formats.columns import Target
     from plaincrm.formats.convert import convert
-    from plaincrm.model import Kind
 
     cleaned = [i for i in items if i.strip()]
     text = csv_cell(cleaned)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Crm
-from plaincrm.tasks import parse_tasks
+from plaincrm.core.tasklines import parse_tasks
 
 
 def tasks_of(crm: Crm, path: str) -> list:

@@ -15,12 +15,12 @@ from click.testing import CliRunner
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from plaincrm import tasks as tasklines
 from plaincrm.cli import cli
-from plaincrm.model import TYPES
-from plaincrm.records import parse_record
-from plaincrm.store import Store
-from plaincrm.yamlfront import FrontError, load_full, scan_simple
+from plaincrm.core import tasklines
+from plaincrm.core.frontmatter import FrontError, load_full, scan_simple
+from plaincrm.core.model import TYPES
+from plaincrm.core.records import parse_record
+from plaincrm.core.store import Store
 
 KEYS = st.sampled_from(["name", "owner", "tags", "city", "phone", "amount", "x_y", "a-b", "NO"])
 SAFE = [

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 from conftest import git
 from plaincrm.cli import cli
-from plaincrm.errors import EXIT_CONFLICT, EXIT_USAGE
-from plaincrm.repo_setup import sample_repo_dir, shift_dates
+from plaincrm.core.errors import EXIT_CONFLICT, EXIT_USAGE
+from plaincrm.crm.setup import sample_repo_dir, shift_dates
 
 
 def test_init_creates_a_git_repository_with_a_first_commit(
@@ -142,8 +142,8 @@ def test_shift_dates_only_touches_dates() -> None:
 def test_settings_written_by_init_match_their_schema(tmp_path: Path, runner: CliRunner) -> None:
     import jsonschema
 
-    from plaincrm.schemas import load_schema
-    from plaincrm.yamlfront import load_full
+    from plaincrm.core.frontmatter import load_full
+    from plaincrm.core.schemas import load_schema
 
     root = tmp_path / "crm"
     assert runner.invoke(cli, ["init", str(root), "--user", "anna", "--no-git"]).exit_code == 0

@@ -28,9 +28,9 @@ from mailfixtures import (
 
 from conftest import Crm
 from plaincrm.cli import cli
+from plaincrm.git.merge import merge_record
 from plaincrm.mail import sources
 from plaincrm.mail.entries import NewEntry, add_entries, parse_mail
-from plaincrm.merge import merge_record
 
 DANUBE = "clients/danube-hotels.md"
 DEAL = "deals/danube-hotels-2027-framework-with-machine-lease.md"
@@ -303,7 +303,7 @@ def test_errors_say_what_to_do(demo: Crm, tmp_path: Path) -> None:
 
 
 def test_all_or_nothing_when_a_write_fails(demo: Crm, boxes, monkeypatch) -> None:
-    from plaincrm.store import Store
+    from plaincrm.core.store import Store
 
     before = {p: demo.read(p) for p in (DANUBE, DEAL, "clients/cafe-aurora.md")}
     commits = demo.commits()
@@ -543,8 +543,8 @@ def test_entries_typed_by_hand_and_subjects_that_look_like_markup() -> None:
 
 
 def test_the_first_run_parses_the_clients_with_mail() -> None:
-    from plaincrm.firstrun import needs_parse
-    from plaincrm.model import TYPES
+    from plaincrm.core.firstrun import needs_parse
+    from plaincrm.core.model import TYPES
 
     plain = b"---\nname: Acme\n---\n\nNotes.\n"
     assert needs_parse(plain, TYPES["client"], b"2026-11-27", "anna") == "Acme"
@@ -602,7 +602,7 @@ def test_the_demo_ships_a_sample_mailbox_that_the_readme_imports(demo: Crm) -> N
 def test_the_demo_moves_the_sample_mail_to_its_day() -> None:
     from datetime import timedelta
 
-    from plaincrm.repo_setup import shift_mail_date
+    from plaincrm.crm.setup import shift_mail_date
 
     data = b"From: a@b.example\r\nDate: Fri, 20 Nov 2026 09:14:00 +0100\r\n\r\nDate: body\r\n"
     moved = shift_mail_date(data, timedelta(days=98))

@@ -1,4 +1,4 @@
-"""The record-aware three-way merge (``plaincrm.merge``) and the driver git runs."""
+"""The record-aware three-way merge (``plaincrm.git.merge``) and the driver git runs."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from plaincrm.merge import drive, merge_record
-from plaincrm.model import TYPES
-from plaincrm.records import CONFLICT_RE, parse_record
-from plaincrm.tasks import ID_RE
-from plaincrm.yamlfront import render_scalar
+from plaincrm.core.frontmatter import render_scalar
+from plaincrm.core.model import TYPES
+from plaincrm.core.records import CONFLICT_RE, parse_record
+from plaincrm.core.tasklines import ID_RE
+from plaincrm.git.merge import drive, merge_record
 
 TODAY = "2026-11-27"  # PLAINCRM_TODAY of the test environment
 
@@ -588,7 +588,7 @@ def test_a_clash_on_a_block_field_writes_one_log_line() -> None:
 
 
 def test_a_record_with_a_setext_heading_parses_and_real_markers_do_not() -> None:
-    from plaincrm.records import ParseFailure
+    from plaincrm.core.records import ParseFailure
 
     heading = BASE.replace("Wholesale", "Background\n=======\n\nWholesale")
     assert parse_record(TYPES["client"], "clients/acme.md", heading).title == "Acme Ltd"

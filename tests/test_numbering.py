@@ -15,8 +15,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import Crm
-from plaincrm.errors import EXIT_INVALID, InvalidError
-from plaincrm.numbering import (
+from plaincrm.core.errors import EXIT_INVALID, InvalidError
+from plaincrm.documents.numbering import (
     Numbered,
     Numbering,
     NumberKey,

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from conftest import Crm
-from plaincrm.errors import EXIT_INVALID
+from plaincrm.core.errors import EXIT_INVALID
 
 # The fixture pipeline, written as files by hand (today is 2026-11-27).
 # slug: stage, amount, currency, probability (None: the stage's), close, owner, created,
@@ -496,8 +496,8 @@ def test_check_knows_competitors_once_some_are_listed(sales: Crm) -> None:
 
 
 def test_the_default_settings_are_those_of_a_new_repository(crm: Crm) -> None:
-    from plaincrm.config import load_config
-    from plaincrm.pipeline import default_pipeline, read_pipeline
+    from plaincrm.core.settings import load_config
+    from plaincrm.sales.pipeline import default_pipeline, read_pipeline
 
     pipeline, problems = read_pipeline(load_config(crm.root))
     assert problems == []

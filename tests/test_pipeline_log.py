@@ -8,9 +8,9 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from plaincrm.deallog import Event, event_line, format_event, parse_event
-from plaincrm.model import TYPES
-from plaincrm.records import parse_log, parse_record
+from plaincrm.core.model import TYPES
+from plaincrm.core.records import parse_log, parse_record
+from plaincrm.sales.deallog import Event, event_line, format_event, parse_event
 
 stages = st.from_regex(r"[a-z][a-z0-9_-]{0,15}", fullmatch=True)
 percent = st.integers(0, 100)

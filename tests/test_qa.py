@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Crm
-from plaincrm.index import INDEX_DIR
+from plaincrm.core.index import INDEX_DIR
 
 
 def test_commands_run_at_the_same_time_lose_no_change(crm: Crm) -> None:

@@ -16,9 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import Crm
-from plaincrm.errors import EXIT_USAGE, UsageError
-from plaincrm.model import Kind
-from plaincrm.query import Query, QueryError, parse, sql_functions, sql_prefilter
+from plaincrm.core.errors import EXIT_USAGE, UsageError
+from plaincrm.core.model import Kind
+from plaincrm.core.query import Query, QueryError, parse, sql_functions, sql_prefilter
 
 TODAY = date(2026, 11, 27)
 KINDS = {

@@ -150,7 +150,7 @@ def test_a_record_folder_linked_out_of_the_crm_is_never_read(
 def test_the_first_runs_quick_index_never_reads_a_folder_linked_out(
     linked: Crm, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from plaincrm import firstrun
+    from plaincrm.core import firstrun
 
     monkeypatch.setattr(firstrun, "QUICK_MIN", 1)
     for n in range(3):

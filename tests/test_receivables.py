@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import Crm
-from plaincrm.documents import balances, doc_of
-from plaincrm.model import TYPES
-from plaincrm.receivables import bucket_of
-from plaincrm.records import new_record_text, parse_record
+from plaincrm.core.model import TYPES
+from plaincrm.core.records import new_record_text, parse_record
+from plaincrm.documents.documents import balances, doc_of
+from plaincrm.documents.receivables import bucket_of
 
 TODAY = date(2026, 11, 27)
 

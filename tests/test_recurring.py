@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 
 from conftest import Crm
-from plaincrm.errors import EXIT_INVALID
-from plaincrm.recurrence import falls_on, next_date, parse
+from plaincrm.core.errors import EXIT_INVALID
+from plaincrm.core.recurrence import falls_on, next_date, parse
 
 RECORD = "clients/acme-ltd.md"
 WORKDAYS = frozenset(range(5))

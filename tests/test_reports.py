@@ -9,7 +9,7 @@ from collections import defaultdict
 import pytest
 
 from conftest import Crm
-from plaincrm.errors import EXIT_INVALID, EXIT_USAGE
+from plaincrm.core.errors import EXIT_INVALID, EXIT_USAGE
 
 # slug: stage, amount, currency, closed, reason, winner, competitors met, note, log lines
 DEALS: dict[str, dict] = {

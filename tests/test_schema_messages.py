@@ -22,10 +22,10 @@ import pytest
 import yaml
 
 from conftest import Crm
-from plaincrm.check import record_problems
-from plaincrm.model import TYPES
-from plaincrm.records import parse_record
-from plaincrm.schemas import load_schema, schema_dir, validate
+from plaincrm.core.check import record_problems
+from plaincrm.core.model import TYPES
+from plaincrm.core.records import parse_record
+from plaincrm.core.schemas import load_schema, schema_dir, validate
 
 SCHEMAS = sorted(p.name.removesuffix(".schema.json") for p in schema_dir().glob("*.schema.json"))
 RECORD_SCHEMAS = {rtype.schema: rtype for rtype in TYPES.values()}

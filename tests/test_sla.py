@@ -9,11 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from plaincrm.config import read_config
-from plaincrm.errors import UsageError
-from plaincrm.model import TYPES
-from plaincrm.records import parse_record
-from plaincrm.sla import (
+from plaincrm.core.errors import UsageError
+from plaincrm.core.model import TYPES
+from plaincrm.core.records import parse_record
+from plaincrm.core.settings import read_config
+from plaincrm.core.workhours import Hours, add_working_minutes, working_minutes
+from plaincrm.service.sla import (
     Service,
     Target,
     clocks,
@@ -22,7 +23,6 @@ from plaincrm.sla import (
     parse_when,
     read_service,
 )
-from plaincrm.workhours import Hours, add_working_minutes, working_minutes
 
 NINE_TO_FIVE = Hours(9 * 60, 17 * 60, frozenset(range(5)))
 

@@ -17,9 +17,9 @@ from gitfixtures import Team, identity, make_team
 
 from conftest import Crm, git
 from plaincrm.cli import cli
-from plaincrm.index import INDEX_DIR
-from plaincrm.records import CONFLICT_RE
-from plaincrm.store import WRITE_LOCK
+from plaincrm.core.index import INDEX_DIR
+from plaincrm.core.records import CONFLICT_RE
+from plaincrm.core.store import WRITE_LOCK
 
 CLIENT = "clients/acme-ltd.md"
 

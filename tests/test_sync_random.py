@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 from gitfixtures import Clone, make_team
 
-from plaincrm.records import CONFLICT_RE, append_to_section
-from plaincrm.yamlfront import load, set_fields, split
+from plaincrm.core.frontmatter import load, set_fields, split
+from plaincrm.core.records import CONFLICT_RE, append_to_section
 
 
 @dataclass

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from conftest import Crm
-from plaincrm.errors import EXIT_CONFLICT, EXIT_INVALID, EXIT_NOT_FOUND, EXIT_USAGE
+from plaincrm.core.errors import EXIT_CONFLICT, EXIT_INVALID, EXIT_NOT_FOUND, EXIT_USAGE
 
 RECORD = "clients/acme-ltd.md"
 

@@ -7,8 +7,8 @@ import string
 from hypothesis import given
 from hypothesis import strategies as st
 
-from plaincrm import tasks as tl
-from plaincrm.records import append_to_section, assign_missing_ids
+from plaincrm.core import tasklines as tl
+from plaincrm.core.records import append_to_section, assign_missing_ids
 
 
 def test_tokens_anywhere_after_the_checkbox() -> None:
@@ -133,7 +133,7 @@ def test_set_token_changes_only_that_token(
 
 
 def test_slugs_keep_every_latin_letter() -> None:
-    from plaincrm.ids import slugify
+    from plaincrm.core.ids import slugify
 
     assert slugify("Kovács és Társa Kft.") == "kovacs-es-tarsa-kft"
     assert slugify("Łódź Straße Ørsted Đakovo Æbleø") == "lodz-strasse-orsted-dakovo-aebleo"

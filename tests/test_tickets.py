@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import Crm
-from plaincrm.errors import EXIT_CONFLICT, EXIT_INVALID, EXIT_NOT_FOUND, EXIT_USAGE
-from plaincrm.tickets import message_lines, parse_conversation
+from plaincrm.core.errors import EXIT_CONFLICT, EXIT_INVALID, EXIT_NOT_FOUND, EXIT_USAGE
+from plaincrm.service.tickets import message_lines, parse_conversation
 
 TICKET = "tickets/acme-ltd-espresso-machine-leaks.md"
 NOW = {"PLAINCRM_TIME": "15:00"}  # Friday 2026-11-27, 15:00

@@ -11,7 +11,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from plaincrm.yamlfront import (
+from plaincrm.core.frontmatter import (
     FrontError,
     append_items,
     load,

@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from .. import __version__
-from ..errors import PlaincrmError
+from ..core.errors import PlaincrmError
 
 # name -> (module, attribute, one-line help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -57,6 +57,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 }
 
 
+# The commands that read the index at once: git's look at the work tree starts before
+# their modules are imported, and runs meanwhile (``gitrepo.start_changes``).
+LOOK_FIRST = {"today", "plan"}
+
+
 class CliError(click.ClickException):
     """A ``PlaincrmError`` shown as ``Error: ...`` with its own exit code."""
 
@@ -77,6 +82,8 @@ class LazyGroup(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self.lazy:
+            if cmd_name in LOOK_FIRST and not {"-h", "--help"} & set(sys.argv):
+                _start_looking(ctx.params.get("repo"))
             module_name, attribute, _ = self.lazy[cmd_name]
             module = importlib.import_module(f"{__name__}.{module_name}")
             command: click.Command = getattr(module, attribute)
@@ -116,6 +123,20 @@ class LazyGroup(click.Group):
         finally:  # the command is over: others may write (Store.lock_writes)
             if "store" in getattr(ctx.obj, "__dict__", {}):
                 ctx.obj.store.release()
+
+
+def _start_looking(repo: str | None) -> None:
+    """Start git's look at the record files of the CRM (where there is one to find: else
+    the command says what is wrong)."""
+    from ..core.model import TYPES
+    from ..core.store import discover_root
+    from ..git.repo import start_changes
+
+    try:
+        root = discover_root(repo)
+    except PlaincrmError:
+        return
+    start_changes(root, [rtype.folder for rtype in TYPES.values()])
 
 
 @click.group(

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 import click
 
-from ..agenda import DayView, Timed, day_view, fmt_minutes
-from ..dates import format_duration, minutes_to_time
-from ..model import slug_of
-from ..output import echo_json, plural, style, table
-from ..store import TaskEntry
+from ..core.dates import format_duration, minutes_to_time
+from ..core.model import slug_of
+from ..core.store import TaskEntry
+from ..core.text import plural
+from ..tasks.agenda import DayView, Timed, day_view, fmt_minutes
 from .common import date_arg, get_app, json_option, owner_options, resolve_owner
 from .mail import mail_lines
+from .output import echo_json, style, table
 
 
 def _who(view: DayView) -> str:
@@ -67,20 +66,15 @@ ATTENTION_SHOWN = 10  # records of each kind; --json lists them all
 
 
 def _attention_lines(view: DayView) -> list[str]:
+    """The records that need attention: the first ``ATTENTION_SHOWN`` of each kind (the
+    view holds no more), and how many more there are."""
     if not view.attention:
         return []
-    counts: Counter[str] = Counter()
-    rows = []
-    for a in view.attention:
-        counts[a.kind] += 1
-        if counts[a.kind] <= ATTENTION_SHOWN:
-            ref = slug_of(a.path)
-            rows.append([ref, a.title, a.client or "", a.reason])
+    rows = [[slug_of(a.path), a.title, a.client or "", a.reason] for a in view.attention]
     lines = ["", style("Needs attention", bold=True), table(rows, indent="  ", fit=[1, 2, 3])]
     lines += [
-        f"  ... and {plural(count - ATTENTION_SHOWN, 'more ' + kind)} (--json lists them all)"
-        for kind, count in counts.items()
-        if count > ATTENTION_SHOWN
+        f"  ... and {plural(count, 'more ' + kind)} (--json lists them all)"
+        for kind, count in view.unshown.items()
     ]
     return lines
 
@@ -124,7 +118,9 @@ def today(owner: str | None, all_owners: bool, on: str | None, as_json: bool) ->
     """
     app = get_app()
     who = resolve_owner(app, owner, all_owners)
-    view = day_view(app.store, date_arg(on) or app.today(), who)
+    view = day_view(
+        app.store, date_arg(on) or app.today(), who, None if as_json else ATTENTION_SHOWN
+    )
     if as_json:
         echo_json(view.as_json())
         return
@@ -178,7 +174,7 @@ def plan(day: str | None, owner: str | None, all_owners: bool, as_json: bool) ->
     who = resolve_owner(app, owner, all_owners)
     config = app.store.config
     target = date_arg(day) or config.next_workday(app.today())
-    view = day_view(app.store, target, who)
+    view = day_view(app.store, target, who, None if as_json else ATTENTION_SHOWN)
     suggestions = view.suggestions()
     # a day off has no slot: its work goes to the next working day
     move_to = target if view.workday else config.next_workday(target)

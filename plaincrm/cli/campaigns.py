@@ -8,8 +8,13 @@ from typing import Any
 
 import click
 
-from ..amounts import money
-from ..campaigns import (
+from ..clients.clients import client_names
+from ..core.model import Kind, field_kinds, path_of, slug_of
+from ..core.money import money
+from ..core.query import WrappedAccessor
+from ..core.records import record_notes
+from ..core.text import number, percent, plural
+from ..marketing.campaigns import (
     MAILING_COLUMNS,
     CampaignFigures,
     add_campaign,
@@ -18,12 +23,7 @@ from ..campaigns import (
     mailing_table,
     respond,
 )
-from ..clients import client_names
-from ..deals import NewDeal
-from ..model import Kind, field_kinds, path_of, slug_of
-from ..output import echo_json, number, percent, plural, style, table
-from ..query import WrappedAccessor
-from ..records import record_notes
+from ..sales.dealops import NewDeal
 from .common import (
     build_query,
     date_arg,
@@ -34,6 +34,7 @@ from .common import (
     query_argument,
 )
 from .completion import complete_ref
+from .output import echo_json, style, table
 from .reports import report_heading, report_since, since_option
 
 NOT_NOTES = ("responses", "tasks", "log")  # body sections shown on their own

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import click
 
-from ..check import report_json, run_checks
-from ..output import echo_json, plural
+from ..core.check import report_json, run_checks
+from ..core.text import plural
 from .common import get_app, json_option
+from .output import echo_json
 
 
 @click.command()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import click
 
-from ..clients import KINDS, Card, add_client, client_card, client_json, set_client
-from ..dates import format_duration
-from ..deallog import display_text
-from ..errors import InvalidError
-from ..model import TYPES, Record, field_kinds
-from ..output import echo_json, plural, style, table
-from ..query import RecordAccessor, sql_prefilter
+from ..clients.clients import KINDS, Card, add_client, client_card, client_json, set_client
+from ..core.dates import format_duration
+from ..core.errors import InvalidError
+from ..core.model import TYPES, Record, field_kinds
+from ..core.query import RecordAccessor, sql_prefilter
+from ..core.text import plural
+from ..sales.deallog import display_text
 from .common import (
     build_query,
     echo_changed,
@@ -24,6 +24,7 @@ from .common import (
     wanted_fields,
 )
 from .completion import complete_ref
+from .output import echo_json, style, table
 
 
 @click.group()
@@ -292,7 +293,7 @@ def edit(ref: str) -> None:
     Example:
       EDITOR=nano plaincrm edit acme
     """
-    from ..handedit import edit_record
+    from ..crm.handedit import edit_record
 
     store = get_app().store
     path = store.resolve(ref)

@@ -9,16 +9,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from ..config import read_config
-from ..dates import parse_date, parse_duration, parse_time
-from ..errors import UsageError
-from ..model import Kind, slug_of
-from ..store import Store, discover_root
+from ..core.dates import parse_date, parse_duration, parse_time
+from ..core.errors import UsageError
+from ..core.model import Kind, slug_of
+from ..core.settings import read_config
+from ..core.store import Store, discover_root
 from .completion import complete_owner
 
 if TYPE_CHECKING:
-    from ..query import Query
-    from ..setfields import Edit, Wanted
+    from ..core.query import Query
+    from ..core.setfields import Edit, Wanted
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -125,7 +125,7 @@ def task_owner(app: App, owner: str | None, all_owners: bool, query: Query[Any])
     """Whose tasks a task list with a query starts from (None: everybody's): ``--owner``
     or ``--all``, else everybody's when the query names an owner (``owner:ben``,
     ``owner:none``, ``not owner:me``: the query decides), else yours."""
-    from ..query import tested_fields
+    from ..core.query import tested_fields
 
     if owner is None and not all_owners and "owner" in tested_fields(query.where):
         return None
@@ -138,7 +138,7 @@ def query_argument(func: F) -> F:
 
 
 def build_query(app: App, words: Sequence[str], kinds: dict[str, Kind]) -> Query[Any]:
-    from ..query import parse  # not on the path of today and plan
+    from ..core.query import parse  # not on the path of today and plan
 
     return parse(words, kinds=kinds, today=app.today(), me=app.store.current_user())
 
@@ -171,7 +171,7 @@ def field_option(func: F) -> F:
 def wanted_fields(fields: Sequence[str], **options: str | None) -> Wanted:
     """What a set command was asked: its ``--field`` options and its own options
     (``--email`` ...: option name -> value, None when not given)."""
-    from ..setfields import Wanted, field_options
+    from ..core.setfields import Wanted, field_options
 
     wanted = Wanted(field_options(fields))
     for name, value in options.items():
@@ -182,7 +182,7 @@ def wanted_fields(fields: Sequence[str], **options: str | None) -> Wanted:
 def nothing_asked(wanted: Wanted, options: str) -> None:
     """Refuse a set command given nothing to change."""
     if not wanted:
-        from ..errors import InvalidError
+        from ..core.errors import InvalidError
 
         raise InvalidError(f"nothing to change: give new values with {options} or --field")
 

@@ -26,7 +26,7 @@ from click.shell_completion import (
     ZshComplete,
 )
 
-from ..errors import PlaincrmError
+from ..core.errors import PlaincrmError
 
 PROG = "plaincrm"
 COMPLETE_VAR = "_PLAINCRM_COMPLETE"
@@ -40,12 +40,12 @@ LIMIT = 200  # the most candidates offered at once
 Completer = Callable[[click.Context, click.Parameter, str], list[CompletionItem]]
 
 if TYPE_CHECKING:  # the store is imported lazily: completing commands needs no index
-    from ..store import Store
+    from ..core.store import Store
 
 
 def _store(ctx: click.Context) -> Store | None:
     """The store of the CRM the command line points at (``-C``), or None."""
-    from ..store import Store, discover_root
+    from ..core.store import Store, discover_root
 
     repo = ctx.find_root().params.get("repo")
     try:
@@ -75,7 +75,7 @@ def _query(ctx: click.Context, sql: str, params: Iterable[Any]) -> list[Any]:
 
 def ref_candidates(ctx: click.Context, incomplete: str, types: Iterable[str] | None) -> list[Any]:
     """Record references starting with ``incomplete``: slugs, or ``folder/slug``."""
-    from ..model import TYPE_BY_FOLDER, TYPES
+    from ..core.model import TYPE_BY_FOLDER, TYPES
 
     wanted = [name for name in (types if types is not None else TYPES) if name in TYPES]
     text = incomplete.lower()
@@ -138,8 +138,8 @@ def _stages(ctx: click.Context, incomplete: str) -> list[CompletionItem]:
     store = _store(ctx)
     if store is None:
         return []
-    from ..deallog import CLOSED
-    from ..pipeline import read_pipeline
+    from ..sales.deallog import CLOSED
+    from ..sales.pipeline import read_pipeline
 
     stages = read_pipeline(store.config)[0].stages
     return [

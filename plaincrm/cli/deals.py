@@ -9,37 +9,29 @@ from typing import Any
 
 import click
 
-from ..amounts import Amounts, json_amount, money
-from ..clients import client_names
-from ..dates import days_text
-from ..deallog import Event, display_text, events, format_event, parse_event, stage_entered
-from ..deals import (
-    add_deal,
-    lose_deal,
-    move_deal,
-    reopen_deal,
-    set_deal,
-    win_deal,
-)
-from ..documents import deal_documents
-from ..model import Kind, field_kinds, is_record_path, slug_of
-from ..output import echo_json, number, plural, style, table
-from ..pipeline import (
+from ..clients.clients import client_names
+from ..core.dates import days_text
+from ..core.model import Kind, field_kinds, is_record_path, slug_of
+from ..core.money import Amounts, json_amount, money
+from ..core.query import WrappedAccessor, sql_prefilter, tested_fields
+from ..core.records import record_notes
+from ..core.store import Store
+from ..core.text import number, plural
+from ..documents.documents import deal_documents
+from ..sales.deallog import Event, display_text, events, format_event, parse_event, stage_entered
+from ..sales.dealops import add_deal, lose_deal, move_deal, reopen_deal, set_deal, win_deal
+from ..sales.deals import (
     Deal,
     Flag,
-    Pipeline,
     client_cards,
     deal_facts,
     deal_flags,
     deal_of,
     deals,
     flagged_deals,
-    settings,
 )
-from ..query import WrappedAccessor, sql_prefilter, tested_fields
-from ..records import record_notes
-from ..reports import Board, Bucket, Forecast, board, forecast
-from ..store import Store
+from ..sales.pipeline import Pipeline, settings
+from ..sales.reports import Board, Bucket, Forecast, board, forecast
 from .common import (
     build_query,
     date_arg,
@@ -53,6 +45,7 @@ from .common import (
 )
 from .completion import complete_ref, complete_stage
 from .documents import documents_history, documents_section
+from .output import echo_json, style, table
 from .reports import currency_option, report_currency, report_owner, report_owner_option
 
 

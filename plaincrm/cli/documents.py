@@ -7,11 +7,15 @@ from typing import Any
 
 import click
 
-from ..amounts import Amounts, format_amount, json_amount, parse_amount
-from ..clients import client_names
-from ..dates import days_text
-from ..docsettings import INVOICE, doc_settings
-from ..documents import (
+from ..clients.clients import client_names
+from ..core.dates import days_text
+from ..core.model import Kind, Record, field_kinds, path_of, slug_of
+from ..core.money import Amounts, format_amount, json_amount, parse_amount
+from ..core.query import RecordAccessor
+from ..core.records import record_notes
+from ..core.store import Store
+from ..core.text import number, plural
+from ..documents.documents import (
     Balance,
     Doc,
     LineItem,
@@ -27,12 +31,8 @@ from ..documents import (
     set_status,
     totals,
 )
-from ..model import Kind, Record, field_kinds, path_of, slug_of
-from ..output import echo_json, number, plural, style, table
-from ..query import RecordAccessor
-from ..receivables import BUCKETS, Line, Receivables, receivables
-from ..records import record_notes
-from ..store import Store
+from ..documents.receivables import BUCKETS, Line, Receivables, receivables
+from ..documents.settings import INVOICE, doc_settings
 from .common import (
     build_query,
     date_arg,
@@ -46,6 +46,7 @@ from .common import (
     wanted_fields,
 )
 from .completion import complete_ref
+from .output import echo_json, style, table
 
 # Computed fields a query can test besides the front matter.
 DOC_KINDS: dict[str, Kind] = {"outstanding": Kind("number"), "overdue": Kind("integer")}

@@ -7,12 +7,13 @@ from itertools import groupby
 
 import click
 
-from ..deallog import display_text
-from ..errors import UsageError
-from ..history import CATEGORIES, Activity, Event, activity, record_history
-from ..output import echo_json, number, plural, style
-from ..store import type_of_path
+from ..core.errors import UsageError
+from ..core.store import type_of_path
+from ..core.text import number, plural
+from ..git.history import CATEGORIES, Activity, Event, activity, record_history
+from ..sales.deallog import display_text
 from .common import date_arg, get_app, json_option, warn
+from .output import echo_json, style
 
 
 def _range(since: str | None, until: str | None) -> tuple[date | None, date | None]:
@@ -123,7 +124,7 @@ def activity_command(since: str | None, until: str | None, by: str | None, as_js
     start, end = _range(since, until)
     start = start or app.today() - timedelta(days=7)
     end = end or app.today()
-    from ..gitsetup import require_git
+    from ..git.hooks import require_git
 
     require_git(store.root)
     items = activity(store, since=start.isoformat(), until=end.isoformat(), by=by)

@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..dates import format_duration
-from ..model import Kind, slug_of
-from ..output import echo_json, style, table, truncate
+from ..core.dates import format_duration
+from ..core.model import Kind, slug_of
 from .common import build_query, date_arg, get_app, json_option, query_argument
+from .output import echo_json, style, table, truncate
 
 if TYPE_CHECKING:
     from ..mail.followup import FollowUp, MailLists, RecordedMail

@@ -17,15 +17,17 @@ from typing import Any, TypeVar
 
 import click
 
-from ..amounts import check_currency
-from ..clients import client_names
-from ..model import record_label
-from ..output import echo_json, number, percent, style, table
-from ..pipeline import competitor_names, deals, settings
-from ..records import record_notes
-from ..reports import competitor_report, lost_report, stages_report
+from ..clients.clients import client_names
+from ..core.model import record_label
+from ..core.money import check_currency
+from ..core.records import record_notes
+from ..core.text import number, percent
+from ..sales.deals import deals
+from ..sales.pipeline import competitor_names, settings
+from ..sales.reports import competitor_report, lost_report, stages_report
 from . import LazyGroup
 from .common import date_arg, get_app, json_option, owner_option, resolve_owner
+from .output import echo_json, style, table
 
 F = TypeVar("F", bound=Callable[..., Any])
 

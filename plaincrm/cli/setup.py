@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from .. import gitrepo
-from ..repo_setup import init_repo, make_demo
+from ..crm.setup import init_repo, make_demo
+from ..git import repo as gitrepo
 from .common import get_app, warn
 
 NO_GIT = (
@@ -58,7 +58,7 @@ def demo(ctx: click.Context, directory: Path) -> None:
     Example:
       plaincrm demo /tmp/crm-demo && cd /tmp/crm-demo && plaincrm plan
     """
-    from ..dates import today as current_date
+    from ..core.dates import today as current_date
     from .agenda import today
 
     make_demo(directory, current_date())

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import click
 
-from ..output import echo_json, plural, style
+from ..core.text import plural
 from .common import get_app, json_option
+from .output import echo_json, style
 
 
 @click.command()
@@ -28,7 +29,7 @@ def sync(as_json: bool) -> None:
     Example:
       plaincrm sync
     """
-    from ..sync import sync as run_sync
+    from ..git.sync import sync as run_sync
 
     store = get_app().lenient_store()  # a settings file with problems must not stop a sync
     progress = (lambda message: None) if as_json else _progress
@@ -102,7 +103,7 @@ def setup_git() -> None:
     Example:
       git clone git@example.com:team/crm.git && cd crm && plaincrm setup-git
     """
-    from ..gitsetup import setup
+    from ..git.hooks import setup
 
     store = get_app().store
     report = setup(store.root)
@@ -121,7 +122,7 @@ def setup_git() -> None:
 def merge_driver(base: Path, ours: Path, theirs: Path, path: str, marker_size: int) -> None:
     """Git's merge driver for record files (registered by setup-git): merges
     BASE, OURS and THEIRS of PATH into OURS."""
-    from ..merge import drive
+    from ..git.merge import drive
 
     sys.exit(drive(base, ours, theirs, path, marker_size))
 
@@ -130,7 +131,7 @@ def merge_driver(base: Path, ours: Path, theirs: Path, path: str, marker_size: i
 def pre_commit() -> None:
     """Git's pre-commit hook (installed by setup-git): refuses a commit whose
     staged records have problems."""
-    from ..gitsetup import refuse_commit, staged_problems
-    from ..store import discover_root
+    from ..core.store import discover_root
+    from ..git.hooks import refuse_commit, staged_problems
 
     refuse_commit(staged_problems(discover_root(get_app().repo)))

@@ -7,18 +7,10 @@ from datetime import date, timedelta
 
 import click
 
-from ..dates import format_duration
-from ..output import echo_json, table
-from ..query import TASK_KINDS, TaskAccessor, tested_fields
-from ..store import Store, TaskEntry
-from ..taskops import (
-    add_task,
-    complete_task,
-    delete_task,
-    edit_task,
-    move_task,
-    reopen_task,
-)
+from ..core.dates import format_duration
+from ..core.query import TASK_KINDS, TaskAccessor, tested_fields
+from ..core.store import Store, TaskEntry
+from ..tasks.taskops import add_task, complete_task, delete_task, edit_task, move_task, reopen_task
 from .common import (
     build_query,
     date_arg,
@@ -33,6 +25,7 @@ from .common import (
     warn,
 )
 from .completion import complete_ref, complete_task_id
+from .output import echo_json, table
 
 EVERY_HELP = (
     "Repeat: 1w, 2w, 1m, 1d, 1y (every N days, weeks, months, years), weekday (every "

@@ -9,16 +9,16 @@ from typing import Any, TypeVar
 
 import click
 
-from ..clients import client_names
-from ..deals import NewDeal
-from ..model import Kind, field_kinds, path_of
-from ..output import echo_json, number, plural, style, table
-from ..query import WrappedAccessor, tested_fields
-from ..records import record_notes
-from ..service_report import minutes_text, service_report
-from ..sla import DONE, KINDS, PRIORITIES, STATUSES, Clock, now, parse_when
-from ..store import Store
-from ..tickets import (
+from ..clients.clients import client_names
+from ..core.model import Kind, field_kinds, path_of
+from ..core.query import WrappedAccessor, tested_fields
+from ..core.records import record_notes
+from ..core.store import Store
+from ..core.text import number, plural
+from ..sales.dealops import NewDeal
+from ..service.report import minutes_text, service_report
+from ..service.sla import DONE, KINDS, PRIORITIES, STATUSES, Clock, now, parse_when
+from ..service.tickets import (
     Ticket,
     add_ticket,
     close,
@@ -45,6 +45,7 @@ from .common import (
     wanted_fields,
 )
 from .completion import complete_ref
+from .output import echo_json, style, table
 from .reports import report_heading, report_owner, report_owner_option, report_since, since_option
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..undo import DROP, Undo, plan_undo
+from ..git.undo import DROP, Undo, plan_undo
 from .common import get_app
 
 
@@ -23,7 +23,7 @@ def undo(dry_run: bool) -> None:
       plaincrm undo --dry-run
       plaincrm undo
     """
-    from ..undo import undo as take_back
+    from ..git.undo import undo as take_back
 
     store = get_app().store
     plan = plan_undo(store)

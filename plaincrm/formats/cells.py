@@ -15,7 +15,7 @@ import unicodedata
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
-from ..dates import normalize_time, parse_duration_minutes
+from ..core.dates import normalize_time, parse_duration_minutes
 from .sheet import Cell
 
 DATE_ORDERS = ("dmy", "mdy")  # day-first, month-first

@@ -15,9 +15,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import UsageError
-from ..model import TYPES, Kind, field_kinds
-from ..schemas import load_schema
+from ..core.errors import UsageError
+from ..core.model import TYPES, Kind, field_kinds
+from ..core.schemas import load_schema
 from .cells import CURRENCY_SIGNS, normalise_header
 from .sources import IGNORE, VIRTUAL, FileKind
 
@@ -213,10 +213,10 @@ def targets(type_name: str) -> dict[str, Target]:
             dotted = f"{key}.{sub}"
             out[dotted] = Target(dotted, sub_kind, _enum(sub_props.get(sub, {})))
     for virtual in VIRTUAL.get(type_name, (NOTES,)):
-        kind = {"is_company": "boolean", "active": "boolean"}.get(virtual, "text")
+        name = {"is_company": "boolean", "active": "boolean"}.get(virtual, "text")
         if virtual in ("won_time", "lost_time"):
-            kind = "date"
-        out[virtual] = Target(virtual, Kind(kind))
+            name = "date"
+        out[virtual] = Target(virtual, Kind(name))
     return out
 
 
@@ -385,7 +385,7 @@ def _settle_duplicates(mapping: Mapping, type_name: str, kind: FileKind | None =
         group.sort(key=rank)
         first = group[0]
         for column in group[1:]:
-            if first.how == "--map" and column.how != "--map":
+            if first.how == "--map" and column.how != "--map" and column.target:
                 mapping.notes.append(
                     f"column {column.letter} '{column.header}' ignored: {column.target.key} "
                     f"comes from column {first.letter} '{first.header}' (--map)"

@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from ..model import TYPE_BY_FOLDER, TYPES, Kind, path_of, slug_of
-from ..store import Store
+from ..core.model import TYPE_BY_FOLDER, TYPES, Kind, path_of, slug_of
+from ..core.store import Store
 from .cells import (
     CellError,
     cell_text,

@@ -33,12 +33,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ..dates import format_duration, parse_iso_date
-from ..errors import InvalidError
-from ..model import Record, field_kinds
-from ..schemas import load_schema
-from ..store import TaskEntry
-from ..yamlfront import format_number
+from ..core.dates import format_duration, parse_iso_date
+from ..core.errors import InvalidError
+from ..core.frontmatter import format_number
+from ..core.model import Record, field_kinds
+from ..core.schemas import load_schema
+from ..core.store import TaskEntry
 from .cells import excel_text, neutralise
 
 TASK_COLUMNS = [

@@ -15,9 +15,9 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from .. import __version__
-from ..dates import parse_iso_date, time_to_minutes
-from ..errors import UsageError
-from ..store import TaskEntry
+from ..core.dates import parse_iso_date, time_to_minutes
+from ..core.errors import UsageError
+from ..core.store import TaskEntry
 
 PRODID = f"-//plaincrm//plaincrm {__version__}//EN"
 

@@ -35,18 +35,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..clients import new_owner
-from ..errors import InvalidError, PlaincrmError, UsageError
-from ..ids import slugify, unique_slug
-from ..model import TYPES, Record, slug_of
-from ..records import ParseFailure, new_record_text, parse_record
-from ..schemas import load_schema
-from ..store import Store
-from ..yamlfront import set_fields
+from ..clients.clients import new_owner
+from ..core.errors import InvalidError, PlaincrmError, UsageError
+from ..core.frontmatter import set_fields
+from ..core.ids import slugify, unique_slug
+from ..core.model import TYPES, Record, slug_of
+from ..core.records import ParseFailure, new_record_text, parse_record
+from ..core.schemas import load_schema
+from ..core.store import Store
 from .cells import (
     CellError,
     cell_text,
     column_date_order,
+    currency_code,
     legal_form,
     normalise_email,
     normalise_header,
@@ -56,10 +57,6 @@ from .cells import (
 from .cells import normalise_phone as phone_key
 from .columns import NOTES, TASK, Column, Mapping, guess_type, map_columns, parse_maps, vocabulary
 from .convert import Resolver, blank, comparable, convert
-from .rows import DealRows, near_duplicates, notes_text
-from .settings import import_settings
-from .sources import HUNGARIAN, SOURCES, FileKind, Source, detect, hungarian, known_headers
-from .translate import Translator
 from .plan import (
     CREATE,
     SAME,
@@ -72,7 +69,11 @@ from .plan import (
     Progress,
     RowError,
 )
+from .rows import DealRows, near_duplicates, notes_text
+from .settings import import_settings
 from .sheet import Row, Sheet, read_sheet
+from .sources import HUNGARIAN, SOURCES, FileKind, Source, detect, hungarian, known_headers
+from .translate import Translator
 from .typehooks import BY_COMMAND, NEW_RECORD, SLUG_BASE, UPDATED
 
 MATCH_KEYS = ("ref", "email", "phone", "name")
@@ -216,10 +217,11 @@ def date_orders(
                 f"column {column.letter} '{column.header}': {exc}, or say the order with "
                 "--dates dmy|mdy"
             ) from None
-        if orders[column.index] is None and source and source.date_order and plan is not None:
-            if any(_ambiguous(value) for value in values):
-                orders[column.index] = source.date_order
-                first = "day" if source.date_order == "dmy" else "month"
+        unread = orders[column.index] is None and plan is not None
+        if unread and source and source.date_order and any(_ambiguous(v) for v in values):
+            orders[column.index] = source.date_order
+            first = "day" if source.date_order == "dmy" else "month"
+            if plan is not None:
                 plan.notes.append(
                     f"column {column.letter} '{column.header}': dates like 03/04/2026 are read "
                     f"{first} first, as {source.label} writes them (say --dates otherwise)"
@@ -315,7 +317,7 @@ class RecordImport(SheetImport):
         self.country = settings.country or (source.country if source else None)
         pipeline = None
         if self.rtype.name == "deal":
-            from ..pipeline import settings as pipeline_settings
+            from ..sales.pipeline import settings as pipeline_settings
 
             pipeline = pipeline_settings(self.store)
         self.translate = Translator(self.store.config, pipeline, source, self.options, settings)
@@ -391,7 +393,7 @@ class RecordImport(SheetImport):
                 if key[0] == "name" and not _forms_agree(str(title), self.titles[path]):
                     continue
                 known = self.phones.get(path)
-                if key[0] == "phone" and known and not same_phone(known, phone, self.country):
+                if key[0] == "phone" and known and not same_phone(known, str(phone), self.country):
                     continue  # the same last digits, another number
                 found.setdefault(path, []).append(key[0])
         if len(found) > 1:
@@ -477,7 +479,7 @@ class RecordImport(SheetImport):
             if "." in key:
                 parent, sub = key.split(".", 1)
                 entries.setdefault(parent, {})[sub] = value
-            elif key in EXTRA:
+            elif key in EXTRA and (key not in self.props or self.deals is not None):
                 extra[key] = value
             else:
                 values[key] = value
@@ -577,7 +579,7 @@ class RecordImport(SheetImport):
         fraction = self.source is not None and self.source.probability_fraction
         if (fraction and number <= 1) or (isinstance(number, float) and 0 < number < 1):
             number = number * 100
-        return int(round(number))
+        return round(number)
 
     def _person(
         self, number: int, values: dict[str, Any], entries: dict[str, dict[str, Any]]
@@ -794,7 +796,7 @@ class RecordImport(SheetImport):
                 changes.append(Change(parent, old_list, merged))
                 added = added and all(
                     all(new.get(k) == v for k, v in old.items())
-                    for old, new in zip(old_entries, merged)
+                    for old, new in zip(old_entries, merged, strict=False)
                 )
         if pending.notes:
             self.plan.notes.append(
@@ -850,7 +852,7 @@ class RecordImport(SheetImport):
     def _problems(self, path: str, text: str) -> list[str]:
         """What ``check`` would say about the file, without the ``path:line:``, each
         with the column its value came from."""
-        from ..check import record_problems
+        from ..core.check import record_problems
 
         try:
             record = parse_record(self.rtype, path, text)
@@ -903,9 +905,9 @@ def _differs(key: str, old: Any, new: Any, title: str, country: str | None = Non
         return normalise_name(old) != normalise_name(new)
     if key == "email" and isinstance(old, str) and isinstance(new, str):
         return normalise_email(old) != normalise_email(new)
-    if key == "phone" and isinstance(old, str) and isinstance(new, str):
-        if phone_key(new) is not None:  # too short to normalise ('112'): compared as text below
-            return not same_phone(old, new, country)
+    phoned = key == "phone" and isinstance(old, str) and isinstance(new, str)
+    if phoned and phone_key(new) is not None:  # too short ('112'): compared as text below
+        return not same_phone(old, new, country)
     if key == "kind" and old is None and new == "company":  # a client's default kind
         return False
     return bool(comparable(old) != comparable(new))

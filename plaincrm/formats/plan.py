@@ -16,9 +16,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from ..errors import InvalidError
-from ..output import plural
-from ..store import Store, writes
+from ..core.errors import InvalidError
+from ..core.store import Store, writes
+from ..core.text import plural
 from .columns import Mapping
 
 Progress = Callable[[int], None]  # called with how many more items are done

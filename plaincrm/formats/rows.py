@@ -20,15 +20,15 @@ import re
 from difflib import SequenceMatcher
 from typing import TYPE_CHECKING, Any
 
-from ..deallog import CLOSED, LOST
-from ..errors import Problem, UsageError
-from ..pipeline import Pipeline, competitor_names, deal_problems
-from ..store import Store
+from ..core.errors import Problem, UsageError
+from ..core.store import Store
+from ..sales.deallog import CLOSED, LOST
+from ..sales.pipeline import Pipeline, competitor_names, deal_problems, known_competitor
 from .cells import CellError, currency_code, normalise_name, value_key
 from .plan import RowError
 
 if TYPE_CHECKING:
-    from ..model import Record
+    from ..core.model import Record
     from .importer import Pending, RecordImport
 
 OPEN = "open"
@@ -113,9 +113,9 @@ class DealRows:
     def _probability(self, row: int, values: dict[str, Any]) -> None:
         """A probability that is its stage's default in the product follows our stage."""
         raw = self.raw_stages.get(row)
-        if "probability" in values and raw is not None:
-            if self.imp.translate.source_probability(raw) == values["probability"]:
-                del values["probability"]
+        given = values.get("probability")
+        if given is not None and raw and self.imp.translate.source_probability(raw) == given:
+            del values["probability"]
 
     def settle_currency(self, pending: dict[str, Pending]) -> None:
         """The currency of new deals whose amount says none (see the module's text)."""
@@ -179,7 +179,9 @@ class DealRows:
             del self.imp.pending[p.path]
 
     def problems(self, record: Record) -> list[Problem]:
-        return deal_problems(record, self.pipeline, self.known)
+        """What ``check`` would say about a deal the import writes."""
+        found, competitors = deal_problems(self.pipeline, record)
+        return found + [p for name, p in competitors if not known_competitor(name, self.known)]
 
 
 def notes_text(text: str) -> str:

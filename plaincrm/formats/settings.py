@@ -27,8 +27,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..config import Config, SectionReader, settled
-from ..errors import Problem
+from ..core.errors import Problem
+from ..core.settings import Config, SectionReader, settled
 from .cells import value_key
 
 SECTION = "import"
@@ -102,10 +102,10 @@ def _pairs(raw: dict[str, Any], key: str, problem: Callable[[str, str], None]) -
 def check_import(store: Any) -> list[Problem]:
     """``check``: the import settings, and that the stages, lost reasons and users they
     map to exist (``store``: a ``Store``)."""
-    from ..pipeline import read_pipeline
+    from ..sales.pipeline import read_pipeline
 
     config = store.config
-    settings, problems = read_import(config)
+    problems = read_import(config)[1]
     pipeline, pipeline_problems = read_pipeline(config)
     raw = config.section(SECTION)
     reader = SectionReader(config, SECTION)

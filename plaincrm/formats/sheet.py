@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
-from ..errors import InvalidError, UsageError
+from ..core.errors import InvalidError, UsageError
 
 Cell = str | int | float | bool | date | datetime | time | None
 
@@ -384,13 +384,23 @@ def _split_footer(
         said = [_footer_line(cells) for _, cells in block]
         if not any(said) or not all(
             footer or sum(1 for c in cells if not _blank(c)) == 1
-            for footer, (_, cells) in zip(said, block)
+            for footer, (_, cells) in zip(said, block, strict=True)
         ):
             break
         end = start
-    while end and _footer_line(rows[end - 1][1]):
+    if end > 1 and _total_row(rows[end - 1][1]):
         end -= 1
     return rows[:end], rows[end:]
+
+
+def _total_row(cells: list[Cell]) -> bool:
+    """A total row: its first cell says so ("Total", "Összesen:") and the others are
+    sums (numbers) or empty."""
+    first = _first(cells)
+    if not isinstance(first, str) or not _TOTAL_RE.fullmatch(" ".join(first.split())):
+        return False
+    rest = cells[cells.index(first) + 1 :]
+    return all(_blank(c) or not isinstance(c, str) or _data_like(c) for c in rest)
 
 
 def _footer_line(cells: list[Cell]) -> bool:

@@ -781,13 +781,14 @@ HUNGARIAN = Source(
             "Elvesztés oka",
             "Megjegyzés",
         )
-    ),  # fmt: skip
+    ),
 )
 
 SOURCES: dict[str, Source] = {
     source.name: source
     for source in (PIPEDRIVE, HUBSPOT, SALESFORCE, ZOHO, ODOO, GOOGLE, OUTLOOK, HUNGARIAN)
 }
+SOURCE_NAMES = tuple(SOURCES)  # what --from takes
 
 # Stage and status words any file may use, in English, Hungarian, Czech and German,
 # for the default pipeline's stages (used when the pipeline has a stage of that name).

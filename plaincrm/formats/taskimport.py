@@ -17,12 +17,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import tasks as tasklines
-from ..dates import format_duration
-from ..errors import InvalidError
-from ..ids import new_id
-from ..model import Record
-from ..records import (
+from ..core import tasklines
+from ..core.dates import format_duration
+from ..core.errors import InvalidError
+from ..core.ids import new_id
+from ..core.model import Record
+from ..core.records import (
     ParseFailure,
     append_to_section,
     get_line,
@@ -30,9 +30,9 @@ from ..records import (
     parse_record,
     replace_line,
 )
-from ..store import type_of_path
-from ..taskops import check_title
-from ..tasks import Task
+from ..core.store import type_of_path
+from ..core.tasklines import Task
+from ..tasks.taskops import check_title
 from .cells import (
     CellError,
     cell_text,
@@ -364,7 +364,7 @@ class TaskImport(SheetImport):
         return text
 
     def _new_problems(self, path: str, before: str, after: str) -> list[str]:
-        from ..check import record_problems
+        from ..core.check import record_problems
 
         rtype = type_of_path(path)
         old = {p.message for p in record_problems(parse_record(rtype, path, before))}

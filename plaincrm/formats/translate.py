@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..config import Config
-from ..errors import UsageError
-from ..pipeline import Pipeline
+from ..core.errors import UsageError
+from ..core.settings import Config
+from ..sales.pipeline import Pipeline
 from .cells import strip_accents, value_key
 from .plan import ImportOptions, RowError
 from .settings import NONE_KEY, ImportSettings, map_key
@@ -203,11 +203,12 @@ class Translator:
         out = []
         if self.unknown_stages.values:
             assert self.pipeline is not None
+            stages = ", ".join(s.name for s in self.pipeline.stages)
             out.append(
                 RowError(
                     0,
                     f"stages this CRM does not have: {self.unknown_stages.listed()}; map each "
-                    f"to a stage of the pipeline ({', '.join(s.name for s in self.pipeline.stages)})"
+                    f"to a stage of the pipeline ({stages})"
                     f" with --stage '{self.unknown_stages.first()}=STAGE', or under import.stages "
                     "in plaincrm.yaml",
                     self.unknown_stages.rows(),

@@ -15,10 +15,10 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from .. import setfields
-from ..deallog import LOST, WON
-from ..records import append_log, log_line
-from ..store import Store
+from ..core import setfields
+from ..core.records import append_log, log_line
+from ..core.store import Store
+from ..sales.deallog import LOST, WON
 from .plan import Change
 
 NewRecord = Callable[[Store, dict[str, Any], str | None], str]
@@ -27,12 +27,12 @@ Updated = Callable[[Store, str, list[Change]], str]
 
 def new_deal(store: Store, fields: dict[str, Any], previous: str | None = None) -> str:
     """A deal's stage (the first by default), its probability and currency, and the
-    ``opened`` log line, as ``deals.add_deal`` writes them.  A deal imported won or
+    ``opened`` log line, as ``dealops.add_deal`` writes them.  A deal imported won or
     lost at a known stage (``previous``, from another CRM) is opened there and
     closed at it, as ``deal win``/``deal lose`` log it: ``report lost`` then says
     which stage it was lost at."""
-    from ..deallog import Event, event_line
-    from ..pipeline import settings
+    from ..sales.deallog import Event, event_line
+    from ..sales.pipeline import settings
 
     pipeline = settings(store)
     given = fields.get("stage")
@@ -78,7 +78,7 @@ def new_deal(store: Store, fields: dict[str, Any], previous: str | None = None) 
 
 def updated_deal(store: Store, text: str, changes: list[Change]) -> str:
     """Log the changed details, as ``deal set`` does."""
-    from ..deallog import Event, event_line
+    from ..sales.deallog import Event, event_line
     from .exporter import csv_cell
 
     said = "; ".join(
@@ -95,8 +95,8 @@ def new_ticket(store: Store, fields: dict[str, Any], previous: str | None = None
     comes in with another status than ``new`` also gets the status change the SLA
     clocks read (``status new -> waiting: imported``), at its opening time: its
     clocks then run, pause or stop as its status says."""
-    from ..sla import format_stamp, now, status_line_text
-    from ..tickets import CONVERSATION
+    from ..service.sla import format_stamp, now, status_line_text
+    from ..service.tickets import CONVERSATION
 
     fields.setdefault("kind", "request")
     fields.setdefault("priority", "normal")
@@ -112,7 +112,7 @@ def new_ticket(store: Store, fields: dict[str, Any], previous: str | None = None
 
 def ticket_slug(values: dict[str, Any]) -> str:
     """The client's ref and the subject's first words, as ``ticket add`` names a file."""
-    from ..tickets import slug_base
+    from ..service.tickets import slug_base
 
     return slug_base(str(values.get("client") or ""), str(values.get("subject") or ""))
 

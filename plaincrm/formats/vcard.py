@@ -20,8 +20,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..errors import InvalidError, UsageError
-from ..model import Record
+from ..core.errors import InvalidError, UsageError
+from ..core.model import Record
 from .cells import normalise_name
 from .sheet import Row, Sheet, decode_bytes
 

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import UsageError
+from ..core.errors import UsageError
 
 PLAINCRM_ICS = "@plaincrm.ics"  # every task UID ends with @plaincrm
 PLAINCRM_VCF = re.compile(r"^plaincrm-[a-z]+-.*\.vcf$")

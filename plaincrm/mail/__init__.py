@@ -4,7 +4,7 @@ What lives here (docs: README "Mail", ``schema/mail.md``):
 
 - ``entries``: the grammar of a client file's ``## Mail`` section (threads of
   entries, one per message), read and written nowhere else.  Pure text: it
-  imports only the standard library and ``plaincrm.tasks`` (the section finder),
+  imports only the standard library and ``core.tasklines`` (the section finder),
   so that the record parser, the merge driver and ``history`` can use it the way
   they use the task-line grammar.
 - ``settings``: the ``mail:`` section of ``plaincrm.yaml``.
@@ -17,8 +17,8 @@ What lives here (docs: README "Mail", ``schema/mail.md``):
 - ``followup``: the lists ``today`` shows (waiting for your answer, no answer yet)
   and the recorded mail that ``mail list`` queries, as data for any front end.
 
-What it may import: the core (errors, dates, config, model, records, store, index,
-query, workhours, sla's clock) and the sales domain's deal figures and log
+What it may import: the core (errors, dates, settings, model, records, store,
+workhours, task lines), ``git.repo`` and the sales domain's deal figures and log
 grammar (a mail counts as deal activity).  Nothing outside ``plaincrm/cli/``
 imports the command line; this package never does.
 """

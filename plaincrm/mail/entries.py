@@ -34,7 +34,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..tasks import Section, find_section
+from ..core.tasklines import Section, find_section
 
 SECTION = "Mail"
 NO_SUBJECT = "(no subject)"

@@ -13,7 +13,7 @@ import json
 import sqlite3
 from typing import Any
 
-from ..model import Record
+from ..core.model import Record
 from .entries import MailEntry, addresses_in, thread_key
 
 ENTRY_FIELDS = (

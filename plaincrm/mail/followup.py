@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..model import slug_of
-from ..store import Store
-from ..workhours import Hours, working_minutes
+from ..core.model import slug_of
+from ..core.store import Store
+from ..core.workhours import Hours, working_minutes
 from .facts import ENTRY_FIELDS, facts_rows
 from .settings import MailSettings, read_mail
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from ..errors import InvalidError, UsageError
+from ..core.errors import InvalidError, UsageError
 from .message import MAX_PARSE, summarize
 from .sources import Item, Source, _cached
 

@@ -25,11 +25,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..deallog import CLOSED
-from ..errors import BrokenFileError, InvalidError, NotFoundError
-from ..model import TYPES, path_of, slug_of
-from ..records import ParseFailure, append_log, log_line, parse_record
-from ..store import Store, type_of_path, writes
+from ..core.errors import BrokenFileError, InvalidError, NotFoundError
+from ..core.model import TYPES, path_of, slug_of
+from ..core.records import ParseFailure, append_log, log_line, parse_record
+from ..core.store import Store, type_of_path, writes
+from ..sales.deallog import CLOSED
 from .entries import NewEntry, add_entries, clean, normalize_subject, thread_key, threads_of
 from .followup import recorded_keys
 from .matching import Book, match
@@ -381,7 +381,7 @@ def _commit_hand_edits(store: Store, paths: list[str]) -> None:
     own, so that the import's commit holds only the mail (as ``Store.modify`` does)."""
     if not store.config.git_commit:
         return
-    from .. import gitrepo
+    from ..git import repo as gitrepo
 
     if gitrepo.toplevel(store.root) is None:
         return

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..model import Record
+from ..core.model import Record
 from .message import Summary
 from .settings import MailSettings, domain_of
 

@@ -20,9 +20,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..config import Config, SectionReader, settled
-from ..dates import parse_duration_minutes
-from ..errors import Problem
+from ..core.dates import parse_duration_minutes
+from ..core.errors import Problem
+from ..core.settings import Config, SectionReader, settled
 
 SECTION = "mail"
 KEYS = (

@@ -25,7 +25,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError
+from ..core.errors import UsageError
 from .message import HEADER_BYTES, Summary, summarize
 
 STATE_DIR = ".plaincrm/mail"  # in the CRM root: index.INDEX_DIR, git-ignored

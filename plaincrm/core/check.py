@@ -1,0 +1,366 @@
+"""``plaincrm check``: validations as plain functions that return located problems.
+
+Two kinds of rules, so that a check after a few edits costs only those files:
+
+* **A record file's own problems** (``FileRules``): what reading it found, its
+  front matter against its schema, numbers too large to compute with, and the
+  rules of its type that read only the file and the settings (a deal against
+  the pipeline, a ticket's moments, a campaign's dates and responses).  The
+  index keeps each file's verdict by its path, its content (git's blob id) and
+  everything else the verdict depends on (``FileRules.contexts``: plaincrm's
+  version, the schema, the settings the type's rules read), so each content is
+  judged once: as the index reads a changed file, or from the indexed rows of
+  files another command indexed (``index.Index.verdicts``, on every core).  A
+  verdict may also name what it needs of other records (a response's client
+  must exist, a deal's competitor must be known): those are settled here, from
+  the index.
+* **Rules across records** (``CHECKS``): functions of the store that read the
+  index's tables with SQL (duplicate task ids, references to missing records,
+  owners who are not users) or the few records they need (settings, the
+  documents' payments and numbering, the campaigns' audiences), never every file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..documents.check import check_documents
+from ..formats.settings import check_import
+from ..mail.settings import check_mail
+from ..marketing.campaigns import campaign_problems, check_campaigns
+from ..sales.pipeline import (
+    Pipeline,
+    check_pipeline,
+    competitor_names,
+    deal_problems,
+    known_competitor,
+    read_pipeline,
+)
+from ..service.tickets import check_tickets, ticket_problems
+from . import schemas
+from .errors import BrokenFileError, Problem
+from .frontmatter import line_of
+from .index import Index, verdict_key
+from .model import TYPES, Record, field_kinds
+from .money import record_number_problem
+from .records import ParseFailure, decode, parse_record
+from .schemas import valid, validate
+from .settings import Config
+from .store import Store, ref_fields, type_of_path
+
+Check = Callable[[Store], list[Problem]]
+VERDICT_VERSION = 1  # bump when what FileRules finds in a file changes
+
+
+def check_config(store: Store) -> list[Problem]:
+    return list(store.config.problems)
+
+
+def check_broken(store: Store) -> list[Problem]:
+    return store.broken()
+
+
+def record_problems(record: Record) -> list[Problem]:
+    """What reading the record found, plus its front matter against its schema."""
+    problems = list(record.problems)
+    flagged = {p.line for p in record.problems}
+    for dotted, message in validate(record.type.schema, record.fields):
+        line = record.line_of(dotted) if dotted else 1
+        if line not in flagged:
+            problems.append(Problem(record.path, line, message))
+    kinds = field_kinds(record.type.name)
+    for key, value in record.fields.items():
+        kind = kinds.get(key)
+        if kind is not None and kind.name == "number":
+            too_large = record_number_problem(key, value)
+            if too_large:
+                problems.append(Problem(record.path, record.line_of(key), too_large))
+    return problems
+
+
+class FileRules:
+    """What ``check`` finds in one record file on its own (``index.Rules``).
+
+    A verdict is "" when nothing is found, else JSON: ``problems`` ([line, message]
+    each) and ``needs`` ([kind, name, line, message] each: the problem holds when the
+    record ``name`` (``type:slug``) does not exist, or the competitor ``name`` is not
+    known).
+    """
+
+    texts = frozenset({"campaign"})  # campaign_problems reads the Responses section
+
+    def __init__(self, config: Config) -> None:
+        pipeline, problems = read_pipeline(config)
+        self.pipeline: Pipeline | None = None if problems else pipeline
+        self.day_start = config.day_start
+        base = [VERDICT_VERSION, __version__]
+        self.contexts: dict[str, str] = {}
+        for rtype in TYPES.values():
+            try:
+                schema = (schemas.schema_dir() / f"{rtype.schema}.schema.json").read_bytes()
+            except OSError:
+                schema = b""
+            parts: list[Any] = [*base, rtype.name, rtype.folder, rtype.title_field]
+            parts.append(hashlib.sha1(schema).hexdigest())
+            if rtype.name == "deal":  # deal_problems reads the pipeline settings
+                parts.append([self.pipeline is not None, config.raw.get("pipeline")])
+            if rtype.name == "ticket":  # a moment without a time: the working day's start
+                parts.append(config.day_start)
+            text = json.dumps(parts, sort_keys=True, default=str)
+            self.contexts[rtype.name] = hashlib.sha1(text.encode()).hexdigest()[:16]
+
+    def prepare(self) -> None:
+        for rtype in TYPES.values():
+            valid(rtype.schema)
+
+    def verdict(self, record: Record, text: str) -> str:
+        problems = record_problems(record)
+        needs: list[tuple[str, str, Problem]] = []
+        kind = record.type.name
+        if kind == "deal" and self.pipeline is not None:
+            found, competitors = deal_problems(self.pipeline, record)
+            problems += found
+            needs += [("competitor", name, problem) for name, problem in competitors]
+        elif kind == "ticket":
+            problems += ticket_problems(record, self.day_start)
+        elif kind == "campaign":
+            found, records = campaign_problems(record, text)
+            problems += found
+            needs += [("record", target, problem) for target, problem in records]
+        if not problems and not needs:
+            return ""
+        return json.dumps(
+            {
+                "problems": [[p.line, p.message] for p in problems],
+                "needs": [[kind, name, p.line, p.message] for kind, name, p in needs],
+            }
+        )
+
+    def unreadable(self, problem: Problem) -> str:
+        return json.dumps({"problems": [[problem.line, problem.message]], "needs": []})
+
+    def judge(self, path: str, data: bytes) -> str:
+        """The verdict of the bytes of a record file."""
+        try:
+            text = decode(path, data)
+            record = parse_record(type_of_path(path), path, text)
+        except ParseFailure as failure:
+            return self.unreadable(failure.problem)
+        return self.verdict(record, text)
+
+
+def check_files(store: Store, rules: FileRules) -> list[Problem]:
+    """Each readable record file's own problems (its verdict), and of the problems that
+    hold on other records, those that do."""
+    problems: list[Problem] = []
+    records: list[tuple[str, Problem]] = []
+    competitors: list[tuple[str, Problem]] = []
+    for path, verdict in store.index.verdicts(rules).items():
+        found = json.loads(verdict)
+        problems += [Problem(path, line, message) for line, message in found["problems"]]
+        for kind, name, line, message in found["needs"]:
+            need = (name, Problem(path, line, message))
+            (records if kind == "record" else competitors).append(need)
+    if records:
+        present = existing(store, {name for name, _ in records})
+        problems += [problem for name, problem in records if name not in present]
+    if competitors and rules.pipeline is not None:
+        known = competitor_names(store, rules.pipeline)
+        problems += [p for name, p in competitors if not known_competitor(name, known)]
+    return problems
+
+
+def existing(store: Store, names: Iterable[str]) -> set[str]:
+    """Which of the records ``type:slug`` the index holds (readable or not)."""
+    by_type: dict[str, list[str]] = {}
+    for name in names:
+        type_name, _, slug = name.partition(":")
+        by_type.setdefault(type_name, []).append(slug)
+    found: set[str] = set()
+    for type_name, slugs in by_type.items():
+        for start in range(0, len(slugs), 500):
+            chunk = slugs[start : start + 500]
+            rows = store.index.conn.execute(
+                f"SELECT slug FROM files WHERE type = ? AND slug IN ({','.join('?' * len(chunk))})",
+                [type_name, *chunk],
+            )
+            found.update(f"{type_name}:{slug}" for (slug,) in rows)
+    return found
+
+
+def staged_problems(root: Path, config: Config, staged: list[tuple[str, str]]) -> list[Problem]:
+    """The problems each staged record file (path and blob id) has on its own, for the
+    pre-commit hook: the verdicts the index keeps for those contents are reused, the
+    other blobs are read from git and judged (on every core when many) and their
+    verdicts kept, so a later ``check`` of the same files has nothing to judge."""
+    rules = FileRules(config)
+    index = Index(root, TYPES.values(), ref_fields)
+    keys = {
+        path: verdict_key(rules.contexts[type_of_path(path).name], path, blob)
+        for path, blob in staged
+    }
+    known: dict[str, str] = {}
+    wanted = list(keys.values())
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        known.update(
+            index.conn.execute(
+                f"SELECT key, problems FROM verdicts WHERE key IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ).fetchall()
+        )
+    missing = [(path, blob) for path, blob in staged if keys[path] not in known]
+    if missing:
+        from ..git import repo as gitrepo
+        from .index import in_chunks
+
+        rules.prepare()
+        _STAGED.update(rules=rules, blobs=gitrepo.blobs(root, [blob for _, blob in missing]))
+        judged = [pair for chunk in in_chunks(_judge_staged, missing) for pair in chunk]
+        known.update((keys[path], verdict) for path, verdict in judged)
+        index.keep_verdicts([(keys[path], verdict) for path, verdict in judged], wait=False)
+    problems = []
+    for path, key in keys.items():
+        if known.get(key):
+            found = json.loads(known[key])["problems"]
+            problems += [Problem(path, line, message) for line, message in found]
+    return sorted(problems)
+
+
+_STAGED: dict[str, Any] = {}  # what the forked workers of staged_problems need
+
+
+def _judge_staged(files: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    rules: FileRules = _STAGED["rules"]
+    blobs: dict[str, bytes] = _STAGED["blobs"]
+    return [(path, rules.judge(path, blobs[blob])) for path, blob in files if blob in blobs]
+
+
+def check_file(store: Store, path: str) -> list[Problem]:
+    """Problems of one record file as it is on disk now (used after ``edit``)."""
+    try:
+        record = store.load(path)
+    except BrokenFileError as exc:
+        return [exc.problem]
+    return sorted(record_problems(record))
+
+
+def duplicate_task_ids(store: Store) -> dict[str, list[tuple[str, int]]]:
+    """Task ids used more than once: id -> the (path, line) of each use."""
+    rows = store.index.conn.execute(
+        "SELECT t.id, t.path, t.line FROM tasks t JOIN files f ON f.path = t.path "
+        "WHERE f.fatal IS NULL AND t.id IN (SELECT id FROM tasks WHERE id IS NOT NULL "
+        "GROUP BY id HAVING count(*) > 1) ORDER BY t.id, t.path, t.line"
+    ).fetchall()
+    by_id: dict[str, list[tuple[str, int]]] = {}
+    for task_id, path, line in rows:
+        by_id.setdefault(task_id, []).append((path, line))
+    return by_id
+
+
+def check_task_ids(store: Store) -> list[Problem]:
+    problems = []
+    for task_id, places in duplicate_task_ids(store).items():
+        for path, line in places:
+            others = ", ".join(f"{p}:{n}" for p, n in places if (p, n) != (path, line))
+            problems.append(Problem(path, line, f"duplicate task id '{task_id}' (also {others})"))
+    return problems
+
+
+def check_done_boxes(store: Store) -> list[Problem]:
+    rows = store.index.conn.execute(
+        "SELECT path, line, done FROM tasks WHERE checked = 0 AND done IS NOT NULL"
+    ).fetchall()
+    return [
+        Problem(path, line, f"open task has done:{done}: tick the box ([x]) or remove done:")
+        for path, line, done in rows
+    ]
+
+
+def check_references(store: Store) -> list[Problem]:
+    """Reference fields naming missing records, and owners who are not users (from the
+    index's ``links``, ``files`` and ``tasks`` tables)."""
+    conn = store.index.conn
+    problems = []
+    rows = conn.execute(
+        "SELECT l.path, l.field, l.target, json_extract(f.details, '$.lines') FROM links l "
+        "JOIN files f ON f.path = l.path WHERE NOT EXISTS (SELECT 1 FROM files t "
+        "WHERE t.type = substr(l.target, 1, instr(l.target, ':') - 1) "
+        "AND t.slug = substr(l.target, instr(l.target, ':') + 1))"
+    ).fetchall()
+    for path, key, target, lines in rows:
+        target_type, _, value = target.partition(":")
+        folder = TYPES[target_type].folder
+        problems.append(
+            Problem(
+                path,
+                line_of(json.loads(lines), key),
+                f"{key}: '{value}' does not exist ({folder}/{value}.md)",
+            )
+        )
+    users = sorted(set(store.config.user_names()))
+    if not users:
+        return problems
+    # the owners from the indexes on them: the rows of the tables are read only for a
+    # problem found
+    marks = ",".join("?" * len(users))
+    rows = conn.execute(
+        "SELECT path, owner, json_extract(details, '$.lines') FROM files WHERE rowid IN "
+        f"(SELECT rowid FROM files WHERE owner NOT IN ({marks})) AND fatal IS NULL",
+        users,
+    ).fetchall()
+    problems.extend(
+        Problem(
+            path,
+            line_of(json.loads(lines), "owner"),
+            f"owner: '{owner}' is not a user in plaincrm.yaml",
+        )
+        for path, owner, lines in rows
+    )
+    rows = conn.execute(  # a task's owner: its owner: token, else its record's owner
+        "SELECT path, line, json_extract(attrs, '$.owner') AS token FROM tasks WHERE rowid IN "
+        f"(SELECT rowid FROM tasks WHERE owner NOT IN ({marks})) "
+        f"AND instr(attrs, '\"owner\":') AND token NOT IN ({marks})",
+        users + users,
+    ).fetchall()
+    problems.extend(
+        Problem(path, line, f"owner:{owner} is not a user in plaincrm.yaml")
+        for path, line, owner in rows
+    )
+    return problems
+
+
+# Rules across records and of the settings; each file's own rules: ``FileRules``.
+CHECKS: list[Check] = [
+    check_config,
+    check_broken,
+    check_task_ids,
+    check_done_boxes,
+    check_references,
+    check_pipeline,
+    check_tickets,
+    check_campaigns,
+    check_documents,
+    check_mail,
+    check_import,
+]
+
+
+def run_checks(store: Store) -> list[Problem]:
+    """Every problem of the repository; build the store with ``read_config`` so that
+    problems of the settings are reported rather than refused."""
+    rules = FileRules(store.config)
+    store.checked_index(rules)  # changed files are judged as they are read
+    problems = check_files(store, rules)
+    for check in CHECKS:
+        problems.extend(check(store))
+    return sorted(set(problems))
+
+
+def report_json(problems: list[Problem], files: int) -> dict[str, Any]:
+    return {"ok": not problems, "files": files, "problems": [p.as_json() for p in problems]}

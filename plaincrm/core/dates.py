@@ -1,0 +1,159 @@
+"""Dates, times and durations as users type them.
+
+DATE: an ISO date (``2026-11-28``), ``today``, ``tomorrow``, ``yesterday``,
+a weekday name (``friday``, ``fri``), or an offset (``+3d``, ``-2d``, ``+1w``,
+``+1m``).  A weekday name means the next such day, today included, or, for
+``since``-style options, the most recent one.
+TIME: ``HH:MM`` (``9:30`` is accepted and written ``09:30``).
+DURATION: ``30m``, ``1h``, ``1h30m``, ``90`` (minutes).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date, timedelta
+
+from .errors import UsageError
+
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_OFFSET_RE = re.compile(r"^([+-])(\d+)([dwm])$")
+_TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+_DUR_RE = re.compile(r"^(?:(\d+)h)?(?:(\d+)m(?:in)?)?$")
+
+
+def today() -> date:
+    """Today's date; ``PLAINCRM_TODAY`` (YYYY-MM-DD) pins it for demos and tests."""
+    pinned = os.environ.get("PLAINCRM_TODAY")
+    if pinned:
+        try:
+            return date.fromisoformat(pinned)
+        except ValueError:
+            raise UsageError(f"PLAINCRM_TODAY={pinned} is not a date (YYYY-MM-DD)") from None
+    return date.today()
+
+
+def weekday_index(name: str) -> int | None:
+    """Index 0-6 of a weekday name or an abbreviation of at least 3 letters."""
+    name = name.lower()
+    if len(name) < 3:
+        return None
+    for i, day in enumerate(WEEKDAYS):
+        if day.startswith(name):
+            return i
+    return None
+
+
+def add_months(day: date, months: int) -> date:
+    month0 = day.month - 1 + months
+    year = day.year + month0 // 12
+    month = month0 % 12 + 1
+    for d in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, d)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def parse_iso_date(text: str) -> date | None:
+    """The date of a strict ``YYYY-MM-DD`` text, else None."""
+    if len(text) != 10 or text[4] != "-" or text[7] != "-":
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def parse_date(text: str, today: date, *, past: bool = False) -> date:
+    """Parse a DATE as described in the module docstring."""
+    value = text.strip().lower()
+    iso = parse_iso_date(value)
+    if iso is not None:
+        return iso
+    if value == "today":
+        return today
+    if value == "tomorrow":
+        return today + timedelta(days=1)
+    if value == "yesterday":
+        return today - timedelta(days=1)
+    match = _OFFSET_RE.match(value)
+    if match:
+        sign = 1 if match.group(1) == "+" else -1
+        count = int(match.group(2)) * sign
+        unit = match.group(3)
+        if unit == "d":
+            return today + timedelta(days=count)
+        if unit == "w":
+            return today + timedelta(weeks=count)
+        return add_months(today, count)
+    index = weekday_index(value)
+    if index is not None:
+        delta = (index - today.weekday()) % 7
+        if past:
+            return today - timedelta(days=(today.weekday() - index) % 7)
+        return today + timedelta(days=delta)
+    raise UsageError(
+        f"'{text}' is not a date: use YYYY-MM-DD, today, tomorrow, a weekday name, "
+        "or an offset like +3d, +1w, +1m"
+    )
+
+
+def parse_time(text: str) -> str:
+    """Normalise a TIME to ``HH:MM``."""
+    value = normalize_time(text)
+    if value is None:
+        raise UsageError(f"'{text}' is not a time: use HH:MM, for example 09:30")
+    return value
+
+
+def normalize_time(text: str) -> str | None:
+    match = _TIME_RE.match(text.strip())
+    if not match:
+        return None
+    return f"{int(match.group(1)):02d}:{match.group(2)}"
+
+
+def parse_duration_minutes(text: str) -> int | None:
+    """Minutes of a DURATION, or None when it is not one."""
+    value = text.strip().lower()
+    if value.isdigit():
+        return int(value)
+    match = _DUR_RE.match(value)
+    if not match or not value or (match.group(1) is None and match.group(2) is None):
+        return None
+    return int(match.group(1) or 0) * 60 + int(match.group(2) or 0)
+
+
+def parse_duration(text: str) -> int:
+    minutes = parse_duration_minutes(text)
+    if minutes is None or minutes <= 0:
+        raise UsageError(f"'{text}' is not a duration: use 30m, 1h or 1h30m")
+    return minutes
+
+
+def days_text(days: int) -> str:
+    """``1 day``, ``3 days`` (``text.plural``, the one way counts are said)."""
+    from .text import plural
+
+    return plural(days, "day")
+
+
+def format_duration(minutes: int) -> str:
+    """``90`` -> ``1h30m``; ``60`` -> ``1h``; ``45`` -> ``45m``."""
+    hours, mins = divmod(minutes, 60)
+    if hours and mins:
+        return f"{hours}h{mins}m"
+    if hours:
+        return f"{hours}h"
+    return f"{mins}m"
+
+
+def time_to_minutes(hhmm: str) -> int:
+    hours, mins = hhmm.split(":")
+    return int(hours) * 60 + int(mins)
+
+
+def minutes_to_time(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"

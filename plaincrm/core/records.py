@@ -1,0 +1,232 @@
+"""Parse a record file, and edit its text without touching unrelated bytes.
+
+``parse_record`` is the one reader of record files: front matter (through
+``frontmatter``), tasks (through ``tasklines``) and the ``## Log`` section.  The edit
+functions take the file's text and return the new text; they never re-render
+what they did not change.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from ..mail.entries import has_mail, parse_mail
+from . import ids, tasklines
+from .errors import Problem
+from .frontmatter import FrontError, load, newline_of, render_front, split
+from .model import LogEntry, Record, RecordType, coerce_fields
+
+CONFLICT_RE = re.compile(r"^(<{7,}|>{7,})( |$)|^={7}$")  # 7: git's default marker size
+_OPENING_RE = re.compile(r"^<{7,}( |$)")
+_CLOSING_RE = re.compile(r"^>{7,}( |$)")
+_MIDDLE_RE = re.compile(r"^(={7,}|\|{7,}( .*)?)$")  # ======= (and diff3's ||||||| base)
+_LOG_RE = re.compile(
+    r"^[-*] (\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}))?(?: +([^:\s][^:]*?):)? +(.*?)\s*$"
+)
+
+
+class ParseFailure(Exception):
+    """The file cannot be used as a record at all."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+def decode(path: str, data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ParseFailure(
+            Problem(path, line, "the file is not UTF-8 text (save it as UTF-8 in your editor)")
+        ) from None
+
+
+def parse_record(rtype: RecordType, path: str, text: str) -> Record:
+    """Parse a record; raise ``ParseFailure`` when the file is unusable."""
+    lines = text.split("\n")
+    markers = conflict_marker_lines(text, lines)
+    if markers:
+        raise ParseFailure(
+            Problem(path, markers[0], "leftover git conflict marker: resolve the conflict")
+        )
+    try:
+        parts = split(text)
+        if parts.front is None:
+            raise FrontError(1, "no front matter: the file must start with a '---' line")
+        front = load(parts.front, parts.front_line)
+    except FrontError as exc:
+        raise ParseFailure(Problem(path, exc.line, exc.message)) from None
+    fields, coercion = coerce_fields(rtype.name, front.values)
+    record = Record(rtype, path, fields, front.lines, body_line=parts.body_line)
+    for dotted, message in coercion:
+        record.problems.append(Problem(path, record.line_of(dotted), message))
+    record.tasks = tasklines.parse_tasks(lines)
+    for task in record.tasks:
+        record.problems.extend(Problem(path, n, msg) for n, msg in task.problems)
+    record.log = parse_log(lines)
+    if has_mail(text):
+        record.mail = parse_mail(lines)
+    return record
+
+
+def conflict_marker_lines(text: str, lines: list[str] | None = None) -> list[int]:
+    """The numbers of the lines of ``text`` (split into ``lines``) that are git conflict
+    markers: every ``<<<<<<<`` and ``>>>>>>>`` line, and the ``=======`` (or ``|||||||``)
+    lines between one and the next ``>>>>>>>`` -- elsewhere ``=======`` underlines a
+    Markdown heading."""
+    if "<" * 7 not in text and ">" * 7 not in text:
+        return []
+    found: list[int] = []
+    middle: list[int] | None = None  # inside a conflict: its ======= lines so far
+    for number, raw in enumerate(text.split("\n") if lines is None else lines, 1):
+        if raw[:1] not in "<=>|":
+            continue
+        line = raw.rstrip("\r")
+        if _OPENING_RE.match(line):
+            found.append(number)
+            middle = []
+        elif _CLOSING_RE.match(line):
+            found += [*(middle or []), number]
+            middle = None
+        elif middle is not None and _MIDDLE_RE.match(line):
+            middle.append(number)
+    return sorted(found)
+
+
+def parse_log(lines: list[str]) -> list[LogEntry]:
+    section = tasklines.find_section(lines, "Log")
+    if section is None:
+        return []
+    entries = []
+    for index in range(section.heading + 1, section.end):
+        match = _LOG_RE.match(lines[index].rstrip("\r"))
+        if match:
+            date, time, who, rest = match.groups()
+            entries.append(LogEntry(date, time, who, rest, index + 1))
+    return entries
+
+
+def record_notes(
+    text: str, record: Record, sections: Iterable[str] = ("tasks", "log", "mail")
+) -> str:
+    """The free text of a record's body (``text`` is its file): everything but its
+    ``## Tasks``, ``## Log`` and ``## Mail`` sections (or the ``sections`` given, lower
+    case)."""
+    lines = text.split("\n")
+    start = record.body_line - 1
+    cut = [tasklines.find_section(lines, name, start) for name in sections]
+    spans = sorted((found.heading, found.end) for found in cut if found is not None)
+    out: list[str] = []
+    for begin, end in spans:  # the sections are found as the parser finds them
+        out += lines[start:begin]
+        start = max(start, end)
+    out += lines[start:]
+    return "\n".join(line.rstrip("\r") for line in out).strip("\n")
+
+
+# ---------------------------------------------------------------- text edits
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line: every run of white space (line breaks too) becomes a space."""
+    return " ".join(text.split())
+
+
+def log_line(when: str, who: str | None, text: str) -> str:
+    """A ``## Log`` line, ``- WHEN who: text`` (the grammar ``parse_log`` reads):
+    ``when`` is a date or ``YYYY-MM-DD HH:MM``; ``who`` (default plaincrm) goes
+    on one line and without ``:``, which would end it early."""
+    name = one_line(who or "").replace(":", "") or "plaincrm"
+    return f"- {when} {name}: {text}"
+
+
+def append_log(text: str, lines: list[str]) -> str:
+    """Add ``log_line`` lines at the end of the ``## Log`` section (made when missing)."""
+    return append_to_section(text, "Log", lines)
+
+
+def new_record_text(fields: dict[str, Any], body: str = "") -> str:
+    """The text of a new record file."""
+    text = "---\n" + render_front(fields) + "---\n"
+    if body:
+        text += "\n" + body.rstrip("\n") + "\n"
+    return text
+
+
+def _lines(text: str) -> list[str]:
+    return text.split("\n")
+
+
+def append_to_section(text: str, name: str, new_lines: list[str]) -> str:
+    """Add lines at the end of the ``## name`` section, creating it at the end if needed."""
+    nl = newline_of(text)
+    cr = nl[:-1]
+    lines = _lines(text)
+    section = tasklines.find_section(lines, name)
+    if section is None:
+        out = text
+        if out and not out.endswith("\n"):
+            out += nl
+        if out.strip() and not out.endswith(nl + nl):
+            out += nl
+        return out + nl.join([f"## {name}", "", *new_lines]) + nl
+    last = section.heading
+    for index in range(section.heading + 1, section.end):
+        if lines[index].strip():
+            last = index
+    block = [line + cr for line in new_lines]
+    if last == section.heading:
+        # an empty section: the tasks go after a blank line, and before one
+        if last + 1 < len(lines) and not lines[last + 1].strip() and last + 1 < len(lines) - 1:
+            last += 1
+        else:
+            block.insert(0, cr)
+        if last + 1 < len(lines) and lines[last + 1].strip():
+            block.append(cr)
+    if last == len(lines) - 1:
+        lines[last] += cr
+        block[-1] = block[-1][: len(block[-1]) - len(cr)]
+    lines[last + 1 : last + 1] = block
+    return "\n".join(lines)
+
+
+def replace_line(text: str, line_no: int, new_line: str) -> str:
+    lines = _lines(text)
+    old = lines[line_no - 1]
+    cr = "\r" if old.endswith("\r") and not new_line.endswith("\r") else ""
+    lines[line_no - 1] = new_line + cr
+    return "\n".join(lines)
+
+
+def insert_lines_after(text: str, line_no: int, new_lines: list[str]) -> str:
+    """Insert lines after file line ``line_no`` (1-based)."""
+    lines = _lines(text)
+    cr = "\r" if lines[line_no - 1].endswith("\r") else ""
+    if line_no == len(lines):
+        lines[line_no - 1] += cr
+        lines.extend(line + cr for line in new_lines)
+        lines[-1] = lines[-1].rstrip("\r")
+        return "\n".join(lines)
+    lines[line_no:line_no] = [line + cr for line in new_lines]
+    return "\n".join(lines)
+
+
+def get_line(text: str, line_no: int) -> str:
+    return _lines(text)[line_no - 1].rstrip("\r")
+
+
+def assign_missing_ids(text: str, taken: Callable[[str], bool]) -> tuple[str, list[str]]:
+    """Give every task line without ``id:`` a fresh id; return the text and the new ids."""
+    lines = _lines(text)
+    new_ids: list[str] = []
+    for task in tasklines.parse_tasks(lines):
+        if task.id:
+            continue
+        new = ids.new_id(lambda c: taken(c) or c in new_ids)
+        new_ids.append(new)
+        lines[task.line - 1] = tasklines.set_token(lines[task.line - 1], "id", new)
+    return "\n".join(lines), new_ids
