@@ -10,25 +10,27 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..errors import UsageError
+from ..core.errors import UsageError
+from ..core.model import TYPES
+from ..core.text import plural
 from ..formats.cells import DATE_ORDERS
-from ..model import TYPES
-from ..output import echo_json, plural, table
+from ..formats.sources import SOURCE_NAMES
 from .common import (
     build_query,
+    complete_owner,
     get_app,
     json_option,
-    owner_option,
     owner_options,
     query_argument,
     task_owner,
 )
+from .output import echo_json, table
 
 if TYPE_CHECKING:  # the formats modules are imported by the commands that use them
+    from ..core.model import Record
     from ..formats.columns import Target
     from ..formats.exporter import Table
     from ..formats.plan import Action, Plan
-    from ..model import Record
     from .common import App
 
 PROGRESS_FROM = 200  # rows; smaller files import too fast to need a progress bar
@@ -79,7 +81,38 @@ def progress_bar(total: int, label: str) -> Iterator[Callable[[int], None] | Non
     metavar="KEYS",
     help="How rows find existing records (comma-separated).",
 )
-@owner_option("Owner of new records whose row has none (default: you).")
+@click.option(
+    "--from",
+    "source",
+    type=click.Choice(SOURCE_NAMES),
+    help="The product the file was exported from (default: recognised by its columns).",
+)
+@click.option(
+    "--stage",
+    "stages",
+    multiple=True,
+    metavar="THEIRS=STAGE",
+    help="Read another system's stage or status THEIRS as STAGE (repeatable).",
+)
+@click.option(
+    "--lost-reason",
+    "lost_reasons",
+    multiple=True,
+    metavar="THEIRS=REASON",
+    help="Read a lost reason THEIRS as REASON; '(none)=REASON' for none given (repeatable).",
+)
+@click.option(
+    "--owner",
+    "owners",
+    multiple=True,
+    metavar="USER|THEIRS=USER",
+    shell_complete=complete_owner,
+    help="USER: owner of new records whose row has none (default: you); THEIRS=USER: the "
+    "owner THEIRS (a name or e-mail in the file) is USER (repeatable).",
+)
+@click.option(
+    "--currency", metavar="CODE", help="What amounts that name no currency are in (EUR, HUF ...)."
+)
 @click.option("--encoding", metavar="NAME", help="CSV or vCard encoding (default: detected).")
 @click.option("--delimiter", metavar="CHAR", help="CSV delimiter (default: detected; 'tab').")
 @click.option("--sheet", metavar="NAME", help="The sheet of an .xlsx workbook (default: first).")
@@ -94,7 +127,11 @@ def import_(
     skip_invalid: bool,
     dates: str | None,
     match: str,
-    owner: str | None,
+    source: str | None,
+    stages: tuple[str, ...],
+    lost_reasons: tuple[str, ...],
+    owners: tuple[str, ...],
+    currency: str | None,
     encoding: str | None,
     delimiter: str | None,
     sheet: str | None,
@@ -105,6 +142,9 @@ def import_(
 
     Columns are recognised by their names (Company, Name, E-mail, Phone,
     Owner, Tags, Stage, Amount, Close date ...; see docs/import-export.md).
+    Exports of Pipedrive, HubSpot, Salesforce, Zoho, Odoo, Google Contacts
+    and Outlook are recognised by their columns: their stages, statuses,
+    owners and people are read as that product writes them.
     Rows matching an existing record (by ref, email, phone or name) are an
     error unless --update or --skip-existing; nothing is written unless every
     row is valid (or --skip-invalid).
@@ -115,11 +155,23 @@ def import_(
       plaincrm import export.csv --update
       plaincrm import deals.csv --type deal --map "Expected=close" --dates dmy
       plaincrm import phone-contacts.vcf --skip-existing
+      plaincrm import deals.csv --from pipedrive --stage "Demo Done=qualified" \\
+        --owner "Ben Szabo=ben"
     """
     from ..formats.plan import ImportOptions, apply_plan, refuse_invalid
 
     if update and skip_existing:
         raise UsageError("use either --update or --skip-existing, not both")
+    defaults = [item for item in owners if "=" not in item]
+    if len(defaults) > 1:
+        raise UsageError(
+            f"--owner {defaults[1]}: give one owner for new records (and THEIRS=USER for the rest)"
+        )
+    owner = defaults[0] if defaults else None
+    if owner == "me":
+        owner = get_app().store.current_user()
+        if owner is None:
+            raise UsageError("who is 'me'? set PLAINCRM_USER or git's user.name")
     options = ImportOptions(
         type_name=type_name,
         maps=maps,
@@ -131,6 +183,11 @@ def import_(
         sheet=sheet,
         match=tuple(part.strip() for part in match.split(",") if part.strip()),
         owner=owner,
+        source=source,
+        stages=stages,
+        lost_reasons=lost_reasons,
+        owners=tuple(item for item in owners if "=" in item),
+        currency=currency,
     )
     from ..formats.importer import plan_import
 
@@ -328,7 +385,7 @@ def export(
         exporter.save(output, lambda tmp: exporter.write_xlsx(tables, tmp))
         click.echo(f"Exported {counts} to {output}", err=True)
     elif fmt == "json":
-        from ..output import dump_json
+        from .output import dump_json
 
         body = {t.name: exporter.json_rows(t) for t in tables}
         data = dump_json(body if len(tables) > 1 else body[tables[0].name]) + "\n"
@@ -366,8 +423,8 @@ def _write(data: bytes, output: Path | None, counts: str) -> None:
 
 
 def _records(app: App, type_name: str, query: tuple[str, ...]) -> list[Record]:
-    from ..model import field_kinds
-    from ..query import RecordAccessor
+    from ..core.model import field_kinds
+    from ..core.query import RecordAccessor
 
     records = app.store.records(type_name)
     return build_query(app, query, field_kinds(type_name)).apply(records, RecordAccessor())
@@ -377,7 +434,7 @@ def _table(app: App, type_name: str, query: tuple[str, ...]) -> Table:
     from ..formats import exporter
 
     if type_name == "task":
-        from ..query import TASK_KINDS, TaskAccessor
+        from ..core.query import TASK_KINDS, TaskAccessor
 
         entries = app.store.tasks(state="all")
         found = build_query(app, query, TASK_KINDS).apply(entries, TaskAccessor())
@@ -424,9 +481,9 @@ def calendar(
       plaincrm calendar --all --todo record:acme -o acme.ics
       plaincrm calendar --vdir ~/.calendars/crm     # then: vdirsyncer sync
     """
+    from ..core.query import TASK_KINDS, TaskAccessor
     from ..formats.exporter import save
     from ..formats.ics import calendar_ics
-    from ..query import TASK_KINDS, TaskAccessor
 
     if vdir is not None and output is not None:
         raise UsageError("use either --vdir FOLDER or -o FILE, not both")
