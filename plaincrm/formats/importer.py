@@ -700,7 +700,7 @@ class RecordImport(SheetImport):
             company = pending.values.get(key) or existing.get(key)
             if company is None:
                 alone = 2 if self.people else 1  # a file of people: one person's is theirs
-                company = self._shared(key, [value for _, _, value in given], alone)
+                company = self._shared(key, self._per_person(key, given, people), alone)
                 if company is not None:
                     pending.values[key] = company
                     pending.origin[key] = next(row for row, _, value in given if value == company)
@@ -716,6 +716,21 @@ class RecordImport(SheetImport):
                         f"{PEOPLE} '{person.get('name', '')}': {key} '{_show(value)}' disagrees "
                         f"with '{_show(person[key])}' (their {key} in another column or row)",
                     )
+
+    def _per_person(
+        self,
+        key: str,
+        given: list[tuple[int, dict[str, Any], Any]],
+        people: list[dict[str, Any]],
+    ) -> list[Any]:
+        """The values of ``key`` people's rows give, each person's once (a person
+        exported twice, as HubSpot does, does not share a value with themself)."""
+        seen: list[tuple[int, Any]] = []  # (index of the person, value)
+        for _, entry, value in given:
+            who = next((i for i, other in enumerate(people) if _same_entry(other, entry)), -1)
+            if not any(w == who and not self._differs(key, v, value) for w, v in seen):
+                seen.append((who, value))
+        return [value for _, value in seen]
 
     def _new_path(self, ref: str | None, base: str) -> str:
         folder = self.rtype.folder

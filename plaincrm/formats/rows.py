@@ -26,6 +26,7 @@ from ..sales.deallog import CLOSED, LOST
 from ..sales.pipeline import Pipeline, competitor_names, deal_problems, known_competitor
 from .cells import CellError, currency_code, normalise_name, value_key
 from .plan import RowError
+from .settings import NONE_KEY
 
 if TYPE_CHECKING:
     from ..core.model import Record
@@ -97,6 +98,15 @@ class DealRows:
             values["lost_reason"] = reason
             if text and value_key(text) != value_key(reason):
                 values.setdefault("lost_note", text)
+            if self.pipeline.needs_competitor(reason) and not values.get("competitor"):
+                said = f"'{text}' is '{reason}'" if text and text != reason else f"'{reason}'"
+                self.imp._error(
+                    row,
+                    f"lost reason {said}, which needs the competitor who won and the row "
+                    "names none: add a Competitor column, or map it to another reason with "
+                    f"--lost-reason '{text or NONE_KEY}=REASON'",
+                )
+                return False, None
             return True, None
         if not text:
             return True, None

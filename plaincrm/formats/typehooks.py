@@ -12,10 +12,12 @@ exactly as ``plaincrm deal add`` and ``plaincrm ticket add`` make them (tested).
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from ..core import setfields
+from ..core.dates import parse_iso_date
 from ..core.records import append_log, log_line
 from ..core.store import Store
 from ..sales.deallog import LOST, WON
@@ -27,9 +29,10 @@ Updated = Callable[[Store, str, list[Change]], str]
 
 def new_deal(store: Store, fields: dict[str, Any], previous: str | None = None) -> str:
     """A deal's stage (the first by default), its probability and currency, and the
-    ``opened`` log line, as ``dealops.add_deal`` writes them.  A deal imported won or
-    lost at a known stage (``previous``, from another CRM) is opened there and
-    closed at it, as ``deal win``/``deal lose`` log it: ``report lost`` then says
+    ``opened`` log line, as ``dealops.add_deal`` writes them (dated the day it was
+    created, when the row says so).  A deal imported won or lost at a known stage
+    (``previous``, from another CRM) is opened there and closed at it, as ``deal
+    win``/``deal lose`` log it, on the day it closed: ``report lost`` then says
     which stage it was lost at."""
     from ..sales.deallog import Event, event_line
     from ..sales.pipeline import settings
@@ -53,7 +56,8 @@ def new_deal(store: Store, fields: dict[str, Any], previous: str | None = None) 
     at = pipeline.stage(previous) if previous else None
     if at is None or at.closed or not stage.closed:
         event = Event("opened", stage.name, None, fields["probability"], manual)
-        return f"## Tasks\n\n## Log\n\n{event_line(today, who, event)}"
+        line = event_line(_day(fields.get("created"), today), who, event)
+        return f"## Tasks\n\n## Log\n\n{line}"
     opened = Event("opened", at.name, None, at.probability)
     if stage.name == WON:
         amount = fields.get("amount")
@@ -72,8 +76,17 @@ def new_deal(store: Store, fields: dict[str, Any], previous: str | None = None) 
             competitor=fields.get("competitor"),
             text=fields.get("lost_note"),
         )
-    lines = [event_line(today, who, opened), event_line(today, who, closing)]
+    lines = [
+        event_line(_day(fields.get("created"), today), who, opened),
+        event_line(_day(fields.get("closed"), today), who, closing),
+    ]
     return "## Tasks\n\n## Log\n\n" + "\n".join(lines)
+
+
+def _day(value: Any, today: date) -> date:
+    """A date field's day (not after today), else today."""
+    day = value if isinstance(value, date) else parse_iso_date(str(value or ""))
+    return min(day, today) if day else today
 
 
 def updated_deal(store: Store, text: str, changes: list[Change]) -> str:
