@@ -95,8 +95,8 @@ class Origin:
 
     def describe(self) -> str:
         if self.kind is None:
-            return f"a {self.source.label}"
-        return f"a {self.source.label} {self.kind.name} export"
+            return f"{article(self.source.label)} {self.source.label}"
+        return f"{article(self.source.label)} {self.source.label} {self.kind.name} export"
 
 
 def plan_import(
@@ -185,11 +185,16 @@ def _origin(sheet: Sheet, options: ImportOptions, path: Path) -> Origin | None:
         label = SOURCES[options.source].label
         columns = ", ".join(repr(h[0]) for h in sheet.headers[:6] if h[0])
         raise InvalidError(
-            f"{path.name} does not look like a {label} export: none of its columns "
+            f"{path.name} does not look like {article(label)} {label} export: none of its columns "
             f"({columns}, ...) is one {label} writes; leave out --from to read it by "
             "its column names"
         )
     return Origin(HUNGARIAN, None) if hungarian(sheet.headers) else None
+
+
+def article(word: str) -> str:
+    """``a`` or ``an`` before a product's name: an Odoo, an Outlook, a HubSpot."""
+    return "an" if word[:1].lower() in "aeiou" else "a"
 
 
 def date_orders(

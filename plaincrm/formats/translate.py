@@ -39,7 +39,7 @@ class Unknown:
 
     def listed(self) -> str:
         return ", ".join(
-            f"'{text}' ({_rows(rows)})" if text else f"no value ({_rows(rows)})"
+            f"'{text}' ({_rows(rows)})" if text else f"none given ({_rows(rows)})"
             for text, rows in self.values.values()
         )
 
@@ -227,13 +227,14 @@ class Translator:
         if self.unknown_reasons.values:
             assert self.pipeline is not None
             first = self.unknown_reasons.first() or NONE_KEY
+            without = "" if first == NONE_KEY else f" ('{NONE_KEY}=REASON' for none given)"
             out.append(
                 RowError(
                     0,
                     f"lost reasons this CRM does not have: {self.unknown_reasons.listed()}; "
                     f"map each to one of pipeline.lost_reasons "
                     f"({', '.join(self.pipeline.lost_reasons)}) with --lost-reason "
-                    f"'{first}=REASON' ('{NONE_KEY}=REASON' for lost deals without one), or "
+                    f"'{first}=REASON'{without}, or "
                     "under import.lost_reasons in plaincrm.yaml (or allow any reason with "
                     "pipeline.other_reasons: true)",
                     self.unknown_reasons.rows(),
