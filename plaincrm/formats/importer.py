@@ -96,7 +96,9 @@ class Origin:
     def describe(self) -> str:
         if self.kind is None:
             return f"{article(self.source.label)} {self.source.label}"
-        return f"{article(self.source.label)} {self.source.label} {self.kind.name} export"
+        label = self.source.label
+        kind = "" if label.lower().endswith(self.kind.name) else f" {self.kind.name}"
+        return f"{article(label)} {label}{kind} export"
 
 
 def plan_import(
@@ -252,7 +254,9 @@ class Pending:
     origin: dict[str, int] = field(default_factory=dict)  # field -> row that gave it
     matched_by: str = ""
     # rows of a person at the company: (row, the person's entry, their email/phone ...)
-    personal: list[tuple[int, dict[str, Any], dict[str, Any]]] = field(default_factory=list)
+    personal: list[tuple[int, dict[str, Any], dict[str, Any], dict[str, list[Any]]]] = field(
+        default_factory=list
+    )
     soft: set[str] = field(default_factory=set)  # fields only people's rows gave
     notes: list[str] = field(default_factory=list)  # paragraphs of a new record's body
     previous: str | None = None  # the stage a deal imported closed was closed at
@@ -265,6 +269,7 @@ class RowValues:
     entries: dict[str, dict[str, Any]]  # list-of-mapping field -> one entry
     ref: str | None
     personal: dict[str, Any] = field(default_factory=dict)  # a person's email, phone ...
+    also: dict[str, list[Any]] = field(default_factory=dict)  # their other ones (a mobile)
     soft: dict[str, Any] = field(default_factory=dict)  # a person's row's other fields
     notes: str | None = None
     previous: str | None = None
@@ -459,6 +464,7 @@ class RecordImport(SheetImport):
         values: dict[str, Any] = {}
         entries: dict[str, dict[str, Any]] = {}
         extra: dict[str, Any] = {}  # what no front matter key holds: notes, a deal's status
+        also: dict[str, list[Any]] = {}  # a person's values the first column did not give
         currency = None
         bad = unknown = False
         for column in self.mapping.used():
@@ -468,6 +474,8 @@ class RecordImport(SheetImport):
                 continue
             key = target.key
             if column.fallback and key in {**values, **extra, **_dotted(entries)}:
+                if key in self.personal_keys and self.people:
+                    also.setdefault(key, []).append(self._also(row.number, column, cell))
                 continue  # another column gave it
             try:
                 value, found_currency = self._value(row.number, column, cell)
@@ -504,6 +512,7 @@ class RecordImport(SheetImport):
         soft: dict[str, Any] = {}
         if self._person(row.number, values, entries):
             personal = {key: values.pop(key) for key in self.personal_keys if key in values}
+            also = {key: [v for v in also[key] if v is not None] for key in personal if key in also}
             if self.people:  # the rest of a person's row is the person's, not the company's
                 soft = {k: values.pop(k) for k in list(values) if k not in (self.title, "ref")}
                 if notes:
@@ -523,7 +532,17 @@ class RecordImport(SheetImport):
                 self._error(row.number, f"{parent}: {given} given but no {', '.join(missing)}")
                 return None
         ref_text = str(ref).lower() if ref else None
-        return RowValues(row.number, values, entries, ref_text, personal, soft, notes, previous)
+        return RowValues(
+            row.number, values, entries, ref_text, personal, also, soft, notes, previous
+        )
+
+    def _also(self, number: int, column: Column, cell: Any) -> Any:
+        """A person's value in a column after the one that gave it (their mobile after
+        their work phone), kept in case the first one is their company's."""
+        try:
+            return self._value(number, column, cell)[0]
+        except CellError:
+            return None
 
     def _cell(self, row: Row, column: Column) -> Any:
         """A cell, with only the first of several values (Google's ``a ::: b``) for a
@@ -668,7 +687,7 @@ class RecordImport(SheetImport):
         for parent, entry in row.entries.items():
             _add_entry(pending.entries.setdefault(parent, []), entry, country=self.country)
         if row.personal:
-            pending.personal.append((row.number, row.entries[PEOPLE], row.personal))
+            pending.personal.append((row.number, row.entries[PEOPLE], row.personal, row.also))
         if row.notes:
             pending.notes.append(row.notes)
         pending.previous = pending.previous or row.previous
@@ -698,8 +717,9 @@ class RecordImport(SheetImport):
         existing = pending.existing.fields if pending.existing else {}
         people = pending.entries.get(PEOPLE, [])
         for key in self.personal_keys:
-            given = [(row, entry, values[key]) for row, entry, values in pending.personal
+            given = [(row, entry, values[key]) for row, entry, values, _ in pending.personal
                      if key in values]  # fmt: skip
+            others = {row: also.get(key, []) for row, _, _, also in pending.personal}
             if not given:
                 continue
             company = pending.values.get(key) or existing.get(key)
@@ -711,7 +731,10 @@ class RecordImport(SheetImport):
                     pending.origin[key] = next(row for row, _, value in given if value == company)
             for row, entry, value in given:
                 if company is not None and not self._differs(key, company, value):
-                    continue
+                    own = [v for v in others[row] if self._differs(key, company, v)]
+                    if not own:
+                        continue
+                    value = own[0]  # the company's switchboard first, their mobile next
                 person = next(other for other in people if _same_entry(other, entry))
                 if key not in person:
                     person[key] = value
