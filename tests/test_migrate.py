@@ -354,3 +354,177 @@ def test_check_reports_import_settings_naming_what_the_crm_lacks(team: Crm) -> N
     assert "import.country: 'XX' is not a country code like HU, DE or GB" in result.stdout
     assert "import.stages: 'Demo Done' maps to 'demo', which is not a stage" in result.stdout
     assert "import.owners: 'Zoltán Kiss' maps to 'zoli', which is not a user" in result.stdout
+
+
+# ---------------------------------------------------------------- Zoho CRM
+
+
+def test_zoho_migration(team: Crm) -> None:
+    """Accounts, contacts ('Tisza Food Kft' without the dot is 'Tisza Food Kft.'), deals
+    with a Currency column, Zoho's stages (Closed-Lost to Competition), its default
+    probabilities, and Description into the deal's body."""
+    imported(team, "zoho", "Accounts.csv")
+    imported(team, "zoho", "Contacts.csv")
+    assert files(team, "clients") == ["tisza-food-kft.md", "vltava-trade-s-r-o.md"]
+    assert front(team, "clients/tisza-food-kft.md").endswith(
+        "owner: ben\n"
+        "created: 2025-02-10\n"
+        "contacts:\n"
+        "  - name: Gergely Fekete\n"
+        "    role: beszerzési vezető\n"
+        "    email: g.fekete@tiszafood.example\n"
+        '    phone: "+36 62 555 101"\n'
+    )
+    result = imported(team, "zoho", "Deals.csv")
+    assert "Note: a Zoho CRM deals export, as its columns show" in result
+    lost_deal = team.read("deals/vltava-trade-s-r-o-vltava-sklad.md")
+    assert "stage: lost\n" in lost_deal and "lost_reason: price\n" in lost_deal
+    assert "---\n\nWent with a local supplier\n\n## Tasks\n" in lost_deal
+    assert_clean(team)
+    # open: Proposal/Price Quote 6,800,000 HUF (x 50%: Zoho's 75 is its stage's default),
+    # Qualification 18,000 EUR (x 25%)
+    assert pipeline(team) == {
+        "lead": (0, {}, {}),
+        "qualified": (1, {"EUR": 18000}, {"EUR": 4500}),
+        "proposal": (1, {"HUF": 6800000}, {"HUF": 3400000}),
+        "negotiation": (0, {}, {}),
+    }
+    assert lost(team) == {"price": (1, {"EUR": 42000}, {"unknown": 1})}
+
+
+# ---------------------------------------------------------------- Odoo
+
+
+def test_odoo_migration(team: Crm) -> None:
+    """Contacts (companies and their people in one file, told apart by 'Is a Company'),
+    opportunities (lost ones archived: Active False, their stage where they stopped;
+    Odoo writes no currency with Expected Revenue)."""
+    imported(team, "odoo", "res.partner.csv")
+    assert files(team, "clients") == ["alpine-tools-gmbh.md", "balaton-borhaz-kft.md"]
+    assert front(team, "clients/balaton-borhaz-kft.md") == (
+        "name: Balaton Borház Kft.\n"
+        "kind: company\n"
+        "email: info@balatonborhaz.example\n"
+        'phone: "+36 87 555 200"\n'
+        "address: Fő utca 1\n"
+        "city: Badacsony\n"
+        "country: Hungary\n"
+        "website: https://balatonborhaz.example\n"
+        "tags: [Borászat]\n"
+        "owner: ben\n"
+        "created: 2025-01-05\n"
+        "contacts:\n"
+        "  - name: Kiss Réka\n"
+        "    role: Marketing\n"
+        "    email: reka.kiss@balatonborhaz.example\n"
+        '    phone: "+36 30 555 2001"\n'
+    )
+    leads = str(DATA / "odoo" / "crm.lead.csv")
+    result = team.fail("import", leads, code=6)
+    assert "Odoo does not write one with the amount): say which with --currency" in result.stderr
+    team.run("import", leads, "--currency", "HUF")
+    webshop = "deals/alpine-tools-gmbh-alpine-tools-webshop.md"
+    assert log(team, webshop) == [
+        "- 2025-04-01 anna: opened in qualified (25%)",
+        "- 2025-10-30 anna: lost at qualified: price; note Too expensive",
+    ]
+    assert_clean(team)
+    # open: New 2,400,000 x 20%, Proposition 5,600,000 x 60% (Odoo's own figures)
+    assert pipeline(team) == {
+        "lead": (1, {"HUF": 2400000}, {"HUF": 480000}),
+        "qualified": (0, {}, {}),
+        "proposal": (1, {"HUF": 5600000}, {"HUF": 3360000}),
+        "negotiation": (0, {}, {}),
+    }
+    assert lost(team) == {"price": (1, {"HUF": 1900000}, {"qualified": 1})}
+
+
+# ---------------------------------------------------------------- address books
+
+
+def test_google_contacts_migration(team: Crm) -> None:
+    """Google's CSV: people grouped under their organization, ' ::: ' multi-values,
+    its own '* myContacts' label left out, notes into the body."""
+    result = imported(team, "google", "contacts.csv")
+    assert "Note: a Google Contacts export, as its columns show" in result
+    assert (
+        "row 2: column W 'Phone 1 - Value' holds 2 values; the first, '+36 1 555 4000', "
+        "is kept" in result
+    )
+    assert files(team, "clients") == ["duna-print-kft.md", "eszter-molnar.md"]
+    duna = team.read("clients/duna-print-kft.md")
+    assert "tags: [Nyomdák]\n" in duna
+    assert duna.endswith(
+        "contacts:\n"
+        "  - name: Zsófia Varga\n"
+        "    role: nyomdavezető\n"
+        "    email: zsofia.varga@dunaprint.example\n"
+        '    phone: "+36 1 555 4000"\n'
+        "  - name: Márk Balogh\n"
+        "    role: ügyvezető\n"
+        "    email: mark.balogh@dunaprint.example\n"
+        '    phone: "+36 20 555 4002"\n'
+        "---\n\nZsófia Varga: Met at the Kraków fair\n"
+    )
+    assert "kind: person\nemail: eszter.molnar@gmail.com\n" in team.read("clients/eszter-molnar.md")
+    assert_clean(team)
+
+
+def test_outlook_contacts_migration(team: Crm) -> None:
+    """Outlook's CSV in Windows-1250: Title is a salutation, never a name; the
+    Business Phone both give is the company's, so each one's Mobile Phone is theirs."""
+    result = imported(team, "outlook", "contacts.csv")
+    assert "(Windows-1250, ','-separated; 2 rows)" in result
+    assert "A 'Title'" in result.split("Ignored columns:")[1]
+    assert front(team, "clients/pannon-gephaz-zrt.md") == (
+        "name: Pannon Gépház Zrt.\n"
+        "kind: company\n"
+        'phone: "+36 96 555 600"\n'
+        "address: Ipari park 3\n"
+        "city: Győr\n"
+        "country: Magyarország\n"
+        "website: www.pannongephaz.example\n"
+        "tags: [Partnerek]\n"
+        "owner: anna\n"
+        "created: 2026-11-27\n"
+        "contacts:\n"
+        "  - name: Tamás Lengyel\n"
+        "    role: műszaki igazgató\n"
+        "    email: tamas.lengyel@pannongephaz.example\n"
+        '    phone: "+36 30 555 6001"\n'
+        "  - name: Hajnalka Pintér\n"
+        "    role: beszerző\n"
+        "    email: hajnalka.pinter@pannongephaz.example\n"
+        '    phone: "06 30 555 6002"\n'
+    )
+    assert_clean(team)
+
+
+# ---------------------------------------------------------------- Hungarian lists
+
+
+def test_hungarian_deal_list(team: Crm) -> None:
+    """A Hungarian Excel list of deals (Windows-1250, ';', title rows, a total row):
+    'Ajánlat', 'Tárgyalás', 'Megnyert', 'Elveszett', 'túl drága', amounts in Ft,
+    owners written family name first."""
+    team.run("client", "add", "Kovács & Társa Kft.")
+    team.run("client", "add", "Győri Kő Zrt.")
+    result = imported(team, "hungarian", "uzletek-cp1250.csv")
+    assert "Note: a Hungarian Excel list, as its columns show" in result
+    assert "line 10 below the table was skipped as a report footer ('Összesen')" in result
+    assert files(team, "deals") == [
+        "gyori-ko-zrt-irodahaz.md",
+        "gyori-ko-zrt-terko-szallitas.md",
+        "kovacs-tarsa-kft-karbantartas-2026.md",
+        "kovacs-tarsa-kft-raktarbovites.md",
+    ]
+    won = front(team, "deals/kovacs-tarsa-kft-karbantartas-2026.md")
+    assert "stage: won\n" in won and "owner: ben\n" in won and "closed: 2026-03-14\n" in won
+    assert_clean(team)
+    assert pipeline(team) == {
+        "lead": (0, {}, {}),
+        "qualified": (0, {}, {}),
+        "proposal": (1, {"HUF": 4500000}, {"HUF": 2250000}),
+        "negotiation": (1, {"HUF": 9000000}, {"HUF": 6750000}),
+    }
+    assert lost(team) == {"price": (1, {"HUF": 2800000}, {"unknown": 1})}

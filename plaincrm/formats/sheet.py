@@ -293,7 +293,8 @@ def _build(
         lines = (
             f"line {footer[0][0]}" if len(footer) == 1 else f"lines {footer[0][0]}-{footer[-1][0]}"
         )
-        notes.append(f"{lines} below the table were skipped as a report footer ({shown}{more})")
+        verb = "was" if len(footer) == 1 else "were"
+        notes.append(f"{lines} below the table {verb} skipped as a report footer ({shown}{more})")
     width = max(len(cells) for _, cells in [filled[at], *data])
     headers += [[""] for _ in range(width - len(headers))]
     rows = [Row(n, cells + [None] * (width - len(cells))) for n, cells in data]
