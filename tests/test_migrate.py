@@ -528,3 +528,59 @@ def test_hungarian_deal_list(team: Crm) -> None:
         "negotiation": (1, {"HUF": 9000000}, {"HUF": 6750000}),
     }
     assert lost(team) == {"price": (1, {"HUF": 2800000}, {"unknown": 1})}
+
+
+# ---------------------------------------------------------------- matching
+
+
+def test_company_names_compare_without_connectors_legal_forms_and_accents() -> None:
+    from plaincrm.formats.cells import normalise_name
+
+    same = ["Kovács & Társa Kft.", "Kovács és Társa", "KOVACS AND TARSA KFT", "Kovacs es Tarsa"]
+    assert {normalise_name(name) for name in same} == {"kovacs tarsa"}
+    assert normalise_name("Müller und Söhne GmbH") == normalise_name("Müller & Söhne")
+    assert normalise_name("Danube Hotels Zrt.") != normalise_name("Danube Hotel Kft.")
+
+
+def test_phones_compare_in_e164() -> None:
+    from plaincrm.formats.cells import e164, same_phone
+
+    assert e164("06 30 123 4567", "HU") == e164("+36 30 123 4567", None) == "+36301234567"
+    assert e164("0036 30 123 4567", None) == "+36301234567"
+    assert same_phone("06 30 123 4567", "+36301234567", "HU")
+    # the same last nine digits in another country are another number
+    assert not same_phone("+49 30 123 4567", "+36 30 123 4567", "HU")
+
+
+def test_a_row_finds_its_client_by_phone_in_the_settings_country(team: Crm, tmp_path: Path) -> None:
+    team.run("client", "add", "Tisza Food Kft.", "--phone", "+36 62 555 100")
+    team.write("plaincrm.yaml", team.read("plaincrm.yaml") + "\nimport:\n  country: HU\n")
+    team.git("commit", "-qam", "import country")
+    sheet = tmp_path / "phones.csv"
+    sheet.write_text(
+        "Name,Phone,City\nTisza Food,06 62 555 100,Szeged\nBerlin Food,+49 662 555 100,Berlin\n",
+        encoding="utf-8",
+    )
+    result = team.run("import", str(sheet), "--update", "--dry-run")
+    assert "update  clients/tisza-food-kft.md" in result.stdout
+    assert "by phone, name; city: (none) -> Szeged" in result.stdout
+    assert "create  clients/berlin-food.md" in result.stdout
+
+
+def test_a_client_sheet_title_column_is_never_the_name(crm: Crm, tmp_path: Path) -> None:
+    sheet = tmp_path / "people.csv"
+    sheet.write_text("Title,Name,Email\nDr.,Ada Lovelace,ada@example.com\n", encoding="utf-8")
+    result = crm.run("import", str(sheet))
+    assert "B 'Name' -> name" in result.stdout and "Ignored columns: A 'Title'" in result.stdout
+    assert "name: Ada Lovelace\n" in crm.read("clients/ada-lovelace.md")
+
+
+def test_map_wins_over_the_column_named_like_the_field(crm: Crm, tmp_path: Path) -> None:
+    crm.run("client", "add", "Acme")
+    sheet = tmp_path / "deals.csv"
+    sheet.write_text("Client,Title,Stage,Deal Status\nacme,Big,Proposal,won\n", encoding="utf-8")
+    result = crm.run("import", str(sheet), "--map", "Deal Status=stage")
+    assert "column C 'Stage' ignored: stage comes from column D 'Deal Status' (--map)" in (
+        result.stdout
+    )
+    assert "stage: won\n" in crm.read("deals/acme-big.md")
