@@ -584,3 +584,26 @@ def test_map_wins_over_the_column_named_like_the_field(crm: Crm, tmp_path: Path)
         result.stdout
     )
     assert "stage: won\n" in crm.read("deals/acme-big.md")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--stage", "Demo Done"], "--stage 'Demo Done': write it as THEIRS=OURS, e.g. --stage"),
+        (["--stage", "=qualified"], "--stage '=qualified': write it as THEIRS=OURS"),
+        (["--lost-reason", "x=cheap"], "--lost-reason: 'cheap' (for 'x') is not one of"),
+        (["--owner", "anna", "--owner", "ben"], "--owner ben: give one owner for new records"),
+        (["--currency", "euro"], "--currency: 'euro' is not a currency code like EUR, USD"),
+    ],
+)
+def test_option_errors(team: Crm, args: list[str], message: str) -> None:
+    imported(team, "pipedrive", "organizations.csv")
+    result = team.fail("import", str(DATA / "pipedrive" / "deals.csv"), *args, code=2)
+    assert message in result.stderr
+
+
+def test_import_settings_naming_no_stage_stop_the_import(team: Crm) -> None:
+    imported(team, "pipedrive", "organizations.csv")
+    team.write("plaincrm.yaml", team.read("plaincrm.yaml") + "\nimport:\n  stages:\n    X: demo\n")
+    result = team.fail("import", str(DATA / "pipedrive" / "deals.csv"), code=2)
+    assert "import.stages in plaincrm.yaml: 'demo' (for 'x') is not a stage" in result.stderr

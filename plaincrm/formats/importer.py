@@ -113,6 +113,11 @@ def plan_import(
         )
     if options.source is not None and options.source not in SOURCES:
         raise UsageError(f"--from takes one of {', '.join(SOURCES)}, not '{options.source}'")
+    if options.currency is not None:
+        try:
+            currency_code(options.currency)
+        except CellError as exc:
+            raise UsageError(f"--currency: {exc}") from None
     origin: Origin | None = None
     if path.suffix.lower() in (".vcf", ".vcard"):
         from .vcard import read_vcards

@@ -22,6 +22,7 @@ from .settings import NONE_KEY, ImportSettings, map_key
 from .sources import REASON_WORDS, STAGE_WORDS, STATUS_WORDS, Source
 
 WON, LOST, OPEN = "won", "lost", "open"
+_SETTING = {"--stage": "stages", "--lost-reason": "lost_reasons", "--owner": "owners"}
 
 
 @dataclass
@@ -58,7 +59,7 @@ def parse_pairs(items: tuple[str, ...], option: str, example: str) -> dict[str, 
     out: dict[str, str] = {}
     for item in items:
         theirs, sep, ours = item.rpartition("=")
-        if not sep or not ours.strip():
+        if not sep or not ours.strip() or not theirs.strip():
             raise UsageError(
                 f"{option} '{item}': write it as THEIRS=OURS, e.g. {option} '{example}'"
             )
@@ -78,45 +79,53 @@ class Translator:
         settings: ImportSettings,
     ) -> None:
         self.config, self.pipeline, self.source = config, pipeline, source
-        self.stage_map = settings.stages | parse_pairs(
-            options.stages, "--stage", "Proposal Made=proposal"
-        )
-        self.reason_map = settings.lost_reasons | parse_pairs(
-            options.lost_reasons, "--lost-reason", "Too expensive=price"
-        )
-        self.owner_map = settings.owners | parse_pairs(options.owners, "--owner", "Ben Szabo=ben")
+        stages = parse_pairs(options.stages, "--stage", "Proposal Made=proposal")
+        reasons = parse_pairs(options.lost_reasons, "--lost-reason", "Too expensive=price")
+        owners = parse_pairs(options.owners, "--owner", "Ben Szabo=ben")
+        self.stage_map: dict[str, str] = {}
+        self.reason_map: dict[str, str] = {}
+        self.owner_map: dict[str, str] = {}
+        for option, given, setting in (
+            ("--stage", stages, settings.stages),
+            ("--lost-reason", reasons, settings.lost_reasons),
+            ("--owner", owners, settings.owners),
+        ):
+            self._check_targets(f"import.{_SETTING[option]} in plaincrm.yaml", option, setting)
+            self._check_targets(option, option, given)
         self.unknown_stages, self.unknown_statuses = Unknown(), Unknown()
         self.unknown_reasons, self.unknown_owners = Unknown(), Unknown()
-        self._check_targets()
 
-    def _check_targets(self) -> None:
-        """The options name stages, reasons and users this CRM has."""
-        users = self.config.user_names()
-        for theirs, user in self.owner_map.items():
-            if users and user not in users:
-                raise UsageError(
-                    f"--owner: '{user}' (for '{theirs}') is not a user in plaincrm.yaml "
-                    f"(users: {', '.join(users)})"
-                )
-        if self.pipeline is None:
-            return
-        names = [stage.name for stage in self.pipeline.stages]
-        for theirs, stage in list(self.stage_map.items()):
-            found = self.pipeline.stage(stage.lower())
-            if found is None:
-                raise UsageError(
-                    f"--stage: '{stage}' (for '{theirs}') is not a stage of the pipeline "
-                    f"({', '.join(names)})"
-                )
-            self.stage_map[theirs] = found.name
-        for theirs, reason in list(self.reason_map.items()):
-            known = self._reason(reason)
-            if known is None:
-                raise UsageError(
-                    f"--lost-reason: '{reason}' (for '{theirs or NONE_KEY}') is not one of "
-                    f"pipeline.lost_reasons ({', '.join(self.pipeline.lost_reasons)})"
-                )
-            self.reason_map[theirs] = known
+    def _check_targets(self, where: str, option: str, pairs: dict[str, str]) -> None:
+        """Take the mappings of ``option`` (from ``where``: the option or the
+        settings) after checking that they name stages, reasons and users this CRM
+        has."""
+        for theirs, ours in pairs.items():
+            shown = f"'{ours}' (for '{theirs or NONE_KEY}')"
+            if option == "--owner":
+                users = self.config.user_names()
+                if users and ours not in users:
+                    raise UsageError(
+                        f"{where}: {shown} is not a user in plaincrm.yaml "
+                        f"(users: {', '.join(users)})"
+                    )
+                self.owner_map[theirs] = ours
+                continue
+            if self.pipeline is None:
+                continue
+            if option == "--stage":
+                found = self.pipeline.stage(ours.lower())
+                if found is None:
+                    names = ", ".join(stage.name for stage in self.pipeline.stages)
+                    raise UsageError(f"{where}: {shown} is not a stage of the pipeline ({names})")
+                self.stage_map[theirs] = found.name
+            else:
+                known = self._reason(ours)
+                if known is None:
+                    raise UsageError(
+                        f"{where}: {shown} is not one of pipeline.lost_reasons "
+                        f"({', '.join(self.pipeline.lost_reasons)})"
+                    )
+                self.reason_map[theirs] = known
 
     # ------------------------------------------------------------ stages
 
