@@ -607,3 +607,30 @@ def test_import_settings_naming_no_stage_stop_the_import(team: Crm) -> None:
     team.write("plaincrm.yaml", team.read("plaincrm.yaml") + "\nimport:\n  stages:\n    X: demo\n")
     result = team.fail("import", str(DATA / "pipedrive" / "deals.csv"), code=2)
     assert "import.stages in plaincrm.yaml: 'demo' (for 'x') is not a stage" in result.stderr
+
+
+def test_nothing_check_would_reject_is_written(crm: Crm, tmp_path: Path) -> None:
+    """A list of no known origin: a lost reason on an open deal is an invalid row."""
+    crm.run("client", "add", "Acme")
+    sheet = tmp_path / "deals.csv"
+    sheet.write_text("Client,Title,Stage,Lost reason\nacme,Big,lead,price\n", encoding="utf-8")
+    result = crm.fail("import", str(sheet), code=6)
+    assert "row 2: lost_reason/competitor on a deal that is lead, not lost" in result.stderr
+    assert files(crm, "deals") == []
+
+
+def test_an_open_deal_of_another_crm_keeps_its_lost_reason_in_its_notes(
+    team: Crm, tmp_path: Path
+) -> None:
+    imported(team, "pipedrive", "organizations.csv")
+    text = (DATA / "pipedrive" / "deals.csv").read_text(encoding="utf-8")
+    sheet = tmp_path / "deals.csv"
+    sheet.write_text(text.replace(",2027-01-15,", ",2027-01-15,Budget freeze"), encoding="utf-8")
+    result = team.run("import", str(sheet))
+    assert (
+        "row 5: the deal is qualified, so its lost reason 'Budget freeze' goes into its notes"
+    ) in result.stdout
+    deal = team.read("deals/danube-hotels-zrt-danube-hotels-konferencia.md")
+    assert "stage: qualified\n" in deal and "lost_reason" not in deal
+    assert "---\n\nLost reason in Pipedrive: Budget freeze\n\n## Tasks\n" in deal
+    assert_clean(team)
