@@ -358,7 +358,7 @@ class RecordImport(SheetImport):
         if self.deals is not None:
             self.deals.settle_currency(self.pending)
         if self.rtype.name == "client":
-            self.plan.notes += near_duplicates(self.store, self.pending)
+            self.plan.notes += near_duplicates(self.titles, self.pending)
         for pending in self.pending.values():
             self._settle_personal(pending)
             self._finish(pending)

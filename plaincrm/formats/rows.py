@@ -21,7 +21,6 @@ from difflib import SequenceMatcher
 from typing import TYPE_CHECKING, Any
 
 from ..core.errors import Problem, UsageError
-from ..core.store import Store
 from ..sales.deallog import CLOSED, LOST
 from ..sales.pipeline import Pipeline, competitor_names, deal_problems, known_competitor
 from .cells import CellError, currency_code, normalise_name, value_key
@@ -203,10 +202,12 @@ def notes_text(text: str) -> str:
     return "\n".join(line for line in lines if line).strip()
 
 
-def near_duplicates(store: Store, pending: dict[str, Pending]) -> list[str]:
+def near_duplicates(titles: dict[str, str], pending: dict[str, Pending]) -> list[str]:
     """Notes on the new clients whose names are nearly those of other clients, old or
     new ("Danube Hotel" and "Danube Hotels", "Acme Kft." and "Acme GmbH"): they are
-    imported as separate clients, never merged silently."""
+    imported as separate clients, never merged silently.  ``titles``: the names of
+    the clients the CRM has, by path.  Names are compared within the names that
+    begin alike, the cheap bounds of difflib first."""
     new = [
         (p.path, str(p.values["name"]), p.rows[0])
         for p in pending.values()
@@ -214,33 +215,39 @@ def near_duplicates(store: Store, pending: dict[str, Pending]) -> list[str]:
     ]
     if not new:
         return []
-    known: dict[str, list[tuple[str, str, int | None]]] = {}  # first letters -> names
-    for record in store.records("client"):
-        if record.path not in pending:
-            _file(known, (record.path, record.title, None))
-    for item in new:
+    known: dict[str, list[tuple[str, str, int | None, str]]] = {}  # first letters -> names
+    for path, title in titles.items():
+        if path not in pending:
+            _file(known, (path, title, None, normalise_name(title)))
+    mine = [(path, name, row, normalise_name(name)) for path, name, row in new]
+    for item in mine:
         _file(known, item)
     notes, seen = [], set()
-    for path, name, row in new:
-        plain = normalise_name(name)
-        for other_path, other, other_row in known.get(plain[:2], []):
+    for path, name, row, plain in mine:
+        matcher = SequenceMatcher(None, b=plain)
+        for other_path, other, other_row, alike in known.get(plain[:2], []):
             pair = frozenset((path, other_path))
             if other_path == path or pair in seen:
                 continue
-            alike = normalise_name(other)
-            if alike == plain or SequenceMatcher(None, plain, alike).ratio() >= SIMILAR:
-                seen.add(pair)
-                where = f"row {other_row}, new" if other_row else other_path
-                notes.append(
-                    f"'{name}' (row {row}, new) looks like '{other}' ({where}): imported as "
-                    "another client; if they are one, write the name as it is in the CRM "
-                    "and import again"
-                )
+            matcher.set_seq1(alike)
+            if alike != plain and not (
+                matcher.real_quick_ratio() >= SIMILAR
+                and matcher.quick_ratio() >= SIMILAR
+                and matcher.ratio() >= SIMILAR
+            ):
+                continue
+            seen.add(pair)
+            where = f"row {other_row}, new" if other_row else other_path
+            notes.append(
+                f"'{name}' (row {row}, new) looks like '{other}' ({where}): imported as "
+                "another client; if they are one, write the name as it is in the CRM "
+                "and import again"
+            )
     return notes
 
 
 def _file(
-    known: dict[str, list[tuple[str, str, int | None]]], item: tuple[str, str, int | None]
+    known: dict[str, list[tuple[str, str, int | None, str]]],
+    item: tuple[str, str, int | None, str],
 ) -> None:
-    key = normalise_name(item[1])[:2]
-    known.setdefault(key, []).append(item)
+    known.setdefault(item[3][:2], []).append(item)
