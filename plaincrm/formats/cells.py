@@ -14,6 +14,7 @@ import re
 import unicodedata
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from ..core.dates import normalize_time, parse_duration_minutes
 from .sheet import Cell
@@ -213,6 +214,7 @@ def normalise_phone(text: str) -> str | None:
     return digits[-9:]
 
 
+@lru_cache(maxsize=65536)
 def e164(text: str, country: str | None) -> str | None:
     """A phone number in E.164 (``+36301234567``), read by ``phonenumbers``: with its
     ``+`` country code, or else as a number of ``country`` (``06 30 123 4567`` in HU);
