@@ -634,3 +634,16 @@ def test_an_open_deal_of_another_crm_keeps_its_lost_reason_in_its_notes(
     assert "stage: qualified\n" in deal and "lost_reason" not in deal
     assert "---\n\nLost reason in Pipedrive: Budget freeze\n\n## Tasks\n" in deal
     assert_clean(team)
+
+
+def test_look_alike_names_with_other_numbers_are_other_clients(crm: Crm, tmp_path: Path) -> None:
+    sheet = tmp_path / "hotels.csv"
+    names = ["Hotel 1", "Hotel 2", "Danube Hotel", "Danube Hotels"]
+    names += [f"Client {n:04d}" for n in range(2000)]
+    sheet.write_text("Name\n" + "\n".join(names) + "\n", encoding="utf-8")
+    result = crm.run("import", str(sheet), "--dry-run", "--json")
+    notes = [note for note in json.loads(result.stdout)["notes"] if "looks like" in note]
+    assert notes == [
+        "'Danube Hotel' (row 4, new) looks like 'Danube Hotels' (row 5, new): imported as "
+        "another client; if they are one, write the name as it is in the CRM and import again"
+    ]

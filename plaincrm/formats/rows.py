@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_left, bisect_right
 from difflib import SequenceMatcher
 from typing import TYPE_CHECKING, Any
 
 from ..core.errors import Problem, UsageError
+from ..core.text import plural
 from ..sales.deallog import CLOSED, LOST
 from ..sales.pipeline import Pipeline, competitor_names, deal_problems, known_competitor
 from .cells import CellError, currency_code, normalise_name, value_key
@@ -33,6 +35,8 @@ if TYPE_CHECKING:
 
 OPEN = "open"
 SIMILAR = 0.85  # names this alike (difflib's ratio) are reported as near-duplicates
+SHOWN = 50  # near-duplicates listed one by one
+_DIGIT_RE = re.compile(r"\d+")
 _TAG_RE = re.compile(r"<[^>]+>")
 _BREAK_RE = re.compile(r"<br\s*/?>|</p>|</div>|</li>", re.IGNORECASE)
 
@@ -202,12 +206,17 @@ def notes_text(text: str) -> str:
     return "\n".join(line for line in lines if line).strip()
 
 
+Named = tuple[str, str, int | None, str]  # path, name, row (new ones), reduced name
+
+
 def near_duplicates(titles: dict[str, str], pending: dict[str, Pending]) -> list[str]:
     """Notes on the new clients whose names are nearly those of other clients, old or
     new ("Danube Hotel" and "Danube Hotels", "Acme Kft." and "Acme GmbH"): they are
     imported as separate clients, never merged silently.  ``titles``: the names of
-    the clients the CRM has, by path.  Names are compared within the names that
-    begin alike, the cheap bounds of difflib first."""
+    the clients the CRM has, by path.  Names with other numbers in them ("Hotel 1",
+    "Hotel 2") are other clients; a name is compared with those that begin alike
+    and are about as long, difflib's cheap bounds first; the first ``SHOWN`` are
+    listed, then how many more pairs there are."""
     new = [
         (p.path, str(p.values["name"]), p.rows[0])
         for p in pending.values()
@@ -215,17 +224,27 @@ def near_duplicates(titles: dict[str, str], pending: dict[str, Pending]) -> list
     ]
     if not new:
         return []
-    known: dict[str, list[tuple[str, str, int | None, str]]] = {}  # first letters -> names
+    known: dict[str, list[Named]] = {}  # numbers and first letters -> names, by length
     for path, title in titles.items():
         if path not in pending:
             _file(known, (path, title, None, normalise_name(title)))
     mine = [(path, name, row, normalise_name(name)) for path, name, row in new]
     for item in mine:
         _file(known, item)
-    notes, seen = [], set()
+    lengths: dict[str, list[int]] = {}
+    for key, names in known.items():
+        names.sort(key=lambda item: len(item[3]))
+        lengths[key] = [len(item[3]) for item in names]
+    notes: list[str] = []
+    seen: set[frozenset[str]] = set()
+    more = 0
     for path, name, row, plain in mine:
         matcher = SequenceMatcher(None, b=plain)
-        for other_path, other, other_row, alike in known.get(plain[:2], []):
+        key = _key(plain)
+        names = known[key]
+        low = bisect_left(lengths[key], len(plain) * SIMILAR / (2 - SIMILAR))
+        high = bisect_right(lengths[key], len(plain) * (2 - SIMILAR) / SIMILAR)
+        for other_path, other, other_row, alike in names[low:high]:
             pair = frozenset((path, other_path))
             if other_path == path or pair in seen:
                 continue
@@ -237,17 +256,24 @@ def near_duplicates(titles: dict[str, str], pending: dict[str, Pending]) -> list
             ):
                 continue
             seen.add(pair)
+            if len(notes) == SHOWN:
+                more += 1
+                continue
             where = f"row {other_row}, new" if other_row else other_path
             notes.append(
                 f"'{name}' (row {row}, new) looks like '{other}' ({where}): imported as "
                 "another client; if they are one, write the name as it is in the CRM "
                 "and import again"
             )
+    if more:
+        notes.append(f"{plural(more, 'more pair')} of look-alike names not listed")
     return notes
 
 
-def _file(
-    known: dict[str, list[tuple[str, str, int | None, str]]],
-    item: tuple[str, str, int | None, str],
-) -> None:
-    known.setdefault(item[3][:2], []).append(item)
+def _key(plain: str) -> str:
+    """Names compared: the same numbers, the same first three letters."""
+    return "".join(_DIGIT_RE.findall(plain)) + "|" + _DIGIT_RE.sub("", plain).strip()[:3]
+
+
+def _file(known: dict[str, list[Named]], item: Named) -> None:
+    known.setdefault(_key(item[3]), []).append(item)
