@@ -14,11 +14,12 @@ from ..core.errors import UsageError
 from ..core.model import TYPES
 from ..core.text import plural
 from ..formats.cells import DATE_ORDERS
+from ..formats.sources import SOURCE_NAMES
 from .common import (
     build_query,
+    complete_owner,
     get_app,
     json_option,
-    owner_option,
     owner_options,
     query_argument,
     task_owner,
@@ -80,7 +81,38 @@ def progress_bar(total: int, label: str) -> Iterator[Callable[[int], None] | Non
     metavar="KEYS",
     help="How rows find existing records (comma-separated).",
 )
-@owner_option("Owner of new records whose row has none (default: you).")
+@click.option(
+    "--from",
+    "source",
+    type=click.Choice(SOURCE_NAMES),
+    help="The product the file was exported from (default: recognised by its columns).",
+)
+@click.option(
+    "--stage",
+    "stages",
+    multiple=True,
+    metavar="THEIRS=STAGE",
+    help="Read another system's stage or status THEIRS as STAGE (repeatable).",
+)
+@click.option(
+    "--lost-reason",
+    "lost_reasons",
+    multiple=True,
+    metavar="THEIRS=REASON",
+    help="Read a lost reason THEIRS as REASON; '(none)=REASON' for none given (repeatable).",
+)
+@click.option(
+    "--owner",
+    "owners",
+    multiple=True,
+    metavar="USER|THEIRS=USER",
+    shell_complete=complete_owner,
+    help="USER: owner of new records whose row has none (default: you); THEIRS=USER: the "
+    "owner THEIRS (a name or e-mail in the file) is USER (repeatable).",
+)
+@click.option(
+    "--currency", metavar="CODE", help="What amounts that name no currency are in (EUR, HUF ...)."
+)
 @click.option("--encoding", metavar="NAME", help="CSV or vCard encoding (default: detected).")
 @click.option("--delimiter", metavar="CHAR", help="CSV delimiter (default: detected; 'tab').")
 @click.option("--sheet", metavar="NAME", help="The sheet of an .xlsx workbook (default: first).")
@@ -95,7 +127,11 @@ def import_(
     skip_invalid: bool,
     dates: str | None,
     match: str,
-    owner: str | None,
+    source: str | None,
+    stages: tuple[str, ...],
+    lost_reasons: tuple[str, ...],
+    owners: tuple[str, ...],
+    currency: str | None,
     encoding: str | None,
     delimiter: str | None,
     sheet: str | None,
@@ -106,6 +142,9 @@ def import_(
 
     Columns are recognised by their names (Company, Name, E-mail, Phone,
     Owner, Tags, Stage, Amount, Close date ...; see docs/import-export.md).
+    Exports of Pipedrive, HubSpot, Salesforce, Zoho, Odoo, Google Contacts
+    and Outlook are recognised by their columns: their stages, statuses,
+    owners and people are read as that product writes them.
     Rows matching an existing record (by ref, email, phone or name) are an
     error unless --update or --skip-existing; nothing is written unless every
     row is valid (or --skip-invalid).
@@ -116,11 +155,23 @@ def import_(
       plaincrm import export.csv --update
       plaincrm import deals.csv --type deal --map "Expected=close" --dates dmy
       plaincrm import phone-contacts.vcf --skip-existing
+      plaincrm import deals.csv --from pipedrive --stage "Demo Done=qualified" \\
+        --owner "Ben Szabo=ben"
     """
     from ..formats.plan import ImportOptions, apply_plan, refuse_invalid
 
     if update and skip_existing:
         raise UsageError("use either --update or --skip-existing, not both")
+    defaults = [item for item in owners if "=" not in item]
+    if len(defaults) > 1:
+        raise UsageError(
+            f"--owner {defaults[1]}: give one owner for new records (and THEIRS=USER for the rest)"
+        )
+    owner = defaults[0] if defaults else None
+    if owner == "me":
+        owner = get_app().store.current_user()
+        if owner is None:
+            raise UsageError("who is 'me'? set PLAINCRM_USER or git's user.name")
     options = ImportOptions(
         type_name=type_name,
         maps=maps,
@@ -132,6 +183,11 @@ def import_(
         sheet=sheet,
         match=tuple(part.strip() for part in match.split(",") if part.strip()),
         owner=owner,
+        source=source,
+        stages=stages,
+        lost_reasons=lost_reasons,
+        owners=tuple(item for item in owners if "=" in item),
+        currency=currency,
     )
     from ..formats.importer import plan_import
 

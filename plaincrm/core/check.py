@@ -30,6 +30,7 @@ from typing import Any
 
 from .. import __version__
 from ..documents.check import check_documents
+from ..formats.settings import check_import
 from ..mail.settings import check_mail
 from ..marketing.campaigns import campaign_problems, check_campaigns
 from ..sales.pipeline import (
@@ -373,6 +374,7 @@ CHECKS: list[Check] = [
     check_campaigns,
     check_documents,
     check_mail,
+    check_import,
 ]
 
 

@@ -14,6 +14,7 @@ import re
 import unicodedata
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from ..core.dates import (
     DATE_RANGE,
@@ -68,8 +69,8 @@ MONTHS = {
     "dec": 12, "december": 12, "prosinec": 12,
 }  # fmt: skip
 
-_TRUE = {"true", "yes", "y", "1", "x", "igen", "ano", "ja", "oui", "si", "done", "✓", "✔"}
-_FALSE = {"false", "no", "n", "0", "nem", "ne", "nein", "non", "open", ""}
+_TRUE = {"true", "yes", "y", "1", "x", "igen", "ano", "ja", "oui", "si", "done", "✓", "✔", "1.0"}
+_FALSE = {"false", "no", "n", "0", "nem", "ne", "nein", "non", "open", "", "0.0"}
 
 CURRENCY_SIGNS = {
     "€": "EUR", "eur": "EUR", "$": "USD", "usd": "USD", "£": "GBP", "gbp": "GBP",
@@ -84,8 +85,11 @@ _AMOUNT_RE = re.compile(
 LEGAL_FORMS = frozenset(
     {"ltd", "limited", "llc", "inc", "incorporated", "corp", "corporation", "co", "plc"}
     | {"gmbh", "ag", "kg", "se", "sa", "sas", "sarl", "bv", "nv", "oy", "ab", "aps", "spa"}
-    | {"srl", "kft", "zrt", "nyrt", "bt", "rt", "sro", "as", "spol", "spzoo"}
+    | {"srl", "kft", "zrt", "nyrt", "bt", "kkt", "rt", "sro", "as", "spol", "spzoo"}
 )
+# Words joining the parts of a company's name, which people write either way:
+# "Kovács & Társa" is "Kovács és Társa" is "Kovacs and Tarsa" ("&" is punctuation).
+CONNECTORS = frozenset({"and", "es", "und"})
 # Dotted legal forms (s.r.o., a.s., sp. z o.o.) that punctuation stripping would split.
 _DOTTED_FORM_RE = re.compile(r"\b(s\.? ?r\.? ?o|a\.? ?s|sp\.? ?z ?o\.? ?o)\.?(?=\W|$)")
 
@@ -165,6 +169,13 @@ def normalise_header(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", strip_accents(text).lower()).split())
 
 
+def value_key(text: str) -> str:
+    """A value of another system reduced for matching (its stages, statuses, lost
+    reasons): ``"Negotiation/Review"`` -> ``"negotiation review"``, ``"Ajánlat"`` ->
+    ``"ajanlat"``."""
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", strip_accents(text).lower()).split())
+
+
 def strip_accents(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.replace("ł", "l").replace("Ł", "L"))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
@@ -174,7 +185,8 @@ def normalise_name(text: str) -> str:
     """A name reduced for matching: case, accents, punctuation and legal forms dropped.
 
     ``"ACME Ltd."``, ``"Acme"`` and ``"Acme, Ltd"`` are the same; so are
-    ``"Kovács és Társa Kft."`` and ``"Kovacs es Tarsa"``.
+    ``"Kovács és Társa Kft."``, ``"Kovacs es Tarsa"`` and ``"Kovács & Társa"``
+    (``&``, ``és``, ``and`` and ``und`` between the words are left out).
     """
     return split_legal_form(text)[0]
 
@@ -192,7 +204,8 @@ def split_legal_form(text: str) -> tuple[str, str]:
     words = re.sub(r"[^a-z0-9]+", " ", plain).split()
     while len(words) > 1 and words[-1] in LEGAL_FORMS:
         forms.insert(0, words.pop())
-    return " ".join(words), " ".join(forms)
+    kept = [word for word in words if word not in CONNECTORS]
+    return " ".join(kept or words), " ".join(forms)
 
 
 def normalise_email(text: str) -> str:
@@ -201,11 +214,44 @@ def normalise_email(text: str) -> str:
 
 def normalise_phone(text: str) -> str | None:
     """The last nine digits of a phone number (so ``+36 1 234 5678`` and
-    ``06 1 234 5678`` match), or all of them when there are fewer; None for none."""
+    ``06 1 234 5678`` match), or all of them when there are fewer; None for none.
+
+    A coarse key to find candidates by; ``same_phone`` decides."""
     digits = re.sub(r"\D", "", text)
     if len(digits) < 5:
         return None
     return digits[-9:]
+
+
+@lru_cache(maxsize=65536)
+def e164(text: str, country: str | None) -> str | None:
+    """A phone number in E.164 (``+36301234567``), read by ``phonenumbers``: with its
+    ``+`` country code, or else as a number of ``country`` (``06 30 123 4567`` in HU);
+    None when it cannot be read so (no country to read it in, not a possible number)."""
+    import phonenumbers
+
+    text = text.strip()
+    if text.startswith("00"):  # the international prefix of most of the world
+        text = "+" + text[2:]
+    if not text.startswith("+") and country is None:
+        return None
+    try:
+        number = phonenumbers.parse(text, country)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def same_phone(a: str, b: str, country: str | None) -> bool:
+    """Whether two phone numbers are one: by E.164 when both can be read so (the
+    ``country`` reads those without a ``+``), else by their last nine digits."""
+    first, second = e164(a, country), e164(b, country)
+    if first and second:
+        return first == second
+    key = normalise_phone(a)
+    return key is not None and key == normalise_phone(b)
 
 
 # ---------------------------------------------------------------- dates
@@ -424,7 +470,7 @@ def parse_number_cell(cell: Cell, decimal_comma: bool) -> tuple[int | float, str
         raise CellError(f"'{text}' is not a number") from None
     if negative:
         value = -value
-    if "." not in number:
+    if "." not in number or value == value.to_integral_value():  # 15000.00 is 15000
         return int(value), currency
     return float(value), currency
 
@@ -446,6 +492,17 @@ def _decimal_point(number: str, decimal_comma: bool) -> str:
     for mark in thousands:
         number = number.replace(mark, "")
     return number.replace(",", ".")
+
+
+def currency_code(text: str) -> str:
+    """A currency as its ISO 4217 code: ``EUR``, ``eur``, ``€``, ``Ft`` -> ``HUF``."""
+    wanted = " ".join(text.split())
+    code = CURRENCY_SIGNS.get(wanted.lower())
+    if code is None and re.fullmatch(r"[A-Za-z]{3}", wanted):
+        code = wanted.upper()
+    if code is None:
+        raise CellError(f"'{text}' is not a currency code like EUR, USD or HUF")
+    return code
 
 
 def parse_bool_cell(cell: Cell) -> bool:

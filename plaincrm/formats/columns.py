@@ -18,7 +18,8 @@ from typing import Any
 from ..core.errors import UsageError
 from ..core.model import TYPES, Kind, field_kinds
 from ..core.schemas import load_schema
-from .cells import normalise_header
+from .cells import CURRENCY_SIGNS, normalise_header
+from .sources import IGNORE, VIRTUAL, FileKind
 
 TASK = "task"  # tasks are imported and exported as their own table
 SKIP = "-"  # --map COLUMN=- ignores a column
@@ -80,6 +81,14 @@ SYNONYMS: dict[str, list[str]] = {
               "abschlussdatum"],
     "closed": ["closed", "closed on", "date closed", "lezárva", "uzavřeno"],
     "source": ["source", "lead source", "forrás", "zdroj", "quelle"],
+    "lost_reason": ["lost reason", "loss reason", "reason lost", "reason for loss",
+                    "closed lost reason", "elvesztés oka", "vesztés oka", "elvesztés indoka",
+                    "důvod prohry", "verlustgrund"],
+    "notes": ["notes", "note", "description", "comments", "comment", "remarks", "megjegyzés",
+              "megjegyzések", "leírás", "poznámka", "poznámky", "notizen", "bemerkung",
+              "beschreibung"],
+    "middle_name": ["middle name", "additional name"],
+    "is_company": ["is a company", "is company"],
     "subject": ["subject", "title", "summary", "issue", "tárgy", "předmět", "betreff"],
     "priority": ["priority", "prioritás", "priorita", "priorität"],
     "channel": ["channel", "csatorna", "kanál", "kanal"],
@@ -91,9 +100,18 @@ SYNONYMS: dict[str, list[str]] = {
                        "kapcsolattartó telefon"],
 }  # fmt: skip
 
-# The title field of a record type is also found under these names.
+# The title field of a record type is also found under these names.  A client's
+# title is its name: a "Title" or "Subject" column of a client sheet is a person's
+# job title or salutation, never the client's name.
 TITLE_SYNONYMS = ["title", "name", "subject", "deal", "deal name", "opportunity", "megnevezés",
                   "název", "titel", "bezeichnung"]  # fmt: skip
+CLIENT_TITLE_SYNONYMS = ["name", "megnevezés", "název"]
+# Fields an import fills besides a type's own (``sources.VIRTUAL``): what a new
+# record's body says, and for clients and deals more (a person's middle name, a
+# deal's status).
+NOTES = "notes"
+SOURCE_ONLY = frozenset({"status", "won_time", "lost_time", "active"})  # named by sources only
+_HEADER_CURRENCY_RE = re.compile(r"[(\[]\s*([^)\]]+?)\s*[)\]]")
 
 TASK_SYNONYMS: dict[str, list[str]] = {
     "id": ["id", "task id"],
@@ -146,7 +164,9 @@ class Column:
     index: int
     header: str  # as written in the file
     target: Target | None  # None: ignored
-    how: str = ""  # "name", "synonym", "--map", "custom field"
+    how: str = ""  # "name", "synonym", "--map", "custom field", a source's name ("Pipedrive")
+    fallback: str | None = None  # fills its field where this column (its letter) is empty
+    currency: str | None = None  # amounts without a currency are in this ("Amount (HUF)")
 
     @property
     def letter(self) -> str:
@@ -192,9 +212,11 @@ def targets(type_name: str) -> dict[str, Target]:
         for sub, sub_kind in sub_kinds:
             dotted = f"{key}.{sub}"
             out[dotted] = Target(dotted, sub_kind, _enum(sub_props.get(sub, {})))
-    if type_name == "client":
-        for virtual in ("person", "first_name", "last_name"):
-            out[virtual] = Target(virtual, Kind("text"))
+    for virtual in VIRTUAL.get(type_name, (NOTES,)):
+        name = {"is_company": "boolean", "active": "boolean"}.get(virtual, "text")
+        if virtual in ("won_time", "lost_time"):
+            name = "date"
+        out[virtual] = Target(virtual, Kind(name))
     return out
 
 
@@ -210,9 +232,11 @@ def vocabulary(type_name: str) -> dict[str, str]:
     def add(phrase: str, key: str) -> None:
         names.setdefault(normalise_header(phrase), key)
 
+    only_sources = SOURCE_ONLY & set(VIRTUAL.get(type_name, ()))
     for key in fields:
-        add(key, key)
-        add(key.replace("_", " "), key)
+        if key not in only_sources:
+            add(key, key)
+            add(key.replace("_", " "), key)
     if type_name == TASK:
         for key, phrases in TASK_SYNONYMS.items():
             for phrase in phrases:
@@ -228,7 +252,7 @@ def vocabulary(type_name: str) -> dict[str, str]:
         if key in fields:
             for phrase in SYNONYMS[key]:
                 add(phrase, key)
-    for phrase in TITLE_SYNONYMS:
+    for phrase in CLIENT_TITLE_SYNONYMS if type_name == "client" else TITLE_SYNONYMS:
         add(phrase, title_field)
     return names
 
@@ -265,8 +289,17 @@ def parse_maps(items: tuple[str, ...] | list[str], type_name: str) -> dict[str, 
     return out
 
 
-def map_columns(headers: list[list[str]], type_name: str, maps: dict[str, str]) -> Mapping:
-    """Decide the field of every column; a field is filled from one column only."""
+def map_columns(
+    headers: list[list[str]],
+    type_name: str,
+    maps: dict[str, str],
+    kind: FileKind | None = None,
+    label: str = "",
+) -> Mapping:
+    """Decide the field of every column: ``--map``, else the column of the source's
+    file ``kind`` (``how`` is the source's ``label``), else a known column name.  A
+    field filled by several columns takes the first non-empty one (``--map`` first,
+    then the source's order, then the file's)."""
     fields = targets(type_name)
     names = vocabulary(type_name)
     by_header = {normalise_header(column): key for column, key in maps.items()}
@@ -282,8 +315,13 @@ def map_columns(headers: list[list[str]], type_name: str, maps: dict[str, str]) 
             if normalise_header(column) in normalised or column.upper() == letter:
                 unused.discard(column)
         chosen = next((by_header[n] for n in normalised if n in by_header), by_letter.get(letter))
+        from_source = next(
+            (kind.columns[n] for n in normalised if kind and n in kind.columns), None
+        )
         if chosen is not None:
             key, how = (None if chosen == SKIP else chosen), "--map"
+        elif from_source is not None:
+            key, how = (None if from_source == IGNORE else from_source), label
         else:
             key = next((names[n] for n in normalised if n in names), None)
             how = "name" if key and normalised[0] == normalise_header(key) else "synonym"
@@ -294,32 +332,64 @@ def map_columns(headers: list[list[str]], type_name: str, maps: dict[str, str]) 
         target = None
         if key is not None:
             target = fields.get(key) or Target(key, Kind("text"), custom=True)
-        columns.append(Column(index, header, target, how if target or how == "read-only" else ""))
+        shown = how if target is not None or how in ("read-only", label) else ""
+        columns.append(Column(index, header, target, shown, currency=_header_currency(header)))
     if unused:
         listed = ", ".join(f"'{c}'" for c in sorted(unused))
         raise UsageError(f"--map names columns the file does not have: {listed}")
     mapping = Mapping(columns)
-    _settle_duplicates(mapping, type_name)
+    _settle_duplicates(mapping, type_name, kind)
     return mapping
 
 
-def _settle_duplicates(mapping: Mapping, type_name: str) -> None:
-    """A client sheet with both "Company" and "Name" columns: the name is a person's.
-    Otherwise a field filled by two columns keeps the first and ignores the rest."""
-    if type_name == "client":
+def _header_currency(header: str) -> str | None:
+    """The currency a header names in brackets: "Amount (HUF)", "Érték [Ft]", "Value (€)"."""
+    for found in _HEADER_CURRENCY_RE.findall(header):
+        text = found.strip()
+        code = CURRENCY_SIGNS.get(text.lower())
+        if code or re.fullmatch(r"[A-Z]{3}", text):
+            return code or text
+    return None
+
+
+def _settle_duplicates(mapping: Mapping, type_name: str, kind: FileKind | None = None) -> None:
+    """A client sheet with both "Company" and "Name" columns: the name is a person's; a
+    deal sheet with both "Stage" and "Status": the status says open, won or lost.
+    Otherwise a field filled by several columns takes the first non-empty one of
+    them, the --map'd column first, then in the source's order or the file's."""
+    fields = targets(type_name)
+    if type_name == "client" and kind is None:
         named = [c for c in mapping.columns if c.target and c.target.key == "name"]
         plain = [c for c in named if normalise_header(c.header) in ("name", "nev", "jmeno")]
-        fields = targets(type_name)
         if len(named) > 1 and plain and "person" not in mapping.fields():
             plain[0].target = fields["person"]
-    seen: dict[str, Column] = {}
+    if type_name == "deal" and kind is None:
+        staged = [c for c in mapping.columns if c.target and c.target.key == "stage"]
+        status = [c for c in staged if c.how != "--map" and normalise_header(c.header) in (
+            "status", "deal status", "allapot", "stav")]  # fmt: skip
+        if len(staged) > 1 and status and len(status) < len(staged):
+            status[0].target = fields["status"]
+    order = list(kind.columns) if kind else []
+
+    def rank(column: Column) -> tuple[int, int]:
+        if column.how == "--map":
+            return (0, column.index)
+        name = normalise_header(column.header)
+        return (1, order.index(name)) if name in order else (2, column.index)
+
+    groups: dict[str, list[Column]] = {}
     for column in mapping.columns:
-        if column.target is None:
-            continue
-        first = seen.setdefault(column.target.key, column)
-        if first is not column:
-            mapping.notes.append(
-                f"column {column.letter} '{column.header}' ignored: {column.target.key} "
-                f"comes from column {first.letter} '{first.header}' (use --map to choose)"
-            )
-            column.target = None
+        if column.target is not None:
+            groups.setdefault(column.target.key, []).append(column)
+    for group in groups.values():
+        group.sort(key=rank)
+        first = group[0]
+        for column in group[1:]:
+            if first.how == "--map" and column.how != "--map" and column.target:
+                mapping.notes.append(
+                    f"column {column.letter} '{column.header}' ignored: {column.target.key} "
+                    f"comes from column {first.letter} '{first.header}' (--map)"
+                )
+                column.target = None
+                continue
+            column.fallback = first.letter

@@ -41,6 +41,11 @@ class ImportOptions:
     sheet: str | None = None
     match: tuple[str, ...] = ("ref", "email", "phone", "name")
     owner: str | None = None  # owner of new records that have none
+    source: str | None = None  # --from: the product the file was exported from
+    stages: tuple[str, ...] = ()  # --stage 'THEIRS=STAGE'
+    lost_reasons: tuple[str, ...] = ()  # --lost-reason 'THEIRS=REASON'
+    owners: tuple[str, ...] = ()  # --owner 'THEIRS=USER'
+    currency: str | None = None  # --currency: what amounts without one are in
 
 
 @dataclass
@@ -79,14 +84,23 @@ class Action:
 
 @dataclass(order=True)
 class RowError:
+    """Why a row cannot be imported; or (``row`` 0) a problem of the file that keeps
+    ``rows`` out, said once (an owner who is not a user, a stage to map)."""
+
     row: int
     message: str
+    rows: tuple[int, ...] = ()
 
     def __str__(self) -> str:
         return f"row {self.row}: {self.message}" if self.row else self.message
 
     def as_json(self) -> dict[str, Any]:
-        return {"row": self.row, "message": self.message}
+        return {"row": self.row, "message": self.message, "rows": list(self.rows or [self.row])}
+
+
+def invalid_rows(errors: list[RowError]) -> set[int]:
+    """The rows the errors keep out."""
+    return {row for error in errors for row in (error.rows or (error.row,)) if row}
 
 
 @dataclass
@@ -96,6 +110,7 @@ class Plan:
     description: str  # how the file was read
     mapping: Mapping
     rows: int  # data rows read (blank rows left out)
+    origin: str | None = None  # "a Pipedrive deals export", when the file is one
     actions: list[Action] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -113,7 +128,7 @@ class Plan:
             f"{self.count(SKIP)} skipped",
             f"{self.count(SAME)} unchanged",
         ]
-        invalid = len({e.row for e in self.errors})
+        invalid = len(invalid_rows(self.errors))
         if invalid:
             parts.append(plural(invalid, "invalid row"))
         return ", ".join(parts)
@@ -123,6 +138,7 @@ class Plan:
             "file": self.source,
             "type": self.type_name,
             "read_as": self.description,
+            "origin": self.origin,
             "rows": self.rows,
             "columns": [
                 {
@@ -130,6 +146,7 @@ class Plan:
                     "header": c.header,
                     "field": c.target.key if c.target else None,
                     "custom": bool(c.target and c.target.custom),
+                    "how": c.how or None,
                 }
                 for c in self.mapping.columns
                 if c.header or c.target
@@ -138,7 +155,7 @@ class Plan:
             "errors": [e.as_json() for e in sorted(self.errors)],
             "notes": self.notes,
             "counts": {verb: self.count(verb) for verb in VERBS}
-            | {"invalid": len({e.row for e in self.errors})},
+            | {"invalid": len(invalid_rows(self.errors))},
         }
 
 
@@ -156,9 +173,9 @@ def jsonable(value: Any) -> Any:
 
 def refuse_invalid(plan: Plan) -> None:
     """Raise when rows are invalid: nothing is written unless every row is valid."""
-    invalid = len({e.row for e in plan.errors})
-    if not invalid:
+    if not plan.errors:
         return
+    invalid = len(invalid_rows(plan.errors))
     valid = max(0, plan.rows - invalid)
     raise InvalidError(
         f"{plural(invalid, 'row')} of {plan.source} cannot be imported "

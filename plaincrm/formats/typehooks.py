@@ -12,20 +12,28 @@ exactly as ``plaincrm deal add`` and ``plaincrm ticket add`` make them (tested).
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from ..core import setfields
+from ..core.dates import parse_iso_date
 from ..core.records import append_log, log_line
 from ..core.store import Store
+from ..sales.deallog import LOST, WON
 from .plan import Change
 
-NewRecord = Callable[[Store, dict[str, Any]], str]
+NewRecord = Callable[[Store, dict[str, Any], str | None], str]
 Updated = Callable[[Store, str, list[Change]], str]
 
 
-def new_deal(store: Store, fields: dict[str, Any]) -> str:
+def new_deal(store: Store, fields: dict[str, Any], previous: str | None = None) -> str:
     """A deal's stage (the first by default), its probability and currency, and the
-    ``opened`` log line, as ``dealops.add_deal`` writes them."""
+    ``opened`` log line, as ``dealops.add_deal`` writes them (dated the day it was
+    created, when the row says so).  A deal imported won or lost at a known stage
+    (``previous``, from another CRM) is opened there and closed at it, as ``deal
+    win``/``deal lose`` log it, on the day it closed: ``report lost`` then says
+    which stage it was lost at."""
     from ..sales.deallog import Event, event_line
     from ..sales.pipeline import settings
 
@@ -44,8 +52,41 @@ def new_deal(store: Store, fields: dict[str, Any]) -> str:
         fields["currency"] = pipeline.currency
     if stage.closed and not fields.get("closed"):
         fields["closed"] = fields.get("close") or store.today()
-    event = Event("opened", stage.name, None, fields["probability"], manual)
-    return f"## Tasks\n\n## Log\n\n{event_line(store.today(), store.current_user(), event)}"
+    who, today = store.current_user(), store.today()
+    at = pipeline.stage(previous) if previous else None
+    if at is None or at.closed or not stage.closed:
+        event = Event("opened", stage.name, None, fields["probability"], manual)
+        line = event_line(_day(fields.get("created"), today), who, event)
+        return f"## Tasks\n\n## Log\n\n{line}"
+    opened = Event("opened", at.name, None, at.probability)
+    if stage.name == WON:
+        amount = fields.get("amount")
+        money = None
+        if isinstance(amount, (int, float)):
+            money = Decimal(int(amount)) if float(amount).is_integer() else Decimal(str(amount))
+        code = fields.get("currency") if money is not None else None
+        closing = Event("won", WON, at.name, 100, amount=money, currency=code)
+    else:
+        closing = Event(
+            "lost",
+            LOST,
+            at.name,
+            0,
+            reason=fields.get("lost_reason"),
+            competitor=fields.get("competitor"),
+            text=fields.get("lost_note"),
+        )
+    lines = [
+        event_line(_day(fields.get("created"), today), who, opened),
+        event_line(_day(fields.get("closed"), today), who, closing),
+    ]
+    return "## Tasks\n\n## Log\n\n" + "\n".join(lines)
+
+
+def _day(value: Any, today: date) -> date:
+    """A date field's day (not after today), else today."""
+    day = value if isinstance(value, date) else parse_iso_date(str(value or ""))
+    return min(day, today) if day else today
 
 
 def updated_deal(store: Store, text: str, changes: list[Change]) -> str:
@@ -61,7 +102,7 @@ def updated_deal(store: Store, text: str, changes: list[Change]) -> str:
     return append_log(text, [line])
 
 
-def new_ticket(store: Store, fields: dict[str, Any]) -> str:
+def new_ticket(store: Store, fields: dict[str, Any], previous: str | None = None) -> str:
     """A ticket's kind, priority, status and opening time, the empty conversation and
     the ``opened`` log line, as ``tickets.add_ticket`` writes them.  A ticket that
     comes in with another status than ``new`` also gets the status change the SLA
