@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 import urllib.request
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from markupsafe import escape
 
 from conftest import Crm
 from plaincrm.cli import cli
+from plaincrm.core.money import money
 from plaincrm.web import auth
 from plaincrm.web.app import Settings, create_app
 
@@ -114,6 +116,10 @@ PAGES = [
     "/r/deals/danube",
     "/r/documents/cafe-aurora-invoice",
     "/r/tickets/cafe-aurora",
+    "/r/campaigns/autumn",
+    "/r/competitors/eurovending",
+    "/list/deals?q=status%3Awon",
+    "/list/documents?q=kind%3Ainvoice",
     "/reports",
     "/reports?by=quarter",
     "/history/clients/danube",
@@ -137,6 +143,36 @@ def test_every_page_shows_what_the_commands_show(demo: Crm) -> None:
         assert _html(item["title"]) in pages["/r/clients/danube"]
     for client in cli_json(demo, "client", "list", "+vip"):
         assert _html(client["name"]) in pages["/list/clients?q=%2Bvip+sort%3Aname"]
+    lists = {
+        "/list/deals": [d["title"] for d in cli_json(demo, "deal", "list")],
+        "/list/deals?q=status%3Awon": [
+            d["title"] for d in cli_json(demo, "deal", "list", "status:won")
+        ],
+        "/list/documents?q=kind%3Ainvoice": [
+            d["title"] for d in cli_json(demo, "doc", "list", "kind:invoice")
+        ],
+        "/list/tickets": [t["subject"] for t in cli_json(demo, "ticket", "list")],
+        "/list/campaigns": [c["name"] for c in cli_json(demo, "campaign", "list")],
+    }
+    for url, titles in lists.items():
+        assert titles, url
+        for title in titles:
+            assert _html(title) in pages[url], (url, title)
+    deal = cli_json(demo, "deal", "show", "danube")
+    page = pages["/r/deals/danube"]
+    assert _html(deal["title"]) in page and f"in {deal['stage']} since" in page
+    for entry in deal["log"]:
+        assert _html(entry["text"].split(" -> ")[0]) in page
+    ticket = cli_json(demo, "ticket", "show", "cafe-aurora")
+    for message in ticket["conversation"]:
+        assert message["at"] in pages["/r/tickets/cafe-aurora"]
+    invoice = cli_json(demo, "doc", "show", "cafe-aurora-invoice")
+    page = pages["/r/documents/cafe-aurora-invoice"]
+    assert invoice["number"] in page and invoice["status"] in page
+    total = money(Decimal(str(invoice["totals"]["total"])), invoice["currency"])
+    assert f'<td colspan="4">total</td><td class="num">{total}</td>' in page
+    campaign = cli_json(demo, "campaign", "show", "autumn")
+    assert f"{campaign['responses']} responses" in pages["/r/campaigns/autumn"]
     forecast = cli_json(demo, "forecast")
     for period in forecast["periods"]:
         assert f"<td>{period['period']}</td>" in pages["/reports"]

@@ -11,22 +11,20 @@ from typing import Any
 
 from flask import Blueprint, abort, render_template, request
 
-from ..clients.clients import client_card, client_names
 from ..core.dates import format_duration, minutes_to_time
 from ..core.errors import UsageError
 from ..core.model import TYPE_BY_FOLDER, TYPES, Record, field_kinds, slug_of
-from ..core.money import Amounts
-from ..core.query import RecordAccessor, parse, sql_prefilter
+from ..core.money import Amounts, money
+from ..core.query import RecordAccessor, sql_prefilter
 from ..core.records import record_notes
 from ..core.text import percent
-from ..tasks.agenda import DayView, day_view, fmt_minutes
+from ..tasks.agenda import DayView, fmt_minutes
 from . import charts
 from .app import store
 from .markup import markdown
 
 bp = Blueprint("pages", __name__)
 
-BOARD_SHOWN = 20  # cards per column; the column's count and totals are of all its deals
 LIST_SHOWN = 200  # rows of a list page; the count says how many matched
 ATTENTION_SHOWN = 10
 
@@ -85,30 +83,31 @@ def _owner_choice(default: str | None) -> str | None:
 
 @bp.get("/")
 def today() -> str:
+    from ..views.day import today_view
+
     current = store()
     owner = _owner_choice(current.default_owner())
-    view = day_view(current, current.today(), owner, ATTENTION_SHOWN)
+    view = today_view(current, current.today(), owner, ATTENTION_SHOWN).day
     return render_template("today.html", view=view, users=_users(), **_day(view))
 
 
 @bp.get("/plan")
 def plan() -> str:
+    from ..views.day import plan_view
+
     current = store()
     owner = _owner_choice(current.default_owner())
-    config = current.config
-    target = config.next_workday(current.today())
-    view = day_view(current, target, owner, ATTENTION_SHOWN)
-    move_to = target if view.workday else config.next_workday(target)
+    planned = plan_view(current, None, owner, ATTENTION_SHOWN)
+    view = planned.day
     rows: list[tuple[int, dict[str, Any]]] = [(t.start, {"timed": t}) for t in view.timed]
     rows += [(a, {"free": (a, b)}) for a, b in view.free_slots()]
     schedule = [row for _, row in sorted(rows, key=lambda r: r[0])]
     return render_template(
         "plan.html",
         view=view,
+        plan=planned,
         users=_users(),
         schedule=schedule,
-        suggestions=view.suggestions(),
-        move_to=move_to,
         **_day(view),
     )
 
@@ -126,65 +125,71 @@ def _users() -> list[str]:
     return [user.name for user in store().config.users]
 
 
+def _words(text: str) -> list[str]:
+    """The words of a search box, split as a shell splits them (quotes group words)."""
+    try:
+        return shlex.split(text)
+    except ValueError as exc:
+        raise UsageError(f"the query has an unclosed quote: {text}") from exc
+
+
 # ------------------------------------------------------------------ the pipeline
 
 
 @bp.get("/pipeline")
 def pipeline() -> str:
-    from ..sales.deals import deals, flagged_deals
     from ..sales.pipeline import settings
-    from ..sales.reports import board
+    from ..views.pipeline import board_view
 
     current = store()
-    config = settings(current)
     owner = request.args.get("owner") or None
     text = request.args.get("q", "").strip()
-    keep: set[str] | None = None
-    if text:
-        found = _query(current, "deal", text)
-        keep = {r.path for r in found}
-    items = deals(current, config, owner)
-    if keep is not None:
-        items = [d for d in items if d.path in keep]
-    result = board(items, config)
-    flags = {f.path: f.flags for f in flagged_deals(current, config, current.today(), owner)}
-    shown = [d for c in result.columns for d in c.deals[:BOARD_SHOWN]] + result.stray
-    clients = client_names(current, (d.client for d in shown))
+    view = _queried_board(current, owner, _words(text)) if text else board_view(current, owner)
     return render_template(
         "pipeline.html",
-        board=result,
-        flags=flags,
-        clients=clients,
-        shown=BOARD_SHOWN,
+        board=view,
         owner=owner,
         q=text,
         users=_users(),
-        stages=[s.name for s in config.open_stages],
-        pipeline=config,
+        stages=[s.name for s in settings(current).open_stages],
     )
 
 
-# ------------------------------------------------------------------ records
+def _queried_board(current: Any, owner: str | None, words: list[str]) -> Any:
+    """The board of the open deals a query matches (the deal list's query, with its
+    computed fields), laid out as ``views.pipeline.board_view`` lays out all of them."""
+    from ..sales.deals import flagged_deals
+    from ..sales.pipeline import settings
+    from ..sales.reports import board
+    from ..views.deals import deal_list_view
+    from ..views.pipeline import BOARD_SHOWN, BoardColumn, BoardView, DealCard
+
+    config = settings(current)
+    words = [*words, *([f"owner:{owner}"] if owner else [])]
+    found = deal_list_view(current, words)
+    whole = board(found.deals, config)
+    flagged = flagged_deals(current, config, current.today(), owner)
+    flags = {f.path: f.flags for f in flagged}
+
+    def card(deal: Any) -> DealCard:
+        return DealCard(deal, found.client_name(deal), flags.get(deal.path, []))
+
+    columns = [
+        BoardColumn(c, [card(d) for d in c.deals[:BOARD_SHOWN]], max(0, len(c.deals) - BOARD_SHOWN))
+        for c in whole.columns
+    ]
+    return BoardView(owner, whole, flags, columns, [card(d) for d in whole.stray])
 
 
-def _query(current: Any, type_name: str, text: str) -> list[Record]:
-    """The records of a type a query (the CLI's query language) matches."""
-    try:
-        words = shlex.split(text)
-    except ValueError as exc:
-        raise UsageError(f"the query has an unclosed quote: {text}") from exc
-    kinds = field_kinds(type_name)
-    parsed = parse(words, kinds=kinds, today=current.today(), me=current.current_user())
-    where = sql_prefilter(parsed.where, kinds)
-    return parsed.apply(current.records(type_name, where=where), RecordAccessor())
+# ------------------------------------------------------------------ lists
 
 
 LIST_COLUMNS = {
     "client": ["owner", "tags", "city", "phone", "email"],
-    "deal": ["client", "stage", "amount", "close", "owner"],
-    "document": ["kind", "deal", "status", "number", "date"],
+    "deal": ["client", "stage", "probability", "amount", "close", "owner"],
+    "document": ["kind", "client", "status", "number", "date", "amount", "owes"],
     "ticket": ["client", "kind", "priority", "status", "opened"],
-    "campaign": ["channel", "start", "end", "cost", "owner"],
+    "campaign": ["channel", "status", "start", "end", "responses", "cost"],
     "competitor": ["website"],
 }
 
@@ -196,19 +201,94 @@ def record_list(folder: str) -> str:
         abort(404, f"'{folder}' is not a record folder")
     current = store()
     text = request.args.get("q", "").strip()
-    found = _query(current, rtype.name, text) if text else current.records(rtype.name)
-    columns = LIST_COLUMNS.get(rtype.name, ["owner"])
-    rows = [(r, [_cell(r.fields.get(c)) for c in columns]) for r in found[:LIST_SHOWN]]
+    rows, total = _rows(current, rtype.name, _words(text))
     return render_template(
         "list.html",
         rtype=rtype,
         folder=folder,
         q=text,
-        rows=rows,
-        count=len(found),
-        columns=columns,
+        rows=rows[:LIST_SHOWN],
+        count=len(rows),
+        total=total,
+        columns=LIST_COLUMNS.get(rtype.name, ["owner"]),
         shown=LIST_SHOWN,
     )
+
+
+Row = tuple[str, str, list[str]]  # path, title, cells
+
+
+def _rows(current: Any, type_name: str, words: list[str]) -> tuple[list[Row], str]:
+    """The rows of a list page, from the view of the list command of its kind (its query
+    fields, its filter: open deals and unresolved tickets unless the query names a
+    status), and the line of totals under it."""
+    if type_name == "client":
+        from ..views.clients import client_list_view
+
+        clients = client_list_view(current, words).clients
+        columns = LIST_COLUMNS["client"]
+        return [(r.path, r.title, [_cell(r.fields.get(c)) for c in columns]) for r in clients], ""
+    if type_name == "deal":
+        from ..views.deals import deal_list_view
+
+        deals = deal_list_view(current, words)
+        rows = [
+            (d.path, d.title, [deals.client_name(d), d.stage, f"{d.probability}%",
+                               money_text(d.amount, d.currency), d.close or "", d.owner or ""])
+            for d in deals.deals
+        ]  # fmt: skip
+        return rows, f"{amounts_text(deals.total)}, weighted {amounts_text(deals.weighted)}"
+    if type_name == "document":
+        from ..views.documents import doc_list_view
+
+        docs = doc_list_view(current, words)
+        rows = [
+            (r.doc.path, r.doc.title, [r.doc.kind, docs.client_name(r.doc), r.doc.status,
+                                       r.doc.number or "", r.doc.date or "",
+                                       money_text(r.doc.amount, r.doc.currency),
+                                       money_text(r.owes, r.doc.currency)])
+            for r in docs.rows
+        ]  # fmt: skip
+        return rows, f"owed {amounts_text(docs.owing)}" if docs.owing else ""
+    if type_name == "ticket":
+        from ..views.tickets import ticket_list_view
+
+        tickets = ticket_list_view(current, words)
+        rows = [
+            (t.path, t.title, [tickets.client_name(t), t.get("kind") or "",
+                               t.get("priority") or "", t.status, t.get("opened") or ""])
+            for t in tickets.tickets
+        ]  # fmt: skip
+        return rows, ""
+    if type_name == "campaign":
+        from ..views.campaigns import campaign_list_view
+
+        campaigns = campaign_list_view(current, words).campaigns
+        rows = [
+            (c.path, c.title, [c.record.get_text("channel") or "", c.status,
+                               c.record.get_date("start") or "", c.record.get_date("end") or "",
+                               str(len(c.responses)), money_text(c.cost, c.currency)])
+            for c in campaigns
+        ]  # fmt: skip
+        return rows, ""
+    found = _query(current, type_name, words) if words else current.records(type_name)
+    columns = LIST_COLUMNS.get(type_name, ["owner"])
+    return [(r.path, r.title, [_cell(r.fields.get(c)) for c in columns]) for r in found], ""
+
+
+def _query(current: Any, type_name: str, words: list[str]) -> list[Record]:
+    """The records of a kind without a list view (competitors) that a query matches."""
+    from ..views.queries import parse_query
+
+    kinds = field_kinds(type_name)
+    parsed = parse_query(current, words, kinds)
+    where = sql_prefilter(parsed.where, kinds)
+    return parsed.apply(current.records(type_name, where=where), RecordAccessor())
+
+
+@bp.app_template_global()
+def money_text(value: Decimal | None, currency: str) -> str:
+    return money(value, currency) if value is not None else ""
 
 
 def _cell(value: Any) -> str:
@@ -221,53 +301,82 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+# ------------------------------------------------------------------ records
+
+
 @bp.get("/r/<folder>/<slug>")
 def record(folder: str, slug: str) -> str:
+    from ..views.clients import client_card_view, field_details
+
     rtype = TYPE_BY_FOLDER.get(folder)
     if rtype is None:
         abort(404, f"'{folder}' is not a record folder")
     current = store()
     path = current.resolve(f"{folder}/{slug}")
     if rtype.name == "client":
-        card = client_card(current, path)
-        linked_titles = {r.path: r.title for records in card.linked.values() for r in records}
-        return render_template(
-            "client.html",
-            card=card,
-            record=card.record,
-            fields=_fields(card.record),
-            linked_titles=linked_titles,
-            users=_users(),
-        )
+        card = client_card_view(current, path)
+        return render_template("client.html", card=card, record=card.record, users=_users())
+    shown = SHOWN.get(rtype.name)
+    if shown is not None:
+        return render_template(f"{rtype.name}.html", **shown(current, path))
     loaded = current.load(path)
-    extra: dict[str, Any] = {}
-    if rtype.name == "deal":
-        from ..sales.deals import deal_of
-        from ..sales.pipeline import settings
-
-        config = settings(current)
-        extra = {
-            "deal": deal_of(loaded, config),
-            "stages": [s.name for s in config.open_stages],
-            "reasons": list(config.lost_reasons),
-        }
-    client = loaded.fields.get("client")
     return render_template(
         "record.html",
         record=loaded,
-        fields=_fields(loaded),
+        details=field_details(loaded),
         notes=record_notes(current.read_text(path), loaded),
-        client=client_names(current, [client]).get(client) if isinstance(client, str) else None,
-        **extra,
     )
 
 
-def _fields(loaded: Record) -> list[tuple[str, str]]:
-    return [
-        (key, _cell(value))
-        for key, value in loaded.fields.items()
-        if key != loaded.type.title_field and value not in (None, "", [])
-    ]
+def _deal(current: Any, path: str) -> dict[str, Any]:
+    from ..sales.pipeline import settings
+    from ..views.clients import field_details
+    from ..views.deals import deal_show_view
+
+    view = deal_show_view(current, path)
+    config = settings(current)
+    return {
+        "view": view,
+        "record": view.deal.record,
+        "details": field_details(view.deal.record),
+        "stages": [s.name for s in config.open_stages],
+        "reasons": list(config.lost_reasons),
+    }
+
+
+def _document(current: Any, path: str) -> dict[str, Any]:
+    from ..documents.documents import totals
+    from ..views.clients import field_details
+    from ..views.documents import doc_show_view
+
+    view = doc_show_view(current, path)
+    return {
+        "view": view,
+        "record": view.doc.record,
+        "details": field_details(view.doc.record),
+        "totals": totals(view.doc.items) if view.doc.items else None,
+    }
+
+
+def _ticket(current: Any, path: str) -> dict[str, Any]:
+    from ..views.clients import field_details
+    from ..views.tickets import ticket_show_view
+
+    view = ticket_show_view(current, path)
+    record = view.ticket.record
+    return {"view": view, "record": record, "details": field_details(record)}
+
+
+def _campaign(current: Any, path: str) -> dict[str, Any]:
+    from ..views.campaigns import campaign_show_view
+    from ..views.clients import field_details
+
+    view = campaign_show_view(current, path)
+    record = view.campaign.record
+    return {"view": view, "record": record, "details": field_details(record)}
+
+
+SHOWN = {"deal": _deal, "document": _document, "ticket": _ticket, "campaign": _campaign}
 
 
 @bp.get("/history/<folder>/<slug>")
@@ -300,113 +409,102 @@ def activity() -> str:
 
 @bp.get("/reports")
 def reports() -> str:
-    from ..documents.receivables import BUCKETS, receivables
-    from ..sales.deals import deals
-    from ..sales.pipeline import competitor_names, settings
-    from ..sales.reports import competitor_report, forecast, lost_report, stages_report
+    from ..documents.receivables import BUCKETS
+    from ..sales.pipeline import settings
+    from ..views.campaigns import campaigns_report_view
+    from ..views.documents import receivables_view
+    from ..views.pipeline import forecast_view
+    from ..views.reports import competitors_view, lost_view, stages_view
+    from ..views.tickets import service_report_view
 
     current = store()
-    config = settings(current)
-    main = config.currency
+    main = settings(current).currency
     by = request.args.get("by", "month")
     if by not in ("month", "quarter"):
         raise UsageError(f"by: expected month or quarter, not '{by}'")
-    every = deals(current, config)
-    ahead = forecast(every, config, current.today(), by=by, periods=4 if by == "quarter" else 6)
-    lost = lost_report(every, config, None)
-    stages = stages_report(every, config, None)
-    cards = current.records("competitor")
-    rivals = competitor_report(every, config, competitor_names(current, config), cards, None)
-    owed = receivables(current, current.today())
+    ahead = forecast_view(current, by).forecast
+    stages = stages_view(current).report
+    lost = lost_view(current).report
+    owed = receivables_view(current).report
+    campaigns = campaigns_report_view(current).campaigns
 
     def value(amounts: Amounts) -> float:
         return float(amounts.get(main, Decimal(0)))
 
-    forecast_chart = charts.bars(
-        f"Forecast by {by} in {main}: open, weighted and won",
-        ["open", "weighted", "won"],
-        [
-            charts.Bar(b.label, [value(b.total), value(b.weighted), value(b.won)], b.total.text())
-            for b in ahead.periods
-        ],
-    )
-    funnel_chart = charts.funnel(
-        "Deals that entered each stage",
-        [
-            charts.Bar(
-                row.stage, [float(row.entered)], f"{row.entered} ({percent(row.conversion)})"
-            )
-            for row in stages.rows
-        ],
-    )
-    lost_chart = charts.bars(
-        "Lost deals by reason",
-        ["deals"],
-        [charts.Bar(row.reason, [float(len(row.deals))], str(len(row.deals))) for row in lost.rows],
-    )
-
     def owed_in_main(bucket: str) -> float:
         return float(sum((t.ages[bucket] for t in owed.totals if t.currency == main), Decimal(0)))
 
-    ageing_chart = charts.bars(
-        f"Receivables by age in {main}",
-        ["owed"],
-        [
-            charts.Bar(
-                bucket,
-                [
-                    float(
-                        sum((t.ages[bucket] for t in owed.totals if t.currency == main), Decimal(0))
-                    )
-                ],
-                " + ".join(f"{t.ages[bucket]} {t.currency}" for t in owed.totals) or "0",
-            )
-            for bucket in BUCKETS
-        ],
-    )
+    charted = {
+        "forecast_chart": charts.bars(
+            f"Forecast by {by} in {main}: open, weighted and won",
+            ["open", "weighted", "won"],
+            [
+                charts.Bar(
+                    b.label, [value(b.total), value(b.weighted), value(b.won)], b.total.text()
+                )
+                for b in ahead.periods
+            ],
+        ),
+        "funnel_chart": charts.funnel(
+            "Deals that entered each stage",
+            [
+                charts.Bar(
+                    row.stage, [float(row.entered)], f"{row.entered} ({percent(row.conversion)})"
+                )
+                for row in stages.rows
+            ],
+        ),
+        "lost_chart": charts.bars(
+            "Lost deals by reason",
+            ["deals"],
+            [charts.Bar(r.reason, [float(len(r.deals))], str(len(r.deals))) for r in lost.rows],
+        ),
+        "ageing_chart": charts.bars(
+            f"Receivables by age in {main}",
+            ["owed"],
+            [
+                charts.Bar(
+                    bucket,
+                    [owed_in_main(bucket)],
+                    " + ".join(money(t.ages[bucket], t.currency) for t in owed.totals) or "0",
+                )
+                for bucket in BUCKETS
+            ],
+        ),
+        "campaign_chart": charts.bars(
+            "Campaign responses and deals won",
+            ["responses", "deals won"],
+            [
+                charts.Bar(
+                    f.title,
+                    [float(len(f.responses)), float(len(f.won_deals))],
+                    f"{len(f.responses)} / {len(f.won_deals)}",
+                )
+                for f in campaigns
+            ],
+        ),
+    }
     return render_template(
         "reports.html",
         by=by,
         forecast=ahead,
-        forecast_chart=forecast_chart,
         stages=stages,
-        funnel_chart=funnel_chart,
         lost=lost,
-        lost_chart=lost_chart,
-        rivals=rivals,
+        rivals=competitors_view(current).rows,
         owed=owed,
         buckets=BUCKETS,
-        ageing_chart=ageing_chart,
+        service=service_report_view(current).report,
+        service_minutes=service_minutes,
+        campaigns=campaigns,
         percent=percent,
-        **_service_and_campaigns(current),
+        **charted,
     )
 
 
-def _service_and_campaigns(current: Any) -> dict[str, Any]:
-    from ..marketing.campaigns import campaign_figures
-    from ..service.report import minutes_text as service_minutes
-    from ..service.report import service_report
+def service_minutes(value: float | None) -> str:
+    from ..service.report import minutes_text as words
 
-    service = service_report(current, None, None)
-    figures = campaign_figures(current, current.records("campaign"))
-    chart = charts.bars(
-        "Campaign responses and deals won",
-        ["responses", "deals won"],
-        [
-            charts.Bar(
-                f.title,
-                [float(len(f.responses)), float(len(f.won_deals))],
-                f"{len(f.responses)} / {len(f.won_deals)}",
-            )
-            for f in figures
-        ],
-    )
-    return {
-        "service": service,
-        "service_minutes": service_minutes,
-        "campaigns": figures,
-        "campaign_chart": chart,
-    }
+    return words(value)
 
 
 # ------------------------------------------------------------------ problems
