@@ -25,6 +25,7 @@ from markupsafe import escape
 from conftest import Crm
 from plaincrm.cli import cli
 from plaincrm.core.money import money
+from plaincrm.core.text import plural
 from plaincrm.web import auth
 from plaincrm.web.app import Settings, create_app
 
@@ -121,7 +122,14 @@ PAGES = [
     "/list/deals?q=status%3Awon",
     "/list/documents?q=kind%3Ainvoice",
     "/reports",
-    "/reports?by=quarter",
+    "/reports/forecast",
+    "/reports/forecast?by=quarter",
+    "/reports/stages",
+    "/reports/lost",
+    "/reports/competitors",
+    "/reports/receivables",
+    "/reports/service",
+    "/reports/campaigns",
     "/history/clients/danube",
     "/activity",
     "/problems",
@@ -137,7 +145,7 @@ def test_every_page_shows_what_the_commands_show(demo: Crm) -> None:
     board = cli_json(demo, "pipeline")
     for stage in board["stages"]:
         assert f'data-stage="{stage["stage"]}"' in pages["/pipeline"]
-        assert f"{stage['count']} deals" in pages["/pipeline"]
+        assert plural(stage["count"], "deal") in pages["/pipeline"]
     card = cli_json(demo, "client", "show", "danube")
     for item in card["history"][:5]:
         assert _html(item["title"]) in pages["/r/clients/danube"]
@@ -175,10 +183,24 @@ def test_every_page_shows_what_the_commands_show(demo: Crm) -> None:
     assert f"{campaign['responses']} responses" in pages["/r/campaigns/autumn"]
     forecast = cli_json(demo, "forecast")
     for period in forecast["periods"]:
-        assert f"<td>{period['period']}</td>" in pages["/reports"]
-    assert pages["/reports"].count("<svg") == 5  # forecast, funnel, lost, ageing, campaigns
-    assert "Forecast by month" in pages["/reports"]
-    assert "<td>2026-Q4</td>" in pages["/reports?by=quarter"]
+        assert f"<td>{period['period']}</td>" in pages["/reports/forecast"]
+    assert "Forecast by month" in pages["/reports/forecast"]
+    assert "<td>2026-Q4</td>" in pages["/reports/forecast?by=quarter"]
+    for name in ("forecast", "stages", "lost", "receivables", "service", "campaigns"):
+        assert pages[f"/reports/{name}"].count('<svg class="chart"') == 1, name
+    for row in cli_json(demo, "report", "stages")["stages"]:
+        assert (
+            f'<td>{row["stage"]}</td><td class="num">{row["entered"]}</td>'
+            in pages["/reports/stages"]
+        )
+    for row in cli_json(demo, "report", "lost")["reasons"]:
+        assert (
+            f'<td>{row["reason"]}</td><td class="num">{row["count"]}</td>' in pages["/reports/lost"]
+        )
+    for row in cli_json(demo, "report", "competitors")["competitors"]:
+        assert _html(row["competitor"]) in pages["/reports/competitors"]
+    for line in cli_json(demo, "receivables")["clients"]:
+        assert _html(line["name"]) in pages["/reports/receivables"]
 
 
 def _html(text: str) -> str:
@@ -190,7 +212,8 @@ def test_a_missing_record_and_a_bad_query_are_pages_that_say_so(demo: Crm) -> No
     assert "no client &#39;clients/nobody&#39;" in web.get("/r/clients/nobody", 404)
     assert "is not a record folder" in web.get("/r/secrets/x", 404)
     assert "is not a record folder" in web.get("/list/secrets", 404)
-    assert "by: expected month or quarter" in web.get("/reports?by=week", 400)
+    assert "by: expected month or quarter" in web.get("/reports/forecast?by=week", 400)
+    assert "no report &#39;weekly&#39;" in web.get("/reports/weekly", 404)
     page = web.get("/list/clients?q=%28unclosed", 400)
     assert "<h1>400</h1>" in page
 
@@ -425,6 +448,18 @@ def test_hand_edits_show_on_the_next_page_load(demo: Crm) -> None:
         "clients/danube-hotels.md", re.sub(r"(?m)^name: .*$", "name: Hand-Edited Name", text)
     )
     assert "Hand-Edited Name" in web.get("/r/clients/danube")
+    # the board, lists and reports are kept between requests while nothing changed
+    for url in ("/pipeline", "/list/deals", "/reports/forecast"):
+        assert "Renamed by hand" not in web.get(url)
+        assert web.get(url) == web.get(url)
+    deal = "deals/danube-hotels-2027-framework-with-machine-lease.md"
+    text = demo.read(deal)
+    demo.write(deal, re.sub(r"(?m)^title: .*$", "title: Renamed by hand", text))
+    assert "Renamed by hand" in web.get("/pipeline")
+    assert "Renamed by hand" in web.get("/list/deals")
+    settings = demo.read("plaincrm.yaml")
+    demo.write("plaincrm.yaml", settings.replace("name: proposal,", "name: offer,"))
+    assert 'data-stage="offer"' in web.get("/pipeline")
 
 
 def test_the_cli_and_the_web_change_one_client_at_the_same_moment(crm: Crm) -> None:

@@ -194,7 +194,7 @@ def test_phone_and_desk_screenshots(
     folder.mkdir(parents=True, exist_ok=True)
     for name, size in (("phone", PHONE), ("desk", DESK)):
         resize(browser, size)
-        for page in ("", "pipeline", "reports"):
+        for page in ("", "pipeline", "reports/forecast", "r/clients/danube"):
             browser.get(served.url + page)
             width = browser.execute_script("return document.documentElement.clientWidth")
             scroll = browser.execute_script("return document.documentElement.scrollWidth")
@@ -205,7 +205,7 @@ def test_phone_and_desk_screenshots(
                 ".map(e => e.textContent.trim())"
             )
             assert small == [], f"{name} {page}: touch targets under 44 px: {small}"
-            shot = folder / f"{name}-{page or 'today'}.png"
+            shot = folder / f"{name}-{(page or 'today').replace('/', '-')}.png"
             assert browser.save_screenshot(str(shot))
             print(f"screenshot {shot}: {shot.stat().st_size} bytes at {size[0]}x{size[1]}")
             assert shot.stat().st_size > 10_000

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import os
 import secrets
 import sys
 import threading
 import traceback
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,7 +28,8 @@ from ..core.errors import (
     PlaincrmError,
     UsageError,
 )
-from ..core.settings import User
+from ..core.index import INDEX_DIR, INDEX_NAME
+from ..core.settings import CONFIG_NAME, User
 from ..core.store import Store
 from . import auth
 
@@ -80,6 +83,48 @@ class Settings:
     attempts: auth.Attempts = field(default_factory=auth.Attempts)
 
 
+class Memo:
+    """Views kept between requests while the CRM has not changed: the board and the
+    reports read every deal, which takes a second at 10,000 clients, and most page
+    loads find nothing changed since the last.  A view is kept under what it was made
+    from -- the index's files as the request's refresh left them (the database and its
+    write-ahead log: any record changed on disk, by anyone, changes one of them), the
+    settings file, today, the acting user -- and the page's own input; the least
+    recently used go beyond ``size``."""
+
+    def __init__(self, size: int = 16) -> None:
+        self.size = size
+        self.items: OrderedDict[Hashable, Any] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, current: Store, key: Hashable, build: Callable[[], T]) -> T:
+        state = (_state(current), key)
+        with self.lock:
+            if state in self.items:
+                self.items.move_to_end(state)
+                found: T = self.items[state]
+                return found
+        made = build()
+        with self.lock:
+            self.items[state] = made
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return made
+
+
+def _state(current: Store) -> Hashable:
+    current.index  # noqa: B018 (brought up to date with the files: its file then says)
+    marks: list[tuple[int, int, int] | None] = []
+    index = current.root / INDEX_DIR / INDEX_NAME
+    for path in (index, index.with_name(INDEX_NAME + "-wal"), current.root / CONFIG_NAME):
+        try:
+            st = os.stat(path)
+            marks.append((st.st_mtime_ns, st.st_size, st.st_ino))
+        except OSError:
+            marks.append(None)
+    return (*marks, current.today(), current.current_user())
+
+
 # One writer at a time in this process: the write lock of ``Store.lock_writes`` is
 # shared by every store of a process (it serialises processes, not threads).
 WRITE_LOCK = threading.Lock()
@@ -98,6 +143,7 @@ def create_app(settings: Settings) -> Flask:
         TEMPLATES_AUTO_RELOAD=False,
     )
     app.extensions["plaincrm"] = settings
+    app.extensions["plaincrm.memo"] = Memo()
     app.before_request(_check_request)
     app.teardown_request(_close_store)
     app.register_error_handler(PlaincrmError, _domain_error)
@@ -109,6 +155,13 @@ def create_app(settings: Settings) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(actions.bp)
     return app
+
+
+def memo() -> Memo:
+    from flask import current_app
+
+    kept: Memo = current_app.extensions["plaincrm.memo"]
+    return kept
 
 
 def settings_of() -> Settings:
@@ -179,9 +232,9 @@ def store() -> WebStore:
 
 
 def _close_store(exc: BaseException | None) -> None:
-    made = g.pop("store", None)
-    if made is not None:
-        made.release()
+    """The request is over: its store goes.  Never ``Store.release`` here: the write lock
+    is the process's, held by the request that is changing records (``change``)."""
+    g.pop("store", None)
 
 
 def change(operation: Callable[[WebStore], T]) -> T:

@@ -17,10 +17,10 @@ from ..core.model import TYPE_BY_FOLDER, TYPES, Record, field_kinds, slug_of
 from ..core.money import Amounts, money
 from ..core.query import RecordAccessor, sql_prefilter
 from ..core.records import record_notes
-from ..core.text import percent
+from ..core.text import percent, plural
 from ..tasks.agenda import DayView, fmt_minutes
 from . import charts
-from .app import store
+from .app import memo, store
 from .markup import markdown
 
 bp = Blueprint("pages", __name__)
@@ -55,6 +55,11 @@ def duration(minutes: int) -> str:
 @bp.app_template_global()
 def minutes_text(minutes: int) -> str:
     return fmt_minutes(minutes)
+
+
+@bp.app_template_global("plural")
+def _plural(count: int, noun: str) -> str:
+    return plural(count, noun)
 
 
 @bp.app_template_global()
@@ -144,7 +149,12 @@ def pipeline() -> str:
     current = store()
     owner = request.args.get("owner") or None
     text = request.args.get("q", "").strip()
-    view = _queried_board(current, owner, _words(text)) if text else board_view(current, owner)
+    words = _words(text)
+    view = memo().get(
+        current,
+        ("board", owner, tuple(words)),
+        lambda: _queried_board(current, owner, words) if words else board_view(current, owner),
+    )
     return render_template(
         "pipeline.html",
         board=view,
@@ -201,7 +211,10 @@ def record_list(folder: str) -> str:
         abort(404, f"'{folder}' is not a record folder")
     current = store()
     text = request.args.get("q", "").strip()
-    rows, total = _rows(current, rtype.name, _words(text))
+    words = _words(text)
+    rows, total = memo().get(
+        current, ("list", rtype.name, tuple(words)), lambda: _rows(current, rtype.name, words)
+    )
     return render_template(
         "list.html",
         rtype=rtype,
@@ -406,105 +419,178 @@ def activity() -> str:
 
 # ------------------------------------------------------------------ reports
 
+REPORTS = {
+    "forecast": "Forecast: open and won amounts by month or quarter",
+    "stages": "Stage conversion and days in each stage",
+    "lost": "Lost deals by reason",
+    "competitors": "Competitors: met, won, lost to them",
+    "receivables": "Receivables: invoiced, paid, owed, ageing",
+    "service": "Service: tickets, response times, SLA, upsell",
+    "campaigns": "Campaigns: responses, deals won, ROI",
+}
+
 
 @bp.get("/reports")
 def reports() -> str:
-    from ..documents.receivables import BUCKETS
-    from ..sales.pipeline import settings
-    from ..views.campaigns import campaigns_report_view
-    from ..views.documents import receivables_view
-    from ..views.pipeline import forecast_view
-    from ..views.reports import competitors_view, lost_view, stages_view
-    from ..views.tickets import service_report_view
+    return render_template("reports.html", name=None, reports=REPORTS)
 
+
+@bp.get("/reports/<name>")
+def report(name: str) -> str:
+    if name not in REPORTS:
+        abort(404, f"no report '{name}'; the reports are: {', '.join(REPORTS)}")
     current = store()
-    main = settings(current).currency
     by = request.args.get("by", "month")
     if by not in ("month", "quarter"):
         raise UsageError(f"by: expected month or quarter, not '{by}'")
+    shown = memo().get(current, ("report", name, by), lambda: BUILD[name](current, by))
+    return render_template("reports.html", name=name, reports=REPORTS, by=by, **shown)
+
+
+def _main_currency(current: Any) -> str:
+    from ..sales.pipeline import settings
+
+    return settings(current).currency
+
+
+def _in(currency: str, amounts: Amounts) -> float:
+    return float(amounts.get(currency, Decimal(0)))
+
+
+def _forecast(current: Any, by: str) -> dict[str, Any]:
+    from ..views.pipeline import forecast_view
+
+    main = _main_currency(current)
     ahead = forecast_view(current, by).forecast
+    chart = charts.bars(
+        f"Forecast by {by} in {main}: open, weighted and won",
+        ["open", "weighted", "won"],
+        [
+            charts.Bar(
+                b.label,
+                [_in(main, b.total), _in(main, b.weighted), _in(main, b.won)],
+                b.total.text(),
+            )
+            for b in ahead.periods
+        ],
+    )
+    return {"forecast": ahead, "chart": chart}
+
+
+def _stages(current: Any, by: str) -> dict[str, Any]:
+    from ..views.reports import stages_view
+
     stages = stages_view(current).report
+    chart = charts.funnel(
+        "Deals that entered each stage",
+        [
+            charts.Bar(
+                row.stage, [float(row.entered)], f"{row.entered} ({percent(row.conversion)})"
+            )
+            for row in stages.rows
+        ],
+    )
+    return {"stages": stages, "chart": chart}
+
+
+def _lost(current: Any, by: str) -> dict[str, Any]:
+    from ..views.reports import lost_view
+
     lost = lost_view(current).report
+    chart = charts.bars(
+        "Lost deals by reason",
+        ["deals"],
+        [charts.Bar(r.reason, [float(len(r.deals))], str(len(r.deals))) for r in lost.rows],
+    )
+    return {"lost": lost, "chart": chart}
+
+
+def _competitors(current: Any, by: str) -> dict[str, Any]:
+    from ..views.reports import competitors_view
+
+    return {"rivals": competitors_view(current).rows, "chart": None}
+
+
+def _receivables(current: Any, by: str) -> dict[str, Any]:
+    from ..documents.receivables import BUCKETS
+    from ..views.documents import receivables_view
+
+    main = _main_currency(current)
     owed = receivables_view(current).report
-    campaigns = campaigns_report_view(current).campaigns
 
-    def value(amounts: Amounts) -> float:
-        return float(amounts.get(main, Decimal(0)))
-
-    def owed_in_main(bucket: str) -> float:
+    def in_main(bucket: str) -> float:
         return float(sum((t.ages[bucket] for t in owed.totals if t.currency == main), Decimal(0)))
 
-    charted = {
-        "forecast_chart": charts.bars(
-            f"Forecast by {by} in {main}: open, weighted and won",
-            ["open", "weighted", "won"],
-            [
-                charts.Bar(
-                    b.label, [value(b.total), value(b.weighted), value(b.won)], b.total.text()
-                )
-                for b in ahead.periods
-            ],
-        ),
-        "funnel_chart": charts.funnel(
-            "Deals that entered each stage",
-            [
-                charts.Bar(
-                    row.stage, [float(row.entered)], f"{row.entered} ({percent(row.conversion)})"
-                )
-                for row in stages.rows
-            ],
-        ),
-        "lost_chart": charts.bars(
-            "Lost deals by reason",
-            ["deals"],
-            [charts.Bar(r.reason, [float(len(r.deals))], str(len(r.deals))) for r in lost.rows],
-        ),
-        "ageing_chart": charts.bars(
-            f"Receivables by age in {main}",
-            ["owed"],
-            [
-                charts.Bar(
-                    bucket,
-                    [owed_in_main(bucket)],
-                    " + ".join(money(t.ages[bucket], t.currency) for t in owed.totals) or "0",
-                )
-                for bucket in BUCKETS
-            ],
-        ),
-        "campaign_chart": charts.bars(
-            "Campaign responses and deals won",
-            ["responses", "deals won"],
-            [
-                charts.Bar(
-                    f.title,
-                    [float(len(f.responses)), float(len(f.won_deals))],
-                    f"{len(f.responses)} / {len(f.won_deals)}",
-                )
-                for f in campaigns
-            ],
-        ),
-    }
-    return render_template(
-        "reports.html",
-        by=by,
-        forecast=ahead,
-        stages=stages,
-        lost=lost,
-        rivals=competitors_view(current).rows,
-        owed=owed,
-        buckets=BUCKETS,
-        service=service_report_view(current).report,
-        service_minutes=service_minutes,
-        campaigns=campaigns,
-        percent=percent,
-        **charted,
+    chart = charts.bars(
+        f"Receivables by age in {main}",
+        ["owed"],
+        [
+            charts.Bar(
+                bucket,
+                [in_main(bucket)],
+                " + ".join(money(t.ages[bucket], t.currency) for t in owed.totals) or "0",
+            )
+            for bucket in BUCKETS
+        ],
     )
+    return {"owed": owed, "buckets": BUCKETS, "chart": chart}
 
 
+def _service(current: Any, by: str) -> dict[str, Any]:
+    from ..views.tickets import service_report_view
+
+    service = service_report_view(current).report
+    chart = charts.bars(
+        "Tickets by kind",
+        ["tickets"],
+        [
+            charts.Bar(kind, [float(sum(statuses.values()))], str(sum(statuses.values())))
+            for kind, statuses in service.by_kind.items()
+        ],
+    )
+    return {"service": service, "chart": chart}
+
+
+def _campaigns(current: Any, by: str) -> dict[str, Any]:
+    from ..views.campaigns import campaigns_report_view
+
+    campaigns = campaigns_report_view(current).campaigns
+    chart = charts.bars(
+        "Campaign responses and deals won",
+        ["responses", "deals won"],
+        [
+            charts.Bar(
+                f.title,
+                [float(len(f.responses)), float(len(f.won_deals))],
+                f"{len(f.responses)} / {len(f.won_deals)}",
+            )
+            for f in campaigns
+        ],
+    )
+    return {"campaigns": campaigns, "chart": chart}
+
+
+BUILD = {
+    "forecast": _forecast,
+    "stages": _stages,
+    "lost": _lost,
+    "competitors": _competitors,
+    "receivables": _receivables,
+    "service": _service,
+    "campaigns": _campaigns,
+}
+
+
+@bp.app_template_global()
 def service_minutes(value: float | None) -> str:
     from ..service.report import minutes_text as words
 
     return words(value)
+
+
+@bp.app_template_global("percent")
+def _percent(value: float | None) -> str:
+    return percent(value)
 
 
 # ------------------------------------------------------------------ problems
