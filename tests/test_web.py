@@ -25,6 +25,7 @@ from markupsafe import escape
 from conftest import Crm
 from plaincrm.cli import cli
 from plaincrm.core.money import money
+from plaincrm.core.store import Store
 from plaincrm.core.text import plural
 from plaincrm.web import auth
 from plaincrm.web.app import Settings, create_app
@@ -460,6 +461,23 @@ def test_hand_edits_show_on_the_next_page_load(demo: Crm) -> None:
     settings = demo.read("plaincrm.yaml")
     demo.write("plaincrm.yaml", settings.replace("name: proposal,", "name: offer,"))
     assert 'data-stage="offer"' in web.get("/pipeline")
+
+
+def test_a_read_request_never_lets_go_of_a_changes_write_lock(crm: Crm) -> None:
+    """The write lock is the process's: a page served while a change of this process
+    holds it must leave it held (other threads and processes wait for the change)."""
+    lock = crm.root / ".plaincrm" / "write.lock"
+    web = web_of(crm.root)
+    writer = Store(crm.root)
+    writer.lock_writes()  # as a change running in another thread of the server
+    try:
+        web.get("/")
+        web.get("/pipeline")
+        probe = subprocess.run(["flock", "--nonblock", str(lock), "true"], check=False)
+        assert probe.returncode == 1, "the lock was let go while the change held it"
+    finally:
+        writer.release()
+    assert subprocess.run(["flock", "--nonblock", str(lock), "true"], check=False).returncode == 0
 
 
 def test_the_cli_and_the_web_change_one_client_at_the_same_moment(crm: Crm) -> None:
