@@ -27,6 +27,7 @@ bp = Blueprint("pages", __name__)
 
 LIST_SHOWN = 200  # rows of a list page; the count says how many matched
 ATTENTION_SHOWN = 10
+DAY_SHOWN = 100  # overdue and untimed tasks on Today (everybody's day in a big CRM is long)
 
 
 @bp.app_template_filter("markdown")
@@ -93,7 +94,7 @@ def today() -> str:
     current = store()
     owner = _owner_choice(current.default_owner())
     view = today_view(current, current.today(), owner, ATTENTION_SHOWN).day
-    return render_template("today.html", view=view, users=_users(), **_day(view))
+    return render_template("today.html", view=view, users=_users(), shown=DAY_SHOWN, **_day(view))
 
 
 @bp.get("/plan")
