@@ -208,6 +208,15 @@ def _html(text: str) -> str:
     return str(escape(text))
 
 
+def test_today_shows_the_first_hundred_overdue_tasks_and_counts_the_rest(crm: Crm) -> None:
+    crm.run("client", "add", "Acme Ltd")
+    lines = "".join(f"- [ ] Call {i:03} due:2026-11-{1 + i % 20:02}\n" for i in range(105))
+    crm.write("clients/acme-ltd.md", crm.read("clients/acme-ltd.md") + "\n## Tasks\n\n" + lines)
+    page = web_of(crm.root).get("/")
+    assert page.count('class="late"') == 100
+    assert "… and 5 more overdue" in page
+
+
 def test_a_missing_record_and_a_bad_query_are_pages_that_say_so(demo: Crm) -> None:
     web = web_of(demo.root)
     assert "no client &#39;clients/nobody&#39;" in web.get("/r/clients/nobody", 404)
@@ -411,7 +420,7 @@ def test_record_text_is_escaped_and_markdown_sanitised(crm: Crm) -> None:
     web = web_of(crm.root)
     for page in (web.get("/list/clients"), web.get(f"/r/clients/{path.stem}")):
         assert "<script>alert" not in page and "<img" not in page
-        assert "href=\"javascript:" not in page
+        assert 'href="javascript:' not in page
         assert "&lt;script&gt;alert(1)&lt;/script&gt; Ltd" in page
     card = web.get(f"/r/clients/{path.stem}")
     assert "<strong>bold</strong>" in card
