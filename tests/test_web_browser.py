@@ -144,22 +144,33 @@ column.dispatchEvent(new DragEvent('drop', {dataTransfer: data, bubbles: true}))
 
 
 def test_drag_a_deal_card_to_another_stage(browser: webdriver.Chrome, served: Served) -> None:
+    settings = served.root / "plaincrm.yaml"
+    gate = "{name: proposal, probability: 50, rotting: 14}"
+    settings.write_text(settings.read_text().replace(gate, gate[:-1] + ", requires: [quote]}"))
+    git(served.root, "commit", "-qam", "proposal requires a quote")
     resize(browser, DESK)
     browser.get(served.url + "pipeline")
-    column = browser.find_element(By.CSS_SELECTOR, '.column[data-stage="lead"]')
-    card = column.find_element(By.CSS_SELECTOR, ".card")
+    card = browser.find_element(By.CSS_SELECTOR, '.column[data-stage="lead"] .card')
     ref = str(card.get_attribute("data-deal"))
-    target = browser.find_element(By.CSS_SELECTOR, '.column[data-stage="proposal"]')
+    before = served.read(f"deals/{ref}.md")
+    gated = browser.find_element(By.CSS_SELECTOR, '.column[data-stage="proposal"]')
+    browser.execute_script(DRAG, card, gated)
+    refusal = card.find_element(By.CLASS_NAME, "refusal")
+    wait(browser, lambda d: refusal.is_displayed())
+    assert "it needs a sent quote" in refusal.text
+    assert served.read(f"deals/{ref}.md") == before
+    target = browser.find_element(By.CSS_SELECTOR, '.column[data-stage="qualified"]')
     browser.execute_script(DRAG, card, target)
     wait(
         browser,
         lambda d: d.find_elements(
-            By.CSS_SELECTOR, f'.column[data-stage="proposal"] .card[data-deal="{ref}"]'
+            By.CSS_SELECTOR, f'.column[data-stage="qualified"] .card[data-deal="{ref}"]'
         ),
     )
-    assert "\nstage: proposal\n" in served.read(f"deals/{ref}.md")
+    assert "\nstage: qualified\n" in served.read(f"deals/{ref}.md")
     assert re.match(
-        rf"Anna Kovács\|deal move: .* lead -> proposal \(deals/{ref}\.md\)$", served.last_commit()
+        rf"Anna Kovács\|deal move: .* lead -> qualified \(deals/{ref}\.md\)$",
+        served.last_commit(),
     )
 
 
