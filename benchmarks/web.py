@@ -56,6 +56,7 @@ def pages(root: Path) -> list[tuple[str, str]]:
         ("ticket list", "/list/tickets"),
         ("client card", f"/r/clients/{client.stem}"),
         ("deal page", f"/r/deals/{deal.stem}"),
+        ("history of a client", f"/history/clients/{client.stem}"),
         ("report: forecast", "/reports/forecast"),
         ("report: stages", "/reports/stages"),
         ("report: receivables", "/reports/receivables"),
@@ -88,6 +89,10 @@ def main() -> None:
         # the copies have new inodes: git's index learns their stat data once, as after
         # a clone, so that the index's look at the work tree is the warm one it is
         subprocess.run(["git", "update-index", "-q", "--refresh"], cwd=root, check=False)
+    if not (root / ".git" / "objects" / "info" / "commit-graphs").exists():
+        from plaincrm.git.repo import write_commit_graph
+
+        write_commit_graph(root)  # as 'plaincrm sync' keeps it in a team's clone (run.py)
     client = create_app(Settings(root)).test_client()
     headers = {"Host": "127.0.0.1:8042"}
     load = os.getloadavg()
