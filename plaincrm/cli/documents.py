@@ -30,9 +30,11 @@ from ..views.deals import DealDocument
 from ..views.documents import (
     DocListView,
     DocShowView,
+    PaymentView,
     ReceivablesView,
     doc_list_view,
     doc_show_view,
+    payment_view,
     receivables_view,
 )
 from .common import (
@@ -432,25 +434,21 @@ def pay_command(invoice: str, amount: str | None, day: str | None, as_json: bool
         amount=parse_amount(amount) if amount is not None else None,
         day=date_arg(day, past=True),
     )
-    balance = done.balance
-    invoice_doc = balance.invoice
-    if as_json:
-        data = doc_show_view(store, done.path, warn=False).as_json()
-        data["invoice"] = doc_show_view(store, invoice_doc.path, warn=False).as_json()
-        echo_json(data)
-        return
-    left = balance.outstanding
+    formatter(as_json).emit(payment_view(store, done))
+
+
+@text_of(PaymentView)
+def _payment_text(view: PaymentView) -> Text:
+    """The payment's ref on stdout; what it paid and what is left on stderr."""
+    payment, invoice = view.payment.doc, view.invoice.doc
+    left = view.balance.outstanding
     state = (
-        f"{invoice_doc.short} is paid in full"
+        f"{invoice.short} is paid in full"
         if left <= 0
-        else f"{money(left, invoice_doc.currency)} of {invoice_doc.short} outstanding"
+        else f"{money(left, invoice.currency)} of {invoice.short} outstanding"
     )
-    payment = load_doc(store, done.path)
-    click.echo(payment.ref)
-    click.echo(
-        f"Recorded {done.path}: {money(payment.amount or Decimal(0), payment.currency)}; {state}",
-        err=True,
-    )
+    paid = money(payment.amount or Decimal(0), payment.currency)
+    return Text(payment.ref, f"Recorded {payment.path}: {paid}; {state}")
 
 
 # ---------------------------------------------------------------- receivables

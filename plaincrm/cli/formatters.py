@@ -25,7 +25,7 @@ class View(Protocol):
 
 
 class Text(NamedTuple):
-    out: str
+    out: str  # printed to stdout when not empty
     err: str = ""  # printed to stderr when not empty
 
 
@@ -58,7 +58,8 @@ class TextFormatter:
         text = _TEXT[type(view)](view)
         if isinstance(text, str):
             text = Text(text)
-        click.echo(text.out)
+        if text.out:
+            click.echo(text.out)
         if text.err:
             click.echo(text.err, err=True)
 

@@ -17,7 +17,9 @@ API:
   ``.client_name``, ``.related`` (ref, ``Doc`` or None), ``.referring`` (documents
   that refer to it, payments listed under the balance left out), ``.notes``,
   ``.open_tasks``, ``.log``.  Its ``as_json()`` is also what ``doc add``, ``doc
-  status`` and ``pay`` print with ``--json``.
+  status`` print with ``--json``.
+- ``payment_view(store, payment) -> PaymentView``: what ``pay`` recorded
+  (``.payment`` and ``.invoice`` pages, ``.balance`` of the invoice after it).
 - ``receivables_view(store, client=None) -> ReceivablesView``: ``.report``
   (``documents.receivables.Receivables``: lines per client and currency, totals,
   overdue invoices).
@@ -38,7 +40,7 @@ from ..core.query import RecordAccessor
 from ..core.records import record_notes
 from ..core.store import Store
 from ..core.tasklines import Task
-from ..documents.documents import Balance, Doc, all_docs, balances, load_doc, owed
+from ..documents.documents import Balance, Doc, Payment, all_docs, balances, load_doc, owed
 from ..documents.receivables import Receivables, receivables
 from ..documents.settings import doc_settings
 from .queries import parse_query
@@ -190,6 +192,27 @@ def doc_show_view(store: Store, path: str, warn: bool = True) -> DocShowView:
         deal_title,
         client_names(store, [doc.client]).get(doc.client or "", ""),
         record_notes(store.read_text(doc.path), doc.record),
+    )
+
+
+@dataclass
+class PaymentView:
+    """What ``pay`` recorded: the payment's page, the invoice's page and balance."""
+
+    payment: DocShowView
+    invoice: DocShowView
+    balance: Balance  # the invoice's, after the payment
+
+    def as_json(self) -> dict[str, Any]:
+        data = self.payment.as_json()
+        data["invoice"] = self.invoice.as_json()
+        return data
+
+
+def payment_view(store: Store, done: Payment) -> PaymentView:
+    payment = doc_show_view(store, done.path, warn=False)
+    return PaymentView(
+        payment, doc_show_view(store, done.balance.invoice.path, warn=False), done.balance
     )
 
 
