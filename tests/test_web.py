@@ -182,6 +182,10 @@ def test_every_page_shows_what_the_commands_show(demo: Crm) -> None:
     assert f'<td colspan="4">total</td><td class="num">{total}</td>' in page
     campaign = cli_json(demo, "campaign", "show", "autumn")
     assert f"{campaign['responses']} responses" in pages["/r/campaigns/autumn"]
+    for event in cli_json(demo, "history", "danube")["events"][:10]:
+        assert _html(event["text"]) in pages["/history/clients/danube"], event
+    for item in cli_json(demo, "activity", "--since", "-6d")["items"][:10]:
+        assert _html(item["text"]) in pages["/activity"], item
     forecast = cli_json(demo, "forecast")
     for period in forecast["periods"]:
         assert f"<td>{period['period']}</td>" in pages["/reports/forecast"]

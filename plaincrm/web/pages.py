@@ -395,27 +395,26 @@ SHOWN = {"deal": _deal, "document": _document, "ticket": _ticket, "campaign": _c
 
 @bp.get("/history/<folder>/<slug>")
 def history(folder: str, slug: str) -> str:
-    from ..git.history import record_history
+    from ..views.history import history_view
 
     if folder not in TYPE_BY_FOLDER:
         abort(404, f"'{folder}' is not a record folder")
     current = store()
     path = current.resolve(f"{folder}/{slug}")
-    result = record_history(current, path)
-    return render_template("history.html", history=result)
+    return render_template("history.html", view=history_view(current, path))
 
 
 @bp.get("/activity")
 def activity() -> str:
-    from ..git.history import activity as team_activity
+    from ..views.history import activity_view
 
     current = store()
     days = request.args.get("days", "7")
     if not days.isdigit() or not 0 < int(days) <= 366:
         raise UsageError(f"days: expected a number of days from 1 to 366, not '{days}'")
-    since = (current.today() - timedelta(days=int(days) - 1)).isoformat()
-    items = team_activity(current, since=since)
-    return render_template("activity.html", items=items, days=int(days))
+    today = current.today()
+    view = activity_view(current, today - timedelta(days=int(days) - 1), today)
+    return render_template("activity.html", view=view, days=int(days))
 
 
 # ------------------------------------------------------------------ reports
