@@ -1,6 +1,7 @@
 """The pages: what the read commands show (today, plan, pipeline, client show, the
-record pages and lists, reports, history, activity), read through the domain
-functions the commands use, rendered by the templates."""
+record pages and lists, reports, history, activity), each the view of
+``plaincrm/views/`` its command shows (the same figures as its ``--json``), laid out
+by a template."""
 
 from __future__ import annotations
 
