@@ -85,11 +85,38 @@ def blocks(text: str) -> list[tuple[str, str]]:
     return found
 
 
+# `plaincrm ... serve` runs until stopped: in the tour it is started on a free port, its
+# pages are fetched, and it is stopped (the `--open` browser is `true`, from $BROWSER)
+SERVE_ONCE = """
+import re, subprocess, sys, urllib.request
+server = subprocess.Popen(["plaincrm", *sys.argv[1:], "--port", "0"], stderr=subprocess.PIPE,
+                          text=True)
+try:
+    line = server.stderr.readline()
+    url = re.search(r"http://[^ ]+/", line)
+    assert url, "serve did not start: " + line + server.stderr.read()
+    for page in ("", "plan", "pipeline", "reports", "list/clients"):
+        with urllib.request.urlopen(url.group(0) + page) as response:
+            assert response.status == 200, (page, response.status)
+finally:
+    server.terminate()
+    server.wait()
+"""
+SERVE_FUNCTION = (
+    'plaincrm() { if [[ " $* " == *" serve "* ]]; then '
+    f'"{sys.executable}" -c "$SERVE_ONCE" "$@"; else command plaincrm "$@"; fi; }}\n'
+)
+
+
 def run_block(section: str, block: str, cwd: Path, env: dict[str, str]) -> None:
     script = (
         "set -e\n"
-        "trap 'echo \"README command failed (exit $?): $BASH_COMMAND\" >&2' ERR\n" + block + "\n"
+        "trap 'echo \"README command failed (exit $?): $BASH_COMMAND\" >&2' ERR\n"
+        + SERVE_FUNCTION
+        + block
+        + "\n"
     )
+    env = {**env, "SERVE_ONCE": SERVE_ONCE, "BROWSER": "true"}
     result = subprocess.run(
         ["bash", "-c", script],
         cwd=cwd,

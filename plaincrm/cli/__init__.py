@@ -50,6 +50,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "activity": ("history", "activity_command", "What the team did, by day and person."),
     "sync": ("sync", "sync", "Commit your edits, merge the team's, check, and push."),
     "setup-git": ("sync", "setup_git", "Register the record merge driver and pre-commit hook."),
+    "serve": ("serve", "serve", "The web app: today, the pipeline board, clients, reports."),
     "undo": ("undo", "undo", "Take back your last change (drop it, or revert it once pushed)."),
     # run by git (merge driver, pre-commit hook): an empty help keeps them out of --help
     "merge-driver": ("sync", "merge_driver", ""),
