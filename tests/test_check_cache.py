@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Crm
-from plaincrm import check, index, schemas
+from plaincrm.core import check, index, schemas
 from plaincrm.core.index import INDEX_DIR, INDEX_NAME, Index
 
 Judged = Callable[[], list[str]]

@@ -14,13 +14,12 @@ from ..core.money import money
 from ..core.query import WrappedAccessor
 from ..core.records import record_notes
 from ..core.text import number, percent, plural
+from ..formats.exporter import MAILING_COLUMNS, mailing_table
 from ..marketing.campaigns import (
-    MAILING_COLUMNS,
     CampaignFigures,
     add_campaign,
     audience,
     campaign_figures,
-    mailing_table,
     respond,
 )
 from ..sales.dealops import NewDeal

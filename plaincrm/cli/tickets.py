@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import click
 
 from ..clients.clients import client_names
+from ..core.dates import now
 from ..core.model import Kind, field_kinds, path_of
 from ..core.query import WrappedAccessor, tested_fields
 from ..core.records import record_notes
@@ -17,7 +18,7 @@ from ..core.store import Store
 from ..core.text import number, plural
 from ..sales.dealops import NewDeal
 from ..service.report import minutes_text, service_report
-from ..service.sla import DONE, KINDS, PRIORITIES, STATUSES, Clock, now, parse_when
+from ..service.sla import DONE, KINDS, PRIORITIES, STATUSES, Clock, parse_when
 from ..service.tickets import (
     Ticket,
     add_ticket,

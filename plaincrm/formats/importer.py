@@ -60,7 +60,7 @@ from .plan import (
     RowError,
 )
 from .sheet import Row, Sheet, read_sheet
-from .typehooks import BY_COMMAND, NEW_RECORD, SLUG_BASE, UPDATED
+from .typehooks import NEW_RECORD, SLUG_BASE, UPDATED
 
 MATCH_KEYS = ("ref", "email", "phone", "name")
 PEOPLE = "contacts"  # a client's contact people
@@ -558,7 +558,7 @@ class RecordImport(SheetImport):
             action.verb = SKIP
             self.plan.actions.append(action)
             return
-        by_command = BY_COMMAND.get(self.rtype.name, {})
+        by_command = self.rtype.by_command
         for change in changes:
             if change.key in by_command:
                 self._error(

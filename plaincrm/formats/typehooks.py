@@ -3,9 +3,9 @@
 ``NEW_RECORD[type]`` fills the defaults a new record gets from its own
 command and returns its body; ``SLUG_BASE[type]`` makes its file name;
 ``UPDATED[type]`` adds to an updated record what its own commands would (a
-deal logs changed details); ``BY_COMMAND[type]`` names the fields that only
-their commands change, because those commands record the change (a deal's
-stage goes through ``deal move``, which logs it).  Deals and tickets are made
+deal logs changed details).  The fields that only their commands change, because
+those commands record the change (a deal's stage goes through ``deal move``,
+which logs it), are each kind's ``by_command`` (``core.kinds``).  Deals and tickets are made
 exactly as ``plaincrm deal add`` and ``plaincrm ticket add`` make them (tested).
 """
 
@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..core import setfields
 from ..core.records import append_log, log_line
 from ..core.store import Store
 from .plan import Change
@@ -41,7 +40,7 @@ def new_deal(store: Store, fields: dict[str, Any]) -> str:
     fields["probability"] = probability if manual else stage.probability
     fields["probability_manual"] = True if manual else None
     if fields.get("amount") is not None and not fields.get("currency"):
-        fields["currency"] = pipeline.currency
+        fields["currency"] = pipeline.money.currency
     if stage.closed and not fields.get("closed"):
         fields["closed"] = fields.get("close") or store.today()
     event = Event("opened", stage.name, None, fields["probability"], manual)
@@ -67,7 +66,8 @@ def new_ticket(store: Store, fields: dict[str, Any]) -> str:
     comes in with another status than ``new`` also gets the status change the SLA
     clocks read (``status new -> waiting: imported``), at its opening time: its
     clocks then run, pause or stop as its status says."""
-    from ..service.sla import format_stamp, now, status_line_text
+    from ..core.dates import now
+    from ..service.sla import format_stamp, status_line_text
     from ..service.tickets import CONVERSATION
 
     fields.setdefault("kind", "request")
@@ -96,6 +96,3 @@ SLUG_BASE: dict[str, Callable[[dict[str, Any]], str]] = {
     "ticket": ticket_slug,
 }
 UPDATED: dict[str, Updated] = {"deal": updated_deal}
-# The fields that only their own commands change (``setfields.BY_COMMAND``): an
-# update that would change one is refused with the command to use.
-BY_COMMAND = setfields.BY_COMMAND

@@ -13,8 +13,8 @@ import json
 import sqlite3
 from typing import Any
 
+from ..core.mailentries import MailEntry, addresses_in, thread_key
 from ..core.model import Record
-from .entries import MailEntry, addresses_in, thread_key
 
 ENTRY_FIELDS = (
     "key", "stamp", "direction", "sender", "recipients", "thread", "subject", "deal", "excerpt",

@@ -26,11 +26,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.errors import BrokenFileError, InvalidError, NotFoundError
+from ..core.mailentries import (
+    NewEntry,
+    add_entries,
+    clean,
+    normalize_subject,
+    thread_key,
+    threads_of,
+)
 from ..core.model import TYPES, path_of, slug_of
 from ..core.records import ParseFailure, append_log, log_line, parse_record
 from ..core.store import Store, type_of_path, writes
 from ..sales.deallog import CLOSED
-from .entries import NewEntry, add_entries, clean, normalize_subject, thread_key, threads_of
 from .followup import recorded_keys
 from .matching import Book, match
 from .message import Content, Summary, read_content, show_addresses

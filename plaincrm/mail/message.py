@@ -27,7 +27,7 @@ from functools import cached_property
 from html.parser import HTMLParser
 from typing import Any
 
-from .entries import EXCERPT_WIDTH, clean
+from ..core.mailentries import EXCERPT_WIDTH, clean
 
 EXCERPT_CHARS = 3 * EXCERPT_WIDTH  # two or three lines
 MAX_DEPTH = 40  # MIME parts nested deeper are not looked into

@@ -4,7 +4,7 @@ What lives here: ``pipeline`` (the ``pipeline:`` settings: stages, lost
 reasons, competitors, currency and rates; ``check_pipeline``), ``deals``
 (``Deal``: a deal read as figures; ``deals``, flags, ``deal_attention`` for
 ``today``), ``dealops`` (open, move, win, lose, reopen and set deals; the stage
-``GATES``), ``deallog`` (the grammar of a deal's ``## Log``) and ``reports``
+gates other domains register), ``deallog`` (the grammar of a deal's ``## Log``) and ``reports``
 (the board, the forecast, lost deals, competitors, stage conversion).
 
 What it may import: the core, ``clients`` (owners), and another domain only

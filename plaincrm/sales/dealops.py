@@ -5,13 +5,14 @@ with an error that says what to do instead, changes only the front matter
 values it must (``frontmatter.set_fields``), appends one line per event to the
 deal's ``## Log`` (grammar in ``deallog``) and makes exactly one commit.
 
-Stage gates: ``GATES`` holds functions ``(store, deal_record, target_stage)
--> refusal message | None`` consulted before a deal moves to another stage or
-is won.  A refusal stops the command unless it is forced (``force=True``,
-``--force`` on the command line); a forced refusal is written to the log as
-``forced past: <message>``.  ``documents.document_gate`` checks the documents
-a stage ``requires:`` (pipeline.stages in plaincrm.yaml); other modules may
-append more gates.
+Stage gates: the deal kind's ``"stage_gate"`` hook (``core.kinds``: another
+domain adds one with ``kinds.extend("deal", hooks={"stage_gate": (gate,)})``)
+holds functions ``(store, deal_record, target_stage) -> refusal message | None``
+consulted before a deal moves to another stage or is won.  A refusal stops the
+command unless it is forced (``force=True``, ``--force`` on the command line); a
+forced refusal is written to the log as ``forced past: <message>``.  The
+documents domain's gate checks the documents a stage ``requires:``
+(pipeline.stages in plaincrm.yaml).
 """
 
 from __future__ import annotations
@@ -22,23 +23,23 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from ..clients.clients import check_owner, new_owner
+from ..clients.clients import new_owner
 from ..core.dates import parse_iso_date
 from ..core.errors import ConflictError, InvalidError, NotFoundError, UsageError, did_you_mean
 from ..core.frontmatter import append_items, set_fields
 from ..core.ids import slugify, unique_slug
+from ..core.kinds import TYPES
 from ..core.model import Record, path_of, slug_of
 from ..core.money import check_currency, parse_amount
 from ..core.records import append_log, new_record_text, one_line, parse_record
-from ..core.setfields import Edit, Wanted, plan_edit, set_record
+from ..core.setfields import Edit, Wanted, check_owner, plan_edit, set_record
 from ..core.store import Store, type_of_path, writes
-from ..documents.documents import document_gate
 from .deallog import LOST, WON, Event, closed_at, event_line
 from .deals import Deal, deal_of
 from .pipeline import Pipeline, competitor_names, settings
 
 Gate = Callable[[Store, Record, str], str | None]
-GATES: list[Gate] = [document_gate]
+GATE = "stage_gate"  # the deal kind's hook: the gates of a stage
 
 Money = Decimal | int | float | str
 
@@ -66,9 +67,9 @@ def add_deal(
     Creates ``deals/<client>-<title>.md`` in ``stage`` (default: the first
     stage), with the stage's probability unless ``probability`` is given
     (``60`` or ``"60%"``, as ``set_deal`` takes it; then it is kept as set by
-    hand; ``"auto"``: the stage's), ``currency`` defaulting to pipeline.currency
+    hand; ``"auto"``: the stage's), ``currency`` defaulting to money.currency
     when an amount is given, and ``owner`` defaulting to the current user.
-    The starting stage's ``GATES`` are consulted as for a move (``force``
+    The starting stage's the stage gates are consulted as for a move (``force``
     overrides them and logs ``forced past: ...`` first); a new deal has no
     documents yet, so a stage that requires some refuses it.
     Logs ``opened in <stage> (<p>%)``, commits with ``message`` (default
@@ -91,7 +92,7 @@ def add_deal(
     value = parse_amount(amount) if amount is not None else None
     code = check_currency(currency) if currency else None
     if value is not None and code is None:
-        code = pipeline.currency
+        code = pipeline.money.currency
     if probability is not None and str(probability).lower() == AUTO:
         probability = None  # follows the stage, as without it
     manual = probability is not None
@@ -153,7 +154,7 @@ class NewDeal:
 @writes
 def move_deal(store: Store, path: str, stage: str, *, force: bool = False) -> list[Event]:
     """Move an open deal to another open stage; the probability follows the stage
-    unless it was set by hand.  Consults ``GATES`` (``force`` overrides them).
+    unless it was set by hand.  Consults the stage gates (``force`` overrides them).
     Returns the events logged: the ``forced`` ones, then the ``stage`` one."""
     pipeline = settings(store)
     record, deal = _load_open(store, path, pipeline, "move")
@@ -259,7 +260,7 @@ def reopen_deal(
 ) -> list[Event]:
     """Reopen a won or lost deal in ``stage`` (default: the stage it closed at, else
     the first stage).  The closing fields go; the log keeps what happened.
-    Consults ``GATES`` as a move does (``force`` overrides them).  Returns the
+    Consults the stage gates as a move does (``force`` overrides them).  Returns the
     events logged: the ``forced`` ones, then the ``reopened`` one."""
     pipeline = settings(store)
     record = store.load(path)
@@ -454,7 +455,8 @@ def _gates(
 ) -> list[Event]:
     """The ``forced`` events of the gates refusing ``target``; an error unless
     ``force``.  ``new``: the deal is being opened in ``target``."""
-    refusals = [message for gate in GATES if (message := gate(store, record, target))]
+    gates: tuple[Gate, ...] = TYPES["deal"].hook(GATE)
+    refusals = [message for gate in gates if (message := gate(store, record, target))]
     if refusals and not force:
         if new:
             raise ConflictError(

@@ -29,6 +29,7 @@ from typing import Any
 
 from ..clients.clients import new_owner
 from ..core import tasklines
+from ..core.dates import now
 from ..core.errors import ConflictError, InvalidError, NotFoundError, Problem, UsageError
 from ..core.frontmatter import set_fields
 from ..core.ids import slugify, unique_slug
@@ -56,7 +57,6 @@ from .sla import (
     Service,
     clocks,
     format_stamp,
-    now,
     parse_stamp,
     read_service,
     service_settings,
