@@ -46,7 +46,7 @@ from .cells import (
 )
 from .cells import normalise_phone as phone_key
 from .columns import TASK, Mapping, guess_type, map_columns, parse_maps, vocabulary
-from .convert import Resolver, blank, comparable, convert
+from .convert import blank, comparable, convert
 from .plan import (
     CREATE,
     SAME,
@@ -57,9 +57,9 @@ from .plan import (
     ImportOptions,
     Plan,
     Progress,
-    RowError,
 )
 from .sheet import Row, Sheet, read_sheet
+from .sheetimport import SheetImport
 from .typehooks import NEW_RECORD, SLUG_BASE, UPDATED
 
 MATCH_KEYS = ("ref", "email", "phone", "name")
@@ -156,31 +156,6 @@ class RowValues:
     entries: dict[str, dict[str, Any]]  # list-of-mapping field -> one entry
     ref: str | None
     personal: dict[str, Any] = field(default_factory=dict)  # a person's email, phone ...
-
-
-class SheetImport:
-    """What planning the import of a sheet needs: the file, its columns, the options,
-    and the plan it fills in."""
-
-    def __init__(
-        self,
-        store: Store,
-        sheet: Sheet,
-        mapping: Mapping,
-        options: ImportOptions,
-        plan: Plan,
-        orders: dict[int, str | None],
-    ) -> None:
-        self.store, self.sheet, self.mapping, self.options = store, sheet, mapping, options
-        self.plan, self.orders = plan, orders
-        self.resolver = Resolver(store)
-        self.setup()
-
-    def setup(self) -> None:
-        """What a kind of import prepares before reading the rows."""
-
-    def _error(self, row: int, message: str) -> None:
-        self.plan.errors.append(RowError(row, message))
 
 
 class RecordImport(SheetImport):

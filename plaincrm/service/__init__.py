@@ -1,6 +1,6 @@
 """Service (docs/service.md): tickets, their service levels, and the service report.
 
-What lives here: ``tickets`` (open, answer, wait, resolve, close with an
+What lives here: ``kind`` (the ticket kind, ``core.kinds``), ``tickets`` (open, answer, wait, resolve, close with an
 upsell; the conversation format), ``sla`` (ticket moments, the ``service:``
 settings, the SLA clocks, ``ticket_attention`` for ``today``) and ``report``
 (``report service``).
