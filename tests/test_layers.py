@@ -140,8 +140,9 @@ def upward(edge: Import, declared: dict[str, set[str]]) -> str | None:
     if source in DOMAINS and edge.source.endswith(".kind") and not edge.typing_only:
         return _kind_rule(edge)
     if edge.source == GIT_REPO:
-        ok = edge.target.endswith(".core.errors")
-        return None if ok else "git/repo.py imports only core/errors.py (the core commits through it)"
+        if edge.target.endswith(".core.errors"):
+            return None
+        return "git/repo.py imports only core/errors.py (the core commits through it)"
     if target in FRONT_ENDS:
         if source == "__main__":
             return None
@@ -149,7 +150,10 @@ def upward(edge: Import, declared: dict[str, set[str]]) -> str | None:
     if source == "core":
         if target in ("", "core") or edge.target == GIT_REPO:
             return None
-        return "core imports no domain, front end or git module but git/repo.py: let the domain register what the core needs in its kind.py (core.kinds)"
+        return (
+            "core imports no domain, front end or git module but git/repo.py: let the "
+            "domain register what the core needs in its kind.py (core.kinds)"
+        )
     if source == "git":
         if target == "core" or target == "git":
             return None
@@ -293,7 +297,8 @@ def test_the_checker_accepts_a_clean_tree(tmp_path: Path) -> None:
     [
         (  # the core names a domain, even inside a function
             {"core/model.py": "def f():\n    from ..sales import pipeline\n"},
-            "pkg/core/model.py:2: pkg.core.model imports pkg.sales.pipeline: core imports no domain",
+            "pkg/core/model.py:2: pkg.core.model imports pkg.sales.pipeline: "
+            "core imports no domain",
         ),
         (
             {"sales/pipeline.py": "from ..documents import gate\n"},
