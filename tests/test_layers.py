@@ -101,7 +101,8 @@ def imports(name: str, path: Path, known: dict[str, Path], shown: str) -> list[I
                 targets.append(inner if inner in known else base)
         for target in targets:
             if target == root or target.startswith(root + "."):
-                found.append(Import(name, target, shown, node.lineno, typing_only, in_function))
+                line = getattr(node, "lineno", 0)
+                found.append(Import(name, target, shown, line, typing_only, in_function))
         function = isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
         visit(node, typing_only, in_function or function)
 
