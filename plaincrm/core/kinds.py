@@ -120,10 +120,12 @@ class RecordType:
     attention_rank: int = 100  # the order of today's attention lists
     # what a linked record shows on the client card after its ref and title
     card: Callable[[Store, Record], dict[str, str]] | None = None
-    # import: the defaults and body of a new record, its file name, an updated record
+    # import: a new record's defaults (filled into the fields) and body, as its own
+    # command makes them; its file name's words; an updated record's text with what
+    # its commands would add, given what changed in words (a deal logs it)
     new_record: Callable[[Store, dict[str, Any]], str] | None = None
     slug_base: Callable[[dict[str, Any]], str] | None = None
-    updated: Callable[[Store, str, list[Any]], str] | None = None
+    updated: Callable[[Store, str, str], str] | None = None
     # the fields only their own commands change: field -> the command that does
     by_command: Mapping[str, str] = field(default_factory=dict)
     # extension points that other domains fill: name -> functions

@@ -47,6 +47,7 @@ from .cells import (
 from .cells import normalise_phone as phone_key
 from .columns import TASK, Mapping, guess_type, map_columns, parse_maps, vocabulary
 from .convert import blank, comparable, convert
+from .exporter import csv_cell
 from .plan import (
     CREATE,
     SAME,
@@ -60,7 +61,6 @@ from .plan import (
 )
 from .sheet import Row, Sheet, read_sheet
 from .sheetimport import SheetImport
-from .typehooks import NEW_RECORD, SLUG_BASE, UPDATED
 
 MATCH_KEYS = ("ref", "email", "phone", "name")
 PEOPLE = "contacts"  # a client's contact people
@@ -270,7 +270,7 @@ class RecordImport(SheetImport):
                 where = f" (column {column} is empty)" if column else ""
                 self._error(row.number, f"no {self.title}{where}: a new record needs one")
                 return
-            slug_base = SLUG_BASE.get(self.rtype.name)
+            slug_base = self.rtype.slug_base
             base = slug_base(converted.values) if slug_base else str(title)
             pending = Pending(self._new_path(converted.ref, base), None)
             self._merge(pending, converted)
@@ -490,7 +490,7 @@ class RecordImport(SheetImport):
         owner = self.props.get("owner", {})
         if owner.get("x-ref") == "user" and "owner" not in values:
             values["owner"] = self._default_owner()
-        hook = NEW_RECORD.get(self.rtype.name)
+        hook = self.rtype.new_record
         body = hook(self.store, values) if hook else ""
         ordered = {key: values[key] for key in self.props if values.get(key) is not None}
         ordered.update((k, v) for k, v in values.items() if k not in ordered and v is not None)
@@ -546,9 +546,14 @@ class RecordImport(SheetImport):
             return
         before = self.store.read_text(pending.path)
         after = set_fields(before, {c.key: c.new for c in changes})
-        hook = UPDATED.get(self.rtype.name)
+        hook = self.rtype.updated
         if hook:
-            after = hook(self.store, after, changes)
+            said = "; ".join(
+                f"{c.key} {csv_cell(c.old) if c.old not in (None, '') else 'none'} -> "
+                f"{csv_cell(c.new)}"
+                for c in changes
+            )
+            after = hook(self.store, after, said)
         old_problems = set(self._problems(pending.path, before))
         problems = [p for p in self._problems(pending.path, after) if p not in old_problems]
         if problems:

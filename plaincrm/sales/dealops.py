@@ -519,3 +519,34 @@ def _shown(value: Any) -> str:
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
     return one_line(str(value))
+
+
+# ---------------------------------------------------------------- import (sales/kind.py)
+
+
+def imported_deal(store: Store, fields: dict[str, Any]) -> str:
+    """A deal a spreadsheet brings in: its stage (the first by default), its probability
+    and currency, and the ``opened`` log line, as ``add_deal`` writes them (the body)."""
+    pipeline = settings(store)
+    given = fields.get("stage")
+    stage = pipeline.find_stage(str(given)) if given else pipeline.first_stage
+    fields["stage"] = stage.name
+    probability = fields.get("probability")
+    manual = fields.get("probability_manual")
+    if manual is None:
+        manual = probability is not None and probability != stage.probability
+    manual = bool(manual) and not stage.closed
+    fields["probability"] = probability if manual else stage.probability
+    fields["probability_manual"] = True if manual else None
+    if fields.get("amount") is not None and not fields.get("currency"):
+        fields["currency"] = pipeline.money.currency
+    if stage.closed and not fields.get("closed"):
+        fields["closed"] = fields.get("close") or store.today()
+    event = Event("opened", stage.name, None, fields["probability"], manual)
+    return f"## Tasks\n\n## Log\n\n{event_line(store.today(), store.current_user(), event)}"
+
+
+def log_imported_changes(store: Store, text: str, said: str) -> str:
+    """A deal an import changed logs what changed (``said``), as ``deal set`` does."""
+    line = event_line(store.today(), store.current_user(), Event("changed", text=said))
+    return append_log(text, [line])

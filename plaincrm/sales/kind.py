@@ -5,7 +5,7 @@ Each function below imports its module when called: loading the registry stays c
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..core.kinds import Attention, Facts, FirstRun, KindRules, RecordType, register
 
@@ -101,6 +101,23 @@ def card(store: Store, record: Record) -> dict[str, str]:
     return deal_details(store, record)
 
 
+def new_record(store: Store, fields: dict[str, Any]) -> str:
+    from .dealops import imported_deal
+
+    return imported_deal(store, fields)
+
+
+def slug_base(values: dict[str, Any]) -> str:
+    """The client's ref and the title, as ``deal add`` names a file."""
+    return f"{values.get('client') or ''} {values.get('title') or ''}"
+
+
+def updated(store: Store, text: str, said: str) -> str:
+    from .dealops import log_imported_changes
+
+    return log_imported_changes(store, text, said)
+
+
 register(
     RecordType(
         "deal",
@@ -116,6 +133,9 @@ register(
         checks=(check,),
         attention=(attention,),
         card=card,
+        new_record=new_record,
+        slug_base=slug_base,
+        updated=updated,
         by_command=BY_COMMAND,
     )
 )

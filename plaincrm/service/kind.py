@@ -5,7 +5,7 @@ Each function below imports its module when called: loading the registry stays c
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..core.kinds import Attention, FirstRun, KindRules, RecordType, register
 
@@ -71,6 +71,18 @@ def card(store: Store, record: Record) -> dict[str, str]:
     return ticket_details(store, record)
 
 
+def new_record(store: Store, fields: dict[str, Any]) -> str:
+    from .tickets import imported_ticket
+
+    return imported_ticket(store, fields)
+
+
+def slug_base(values: dict[str, Any]) -> str:
+    from .tickets import imported_slug
+
+    return imported_slug(values)
+
+
 register(
     RecordType(
         "ticket",
@@ -84,6 +96,8 @@ register(
         checks=(check,),
         attention=(attention,),
         card=card,
+        new_record=new_record,
+        slug_base=slug_base,
         by_command=BY_COMMAND,
     )
 )
