@@ -36,7 +36,8 @@ FACT_FIELDS = (
 
 
 def document_facts(record: Record) -> dict[str, Any] | None:
-    """What the index keeps of an invoice or a payment (``index.FACTS``); None otherwise."""
+    """What the index keeps of an invoice or a payment (the document kind's ``facts``);
+    None otherwise."""
     from .settings import INVOICE, PAYMENT  # not at the top: every command imports the index
 
     if record.get_text("kind") not in (INVOICE, PAYMENT):

@@ -145,7 +145,7 @@ class Flag:
 
 
 def deal_facts(record: Record) -> dict[str, Any] | None:
-    """What the index keeps of an open deal (``index.FACTS``), so that the
+    """What the index keeps of an open deal (the deal kind's ``facts``), so that the
     attention check of every ``today`` reads one small row per open deal
     instead of the whole record.  Closed deals have none.
 
