@@ -13,8 +13,8 @@ functions too.  The rules (docs/ARCHITECTURE.md, "What each package may import")
 - a domain's ``kind.py`` imports only ``core.kinds`` when it is loaded (the
   registry loads every one of them);
 - ``formats/`` imports the core, ``git/`` and the domains; ``crm/`` those and
-  ``formats/``; nothing imports a front end (``cli/``, ``web/``) but itself and
-  ``__main__``.
+  ``formats/``; ``views/`` is imported by the front ends only; nothing imports a
+  front end (``cli/``, ``web/``) but itself and ``__main__``.
 
 Imports under ``if TYPE_CHECKING:`` count for the direction but not for cycles (they
 never run).
@@ -144,6 +144,8 @@ def upward(edge: Import, declared: dict[str, set[str]]) -> str | None:
         if edge.target.endswith(".core.errors"):
             return None
         return "git/repo.py imports only core/errors.py (the core commits through it)"
+    if target == "views" and source not in (*FRONT_ENDS, "views"):
+        return "only the front ends import views/ (the screens they render)"
     if target in FRONT_ENDS:
         if source == "__main__":
             return None
