@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from textcrm import build as textcrm_build
 
 from plaincrm.cli import cli
+from plaincrm.core.store import Store
 
 TODAY = "2026-11-27"  # a Friday
 GIT_NOW = f"{TODAY}T12:00:00+01:00"  # git's clock, pinned with plaincrm's today
@@ -129,3 +131,18 @@ def crm(tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> C
     assert result.exit_code == 0, result.output
     monkeypatch.setenv("PLAINCRM_USER", "anna")
     return Crm(root, runner)
+
+
+@pytest.fixture
+def textcrm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Store]:
+    """``textcrm({path: text, ...}, commit=True)``: a store on a CRM built from file texts
+    (``textcrm.py``), in its own git repository; you are anna."""
+    monkeypatch.setenv("PLAINCRM_USER", "anna")
+    built = 0
+
+    def make(files: dict[str, str], *, commit: bool = True) -> Store:
+        nonlocal built
+        built += 1
+        return textcrm_build(tmp_path / f"text-{built}", files, commit=commit)
+
+    return make

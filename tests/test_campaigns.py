@@ -204,10 +204,10 @@ def test_roi_needs_a_cost_and_one_currency(crm: Crm) -> None:
     assert rows["export"]["won_revenue"] == {"USD": 50}
     assert rows["export"]["roi_note"] == (
         "no exchange rate for USD: add 'USD: RATE' (the value of 1 USD in EUR) under "
-        "pipeline.rates in plaincrm.yaml"
+        "money.rates in plaincrm.yaml"
     )  # these commands have no --currency to leave out
     shown = crm.run("campaign", "show", "export").stdout
-    assert "under pipeline.rates in plaincrm.yaml" in shown and "--currency" not in shown
+    assert "under money.rates in plaincrm.yaml" in shown and "--currency" not in shown
     config = crm.read("plaincrm.yaml").replace("  rates: {}", "  rates: {USD: 0.9}")
     crm.write("plaincrm.yaml", config)
     rows = {c["ref"]: c for c in json.loads(crm.run("report", "campaigns", "--json").stdout)

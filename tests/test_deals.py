@@ -8,6 +8,7 @@ import re
 import pytest
 
 from conftest import Crm
+from plaincrm.core import kinds
 from plaincrm.core.errors import (
     EXIT_CONFLICT,
     EXIT_INVALID,
@@ -366,8 +367,8 @@ def test_gates_refuse_and_force_goes_past_with_a_log_line(crm: Crm) -> None:
     def needs_nda(store: Store, record: object, target: str) -> str | None:
         return "proposal needs a signed NDA" if target in ("proposal", "won") else None
 
-    dealops.GATES.append(needs_nda)
-    try:
+    with kinds.changed():
+        kinds.extend("deal", hooks={dealops.GATE: (needs_nda,)})
         crm.run("deal", "move", ref, "qualified")
         result = crm.fail("deal", "move", ref, "proposal", code=EXIT_CONFLICT)
         assert "cannot go to proposal: proposal needs a signed NDA" in result.stderr
@@ -387,8 +388,6 @@ def test_gates_refuse_and_force_goes_past_with_a_log_line(crm: Crm) -> None:
             f"{ref}: won at proposal (12,000 EUR)",
         ]
         assert _log(crm.read(DEAL))[-1] == "- 2026-11-27 anna: won at proposal (12000 EUR)"
-    finally:
-        dealops.GATES.remove(needs_nda)
 
 
 def _last_diff(crm: Crm) -> list[str]:

@@ -28,9 +28,9 @@ from mailfixtures import (
 
 from conftest import Crm
 from plaincrm.cli import cli
+from plaincrm.core.mailentries import NewEntry, add_entries, parse_mail
 from plaincrm.git.merge import merge_record
 from plaincrm.mail import sources
-from plaincrm.mail.entries import NewEntry, add_entries, parse_mail
 
 DANUBE = "clients/danube-hotels.md"
 DEAL = "deals/danube-hotels-2027-framework-with-machine-lease.md"

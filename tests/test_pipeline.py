@@ -208,7 +208,7 @@ def test_pipeline_figures_per_stage_and_in_total(sales: Crm) -> None:
 def test_pipeline_converts_only_at_configured_rates(sales: Crm) -> None:
     result = sales.fail("pipeline", "--currency", "EUR", code=EXIT_INVALID)
     assert "no exchange rate for USD: add 'USD: RATE'" in result.stderr
-    assert "under pipeline.rates in plaincrm.yaml" in result.stderr
+    assert "under money.rates in plaincrm.yaml" in result.stderr
     sales.write(
         "plaincrm.yaml", sales.read("plaincrm.yaml").replace("rates: {}", "rates: {USD: 0.9}")
     )
@@ -394,7 +394,13 @@ SETTINGS_PROBLEMS = [
     ),
     ("currency: EUR", "currency: euro", "'euro' is not a currency code like EUR", "currency: euro"),
     ("rates: {}", "rates: {USD: -1}", "rates.USD: '-1' is not a positive number", "USD: -1"),
-    ("rates: {}", "rates: [USD]", "pipeline.rates must be 'CODE: rate' lines", "rates: [USD]"),
+    ("rates: {}", "rates: [USD]", "money.rates must be 'CODE: rate' lines", "rates: [USD]"),
+    (
+        "  rates: {}\n",
+        "  rates: {}\n  colour: red\n",
+        "unknown money setting 'colour'",
+        "colour: red",
+    ),
     (
         "competitors: []",
         "competitors: [Contoso, contoso]",
@@ -402,8 +408,8 @@ SETTINGS_PROBLEMS = [
         "competitors: [Contoso, contoso]",
     ),
     (
-        "  rates: {}\n",
-        "  rates: {}\n  colour: red\n",
+        "  competitors: []\n",
+        "  competitors: []\n  colour: red\n",
         "unknown pipeline setting 'colour'",
         "colour: red",
     ),

@@ -28,7 +28,8 @@ from plaincrm.core.money import money
 from plaincrm.core.store import Store
 from plaincrm.core.text import plural
 from plaincrm.web import auth
-from plaincrm.web.app import Settings, create_app
+from plaincrm.web.app import Settings
+from plaincrm.web.server import create_app
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 LOCAL = {"Host": "127.0.0.1:8042"}

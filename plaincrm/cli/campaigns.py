@@ -10,8 +10,8 @@ import click
 
 from ..core.money import money
 from ..core.text import number, percent, plural
+from ..formats.exporter import MAILING_COLUMNS
 from ..marketing.campaigns import (
-    MAILING_COLUMNS,
     CampaignFigures,
     add_campaign,
     audience,

@@ -184,6 +184,5 @@ def completion(shell: str) -> None:
       echo 'eval "$(plaincrm completion zsh)"' >> ~/.zshrc
       plaincrm completion fish > ~/.config/fish/completions/plaincrm.fish
     """
-    from . import cli
-
-    click.echo(SHELLS[shell](cli, {}, PROG, COMPLETE_VAR).source())
+    root = click.get_current_context().find_root().command  # the plaincrm group
+    click.echo(SHELLS[shell](root, {}, PROG, COMPLETE_VAR).source())

@@ -88,7 +88,7 @@ def _echo_events(path: str, found: list[Event]) -> None:
 @click.argument("title")
 @click.option("--amount", metavar="AMOUNT", help="Expected value, e.g. 12000 or 12000.50.")
 @click.option(
-    "--currency", metavar="CODE", help="Currency of the amount (default: pipeline.currency)."
+    "--currency", metavar="CODE", help="Currency of the amount (default: money.currency)."
 )
 @click.option("--close", metavar="DATE", help="Expected close date: 2027-01-15, +1m, friday.")
 @click.option(

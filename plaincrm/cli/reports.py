@@ -100,7 +100,7 @@ def currency_option(func: F) -> F:
     return click.option(
         "--currency",
         metavar="CODE",
-        help="Convert every amount to CODE at pipeline.rates (default: each currency apart).",
+        help="Convert every amount to CODE at money.rates (default: each currency apart).",
     )(func)
 
 

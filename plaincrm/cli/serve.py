@@ -61,7 +61,8 @@ def serve(
       plaincrm serve --host 0.0.0.0 --users ~/.config/plaincrm/users
     """
     from ..web import auth
-    from ..web.app import Settings, create_app, is_loopback
+    from ..web.app import Settings, is_loopback
+    from ..web.server import create_app
 
     root = discover_root(get_app().repo)
     store = get_app().store  # refuses a CRM whose settings have problems, as commands do

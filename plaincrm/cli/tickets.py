@@ -8,11 +8,12 @@ from typing import Any, TypeVar
 
 import click
 
+from ..core.dates import now
 from ..core.store import Store
 from ..core.text import number, plural
 from ..sales.dealops import NewDeal
 from ..service.report import minutes_text
-from ..service.sla import KINDS, PRIORITIES, Clock, now, parse_when
+from ..service.sla import KINDS, PRIORITIES, Clock, parse_when
 from ..service.tickets import (
     Ticket,
     add_ticket,

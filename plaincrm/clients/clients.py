@@ -2,61 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.errors import ConflictError, InvalidError
 from ..core.ids import slugify, unique_slug
+from ..core.mailentries import describe_entry, is_mail_line
 from ..core.model import Record, path_of, slug_of
 from ..core.records import new_record_text, record_notes
-from ..core.setfields import Edit, Wanted, change_record
-from ..core.settings import one_word_problem
+from ..core.setfields import Edit, Wanted, change_record, check_owner
 from ..core.store import Store, TaskEntry, writes
-from ..mail.entries import describe_entry
-from ..sales.deallog import is_mail_line
 
 KINDS = ("company", "person")
-
-LinkedDetails = Callable[[Store, Record], dict[str, str]]
-
-
-def linked_details(type_name: str) -> LinkedDetails | None:
-    """What a linked record shows on the client card after its ref and title (a
-    deal: stage, amount, probability); None: ref and title only.  Imported here,
-    so that the commands that only need owners (task add) don't load them all."""
-    if type_name == "deal":
-        from ..sales.deals import deal_details
-
-        return deal_details
-    if type_name == "document":
-        from ..documents.documents import document_details
-
-        return document_details
-    if type_name == "ticket":
-        from ..service.sla import ticket_details
-
-        return ticket_details
-    return None
 
 
 def client_names(store: Store, slugs: Iterable[str | None]) -> dict[str, str]:
     """Client slug -> name, for the clients among ``slugs`` that exist (from the index)."""
     titles = store.titles(path_of("client", slug) for slug in set(slugs) if slug)
     return {slug_of(path): title for path, title in titles.items()}
-
-
-def check_owner(store: Store, owner: str | None) -> None:
-    """Refuse an owner that is not a configured user (when users are configured),
-    or that is not one word (owner:NAME ends at a space)."""
-    problem = one_word_problem(owner) if owner else None
-    if problem:
-        raise InvalidError(problem)
-    names = store.config.user_names()
-    if owner and names and owner not in names:
-        raise InvalidError(
-            f"'{owner}' is not a user in plaincrm.yaml; known users: {', '.join(names)}"
-        )
 
 
 def new_owner(store: Store, owner: str | None) -> str | None:
@@ -156,7 +120,7 @@ class Card:
     open_tasks: list[TaskEntry] = field(default_factory=list)
     history: list[HistoryItem] = field(default_factory=list)
     linked: dict[str, list[Record]] = field(default_factory=dict)  # type -> records
-    details: dict[str, dict[str, str]] = field(default_factory=dict)  # path -> linked_details
+    details: dict[str, dict[str, str]] = field(default_factory=dict)  # path -> its kind's card
 
 
 def client_card(store: Store, path: str) -> Card:
@@ -175,9 +139,8 @@ def client_card(store: Store, path: str) -> Card:
         if other is not None:
             card.linked.setdefault(other.type.name, []).append(other)
             paths.append(linked_path)
-            details = linked_details(other.type.name)
-            if details is not None:
-                card.details[linked_path] = details(store, other)
+            if other.type.card is not None:  # a deal: stage, amount, probability ...
+                card.details[linked_path] = other.type.card(store, other)
     users = {u.email.lower(): u.name for u in store.config.users if u.email}
     card.history.extend(
         HistoryItem(

@@ -29,25 +29,13 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..documents.check import check_documents
-from ..formats.settings import check_import
-from ..mail.settings import check_mail
-from ..marketing.campaigns import campaign_problems, check_campaigns
-from ..sales.pipeline import (
-    Pipeline,
-    check_pipeline,
-    competitor_names,
-    deal_problems,
-    known_competitor,
-    read_pipeline,
-)
-from ..service.tickets import check_tickets, ticket_problems
 from . import schemas
 from .errors import Problem
 from .frontmatter import line_of
 from .index import Index, verdict_key
+from .kinds import KindRules
 from .model import TYPES, Record, field_kinds, is_record_path, slug_of
-from .money import record_number_problem
+from .money import check_money, record_number_problem
 from .records import ParseFailure, decode, parse_record
 from .schemas import valid, validate
 from .settings import CONFIG_NAME, Config
@@ -92,25 +80,24 @@ class FileRules:
     known).
     """
 
-    texts = frozenset({"campaign"})  # campaign_problems reads the Responses section
-
     def __init__(self, config: Config) -> None:
-        pipeline, problems = read_pipeline(config)
-        self.pipeline: Pipeline | None = None if problems else pipeline
-        self.day_start = config.day_start
+        # each kind's own rules (``RecordType.rules``: a deal against the pipeline ...)
+        self.kinds: dict[str, KindRules] = {
+            rtype.name: rtype.rules(config) for rtype in TYPES.values() if rtype.rules
+        }
+        self.texts = frozenset(name for name, rules in self.kinds.items() if rules.texts)
         base = [VERDICT_VERSION, __version__]
         self.contexts: dict[str, str] = {}
         for rtype in TYPES.values():
             try:
-                schema = (schemas.schema_dir() / f"{rtype.schema}.schema.json").read_bytes()
+                schema = schemas.schema_path(rtype.schema).read_bytes()
             except OSError:
                 schema = b""
             parts: list[Any] = [*base, rtype.name, rtype.folder, rtype.title_field]
             parts.append(hashlib.sha1(schema).hexdigest())
-            if rtype.name == "deal":  # deal_problems reads the pipeline settings
-                parts.append([self.pipeline is not None, config.raw.get("pipeline")])
-            if rtype.name == "ticket":  # a moment without a time: the working day's start
-                parts.append(config.day_start)
+            rules = self.kinds.get(rtype.name)
+            if rules is not None and rules.context is not None:  # the settings they read
+                parts.append(rules.context)
             text = json.dumps(parts, sort_keys=True, default=str)
             self.contexts[rtype.name] = hashlib.sha1(text.encode()).hexdigest()[:16]
 
@@ -121,17 +108,10 @@ class FileRules:
     def verdict(self, record: Record, text: str) -> str:
         problems = record_problems(record)
         needs: list[tuple[str, str, Problem]] = []
-        kind = record.type.name
-        if kind == "deal" and self.pipeline is not None:
-            found, competitors = deal_problems(self.pipeline, record)
+        rules = self.kinds.get(record.type.name)
+        if rules is not None:
+            found, needs = rules.judge(record, text)
             problems += found
-            needs += [("competitor", name, problem) for name, problem in competitors]
-        elif kind == "ticket":
-            problems += ticket_problems(record, self.day_start)
-        elif kind == "campaign":
-            found, records = campaign_problems(record, text)
-            problems += found
-            needs += [("record", target, problem) for target, problem in records]
         if not problems and not needs:
             return ""
         return json.dumps(
@@ -161,19 +141,23 @@ def check_files(
     hold on other records, those that do; of the files ``paths``, else of every one."""
     problems: list[Problem] = []
     records: list[tuple[str, Problem]] = []
-    competitors: list[tuple[str, Problem]] = []
+    own: dict[str, list[tuple[str, str, Problem]]] = {}  # kind -> the needs its rules decide
     for path, verdict in store.index.verdicts(rules, paths).items():
         found = json.loads(verdict)
         problems += [Problem(path, line, message) for line, message in found["problems"]]
-        for kind, name, line, message in found["needs"]:
-            need = (name, Problem(path, line, message))
-            (records if kind == "record" else competitors).append(need)
+        for need, name, line, message in found["needs"]:
+            if need == "record":
+                records.append((name, Problem(path, line, message)))
+            else:
+                own.setdefault(type_of_path(path).name, []).append(
+                    (need, name, Problem(path, line, message))
+                )
     if records:
         present = existing(store, {name for name, _ in records})
         problems += [problem for name, problem in records if name not in present]
-    if competitors and rules.pipeline is not None:
-        known = competitor_names(store, rules.pipeline)
-        problems += [p for name, p in competitors if not known_competitor(name, known)]
+    for kind, needs in own.items():
+        if kind in rules.kinds:
+            problems += rules.kinds[kind].unmet(store, needs)
     return problems
 
 
@@ -362,20 +346,21 @@ def check_references(store: Store, paths: Iterable[str] | None = None) -> list[P
     return problems
 
 
-# Rules across records and of the settings; each file's own rules: ``FileRules``.
+# Rules across records and of the settings, with each kind's (``RecordType.checks``,
+# ``checks``); each file's own rules: ``FileRules``.
 CHECKS: list[Check] = [
     check_config,
     check_broken,
     check_task_ids,
     check_done_boxes,
     check_references,
-    check_pipeline,
-    check_tickets,
-    check_campaigns,
-    check_documents,
-    check_mail,
-    check_import,
+    check_money,
 ]
+
+
+def checks() -> list[Check]:
+    """``CHECKS`` and every record kind's."""
+    return [*CHECKS, *(check for rtype in TYPES.values() for check in rtype.checks)]
 
 
 def run_checks(store: Store) -> list[Problem]:
@@ -384,7 +369,7 @@ def run_checks(store: Store) -> list[Problem]:
     rules = FileRules(store.config)
     store.checked_index(rules)  # changed files are judged as they are read
     problems = check_files(store, rules)
-    for check in CHECKS:
+    for check in checks():
         problems.extend(check(store))
     return sorted(set(problems))
 
@@ -438,8 +423,9 @@ def check_touched(store: Store, scope: set[str] | None) -> list[Problem]:
     """What ``check`` finds in the files of ``scope`` (``touched_scope``; None: every
     file, ``run_checks``): each file's own problems (the verdicts the index keeps) and
     the rules across records where one of them takes part: duplicate task ids, references
-    to missing records, owners who are not users; a campaign's audience; with a document,
-    every document's payments and numbering (a series is checked as a whole)."""
+    to missing records, owners who are not users; the checks of each kind touched, for the
+    files of the scope (a campaign's audience), or whole when the kind's checks judge it
+    whole (``checks_whole``: a document's payments and numbering series)."""
     if scope is None:
         return run_checks(store)
     if not scope:
@@ -451,9 +437,11 @@ def check_touched(store: Store, scope: set[str] | None) -> list[Problem]:
     problems += check_task_ids(store, scope)
     problems += check_done_boxes(store, scope)
     problems += check_references(store, scope)
-    kinds = {path.partition("/")[0] for path in scope}
-    if TYPES["campaign"].folder in kinds:
-        problems += [problem for problem in check_campaigns(store) if problem.path in scope]
-    if TYPES["document"].folder in kinds:
-        problems += check_documents(store)
+    folders = {path.partition("/")[0] for path in scope}
+    for rtype in TYPES.values():
+        if rtype.folder not in folders:
+            continue
+        for check in rtype.checks:
+            found = check(store)
+            problems += found if rtype.checks_whole else [p for p in found if p.path in scope]
     return sorted(set(problems))

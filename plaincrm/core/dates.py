@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from .errors import UsageError
 
@@ -219,3 +219,16 @@ def time_to_minutes(hhmm: str) -> int:
 
 def minutes_to_time(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def now() -> datetime:
+    """The current minute: ``PLAINCRM_TODAY`` pins the date, ``PLAINCRM_TIME`` (HH:MM) the time."""
+    pinned = os.environ.get("PLAINCRM_TIME")
+    if pinned:
+        clock = normalize_time(pinned)
+        if clock is None:
+            raise UsageError(f"PLAINCRM_TIME={pinned} is not a time (HH:MM)")
+        moment = time.fromisoformat(clock)
+    else:
+        moment = datetime.now().time().replace(second=0, microsecond=0)
+    return datetime.combine(today(), moment)

@@ -21,8 +21,8 @@ with no conflict marker, and the few values the view depends on (owner, stage,
 status, kind, a client's name) are plain scalars.  Anything else is parsed.
 ``tests/test_firstrun.py`` checks the look against the parser and the quick
 view against the full one.  What the day view reads and what ``needs_parse``
-picks must stay in step: an ``agenda.ATTENTION`` provider that reads other
-records or fields needs its rule here.
+picks must stay in step: a kind whose ``attention`` reads other records or
+fields needs its ``first_run`` to pick them (``core.kinds``).
 """
 
 from __future__ import annotations
@@ -38,9 +38,6 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from ..documents.settings import INVOICE, PAYMENT
-from ..sales.deallog import CLOSED
-from ..service.sla import DONE
 from .frontmatter import NULL_WORDS
 from .index import (
     INDEX_DIR,
@@ -56,6 +53,7 @@ from .index import (
     linked_out,
     signature,
 )
+from .kinds import FirstRun
 from .model import RecordType
 
 QUICK_MIN = 2000  # fewer record files than this: the full index is built at once
@@ -100,7 +98,6 @@ SIMPLE_FRONT = re.compile(rb"(?:" + _BLANK + rb"|" + _ENTRY + rb")*")
 _TOP_RE = re.compile(rb"^(" + _KEY + rb"):([^\n]*)\n", re.M)
 _ITEM_KEY_RE = re.compile(rb"(?:\A|\n    )(" + _KEY + rb"):")
 _CONFLICT = (b"<<<<<<<", b">>>>>>>", b"=======")
-MAIL_SECTION = re.compile(rb"^##[ \t]+mail[ \t]*\r?$", re.I | re.M)  # mail.entries
 _OPEN_TASK = (b"- [ ]", b"* [ ]", b"+ [ ]")
 _SPACE = frozenset(b" \t\r\n")
 
@@ -180,10 +177,12 @@ def due_lines(data: bytes, day: bytes) -> list[bytes] | None:
 
 def needs_parse(data: bytes, rtype: RecordType, day: bytes, owner: str | None) -> bool | str:
     """Whether the day view of ``owner`` (None: everybody) on ``day`` (an ISO date) may
-    depend on this file: True to parse it; for a client that does not matter, its name
-    (what the view shows for it, "" for none); for somebody else's open deal, its
-    client's slug (``quick_index`` reads it when that client's card may hold the next
-    step of one of the view's deals); False for any other file that does not."""
+    depend on this file: True to parse it (its open tasks may be due); else what its
+    kind's look (``RecordType.first_run``) says: True; for a client that does not
+    matter, its name (what the view shows for it, "" for none); for somebody else's
+    open deal (``first_run_link``), its client's slug (``quick_index`` reads it when
+    that client's card may hold the next step of one of the view's deals); False for
+    any other file that does not."""
     values = front_values(data)
     if values is None:
         return True
@@ -193,20 +192,16 @@ def needs_parse(data: bytes, rtype: RecordType, day: bytes, owner: str | None) -
         tasks = due_lines(data, day)
         if tasks and (mine or any(b"owner:" in line for line in tasks)):
             return True
-    if rtype.name == "deal":
-        if scalar(values.get(b"stage")) in CLOSED:
-            return False
-        client = scalar(values.get(b"client"))
-        return True if mine or client is UNSURE else str(client or "") or False
-    if rtype.name == "ticket":
-        return mine and scalar(values.get(b"status")) not in DONE
-    if rtype.name == "document":
-        return scalar(values.get(b"kind")) in (INVOICE, PAYMENT, UNSURE)
-    if rtype.name == "client":
-        if b"##" in data and MAIL_SECTION.search(data):
-            return True  # its mail: today's mail lists
-        name = scalar(values.get(rtype.title_field.encode()))
-        return True if name is UNSURE else str(name or "")
+    look = _LOOKS.get(rtype)
+    if look is None:
+        look = _LOOKS[rtype] = rtype.first_run() if rtype.first_run else _never
+    return look(values, data, mine)
+
+
+_LOOKS: dict[RecordType, FirstRun] = {}  # each kind's look (``RecordType.first_run``), once got
+
+
+def _never(values: dict[bytes, bytes], data: bytes, mine: bool) -> bool:
     return False
 
 
@@ -488,7 +483,7 @@ def _glance_chunk(
             continue
         looked.append(path)
         sigs.extend(sig)
-        if isinstance(found, str) and type_name == "deal":
+        if isinstance(found, str) and types[type_name].first_run_link:
             deals.append((path, found))
         elif isinstance(found, str):
             titles.append((path, type_name, slug, found or slug))

@@ -99,24 +99,15 @@ CREATE INDEX IF NOT EXISTS facts_type ON facts(type, owner);
 CREATE TABLE IF NOT EXISTS verdicts(key TEXT PRIMARY KEY, problems TEXT NOT NULL) WITHOUT ROWID;
 """
 
-# Per record type, the few facts a hot path needs (as a small JSON object in the
-# ``facts`` table; None: no row), so that it reads one small row per record
-# instead of the whole record: e.g. what ``today`` checks of each open deal.
-# Changing what a facts function returns needs a new SCHEMA_VERSION.  Filled by
-# ``facts_functions`` when files are parsed (so commands that only read the
-# index never import the modules that compute them).
-FACTS: dict[str, Callable[[Record], dict[str, Any] | None]] = {}
-
 
 def facts_functions() -> dict[str, Callable[[Record], dict[str, Any] | None]]:
-    """``FACTS``, with the functions of every record type that has facts."""
-    if not FACTS:
-        from ..documents.overdue import document_facts
-        from ..mail.facts import mail_facts
-        from ..sales.deals import deal_facts
-
-        FACTS.update(deal=deal_facts, document=document_facts, client=mail_facts)
-    return FACTS
+    """Per record type, the few facts a hot path needs (``RecordType.facts``: a small JSON
+    object in the ``facts`` table; None: no row), so that it reads one small row per
+    record instead of the whole record: e.g. what ``today`` checks of each open deal.
+    Changing what a facts function returns needs a new SCHEMA_VERSION.  The functions
+    import what computes the facts when first called (so commands that only read the
+    index never import those modules)."""
+    return {t.name: t.facts() for t in TYPES.values() if t.facts is not None}
 
 
 Signature = tuple[int, int, int, int]  # mtime_ns, size, ino, ctime_ns

@@ -1,9 +1,10 @@
 """Records and their types: pure data, no file or git access.
 
-Every record type (client, and the deals, tickets, documents and campaigns of
-later steps) is the same kind of thing: a Markdown file in its own folder with
-YAML front matter described by a JSON Schema, a free body, a ``## Tasks``
-section and an optional ``## Log`` section.
+Every record type (a ``RecordType`` each domain registers in ``core.kinds``:
+clients, deals, tickets, documents, campaigns ...) is the same kind of thing: a
+Markdown file in its own folder with YAML front matter described by a JSON
+Schema, a free body, a ``## Tasks`` section and an optional ``## Log`` section.
+``TYPES`` and ``TYPE_BY_FOLDER`` are the registry's.
 """
 
 from __future__ import annotations
@@ -14,30 +15,16 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
 
+from . import kinds
 from .dates import date_problem, parse_iso_date
 from .errors import Problem
 from .frontmatter import line_of
+from .kinds import TYPE_BY_FOLDER, TYPES, RecordType
 from .schemas import load_schema, wrong_value
 from .tasklines import Task
 
-
-@dataclass(frozen=True)
-class RecordType:
-    name: str  # "client"
-    folder: str  # "clients"
-    title_field: str  # the front matter key that names a record
-    schema: str  # schema/<schema>.schema.json
-
-
-TYPES: dict[str, RecordType] = {
-    "client": RecordType("client", "clients", "name", "client"),
-    "deal": RecordType("deal", "deals", "title", "deal"),
-    "competitor": RecordType("competitor", "competitors", "name", "competitor"),
-    "ticket": RecordType("ticket", "tickets", "subject", "ticket"),
-    "campaign": RecordType("campaign", "campaigns", "name", "campaign"),
-    "document": RecordType("document", "documents", "title", "document"),
-}
-TYPE_BY_FOLDER = {t.folder: t for t in TYPES.values()}
+# The record kinds every domain registers (``core.kinds``), loaded with the model.
+kinds.load()
 
 
 def path_of(type_name: str, slug: str) -> str:
@@ -237,7 +224,7 @@ class Record:
     log: list[LogEntry] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     body_line: int = 1
-    mail: list[Any] = field(default_factory=list)  # mail.entries.MailEntry: ## Mail (parsed)
+    mail: list[Any] = field(default_factory=list)  # mailentries.MailEntry: ## Mail (parsed)
 
     @property
     def slug(self) -> str:

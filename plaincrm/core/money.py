@@ -5,20 +5,28 @@ any number typed, ``parse_number``) and shown as ``12,000.50``
 (``format_amount``; with its currency, ``money``).  Money is rounded to cents
 half up (``cents``), everywhere.
 Sums in different currencies are never added together (``Amounts``);
-``convert`` converts only when asked and only at the rates of
-``pipeline.rates``, and names a rate that is missing.
+``convert`` converts only when asked and only at the CRM's rates, and names a
+rate that is missing.
+
+The currency of amounts given without one and the exchange rates to it are the
+CRM's, the ``money:`` section of ``plaincrm.yaml`` (``read_currencies``,
+``currencies``); a CRM that sets them as ``pipeline.currency`` and
+``pipeline.rates`` (before they were CRM-wide) is read as before: each of the two
+is taken from ``money:`` when set there, else from ``pipeline:``.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from .errors import InvalidError
+from .errors import InvalidError, Problem
+from .settings import Config, SectionReader, settled
 
 if TYPE_CHECKING:
-    from ..sales.pipeline import Pipeline
+    from .store import Store
 
 CENT = Decimal("0.01")
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
@@ -26,6 +34,93 @@ _NUMBER_RE = re.compile(r"^-?(\d+(\.\d*)?|\.\d+|\d{1,3}(,\d{3})+(\.\d*)?)$")
 _PLAIN_NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 LEAVE_OUT = "leave out --currency to see each currency separately"  # convert's alternative
 MAX_DIGITS = 13  # before the decimal point: with cents, 15 digits, exact as a YAML float
+DEFAULT_CURRENCY = "EUR"
+SECTION = "money"
+OLD_SECTION = "pipeline"  # where currency and rates were set before they were CRM-wide
+
+
+@dataclass(frozen=True)
+class Currencies:
+    """The CRM's money settings: the currency of amounts given without one, and the
+    exchange rates to it (the value of 1 unit in ``currency``).  ``where``: the section
+    the rates are set in (``money``, or ``pipeline`` in a CRM set up before)."""
+
+    currency: str = DEFAULT_CURRENCY
+    rates: dict[str, Decimal] = field(default_factory=dict)
+    where: str = SECTION
+
+    def rate(self, currency: str) -> Decimal | None:
+        if currency == self.currency:
+            return Decimal(1)
+        return self.rates.get(currency)
+
+
+def read_currencies(config: Config) -> tuple[Currencies, list[Problem]]:
+    """The ``money:`` settings (``currency``, ``rates``; each, when not set there, from
+    ``pipeline:``) and their problems, each at its setting's line."""
+    raw = config.raw.get(SECTION)
+    reader = _Reader(config, SECTION)
+    if raw is not None and not isinstance(raw, dict):
+        reader.problem("", "money must be a section of 'key: value' settings (README, Settings)")
+        raw = None
+    raw = raw or {}
+    for key in raw:
+        if key not in ("currency", "rates"):
+            reader.problem(key, f"unknown money setting '{key}' (known: currency, rates)")
+    old = config.raw.get(OLD_SECTION)
+    old = old if isinstance(old, dict) else {}
+    old_reader = _Reader(config, OLD_SECTION)
+    currency, where = DEFAULT_CURRENCY, SECTION
+    rates: dict[str, Decimal] = {}
+    if "currency" in raw:
+        currency = reader.currency("currency", raw["currency"]) or DEFAULT_CURRENCY
+    elif "currency" in old:
+        currency = old_reader.currency("currency", old["currency"]) or DEFAULT_CURRENCY
+    if "rates" in raw:
+        rates = reader.rates(raw["rates"])
+    elif "rates" in old:
+        rates, where = old_reader.rates(old["rates"]), OLD_SECTION
+    return Currencies(currency, rates, where), reader.problems + old_reader.problems
+
+
+def currencies(store: Store) -> Currencies:
+    """The CRM's money settings; a ``ConfigError`` when they have problems."""
+    return settled(*read_currencies(store.config), "money settings in plaincrm.yaml")
+
+
+def check_money(store: Store) -> list[Problem]:
+    """``check``: the money settings."""
+    return read_currencies(store.config)[1]
+
+
+class _Reader(SectionReader):
+    def currency(self, dotted: str, raw: Any) -> str | None:
+        if not isinstance(raw, str) or not CURRENCY_RE.match(raw):
+            self.problem(dotted, f"'{raw}' is not a currency code like EUR, USD or HUF")
+            return None
+        return raw
+
+    def rates(self, raw: Any) -> dict[str, Decimal]:
+        if raw is None:
+            return {}
+        if not isinstance(raw, dict):
+            self.problem(
+                "rates", f"{self.section}.rates must be 'CODE: rate' lines, like USD: 0.92"
+            )
+            return {}
+        rates = {}
+        for code, value in raw.items():
+            if self.currency(f"rates.{code}", code) is None:
+                continue
+            try:
+                rate = Decimal(str(value).strip())
+            except InvalidOperation:
+                rate = Decimal(0)
+            if not rate.is_finite() or rate <= 0:
+                self.problem(f"rates.{code}", f"rates.{code}: '{value}' is not a positive number")
+                continue
+            rates[code] = rate
+        return rates
 
 
 def number_problem(value: Decimal) -> str | None:
@@ -160,32 +255,32 @@ class Amounts(dict[str, Decimal]):
     def as_json(self) -> dict[str, int | float]:
         return {currency: json_amount(value) for currency, value in sorted(self.items())}
 
-    def converted(self, target: str, pipeline: Pipeline, alternative: str = LEAVE_OUT) -> Amounts:
+    def converted(self, target: str, rates: Currencies, alternative: str = LEAVE_OUT) -> Amounts:
         """All of it in ``target`` at the configured rates; an error names missing rates
         (and ``alternative``, see ``convert``)."""
         out = Amounts()
         out[target] = Decimal(0)
         for currency, value in self.items():
-            out.add(target, convert(value, currency, target, pipeline, alternative))
+            out.add(target, convert(value, currency, target, rates, alternative))
         return out
 
 
 def convert(
-    value: Decimal, source: str, target: str, pipeline: Pipeline, alternative: str = LEAVE_OUT
+    value: Decimal, source: str, target: str, rates: Currencies, alternative: str = LEAVE_OUT
 ) -> Decimal:
-    """``value`` in ``target``; a missing rate is an error that says how to add it,
-    and ``alternative`` (what else the user can do, for the command that converts;
-    empty for nothing) after an 'or'."""
+    """``value`` in ``target`` at the CRM's ``rates``, rounded to cents; a missing rate
+    is an error that says how to add it, and ``alternative`` (what else the user can
+    do, for the command that converts; empty for nothing) after an 'or'."""
     if source == target:
         return value
-    missing = [c for c in (source, target) if pipeline.rate(c) is None]
+    missing = [c for c in (source, target) if rates.rate(c) is None]
     if missing:
         code = missing[0]
         other = f", or {alternative}" if alternative else ""
         raise InvalidError(
             f"no exchange rate for {code}: add '{code}: RATE' (the value of 1 {code} in "
-            f"{pipeline.currency}) under pipeline.rates in plaincrm.yaml{other}"
+            f"{rates.currency}) under {rates.where}.rates in plaincrm.yaml{other}"
         )
-    source_rate, target_rate = pipeline.rate(source), pipeline.rate(target)
+    source_rate, target_rate = rates.rate(source), rates.rate(target)
     assert source_rate is not None and target_rate is not None
     return cents(value * source_rate / target_rate)

@@ -7,7 +7,7 @@ sequence of plain lines and *atoms*:
 - a ``task`` atom: one task line of the ``## Tasks`` section with its note;
 - a ``log`` atom: one dated line of the ``## Log`` section;
 - a ``thread`` atom: one thread of the ``## Mail`` section (its ``### subject``
-  heading and its entries, ``mail.entries``);
+  heading and its entries, ``mailentries``);
 - a ``section`` atom: the ``## Tasks``, ``## Log`` or ``## Mail`` heading itself.
 
 Every atom has a key that names it in any version of the file: the field
@@ -24,9 +24,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..mail.entries import threads_of
 from . import tasklines
 from .frontmatter import FrontError, load, split
+from .mailentries import threads_of
 from .model import LogEntry
 from .records import parse_log
 from .tasklines import Task

@@ -12,11 +12,11 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ..mail.entries import has_mail, parse_mail
 from . import ids, tasklines
 from .dates import date_problem, normalize_time, parse_iso_date
 from .errors import Problem
 from .frontmatter import FrontError, load, newline_of, render_front, split
+from .mailentries import has_mail, parse_mail
 from .model import LogEntry, Record, RecordType, coerce_fields
 
 CONFLICT_RE = re.compile(r"^(<{7,}|>{7,})( |$)|^={7}$")  # 7: git's default marker size

@@ -13,6 +13,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from .kinds import SCHEMA_FILES
+
 
 def schema_dir() -> Path:
     """``schema/`` of a source checkout, or the copy packaged into the wheel."""
@@ -23,10 +25,16 @@ def schema_dir() -> Path:
     return here.parent / "schema"
 
 
+def schema_path(name: str) -> Path:
+    """The file of the schema ``name``: ``schema/<name>.schema.json``, or the file a
+    record kind registered (``kinds.RecordType.schema_file``)."""
+    return SCHEMA_FILES.get(name) or schema_dir() / f"{name}.schema.json"
+
+
 @cache
 def load_schema(name: str) -> dict[str, Any]:
-    """The schema ``schema/<name>.schema.json``."""
-    path = schema_dir() / f"{name}.schema.json"
+    """The schema ``schema/<name>.schema.json`` (``schema_path``)."""
+    path = schema_path(name)
     with path.open(encoding="utf-8") as handle:
         data: dict[str, Any] = json.load(handle)
     return data

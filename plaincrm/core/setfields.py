@@ -13,9 +13,10 @@ check's own message.  The front matter is rewritten through
 lines), record types with a ``## Log`` get a ``changed ...`` line, and the
 whole change is one commit.
 
-``BY_COMMAND`` names the fields only their own commands change, because those
-commands record the change (a deal's stage, a ticket's status, an invoice's
-number): ``set`` and ``import`` refuse them and say which command to use.
+Each kind's ``by_command`` (``core.kinds``) names the fields only their own
+commands change, because those commands record the change (a deal's stage, a
+ticket's status, an invoice's number): ``set`` and ``import`` refuse them and
+say which command to use.
 """
 
 from __future__ import annotations
@@ -32,35 +33,23 @@ from .frontmatter import append_items, remove_items, set_fields
 from .model import TYPES, Kind, Record, field_kinds, slug_of
 from .records import ParseFailure, append_log, one_line, parse_record
 from .schemas import load_schema
+from .settings import one_word_problem
 from .store import Store, type_of_path, writes
 
-_DEAL_STAGE = "'plaincrm deal move|win|lose|reopen', which log the change"
-_TICKET_STATUS = "'plaincrm ticket reply|wait|resolve|close|reopen', which log the change"
-_DOC_STATUS = "'plaincrm doc status', which logs the change and numbers the document"
-BY_COMMAND: dict[str, dict[str, str]] = {
-    "deal": {
-        "stage": _DEAL_STAGE,
-        "closed": _DEAL_STAGE,
-        "lost_reason": "'plaincrm deal lose'",
-        "competitor": "'plaincrm deal lose'",
-        "lost_note": "'plaincrm deal lose'",
-        "probability": "'plaincrm deal set --probability'",
-        "probability_manual": "'plaincrm deal set --probability'",
-        "client": "'plaincrm deal add' (a deal stays with its client, as its documents do)",
-    },
-    "ticket": {key: _TICKET_STATUS for key in ("status", "opened", "first_response", "resolved")}
-    | {"resolution": _TICKET_STATUS, "deal": "'plaincrm ticket close --upsell'"},
-    "document": {
-        "status": _DOC_STATUS,
-        "number": _DOC_STATUS,
-        "date": _DOC_STATUS,
-        "kind": "'plaincrm doc add' (a new document of that kind)",
-        "deal": "'plaincrm doc add' (a document belongs to the deal it was added to)",
-        "client": "its deal (a document's client is its deal's)",
-        "related": "'plaincrm pay' (payments name the invoices they settle)",
-    },
-}
 _KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")  # a front matter key 'set' may add
+
+
+def check_owner(store: Store, owner: str | None) -> None:
+    """Refuse an owner that is not a configured user (when users are configured),
+    or that is not one word (owner:NAME ends at a space)."""
+    problem = one_word_problem(owner) if owner else None
+    if problem:
+        raise InvalidError(problem)
+    names = store.config.user_names()
+    if owner and names and owner not in names:
+        raise InvalidError(
+            f"'{owner}' is not a user in plaincrm.yaml; known users: {', '.join(names)}"
+        )
 
 
 @dataclass
@@ -230,7 +219,7 @@ def plan_edit(store: Store, record: Record, wanted: Wanted) -> Edit:
 
 
 def _refuse_guarded(record: Record, key: str, kind: Kind | None) -> None:
-    how = BY_COMMAND.get(record.type.name, {}).get(key)
+    how = record.type.by_command.get(key)
     if how:
         raise InvalidError(f"{record.slug}: set does not change {key}: use {how}")
     nested = kind is not None and (
@@ -253,8 +242,6 @@ def _value(
     prop = props.get(key)
     prop = prop if isinstance(prop, dict) else {}
     if prop.get("x-ref") == "user":
-        from ..clients.clients import check_owner
-
         check_owner(store, value)
         return value
     target = prop.get("x-ref")

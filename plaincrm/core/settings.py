@@ -31,84 +31,6 @@ from .frontmatter import Front, FrontError, line_of, load_full
 CONFIG_NAME = "plaincrm.yaml"
 T = TypeVar("T")
 
-TEMPLATE = """\
-# plaincrm settings for this CRM repository.  Edit freely: comments and the
-# order of keys are kept by every plaincrm command.  Reference: README.md,
-# "Settings", and schema/config.schema.json.
-
-# The team.  `name` is what you write in `owner:` fields and task `owner:`
-# tokens; `full_name` and `email` let plaincrm recognise you from git's
-# user.name / user.email (or set PLAINCRM_USER).  Leave the list empty and
-# every view shows everybody's work.
-users:{users}
-
-# Your working day: `today` and `plan` fit timed tasks into it.
-workday:
-  start: "09:00"
-  end: "17:00"
-  days: [mon, tue, wed, thu, fri]
-
-tasks:
-  # Length of a task that has no dur: token.
-  default_duration: 30m
-
-git:
-  # Commit every change plaincrm makes (one commit per command).
-  commit: true
-
-# Sales (docs/sales.md).  Stages in order, each with the probability (%) a
-# deal in it gets and an optional rotting limit: the days a deal may go
-# without a stage change or a completed task before `today` flags it.  New
-# deals start in the first stage; `won` and `lost` close a deal.
-pipeline:
-  stages:
-    - {{name: lead, probability: 10, rotting: 30}}
-    - {{name: qualified, probability: 25, rotting: 21}}
-    - {{name: proposal, probability: 50, rotting: 14}}
-    - {{name: negotiation, probability: 75, rotting: 14}}
-    - {{name: won, probability: 100}}
-    - {{name: lost, probability: 0}}
-  # Why deals are lost (`deal lose --reason`).  The competitor_reasons mean a
-  # competitor won the deal, so they require --competitor.  Set other_reasons
-  # to true to allow reasons not in the list.
-  lost_reasons: [price, competitor, no budget, timing, no decision, requirements not met]
-  competitor_reasons: [competitor]
-  other_reasons: false
-  # Competitors you meet.  When any are listed (or have a competitors/ card),
-  # --competitor must name one of them.
-  competitors: []
-  # The currency of amounts given without one, and exchange rates to it
-  # (the value of 1 unit, e.g. USD: 0.92) for `pipeline/forecast --currency`.
-  currency: EUR
-  rates: {{}}
-
-# Service (docs/service.md).  SLA targets per ticket priority, in working hours
-# of the working day above: `response` until the first reply, `resolution`
-# until the ticket is resolved ('none': no target).  Time a ticket waits on
-# the client does not count.  `today` warns when `warn` of a target is used.
-service:
-  sla:
-    urgent: {{response: 1h, resolution: 8h}}
-    high: {{response: 4h, resolution: 16h}}
-    normal: {{response: 8h, resolution: 40h}}
-    low: {{response: 16h, resolution: 80h}}
-  warn: 75%
-
-# Commercial documents (docs/documents.md) of deals.  An issued invoice is due
-# payment_days later.  Invoices get their number when issued, the next in the
-# series of whoever issues them: one series per person (or per device, picked
-# with PLAINCRM_SERIES) keeps numbers unique while people work offline.  A
-# stage can require documents before a deal enters it: add e.g.
-# `requires: [contract]` (a signed one) to the won stage above.
-documents:
-  payment_days: 14
-  kinds: [quote, contract, invoice, payment, shipment]
-  numbering:
-    invoice:
-      format: "{{series}}-{{year}}-{{seq:4}}"
-      series: {series}
-"""
-
 
 @dataclass
 class User:
@@ -170,29 +92,6 @@ class Config:
 
     def problem(self, dotted: str, message: str) -> None:
         self.problems.append(Problem(CONFIG_NAME, self.line_of(dotted), message))
-
-
-def render_template(
-    users: list[str], identity: tuple[str | None, str | None] = (None, None)
-) -> str:
-    """The commented settings of a new CRM.  ``identity`` (git's user.name and
-    user.email) is written as the first user's ``full_name`` and ``email``, so
-    that plaincrm recognises whoever ran ``init`` without ``PLAINCRM_USER``."""
-    from ..documents.numbering import series_setting
-    from .frontmatter import render_scalar
-
-    series = series_setting(users)
-    if not users:
-        return TEMPLATE.format(users=" []", series=series)
-    entries = "".join(f"\n  - name: {name}" for name in users)
-    full_name, email = identity
-    first = f"\n  - name: {users[0]}"
-    if full_name and full_name != users[0]:
-        first += f"\n    full_name: {render_scalar(full_name)}"
-    if email:
-        first += f"\n    email: {render_scalar(email)}"
-    entries = first + entries[len(f"\n  - name: {users[0]}") :]
-    return TEMPLATE.format(users=entries, series=series)
 
 
 def _parsed(root: Path, text: str) -> Front:

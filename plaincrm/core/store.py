@@ -1116,8 +1116,7 @@ def _noun(types: list[str]) -> str:
 
 def _list_command(type_name: str) -> str:
     """The command that lists the records of a type."""
-    special = {"document": "doc list", "competitor": "report competitors"}
-    return f"plaincrm {special.get(type_name, type_name + ' list')}"
+    return TYPES[type_name].listed_by()
 
 
 def _writable(path: str, text: str) -> None:

@@ -6,9 +6,8 @@ from collections.abc import Mapping
 
 from ..core.errors import Problem
 from ..core.model import path_of
-from ..core.money import format_amount, record_number, record_number_problem
+from ..core.money import format_amount, read_currencies, record_number, record_number_problem
 from ..core.store import Store
-from ..sales.pipeline import read_pipeline
 from .documents import (
     Balance,
     Doc,
@@ -31,7 +30,7 @@ def check_documents(store: Store) -> list[Problem]:
     if problems:
         return problems
     problems.extend(read_requirements(store.config, settings)[1])
-    docs = all_docs(store, read_pipeline(store.config)[0].currency)
+    docs = all_docs(store, read_currencies(store.config)[0].currency)
     by_ref = {d.ref: d for d in docs}
     allocation = allocate(docs)
     known = balances(docs)

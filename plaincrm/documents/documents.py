@@ -34,6 +34,7 @@ from ..core.model import Record, RecordView, path_of, slug_of
 from ..core.money import (
     cents,
     check_currency,
+    currencies,
     format_amount,
     json_amount,
     money,
@@ -44,7 +45,6 @@ from ..core.money import (
 from ..core.records import append_log, log_line, new_record_text, one_line
 from ..core.setfields import Edit, Wanted, change_record
 from ..core.store import Store, writes
-from ..sales.pipeline import settings as pipeline_settings
 from .settings import (
     CANCELLED,
     DRAFT,
@@ -289,8 +289,8 @@ def deal_currencies(store: Store, records: Iterable[Record]) -> dict[str, str]:
 
 def all_docs(store: Store, currency: str | None = None) -> list[Doc]:
     """Every readable document; amounts without a currency are in their deal's
-    currency, else in ``currency`` (default: pipeline.currency)."""
-    code = currency or pipeline_settings(store).currency
+    currency, else in ``currency`` (default: money.currency)."""
+    code = currency or currencies(store).currency
     records = store.records("document")
     deals = deal_currencies(store, records)
     return [doc_of(record, code, deals) for record in records]
@@ -298,13 +298,13 @@ def all_docs(store: Store, currency: str | None = None) -> list[Doc]:
 
 def load_doc(store: Store, path: str) -> Doc:
     record = store.load(path)
-    currency = pipeline_settings(store).currency
+    currency = currencies(store).currency
     return doc_of(record, currency, deal_currencies(store, [record]))
 
 
 def deal_documents(store: Store, deal_slug: str) -> list[Doc]:
     """The documents of a deal (from the index): by date, then in the order of the kinds."""
-    currency = pipeline_settings(store).currency
+    currency = currencies(store).currency
     order = {name: i for i, name in enumerate(read_settings(store.config)[0].kinds)}
     records = [
         record
@@ -621,7 +621,7 @@ def _money(
     code = check_currency(currency) if currency else None
     if kind.name == PAYMENT:
         code = code or _payment_currency(linked)
-    deal_currency = deal.get_text("currency") or pipeline_settings(store).currency
+    deal_currency = deal.get_text("currency") or currencies(store).currency
     code = code or deal_currency
     value = _amount(kind, deal, items, amount)
     if value is not None and not items and amount is None and code != deal_currency:
@@ -889,7 +889,8 @@ def pay(
 
 
 def document_gate(store: Store, deal: Record, target: str) -> str | None:
-    """A ``dealops.GATES`` gate: the documents ``target`` requires that the deal lacks."""
+    """A deal's stage gate (``documents.kind``): the documents ``target`` requires that
+    the deal lacks."""
     required = stage_requirements(store).get(target)
     if not required:
         return None
@@ -917,7 +918,7 @@ def document_gate(store: Store, deal: Record, target: str) -> str | None:
 
 def document_details(store: Store, record: Record) -> dict[str, str]:
     """What a document shows on its client's card: kind, number, status, amount."""
-    doc = doc_of(record, pipeline_settings(store).currency, deal_currencies(store, [record]))
+    doc = doc_of(record, currencies(store).currency, deal_currencies(store, [record]))
     return {
         "kind": doc.kind,
         "number": doc.number or "",

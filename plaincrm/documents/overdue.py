@@ -14,11 +14,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ..core.dates import days_text
+from ..core.kinds import Attention
 from ..core.model import TYPES, Record
 
-if TYPE_CHECKING:  # agenda imports this module for its provider, the index for its facts
+if TYPE_CHECKING:
     from ..core.store import Store
-    from ..tasks.agenda import Attention
 
 # The fields of an invoice or payment that the index keeps as its facts.
 FACT_FIELDS = (
@@ -36,7 +36,8 @@ FACT_FIELDS = (
 
 
 def document_facts(record: Record) -> dict[str, Any] | None:
-    """What the index keeps of an invoice or a payment (``index.FACTS``); None otherwise."""
+    """What the index keeps of an invoice or a payment (the document kind's ``facts``);
+    None otherwise."""
     from .settings import INVOICE, PAYMENT  # not at the top: every command imports the index
 
     if record.get_text("kind") not in (INVOICE, PAYMENT):
@@ -60,7 +61,6 @@ def overdue_attention(
     conn = store.index.conn
     if conn.execute("SELECT 1 FROM facts WHERE type = 'document' LIMIT 1").fetchone() is None:
         return [], 0  # no invoices or payments: nothing more to import or read
-    from ..tasks.agenda import Attention
     from .settings import INVOICE, ISSUED, PAYMENT
 
     query = "SELECT path, data FROM facts WHERE type = 'document' AND " + _KIND
@@ -72,10 +72,10 @@ def overdue_attention(
     candidates = conn.execute(query, [*params, ISSUED, day.isoformat()]).fetchall()
     if not candidates:
         return [], 0
-    from ..sales.pipeline import settings as pipeline_settings
+    from ..core.money import currencies as money_settings
     from .documents import balances, deal_currencies, doc_of, money, path_of
 
-    currency = pipeline_settings(store).currency
+    currency = money_settings(store).currency
     records = [_record(path, data) for path, data in candidates]
     overdue = len(records)  # the first records; then those their payments involve
     wanted = {r.slug for r in records}

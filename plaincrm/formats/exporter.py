@@ -61,6 +61,45 @@ class Table:
     text: set[str] = field(default_factory=set)  # columns of text: XLSX formats them as text
 
 
+MAILING_COLUMNS = [
+    "ref", "name", "contact", "contact_role", "email", "contact_email", "phone",
+    "contact_phone", "address", "city", "country", "owner", "tags",
+]  # fmt: skip
+
+
+def mailing_table(clients: list[Record]) -> Table:
+    """The mailing list of ``clients``: contact details for a mail merge or a mailing tool.
+
+    ``contact*`` columns are the client's first contact person; ``email`` and
+    ``phone`` are the client's own (the contact's when the client has none).
+    """
+    rows: list[list[Any]] = []
+    for client in clients:
+        contacts = client.fields.get("contacts")
+        first = contacts[0] if isinstance(contacts, list) and contacts else {}
+        person = first if isinstance(first, dict) else {}
+        email = client.get_text("email") or person.get("email")
+        phone = client.get_text("phone") or person.get("phone")
+        rows.append(
+            [
+                client.slug,
+                client.title,
+                person.get("name"),
+                person.get("role"),
+                email,
+                person.get("email"),
+                phone,
+                person.get("phone"),
+                client.get_text("address"),
+                client.get_text("city"),
+                client.get_text("country"),
+                client.owner,
+                ", ".join(client.get_list("tags")) or None,
+            ]
+        )
+    return Table("audience", list(MAILING_COLUMNS), rows)
+
+
 def record_table(name: str, type_name: str, schema: str, records: list[Record]) -> Table:
     """Every field of every record; ``type_name``'s schema gives the column order."""
     columns = dict.fromkeys(load_schema(schema).get("properties", {}))

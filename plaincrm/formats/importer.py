@@ -56,7 +56,8 @@ from .cells import (
 )
 from .cells import normalise_phone as phone_key
 from .columns import NOTES, TASK, Column, Mapping, guess_type, map_columns, parse_maps, vocabulary
-from .convert import Resolver, blank, comparable, convert
+from .convert import blank, comparable, convert
+from .exporter import csv_cell
 from .plan import (
     CREATE,
     SAME,
@@ -67,14 +68,13 @@ from .plan import (
     ImportOptions,
     Plan,
     Progress,
-    RowError,
 )
 from .rows import DealRows, near_duplicates, notes_text
 from .settings import import_settings
 from .sheet import Row, Sheet, read_sheet
+from .sheetimport import SheetImport
 from .sources import HUNGARIAN, SOURCES, FileKind, Source, detect, hungarian, known_headers
 from .translate import Translator
-from .typehooks import BY_COMMAND, NEW_RECORD, SLUG_BASE, UPDATED
 
 MATCH_KEYS = ("ref", "email", "phone", "name")
 PEOPLE = "contacts"  # a client's contact people
@@ -280,32 +280,6 @@ class RowValues:
     previous: str | None = None
 
 
-class SheetImport:
-    """What planning the import of a sheet needs: the file, its columns, the options,
-    and the plan it fills in."""
-
-    def __init__(
-        self,
-        store: Store,
-        sheet: Sheet,
-        mapping: Mapping,
-        options: ImportOptions,
-        plan: Plan,
-        orders: dict[int, str | None],
-        origin: Origin | None = None,
-    ) -> None:
-        self.store, self.sheet, self.mapping, self.options = store, sheet, mapping, options
-        self.plan, self.orders, self.origin = plan, orders, origin
-        self.resolver = Resolver(store)
-        self.setup()
-
-    def setup(self) -> None:
-        """What a kind of import prepares before reading the rows."""
-
-    def _error(self, row: int, message: str) -> None:
-        self.plan.errors.append(RowError(row, message))
-
-
 class RecordImport(SheetImport):
     """Plans the import of one sheet of records of one type."""
 
@@ -444,7 +418,7 @@ class RecordImport(SheetImport):
                 where = f" (column {column} is empty)" if column else ""
                 self._error(row.number, f"no {self.title}{where}: a new record needs one")
                 return
-            slug_base = SLUG_BASE.get(self.rtype.name)
+            slug_base = self.rtype.slug_base
             base = slug_base(converted.values) if slug_base else str(title)
             pending = Pending(self._new_path(converted.ref, base), None)
             self._merge(pending, converted)
@@ -814,7 +788,7 @@ class RecordImport(SheetImport):
         owner = self.props.get("owner", {})
         if owner.get("x-ref") == "user" and "owner" not in values:
             values["owner"] = self._default_owner()
-        hook = NEW_RECORD.get(self.rtype.name)
+        hook = self.rtype.new_record
         body = hook(self.store, values, pending.previous) if hook else ""
         notes = "\n\n".join(pending.notes)
         body = "\n\n".join(part for part in (notes, body) if part)
@@ -871,7 +845,7 @@ class RecordImport(SheetImport):
             action.verb = SKIP
             self.plan.actions.append(action)
             return
-        by_command = BY_COMMAND.get(self.rtype.name, {})
+        by_command = self.rtype.by_command
         for change in changes:
             if change.key in by_command:
                 self._error(
@@ -884,9 +858,14 @@ class RecordImport(SheetImport):
             return
         before = self.store.read_text(pending.path)
         after = set_fields(before, {c.key: c.new for c in changes})
-        hook = UPDATED.get(self.rtype.name)
+        hook = self.rtype.updated
         if hook:
-            after = hook(self.store, after, changes)
+            said = "; ".join(
+                f"{c.key} {csv_cell(c.old) if c.old not in (None, '') else 'none'} -> "
+                f"{csv_cell(c.new)}"
+                for c in changes
+            )
+            after = hook(self.store, after, said)
         old_problems = set(self._problems(pending.path, before))
         problems = [p for p in self._problems(pending.path, after) if p not in old_problems]
         if problems:

@@ -143,7 +143,7 @@ class DealRows:
         given = sorted(
             {str(p.values["currency"]) for p in pending.values() if p.values.get("currency")}
         )
-        home = self.pipeline.currency
+        home = self.pipeline.money.currency
         source = self.imp.source
         option = self.imp.options.currency
         rows = tuple(sorted(row for p in plain for row in p.rows))

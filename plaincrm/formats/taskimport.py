@@ -43,7 +43,6 @@ from .cells import (
     strip_accents,
 )
 from .convert import blank
-from .importer import SheetImport
 from .plan import (
     CREATE,
     SAME,
@@ -54,6 +53,7 @@ from .plan import (
     Progress,
 )
 from .sheet import Row
+from .sheetimport import SheetImport
 
 _DONE_WORDS = {"done", "completed", "complete", "closed", "finished", "kész", "hotovo"}
 _OPEN_WORDS = {"open", "todo", "to do", "pending", "planned", "nyitott", "otevřený"}

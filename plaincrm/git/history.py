@@ -27,12 +27,11 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any
 
+from ..core.mailentries import MailEntry, describe_entry, is_mail_line, thread_entries
 from ..core.model import TYPE_BY_FOLDER, TYPES, is_record_path, slug_of
 from ..core.recordparts import Parts, cut, given_ids
 from ..core.store import Store, type_of_path
 from ..core.tasklines import Task
-from ..mail.entries import MailEntry, describe_entry, thread_entries
-from ..sales.deallog import is_mail_line
 from . import repo as gitrepo
 
 _MISSING = object()

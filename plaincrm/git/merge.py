@@ -17,7 +17,7 @@ decides here, key by key against the common ancestor:
   deleted on one side but changed on the other is kept; two different tasks
   added with the same id both stay, theirs with a fresh id;
 - log lines are a union, placed in date order;
-- the threads of the ``## Mail`` section merge mail by mail (``mail.entries.
+- the threads of the ``## Mail`` section merge mail by mail (``core.mailentries.
   merge_thread``): a mail both sides recorded is there once, and no mail is
   there twice however the sides grouped it (``dedupe``);
 - the front matter, the body, and the ``## Tasks``, ``## Log`` and ``## Mail`` sections are
@@ -46,11 +46,11 @@ from typing import Any
 from ..core import ids, tasklines
 from ..core.dates import today
 from ..core.frontmatter import FrontError, load, render_value_lines, split
+from ..core.mailentries import dedupe, merge_thread
 from ..core.model import is_record_path
 from ..core.recordparts import Atom, Parts, cut, follow_ids
 from ..core.records import append_log, append_to_section, log_line
 from ..core.settings import find_root
-from ..mail.entries import dedupe, merge_thread
 from . import repo as gitrepo
 
 MARKER_SIZE = 63

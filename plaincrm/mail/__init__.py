@@ -2,11 +2,10 @@
 
 What lives here (docs: README "Mail", ``schema/mail.md``):
 
-- ``entries``: the grammar of a client file's ``## Mail`` section (threads of
-  entries, one per message), read and written nowhere else.  Pure text: it
-  imports only the standard library and ``core.tasklines`` (the section finder),
-  so that the record parser, the merge driver and ``history`` can use it the way
-  they use the task-line grammar.
+- ``kind``: what mail adds to clients (index facts, the check of ``mail:``).
+  The grammar of a client file's ``## Mail`` section is the core's record
+  grammar (``core.mailentries``), which the parser, the merge driver and
+  ``history`` read.
 - ``settings``: the ``mail:`` section of ``plaincrm.yaml``.
 - ``message``: one e-mail message read into the facts a card keeps (addresses,
   subject, the new text's excerpt, attachment names), never stopped by bad mail.
@@ -18,7 +17,10 @@ What lives here (docs: README "Mail", ``schema/mail.md``):
   and the recorded mail that ``mail list`` queries, as data for any front end.
 
 What it may import: the core (errors, dates, settings, model, records, store,
-workhours, task lines), ``git.repo`` and the sales domain's deal figures and log
-grammar (a mail counts as deal activity).  Nothing outside ``plaincrm/cli/``
+workhours, task lines), ``git.repo`` and the sales domain's log grammar
+(``sales.deallog``: a mail counts as deal activity).  Nothing outside ``plaincrm/cli/``
 imports the command line; this package never does.
 """
+
+# The modules other domains may import (tests/test_layers.py).
+INTERFACE = ("followup",)

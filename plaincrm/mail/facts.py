@@ -1,5 +1,6 @@
-"""What the index keeps of a client's mail (``index.FACTS``), so that ``today``, ``mail
-list`` and ``mail import`` read one small row per client with mail instead of its file.
+"""What the index keeps of a client's mail (the facts ``mail/kind.py`` adds to
+clients), so that ``today``, ``mail list`` and ``mail import`` read one small row
+per client with mail instead of its file.
 
 ``entries``: every entry as ``[key, stamp, direction, sender, recipients, thread key,
 subject, deal, excerpt]``; ``threads``: the last entry of each thread as ``[thread key,
@@ -13,8 +14,8 @@ import json
 import sqlite3
 from typing import Any
 
+from ..core.mailentries import MailEntry, addresses_in, thread_key
 from ..core.model import Record
-from .entries import MailEntry, addresses_in, thread_key
 
 ENTRY_FIELDS = (
     "key", "stamp", "direction", "sender", "recipients", "thread", "subject", "deal", "excerpt",

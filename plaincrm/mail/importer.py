@@ -21,21 +21,30 @@ a one-line reason, one recorded despite a defect carries a note.
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from ..core.errors import BrokenFileError, InvalidError, NotFoundError
+from ..core.errors import BrokenFileError, InvalidError, NotFoundError, UsageError
+from ..core.mailentries import (
+    NewEntry,
+    add_entries,
+    clean,
+    normalize_subject,
+    thread_key,
+    threads_of,
+)
 from ..core.model import TYPES, path_of, slug_of
 from ..core.records import ParseFailure, append_log, log_line, parse_record
 from ..core.store import Store, type_of_path, writes
 from ..sales.deallog import CLOSED
-from .entries import NewEntry, add_entries, clean, normalize_subject, thread_key, threads_of
 from .followup import recorded_keys
 from .matching import Book, match
 from .message import Content, Summary, read_content, show_addresses
 from .settings import MailSettings, mail_settings
-from .sources import Item, Source, open_sources
+from .sources import EmlSource, Item, MaildirSource, MboxSource, Source, is_maildir
 
 PASSCMD_CONFIG = "plaincrm.mailPasswordCommand"
 
@@ -411,3 +420,51 @@ def _message(outcome: Outcome) -> str:
         f"mail import: {mails} mail{'s' if mails != 1 else ''} for {clients} "
         f"client{'s' if clients != 1 else ''} ({where})"
     )
+
+
+def open_sources(root: Path, names: list[str], password_command: str | None) -> list[Source]:
+    """The sources named on the command line: ``imaps://`` URLs, Maildir folders, mbox
+    files and ``.eml`` files (all ``.eml`` files given are one source)."""
+    sources: list[Source] = []
+    emls: list[Path] = []
+    for name in names:
+        lowered = name.lower()
+        if lowered.startswith("imaps://"):
+            from .imap import ImapSource
+
+            sources.append(ImapSource(name, root, password_command))
+            continue
+        if re.match(r"^[a-z][a-z0-9+.-]*://", lowered):
+            raise UsageError(
+                f"{name}: only imaps:// mailboxes are read (IMAP over TLS, port 993), "
+                "besides Maildir folders, mbox files and .eml files"
+            )
+        path = Path(name).expanduser()
+        if path.is_dir():
+            if not is_maildir(path):
+                raise UsageError(
+                    f"{name} is a folder but not a Maildir (it has no cur/ or new/): "
+                    "name the Maildir folder itself, e.g. ~/Mail/INBOX"
+                )
+            sources.append(MaildirSource(name, root, path))
+        elif path.is_file():
+            if path.suffix.lower() == ".eml":
+                emls.append(path)
+            elif looks_like_mbox(path):
+                sources.append(MboxSource(name, root, path))
+            else:
+                emls.append(path)  # a single message in a file of another name
+        else:
+            raise UsageError(f"{name}: no such file or folder")
+    if emls:
+        label = str(emls[0]) if len(emls) == 1 else f"{len(emls)} .eml files"
+        sources.append(EmlSource(label, root, emls))
+    return sources
+
+
+def looks_like_mbox(path: Path) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(5) == b"From "
+    except OSError:
+        return False

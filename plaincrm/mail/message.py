@@ -28,7 +28,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from ..core.dates import DATE_RANGE, FIRST_DAY, LAST_DAY
-from .entries import EXCERPT_WIDTH, clean
+from ..core.mailentries import EXCERPT_WIDTH, clean
 
 EXCERPT_CHARS = 3 * EXCERPT_WIDTH  # two or three lines
 MAX_DEPTH = 40  # MIME parts nested deeper are not looked into

@@ -25,7 +25,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import UsageError
 from .message import HEADER_BYTES, Summary, summarize
 
 STATE_DIR = ".plaincrm/mail"  # in the CRM root: index.INDEX_DIR, git-ignored
@@ -292,51 +291,3 @@ class EmlSource(Source):
 
 
 # ---------------------------------------------------------------- from the command line
-
-
-def open_sources(root: Path, names: list[str], password_command: str | None) -> list[Source]:
-    """The sources named on the command line: ``imaps://`` URLs, Maildir folders, mbox
-    files and ``.eml`` files (all ``.eml`` files given are one source)."""
-    sources: list[Source] = []
-    emls: list[Path] = []
-    for name in names:
-        lowered = name.lower()
-        if lowered.startswith("imaps://"):
-            from .imap import ImapSource
-
-            sources.append(ImapSource(name, root, password_command))
-            continue
-        if re.match(r"^[a-z][a-z0-9+.-]*://", lowered):
-            raise UsageError(
-                f"{name}: only imaps:// mailboxes are read (IMAP over TLS, port 993), "
-                "besides Maildir folders, mbox files and .eml files"
-            )
-        path = Path(name).expanduser()
-        if path.is_dir():
-            if not is_maildir(path):
-                raise UsageError(
-                    f"{name} is a folder but not a Maildir (it has no cur/ or new/): "
-                    "name the Maildir folder itself, e.g. ~/Mail/INBOX"
-                )
-            sources.append(MaildirSource(name, root, path))
-        elif path.is_file():
-            if path.suffix.lower() == ".eml":
-                emls.append(path)
-            elif _looks_like_mbox(path):
-                sources.append(MboxSource(name, root, path))
-            else:
-                emls.append(path)  # a single message in a file of another name
-        else:
-            raise UsageError(f"{name}: no such file or folder")
-    if emls:
-        label = str(emls[0]) if len(emls) == 1 else f"{len(emls)} .eml files"
-        sources.append(EmlSource(label, root, emls))
-    return sources
-
-
-def _looks_like_mbox(path: Path) -> bool:
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(5) == b"From "
-    except OSError:
-        return False

@@ -23,14 +23,14 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..clients.clients import new_owner
 from ..core import tasklines
 from ..core.errors import ConflictError, InvalidError, NotFoundError, Problem, UsageError
 from ..core.ids import SLUG, slugify, unique_slug
 from ..core.model import TYPES, Record, RecordView, field_kinds, path_of, slug_of
-from ..core.money import Amounts, check_currency, json_amount, parse_amount
+from ..core.money import Amounts, check_currency, currencies, json_amount, parse_amount
 from ..core.query import Query, RecordAccessor, parse
 from ..core.records import append_to_section, new_record_text, one_line
 from ..core.store import Store, writes
@@ -39,17 +39,10 @@ from ..sales.dealops import Money, NewDeal
 from ..sales.deals import Deal, deals_by_source
 from ..sales.pipeline import settings
 
-if TYPE_CHECKING:
-    from ..formats.exporter import Table
-
 RESPONSES = "Responses"
 _RESPONSE_RE = re.compile(
     rf"^[-*] (\d{{4}}-\d{{2}}-\d{{2}}) ({SLUG})(?: deal:({SLUG}))?(?::(?: (.*))?)?$"
 )
-MAILING_COLUMNS = [
-    "ref", "name", "contact", "contact_role", "email", "contact_email", "phone",
-    "contact_phone", "address", "city", "country", "owner", "tags",
-]  # fmt: skip
 
 
 # ---------------------------------------------------------------- responses
@@ -127,41 +120,6 @@ def audience(store: Store, record: Record) -> list[Record]:
     return query.apply(store.records("client"), RecordAccessor())
 
 
-def mailing_table(clients: list[Record]) -> Table:
-    """The mailing list of ``clients``: contact details for a mail merge or a mailing tool.
-
-    ``contact*`` columns are the client's first contact person; ``email`` and
-    ``phone`` are the client's own (the contact's when the client has none).
-    """
-    from ..formats.exporter import Table
-
-    rows: list[list[Any]] = []
-    for client in clients:
-        contacts = client.fields.get("contacts")
-        first = contacts[0] if isinstance(contacts, list) and contacts else {}
-        person = first if isinstance(first, dict) else {}
-        email = client.get_text("email") or person.get("email")
-        phone = client.get_text("phone") or person.get("phone")
-        rows.append(
-            [
-                client.slug,
-                client.title,
-                person.get("name"),
-                person.get("role"),
-                email,
-                person.get("email"),
-                phone,
-                person.get("phone"),
-                client.get_text("address"),
-                client.get_text("city"),
-                client.get_text("country"),
-                client.owner,
-                ", ".join(client.get_list("tags")) or None,
-            ]
-        )
-    return Table("audience", list(MAILING_COLUMNS), rows)
-
-
 # ---------------------------------------------------------------- operations
 
 
@@ -201,7 +159,7 @@ def add_campaign(
     }
     code = check_currency(currency) if currency else None
     if code is None and any(v is not None for v in money.values()):
-        code = settings(store).currency
+        code = currencies(store).currency
     slug = unique_slug(slugify(name), lambda s: store.exists("campaign", s))
     path = path_of("campaign", slug)
     fields: dict[str, Any] = {
@@ -398,7 +356,7 @@ def campaign_figures(
     out = []
     for record in records:
         responses, _ = parse_responses(store.read_text(record.path))
-        currency = record.get_text("currency") or pipeline.currency
+        currency = record.get_text("currency") or pipeline.money.currency
         item = CampaignFigures(record, _status(record, today), responses, currency)
         if count_audience:
             try:
@@ -412,7 +370,7 @@ def campaign_figures(
                 item.won.add(deal.currency, deal.amount)
         if set(item.won) - {currency}:
             try:
-                item.won = item.won.converted(currency, pipeline, alternative="")
+                item.won = item.won.converted(currency, pipeline.money, alternative="")
             except InvalidError as exc:
                 item.note = exc.message
         out.append(item)

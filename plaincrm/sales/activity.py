@@ -26,14 +26,16 @@ from datetime import date, timedelta
 from typing import Any
 
 from ..core.dates import parse_iso_date
+from ..core.kinds import TYPES
 from ..core.store import Store
-from ..mail.entries import addresses_in
-from ..mail.facts import ENTRY_FIELDS, facts_rows
 from .deallog import parse_event
 from .deals import deal_facts, deal_of
 from .pipeline import Pipeline
 
 NOBODY = "(nobody)"
+# the deal kind's hook that other domains fill with what they count as a person's
+# contact with clients: (store, first day) -> [(who, day)] (mail: a recorded mail)
+MAILS = "activity_mails"
 COUNTS = ("tasks_done", "deals_touched", "stage_changes", "deals_opened", "mails")
 
 
@@ -139,15 +141,9 @@ def activity(
                 found.deals_opened += 1
             elif event.transition:
                 found.stage_changes += 1
-    users = {u.email.lower(): u.name for u in store.config.users if u.email}
-    for _path, client_owner, entries in facts_rows(store.index.conn, since=first):
-        for values in entries:
-            item = dict(zip(ENTRY_FIELDS, values, strict=False))
-            sent = addresses_in(str(item["sender"]))
-            who = client_owner
-            if item["direction"] == "out" and sent and sent[0].lower() in users:
-                who = users[sent[0].lower()]
-            found = line(who, str(item["stamp"])[:10])
+    for mails in TYPES["deal"].hook(MAILS):
+        for who, day in mails(store, first):
+            found = line(who, day)
             if found is not None:
                 found.mails += 1
     idle_deals = []

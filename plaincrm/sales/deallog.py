@@ -45,11 +45,6 @@ CLOSED = (WON, LOST)  # the stages that close a deal; every pipeline has both
 TRANSITIONS = ("opened", "stage", "won", "lost", "reopened")
 
 
-def is_mail_line(text: str) -> bool:
-    """Whether a deal's log text records a mail (``mail in: ...``, ``mail out: ...``)."""
-    return text.startswith(("mail in: ", "mail out: "))
-
-
 @dataclass(frozen=True)
 class Event:
     """What one line of a deal's log says.

@@ -5,13 +5,14 @@ with an error that says what to do instead, changes only the front matter
 values it must (``frontmatter.set_fields``), appends one line per event to the
 deal's ``## Log`` (grammar in ``deallog``) and makes exactly one commit.
 
-Stage gates: ``GATES`` holds functions ``(store, deal_record, target_stage)
--> refusal message | None`` consulted before a deal moves to another stage or
-is won.  A refusal stops the command unless it is forced (``force=True``,
-``--force`` on the command line); a forced refusal is written to the log as
-``forced past: <message>``.  ``documents.document_gate`` checks the documents
-a stage ``requires:`` (pipeline.stages in plaincrm.yaml); other modules may
-append more gates.
+Stage gates: the deal kind's ``"stage_gate"`` hook (``core.kinds``: another
+domain adds one with ``kinds.extend("deal", hooks={"stage_gate": (gate,)})``)
+holds functions ``(store, deal_record, target_stage) -> refusal message | None``
+consulted before a deal moves to another stage or is won.  A refusal stops the
+command unless it is forced (``force=True``, ``--force`` on the command line); a
+forced refusal is written to the log as ``forced past: <message>``.  The
+documents domain's gate checks the documents a stage ``requires:``
+(pipeline.stages in plaincrm.yaml).
 """
 
 from __future__ import annotations
@@ -22,23 +23,23 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from ..clients.clients import check_owner, new_owner
+from ..clients.clients import new_owner
 from ..core.dates import parse_iso_date
 from ..core.errors import ConflictError, InvalidError, NotFoundError, UsageError, did_you_mean
 from ..core.frontmatter import append_items, set_fields
 from ..core.ids import slugify, unique_slug
+from ..core.kinds import TYPES
 from ..core.model import Record, path_of, slug_of
 from ..core.money import check_currency, parse_amount
 from ..core.records import append_log, new_record_text, one_line, parse_record
-from ..core.setfields import Edit, Wanted, plan_edit, set_record
+from ..core.setfields import Edit, Wanted, check_owner, plan_edit, set_record
 from ..core.store import Store, type_of_path, writes
-from ..documents.documents import document_gate
 from .deallog import LOST, WON, Event, closed_at, event_line
 from .deals import Deal, deal_of
 from .pipeline import Pipeline, competitor_names, settings
 
 Gate = Callable[[Store, Record, str], str | None]
-GATES: list[Gate] = [document_gate]
+GATE = "stage_gate"  # the deal kind's hook: the gates of a stage
 
 Money = Decimal | int | float | str
 
@@ -66,9 +67,9 @@ def add_deal(
     Creates ``deals/<client>-<title>.md`` in ``stage`` (default: the first
     stage), with the stage's probability unless ``probability`` is given
     (``60`` or ``"60%"``, as ``set_deal`` takes it; then it is kept as set by
-    hand; ``"auto"``: the stage's), ``currency`` defaulting to pipeline.currency
+    hand; ``"auto"``: the stage's), ``currency`` defaulting to money.currency
     when an amount is given, and ``owner`` defaulting to the current user.
-    The starting stage's ``GATES`` are consulted as for a move (``force``
+    The starting stage's the stage gates are consulted as for a move (``force``
     overrides them and logs ``forced past: ...`` first); a new deal has no
     documents yet, so a stage that requires some refuses it.
     Logs ``opened in <stage> (<p>%)``, commits with ``message`` (default
@@ -91,7 +92,7 @@ def add_deal(
     value = parse_amount(amount) if amount is not None else None
     code = check_currency(currency) if currency else None
     if value is not None and code is None:
-        code = pipeline.currency
+        code = pipeline.money.currency
     if probability is not None and str(probability).lower() == AUTO:
         probability = None  # follows the stage, as without it
     manual = probability is not None
@@ -153,7 +154,7 @@ class NewDeal:
 @writes
 def move_deal(store: Store, path: str, stage: str, *, force: bool = False) -> list[Event]:
     """Move an open deal to another open stage; the probability follows the stage
-    unless it was set by hand.  Consults ``GATES`` (``force`` overrides them).
+    unless it was set by hand.  Consults the stage gates (``force`` overrides them).
     Returns the events logged: the ``forced`` ones, then the ``stage`` one."""
     pipeline = settings(store)
     record, deal = _load_open(store, path, pipeline, "move")
@@ -259,7 +260,7 @@ def reopen_deal(
 ) -> list[Event]:
     """Reopen a won or lost deal in ``stage`` (default: the stage it closed at, else
     the first stage).  The closing fields go; the log keeps what happened.
-    Consults ``GATES`` as a move does (``force`` overrides them).  Returns the
+    Consults the stage gates as a move does (``force`` overrides them).  Returns the
     events logged: the ``forced`` ones, then the ``reopened`` one."""
     pipeline = settings(store)
     record = store.load(path)
@@ -454,7 +455,8 @@ def _gates(
 ) -> list[Event]:
     """The ``forced`` events of the gates refusing ``target``; an error unless
     ``force``.  ``new``: the deal is being opened in ``target``."""
-    refusals = [message for gate in GATES if (message := gate(store, record, target))]
+    gates: tuple[Gate, ...] = TYPES["deal"].hook(GATE)
+    refusals = [message for gate in gates if (message := gate(store, record, target))]
     if refusals and not force:
         if new:
             raise ConflictError(
@@ -517,3 +519,71 @@ def _shown(value: Any) -> str:
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
     return one_line(str(value))
+
+
+# ---------------------------------------------------------------- import (sales/kind.py)
+
+
+def imported_deal(store: Store, fields: dict[str, Any], previous: str | None = None) -> str:
+    """A deal a spreadsheet brings in: its stage (the first by default), its probability
+    and currency, and the ``opened`` log line, as ``add_deal`` writes them (the body),
+    dated the day it was created when the row says so.  A deal imported won or lost at a
+    known stage (``previous``, from another CRM) is opened there and closed at it, as
+    ``deal win``/``deal lose`` log it, on the day it closed: ``report lost`` then says
+    which stage it was lost at."""
+    pipeline = settings(store)
+    given = fields.get("stage")
+    stage = pipeline.find_stage(str(given)) if given else pipeline.first_stage
+    fields["stage"] = stage.name
+    probability = fields.get("probability")
+    manual = fields.get("probability_manual")
+    if manual is None:
+        manual = probability is not None and probability != stage.probability
+    manual = bool(manual) and not stage.closed
+    fields["probability"] = probability if manual else stage.probability
+    fields["probability_manual"] = True if manual else None
+    if fields.get("amount") is not None and not fields.get("currency"):
+        fields["currency"] = pipeline.money.currency
+    if stage.closed and not fields.get("closed"):
+        fields["closed"] = fields.get("close") or store.today()
+    who, today = store.current_user(), store.today()
+    at = pipeline.stage(previous) if previous else None
+    if at is None or at.closed or not stage.closed:
+        event = Event("opened", stage.name, None, fields["probability"], manual)
+        line = event_line(_day(fields.get("created"), today), who, event)
+        return f"## Tasks\n\n## Log\n\n{line}"
+    opened = Event("opened", at.name, None, at.probability)
+    if stage.name == WON:
+        amount = fields.get("amount")
+        money = None
+        if isinstance(amount, (int, float)):
+            money = Decimal(int(amount)) if float(amount).is_integer() else Decimal(str(amount))
+        code = fields.get("currency") if money is not None else None
+        closing = Event("won", WON, at.name, 100, amount=money, currency=code)
+    else:
+        closing = Event(
+            "lost",
+            LOST,
+            at.name,
+            0,
+            reason=fields.get("lost_reason"),
+            competitor=fields.get("competitor"),
+            text=fields.get("lost_note"),
+        )
+    lines = [
+        event_line(_day(fields.get("created"), today), who, opened),
+        event_line(_day(fields.get("closed"), today), who, closing),
+    ]
+    return "## Tasks\n\n## Log\n\n" + "\n".join(lines)
+
+
+def _day(value: Any, today: date) -> date:
+    """A date field's day (not after today), else today."""
+    day = value if isinstance(value, date) else parse_iso_date(str(value or ""))
+    return min(day, today) if day else today
+
+
+def log_imported_changes(store: Store, text: str, said: str) -> str:
+    """A deal an import changed logs what changed (``said``), as ``deal set`` does."""
+    line = event_line(store.today(), store.current_user(), Event("changed", text=said))
+    return append_log(text, [line])

@@ -20,14 +20,15 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ..core.dates import days_text, parse_iso_date
+from ..core.kinds import Attention
+from ..core.mailentries import is_mail_line
 from ..core.model import TYPES, Record, RecordView, path_of
 from ..core.money import cents, json_amount, money, record_number
-from .deallog import CLOSED, LOST, WON, is_mail_line, parse_event
+from .deallog import CLOSED, LOST, WON, parse_event
 from .pipeline import Pipeline, settings
 
-if TYPE_CHECKING:  # imported lazily: agenda imports this module for its provider
+if TYPE_CHECKING:
     from ..core.store import Store
-    from ..tasks.agenda import Attention
 
 
 @dataclass
@@ -100,7 +101,7 @@ def deal_of(record: Record, pipeline: Pipeline) -> Deal:
     else:
         probability = known.probability if known else 0
     amount = record_number(record.fields.get("amount"), text=False)  # check reports the rest
-    currency = record.get_text("currency") or pipeline.currency
+    currency = record.get_text("currency") or pipeline.money.currency
     return Deal(record, stage, status, probability, manual, amount, currency)
 
 
@@ -144,7 +145,7 @@ class Flag:
 
 
 def deal_facts(record: Record) -> dict[str, Any] | None:
-    """What the index keeps of an open deal (``index.FACTS``), so that the
+    """What the index keeps of an open deal (the deal kind's ``facts``), so that the
     attention check of every ``today`` reads one small row per open deal
     instead of the whole record.  Closed deals have none.
 
@@ -317,9 +318,8 @@ def most_flagged(
 def deal_attention(
     store: Store, day: date, owner: str | None, limit: int | None = None
 ) -> tuple[list[Attention], int]:
-    """The ``agenda.ATTENTION`` provider of deals: no next step, rotting, past close."""
-    from ..tasks.agenda import Attention
-
+    """What of deals needs attention today (the deal kind's ``attention``): no next step,
+    rotting, past close."""
     found, total = most_flagged(store, settings(store), day, owner, limit)
     shown = [
         Attention(

@@ -1,11 +1,13 @@
-"""The sales pipeline's settings: stages, lost reasons, competitors, currency and rates.
+"""The sales pipeline's settings: stages, lost reasons, competitors.
 
 Settings live in the ``pipeline:`` section of ``plaincrm.yaml`` (documented in
-``settings.TEMPLATE`` and docs/sales.md): ordered stages with a probability and
-an optional rotting limit, lost reasons, known competitors, the default
-currency and exchange rates.  ``read_pipeline`` parses them and collects
-located problems (``check`` lists them); ``settings`` refuses to go on when
-there are any; ``check_pipeline`` holds every deal to them.
+``crm.setup.TEMPLATE`` and docs/sales.md): ordered stages with a probability and
+an optional rotting limit, lost reasons, known competitors.  The currency and
+the exchange rates are the CRM's (``core.money``: ``money:``, still read from
+``pipeline.currency`` and ``pipeline.rates`` where a CRM sets them there); the
+pipeline carries them (``Pipeline.money``).  ``read_pipeline`` parses them and
+collects located problems (``check`` lists them); ``settings`` refuses to go on
+when there are any; ``check_pipeline`` holds every deal to them.
 
 The deals themselves as figures are in ``deals``, their operations in
 ``dealops``, the grammar of a deal's ``## Log`` in ``deallog``; money
@@ -17,13 +19,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..core.errors import InvalidError, Problem, did_you_mean
 from ..core.model import Record
-from ..core.money import CURRENCY_RE, record_number_problem
+from ..core.money import Currencies, read_currencies, record_number_problem
 from ..core.settings import Config, SectionReader, settled
 from .deallog import CLOSED, LOST, WON
 
@@ -48,7 +49,6 @@ DEFAULT_LOST_REASONS = (
     "requirements not met",
 )
 DEFAULT_COMPETITOR_REASONS = ("competitor",)
-DEFAULT_CURRENCY = "EUR"
 _STAGE_NAME_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
 
 
@@ -75,8 +75,7 @@ class Pipeline:
     competitor_reasons: list[str] = field(default_factory=lambda: list(DEFAULT_COMPETITOR_REASONS))
     other_reasons: bool = False
     competitors: list[str] = field(default_factory=list)
-    currency: str = DEFAULT_CURRENCY
-    rates: dict[str, Decimal] = field(default_factory=dict)  # value of 1 unit in `currency`
+    money: Currencies = field(default_factory=Currencies)  # the CRM's (``core.money``)
 
     @property
     def open_stages(self) -> list[Stage]:
@@ -138,11 +137,6 @@ class Pipeline:
     def needs_competitor(self, reason: str) -> bool:
         return reason.lower() in (r.lower() for r in self.competitor_reasons)
 
-    def rate(self, currency: str) -> Decimal | None:
-        if currency == self.currency:
-            return Decimal(1)
-        return self.rates.get(currency)
-
 
 def default_pipeline() -> Pipeline:
     return Pipeline([Stage(name, p, rot) for name, p, rot in DEFAULT_STAGES])
@@ -151,7 +145,9 @@ def default_pipeline() -> Pipeline:
 def read_pipeline(config: Config) -> tuple[Pipeline, list[Problem]]:
     """The ``pipeline:`` settings (defaults for what is not given) and their problems."""
     reader = _Reader(config, SECTION)
-    return reader.read(), reader.problems
+    pipeline = reader.read()
+    pipeline.money, problems = read_currencies(config)
+    return pipeline, reader.problems + problems
 
 
 class _Reader(SectionReader):
@@ -180,10 +176,6 @@ class _Reader(SectionReader):
             )
         if "other_reasons" in raw:
             pipeline.other_reasons = self.boolean("other_reasons", raw["other_reasons"])
-        if "currency" in raw:
-            pipeline.currency = self.currency("currency", raw["currency"]) or DEFAULT_CURRENCY
-        if "rates" in raw:
-            pipeline.rates = self.rates(raw["rates"])
         for key in raw:
             if key not in _KEYS:
                 self.problem(key, f"unknown pipeline setting '{key}' (known: {', '.join(_KEYS)})")
@@ -264,32 +256,6 @@ class _Reader(SectionReader):
             self.problem(key, f"pipeline.{key} must be true or false")
         return text in ("true", "yes")
 
-    def currency(self, dotted: str, raw: Any) -> str | None:
-        if not isinstance(raw, str) or not CURRENCY_RE.match(raw):
-            self.problem(dotted, f"'{raw}' is not a currency code like EUR, USD or HUF")
-            return None
-        return raw
-
-    def rates(self, raw: Any) -> dict[str, Decimal]:
-        if raw is None:
-            return {}
-        if not isinstance(raw, dict):
-            self.problem("rates", "pipeline.rates must be 'CODE: rate' lines, like USD: 0.92")
-            return {}
-        rates = {}
-        for code, value in raw.items():
-            if self.currency(f"rates.{code}", code) is None:
-                continue
-            try:
-                rate = Decimal(str(value).strip())
-            except InvalidOperation:
-                rate = Decimal(0)
-            if not rate.is_finite() or rate <= 0:
-                self.problem(f"rates.{code}", f"rates.{code}: '{value}' is not a positive number")
-                continue
-            rates[code] = rate
-        return rates
-
 
 _KEYS = (
     "stages",
@@ -297,7 +263,7 @@ _KEYS = (
     "competitor_reasons",
     "other_reasons",
     "competitors",
-    "currency",
+    "currency",  # read by core.money, where money: does not set it
     "rates",
 )
 

@@ -53,7 +53,7 @@ def add_amount(totals: Amounts, deal: Deal, value: Decimal | None) -> None:
 
 
 def in_currency(totals: Amounts, currency: str | None, pipeline: Pipeline) -> Amounts:
-    return totals.converted(currency, pipeline) if currency else totals
+    return totals.converted(currency, pipeline.money) if currency else totals
 
 
 # ---------------------------------------------------------------- the board

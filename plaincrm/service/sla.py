@@ -28,7 +28,6 @@ below), so the clocks are computed from the index without opening files::
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,20 +38,19 @@ from ..core.dates import (
     duration_problem,
     format_duration,
     normalize_time,
+    now,
     parse_date,
     parse_duration_minutes,
     parse_iso_date,
-    today,
 )
 from ..core.errors import Problem, UsageError
+from ..core.kinds import Attention
 from ..core.model import TYPES, LogEntry, Record, path_of
 from ..core.settings import Config, SectionReader, settled
 from ..core.workhours import Hours, add_working_minutes, working_minutes
 
-if TYPE_CHECKING:  # imported lazily: agenda imports this module for its provider
+if TYPE_CHECKING:
     from ..core.store import Store
-    from ..tasks.agenda import Attention
-
 KINDS = ("complaint", "request", "suggestion", "question")
 PRIORITIES = ("low", "normal", "high", "urgent")
 STATUSES = ("new", "open", "waiting", "resolved", "closed")
@@ -97,19 +95,6 @@ def parse_stamp(text: Any, day_start: int) -> datetime | None:
 
 def format_stamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M")
-
-
-def now() -> datetime:
-    """The current minute: ``PLAINCRM_TODAY`` pins the date, ``PLAINCRM_TIME`` (HH:MM) the time."""
-    pinned = os.environ.get("PLAINCRM_TIME")
-    if pinned:
-        clock = normalize_time(pinned)
-        if clock is None:
-            raise UsageError(f"PLAINCRM_TIME={pinned} is not a time (HH:MM)")
-        moment = time.fromisoformat(clock)
-    else:
-        moment = datetime.now().time().replace(second=0, microsecond=0)
-    return datetime.combine(today(), moment)
 
 
 def parse_when(text: str, current: datetime) -> datetime:
@@ -410,7 +395,6 @@ def ticket_attention(
     clocks are read at the start of that day's working hours.  Broken service
     settings are warned about, and their defaults used: ``today`` goes on.
     """
-    from ..tasks.agenda import Attention
 
     service, problems = read_service(store.config)
     if problems:

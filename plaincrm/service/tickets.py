@@ -29,6 +29,7 @@ from typing import Any
 
 from ..clients.clients import new_owner
 from ..core import tasklines
+from ..core.dates import now
 from ..core.errors import ConflictError, InvalidError, NotFoundError, Problem, UsageError
 from ..core.frontmatter import set_fields
 from ..core.ids import slugify, unique_slug
@@ -56,7 +57,6 @@ from .sla import (
     Service,
     clocks,
     format_stamp,
-    now,
     parse_stamp,
     read_service,
     service_settings,
@@ -563,3 +563,29 @@ def ticket_problems(record: Record, day_start: int) -> list[Problem]:
             "status with the 'plaincrm ticket' commands so the SLA clocks stay right",
         )
     return found
+
+
+# ---------------------------------------------------------------- import (service/kind.py)
+
+
+def imported_ticket(store: Store, fields: dict[str, Any]) -> str:
+    """A ticket a spreadsheet brings in: its kind, priority, status and opening time, the
+    empty conversation and the ``opened`` log line, as ``add_ticket`` writes them (the
+    body).  A ticket that comes in with another status than ``new`` also gets the status
+    change the SLA clocks read (``status new -> waiting: imported``), at its opening
+    time: its clocks then run, pause or stop as its status says."""
+    fields.setdefault("kind", "request")
+    fields.setdefault("priority", "normal")
+    fields.setdefault("status", "new")
+    fields.setdefault("opened", format_stamp(now()))
+    how = ", ".join(str(fields[k]) for k in ("kind", "priority", "channel") if fields.get(k))
+    lines = [log_line(str(fields["opened"]), store.current_user(), f"opened ({how})")]
+    if fields["status"] != "new":
+        change = status_line_text("new", str(fields["status"]), "imported")
+        lines.append(log_line(str(fields["opened"]), store.current_user(), change))
+    return f"## {CONVERSATION}\n\n## Tasks\n\n## Log\n\n" + "\n".join(lines)
+
+
+def imported_slug(values: dict[str, Any]) -> str:
+    """The client's ref and the subject's first words, as ``ticket add`` names a file."""
+    return slug_base(str(values.get("client") or ""), str(values.get("subject") or ""))

@@ -3,23 +3,20 @@
 ``day_view`` gathers, for one person and one day, the overdue tasks, the
 day's timed tasks (with overlaps flagged) and untimed tasks, the free slots
 of the working day, the planned time against capacity, and the records that
-need attention (deals without a next step and the like: each later record
-type registers an ``ATTENTION`` provider).
+need attention (deals without a next step and the like: each record kind's
+``attention`` in ``core.kinds``), and the mail lists (``mail.followup``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from ..core.dates import format_duration, minutes_to_time, time_to_minutes
+from ..core.dates import format_duration, minutes_to_time, now, time_to_minutes
+from ..core.kinds import TYPES, Attention, AttentionProvider
 from ..core.store import Store, TaskEntry
-from ..documents.overdue import overdue_attention
 from ..mail.followup import MailLists, mail_lists
-from ..sales.deals import deal_attention
-from ..service.sla import now, ticket_attention
 
 OVERLAPS_NAMED = 5  # clashing tasks named per task; the rest are counted
 
@@ -34,32 +31,11 @@ class Timed:
     overlap_count: int = 0  # how many tasks clash with it (``overlaps`` names a few)
 
 
-@dataclass
-class Attention:
-    """A record that needs a look today, and why."""
-
-    kind: str  # "deal", "ticket", "invoice" ...
-    path: str
-    title: str
-    reason: str
-    client: str | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "record": self.path,
-            "title": self.title,
-            "reason": self.reason,
-            "client": self.client,
-        }
-
-
-# A provider gives, for (store, day, owner, limit), the first ``limit`` records of its
-# kind that need attention (None: all; most urgent first) and how many there are: the
-# text views show a few of each kind, and a provider's work should be that of those.
-AttentionProvider = Callable[[Store, date, "str | None", "int | None"], tuple[list[Attention], int]]
-# A provider that reads other records or fields must teach firstrun.needs_parse to pick them.
-ATTENTION: list[AttentionProvider] = [deal_attention, overdue_attention, ticket_attention]
+def attention_providers() -> list[AttentionProvider]:
+    """What every record kind adds to the day (``RecordType.attention``), in the order of
+    their ``attention_rank``."""
+    ranked = sorted(TYPES.values(), key=lambda t: t.attention_rank)
+    return [provider for rtype in ranked for provider in rtype.attention]
 
 
 @dataclass
@@ -197,7 +173,7 @@ def day_view(store: Store, day: date, owner: str | None, limit: int | None = Non
     view.overdue.sort(key=lambda item: (-item[1], item[0].task.at or ""))
     view.timed.sort(key=lambda t: (t.start, t.end))
     mark_overlaps(view.timed)
-    for provider in ATTENTION:
+    for provider in attention_providers():
         shown, total = provider(store, day, owner, limit)
         view.attention.extend(shown)
         if shown and total > len(shown):

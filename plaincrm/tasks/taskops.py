@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from ..clients.clients import check_owner
 from ..core import tasklines
 from ..core.dates import format_duration
 from ..core.errors import ConflictError, InvalidError, NotFoundError, UsageError
 from ..core.ids import derived_id, new_id
 from ..core.records import append_to_section, get_line, insert_lines_after, replace_line
+from ..core.setfields import check_owner
 from ..core.store import Store, TaskAt, writes
 from ..core.tasklines import Task
 

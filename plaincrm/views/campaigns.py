@@ -30,7 +30,8 @@ from ..core.model import Kind, Record, field_kinds, path_of, slug_of
 from ..core.query import WrappedAccessor
 from ..core.records import record_notes
 from ..core.store import Store
-from ..marketing.campaigns import CampaignFigures, audience, campaign_figures, mailing_table
+from ..formats.exporter import mailing_table
+from ..marketing.campaigns import CampaignFigures, audience, campaign_figures
 from .queries import parse_query
 
 if TYPE_CHECKING:

@@ -1,5 +1,6 @@
-"""The Flask application: who is acting, CSRF, the Host check, one store per request,
-one writer at a time, and errors as pages (never a traceback)."""
+"""What every request of the web app shares: who is acting, CSRF, the Host check, one
+store per request, one writer at a time, and errors as pages (never a traceback); the
+pages and actions import it, ``server`` puts them together."""
 
 from __future__ import annotations
 
@@ -130,9 +131,9 @@ def _state(current: Store) -> Hashable:
 WRITE_LOCK = threading.Lock()
 
 
-def create_app(settings: Settings) -> Flask:
-    """The web app on the CRM at ``settings.root``."""
-    app = Flask(__name__)
+def install(app: Flask, settings: Settings) -> None:
+    """Set ``app`` up for the CRM of ``settings``: sessions, who is acting, the checks of
+    each request, headers, errors as pages (``server.create_app`` adds the pages)."""
     app.config.update(
         SECRET_KEY=secrets.token_bytes(32),  # sessions end when the server stops
         SESSION_COOKIE_HTTPONLY=True,
@@ -151,11 +152,6 @@ def create_app(settings: Settings) -> Flask:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _internal_error)
     app.context_processor(_template_globals)
-    from . import actions, pages
-
-    app.register_blueprint(pages.bp)
-    app.register_blueprint(actions.bp)
-    return app
 
 
 def memo() -> Memo:

@@ -451,7 +451,7 @@ def report(name: str) -> str:
 def _main_currency(current: Any) -> str:
     from ..sales.pipeline import settings
 
-    return settings(current).currency
+    return settings(current).money.currency
 
 
 def _in(currency: str, amounts: Amounts) -> float:

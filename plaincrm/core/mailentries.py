@@ -21,6 +21,8 @@ An entry is a list item: date, time, ``in`` (a client wrote) or ``out`` (the tea
 wrote), sender ``->`` recipients; then, indented, the attachment names, the
 excerpt as a quote, and an HTML comment (hidden on GitHub) with the Message-ID
 and the deal the mail counts for.  Typed by hand, only the first line is needed.
+A deal's ``## Log`` records a mail as ``mail in: SUBJECT`` / ``mail out: SUBJECT``
+(``is_mail_line``).
 
 An entry's key is its Message-ID (else its first line): no file holds a key
 twice, which is how two clones that imported the same mail end with one entry
@@ -34,12 +36,13 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..core.tasklines import Section, find_section
+from .tasklines import Section, find_section
 
 SECTION = "Mail"
 NO_SUBJECT = "(no subject)"
 EXCERPT_WIDTH = 76  # characters of an excerpt line, after "  > "
 MAIL_SECTION_RE = re.compile(r"^##[ \t]+mail[ \t]*\r?$", re.I | re.M)
+MAIL_SECTION_BYTES = re.compile(MAIL_SECTION_RE.pattern.encode(), re.I | re.M)  # the first run
 _ENTRY_RE = re.compile(
     r"^[-*+][ \t]+(\d{4}-\d{2}-\d{2})(?:[ T](\d{1,2}:\d{2}))?[ \t]+(in|out)\b:?[ \t]*(.*?)\s*$",
     re.I,
@@ -90,6 +93,11 @@ def thread_key(subject: str) -> str:
 def addresses_in(text: str) -> list[str]:
     """The e-mail addresses written in ``text``, lower case, in order."""
     return [found.lower() for found in _ADDRESS_RE.findall(text)]
+
+
+def is_mail_line(text: str) -> bool:
+    """Whether a deal's log text records a mail (``mail in: ...``, ``mail out: ...``)."""
+    return text.startswith(("mail in: ", "mail out: "))
 
 
 @dataclass
