@@ -153,7 +153,7 @@ KINDS = {
     "until": DATES, "start": DATES, "end": DATES, "on": DATES, "dur": DURATIONS,
     "at": TIMES, "when": MOMENTS, "owner": USERS, "query": QUERY_TERMS,
     "audience": QUERY_TERMS, "audience_text": QUERY_TERMS, "every": EVERY,
-    "fields": FIELD_VALUES, "close_date": DATES, "periods": NUMBERS,
+    "fields": FIELD_VALUES, "close_date": DATES, "periods": NUMBERS, "as_of": DATES,
     **dict.fromkeys(
         ["amount", "probability", "cost", "budget", "expected_revenue", "price", "quantity",
          "tax", "limit", "months", "top"],
