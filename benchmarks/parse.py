@@ -82,7 +82,8 @@ def report(label: str, items: list[Item], repeat: int) -> None:
     print(
         f"| {label} | {len(items):,} | {size / len(items) / 1024:.1f} KB "
         f"| {len(items) / parse:,.0f} | {size / parse / 2**20:.1f} MB/s "
-        f"| {len(items) / rows:,.0f} | {parse / len(items) * 1e6:.0f} / {rows / len(items) * 1e6:.0f} |"
+        f"| {len(items) / rows:,.0f} "
+        f"| {parse / len(items) * 1e6:.0f} / {rows / len(items) * 1e6:.0f} |"
     )
 
 

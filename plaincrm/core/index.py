@@ -983,22 +983,24 @@ class Parser:
         }
         fields = json.dumps({"fields": record.fields})  # apart: what list queries test
         files.append((*head, record.title, record.owner, None, fields, json.dumps(details)))
+        owner = record.owner
         for task in record.tasks:
+            attrs = task.attrs
             tasks.append(
                 (
                     path,
                     task.pos,
-                    task.id,
+                    attrs.get("id"),
                     int(task.checked),
                     task.title,
-                    task.due,
-                    task.at,
-                    task.dur,
-                    task.done,
-                    record.task_owner(task),
+                    _token_value("due", attrs.get("due")),
+                    _token_value("at", attrs.get("at")),
+                    _token_value("dur", attrs.get("dur")),
+                    _token_value("done", attrs.get("done")),
+                    attrs.get("owner") or owner,
                     task.line,
                     task.note,
-                    json.dumps(task.attrs),
+                    json.dumps(attrs),
                 )
             )
         for key, target_type in self.refs[type_name].items():
@@ -1012,6 +1014,26 @@ class Parser:
             key = verdict_key(self.rules.contexts[type_name], path, blob)
             if key not in self.judged:
                 verdicts.append((key, self.rules.verdict(record, text)))
+
+
+_TOKEN_VALUES: dict[tuple[str, str], Any] = {}  # (key, text) -> what the Task property reads
+
+
+def _token_value(key: str, text: str | None) -> Any:
+    """A task token's value as ``Task.due``, ``at``, ``dur`` and ``done`` read it,
+    remembered: thousands of tasks share their dates, times and durations."""
+    if not text:
+        return None
+    pair = (key, text)
+    try:
+        return _TOKEN_VALUES[pair]
+    except KeyError:
+        pass
+    value = getattr(Task(line=0, checked=False, title="", attrs={key: text}), key)
+    if len(_TOKEN_VALUES) >= 100_000:
+        _TOKEN_VALUES.clear()
+    _TOKEN_VALUES[pair] = value
+    return value
 
 
 _WORK: dict[str, Any] = {}  # what forked workers need: the root and the parser

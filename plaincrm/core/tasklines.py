@@ -126,7 +126,10 @@ def parse_line(text: str, line_no: int) -> Task | None:
     if attrs:
         known = _TOKEN_MESSAGES
         for pair in attrs.items():
-            said = known[pair] if pair in known else _token_message(*pair)
+            if pair[0] == "id":  # ids differ from task to task: not remembered
+                said = None if ID_RE.match(pair[1]) else _token_message(*pair)
+            else:
+                said = known[pair] if pair in known else _token_message(*pair)
             if said is not None:  # say them all, in the order token_problems says them
                 problems.extend(
                     (line_no, found)
