@@ -25,6 +25,7 @@ from ..marketing.campaigns import (
 )
 from ..sales.dealops import NewDeal
 from .common import (
+    as_of_option,
     build_query,
     date_arg,
     echo_created,
@@ -390,6 +391,7 @@ def _figure_rows(item: CampaignFigures) -> list[list[str]]:
 @click.command("campaigns")
 @since_option
 @json_option
+@as_of_option
 def report_campaigns(since: str | None, as_json: bool) -> None:
     """Per campaign: audience size (today), responses and response rate, deals
     opened and won (through their source: campaigns/<slug>), won revenue,

@@ -12,6 +12,7 @@ from ..core.query import RecordAccessor, sql_prefilter
 from ..core.text import plural
 from ..sales.deallog import display_text
 from .common import (
+    as_of_option,
     build_query,
     echo_changed,
     echo_created,
@@ -257,6 +258,7 @@ def render_card(card: Card) -> str:
 @client.command("show")
 @click.argument("ref", shell_complete=complete_ref(["client"]))
 @json_option
+@as_of_option
 def client_show(ref: str, as_json: bool) -> None:
     """Show a client's card: details, notes, open tasks and the contact history
     (completed tasks with their result notes, newest first).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from datetime import date
 from functools import cached_property
@@ -85,6 +86,37 @@ def _me(ctx: click.Context, param: click.Parameter, value: str | None) -> str | 
     if me is None:
         raise UsageError("who is 'me'? set PLAINCRM_USER or git's user.name")
     return me
+
+
+def as_of_option(func: F) -> F:
+    """``--as-of DATE[ HH:MM]``: the command reads the CRM as it was at the end of that day
+    (or that minute), from git's objects (``core.snapshot``): the app's store becomes
+    the snapshot's, whose today is that day.  The output starts with the commit shown
+    (on stderr with ``--json``, and as an ``as_of`` key of a JSON object)."""
+
+    @functools.wraps(func)
+    def run(*args: Any, as_of: str | None = None, **kwargs: Any) -> Any:
+        if as_of is None:
+            return func(*args, **kwargs)
+        from ..core.snapshot import snapshot_of  # not on the path of the other commands
+        from .output import json_extra
+
+        app = get_app()
+        snapshot = snapshot_of(app.store, as_of)
+        app.__dict__["store"] = snapshot
+        if not kwargs.get("as_json"):
+            click.echo(snapshot.heading())
+            return func(*args, **kwargs)
+        click.echo(snapshot.heading(), err=True)
+        with json_extra({"as_of": snapshot.as_of_json()}):
+            return func(*args, **kwargs)
+
+    return click.option(
+        "--as-of",
+        "as_of",
+        metavar="'DATE[ HH:MM]'",
+        help="Show the CRM as it was at the end of DATE (or at HH:MM), read from git's history.",
+    )(run)  # type: ignore[return-value]
 
 
 def owner_options(func: F) -> F:

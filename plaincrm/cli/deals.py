@@ -33,6 +33,7 @@ from ..sales.deals import (
 from ..sales.pipeline import Pipeline, settings
 from ..sales.reports import Board, Bucket, Forecast, board, forecast
 from .common import (
+    as_of_option,
     build_query,
     date_arg,
     echo_created,
@@ -310,6 +311,7 @@ DEAL_ACCESSOR = WrappedAccessor(
     help="Won and lost deals too (default: open deals, unless the query tests status or stage).",
 )
 @json_option
+@as_of_option
 def deal_list(query: tuple[str, ...], owner: str | None, everything: bool, as_json: bool) -> None:
     """List deals, in pipeline order, filtered by a QUERY (see README 'Queries').
     Besides the front matter fields a query can test status (open, won, lost)
@@ -372,6 +374,7 @@ def deal_list(query: tuple[str, ...], owner: str | None, everything: bool, as_js
 @deal.command("show")
 @_deal_ref
 @json_option
+@as_of_option
 def deal_show(ref: str, as_json: bool) -> None:
     """Show deal REF: its figures, what needs attention, tasks and log.
 
@@ -510,6 +513,7 @@ def _said(who: str | None, text: str) -> str:
 @report_owner_option
 @currency_option
 @json_option
+@as_of_option
 def pipeline_command(owner: str | None, currency: str | None, as_json: bool) -> None:
     """The open deals stage by stage: how many, their total and weighted
     (amount x probability) amounts, and the deals themselves with what needs
@@ -638,6 +642,7 @@ def _deal_rows(items: list[Deal], clients: dict[str, str], flags: dict[str, list
 @report_owner_option
 @currency_option
 @json_option
+@as_of_option
 def forecast_command(
     by: str, periods: int | None, owner: str | None, currency: str | None, as_json: bool
 ) -> None:

@@ -34,6 +34,7 @@ from ..documents.documents import (
 from ..documents.receivables import BUCKETS, Line, Receivables, receivables
 from ..documents.settings import INVOICE, doc_settings
 from .common import (
+    as_of_option,
     build_query,
     date_arg,
     echo_changed,
@@ -543,6 +544,7 @@ def pay_command(invoice: str, amount: str | None, day: str | None, as_json: bool
     help="Only this client.",
 )
 @json_option
+@as_of_option
 def receivables_command(client: str | None, as_json: bool) -> None:
     """Per client and currency: invoiced, paid and outstanding amounts, what is
     owed by days past due (current, 0-30, 31-60, 61-90, 90+), and the overdue

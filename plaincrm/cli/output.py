@@ -10,7 +10,8 @@ import os
 import re
 import sys
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -135,7 +136,22 @@ def dump_json(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False, default=str)
 
 
+JSON_EXTRA: list[dict[str, Any]] = []  # keys added to the object a command prints (``--as-of``)
+
+
+@contextmanager
+def json_extra(keys: dict[str, Any]) -> Iterator[None]:
+    """While inside, ``echo_json`` adds ``keys`` to the JSON object it prints."""
+    JSON_EXTRA.append(keys)
+    try:
+        yield
+    finally:
+        JSON_EXTRA.pop()
+
+
 def echo_json(data: Any) -> None:
+    if JSON_EXTRA and isinstance(data, dict):
+        data = {**data, **JSON_EXTRA[-1]}
     click.echo(dump_json(data))
 
 

@@ -26,7 +26,7 @@ from ..sales.deals import deals
 from ..sales.pipeline import competitor_names, settings
 from ..sales.reports import competitor_report, lost_report, stages_report
 from . import LazyGroup
-from .common import date_arg, get_app, json_option, owner_option, resolve_owner
+from .common import as_of_option, date_arg, get_app, json_option, owner_option, resolve_owner
 from .output import echo_json, style, table
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -40,6 +40,21 @@ REPORTS: dict[str, tuple[str, str, str]] = {
         "Per competitor: deals met, won, lost, win rate, reasons, their card.",
     ),
     "stages": ("reports", "report_stages", "Conversion between stages and days spent in each."),
+    "forecast-accuracy": (
+        "analytics",
+        "report_forecast_accuracy",
+        "What the forecast said of each past period, what was won, error and bias.",
+    ),
+    "movement": (
+        "analytics",
+        "report_movement",
+        "How the open pipeline moved since a day: new, advanced, slipped, won, lost.",
+    ),
+    "activity": (
+        "analytics",
+        "report_activity",
+        "Per person and week: tasks done, deals touched, stage changes, mails; idle deals.",
+    ),
     "service": (
         "tickets",
         "report_service",
@@ -112,6 +127,7 @@ def _counts(counts: dict[str, int]) -> str:
 @report_owner_option
 @currency_option
 @json_option
+@as_of_option
 def report_lost(since: str | None, owner: str | None, currency: str | None, as_json: bool) -> None:
     """Lost deals by reason, most frequent first: how many, their amount, the
     stage they were lost at and the competitors they went to.
@@ -168,6 +184,7 @@ def report_lost(since: str | None, owner: str | None, currency: str | None, as_j
 @report_owner_option
 @currency_option
 @json_option
+@as_of_option
 def report_competitors(
     since: str | None, owner: str | None, currency: str | None, as_json: bool
 ) -> None:
@@ -256,6 +273,7 @@ def report_competitors(
 @since_option
 @report_owner_option
 @json_option
+@as_of_option
 def report_stages(since: str | None, owner: str | None, as_json: bool) -> None:
     """Stage by stage, from the deals' logs: how many deals entered it, moved
     on to a later stage or won (the conversion), were lost there or are still

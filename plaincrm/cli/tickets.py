@@ -32,6 +32,7 @@ from ..service.tickets import (
     wait,
 )
 from .common import (
+    as_of_option,
     build_query,
     date_arg,
     echo_changed,
@@ -478,6 +479,7 @@ def _clock_cell(clock: Clock) -> str:
 @since_option
 @report_owner_option
 @json_option
+@as_of_option
 def report_service(since: str | None, owner: str | None, as_json: bool) -> None:
     """Service: tickets by kind and status, median first-response and resolution
     times (working hours, waiting on the client left out), SLA breaches by

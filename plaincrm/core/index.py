@@ -241,6 +241,24 @@ def task_from_row(row: sqlite3.Row | tuple[Any, ...]) -> Task:
 TASK_COLUMNS = "t.pos, t.checked, t.title, t.line, t.note, t.attrs"
 
 
+def fingerprint_of(types: Iterable[RecordType]) -> str:
+    """What the parse of a record depends on besides its bytes and path (plaincrm's
+    version, the index schema, the record types and their schemas): the index, and
+    the parses kept by blob id (``blobcache``), are thrown away when it changes."""
+    from .schemas import schema_dir
+
+    parts: list[Any] = [SCHEMA_VERSION, __version__]
+    folder = schema_dir()
+    for rtype in sorted(types, key=lambda t: t.name):
+        try:
+            st = os.stat(folder / f"{rtype.schema}.schema.json")
+            stamp: list[int] = [st.st_mtime_ns, st.st_size]
+        except OSError:
+            stamp = []
+        parts.append([rtype.name, rtype.folder, rtype.title_field, rtype.schema, stamp])
+    return json.dumps(parts)
+
+
 def blob_id(data: bytes) -> str:
     """The id git gives a file with these bytes (``git hash-object``)."""
     import hashlib
@@ -318,18 +336,7 @@ class Index:
 
     def fingerprint(self) -> str:
         """What the parsed data depends on besides the files: a change rebuilds the index."""
-        from .schemas import schema_dir
-
-        parts: list[Any] = [SCHEMA_VERSION, __version__]
-        folder = schema_dir()
-        for rtype in sorted(self.types, key=lambda t: t.name):
-            try:
-                st = os.stat(folder / f"{rtype.schema}.schema.json")
-                stamp: list[int] = [st.st_mtime_ns, st.st_size]
-            except OSError:
-                stamp = []
-            parts.append([rtype.name, rtype.folder, rtype.title_field, rtype.schema, stamp])
-        return json.dumps(parts)
+        return fingerprint_of(self.types)
 
     def _open(self, replace: bool = False) -> sqlite3.Connection:
         """Open the index; create it when new, rebuild it when unreadable or of another kind

@@ -10,9 +10,16 @@ from pathlib import Path
 from ..core.errors import ConflictError, UsageError
 from ..core.index import INDEX_DIR
 from ..core.model import TYPES
-from ..core.settings import CONFIG_NAME, find_root, one_word_problem, render_template
+from ..core.settings import (
+    CONFIG_NAME,
+    find_root,
+    one_word_problem,
+    read_config,
+    render_template,
+)
 from ..git import hooks as gitsetup
 from ..git import repo as gitrepo
+from .demohistory import make_history
 
 GITIGNORE = f"# plaincrm's local index (rebuilt when missing)\n{INDEX_DIR}/\n"
 DEMO_ANCHOR_FILE = ".demo-anchor"
@@ -118,5 +125,6 @@ def make_demo(target: Path, today: date) -> timedelta:
     if gitrepo.available():
         gitrepo.init(target)
         gitsetup.setup(target)
+        make_history(target, read_config(target))
         gitrepo.commit_all(target, "plaincrm demo: sample repository", "plaincrm-demo")
     return delta

@@ -277,18 +277,35 @@ def _scratch_index(folder: Path, copy_of: Path | None = None) -> Iterator[dict[s
         scratch.with_name(scratch.name + ".lock").unlink(missing_ok=True)
 
 
-def commit_all(cwd: Path, message: str, fallback_name: str) -> str:
-    """Commit everything under ``cwd`` (new, changed and deleted files)."""
-    run(cwd, "add", "-A", "--", ".")
-    return _commit(cwd, fallback_name, "-m", with_trailer(message))
+def commit_all(
+    cwd: Path,
+    message: str,
+    fallback_name: str,
+    *,
+    when: str | None = None,
+    author: tuple[str, str] | None = None,
+    paths: Sequence[str] = (".",),
+) -> str:
+    """Commit everything under ``cwd`` (new, changed and deleted files; only under
+    ``paths`` when given); ``when``: the commit's date (ISO 8601, author and committer),
+    ``author``: (name, e-mail)."""
+    run(cwd, "add", "-A", "--", *paths)
+    return _commit(cwd, fallback_name, "-m", with_trailer(message), author=author, when=when)
 
 
 def _commit(
-    cwd: Path, fallback_name: str, *args: str, author: tuple[str, str] | None = None
+    cwd: Path,
+    fallback_name: str,
+    *args: str,
+    author: tuple[str, str] | None = None,
+    when: str | None = None,
 ) -> str:
     """``git commit args`` (hooks skipped: plaincrm checks what it writes); the new id.
-    ``author``: the commit's author (name, e-mail) for this one git command."""
-    env = {"GIT_AUTHOR_NAME": author[0], "GIT_AUTHOR_EMAIL": author[1]} if author else None
+    ``author``: the commit's author (name, e-mail) for this one git command; ``when``
+    its date."""
+    env = {"GIT_AUTHOR_NAME": author[0], "GIT_AUTHOR_EMAIL": author[1]} if author else {}
+    if when is not None:
+        env.update(GIT_AUTHOR_DATE=when, GIT_COMMITTER_DATE=when)
     run(cwd, *_identity_args(cwd, fallback_name), "commit", "-q", "--no-verify", *args, env=env)
     return run(cwd, "rev-parse", "HEAD").strip()
 
@@ -1297,3 +1314,47 @@ def _cat_file(cwd: Path, names: dict[str, str]) -> dict[str, bytes]:
             found[key] = out[pos : pos + size]
             pos += size + 1
     return found
+
+
+# ---------------------------------------------------------------- the past (``--as-of``)
+
+
+def first_parent_commits(cwd: Path) -> list[tuple[str, int, str]]:
+    """``(id, commit time in seconds since the epoch, subject)`` of the commits of HEAD's
+    first-parent history (the branch as it moved: a merge is one step), newest first;
+    ``[]`` before the first commit."""
+    if not has_commits(cwd):
+        return []
+    out = run(cwd, "log", "--first-parent", "--format=%H %ct %s", "HEAD")
+    found = []
+    for line in out.splitlines():
+        sha, stamp, *subject = line.split(" ", 2)
+        found.append((sha, int(stamp), subject[0] if subject else ""))
+    return found
+
+
+def tree_blobs(cwd: Path, revision: str, folders: Sequence[str]) -> list[tuple[str, str]]:
+    """``(path, blob id)`` of the files in ``folders`` (relative to ``cwd``) as ``revision``
+    has them, read from git's objects (no work tree, no index touched)."""
+    if not folders:
+        return []
+    out = run(cwd, "-c", "core.quotePath=false", "ls-tree", "-r", "-z", revision, "--", *folders)
+    found = []
+    for entry in out.split("\0"):
+        info, _, path = entry.partition("\t")
+        parts = info.split()
+        if len(parts) == 3 and parts[1] == "blob":
+            found.append((path, parts[2]))
+    return found
+
+
+def renames_between(cwd: Path, old: str, new: str, folders: Sequence[str]) -> dict[str, str]:
+    """``old path -> new path`` of the files in ``folders`` (relative to ``cwd``) that git
+    finds renamed between the commits ``old`` and ``new`` (by content, as ``git diff -M``)."""
+    out = run(
+        cwd,
+        *("-c", "core.quotePath=false", "diff", "--name-status", "-z", "-M"),
+        *("--diff-filter=R", "--relative", old, new, "--", *folders),
+    )
+    parts = [part for part in out.split("\0") if part]
+    return {parts[i + 1]: parts[i + 2] for i in range(0, len(parts) - 2, 3)}
