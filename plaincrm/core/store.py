@@ -35,6 +35,7 @@ from .index import (
     INDEX_DIR,
     TASK_COLUMNS,
     Index,
+    ParsedCache,
     Rules,
     blob_id,
     leaves,
@@ -160,7 +161,15 @@ class Store:
 
     @cached_property
     def _index(self) -> Index:
-        return Index(self.root, TYPES.values(), ref_fields, progress=self.progress)
+        return Index(
+            self.root, TYPES.values(), ref_fields, progress=self.progress, cache=self._blob_cache
+        )
+
+    def _blob_cache(self) -> ParsedCache:
+        """The parses kept by blob id (opened only when many files are to be parsed)."""
+        from .blobcache import BlobCache
+
+        return BlobCache(self.root)
 
     @property
     def index(self) -> Index:
@@ -1075,7 +1084,10 @@ def build_index(root: str, lock: int) -> None:
     from .firstrun import forget_snapshots
 
     os.nice(10)
-    Index(Path(root), TYPES.values(), ref_fields, lock=lock).refresh()
+    from .blobcache import BlobCache
+
+    crm = Path(root)
+    Index(crm, TYPES.values(), ref_fields, lock=lock, cache=lambda: BlobCache(crm)).refresh()
     forget_snapshots(Path(root))  # the quick indexes of the commands run meanwhile
 
 
