@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from conftest import Crm
-from plaincrm import pipeline
 from plaincrm.core.store import Store
+from plaincrm.sales import deals as pipeline
 from plaincrm.tasks.agenda import day_view
 
 DAY = date(2026, 11, 27)
@@ -94,7 +94,7 @@ def test_deals_beyond_those_shown_are_counted_not_read(
 def test_today_takes_up_the_look_git_began_before_its_modules_loaded(
     crm: Crm, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from plaincrm import gitrepo
+    from plaincrm.git import repo as gitrepo
 
     crm.write("clients/acme.md", "---\nname: Acme Ltd\n---\n## Tasks\n- [ ] Call due:2026-11-27\n")
     crm.run("today")

@@ -4,7 +4,6 @@ with UIDs that stay put when tasks move."""
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -139,7 +138,6 @@ def test_query_filters_the_calendar(planned: Crm) -> None:
     assert [str(e["SUMMARY"]) for e in cal.walk("VEVENT")] == ["Visit (Bolt)"]
 
 
-@pytest.mark.skipif(shutil.which("khal") is None, reason="khal is not installed")
 def test_khal_imports_the_calendar(planned: Crm, tmp_path: Path) -> None:
     out = tmp_path / "crm.ics"
     planned.run("calendar", "--all", "-o", str(out))

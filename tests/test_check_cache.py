@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Crm
-from plaincrm import check, index, schemas
+from plaincrm.core import check, index, schemas
 from plaincrm.core.index import INDEX_DIR, INDEX_NAME, Index
 
 Judged = Callable[[], list[str]]
@@ -83,7 +83,7 @@ def test_a_warm_check_judges_only_what_changed(crm: Crm, judged: Judged) -> None
     assert len(first) == len(set(first)) == 9  # each file once
     assert lines(crm) == [] and judged() == []
     crm.write("clients/c3.md", client("Client 3", extra="kind: robot\n"))
-    assert lines(crm) == ["clients/c3.md:4: kind: 'robot' is not one of: company, person"]
+    assert lines(crm) == ["clients/c3.md:4: kind: expected company or person, not 'robot'"]
     assert judged() == ["clients/c3.md"]
     assert len(lines(crm)) == 1 and judged() == []  # the verdict with a problem is kept
     crm.write("clients/c3.md", client("Client 3"))
@@ -203,7 +203,7 @@ def test_a_schema_change_rejudges_the_files_of_that_schema(
     try:
         found = lines(crm)
         assert found == [
-            f"clients/{name}.md:1: 'city' is required"
+            f"clients/{name}.md:1: city: is missing; add it, like city: Budapest"
             for name in sorted(["acme", *(f"c{n}" for n in range(6))])
         ]
         assert len(judged()) == 9
@@ -294,7 +294,7 @@ def test_the_hook_reuses_what_check_judged(crm: Crm, judged: Judged) -> None:
     crm.write("clients/c0.md", client("Client 0", extra="kind: robot\n"))
     crm.git("add", "clients", "deals")
     refused = crm.fail("pre-commit", code=6)
-    assert "clients/c0.md:4: kind: 'robot' is not one of: company, person" in refused.stderr
+    assert "clients/c0.md:4: kind: expected company or person, not 'robot'" in refused.stderr
     assert judged() == ["clients/c0.md"]
 
 
@@ -342,7 +342,7 @@ def test_the_hook_does_not_wait_for_a_build_to_keep_its_verdicts(crm: Crm, judge
     finally:
         builder.execute("ROLLBACK")
         builder.close()
-    assert "clients/c0.md:4: kind: 'robot'" in refused.stderr
+    assert "clients/c0.md:4: kind: expected company or person, not 'robot'" in refused.stderr
     assert len(judged()) == 9
     crm.fail("pre-commit", code=6)
     assert len(judged()) == 9  # nothing was kept: judged again

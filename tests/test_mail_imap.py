@@ -274,15 +274,26 @@ def test_imap_password_from_a_command_and_the_errors(
     monkeypatch.setenv("PLAINCRM_IMAP_PASSWORD", "wrong")
     wrong = demo.fail("mail", "import", imap.url, code=6)
     assert "IMAP login as anna at localhost" in wrong.stderr and "wrong" not in wrong.stderr
-    # the password command of the settings, like mbsync's PassCmd
+    # a password command in the shared settings is never run: anyone who can push
+    # would choose what runs on every teammate's machine
     monkeypatch.delenv("PLAINCRM_IMAP_PASSWORD")
-    secret = tmp_path / "secret"
+    secret, ran = tmp_path / "secret", tmp_path / "ran"
     secret.write_text(f"{PASSWORD}\n")
+    settings = demo.read("plaincrm.yaml")
     demo.write(
-        "plaincrm.yaml",
-        demo.read("plaincrm.yaml")
-        + f"mail:\n  password_command: cat {secret} # {{user}}@{{host}}\n",
+        "plaincrm.yaml", settings + f"mail:\n  password_command: touch {ran}; cat {secret}\n"
     )
+    shared = demo.fail("mail", "import", imap.url, code=5)
+    line = len(settings.splitlines()) + 2
+    assert f"plaincrm.yaml:{line}: mail.password_command: a command in the team's shared" in (
+        shared.stderr
+    )
+    assert "git config plaincrm.mailPasswordCommand" in shared.stderr
+    assert f"plaincrm.yaml:{line}: mail.password_command" in demo.fail("check", code=1).stdout
+    assert not ran.exists()
+    # the clone's own password command, like mbsync's PassCmd
+    demo.write("plaincrm.yaml", settings)
+    demo.git("config", "plaincrm.mailPasswordCommand", f"cat {secret} # {{user}}@{{host}}")
     assert "Recorded 1 mail" in demo.run("mail", "import", imap.url).stdout
     assert (
         "no mailbox 'Nope'"

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from plaincrm import schemas
+from plaincrm.core import schemas
 from plaincrm.core.validity import compile_schema
 
 NAMES = sorted(p.name.removesuffix(".schema.json") for p in schemas.schema_dir().glob("*.json"))

@@ -45,8 +45,8 @@ def mail_import(
     """Record the mail of SOURCEs in the files of the clients it was exchanged with,
     as one commit: a Maildir folder, an mbox file, .eml files, or an IMAP mailbox
     over TLS (imaps://USER@HOST/MAILBOX; the password comes from
-    PLAINCRM_IMAP_PASSWORD or mail.password_command).  Only mail that is new since
-    the last run is read; mail recorded before is never recorded twice.
+    PLAINCRM_IMAP_PASSWORD or git config plaincrm.mailPasswordCommand).  Only mail
+    that is new since the last run is read; mail recorded before is never recorded twice.
 
     \b
     Example:

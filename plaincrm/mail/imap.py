@@ -1,11 +1,13 @@
 """An IMAP mailbox over TLS: ``imaps://user@host[:port]/Mailbox`` (``imaplib``).
 
 The password is never written anywhere: it comes from ``PLAINCRM_IMAP_PASSWORD``,
-else from a command (``PLAINCRM_IMAP_PASSCMD``, else ``mail.password_command``
-in ``plaincrm.yaml``) run by the shell like mbsync's ``PassCmd``, ``{user}`` and
-``{host}`` replaced, whose first output line is the password.  The server's
-certificate is checked against the system's certificate authorities
-(``SSL_CERT_FILE`` names another bundle, for a server with its own).
+else from a command (``PLAINCRM_IMAP_PASSCMD``, else the clone's git config
+``plaincrm.mailPasswordCommand``: never the shared ``plaincrm.yaml``, where anyone
+who can push would choose a command run on everyone's machine) run by the shell
+like mbsync's ``PassCmd``, ``{user}`` and ``{host}`` replaced, whose first output
+line is the password.  The server's certificate is checked against the system's
+certificate authorities (``SSL_CERT_FILE`` names another bundle, for a server with
+its own).
 
 The mailbox is opened read-only (``EXAMINE``): nothing is marked as read.  Only
 headers are fetched for matching; whole messages only for those recorded.
@@ -59,7 +61,7 @@ class ImapSource(Source):
         if parts.password:
             raise UsageError(
                 f"imaps://{self.user}@{self.host}/...: a password in the URL would be written to "
-                f"your shell history; set {PASSWORD_ENV} or mail.password_command instead"
+                f"your shell history; set {PASSWORD_ENV} or git config plaincrm.mailPasswordCommand"
             )
         self.mailbox = unquote(parts.path.lstrip("/")) or "INBOX"
         self.password_command = password_command
@@ -78,7 +80,8 @@ class ImapSource(Source):
         if not command:
             raise UsageError(
                 f"no password for {self.user}@{self.host}: set {PASSWORD_ENV}, or a command "
-                "that prints it in mail.password_command (like mbsync's PassCmd)"
+                "that prints it (like mbsync's PassCmd): "
+                "git config plaincrm.mailPasswordCommand 'pass show mail/{user}@{host}'"
             )
         filled = command.replace("{user}", shlex.quote(self.user)).replace(
             "{host}", shlex.quote(self.host)

@@ -37,6 +37,8 @@ from .message import Content, Summary, read_content, show_addresses
 from .settings import MailSettings, mail_settings
 from .sources import Item, Source, open_sources
 
+PASSCMD_CONFIG = "plaincrm.mailPasswordCommand"
+
 
 @dataclass
 class Candidate:
@@ -121,7 +123,7 @@ def import_mail(
 ) -> Outcome:
     """Import the mail of the sources ``names`` (see the module docstring)."""
     settings = mail_settings(store.config)
-    sources = open_sources(store.root, names, settings.password_command)
+    sources = open_sources(store.root, names, _password_command(store))
     outcome = Outcome([source.label for source in sources], dry_run)
     try:
         book = Book.of(store.records("client"), settings)
@@ -374,6 +376,16 @@ def _write(reader: Store, edits: dict[str, tuple[str, str]], message: str) -> st
     commit = store.commit(list(edits), message)
     reader.written(list(edits))  # the index, brought up to date in one go
     return commit
+
+
+def _password_command(store: Store) -> str | None:
+    """The IMAP password command of this clone (``git config plaincrm.mailPasswordCommand``,
+    the clone's or the user's own git config): never the shared ``plaincrm.yaml``."""
+    from ..git import repo as gitrepo
+
+    if gitrepo.toplevel(store.root) is None:
+        return None
+    return gitrepo.config_value(store.root, PASSCMD_CONFIG) or None
 
 
 def _commit_hand_edits(store: Store, paths: list[str]) -> None:

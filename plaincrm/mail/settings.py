@@ -10,7 +10,11 @@
       follow_up_after: 5d                  # days of silence after your mail
       look_back: 30d                       # older threads drop off both lists
       full_text: false                     # true: the whole new text, not an excerpt
-      password_command: pass show mail/{user}@{host}
+
+The IMAP password command is not a setting of this shared file: a command in it
+would run on every teammate's machine, chosen by anyone who can push.  It is
+set per clone (``git config plaincrm.mailPasswordCommand ...``, see ``imap``);
+``mail.password_command`` here is a problem for ``check`` and is never run.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ KEYS = (
     "follow_up_after",
     "look_back",
     "full_text",
-    "password_command",
+    "password_command",  # known, to say where it belongs (``_shared_command``)
 )
 # Domains anyone can have an address at: they never tell which company someone is from.
 # fmt: off
@@ -61,7 +65,6 @@ class MailSettings:
     follow_up_after: int = 5  # days
     look_back: int = 30  # days
     full_text: bool = False
-    password_command: str | None = None
     team: dict[str, str] = field(default_factory=dict)  # users' addresses -> user names
 
     def is_team(self, address: str) -> bool:
@@ -108,6 +111,7 @@ def read_mail(config: Config) -> tuple[MailSettings, list[Problem]]:
                 f"mail.ignore: '{entry}' is neither an address, a domain nor a pattern "
                 "like noreply@*",
             )
+    _shared_command(raw, problem)
     settings = MailSettings(
         internal_domains=frozenset(internal),
         ignore=tuple(ignore),
@@ -116,7 +120,6 @@ def read_mail(config: Config) -> tuple[MailSettings, list[Problem]]:
         follow_up_after=_days(raw, "follow_up_after", 5, problem),
         look_back=_days(raw, "look_back", 30, problem),
         full_text=_flag(raw, "full_text", problem),
-        password_command=_command(raw, problem),
         team=team,
     )
     return settings, reader.problems
@@ -191,11 +194,14 @@ def _flag(raw: dict[str, Any], key: str, problem: Report) -> bool:
     return text in ("true", "yes")
 
 
-def _command(raw: dict[str, Any], problem: Report) -> str | None:
-    value = raw.get("password_command")
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        problem("password_command", "mail.password_command must be a command (text)")
-        return None
-    return value.strip()
+def _shared_command(raw: dict[str, Any], problem: Report) -> None:
+    """A password command in the shared settings is refused, never run: anyone who
+    can push would choose a command run on every teammate's machine."""
+    if "password_command" in raw:
+        problem(
+            "password_command",
+            "mail.password_command: a command in the team's shared settings would run on "
+            "every teammate's machine; remove it and set it for your clone only: "
+            "git config plaincrm.mailPasswordCommand 'pass show mail/{user}@{host}' "
+            "(or PLAINCRM_IMAP_PASSCMD)",
+        )

@@ -272,11 +272,11 @@ def most_flagged(
         cutoffs += [stage.name, (day - timedelta(days=stage.rotting or 0)).isoformat()]
     cases = " ".join("WHEN ? THEN ?" for _ in rotting)
     cutoff = f"CASE json_extract(data, '$.stage') {cases} ELSE '' END" if rotting else "''"
-    card = "'" + TYPES["client"].folder + "/' || json_extract(data, '$.client') || '.md'"
+    card = "'" + TYPES["client"].folder + "/' || json_extract(o.data, '$.client') || '.md'"
     on_card = (  # the next step on the client's card: it has an open task, one open deal
         f"EXISTS (SELECT 1 FROM tasks t WHERE t.checked = 0 AND t.path = {card}) AND "
         "(SELECT count(*) FROM links l JOIN facts d ON d.path = l.path WHERE l.field = "
-        "'client' AND l.target = 'client:' || json_extract(data, '$.client') "
+        "'client' AND l.target = 'client:' || json_extract(o.data, '$.client') "
         "AND d.type = 'deal') = 1"
     )
     flags = (  # as deal_flags: past close, rotting, no next step
@@ -291,7 +291,7 @@ def most_flagged(
     query = (
         f"SELECT f.path, f.data, f.total, {CLIENT_NAME} FROM (SELECT path, data, flags, "
         "count(*) OVER () AS total FROM (SELECT path, data, "
-        f"{flags} AS flags FROM facts WHERE type = 'deal'{mine}) WHERE flags > 0 "
+        f"{flags} AS flags FROM facts o WHERE type = 'deal'{mine}) WHERE flags > 0 "
         f"ORDER BY {order.format('')} LIMIT ?) f {client} ORDER BY {order.format('f.')}"
     )
     params: list[Any] = [day.isoformat(), *cutoffs, *([owner] if owner is not None else [])]
