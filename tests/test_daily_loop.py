@@ -168,6 +168,21 @@ def test_the_working_days_of_the_settings_decide(crm: Crm) -> None:
     assert json.loads(crm.run("plan", "--json").stdout)["date"] == "2026-11-28"
 
 
+def test_the_next_step_hints_name_the_next_working_day(
+    crm: Crm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crm.write("clients/solo.md", "---\nname: Solo\nowner: anna\n---\n")
+    crm.write("deals/solo-deal.md", "---\nclient: solo\ntitle: Deal\nstage: lead\n---\n")
+    friday = "--due monday'"  # the suite's today, 2026-11-27, is a Friday
+    assert f'task add solo "..." {friday}' in crm.run("client", "show", "solo").stdout
+    assert f'task add solo-deal "..." {friday}' in crm.run("deal", "show", "solo-deal").stdout
+    monkeypatch.setenv("PLAINCRM_TODAY", "2026-11-26")  # a Thursday
+    monkeypatch.setenv("GIT_AUTHOR_DATE", "2026-11-26T12:00:00+01:00")
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "2026-11-26T12:00:00+01:00")
+    assert "--due tomorrow'" in crm.run("client", "show", "solo").stdout
+    assert "--due tomorrow'" in crm.run("deal", "show", "solo-deal").stdout
+
+
 # ---------------------------------------------------------------- search without accents
 
 

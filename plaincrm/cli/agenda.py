@@ -8,10 +8,12 @@ from ..core.dates import format_duration, minutes_to_time
 from ..core.model import slug_of
 from ..core.store import TaskEntry
 from ..core.text import plural
-from ..tasks.agenda import DayView, Timed, day_view, fmt_minutes
+from ..tasks.agenda import DayView, Timed, fmt_minutes
+from ..views.day import PlanView, Suggestion, TodayView, plan_view, today_view
 from .common import date_arg, get_app, json_option, owner_options, resolve_owner
+from .formatters import formatter, text_of
 from .mail import mail_lines
-from .output import echo_json, style, table
+from .output import style, table
 
 
 def _who(view: DayView) -> str:
@@ -118,12 +120,13 @@ def today(owner: str | None, all_owners: bool, on: str | None, as_json: bool) ->
     """
     app = get_app()
     who = resolve_owner(app, owner, all_owners)
-    view = day_view(
-        app.store, date_arg(on) or app.today(), who, None if as_json else ATTENTION_SHOWN
-    )
-    if as_json:
-        echo_json(view.as_json())
-        return
+    limit = None if as_json else ATTENTION_SHOWN
+    formatter(as_json).emit(today_view(app.store, date_arg(on) or app.today(), who, limit))
+
+
+@text_of(TodayView)
+def _today_text(today_view: TodayView) -> str:
+    view = today_view.day
     out = [_heading(view, "Today,")]
     if view.overdue:
         overdue = table(_overdue_rows(view), indent="  ", fit=[3, 4])
@@ -150,7 +153,7 @@ def today(owner: str | None, all_owners: bool, on: str | None, as_json: bool) ->
     out += ["", _footer(view)]
     if not (view.overdue or view.timed or view.untimed):
         out.append("Nothing planned. Plan the day with 'plaincrm plan today'.")
-    click.echo("\n".join(out))
+    return "\n".join(out)
 
 
 @click.command()
@@ -172,24 +175,13 @@ def plan(day: str | None, owner: str | None, all_owners: bool, as_json: bool) ->
     """
     app = get_app()
     who = resolve_owner(app, owner, all_owners)
-    config = app.store.config
-    target = date_arg(day) or config.next_workday(app.today())
-    view = day_view(app.store, target, who, None if as_json else ATTENTION_SHOWN)
-    suggestions = view.suggestions()
-    # a day off has no slot: its work goes to the next working day
-    move_to = target if view.workday else config.next_workday(target)
-    if as_json:
-        data = view.as_json()
-        data["suggestions"] = [
-            {
-                "task": e.ref,
-                "start": minutes_to_time(s) if s is not None else None,
-                "command": _move_command(e, move_to.isoformat(), s),
-            }
-            for e, s in suggestions
-        ]
-        echo_json(data)
-        return
+    limit = None if as_json else ATTENTION_SHOWN
+    formatter(as_json).emit(plan_view(app.store, date_arg(day), who, limit))
+
+
+@text_of(PlanView)
+def _plan_text(plan: PlanView) -> str:
+    view, move_to = plan.day, plan.move_to
     out = [_heading(view, "Plan for"), ""]
     if not view.workday:
         out[-1:] = [
@@ -210,18 +202,16 @@ def plan(day: str | None, owner: str | None, all_owners: bool, as_json: bool) ->
     ]
     ordered = [row for _, row in sorted(rows, key=lambda r: r[0])]
     out.append(table(ordered, indent="  ", fit=[2, 3]) if rows else "  no timed tasks")
-    untimed = suggestions[: len(view.untimed)]
-    overdue = suggestions[len(view.untimed) :]
-    if untimed:
+    if plan.untimed:
         out += ["", style("Due that day, no time yet", bold=True)]
-        out += _suggestion_lines(view, untimed, move_to.isoformat())
-    if overdue:
+        out += _suggestion_lines(view, plan.untimed)
+    if plan.overdue:
         out += ["", style("Overdue, still need a slot", bold=True, fg="red")]
-        out += _suggestion_lines(view, overdue, move_to.isoformat())
+        out += _suggestion_lines(view, plan.overdue)
     out += _coming_lines(view)
     out += _attention_lines(view)
     out += ["", _footer(view)]
-    click.echo("\n".join(out))
+    return "\n".join(out)
 
 
 def _coming_lines(view: DayView) -> list[str]:
@@ -242,25 +232,17 @@ def _coming_lines(view: DayView) -> list[str]:
     return lines
 
 
-def _move_command(entry: TaskEntry, day: str, start: int | None) -> str:
-    at = f" --at {minutes_to_time(start)}" if start is not None else ""
-    return f"plaincrm task move {entry.ref} --due {day}{at}"
-
-
-def _suggestion_lines(
-    view: DayView, items: list[tuple[TaskEntry, int | None]], day: str
-) -> list[str]:
+def _suggestion_lines(view: DayView, items: list[Suggestion]) -> list[str]:
     rows = []
-    for entry, start in items:
-        minutes = view.duration(entry)
-        if start is not None or not view.workday:
-            hint = _move_command(entry, day, start)
-        else:
+    for item in items:
+        entry = item.entry
+        hint = item.command
+        if item.start is None and view.workday:
             hint = "no free slot left"
         rows.append(
             [
                 entry.ref,
-                format_duration(minutes),
+                format_duration(view.duration(entry)),
                 entry.task.title,
                 entry.label,
                 style(hint, dim=True),

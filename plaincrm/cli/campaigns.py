@@ -8,25 +8,28 @@ from typing import Any
 
 import click
 
-from ..clients.clients import client_names
-from ..core.model import Kind, field_kinds, path_of, slug_of
 from ..core.money import money
-from ..core.query import WrappedAccessor
-from ..core.records import record_notes
 from ..core.text import number, percent, plural
 from ..marketing.campaigns import (
     MAILING_COLUMNS,
     CampaignFigures,
     add_campaign,
     audience,
-    campaign_figures,
-    mailing_table,
     respond,
 )
 from ..sales.dealops import NewDeal
+from ..views.campaigns import (
+    AudienceView,
+    CampaignListView,
+    CampaignShowView,
+    CampaignsReportView,
+    audience_view,
+    campaign_list_view,
+    campaign_show_view,
+    campaigns_report_view,
+)
 from .common import (
     as_of_option,
-    build_query,
     date_arg,
     echo_created,
     get_app,
@@ -35,10 +38,9 @@ from .common import (
     query_argument,
 )
 from .completion import complete_ref
-from .output import echo_json, style, table
+from .formatters import Text, formatter, text_of
+from .output import notes_lines, style, table
 from .reports import report_heading, report_since, since_option
-
-NOT_NOTES = ("responses", "tasks", "log")  # body sections shown on their own
 
 
 @click.group()
@@ -143,39 +145,47 @@ def campaign_audience(name: str, csv_file: str | None, excel: bool, as_json: boo
       plaincrm campaign audience winter
       plaincrm campaign audience winter --csv mailing.csv --excel
     """
-    from ..formats.exporter import json_rows, save, write_csv
-
     store = get_app().store
-    record = store.load(store.resolve(name, ["campaign"]))
-    clients = audience(store, record)
-    sheet = mailing_table(clients)
+    view = audience_view(store, store.resolve(name, ["campaign"]))
     if excel and csv_file is None:
         raise click.UsageError("--excel describes the --csv file: add --csv FILE")
-    if csv_file is not None:
-        data = write_csv(sheet, delimiter=";" if excel else ",", excel=excel)
-        if csv_file == "-":
-            sys.stdout.buffer.write(data)
-            sys.stdout.flush()
-        else:
-            save(Path(csv_file), lambda tmp: tmp.write_bytes(data))
-        channel = (record.get_text("channel") or "").lower()
-        column = {"email": "email", "phone": "phone"}.get(channel, "")
-        missing = sum(1 for row in json_rows(sheet) if column and not row.get(column))
-        gap = f" ({missing} without {column})" if missing else ""
-        where = "stdout" if csv_file == "-" else csv_file
-        click.echo(f"Wrote {plural(len(clients), 'client')} to {where}{gap}.", err=True)
+    if csv_file is None:
+        formatter(as_json).emit(view)
         return
-    if as_json:
-        echo_json(json_rows(sheet))
-        return
-    if not clients:
-        click.echo(f"The audience '{record.get_text('audience')}' selects no clients today.")
-        return
+    _write_mailing(view, csv_file, excel)
+
+
+def _write_mailing(view: AudienceView, csv_file: str, excel: bool) -> None:
+    """The mailing list as CSV to ``csv_file`` ('-': stdout), what was written on stderr."""
+    from ..formats.exporter import json_rows, save, write_csv
+
+    record, clients, sheet = view.record, view.clients, view.sheet
+    data = write_csv(sheet, delimiter=";" if excel else ",", excel=excel)
+    if csv_file == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        save(Path(csv_file), lambda tmp: tmp.write_bytes(data))
+    channel = (record.get_text("channel") or "").lower()
+    column = {"email": "email", "phone": "phone"}.get(channel, "")
+    missing = sum(1 for row in json_rows(sheet) if column and not row.get(column))
+    gap = f" ({missing} without {column})" if missing else ""
+    where = "stdout" if csv_file == "-" else csv_file
+    click.echo(f"Wrote {plural(len(clients), 'client')} to {where}{gap}.", err=True)
+
+
+@text_of(AudienceView)
+def _audience_text(view: AudienceView) -> str | Text:
+    query = view.record.get_text("audience")
+    if not view.clients:
+        return f"The audience '{query}' selects no clients today."
     shown = ["ref", "name", "contact", "email", "phone", "city"]
     index = [MAILING_COLUMNS.index(c) for c in shown]
-    rows = [[str(row[i] or "") for i in index] for row in sheet.rows]
-    click.echo(table(rows, [c.upper() for c in shown], fit=[1, 2, 5]))
-    click.echo(f"{plural(len(clients), 'client')}: {record.get_text('audience')}", err=True)
+    rows = [[str(row[i] or "") for i in index] for row in view.sheet.rows]
+    return Text(
+        table(rows, [c.upper() for c in shown], fit=[1, 2, 5]),
+        f"{plural(len(view.clients), 'client')}: {query}",
+    )
 
 
 @campaign.command("respond")
@@ -230,24 +240,6 @@ def campaign_respond(
 # ---------------------------------------------------------------- list and show
 
 
-CAMPAIGN_KINDS: dict[str, Kind] = {
-    "status": Kind("text"),
-    "responses": Kind("integer"),
-    "deals": Kind("integer"),
-}
-
-
-# Reads ``CampaignFigures`` for queries: the front matter, plus ``status``
-# (planned, running, ended), ``responses`` and ``deals`` (counts).
-CAMPAIGN_ACCESSOR = WrappedAccessor(
-    {
-        "status": lambda c: c.status,
-        "responses": lambda c: c.responders,
-        "deals": lambda c: len(c.deals),
-    }
-)
-
-
 @campaign.command("list")
 @query_argument
 @json_option
@@ -261,20 +253,13 @@ def campaign_list(query: tuple[str, ...], as_json: bool) -> None:
       plaincrm campaign list status:running
       plaincrm campaign list channel:email start.after:2026-01-01 --json
     """
-    app = get_app()
-    store = app.store
-    parsed = build_query(app, query, {**field_kinds("campaign"), **CAMPAIGN_KINDS})
-    records = sorted(
-        store.records("campaign"), key=lambda r: (r.get_date("start") or "", r.slug), reverse=True
-    )
-    items = campaign_figures(store, records, count_audience=False)
-    found = parsed.apply(items, CAMPAIGN_ACCESSOR)
-    if as_json:
-        echo_json([_list_json(item) for item in found])
-        return
-    if not found:
-        click.echo("No campaigns match." if query else "No campaigns yet.")
-        return
+    formatter(as_json).emit(campaign_list_view(get_app().store, list(query)))
+
+
+@text_of(CampaignListView)
+def _campaign_list_text(view: CampaignListView) -> str:
+    if not view.campaigns:
+        return "No campaigns match." if view.filtered else "No campaigns yet."
     rows = [
         [
             item.ref,
@@ -287,17 +272,10 @@ def campaign_list(query: tuple[str, ...], as_json: bool) -> None:
             number(len(item.deals)),
             money(item.cost, item.currency),
         ]
-        for item in found
+        for item in view.campaigns
     ]
     headers = ["REF", "NAME", "CHANNEL", "START", "END", "STATUS", "RESP", "DEALS", "COST"]
-    click.echo(table(rows, headers, right=[6, 7, 8], fit=[1, 2]))
-
-
-def _list_json(item: CampaignFigures) -> dict[str, Any]:
-    data = item.as_json()
-    for key in ("audience", "response_rate"):  # not counted by list: see show or the report
-        data.pop(key)
-    return data
+    return table(rows, headers, right=[6, 7, 8], fit=[1, 2])
 
 
 @campaign.command("show")
@@ -311,24 +289,12 @@ def campaign_show(name: str, as_json: bool) -> None:
       plaincrm campaign show winter
     """
     store = get_app().store
-    path = store.resolve(name, ["campaign"])
-    record = store.load(path)
-    store.warn_tasks((path, task) for task in record.tasks)
-    item = campaign_figures(store, [record])[0]
-    notes = record_notes(store.read_text(path), record, NOT_NOTES)
-    if as_json:
-        data = item.as_json()
-        data.update(offer=notes, tasks=[task.as_row() for task in record.tasks])
-        echo_json(data)
-        return
-    names = client_names(store, (r.client for r in item.responses))
-    deals = store.titles(path_of("deal", r.deal) for r in item.responses if r.deal)
-    click.echo(_render(item, notes, names, {slug_of(p): title for p, title in deals.items()}))
+    formatter(as_json).emit(campaign_show_view(store, store.resolve(name, ["campaign"])))
 
 
-def _render(item: CampaignFigures, notes: str, names: dict[str, str], deals: dict[str, str]) -> str:
-    """``campaign show``: ``names`` are the names of the responding clients, ``deals``
-    the titles of the deals opened from responses, by slug."""
+@text_of(CampaignShowView)
+def _campaign_show_text(view: CampaignShowView) -> str:
+    item = view.campaign
     record = item.record
     lines = [style(record.title, bold=True) + f"   ({record.path})"]
     rows = [
@@ -343,21 +309,16 @@ def _render(item: CampaignFigures, notes: str, names: dict[str, str], deals: dic
         ["expected revenue", money(record.get_number("expected_revenue"), item.currency)],
     ]
     lines.append(table([r for r in rows if r[1]], indent="  ", fit=[1]))
-    if notes:
-        lines += [
-            "",
-            style("Offer", bold=True),
-            *("  " + n if n else "" for n in notes.split("\n")),
-        ]
+    lines += notes_lines(view.offer, "Offer")
     lines += ["", style("Results", bold=True), table(_figure_rows(item), indent="  ")]
     lines += ["", style("Responses", bold=True)]
     if not item.responses:
         lines.append(f"  none yet: record one with 'plaincrm campaign respond {item.ref} CLIENT'")
     for response in item.responses:
-        who = names.get(response.client, response.client)
-        deal = f"  -> deal {deals.get(response.deal, response.deal)}" if response.deal else ""
+        who = view.client_names.get(response.client, response.client)
+        deal = view.deal_titles.get(response.deal, response.deal) if response.deal else ""
         note = f": {response.note}" if response.note else ""
-        lines.append(f"  {response.date}  {who}{note}{deal}")
+        lines.append(f"  {response.date}  {who}{note}" + (f"  -> deal {deal}" if deal else ""))
     return "\n".join(lines)
 
 
@@ -404,25 +365,16 @@ def report_campaigns(since: str | None, as_json: bool) -> None:
       plaincrm report campaigns
       plaincrm report campaigns --since 2026-01-01 --json
     """
-    store = get_app().store
-    day = report_since(since)
-    records = [
-        r
-        for r in store.records("campaign")
-        if day is None or (r.get_date("start") or r.get_date("end") or "9999") >= day.isoformat()
-    ]
-    records.sort(key=lambda r: (r.get_date("start") or "", r.slug), reverse=True)
-    items = campaign_figures(store, records)
-    if as_json:
-        echo_json(
-            {"since": day.isoformat() if day else None, "campaigns": [i.as_json() for i in items]}
-        )
-        return
-    out = [report_heading("Campaigns", day, None), ""]
+    formatter(as_json).emit(campaigns_report_view(get_app().store, report_since(since)))
+
+
+@text_of(CampaignsReportView)
+def _campaigns_report_text(view: CampaignsReportView) -> str:
+    items = view.campaigns
+    out = [report_heading("Campaigns", view.since, None), ""]
     if not items:
         out.append("No campaigns.")
-        click.echo("\n".join(out))
-        return
+        return "\n".join(out)
     rows = []
     for item in items:
         revenue = item.revenue()
@@ -447,4 +399,4 @@ def report_campaigns(since: str | None, as_json: bool) -> None:
     out.append(table(rows, headers, right=list(range(1, 10)), fit=[0]))
     notes = [f"{item.title}: {item.note}" for item in items if item.note]
     out += ["", *notes] if notes else []
-    click.echo("\n".join(out))
+    return "\n".join(out)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from ..core.check import report_json, run_checks
 from ..core.text import plural
+from ..views.check import CheckView, check_view
 from .common import get_app, json_option
-from .output import echo_json
+from .formatters import Text, formatter, text_of
 
 
 @click.command()
@@ -23,18 +23,18 @@ def check(ctx: click.Context, as_json: bool) -> None:
     Example:
       plaincrm check && git push
     """
-    store = get_app().lenient_store()
-    problems = run_checks(store)
-    files = store.index.conn.execute("SELECT count(*) FROM files").fetchone()[0]
-    if as_json:
-        echo_json(report_json(problems, files))
-    else:
-        for problem in problems:
-            click.echo(str(problem))
-        summary = (
-            f"{plural(len(problems), 'problem')} in {plural(files, 'record')}."
-            if problems
-            else f"OK: {plural(files, 'record')}, no problems."
-        )
-        click.echo(summary, err=True)
-    ctx.exit(1 if problems else 0)
+    view = check_view(get_app().lenient_store())
+    formatter(as_json).emit(view)
+    ctx.exit(0 if view.ok else 1)
+
+
+@text_of(CheckView)
+def _check_text(view: CheckView) -> Text:
+    """Each problem as path:line: message on stdout, the count on stderr."""
+    files = plural(view.files, "record")
+    if view.ok:
+        return Text("", f"OK: {files}, no problems.")
+    return Text(
+        "\n".join(str(problem) for problem in view.problems),
+        f"{plural(len(view.problems), 'problem')} in {files}.",
+    )

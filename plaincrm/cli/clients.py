@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import click
 
-from ..clients.clients import KINDS, Card, add_client, client_card, client_json, set_client
+from ..clients.clients import KINDS, add_client, set_client
 from ..core.dates import format_duration
 from ..core.errors import InvalidError
-from ..core.model import TYPES, Record, field_kinds
-from ..core.query import RecordAccessor, sql_prefilter
+from ..core.model import TYPES
 from ..core.text import plural
 from ..sales.deallog import display_text
+from ..views.clients import ClientCardView, ClientListView, client_card_view, client_list_view
 from .common import (
     as_of_option,
-    build_query,
     echo_changed,
     echo_created,
     field_option,
@@ -25,7 +24,8 @@ from .common import (
     wanted_fields,
 )
 from .completion import complete_ref
-from .output import echo_json, style, table
+from .formatters import formatter, text_of
+from .output import notes_lines, style, table
 
 
 @click.group()
@@ -149,17 +149,14 @@ def client_list(
       plaincrm client list +wholesale city:Budapest sort:name
       plaincrm client list "owner:me or owner:none" kovacs
     """
-    app = get_app()
     words = [*query, *(f"+{t}" for t in tags), *([f"owner:{owner}"] if owner else [])]
-    parsed = build_query(app, words, field_kinds("client"))
-    where = sql_prefilter(parsed.where, field_kinds("client"))
-    found = parsed.apply(app.store.records("client", where=where), RecordAccessor())
-    if as_json:
-        echo_json([client_json(r) for r in found])
-        return
-    if not found:
-        click.echo("No clients match." if words else "No clients yet.")
-        return
+    formatter(as_json).emit(client_list_view(get_app().store, words))
+
+
+@text_of(ClientListView)
+def _client_list_text(view: ClientListView) -> str:
+    if not view.clients:
+        return "No clients match." if view.filtered else "No clients yet."
     rows = [
         [
             r.slug,
@@ -169,81 +166,62 @@ def client_list(
             r.get_text("phone") or "",
             r.get_text("email") or "",
         ]
-        for r in found
+        for r in view.clients
     ]
-    click.echo(table(rows, ["REF", "NAME", "OWNER", "TAGS", "PHONE", "EMAIL"], fit=[1, 3]))
+    return table(rows, ["REF", "NAME", "OWNER", "TAGS", "PHONE", "EMAIL"], fit=[1, 3])
 
 
-def _field_rows(record: Record) -> list[list[str]]:
-    rows = []
-    for key, value in record.fields.items():
-        if key in (record.type.title_field,) or value in (None, "", []):
-            continue
-        if key == "contacts" and isinstance(value, list):
-            for i, person in enumerate(value):
-                if isinstance(person, dict):
-                    bits = [str(person.get("name") or "")]
-                    if person.get("role"):
-                        bits[0] += f" ({person['role']})"
-                    bits += [str(person[k]) for k in ("email", "phone") if person.get(k)]
-                    rows.append(["contacts" if i == 0 else "", "  ".join(bits)])
-            continue
-        if isinstance(value, list):
-            text = ", ".join(str(v) for v in value)
-        elif isinstance(value, dict):
-            text = ", ".join(f"{k}: {v}" for k, v in value.items())
-        else:
-            text = str(value)
-        lines = text.strip("\n").split("\n")  # a block value (key: |) on lines of its own
-        rows += [[key if i == 0 else "", line] for i, line in enumerate(lines)]
-    return rows
-
-
-def render_card(card: Card) -> str:
-    record = card.record
+@text_of(ClientCardView)
+def _card_text(view: ClientCardView) -> str:
+    record = view.record
     lines = [style(record.title, bold=True) + f"   ({record.path})"]
-    lines.append(table(_field_rows(record), indent="  ", fit=[1]))
-    notes = card.notes
-    if notes:
-        lines += [
-            "",
-            style("Notes", bold=True),
-            *("  " + n if n else "" for n in notes.split("\n")),
-        ]
-    for type_name, records in sorted(card.linked.items()):
+    details = [[d.key, d.value] for d in view.details]
+    lines.append(table(details, indent="  ", fit=[1]))
+    lines += notes_lines(view.notes)
+    for type_name, records in sorted(view.linked.items()):
         lines += ["", style(f"{type_name.capitalize()}s", bold=True)]
-        rows = [[r.slug, r.title, *card.details.get(r.path, {}).values()] for r in records]
+        rows = [[r.slug, r.title, *view.linked_details.get(r.path, {}).values()] for r in records]
         lines.append(table(rows, indent="  ", fit=[1]))
-    lines += ["", style("Open tasks", bold=True)]
-    if card.open_tasks:
-        rows = []
-        for entry in card.open_tasks:
-            task = entry.task
-            where = "" if entry.path == record.path else f"[{entry.record_title}]"
-            rows.append(
-                [
-                    entry.ref,
-                    task.due or "",
-                    task.at or "",
-                    format_duration(task.dur) if task.dur else "",
-                    task.title,
-                    where,
-                ]
-            )
-        lines.append(table(rows, indent="  ", fit=[4, 5]))
-    else:
-        lines.append(
-            "  none: add the next step with 'plaincrm task add "
-            f'{record.slug} "..." --due tomorrow\''
-        )
+    lines += ["", style("Open tasks", bold=True), *_open_task_lines(view)]
     lines += [
         "",
         style("History", bold=True) + " (completed tasks, log lines and mail, newest first)",
     ]
-    if not card.history:
+    if not view.history:
         lines.append("  nothing yet")
+    lines += _history_lines(view)
+    return "\n".join(lines)
+
+
+def _open_task_lines(view: ClientCardView) -> list[str]:
+    record = view.record
+    if not view.open_tasks:
+        return [
+            "  none: add the next step with 'plaincrm task add "
+            f'{record.slug} "..." --due {view.next_day}\''
+        ]
+    rows = []
+    for entry in view.open_tasks:
+        task = entry.task
+        where = "" if entry.path == record.path else f"[{entry.record_title}]"
+        rows.append(
+            [
+                entry.ref,
+                task.due or "",
+                task.at or "",
+                format_duration(task.dur) if task.dur else "",
+                task.title,
+                where,
+            ]
+        )
+    return [table(rows, indent="  ", fit=[4, 5])]
+
+
+def _history_lines(view: ClientCardView) -> list[str]:
+    record = view.record
+    lines = []
     deals = TYPES["deal"].folder + "/"
-    for item in card.history:
+    for item in view.history:
         where = "" if item.record == record.path else f"  [{item.record_title}]"
         text = item.title
         if item.kind == "log" and item.record.startswith(deals):
@@ -252,7 +230,7 @@ def render_card(card: Card) -> str:
         lines.append(f"  {item.date or 'undated':10}  {said}{where}")
         for note_line in item.note.split("\n") if item.note else []:
             lines.append(f"              {note_line}")
-    return "\n".join(lines)
+    return lines
 
 
 @client.command("show")
@@ -268,20 +246,7 @@ def client_show(ref: str, as_json: bool) -> None:
       plaincrm client show acme
     """
     store = get_app().store
-    card = client_card(store, store.resolve(ref, ["client"]))
-    if as_json:
-        echo_json(
-            {
-                "client": client_json(card.record),
-                "notes": card.notes,
-                "open_tasks": [e.as_json() for e in card.open_tasks],
-                "history": [h.as_json() for h in card.history],
-                "linked": {t: [r.path for r in rs] for t, rs in card.linked.items()},
-                "linked_details": card.details,
-            }
-        )
-        return
-    click.echo(render_card(card))
+    formatter(as_json).emit(client_card_view(store, store.resolve(ref, ["client"])))
 
 
 @click.command()

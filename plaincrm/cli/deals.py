@@ -3,38 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
-from decimal import Decimal
 from typing import Any
 
 import click
 
-from ..clients.clients import client_names
 from ..core.dates import days_text
-from ..core.model import Kind, field_kinds, is_record_path, slug_of
-from ..core.money import Amounts, json_amount, money
-from ..core.query import WrappedAccessor, sql_prefilter, tested_fields
-from ..core.records import record_notes
-from ..core.store import Store
+from ..core.model import slug_of
+from ..core.money import money
 from ..core.text import number, plural
-from ..documents.documents import deal_documents
-from ..sales.deallog import Event, display_text, events, format_event, parse_event, stage_entered
+from ..sales.deallog import Event, display_text, events, format_event
 from ..sales.dealops import add_deal, lose_deal, move_deal, reopen_deal, set_deal, win_deal
-from ..sales.deals import (
-    Deal,
-    Flag,
-    client_cards,
-    deal_facts,
-    deal_flags,
-    deal_of,
-    deals,
-    flagged_deals,
+from ..sales.deals import Deal
+from ..sales.reports import Forecast
+from ..views.deals import DealListView, DealShowView, deal_list_view, deal_show_view
+from ..views.pipeline import (
+    BOARD_SHOWN,
+    BoardView,
+    DealCard,
+    ForecastView,
+    board_view,
+    forecast_view,
 )
-from ..sales.pipeline import Pipeline, settings
-from ..sales.reports import Board, Bucket, Forecast, board, forecast
 from .common import (
     as_of_option,
-    build_query,
     date_arg,
     echo_created,
     field_option,
@@ -45,8 +36,9 @@ from .common import (
     wanted_fields,
 )
 from .completion import complete_ref, complete_stage
-from .documents import documents_history, documents_section
-from .output import echo_json, style, table
+from .documents import documents_section
+from .formatters import Text, formatter, text_of
+from .output import notes_lines, style, table
 from .reports import currency_option, report_currency, report_owner, report_owner_option
 
 
@@ -277,30 +269,6 @@ def deal_set(
 # ---------------------------------------------------------------- list
 
 
-DEAL_KINDS: dict[str, Kind] = {
-    "status": Kind("text"),
-    "weighted": Kind("number"),
-    "client_name": Kind("text"),
-}
-
-
-def _money(value: Decimal | None) -> int | float | None:
-    return json_amount(value) if value is not None else None
-
-
-# Reads ``Deal`` items for queries: the front matter, plus ``status`` (open, won,
-# lost), ``weighted``, and the probability, amount and currency in effect.
-DEAL_ACCESSOR = WrappedAccessor(
-    {
-        "status": lambda d: d.status,
-        "probability": lambda d: d.probability,
-        "amount": lambda d: _money(d.amount),
-        "weighted": lambda d: _money(d.weighted),
-        "currency": lambda d: d.currency,
-    }
-)
-
-
 @deal.command("list")
 @query_argument
 @owner_option("Only deals of this owner ('me' for you).")
@@ -323,48 +291,33 @@ def deal_list(query: tuple[str, ...], owner: str | None, everything: bool, as_js
       plaincrm deal list owner:me close.before:today
       plaincrm deal list status:lost competitor:contoso --json
     """
-    app = get_app()
-    store = app.store
-    pipeline = settings(store)
     words = [*query, *([f"owner:{owner}"] if owner else [])]
-    parsed = build_query(app, words, {**field_kinds("deal"), **DEAL_KINDS})
-    # DEAL_ACCESSOR computes these rather than reading them from the front matter
-    where = sql_prefilter(parsed.where, field_kinds("deal"), {"probability", "currency"})
-    items = deals(store, pipeline, where=where)
-    if not everything and not tested_fields(parsed.where) & {"status", "stage"}:
-        items = [d for d in items if d.status == "open"]
-    found = parsed.apply(items, DEAL_ACCESSOR)
-    if as_json:
-        echo_json([d.as_json() for d in found])
-        return
-    if not found:
-        click.echo("No deals match." if words or everything else "No open deals.")
-        return
-    clients = client_names(store, (d.client for d in found))
+    formatter(as_json).emit(deal_list_view(get_app().store, words, everything))
+
+
+@text_of(DealListView)
+def _deal_list_text(view: DealListView) -> str | Text:
+    if not view.deals:
+        return "No deals match." if view.filtered else "No open deals."
     rows = [
         [
             d.ref,
             d.title,
-            clients.get(d.client or "", d.client or ""),
+            view.client_name(d),
             d.stage,
             _probability(d),
             money(d.amount, d.currency),
             d.close or "",
             d.owner or "",
         ]
-        for d in found
+        for d in view.deals
     ]
     headers = ["REF", "TITLE", "CLIENT", "STAGE", "PROB", "AMOUNT", "CLOSE", "OWNER"]
-    click.echo(table(rows, headers, right=[4, 5], fit=[1, 2]))
-    total, weighted = Amounts(), Amounts()
-    for d in found:
-        if d.amount is not None:
-            total.add(d.currency, d.amount)
-            weighted.add(d.currency, d.weighted or Decimal(0))
-    manual = " (* probability set by hand)" if any(d.manual for d in found) else ""
-    click.echo(
-        f"{plural(len(found), 'deal')}: {total.text()}, weighted {weighted.text()}{manual}",
-        err=True,
+    manual = " (* probability set by hand)" if view.manual else ""
+    return Text(
+        table(rows, headers, right=[4, 5], fit=[1, 2]),
+        f"{plural(len(view.deals), 'deal')}: {view.total.text()}, "
+        f"weighted {view.weighted.text()}{manual}",
     )
 
 
@@ -383,127 +336,84 @@ def deal_show(ref: str, as_json: bool) -> None:
       plaincrm deal show acme-espresso
     """
     store = get_app().store
-    pipeline = settings(store)
-    path = store.resolve(ref, ["deal"])
-    record = store.load(path)
-    store.warn_tasks((path, task) for task in record.tasks)
-    item = deal_of(record, pipeline)
-    notes = record_notes(store.read_text(path), record)
-    client = client_names(store, [item.client]).get(item.client or "")
-    entered = stage_entered(record, item.stage)
-    facts = deal_facts(record)
-    card = client_cards(store, [item.client]).get(item.client or "")
-    flags = deal_flags(pipeline, store.today(), facts, card) if facts else []
-    if as_json:
-        data = item.as_json()
-        data.update(
-            client_name=client,
-            stage_since=entered,
-            attention=[flag.reason for flag in flags],
-            notes=notes,
-            tasks=[task.as_row() for task in record.tasks],
-            log=[
-                dict(entry.as_json(), event=parse_event(entry.text).as_json())
-                for entry in record.log
-            ],
-            documents=[d.as_json() for d in deal_documents(store, item.ref)],
+    formatter(as_json).emit(deal_show_view(store, store.resolve(ref, ["deal"])))
+
+
+@text_of(DealShowView)
+def _deal_show_text(view: DealShowView) -> str:
+    item = view.deal
+    head = style(item.title, bold=True) + f"   ({item.path})"
+    lines = [head, table(_deal_rows_show(view), indent="  ", fit=[1])]
+    if view.flags:
+        lines += ["", style("Needs attention", bold=True, fg="yellow")]
+        lines += [f"  {flag.reason}" for flag in view.flags]
+    lines += notes_lines(view.notes)
+    lines += documents_section(view.documents)
+    lines += ["", style("Open tasks", bold=True), *_open_task_lines(view)]
+    lines += ["", style("History", bold=True) + " (log and completed tasks, newest first)"]
+    for h in view.history:
+        lines.append(
+            f"  {h.date or 'undated':10}  {h.text}" + (f"  [{h.where}]" if h.where else "")
         )
-        echo_json(data)
-        return
-    on_card = bool(facts and card and card.holds_the_next_step)
-    click.echo(_render_show(store, pipeline, item, client, entered, flags, notes, on_card))
+        lines += [f"              {line}" if line else "" for line in h.note.split("\n") if h.note]
+    if not view.history:
+        lines.append("  nothing yet")
+    return "\n".join(lines)
 
 
-def _render_show(
-    store: Store,
-    pipeline: Pipeline,
-    item: Deal,
-    client: str | None,
-    entered: str | None,
-    flags: list[Flag],
-    notes: str,
-    on_card: bool = False,
-) -> str:
-    """``on_card``: the deal's next step is a task on its client's card."""
+def _deal_rows_show(view: DealShowView) -> list[list[str]]:
+    """The figures of a deal's page: client, stage, probability, amount, the fields set."""
+    item = view.deal
     record = item.record
     stage = item.stage
-    if entered:
-        days = (store.today() - date.fromisoformat(entered)).days
-        stage += f", since {entered} ({days_text(days)})"
-    default = pipeline.stage(item.stage)
+    if view.stage_since:
+        stage += f", since {view.stage_since} ({days_text(view.days_in_stage or 0)})"
     probability = f"{item.probability}%"
     if item.manual:
         probability += " (set by hand"
-        probability += f"; the stage's is {default.probability}%)" if default else ")"
+        default = view.stage_probability
+        probability += f"; the stage's is {default}%)" if default is not None else ")"
     amount = money(item.amount, item.currency)
     if item.weighted is not None and item.status == "open":
         amount += f" (weighted {money(item.weighted, item.currency)})"
     rows = [
-        ["client", f"{client or item.client} ({item.client})"],
+        ["client", f"{view.client_name or item.client} ({item.client})"],
         ["stage", stage],
         ["probability", probability],
         ["amount", amount],
     ]
     for key in ("close", "owner", "source", "created", "closed", "lost_reason", "competitor"):
         value = record.fields.get(key)
-        if value not in (None, ""):
-            rows.append([key, _source(store, str(value)) if key == "source" else str(value)])
+        if value in (None, ""):
+            continue
+        text = str(value)
+        if key == "source" and view.source_title:
+            text = f"{view.source_title} ({text})"
+        rows.append([key, text])
     if record.get_list("competitors"):
         rows.append(["competitors", ", ".join(record.get_list("competitors"))])
     if record.get_text("lost_note"):
         rows.append(["lost_note", record.get_text("lost_note") or ""])
-    head = style(item.title, bold=True) + f"   ({item.path})"
-    lines = [head, table(rows, indent="  ", fit=[1])]
-    if flags:
-        lines += ["", style("Needs attention", bold=True, fg="yellow")]
-        lines += [f"  {flag.reason}" for flag in flags]
-    if notes:
-        lines += [
-            "",
-            style("Notes", bold=True),
-            *("  " + n if n else "" for n in notes.split("\n")),
-        ]
-    documents = deal_documents(store, item.ref)
-    lines += documents_section(store, documents)
-    open_tasks = [t for t in record.tasks if not t.checked]
-    lines += ["", style("Open tasks", bold=True)]
-    if open_tasks:
+    return rows
+
+
+def _open_task_lines(view: DealShowView) -> list[str]:
+    item = view.deal
+    if view.open_tasks:
         rows = [
-            [t.id or f"{item.ref}#{t.pos}", t.due or "", t.at or "", t.title] for t in open_tasks
+            [t.id or f"{item.ref}#{t.pos}", t.due or "", t.at or "", t.title]
+            for t in view.open_tasks
         ]
-        lines.append(table(rows, indent="  ", fit=[3]))
-    elif on_card:
-        lines.append(
+        return [table(rows, indent="  ", fit=[3])]
+    if view.on_card:
+        return [
             f"  none on the deal: its next step is on the client card "
             f"('plaincrm client show {item.client}')"
-        )
-    else:
-        lines.append(
-            f"  none: add the next step with 'plaincrm task add {item.ref} \"...\" --due tomorrow'"
-        )
-    history = [(t.done or "", "done: " + t.title, t.note, "") for t in record.tasks if t.checked]
-    history += [(e.date, _said(e.who, display_text(e.text)), "", "") for e in record.log]
-    history += documents_history(documents)
-    lines += ["", style("History", bold=True) + " (log and completed tasks, newest first)"]
-    for day, text, note, where in sorted(reversed(history), key=lambda h: h[0], reverse=True):
-        lines.append(f"  {day or 'undated':10}  {text}" + (f"  [{where}]" if where else ""))
-        lines += [f"              {line}" if line else "" for line in note.split("\n") if note]
-    if not history:
-        lines.append("  nothing yet")
-    return "\n".join(lines)
-
-
-def _source(store: Store, source: str) -> str:
-    """A deal's source: a record it names (``campaigns/winter-offer``) by its title."""
-    path = f"{source}.md"
-    if not is_record_path(path):
-        return source
-    title = store.titles([path]).get(path)
-    return f"{title} ({source})" if title else source
-
-
-def _said(who: str | None, text: str) -> str:
-    return f"{who}: {text}" if who else text
+        ]
+    return [
+        f'  none: add the next step with \'plaincrm task add {item.ref} "..." '
+        f"--due {view.next_day}'"
+    ]
 
 
 # ---------------------------------------------------------------- pipeline
@@ -525,99 +435,58 @@ def pipeline_command(owner: str | None, currency: str | None, as_json: bool) -> 
       plaincrm pipeline
       plaincrm pipeline --owner me --currency EUR --json
     """
-    app = get_app()
-    store = app.store
-    pipeline = settings(store)
-    who = report_owner(owner)
-    code = report_currency(currency)
-    result = board(deals(store, pipeline, who), pipeline, code)
-    flags = {f.path: f.flags for f in flagged_deals(store, pipeline, store.today(), who)}
-    if as_json:
-        echo_json(_board_json(result, who, flags))
-        return
-    click.echo(_render_board(store, result, who, flags))
+    view = board_view(get_app().store, report_owner(owner), report_currency(currency))
+    formatter(as_json).emit(view)
 
 
-def _board_json(result: Board, owner: str | None, flags: dict[str, list[Flag]]) -> dict[str, Any]:
-    def deal_json(d: Deal) -> dict[str, Any]:
-        return dict(d.as_json(), attention=[f.reason for f in flags.get(d.path, [])])
-
-    return {
-        "owner": owner,
-        "currency": result.currency,
-        "stages": [
-            {
-                "stage": c.stage.name,
-                "probability": c.stage.probability,
-                "count": len(c.deals),
-                "total": c.total.as_json(),
-                "weighted": c.weighted.as_json(),
-                "without_amount": c.unpriced,
-                "deals": [deal_json(d) for d in c.deals],
-            }
-            for c in result.columns
-        ],
-        "total": {
-            "count": result.count,
-            "total": result.total.as_json(),
-            "weighted": result.weighted.as_json(),
-        },
-        "unknown_stage": [deal_json(d) for d in result.stray],
-    }
-
-
-BOARD_SHOWN = 20  # deals listed per stage, soonest close first; --json lists all
-
-
-def _render_board(
-    store: Store, result: Board, owner: str | None, flags: dict[str, list[Flag]]
-) -> str:
-    shown = [d for c in result.columns for d in c.deals[:BOARD_SHOWN]] + result.stray
-    clients = client_names(store, (d.client for d in shown))
+@text_of(BoardView)
+def _board_text(view: BoardView) -> str:
+    owner = view.owner
     head = f"Pipeline - {owner or 'everybody'}"
-    if result.currency:
-        head += f" (amounts in {result.currency})"
+    if view.currency:
+        head += f" (amounts in {view.currency})"
     out = [style(head, bold=True)]
-    for column in result.columns:
+    for column in view.columns:
         stage = column.stage
         out += [
             "",
             style(f"{stage.name.upper()}  {stage.probability}%", bold=True)
-            + f"   {plural(len(column.deals), 'deal')}   {column.total.text()}"
+            + f"   {plural(column.count, 'deal')}   {column.total.text()}"
             + f"   weighted {column.weighted.text()}",
-            _deal_rows(column.deals[:BOARD_SHOWN], clients, flags),
+            _card_rows(column.cards),
         ]
-        hidden = len(column.deals) - BOARD_SHOWN
-        if hidden > 0:
+        if column.hidden > 0:
             who = f" owner:{owner}" if owner else ""
-            out.append(f"  ... and {hidden} more: plaincrm deal list stage:{stage.name}{who}")
-    if result.stray:
+            out.append(
+                f"  ... and {column.hidden} more: plaincrm deal list stage:{stage.name}{who}"
+            )
+    if view.stray:
         out += ["", style("IN STAGES NOT IN THE PIPELINE (fix with 'deal move')", fg="red")]
-        out.append(_deal_rows(result.stray, clients, flags))
+        out.append(_card_rows(view.stray))
     out += [
         "",
         style("Total", bold=True)
-        + f"   {plural(result.count, 'open deal')}   {result.total.text()}"
-        + f"   weighted {result.weighted.text()}",
+        + f"   {plural(view.count, 'open deal')}   {view.total.text()}"
+        + f"   weighted {view.weighted.text()}",
     ]
     return "\n".join(out)
 
 
-def _deal_rows(items: list[Deal], clients: dict[str, str], flags: dict[str, list[Flag]]) -> str:
-    if not items:
+def _card_rows(cards: list[DealCard]) -> str:
+    if not cards:
         return "  (none)"
     rows = [
         [
-            d.ref,
-            d.title,
-            clients.get(d.client or "", d.client or ""),
-            money(d.amount, d.currency),
-            _probability(d),
-            d.close or "",
-            d.owner or "",
-            style(", ".join(f.short for f in flags.get(d.path, [])), fg="yellow"),
+            c.deal.ref,
+            c.deal.title,
+            c.client_name,
+            money(c.deal.amount, c.deal.currency),
+            _probability(c.deal),
+            c.deal.close or "",
+            c.deal.owner or "",
+            style(", ".join(f.short for f in c.flags), fg="yellow"),
         ]
-        for d in items
+        for c in cards
     ]
     return table(rows, indent="  ", right=[3, 4], fit=[1, 2, 7])
 
@@ -657,53 +526,14 @@ def forecast_command(
       plaincrm forecast
       plaincrm forecast --by quarter --periods 4 --owner ben --json
     """
-    app = get_app()
-    store = app.store
-    pipeline = settings(store)
-    who = report_owner(owner)
-    count = periods or (4 if by == "quarter" else 6)
-    result = forecast(
-        deals(store, pipeline, who),
-        pipeline,
-        store.today(),
-        by=by,
-        periods=count,
-        currency=report_currency(currency),
-    )
-    if as_json:
-        echo_json(_forecast_json(result, who, store.today()))
-        return
-    click.echo(_render_forecast(result, who))
+    store = get_app().store
+    view = forecast_view(store, by, periods, report_owner(owner), report_currency(currency))
+    formatter(as_json).emit(view)
 
 
-def _bucket_json(bucket: Bucket) -> dict[str, Any]:
-    return {
-        "count": len(bucket.deals),
-        "total": bucket.total.as_json(),
-        "weighted": bucket.weighted.as_json(),
-        "deals": [d.ref for d in bucket.deals],
-    }
-
-
-def _forecast_json(result: Forecast, owner: str | None, today: date) -> dict[str, Any]:
-    return {
-        "by": result.by,
-        "owner": owner,
-        "currency": result.currency,
-        "today": today.isoformat(),
-        "periods": [
-            dict(
-                {"period": b.label},
-                **_bucket_json(b),
-                won_count=b.won_count,
-                won=b.won.as_json(),
-            )
-            for b in result.periods
-        ],
-        "overdue": _bucket_json(result.overdue),
-        "no_close_date": _bucket_json(result.undated),
-        "later": _bucket_json(result.later),
-    }
+@text_of(ForecastView)
+def _forecast_text(view: ForecastView) -> str:
+    return _render_forecast(view.forecast, view.owner)
 
 
 def _render_forecast(result: Forecast, owner: str | None) -> str:

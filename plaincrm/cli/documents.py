@@ -3,25 +3,18 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 import click
 
-from ..clients.clients import client_names
 from ..core.dates import days_text
-from ..core.model import Kind, Record, field_kinds, path_of, slug_of
-from ..core.money import Amounts, format_amount, json_amount, parse_amount
-from ..core.query import RecordAccessor
-from ..core.records import record_notes
+from ..core.model import slug_of
+from ..core.money import format_amount, parse_amount
 from ..core.store import Store
 from ..core.text import number, plural
 from ..documents.documents import (
-    Balance,
     Doc,
     LineItem,
     add_document,
-    all_docs,
-    balances,
     load_doc,
     money,
     owed,
@@ -31,11 +24,21 @@ from ..documents.documents import (
     set_status,
     totals,
 )
-from ..documents.receivables import BUCKETS, Line, Receivables, receivables
-from ..documents.settings import INVOICE, doc_settings
+from ..documents.receivables import BUCKETS, Line, Receivables
+from ..documents.settings import INVOICE
+from ..views.deals import DealDocument
+from ..views.documents import (
+    DocListView,
+    DocShowView,
+    PaymentView,
+    ReceivablesView,
+    doc_list_view,
+    doc_show_view,
+    payment_view,
+    receivables_view,
+)
 from .common import (
     as_of_option,
-    build_query,
     date_arg,
     echo_changed,
     field_option,
@@ -47,10 +50,8 @@ from .common import (
     wanted_fields,
 )
 from .completion import complete_ref
-from .output import echo_json, style, table
-
-# Computed fields a query can test besides the front matter.
-DOC_KINDS: dict[str, Kind] = {"outstanding": Kind("number"), "overdue": Kind("integer")}
+from .formatters import Text, formatter, text_of
+from .output import echo_json, notes_lines, style, table
 
 
 @click.group()
@@ -155,10 +156,10 @@ def doc_add(
 
 def _report(store: Store, path: str, verb: str, as_json: bool, said: str = "") -> None:
     """The document's ref on stdout and what happened on stderr, or its JSON."""
-    doc = load_doc(store, path)
     if as_json:
-        echo_json(_doc_json(store, doc))
+        echo_json(doc_show_view(store, path, warn=False).as_json())
         return
+    doc = load_doc(store, path)
     click.echo(doc.ref)
     click.echo(f"{verb} {path}: {said + '; ' if said else ''}{_summary(doc)}", err=True)
 
@@ -235,45 +236,20 @@ def doc_list(query: tuple[str, ...], as_json: bool) -> None:
       plaincrm doc list kind:invoice overdue>0 sort:-outstanding
       plaincrm doc list deal:acme-espresso --json
     """
-    app = get_app()
-    store = app.store
-    docs = all_docs(store)
-    known = balances(docs)
-    day = store.today()
-    by_path = {d.path: d for d in docs}
+    formatter(as_json).emit(doc_list_view(get_app().store, list(query)))
 
-    def outstanding(record: Record) -> Decimal | None:
-        balance = known.get(record.slug)
-        return balance.outstanding if balance and owed(balance.invoice) else None
 
-    def overdue(record: Record) -> int | None:
-        balance = known.get(record.slug)
-        return balance.days_overdue(day) if balance else None
-
-    accessor = RecordAccessor({"outstanding": outstanding, "overdue": overdue})
-    parsed = build_query(app, query, {**field_kinds("document"), **DOC_KINDS})
-    records = sorted(
-        (d.record for d in docs), key=lambda r: (r.get_date("date") or "", r.slug), reverse=True
-    )
-    found = [by_path[r.path] for r in parsed.apply(records, accessor)]
-    if as_json:
-        echo_json([_list_json(d, known) for d in found])
-        return
-    if not found:
-        click.echo("No documents match." if query else "No documents yet.")
-        return
-    names = client_names(store, (d.client for d in found))
+@text_of(DocListView)
+def _doc_list_text(view: DocListView) -> str | Text:
+    if not view.rows:
+        return "No documents match." if view.filtered else "No documents yet."
     rows = []
-    owing = Amounts()
-    for d in found:
-        balance = known.get(d.ref)
-        due = ""
-        left = ""
-        if balance is not None and owed(d):
-            left = format_amount(balance.outstanding)
-            owing.add(d.currency, balance.outstanding)
-            days = balance.days_overdue(day)
-            due = f"{d.due} ({days}d late)" if days else d.due or ""
+    for row in view.rows:
+        d = row.doc
+        due = left = ""
+        if row.owes is not None:
+            left = format_amount(row.owes)
+            due = f"{d.due} ({row.days_overdue}d late)" if row.days_overdue else d.due or ""
         rows.append(
             [
                 d.ref,
@@ -285,24 +261,15 @@ def doc_list(query: tuple[str, ...], as_json: bool) -> None:
                 money(d.amount, d.currency) if d.amount is not None else "",
                 left,
                 due,
-                names.get(d.client or "", d.client or ""),
+                view.client_name(d),
             ]
         )
     headers = ["REF", "TITLE", "KIND", "NUMBER", "STATUS", "DATE", "AMOUNT", "OWED", "DUE"]
-    click.echo(table(rows, [*headers, "CLIENT"], right=[6, 7], fit=[1, 9]))
-    owing_text = f"; invoices owe {owing.text()}" if owing else ""
-    click.echo(f"{plural(len(found), 'document')}{owing_text}", err=True)
-
-
-def _list_json(doc: Doc, known: dict[str, Balance]) -> dict[str, Any]:
-    data = doc.as_json()
-    balance = known.get(doc.ref)
-    if balance is not None:
-        data.update(
-            paid=json_amount(balance.paid),
-            outstanding=json_amount(balance.outstanding) if owed(doc) else None,
-        )
-    return data
+    owing = f"; invoices owe {view.owing.text()}" if view.owing else ""
+    return Text(
+        table(rows, [*headers, "CLIENT"], right=[6, 7], fit=[1, 9]),
+        f"{plural(len(view.rows), 'document')}{owing}",
+    )
 
 
 # ---------------------------------------------------------------- show
@@ -321,105 +288,69 @@ def doc_show(ref: str, as_json: bool) -> None:
       plaincrm doc show acme-invoice --json
     """
     store = get_app().store
-    path = store.resolve(ref, ["document"])
-    doc = load_doc(store, path)
-    store.warn_tasks((path, task) for task in doc.record.tasks)
-    if as_json:
-        echo_json(_doc_json(store, doc))
-        return
-    click.echo(_render(store, doc))
+    formatter(as_json).emit(doc_show_view(store, store.resolve(ref, ["document"])))
 
 
-def _context(store: Store, doc: Doc) -> tuple[dict[str, Doc], Balance | None, str]:
-    """Every document by ref (``doc`` as read fresh), its balance if an invoice, its notes."""
-    docs = {d.ref: d for d in all_docs(store)}
-    docs[doc.ref] = doc
-    notes = record_notes(store.read_text(doc.path), doc.record)
-    return docs, balances(docs.values()).get(doc.ref), notes
+@text_of(DocShowView)
+def _doc_show_text(view: DocShowView) -> str:
+    doc = view.doc
+    title = f"{doc.title}   ({doc.path})"
+    lines = [style(title, bold=True), table(_doc_rows(view), indent="  ", fit=[1])]
+    if doc.items:
+        lines += ["", style("Line items", bold=True), _items_table(doc.items, doc.currency)]
+    lines += _payment_lines(view)
+    if view.related or view.referring:
+        lines += ["", style("Related documents", bold=True)]
+        rows = [[ref, *(_brief(other) if other else ["(missing)"])] for ref, other in view.related]
+        rows += [[d.ref, *_brief(d), f"(refers to this {doc.kind})"] for d in view.referring]
+        lines.append(table(rows, indent="  ", fit=[1]))
+    lines += notes_lines(view.notes)
+    if view.open_tasks:
+        lines += ["", style("Open tasks", bold=True)]
+        rows = [[t.id or f"{doc.ref}#{t.pos}", t.due or "", t.title] for t in view.open_tasks]
+        lines.append(table(rows, indent="  ", fit=[2]))
+    lines += ["", style("Log", bold=True)]
+    lines += [f"  {e.date}  {e.who + ': ' if e.who else ''}{e.text}" for e in view.log]
+    if not view.log:
+        lines.append("  nothing yet")
+    return "\n".join(lines)
 
 
-def _doc_json(store: Store, doc: Doc) -> dict[str, Any]:
-    docs, balance, notes = _context(store, doc)
-    record = doc.record
-    data = doc.as_json()
-    data.update(
-        referred_by=[d.ref for d in docs.values() if doc.ref in d.related],
-        notes=notes,
-        tasks=[task.as_row() for task in record.tasks],
-        log=[entry.as_json() for entry in record.log],
-    )
-    if balance is not None:
-        data.update(
-            paid=json_amount(balance.paid),
-            outstanding=json_amount(balance.outstanding),
-            days_overdue=balance.days_overdue(store.today()),
-            payments=[
-                {"ref": p.ref, "date": p.date, "amount": json_amount(share)}
-                for p, share in balance.payments
-            ],
-        )
-    return data
-
-
-def _render(store: Store, doc: Doc) -> str:
-    record = doc.record
-    docs, balance, notes = _context(store, doc)
-    deal = store.indexed(path_of("deal", doc.deal)) if doc.deal else None
-    client = client_names(store, [doc.client]).get(doc.client or "", "")
+def _doc_rows(view: DocShowView) -> list[list[str]]:
+    """The fields of a document's page: kind, number, status (overdue?), deal, client ..."""
+    doc = view.doc
     status = doc.status
-    days = balance.days_overdue(store.today()) if balance else 0
-    if days:
-        status += style(f" (overdue {days_text(days)})", fg="red")
+    if view.days_overdue:
+        status += style(f" (overdue {days_text(view.days_overdue)})", fg="red")
     rows = [["kind", doc.kind], ["number", doc.number or "none yet"], ["status", status]]
     if doc.deal:
-        rows.append(["deal", f"{doc.deal}  {deal.title if deal else '(missing)'}"])
+        rows.append(["deal", f"{doc.deal}  {view.deal_title}"])
     if doc.client:
-        rows.append(["client", f"{doc.client}  {client}"])
+        rows.append(["client", f"{doc.client}  {view.client_name}"])
     for key in ("date", "due", "owner", "created"):
-        value = record.fields.get(key)
+        value = doc.record.fields.get(key)
         if value not in (None, ""):
             rows.append([key, str(value)])
     if doc.amount is not None:
         rows.append(["amount", money(doc.amount, doc.currency)])
-    title = f"{doc.title}   ({doc.path})"
-    lines = [style(title, bold=True), table(rows, indent="  ", fit=[1])]
-    items = doc.items
-    if items:
-        lines += ["", style("Line items", bold=True), _items_table(items, doc.currency)]
-    if balance is not None and owed(doc):
-        lines += ["", style("Payments", bold=True)]
-        for payment, share in balance.payments:
-            lines.append(
-                f"  {payment.date or 'undated':10}  {payment.ref}  {payment.label}  "
-                f"{money(share, doc.currency)}"
-            )
-        left = balance.outstanding
-        state = "paid in full" if left <= 0 else f"{money(left, doc.currency)} outstanding"
-        lines.append(f"  paid {money(balance.paid, doc.currency)}, {state}")
-    related = [(ref, docs.get(ref)) for ref in doc.related]
-    listed = {p.ref for p, _ in balance.payments} if balance is not None else set()
-    referring = [d for d in docs.values() if doc.ref in d.related and d.ref not in listed]
-    if related or referring:
-        lines += ["", style("Related documents", bold=True)]
-        rows = [[ref, *(_brief(other) if other else ["(missing)"])] for ref, other in related]
-        rows += [[d.ref, *_brief(d), f"(refers to this {doc.kind})"] for d in referring]
-        lines.append(table(rows, indent="  ", fit=[1]))
-    if notes:
-        lines += [
-            "",
-            style("Notes", bold=True),
-            *("  " + n if n else "" for n in notes.split("\n")),
-        ]
-    open_tasks = [t for t in record.tasks if not t.checked]
-    if open_tasks:
-        lines += ["", style("Open tasks", bold=True)]
-        rows = [[t.id or f"{doc.ref}#{t.pos}", t.due or "", t.title] for t in open_tasks]
-        lines.append(table(rows, indent="  ", fit=[2]))
-    lines += ["", style("Log", bold=True)]
-    lines += [f"  {e.date}  {e.who + ': ' if e.who else ''}{e.text}" for e in record.log]
-    if not record.log:
-        lines.append("  nothing yet")
-    return "\n".join(lines)
+    return rows
+
+
+def _payment_lines(view: DocShowView) -> list[str]:
+    """An owed invoice's payments and what is left."""
+    doc, balance = view.doc, view.balance
+    if balance is None or not owed(doc):
+        return []
+    lines = ["", style("Payments", bold=True)]
+    for payment, share in balance.payments:
+        lines.append(
+            f"  {payment.date or 'undated':10}  {payment.ref}  {payment.label}  "
+            f"{money(share, doc.currency)}"
+        )
+    left = balance.outstanding
+    state = "paid in full" if left <= 0 else f"{money(left, doc.currency)} outstanding"
+    lines.append(f"  paid {money(balance.paid, doc.currency)}, {state}")
+    return lines
 
 
 def _brief(doc: Doc) -> list[str]:
@@ -462,28 +393,20 @@ def _items_table(items: list[LineItem], currency: str) -> str:
 # ---------------------------------------------------------------- on a deal's page
 
 
-def documents_section(store: Store, docs: list[Doc]) -> list[str]:
+def documents_section(docs: list[DealDocument]) -> list[str]:
     """The 'Documents' lines of ``deal show``: each document, and what invoices owe."""
     if not docs:
         return []
-    known = balances(all_docs(store))
-    rows = []
-    for d in docs:
-        balance = known.get(d.ref)
-        owes = ""
-        if balance is not None and owed(d) and balance.outstanding > 0:
-            owes = f"owes {money(balance.outstanding, d.currency)}"
-        rows.append([d.ref, *_brief(d), d.date or "", owes])
-    return ["", style("Documents", bold=True), table(rows, indent="  ", fit=[1])]
-
-
-def documents_history(docs: list[Doc]) -> list[tuple[str, str, str, str]]:
-    """The log lines of a deal's documents as (date, text, note, document) for its history."""
-    return [
-        (e.date, f"{e.who + ': ' if e.who else ''}{e.text}", "", d.title)
+    rows = [
+        [
+            d.doc.ref,
+            *_brief(d.doc),
+            d.doc.date or "",
+            f"owes {money(d.owes, d.doc.currency)}" if d.owes is not None else "",
+        ]
         for d in docs
-        for e in d.record.log
     ]
+    return ["", style("Documents", bold=True), table(rows, indent="  ", fit=[1])]
 
 
 # ---------------------------------------------------------------- pay
@@ -512,25 +435,21 @@ def pay_command(invoice: str, amount: str | None, day: str | None, as_json: bool
         amount=parse_amount(amount) if amount is not None else None,
         day=date_arg(day, past=True),
     )
-    balance = done.balance
-    invoice_doc = balance.invoice
-    if as_json:
-        data = _doc_json(store, load_doc(store, done.path))
-        data["invoice"] = _doc_json(store, load_doc(store, invoice_doc.path))
-        echo_json(data)
-        return
-    left = balance.outstanding
+    formatter(as_json).emit(payment_view(store, done))
+
+
+@text_of(PaymentView)
+def _payment_text(view: PaymentView) -> Text:
+    """The payment's ref on stdout; what it paid and what is left on stderr."""
+    payment, invoice = view.payment.doc, view.invoice.doc
+    left = view.balance.outstanding
     state = (
-        f"{invoice_doc.short} is paid in full"
+        f"{invoice.short} is paid in full"
         if left <= 0
-        else f"{money(left, invoice_doc.currency)} of {invoice_doc.short} outstanding"
+        else f"{money(left, invoice.currency)} of {invoice.short} outstanding"
     )
-    payment = load_doc(store, done.path)
-    click.echo(payment.ref)
-    click.echo(
-        f"Recorded {done.path}: {money(payment.amount or Decimal(0), payment.currency)}; {state}",
-        err=True,
-    )
+    paid = money(payment.amount or Decimal(0), payment.currency)
+    return Text(payment.ref, f"Recorded {payment.path}: {paid}; {state}")
 
 
 # ---------------------------------------------------------------- receivables
@@ -556,13 +475,13 @@ def receivables_command(client: str | None, as_json: bool) -> None:
       plaincrm receivables --client acme --json
     """
     store = get_app().store
-    doc_settings(store)
     slug = slug_of(store.resolve(client, ["client"])) if client else None
-    report = receivables(store, store.today(), slug)
-    if as_json:
-        echo_json(report.as_json())
-        return
-    click.echo(_render_receivables(report))
+    formatter(as_json).emit(receivables_view(store, slug))
+
+
+@text_of(ReceivablesView)
+def _receivables_text(view: ReceivablesView) -> str:
+    return _render_receivables(view.report)
 
 
 def _figures(line: Line) -> list[Decimal]:

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from itertools import groupby
 
 import click
 
 from ..core.errors import UsageError
 from ..core.store import type_of_path
 from ..core.text import number, plural
-from ..git.history import CATEGORIES, Activity, Event, activity, record_history
+from ..git.history import CATEGORIES, Activity, Event
 from ..sales.deallog import display_text
+from ..views.history import ActivityView, HistoryView, activity_view, history_view
 from .common import date_arg, get_app, json_option, warn
-from .output import echo_json, style
+from .formatters import formatter, text_of
+from .output import style
 
 
 def _range(since: str | None, until: str | None) -> tuple[date | None, date | None]:
@@ -46,50 +47,37 @@ def history(ref: str, since: str | None, until: str | None, only: bool, as_json:
       plaincrm history acme
       plaincrm history acme --since 2026-01-01 --json
     """
-    app = get_app()
-    store = app.store
-    path = store.resolve(ref)
+    store = get_app().store
     start, end = _range(since, until)
-    found = record_history(
-        store,
-        path,
-        since=start.isoformat() if start else None,
-        until=end.isoformat() if end else None,
-        linked=not only,
-    )
-    if not found.git:
+    view = history_view(store, store.resolve(ref), start, end, linked=not only)
+    if not view.history.git:
         warn(
             f"{store.root} is not in a git repository: only the completed tasks and log lines "
             "the files hold are shown (git keeps the history of every change: 'git init')"
         )
-    if as_json:
-        echo_json(
-            {
-                "record": found.path,
-                "record_title": found.title,
-                "linked": found.linked,
-                "git": found.git,
-                "events": [event.as_json() for event in found.events],
-            }
-        )
-        return
+    formatter(as_json).emit(view)
+
+
+@text_of(HistoryView)
+def _history_text(view: HistoryView) -> str:
+    found = view.history
     heading = f"{found.title} ({found.path})"
     if found.linked:
         heading += f" and {plural(len(found.linked), 'linked record')}"
-    click.echo(style(heading, bold=True))
+    lines = [style(heading, bold=True)]
     if not found.events:
-        click.echo("Nothing recorded" + (" in that period." if since or until else " yet."))
-        return
+        lines.append("Nothing recorded" + (" in that period." if view.window else " yet."))
+        return "\n".join(lines)
     width = max(len(event.who or "") for event in found.events)
-    for day, events in groupby(found.events, key=lambda event: event.date):
-        click.echo("\n" + style(_day(day), bold=True))
+    indent = " " * (11 + width)
+    for day, events in view.days:
+        lines.append("\n" + style(_day(day), bold=True))
         for event in events:
-            click.echo(_event_line(event, found.path, width))
-            indent = " " * (11 + width)
+            lines.append(_event_line(event, found.path, width))
             if event.details:
-                click.echo(indent + style("(" + "; ".join(event.details) + ")", dim=True))
-            for line in event.note.splitlines():
-                click.echo(indent + style("| " + line, dim=True))
+                lines.append(indent + style("(" + "; ".join(event.details) + ")", dim=True))
+            lines += [indent + style("| " + line, dim=True) for line in event.note.splitlines()]
+    return "\n".join(lines)
 
 
 def _event_line(event: Event, main: str, width: int) -> str:
@@ -120,40 +108,30 @@ def activity_command(since: str | None, until: str | None, by: str | None, as_js
       plaincrm activity --since 2026-11-01 --until 2026-11-30 --by ben --json
     """
     app = get_app()
-    store = app.store
     start, end = _range(since, until)
     start = start or app.today() - timedelta(days=7)
-    end = end or app.today()
-    from ..git.hooks import require_git
+    formatter(as_json).emit(activity_view(app.store, start, end or app.today(), by))
 
-    require_git(store.root)
-    items = activity(store, since=start.isoformat(), until=end.isoformat(), by=by)
-    counts = {name: sum(item.category == name for item in items) for name in CATEGORIES}
-    if as_json:
-        echo_json(
-            {
-                "since": start.isoformat(),
-                "until": end.isoformat(),
-                "by": by,
-                "counts": counts,
-                "people": sorted({item.who for item in items}),
-                "items": [item.as_json() for item in items],
-            }
-        )
-        return
-    click.echo(style(f"Activity {start} .. {end}" + (f" by {by}" if by else ""), bold=True))
-    if not items:
-        click.echo("Nothing happened to records in that period.")
-        return
-    for day, of_day in groupby(items, key=lambda item: item.date):
-        click.echo("\n" + style(_day(day), bold=True))
-        for who, mine in groupby(sorted(of_day, key=lambda item: item.who), key=lambda i: i.who):
-            click.echo(f"  {style(who, fg='cyan')}")
-            for item in mine:
-                click.echo(_activity_line(item))
-    people = plural(len({item.who for item in items}), "person", "people")
+
+@text_of(ActivityView)
+def _activity_text(view: ActivityView) -> str:
+    by = view.by
+    lines = [
+        style(f"Activity {view.since} .. {view.until}" + (f" by {by}" if by else ""), bold=True)
+    ]
+    if not view.items:
+        lines.append("Nothing happened to records in that period.")
+        return "\n".join(lines)
+    for day, by_person in view.days:
+        lines.append("\n" + style(_day(day), bold=True))
+        for who, mine in by_person:
+            lines.append(f"  {style(who, fg='cyan')}")
+            lines += [_activity_line(item) for item in mine]
+    counts = view.counts
+    people = plural(len(view.people), "person", "people")
     summary = ", ".join(f"{number(counts[name])} {name}" for name in CATEGORIES if counts[name])
-    click.echo(f"\n{people}: {summary}")
+    lines.append(f"\n{people}: {summary}")
+    return "\n".join(lines)
 
 
 def _activity_line(item: Activity) -> str:

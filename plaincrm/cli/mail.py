@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 from ..core.dates import format_duration
-from ..core.model import Kind, slug_of
-from .common import build_query, date_arg, get_app, json_option, query_argument
-from .output import echo_json, style, table, truncate
+from ..core.model import slug_of
+from ..views.mail import MailImportView, MailListView, mail_list_view
+from .common import date_arg, get_app, json_option, query_argument
+from .formatters import formatter, text_of
+from .output import style, table, truncate
 
 if TYPE_CHECKING:
-    from ..mail.followup import FollowUp, MailLists, RecordedMail
+    from ..mail.followup import FollowUp, MailLists
     from ..mail.importer import Outcome
 
 SHOWN = 10  # items of each of today's lists; --json lists them all
@@ -61,10 +63,12 @@ def mail_import(
     outcome = import_mail(
         app.store, list(sources), since=day.isoformat() if day else None, dry_run=dry_run
     )
-    if as_json:
-        echo_json(outcome.as_json())
-        return
-    click.echo(render_outcome(outcome, unmatched))
+    formatter(as_json).emit(MailImportView(outcome, unmatched))
+
+
+@text_of(MailImportView)
+def _import_text(view: MailImportView) -> str:
+    return render_outcome(view.outcome, view.unmatched)
 
 
 def render_outcome(outcome: Outcome, unmatched: bool) -> str:
@@ -126,38 +130,6 @@ def _count(number: int, noun: str) -> str:
     return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
-MAIL_KINDS: dict[str, Kind] = {
-    "date": Kind("date"),
-    "time": Kind("text"),
-    "direction": Kind("text"),
-    "dir": Kind("text"),
-    "from": Kind("text"),
-    "to": Kind("text"),
-    "subject": Kind("text"),
-    "client": Kind("text"),
-    "deal": Kind("text"),
-}
-
-
-class MailAccessor:
-    """Reads ``RecordedMail`` for a query."""
-
-    def value(self, item: RecordedMail, name: str) -> Any:
-        data = item.as_json()
-        if name == "dir":
-            name = "direction"
-        if name == "client":
-            return slug_of(item.client)
-        return data.get(name)
-
-    def texts(self, item: RecordedMail) -> list[str]:
-        data = item.as_json()
-        return [
-            item.client_name,
-            *(str(data[k] or "") for k in ("from", "to", "subject", "excerpt")),
-        ]
-
-
 @mail.command("list")
 @query_argument
 @json_option
@@ -172,19 +144,17 @@ def mail_list(query: tuple[str, ...], as_json: bool) -> None:
       plaincrm mail list direction:in date.after:-7d
       plaincrm mail list client:danube-hotels sort:date
     """
-    from ..mail.followup import recorded_mail
+    formatter(as_json).emit(mail_list_view(get_app().store, list(query)))
 
-    app = get_app()
-    found = list(reversed(recorded_mail(app.store)))
-    found = build_query(app, query, MAIL_KINDS).apply(found, MailAccessor())
-    if as_json:
-        echo_json([item.as_json() for item in found])
-        return
-    if not found:
-        click.echo("No mail matches." if query else "No mail recorded yet (plaincrm mail import).")
-        return
+
+@text_of(MailListView)
+def _mail_list_text(view: MailListView) -> str:
+    if not view.mails:
+        return (
+            "No mail matches." if view.filtered else "No mail recorded yet (plaincrm mail import)."
+        )
     rows = []
-    for item in found:
+    for item in view.mails:
         data = item.as_json()
         who = data["from"] if data["direction"] == "in" else "-> " + str(data["to"])
         rows.append(
@@ -196,7 +166,7 @@ def mail_list(query: tuple[str, ...], as_json: bool) -> None:
                 truncate(data["subject"], 44),
             ]
         )
-    click.echo(table(rows, ["DATE", "DIR", "CLIENT", "FROM / TO", "SUBJECT"]))
+    return table(rows, ["DATE", "DIR", "CLIENT", "FROM / TO", "SUBJECT"])
 
 
 def _name(text: str) -> str:

@@ -132,6 +132,13 @@ def _shrink(
     return narrowed
 
 
+def notes_lines(notes: str, heading: str = "Notes") -> list[str]:
+    """The "Notes" section of a record's page: its free text, indented; none when empty."""
+    if not notes:
+        return []
+    return ["", style(heading, bold=True), *("  " + n if n else "" for n in notes.split("\n"))]
+
+
 def dump_json(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False, default=str)
 

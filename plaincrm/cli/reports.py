@@ -17,17 +17,21 @@ from typing import Any, TypeVar
 
 import click
 
-from ..clients.clients import client_names
-from ..core.model import record_label
 from ..core.money import check_currency
-from ..core.records import record_notes
 from ..core.text import number, percent
-from ..sales.deals import deals
-from ..sales.pipeline import competitor_names, settings
-from ..sales.reports import competitor_report, lost_report, stages_report
+from ..sales.reports import CompetitorRow
+from ..views.reports import (
+    CompetitorsView,
+    LostView,
+    StagesView,
+    competitors_view,
+    lost_view,
+    stages_view,
+)
 from . import LazyGroup
 from .common import as_of_option, date_arg, get_app, json_option, owner_option, resolve_owner
-from .output import echo_json, style, table
+from .formatters import formatter, text_of
+from .output import style, table
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -137,23 +141,14 @@ def report_lost(since: str | None, owner: str | None, currency: str | None, as_j
       plaincrm report lost --since 2026-01-01
     """
     store = get_app().store
-    pipeline = settings(store)
-    day, who = report_since(since), report_owner(owner)
-    code = report_currency(currency)
-    result = lost_report(deals(store, pipeline, who), pipeline, day, code)
-    if as_json:
-        echo_json(
-            {
-                "since": day.isoformat() if day else None,
-                "owner": who,
-                "currency": code,
-                "count": result.count,
-                "amount": result.amount.as_json(),
-                "reasons": [row.as_json() for row in result.rows],
-            }
-        )
-        return
-    out = [report_heading("Lost deals by reason", day, who), ""]
+    view = lost_view(store, report_since(since), report_owner(owner), report_currency(currency))
+    formatter(as_json).emit(view)
+
+
+@text_of(LostView)
+def _lost_text(view: LostView) -> str:
+    result = view.report
+    out = [report_heading("Lost deals by reason", view.since, view.owner), ""]
     if not result.rows:
         out.append("No lost deals.")
     else:
@@ -176,7 +171,7 @@ def report_lost(since: str | None, owner: str | None, currency: str | None, as_j
                 fit=[0, 3, 4],
             )
         )
-    click.echo("\n".join(out))
+    return "\n".join(out)
 
 
 @click.command("competitors")
@@ -198,38 +193,16 @@ def report_competitors(
       plaincrm report competitors --since 2026-01-01
     """
     store = get_app().store
-    pipeline = settings(store)
-    day, who = report_since(since), report_owner(owner)
-    code = report_currency(currency)
-    cards = store.records("competitor")
-    met = deals(store, pipeline, who)
-    rows = competitor_report(
-        met,
-        pipeline,
-        competitor_names(store, pipeline),
-        cards,
-        day,
-        code,
+    view = competitors_view(
+        store, report_since(since), report_owner(owner), report_currency(currency)
     )
-    card_text = {}
-    for card in cards:
-        card_text[card.path] = record_notes(store.read_text(card.path), card)
-    if as_json:
-        data = []
-        for row in rows:
-            item = row.as_json()
-            item["card_text"] = card_text.get(row.card.path) if row.card else None
-            data.append(item)
-        echo_json(
-            {
-                "since": day.isoformat() if day else None,
-                "owner": who,
-                "currency": code,
-                "competitors": data,
-            }
-        )
-        return
-    out = [report_heading("Competitors", day, who)]
+    formatter(as_json).emit(view)
+
+
+@text_of(CompetitorsView)
+def _competitors_text(view: CompetitorsView) -> str:
+    rows = view.rows
+    out = [report_heading("Competitors", view.since, view.owner)]
     if not rows:
         out += ["", "No competitors yet: name them with 'deal lose --competitor' or 'deal set'."]
     summary = [
@@ -251,22 +224,26 @@ def report_competitors(
             summary, [*headers, "AMOUNT LOST"], right=[1, 2, 3, 4, 5, 6, 7], fit=[0]
         )
         out += ["", summary_table]
-    clients = client_names(store, (d.client for d in met))
-    named = {d.ref: record_label(clients.get(d.client or ""), d.title) for d in met}
     for row in rows:
-        text = card_text.get(row.card.path) if row.card else None
-        if not (row.reasons or row.notes or text):
-            continue
-        out += ["", style(row.name, bold=True) + (f"   ({row.card.path})" if row.card else "")]
-        if row.reasons:
-            out.append(f"  lost to them because: {_counts(row.reasons)}")
-        for note in row.notes:
-            if note["note"]:
-                deal = named.get(str(note["deal"]), str(note["deal"]))
-                out.append(f"  {note['closed'] or '':10}  {deal}: {note['note']}")
-        if text:
-            out += ["", *("  " + line if line else "" for line in text.split("\n"))]
-    click.echo("\n".join(out))
+        out += _competitor_lines(view, row)
+    return "\n".join(out)
+
+
+def _competitor_lines(view: CompetitorsView, row: CompetitorRow) -> list[str]:
+    """A competitor's section: why deals were lost to them, the notes, their card."""
+    text = view.text_of(row)
+    if not (row.reasons or row.notes or text):
+        return []
+    out = ["", style(row.name, bold=True) + (f"   ({row.card.path})" if row.card else "")]
+    if row.reasons:
+        out.append(f"  lost to them because: {_counts(row.reasons)}")
+    for note in row.notes:
+        if note["note"]:
+            deal = view.deal_names.get(str(note["deal"]), str(note["deal"]))
+            out.append(f"  {note['closed'] or '':10}  {deal}: {note['note']}")
+    if text:
+        out += ["", *("  " + line if line else "" for line in text.split("\n"))]
+    return out
 
 
 @click.command("stages")
@@ -283,22 +260,12 @@ def report_stages(since: str | None, owner: str | None, as_json: bool) -> None:
     Example:
       plaincrm report stages --since 2026-07-01
     """
-    store = get_app().store
-    pipeline = settings(store)
-    day, who = report_since(since), report_owner(owner)
-    result = stages_report(deals(store, pipeline, who), pipeline, day)
-    if as_json:
-        echo_json(
-            {
-                "since": day.isoformat() if day else None,
-                "owner": who,
-                "stages": [row.as_json() for row in result.rows],
-                "won": result.won,
-                "lost": result.lost,
-                "win_rate": result.win_rate,
-            }
-        )
-        return
+    formatter(as_json).emit(stages_view(get_app().store, report_since(since), report_owner(owner)))
+
+
+@text_of(StagesView)
+def _stages_text(view: StagesView) -> str:
+    result = view.report
     rows = [
         [
             row.stage,
@@ -314,11 +281,11 @@ def report_stages(since: str | None, owner: str | None, as_json: bool) -> None:
     ]
     headers = ["STAGE", "PROB", "ENTERED", "MOVED ON", "CONVERSION", "LOST", "NOW", "AVG DAYS"]
     out = [
-        report_heading("Stage conversion", day, who),
+        report_heading("Stage conversion", view.since, view.owner),
         "",
         table(rows, headers, right=[1, 2, 3, 4, 5, 6, 7]),
         "",
         f"Closed: {number(result.won)} won, {number(result.lost)} lost "
         f"(win rate {percent(result.win_rate)}).",
     ]
-    click.echo("\n".join(out))
+    return "\n".join(out)

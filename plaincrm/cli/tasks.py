@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import sys
-from datetime import date, timedelta
+from datetime import date
 
 import click
 
 from ..core.dates import format_duration
-from ..core.query import TASK_KINDS, TaskAccessor, tested_fields
 from ..core.store import Store, TaskEntry
 from ..tasks.taskops import add_task, complete_task, delete_task, edit_task, move_task, reopen_task
+from ..views.tasks import TaskListView, task_list_view, task_query
 from .common import (
-    build_query,
     date_arg,
     duration_arg,
     get_app,
@@ -25,7 +24,8 @@ from .common import (
     warn,
 )
 from .completion import complete_ref, complete_task_id
-from .output import echo_json, table
+from .formatters import formatter, text_of
+from .output import table
 
 EVERY_HELP = (
     "Repeat: 1w, 2w, 1m, 1d, 1y (every N days, weeks, months, years), weekday (every "
@@ -269,28 +269,17 @@ def task_list(
       plaincrm task list --done done.after:-30d sort:-done
     """
     app = get_app()
-    parsed = build_query(app, query, TASK_KINDS)
-    who = task_owner(app, owner, all_owners, parsed)
-    today = app.today()
-    due_from = due_to = None
-    if due:
-        due_from = due_to = app.date(due).isoformat()
-    if overdue:
-        due_to = (today - timedelta(days=1)).isoformat()
-    state = "done" if done else "open"
-    if not (done or overdue) and tested_fields(parsed.where) & {"status", "done"}:
-        state = "all"  # the query says which: open, completed, or both
-    entries = app.store.tasks(state=state, owner=who, due_from=due_from, due_to=due_to)
-    if done:
-        entries.sort(key=lambda e: e.task.done or "", reverse=True)
-    entries = parsed.apply(entries, TaskAccessor())
-    if as_json:
-        echo_json([e.as_json() for e in entries])
-        return
-    if not entries:
-        click.echo("No tasks.")
-        return
-    app.store.add_clients(entries)
-    when = {"done": "DONE", "open": "DUE"}.get(state, "DUE/DONE")
+    who = task_owner(app, owner, all_owners, task_query(app.store, list(query)))
+    view = task_list_view(
+        app.store, list(query), who, overdue=overdue, due=date_arg(due), done=done
+    )
+    formatter(as_json).emit(view)
+
+
+@text_of(TaskListView)
+def _task_list_text(view: TaskListView) -> str:
+    if not view.entries:
+        return "No tasks."
+    when = {"done": "DONE", "open": "DUE"}.get(view.state, "DUE/DONE")
     headers = ["ID", when, "AT", "DUR", "TITLE", "RECORD", "OWNER"]
-    click.echo(table(task_rows(entries), headers, fit=[4, 5]))
+    return table(task_rows(view.entries), headers, fit=[4, 5])

@@ -9,31 +9,31 @@ from typing import Any, TypeVar
 
 import click
 
-from ..clients.clients import client_names
-from ..core.model import Kind, field_kinds, path_of
-from ..core.query import WrappedAccessor, tested_fields
-from ..core.records import record_notes
 from ..core.store import Store
 from ..core.text import number, plural
 from ..sales.dealops import NewDeal
-from ..service.report import minutes_text, service_report
-from ..service.sla import DONE, KINDS, PRIORITIES, STATUSES, Clock, now, parse_when
+from ..service.report import minutes_text
+from ..service.sla import KINDS, PRIORITIES, Clock, now, parse_when
 from ..service.tickets import (
     Ticket,
     add_ticket,
     close,
-    parse_conversation,
     reopen,
     reply,
     resolve,
     set_ticket,
-    ticket_of,
-    tickets,
     wait,
+)
+from ..views.tickets import (
+    ServiceReportView,
+    TicketListView,
+    TicketShowView,
+    service_report_view,
+    ticket_list_view,
+    ticket_show_view,
 )
 from .common import (
     as_of_option,
-    build_query,
     date_arg,
     echo_changed,
     echo_created,
@@ -46,7 +46,8 @@ from .common import (
     wanted_fields,
 )
 from .completion import complete_ref
-from .output import echo_json, style, table
+from .formatters import formatter, text_of
+from .output import notes_lines, style, table
 from .reports import report_heading, report_owner, report_owner_option, report_since, since_option
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -272,28 +273,6 @@ def ticket_reopen(ref: str, note: str | None, at: str | None) -> None:
 # ---------------------------------------------------------------- list
 
 
-TICKET_KINDS: dict[str, Kind] = {
-    "opened": Kind("date"),
-    "first_response": Kind("date"),
-    "resolved": Kind("date"),
-    "sla": Kind("text"),
-    "response": Kind("text"),
-    "resolution_sla": Kind("text"),
-}
-
-
-# Reads ``Ticket`` items for queries: the front matter, plus ``sla`` (ok, met, at
-# risk, breached ...), ``response`` and ``resolution_sla`` (each clock's state).
-TICKET_ACCESSOR = WrappedAccessor(
-    {
-        "sla": lambda t: t.clocks.state(),
-        "response": lambda t: t.clocks.response.state,
-        "resolution_sla": lambda t: t.clocks.resolution.state,
-        "status": lambda t: t.status,
-    }
-)
-
-
 @ticket.command("set")
 @_ticket_ref
 @click.option("--subject", metavar="TEXT")
@@ -347,25 +326,18 @@ def ticket_list(query: tuple[str, ...], everything: bool, as_json: bool) -> None
       plaincrm ticket list sla:breached,"at risk"
       plaincrm ticket list --all kind:complaint opened.after:2026-11-01 --json
     """
-    app = get_app()
-    store = app.store
-    parsed = build_query(app, query, {**field_kinds("ticket"), **TICKET_KINDS})
-    items = tickets(store)
-    if not everything and "status" not in tested_fields(parsed.where):
-        items = [t for t in items if t.status not in DONE]
-    found = parsed.apply(items, TICKET_ACCESSOR)
-    if as_json:
-        echo_json([t.as_json() for t in found])
-        return
-    if not found:
-        click.echo("No tickets match." if query or everything else "No unresolved tickets.")
-        return
-    names = client_names(store, (t.get("client") for t in found))
+    formatter(as_json).emit(ticket_list_view(get_app().store, list(query), everything))
+
+
+@text_of(TicketListView)
+def _ticket_list_text(view: TicketListView) -> str:
+    if not view.tickets:
+        return "No tickets match." if view.filtered else "No unresolved tickets."
     rows = [
         [
             t.ref,
             t.record.title,
-            names.get(t.get("client") or "", t.get("client") or ""),
+            view.client_name(t),
             t.get("kind") or "",
             t.get("priority") or "",
             t.status,
@@ -373,10 +345,10 @@ def ticket_list(query: tuple[str, ...], everything: bool, as_json: bool) -> None
             t.get("opened") or "",
             _sla_cell(t),
         ]
-        for t in found
+        for t in view.tickets
     ]
     headers = ["REF", "SUBJECT", "CLIENT", "KIND", "PRIO", "STATUS", "OWNER", "OPENED", "SLA"]
-    click.echo(table(rows, headers, fit=[1, 2, 8]))
+    return table(rows, headers, fit=[1, 2, 8])
 
 
 def _sla_cell(item: Ticket) -> str:
@@ -402,65 +374,50 @@ def ticket_show(ref: str, as_json: bool) -> None:
       plaincrm ticket show cafe-aurora-grinder
     """
     store = get_app().store
-    path = _path(store, ref)
-    record = store.load(path)
-    store.warn_tasks((path, task) for task in record.tasks)
-    item = ticket_of(store, record)
-    text = store.read_text(path)
-    messages = parse_conversation(text)
-    notes = record_notes(text, record, NOT_NOTES)
-    if as_json:
-        data = item.as_json()
-        data.update(
-            conversation=[m.as_json() for m in messages],
-            notes=notes,
-            tasks=[task.as_row() for task in record.tasks],
-            log=[entry.as_json() for entry in record.log],
-        )
-        echo_json(data)
-        return
-    client = record.get_text("client") or ""
-    name = client_names(store, [client]).get(client, client)
-    lines = [style(record.title, bold=True) + f"   ({path})"]
-    rows = [["client", f"{name} ({client})"]]
+    formatter(as_json).emit(ticket_show_view(store, _path(store, ref)))
+
+
+@text_of(TicketShowView)
+def _ticket_show_text(view: TicketShowView) -> str:
+    record = view.ticket.record
+    lines = [style(record.title, bold=True) + f"   ({record.path})"]
+    lines.append(table(_ticket_rows(view), indent="  ", fit=[1]))
+    lines += notes_lines(view.notes)
+    lines += ["", style("Conversation", bold=True)]
+    if not view.messages:
+        lines.append(f"  none yet: answer with 'plaincrm ticket reply {record.slug} \"...\"'")
+    for message in view.messages:
+        lines.append(f"  {message.stamp}  {style(message.who, bold=True)}")
+        lines += [f"    {line}" if line else "" for line in message.text.split("\n")]
+    if view.open_tasks:
+        lines += ["", style("Open tasks", bold=True)]
+        rows = [[t.id or "", t.due or "", t.title] for t in view.open_tasks]
+        lines.append(table(rows, indent="  ", fit=[2]))
+    if view.log:
+        lines += ["", style("Log", bold=True)]
+        for entry in view.log:
+            when = f"{entry.date} {entry.time}" if entry.time else entry.date
+            said = f"{entry.who}: {entry.text}" if entry.who else entry.text
+            lines.append(f"  {when}  {said}")
+    return "\n".join(lines)
+
+
+def _ticket_rows(view: TicketShowView) -> list[list[str]]:
+    """The details of a ticket's page: client, kind ... its deal, its SLA clocks."""
+    item = view.ticket
+    rows = [["client", f"{view.client_name} ({view.client})"]]
     for key in ("kind", "priority", "status", "channel", "owner", "opened", "first_response"):
-        rows.append([key, record.get_text(key) or ""])
+        rows.append([key, item.get(key) or ""])
     for key in ("resolved", "resolution"):
-        if record.get_text(key):
-            rows.append([key, record.get_text(key) or ""])
-    deal = record.get_text("deal")
-    if deal:
-        title = store.titles([path_of("deal", deal)]).get(path_of("deal", deal), "(missing)")
-        rows.append(["deal", f"{title} ({deal})"])
+        if item.get(key):
+            rows.append([key, item.get(key) or ""])
+    if view.deal_title is not None:
+        rows.append(["deal", f"{view.deal_title} ({item.get('deal')})"])
     rows += [
         ["response SLA", _clock_cell(item.clocks.response)],
         ["resolution SLA", _clock_cell(item.clocks.resolution)],
     ]
-    lines.append(table([r for r in rows if r[1]], indent="  ", fit=[1]))
-    if notes:
-        lines += [
-            "",
-            style("Notes", bold=True),
-            *("  " + n if n else "" for n in notes.split("\n")),
-        ]
-    lines += ["", style("Conversation", bold=True)]
-    if not messages:
-        lines.append(f"  none yet: answer with 'plaincrm ticket reply {record.slug} \"...\"'")
-    for message in messages:
-        lines.append(f"  {message.stamp}  {style(message.who, bold=True)}")
-        lines += [f"    {line}" if line else "" for line in message.text.split("\n")]
-    open_tasks = [t for t in record.tasks if not t.checked]
-    if open_tasks:
-        lines += ["", style("Open tasks", bold=True)]
-        rows = [[t.id or "", t.due or "", t.title] for t in open_tasks]
-        lines.append(table(rows, indent="  ", fit=[2]))
-    if record.log:
-        lines += ["", style("Log", bold=True)]
-        for entry in record.log:
-            when = f"{entry.date} {entry.time}" if entry.time else entry.date
-            said = f"{entry.who}: {entry.text}" if entry.who else entry.text
-            lines.append(f"  {when}  {said}")
-    click.echo("\n".join(lines))
+    return [r for r in rows if r[1]]
 
 
 def _clock_cell(clock: Clock) -> str:
@@ -491,17 +448,18 @@ def report_service(since: str | None, owner: str | None, as_json: bool) -> None:
       plaincrm report service --since 2026-10-01
       plaincrm report service --owner anna --json
     """
-    store = get_app().store
-    result = service_report(store, report_since(since), report_owner(owner))
-    if as_json:
-        echo_json(result.as_json())
-        return
+    view = service_report_view(get_app().store, report_since(since), report_owner(owner))
+    formatter(as_json).emit(view)
+
+
+@text_of(ServiceReportView)
+def _service_text(view: ServiceReportView) -> str:
+    result = view.report
     out = [report_heading("Service", result.since, result.owner), ""]
     if not result.tickets:
         out.append("No tickets.")
-        click.echo("\n".join(out))
-        return
-    shown = [s for s in STATUSES if any(row.get(s) for row in result.by_kind.values())]
+        return "\n".join(out)
+    shown = view.statuses
     rows = [
         [kind, *(number(counts.get(s, 0)) for s in shown), number(sum(counts.values()))]
         for kind, counts in result.by_kind.items()
@@ -546,4 +504,4 @@ def report_service(since: str | None, owner: str | None, as_json: bool) -> None:
         f"  won revenue: {funnel.won.text()}"
         + (f"; still open: {funnel.open_amount.text()}" if funnel.open_amount else ""),
     ]
-    click.echo("\n".join(out))
+    return "\n".join(out)

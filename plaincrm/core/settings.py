@@ -135,6 +135,12 @@ class Config:
                 return day
         return after + timedelta(days=1)
 
+    def next_workday_word(self, today: date) -> str:
+        """The next working day as ``--due`` takes it in a hint: ``tomorrow``, or its
+        weekday (``monday`` on a Friday) when tomorrow is a day off."""
+        day = self.next_workday(today)
+        return "tomorrow" if day == today + timedelta(days=1) else day.strftime("%A").lower()
+
     def section(self, key: str) -> dict[str, Any]:
         value = self.raw.get(key)
         return value if isinstance(value, dict) else {}

@@ -58,6 +58,10 @@ def check_documents(store: Store) -> list[Problem]:
     return problems
 
 
+# A problem of a document before its line is known: (field whose line it is, message).
+Found = list[tuple[str, str]]
+
+
 def _doc_problems(
     store: Store,
     settings: DocSettings,
@@ -65,78 +69,111 @@ def _doc_problems(
     by_ref: Mapping[str, Doc],
     known: Mapping[str, Balance],
 ) -> list[Problem]:
-    record = doc.record
-    found: list[Problem] = []
-
-    def problem(key: str, message: str) -> None:
-        found.append(Problem(doc.path, record.line_of(key), message))
-
+    """What is wrong with one document: its kind and status, its client against its
+    deal's, its numbers, its amount against its line items, its related documents;
+    an owed invoice's fields and paid status, a payment's invoices."""
     kind = settings.kinds.get(doc.kind)
+    found: Found = []
     if kind is None:
         if doc.kind:
-            problem(
-                "kind", f"kind: '{doc.kind}' is not a document kind ({', '.join(settings.kinds)})"
+            kinds = ", ".join(settings.kinds)
+            found.append(("kind", f"kind: '{doc.kind}' is not a document kind ({kinds})"))
+    else:
+        if doc.status and doc.status not in kind.statuses:
+            statuses = ", ".join(kind.statuses)
+            found.append(
+                ("status", f"status: '{doc.status}' is not a status of {kind.a_name} ({statuses})")
             )
-        return found
-    if doc.status and doc.status not in kind.statuses:
-        problem(
-            "status",
-            f"status: '{doc.status}' is not a status of {kind.a_name} ({', '.join(kind.statuses)})",
-        )
+        found += _client_problems(store, doc)
+        found += _number_problems(doc.record.fields)
+        found += _amount_problems(doc)
+        found += [
+            ("related", f"related: '{ref}' does not exist ({path_of('document', ref)})")
+            for ref in doc.related
+            if ref not in by_ref and not store.exists("document", ref)
+        ]
+        if kind.name == INVOICE and owed(doc):
+            found += _invoice_problems(doc, known[doc.ref])
+        if kind.name == PAYMENT:
+            found += _payment_problems(doc, by_ref)
+    return [Problem(doc.path, doc.record.line_of(key), message) for key, message in found]
+
+
+def _client_problems(store: Store, doc: Doc) -> Found:
     deal = store.indexed(path_of("deal", doc.deal)) if doc.deal else None
-    if deal is not None and doc.client and deal.get_text("client") != doc.client:
-        problem(
+    if deal is None or not doc.client or deal.get_text("client") == doc.client:
+        return []
+    return [
+        (
             "client",
             f"client: '{doc.client}' but its deal {deal.slug} is with "
             f"'{deal.get_text('client')}': make them agree",
         )
-    for key, message in _number_problems(record.fields):
-        problem(key, message)
+    ]
+
+
+def _amount_problems(doc: Doc) -> Found:
+    """The amount against the line items' total."""
     items = doc.items
-    if items and doc.amount is not None and totals(items).total != doc.amount:
-        sums = totals(items)
-        problem(
+    if not items or doc.amount is None or totals(items).total == doc.amount:
+        return []
+    sums = totals(items)
+    return [
+        (
             "amount",
             f"amount {format_amount(doc.amount)} differs from the line items' total "
             f"{format_amount(sums.total)} (net {format_amount(sums.net)} + tax "
             f"{format_amount(sums.tax)})",
         )
-    for ref in doc.related:
-        if ref not in by_ref and not store.exists("document", ref):
-            problem("related", f"related: '{ref}' does not exist ({path_of('document', ref)})")
-    if kind.name == INVOICE and owed(doc):
-        for key in ("number", "date", "due", "amount"):
-            if record.fields.get(key) in (None, ""):
-                problem("status", f"an {doc.status} invoice needs {key}:")
-        balance = known[doc.ref]
-        if doc.status == PAID and doc.amount is not None and not balance.covered:
-            problem(
+    ]
+
+
+def _invoice_problems(doc: Doc, balance: Balance) -> Found:
+    """An issued or paid invoice: its fields, and its status against its payments."""
+    found = [
+        ("status", f"an {doc.status} invoice needs {key}:")
+        for key in ("number", "date", "due", "amount")
+        if doc.record.fields.get(key) in (None, "")
+    ]
+    if doc.status == PAID and doc.amount is not None and not balance.covered:
+        found.append(
+            (
                 "status",
                 f"marked paid, but payments cover {money(balance.paid, doc.currency)} of "
                 f"{money(doc.amount, doc.currency)} (record the rest with 'plaincrm pay "
                 f"{doc.ref}', or set status: issued)",
             )
-        if doc.status == ISSUED and balance.covered:
-            problem(
+        )
+    if doc.status == ISSUED and balance.covered:
+        found.append(
+            (
                 "status",
                 f"its payments cover it: mark it paid ('plaincrm doc status {doc.ref} paid')",
             )
-    if kind.name == PAYMENT:
-        if doc.amount is None:
-            problem("kind", "a payment needs amount:")
-        for ref in doc.related:
-            other = by_ref.get(ref)
-            if other is None:
-                continue
-            if other.kind != INVOICE:
-                problem("related", f"related: a payment settles invoices; {ref} is a {other.kind}")
-            elif other.currency != doc.currency:
-                problem(
+        )
+    return found
+
+
+def _payment_problems(doc: Doc, by_ref: Mapping[str, Doc]) -> Found:
+    """A payment: its amount, and the invoices it settles."""
+    found: Found = [("kind", "a payment needs amount:")] if doc.amount is None else []
+    for ref in doc.related:
+        other = by_ref.get(ref)
+        if other is None:
+            continue
+        if other.kind != INVOICE:
+            found.append(
+                ("related", f"related: a payment settles invoices; {ref} is a {other.kind}")
+            )
+        elif other.currency != doc.currency:
+            found.append(
+                (
                     "currency",
                     f"currency {doc.currency} differs from {other.currency} of invoice {ref}",
                 )
-            elif not owed(other):
-                problem("related", f"related: invoice {ref} is {other.status}, not issued")
+            )
+        elif not owed(other):
+            found.append(("related", f"related: invoice {ref} is {other.status}, not issued"))
     return found
 
 

@@ -542,37 +542,12 @@ def add_document(
 
     settings = doc_settings(store)
     kind = settings.kind(kind_name)
-    deal = store.load(deal_path)
-    if deal.type.name != "deal":
-        raise NotFoundError(f"{deal_path} is not a deal (list them with 'plaincrm deal list')")
-    status = _check_status(kind, status or kind.initial)
-    if kind.name == INVOICE and status == PAID:
-        raise InvalidError(
-            "add the invoice as issued, then record its payment with 'plaincrm pay REF' "
-            "(it is marked paid when its payments cover it)"
-        )
+    deal = _the_deal(store, deal_path)
+    status = _initial_status(kind, status)
     day = day or store.today()
-    default_currency = pipeline_settings(store).currency
     docs = {d.ref: d for d in all_docs(store)}
     refs = list(dict.fromkeys(slug_of(p) for p in related))  # the same one twice counts once
-    linked = [docs[ref] for ref in refs if ref in docs]
-    code = check_currency(currency) if currency else None
-    if kind.name == PAYMENT:
-        code = code or _payment_currency(linked)
-    deal_currency = deal.get_text("currency") or default_currency
-    code = code or deal_currency
-    value = _amount(kind, deal, items, amount)
-    if value is not None and not items and amount is None and code != deal_currency:
-        raise InvalidError(
-            f"the deal's amount is in {deal_currency}, not {code}: give the {kind.name}'s "
-            f"amount in {code} with --amount (or line items with --item)"
-        )
-    if kind.name == PAYMENT:
-        value = _payment_amount(value, code, linked, balances(docs.values()))
-    if kind.name == INVOICE and kind.reached(status) and value is None:
-        raise InvalidError(
-            "an issued invoice needs an amount: give --amount or line items with --item"
-        )
+    value, code = _money(store, kind, status, deal, docs, refs, items, amount, currency)
     if number is not None:
         number = _check_number_free(store, settings, kind.name, number)
     elif kind.reached(status):
@@ -581,12 +556,10 @@ def add_document(
     if kind.name == INVOICE and kind.reached(status):
         due = _due_date(settings, day, due)
     client = deal.get_text("client")
-    name = one_line(title) if title else f"{kind.name.capitalize()} for {deal.title}"
-    slug = _new_slug(store, client or deal.slug, kind.name, number)
-    path = path_of("document", slug)
+    path = path_of("document", _new_slug(store, client or deal.slug, kind.name, number))
     fields: dict[str, Any] = {
         "kind": kind.name,
-        "title": name,
+        "title": one_line(title) if title else f"{kind.name.capitalize()} for {deal.title}",
         "deal": deal.slug,
         "client": client,
         "status": status,
@@ -603,24 +576,86 @@ def add_document(
     said = f"added as {status}" + (f", number {number}" if number else "")
     body = f"## Tasks\n\n## Log\n\n{_log(store, said)}"
     store.create(path, new_record_text(fields, body))
-    edits = []
-    if kind.name == PAYMENT:
-        payment = load_doc(store, path)
-        docs[payment.ref] = payment
-        after = balances(docs.values())
-        for ref in refs:
-            balance = after.get(ref)
-            if balance is None or (
-                all(p.ref != payment.ref for p, _ in balance.payments)
-                and not (balance.covered and balance.invoice.status == ISSUED)
-            ):
-                continue
-            edits.append(_invoice_edit(store, balance, payment))
+    edits = _settled_by(store, path, docs, refs) if kind.name == PAYMENT else []
     shown = f"{kind.name} {number}" if number else kind.name
     store.modify_all(
         edits, message or f"doc add: {shown} for {deal.title} ({path})", created=[path]
     )
     return path
+
+
+def _the_deal(store: Store, deal_path: str) -> Record:
+    deal = store.load(deal_path)
+    if deal.type.name != "deal":
+        raise NotFoundError(f"{deal_path} is not a deal (list them with 'plaincrm deal list')")
+    return deal
+
+
+def _initial_status(kind: DocKind, status: str | None) -> str:
+    """The status a new document of ``kind`` is added at (default: the kind's first)."""
+    status = _check_status(kind, status or kind.initial)
+    if kind.name == INVOICE and status == PAID:
+        raise InvalidError(
+            "add the invoice as issued, then record its payment with 'plaincrm pay REF' "
+            "(it is marked paid when its payments cover it)"
+        )
+    return status
+
+
+def _money(
+    store: Store,
+    kind: DocKind,
+    status: str,
+    deal: Record,
+    docs: dict[str, Doc],
+    refs: list[str],
+    items: Sequence[LineItem],
+    amount: Decimal | None,
+    currency: str | None,
+) -> tuple[Decimal | None, str]:
+    """A new document's amount and currency: as given, else the line items' total,
+    else the deal's amount in the deal's currency, else (a payment) what the
+    related invoices (``refs``, among ``docs``) still owe, in their currency.  An
+    invoice added at its counting status (issued) must have an amount."""
+    linked = [docs[ref] for ref in refs if ref in docs]
+    code = check_currency(currency) if currency else None
+    if kind.name == PAYMENT:
+        code = code or _payment_currency(linked)
+    deal_currency = deal.get_text("currency") or pipeline_settings(store).currency
+    code = code or deal_currency
+    value = _amount(kind, deal, items, amount)
+    if value is not None and not items and amount is None and code != deal_currency:
+        raise InvalidError(
+            f"the deal's amount is in {deal_currency}, not {code}: give the {kind.name}'s "
+            f"amount in {code} with --amount (or line items with --item)"
+        )
+    if kind.name == PAYMENT:
+        value = _payment_amount(value, code, linked, balances(docs.values()))
+    if kind.name == INVOICE and kind.reached(status) and value is None:
+        raise InvalidError(
+            "an issued invoice needs an amount: give --amount or line items with --item"
+        )
+    return value, code
+
+
+def _settled_by(
+    store: Store, path: str, docs: dict[str, Doc], refs: list[str]
+) -> list[tuple[str, Callable[[str], str]]]:
+    """The edits of the invoices (``refs``) that the new payment at ``path`` settles:
+    a log line each, and the status paid once covered."""
+    payment = load_doc(store, path)
+    docs[payment.ref] = payment
+    after = balances(docs.values())
+    edits = []
+    for ref in refs:
+        balance = after.get(ref)
+        if balance is None or (
+            all(p.ref != payment.ref for p, _ in balance.payments)
+            and not (balance.covered and balance.invoice.status == ISSUED)
+        ):
+            continue
+        edits.append(_invoice_edit(store, balance, payment))
+    return edits
 
 
 def _new_slug(store: Store, client: str, kind: str, number: str | None) -> str:

@@ -387,6 +387,27 @@ def record_history(
     paths = [path, *(p for p in others if p != path)]
     now = {p: cut(store.read_text(p)) for p in paths}
     titles = {p: store.load(p).title for p in paths}
+    in_git = gitrepo.toplevel(store.root) is not None
+    sources: dict[tuple[str, str], Source] = {}
+    committed = in_git and gitrepo.has_commits(store.root)  # a fresh repository: nothing yet
+    changes = _record_changes(store, paths, since) if committed else []
+    events = _git_events(store, changes, titles, _kept(now), sources)
+    users = {u.email.lower(): u.name for u in store.config.users if u.email}
+    for p, parts in now.items():
+        events.extend(
+            event
+            for event in _file_events(p, titles[p], parts, sources, users)
+            # a linked deal's line of a mail the client's own file shows
+            if p == path or event.kind != "log" or not is_mail_line(event.text)
+        )
+    chosen = [e for e in events if (since or "") <= e.date <= (until or "9999")]
+    chosen.sort(key=lambda e: (e.date, e.time or "", -e.order), reverse=True)
+    return History(path, record.title, paths[1:], chosen, in_git)
+
+
+def _kept(now: dict[str, Parts]) -> set[tuple[str, str]]:
+    """What the files hold now that their history folds into one event: their log
+    lines, completed tasks and mail, as (path, key)."""
     kept = {(p, key) for p, parts in now.items() for key in parts.of_kind("log")}
     kept |= {
         (p, key)
@@ -395,11 +416,20 @@ def record_history(
         if atom.task and atom.task.checked
     }
     kept |= {(p, key) for p, parts in now.items() for key in mail_of(parts)}
-    in_git = gitrepo.toplevel(store.root) is not None
+    return kept
+
+
+def _git_events(
+    store: Store,
+    changes: list[tuple[CommitDiff, str, Change]],
+    titles: dict[str, str],
+    kept: set[tuple[str, str]],
+    sources: dict[tuple[str, str], Source],
+) -> list[Event]:
+    """The events of the commits' ``changes``, commit by commit and file by file.  A
+    change to what a file still holds (``kept``) is not an event of its own: the
+    file's line is, and ``sources`` gets the commit that wrote it."""
     events: list[Event] = []
-    sources: dict[tuple[str, str], Source] = {}
-    committed = in_git and gitrepo.has_commits(store.root)  # a fresh repository: nothing yet
-    changes = _record_changes(store, paths, since) if committed else []
     for (_, home), group in groupby(changes, key=lambda item: (item[0].index, item[1])):
         items = list(group)
         commit = items[0][0]
@@ -416,17 +446,7 @@ def record_history(
             source.details += [change.text for change in rest if change.kind == "field"]
             rest = [change for change in rest if change.kind != "field"]
         events += [_event(commit, who, home, titles[home], change) for change in rest]
-    users = {u.email.lower(): u.name for u in store.config.users if u.email}
-    for p, parts in now.items():
-        events.extend(
-            event
-            for event in _file_events(p, titles[p], parts, sources, users)
-            # a linked deal's line of a mail the client's own file shows
-            if p == path or event.kind != "log" or not is_mail_line(event.text)
-        )
-    chosen = [e for e in events if (since or "") <= e.date <= (until or "9999")]
-    chosen.sort(key=lambda e: (e.date, e.time or "", -e.order), reverse=True)
-    return History(path, record.title, paths[1:], chosen, in_git)
+    return events
 
 
 @dataclass
