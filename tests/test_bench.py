@@ -193,3 +193,21 @@ def test_the_change_detection_comparison_runs(
         "the index's warm check, stat only",
     ):
         assert re.search(rf"^\| {re.escape(name)}.* \| \d+\.\d{{3}} s \|$", out, re.M), name
+
+
+def test_the_parse_rate_benchmark_runs_on_every_record(generated: Path) -> None:
+    """``benchmarks/parse.py`` parses every record file (the generated CRM's are the
+    typical ones: every one takes the fast paths) and prints its table."""
+    result = subprocess.run(
+        [sys.executable, str(BENCH / "parse.py"), str(generated), "--repeat", "1"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "140 record files" in result.stdout
+    rows = [line for line in result.stdout.splitlines() if line.startswith("| ")][1:]
+    labels = [row.split(" | ")[0] for row in rows]
+    assert labels[0] == "| all" and labels[5:] == ["| clients", "| deals", "| tickets"]
+    assert [label.split(" (")[0] for label in labels[1:5]] == [
+        f"| {band} quarter" for band in ("smallest", "second", "third", "largest")
+    ]

@@ -47,9 +47,9 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .index import INDEX_DIR, Parser, Rows, empty_rows, fingerprint_of, in_chunks
+from .index import INDEX_DIR, Parsed, Parser, Rows, empty_rows, fingerprint_of, in_chunks
 from .model import TYPES
-from .store import ref_fields
+from .schemas import ref_fields
 
 CACHE_NAME = "blobs.sqlite"  # in INDEX_DIR
 CACHE_VERSION = 2  # of the tables below: a new one throws the cache away
@@ -185,6 +185,45 @@ class BlobCache:
             self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
+
+    def get(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Parsed]:
+        """The parses kept of those ``(path, blob id)`` (``index.ParsedCache``: an index
+        refresh asks before it parses files git vouches for): each its ``files`` row and
+        its tasks, links and facts."""
+        by_key = {f"{blob}:{path}": (path, blob) for path, blob in keys}
+        names = list(by_key)
+        found: dict[tuple[str, str], Parsed] = {}
+        for start in range(0, len(names), _BATCH):
+            chunk = names[start : start + _BATCH]
+            marks = ",".join("?" * len(chunk))
+            for table_no, table in enumerate(_TABLES):
+                for key, *row in self.conn.execute(
+                    f"SELECT key, {_COLUMNS[table]} FROM {table} WHERE key IN ({marks})"
+                    + (" ORDER BY key, pos" if table == "tasks" else ""),
+                    chunk,
+                ):
+                    parsed = found.setdefault(by_key[key], ([], [], [], []))
+                    if table_no == 0:
+                        parsed[0].extend(row)
+                    else:
+                        parsed[table_no].append(row)
+        return {name: parsed for name, parsed in found.items() if parsed[0]}
+
+    def keep_parsed(self, parsed: Iterable[tuple[str, str, Parsed]]) -> None:
+        """Keep the parses an index refresh made, ``(path, blob id, rows)``."""
+        self.put(
+            (
+                f"{blob}:{path}",
+                (
+                    [tuple(row)],
+                    [*map(tuple, tasks)],
+                    [*map(tuple, links)],
+                    [*map(tuple, facts)],
+                    [],
+                ),
+            )
+            for path, blob, (row, tasks, links, facts) in parsed
+        )
 
     def kept(self, key: str) -> Any:
         """A value worked out from contents that never change (a commit's), kept under

@@ -68,18 +68,22 @@ def split(text: str) -> Split:
     if first_end < 0:  # the opening line is all there is
         raise FrontError(1, "the front matter is not closed: add a line '---' after it")
     pos = first_end + 1
-    line_no = 2
-    while pos <= len(text):
-        end = text.find("\n", pos)
-        line = text[pos : end if end >= 0 else len(text)].rstrip("\r").rstrip()
-        if line in ("---", "..."):
-            body_start = end + 1 if end >= 0 else len(text)
-            return Split(bom, text[first_end + 1 : pos], first_end + 1, 2, body_start, line_no + 1)
-        if end < 0:
+    while True:  # pos: the start of a line; only lines that start so are looked at
+        if text.startswith(_CLOSERS, pos):
+            end = text.find("\n", pos)
+            if not text[pos + 3 : end if end >= 0 else len(text)].strip():
+                body_start = end + 1 if end >= 0 else len(text)
+                front = text[first_end + 1 : pos]
+                body_line = text.count("\n", 0, pos) + 2
+                return Split(bom, front, first_end + 1, 2, body_start, body_line)
+        dashes, dots = text.find("\n---", pos), text.find("\n...", pos)
+        if dashes < 0 and dots < 0:
             break
-        pos = end + 1
-        line_no += 1
+        pos = (dots if dashes < 0 or 0 <= dots < dashes else dashes) + 1
     raise FrontError(1, "the front matter is not closed: add a line '---' after it")
+
+
+_CLOSERS = ("---", "...")
 
 
 @dataclass
@@ -114,6 +118,15 @@ def load(front: str, first_line: int) -> Front:
     """Read front matter text; ``first_line`` is the file line of its first line.  A
     character YAML does not allow (a control character) makes it unreadable, whichever
     reader reads it: the line scanner took what the YAML of an edit then refused."""
+    refuse_unprintable(front, first_line)
+    fast = scan_simple(front, first_line)
+    if fast is not None:
+        return fast
+    return load_full(front, first_line)
+
+
+def refuse_unprintable(front: str, first_line: int) -> None:
+    """A ``FrontError`` at the first character of ``front`` YAML does not allow."""
     bad = _UNPRINTABLE_RE.search(front)
     if bad is not None:
         code = ord(bad.group())
@@ -122,10 +135,6 @@ def load(front: str, first_line: int) -> Front:
             f"a control character (U+{code:04X}) is not allowed in the front matter: "
             f'remove it (in double quotes, "\\u{code:04x}" writes it)',
         )
-    fast = scan_simple(front, first_line)
-    if fast is not None:
-        return fast
-    return load_full(front, first_line)
 
 
 # ---------------------------------------------------------------- full reader
@@ -386,21 +395,89 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" "))
 
 
+# What YAML reads differently from a line scanner: what its reader refuses (control
+# characters, surrogates, U+FFFE/U+FFFF), the line breaks it knows besides \n and \r
+# (U+0085, U+2028, U+2029), a BOM.
+_ODD = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff"
+_ODD_CHAR_RE = re.compile(f"[{_ODD}]")
+# The line of nearly every field, ``key: text`` or ``key: "text"``: a plain value that
+# starts with none of YAML's indicators and holds no ``#`` or tab (nor ``: ``, nor a
+# final ``:``, tested after), or a double-quoted one without escapes; no odd character.
+_SCALAR = (
+    r"([A-Za-z_][A-Za-z0-9_-]*): +"
+    rf"(?:\"([^\"\\{_ODD}\r\n]*)\" *|([^ \t\r\n,\[\]{{}}#&*!|>'\"%@`?:~{_ODD}-][^\t\r\n#{_ODD}]*))"
+)
+_SCALAR_LINE_RE = re.compile(_SCALAR)
+_SCALAR_LINES_RE = re.compile(rf"^{_SCALAR}\r?$", re.M)
+
+
 def scan_simple(front: str, first_line: int) -> Front | None:
     """Read the simple shapes of front matter line by line, or None to fall back."""
+    found = _SCALAR_LINES_RE.findall(front)
+    if found and len(found) == front.count("\n") and front[-1:] == "\n":
+        simple = _scalars(found, first_line)  # every line is a scalar field: one search
+        if simple is not None:
+            return simple
+    if _ODD_CHAR_RE.search(front) is not None:
+        return None
+    if "\r" in front and front.count("\r") != front.count("\r\n"):
+        return None  # a carriage return within a line: a line break to YAML
     try:
         return _scan(front.split("\n"), first_line)
     except _Fallback:
         return None
 
 
-def _scan(raw_lines: list[str], first_line: int) -> Front:
-    lines = [line[:-1] if line.endswith("\r") else line for line in raw_lines]
+def _scalars(found: list[tuple[str, str, str]], first_line: int) -> Front | None:
+    """The front matter of ``key: scalar`` lines only (``_SCALAR_LINES_RE``); None when
+    one is not that simple after all."""
     result = Front()
+    values = result.values
+    line_map = result.lines
+    for line, (key, quoted, plain) in enumerate(found, first_line):
+        if key in values:
+            return None
+        if plain:
+            if ":" in plain and (": " in plain or plain.rstrip(" ")[-1] == ":"):
+                return None
+            if plain[-1] == " ":
+                plain = plain.rstrip(" ")
+            values[key] = None if plain in NULL_WORDS else plain
+        else:
+            values[key] = quoted
+        line_map[key] = line
+    return result
+
+
+def _scan(raw_lines: list[str], first_line: int) -> Front:
+    lines = raw_lines
+    if any(line.endswith("\r") for line in lines):
+        lines = [line[:-1] if line.endswith("\r") else line for line in lines]
+    result = Front()
+    values = result.values
+    line_map = result.lines
+    scalar = _SCALAR_LINE_RE.fullmatch
     i = 0
     count = len(lines)
     while i < count:
         line = lines[i]
+        fast = scalar(line)
+        if fast is not None:
+            key, quoted, plain = fast.groups()
+            if key in values:
+                raise _Fallback
+            if quoted is not None:
+                values[key] = quoted
+                line_map[key] = first_line + i
+                i += 1
+                continue
+            if ":" not in plain or not (": " in plain or plain.rstrip(" ")[-1] == ":"):
+                if plain[-1] == " ":
+                    plain = plain.rstrip(" ")
+                values[key] = None if plain in NULL_WORDS else plain
+                line_map[key] = first_line + i
+                i += 1
+                continue
         stripped = line.strip(" ")
         if not stripped or stripped.startswith("#"):
             i += 1
@@ -453,6 +530,8 @@ def _block(
                 break
             raise _Fallback
         content = stripped[2:] if stripped != "-" else ""
+        if "\t" in content[: len(content) - len(content.lstrip(" \t"))]:
+            raise _Fallback  # a tab cannot start a token after "- " (libyaml)
         path = f"{key}.{len(items)}"
         line_map[path] = first_line + i
         i += 1

@@ -43,7 +43,7 @@ import sqlite3
 import stat
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -139,6 +139,26 @@ class Rules(Protocol):
     def unreadable(self, problem: Problem) -> str:
         """The verdict of a file that cannot be read as a record at all."""
         raise NotImplementedError
+
+
+# One file's rows kept by blob id: its ``files`` row (without a stat signature), and its
+# rows of ``tasks``, ``links`` and ``facts``.
+Parsed = tuple[list[Any], list[list[Any]], list[list[Any]], list[list[Any]]]
+CACHE_MIN = 500  # a parse of this many files git vouches for asks the blob cache first
+
+
+class ParsedCache(Protocol):
+    """Parsed records kept by ``(path, git blob id)`` (``blobcache.BlobCache``)."""
+
+    def get(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Parsed]:
+        """The parses kept of those keys."""
+        raise NotImplementedError
+
+    def keep_parsed(self, parsed: Iterable[tuple[str, str, Parsed]]) -> None:
+        """Keep these parses ``(path, blob id, rows)``."""
+
+    def close(self) -> None:
+        """Close the cache."""
 
 
 def verdict_key(context: str, path: str, blob: str) -> str:
@@ -290,10 +310,13 @@ class Index:
         use_git: bool = True,
         in_memory: bool = False,
         lock: int | None = None,
+        cache: Callable[[], ParsedCache] | None = None,
     ) -> None:
         """``in_memory``: a throwaway index of a few records, without the secondary SQL
         indexes (``firstrun``); ``lock``: the build lock, when this index holds it (handed
-        to this process, or while ``building``)."""
+        to this process, or while ``building``); ``cache``: opens the parses kept by git
+        blob id (``blobcache``), asked first when many files git vouches for are to be
+        parsed (a build, a branch switched)."""
         self.root = root
         self.types = list(types)
         self.by_folder = {rtype.folder: rtype for rtype in self.types}
@@ -304,6 +327,7 @@ class Index:
         self.lock = lock
         self.outside: set[str] = set()  # record folders linked out of the root (not read)
         self.rules: Rules | None = None  # set: changed files are judged as they are parsed
+        self.cache = cache
         self.conn = self._open()
 
     def now_ns(self) -> int:
@@ -870,10 +894,19 @@ class Index:
         show = self.progress and len(jobs) >= PROGRESS_MIN and sys.stderr.isatty()
         racy_limit = started_ns - RACY_SECONDS * 1_000_000_000
         judged = self._judged(self.rules, jobs) if self.rules else set()
-        results = _parse_all(self.root, self.types, self.refs, jobs, racy_limit, self.rules, judged)
+        total = len(jobs)
+        jobs, kept, cache = self._cached(jobs, vouched, racy_limit)
+        results: Iterable[Rows] = _parse_all(
+            self.root, self.types, self.refs, jobs, racy_limit, self.rules, judged
+        )
+        if cache is not None:
+            # a first build does not keep its parses: writing them costs it more than
+            # its parse (a fifth more CPU at 35,000 files); a refresh's are kept
+            first = self.conn.execute("SELECT 1 FROM files LIMIT 1").fetchone() is None
+            results = _kept_in(None if first else cache, [kept], results)
         with self._transaction(self.conn):
             self._delete(changes.gone + [item.path for item in changes.parse])
-            rebuild = self._drop_indexes() if len(jobs) >= ANALYZE_MIN else []
+            rebuild = self._drop_indexes() if total >= ANALYZE_MIN else []
             done = 0
             for rows in results:
                 self._insert(rows)
@@ -883,20 +916,58 @@ class Index:
                         recheck.add(row[0])
                 done += len(files)
                 if show:
-                    sys.stderr.write(f"\rplaincrm: indexing {done}/{len(jobs)} files")
+                    sys.stderr.write(f"\rplaincrm: indexing {done}/{total} files")
                     sys.stderr.flush()
             for statement in rebuild:
                 self.conn.execute(statement)
-            if len(jobs) >= ANALYZE_MIN:
+            if total >= ANALYZE_MIN:
                 # statistics let SQLite pick the right index (tasks by path, not by state;
                 # today's by owner); all rows are read (0.2 s at 50,000 clients): a sample
                 # of the first rows of an index sees one owner and takes it for all
                 self.conn.execute("ANALYZE")
-            if self.rules is not None and jobs:
+            if self.rules is not None and total:
                 self._prune_verdicts()
             self._remember(changes, recheck, keep_listing)
         if show:
-            sys.stderr.write(f"\rplaincrm: indexed {len(jobs)} files.{' ' * 20}\n")
+            sys.stderr.write(f"\rplaincrm: indexed {done} files.{' ' * 20}\n")
+        if cache is not None:
+            cache.close()
+
+    def _cached(
+        self, jobs: list[Job], vouched: dict[str, str | None], racy_limit: int
+    ) -> tuple[list[Job], Rows, ParsedCache | None]:
+        """The rows of the ``jobs`` whose content git vouches for and the blob cache kept
+        (their stat signature taken now), and the jobs left to parse; no cache for a few
+        files, for ``check`` (it judges what it parses) or when the cache cannot be read."""
+        kept = empty_rows()
+        wanted = [(job[0], blob) for job in jobs if (blob := vouched.get(job[0]))]
+        if self.cache is None or self.rules is not None or len(wanted) < CACHE_MIN:
+            return jobs, kept, None
+        try:
+            cache = self.cache()
+            found = cache.get(wanted)
+        except sqlite3.Error:
+            return jobs, kept, None
+        files, tasks, links, facts, _ = kept
+        rest = []
+        for job in jobs:
+            path, _, _, sig = job
+            parsed = found.get((path, vouched.get(path) or ""))
+            if parsed is not None and sig is None:
+                try:
+                    sig = signature(os.stat(os.path.join(self.root, path)))
+                except OSError:
+                    parsed = None
+            if parsed is None or sig is None:
+                rest.append(job)
+                continue
+            file_row, task_rows, link_rows, fact_rows = parsed
+            racy = 1 if sig[0] >= racy_limit or sig[3] >= racy_limit else 0
+            files.append((*file_row[:3], *sig, racy, *file_row[8:]))
+            tasks.extend(map(tuple, task_rows))
+            links.extend(map(tuple, link_rows))
+            facts.extend(map(tuple, fact_rows))
+        return rest, kept, cache
 
     def _remember(self, changes: Changes, recheck: set[str], keep_listing: bool) -> None:
         """Store what the next run compares against (inside the write transaction)."""
@@ -1041,22 +1112,24 @@ class Parser:
         }
         fields = json.dumps({"fields": record.fields})  # apart: what list queries test
         files.append((*head, record.title, record.owner, None, fields, json.dumps(details)))
+        owner = record.owner
         for task in record.tasks:
+            attrs = task.attrs
             tasks.append(
                 (
                     path,
                     task.pos,
-                    task.id,
+                    attrs.get("id"),
                     int(task.checked),
                     task.title,
-                    task.due,
-                    task.at,
-                    task.dur,
-                    task.done,
-                    record.task_owner(task),
+                    _token_value("due", attrs.get("due")),
+                    _token_value("at", attrs.get("at")),
+                    _token_value("dur", attrs.get("dur")),
+                    _token_value("done", attrs.get("done")),
+                    attrs.get("owner") or owner,
                     task.line,
                     task.note,
-                    json.dumps(task.attrs),
+                    json.dumps(attrs),
                 )
             )
         for key, target_type in self.refs[type_name].items():
@@ -1070,6 +1143,50 @@ class Parser:
             key = verdict_key(self.rules.contexts[type_name], path, blob)
             if key not in self.judged:
                 verdicts.append((key, self.rules.verdict(record, text)))
+
+
+def _kept_in(
+    cache: ParsedCache | None, first: list[Rows], results: Iterable[Rows]
+) -> Iterator[Rows]:
+    """``first``, then ``results``, each parsed file of which is kept in ``cache`` (if
+    any) by its path and blob id (after the last: the cache is written once)."""
+    yield from first
+    if cache is None:
+        yield from results
+        return
+    fresh: list[tuple[str, str, Parsed]] = []
+    for rows in results:
+        yield rows
+        files, tasks, links, facts, _ = rows
+        by_path: dict[str, Parsed] = {}
+        for row in files:
+            by_path[row[0]] = ([*row[:3], None, None, None, None, 0, *row[8:]], [], [], [])
+        for table, found in ((1, tasks), (2, links), (3, facts)):
+            for row in found:
+                by_path[row[0]][table].append(list(row))
+        fresh.extend((path, parsed[0][8], parsed) for path, parsed in by_path.items())
+    with suppress(sqlite3.Error):
+        cache.keep_parsed(fresh)
+
+
+_TOKEN_VALUES: dict[tuple[str, str], Any] = {}  # (key, text) -> what the Task property reads
+
+
+def _token_value(key: str, text: str | None) -> Any:
+    """A task token's value as ``Task.due``, ``at``, ``dur`` and ``done`` read it,
+    remembered: thousands of tasks share their dates, times and durations."""
+    if not text:
+        return None
+    pair = (key, text)
+    try:
+        return _TOKEN_VALUES[pair]
+    except KeyError:
+        pass
+    value = getattr(Task(line=0, checked=False, title="", attrs={key: text}), key)
+    if len(_TOKEN_VALUES) >= 100_000:
+        _TOKEN_VALUES.clear()
+    _TOKEN_VALUES[pair] = value
+    return value
 
 
 _WORK: dict[str, Any] = {}  # what forked workers need: the root and the parser

@@ -181,9 +181,14 @@ def coerce_fields(
     problems: list[tuple[str, str]] = []
     for key, value in values.items():
         kind = kinds.get(key)
-        if kind is None:
+        if kind is None or value is None:
             out[key] = value
             continue
+        if value.__class__ is str:  # the usual text and dates, without a call to coerce
+            name = kind.name
+            if name == "text" or name == "any" or (name == "date" and parse_iso_date(value)):
+                out[key] = value
+                continue
         out[key], found = coerce(value, kind, key)
         problems.extend(found)
     return out, problems

@@ -23,9 +23,8 @@ CONFLICT_RE = re.compile(r"^(<{7,}|>{7,})( |$)|^={7}$")  # 7: git's default mark
 _OPENING_RE = re.compile(r"^<{7,}( |$)")
 _CLOSING_RE = re.compile(r"^>{7,}( |$)")
 _MIDDLE_RE = re.compile(r"^(={7,}|\|{7,}( .*)?)$")  # ======= (and diff3's ||||||| base)
-_LOG_RE = re.compile(
-    r"^[-*] (\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}))?(?: +([^:\s][^:]*?):)? +(.*?)\s*$"
-)
+# a log line; its text is group 4 without its trailing white space
+_LOG_RE = re.compile(r"[-*] (\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}))?(?: +([^:\s][^:]*):)? +(.*)")
 
 
 class ParseFailure(Exception):
@@ -54,12 +53,12 @@ def decode(path: str, data: bytes) -> str:
 
 def parse_record(rtype: RecordType, path: str, text: str) -> Record:
     """Parse a record; raise ``ParseFailure`` when the file is unusable."""
-    lines = text.split("\n")
-    markers = conflict_marker_lines(text, lines)
-    if markers:
-        raise ParseFailure(
-            Problem(path, markers[0], "leftover git conflict marker: resolve the conflict")
-        )
+    if "<" * 7 in text or ">" * 7 in text:
+        markers = conflict_marker_lines(text)
+        if markers:
+            raise ParseFailure(
+                Problem(path, markers[0], "leftover git conflict marker: resolve the conflict")
+            )
     try:
         parts = split(text)
         if parts.front is None:
@@ -71,14 +70,27 @@ def parse_record(rtype: RecordType, path: str, text: str) -> Record:
     record = Record(rtype, path, fields, front.lines, body_line=parts.body_line)
     for dotted, message in coercion:
         record.problems.append(Problem(path, record.line_of(dotted), message))
-    record.tasks = tasklines.parse_tasks(lines)
-    for task in record.tasks:
-        record.problems.extend(Problem(path, n, msg) for n, msg in task.problems)
+    sections = tasklines.plain_sections(text)
     bad_dates: list[tuple[int, str]] = []
-    record.log = parse_log(lines, bad_dates)
+    if sections is None:  # a fenced block: the sections as Markdown hides them
+        lines = text.split("\n")
+        record.tasks = tasklines.parse_tasks(lines)
+        record.log = parse_log(lines, bad_dates)
+        if has_mail(text):
+            record.mail = parse_mail(lines)
+    else:
+        span = sections.get("tasks")
+        if span is not None:
+            record.tasks = tasklines.span_tasks(span)
+        span = sections.get("log")
+        if span is not None:
+            record.log = _log_entries(span.text.split("\n"), 1, span.heading, bad_dates)
+        if "mail" in sections and has_mail(text):
+            record.mail = parse_mail(text.split("\n"))
+    for task in record.tasks:
+        if task.problems:
+            record.problems.extend(Problem(path, n, msg) for n, msg in task.problems)
     record.problems.extend(Problem(path, n, msg) for n, msg in bad_dates)
-    if has_mail(text):
-        record.mail = parse_mail(lines)
     return record
 
 
@@ -113,9 +125,20 @@ def parse_log(lines: list[str], problems: list[tuple[int, str]] | None = None) -
     section = tasklines.find_section(lines, "Log")
     if section is None:
         return []
+    return _log_entries(lines[: section.end], section.heading + 1, 0, problems)
+
+
+def _log_entries(
+    lines: list[str], start: int, base: int = 0, problems: list[tuple[int, str]] | None = None
+) -> list[LogEntry]:
+    """The log lines among ``lines[start:]`` (the file's lines from line ``base + 1`` on);
+    lines dated with no date plaincrm can use go to ``problems`` (see ``parse_log``)."""
     entries = []
-    for index in range(section.heading + 1, section.end):
-        match = _LOG_RE.match(lines[index].rstrip("\r"))
+    for index in range(start, len(lines)):
+        line = lines[index]
+        if line[:1] not in _LOG_FIRST:
+            continue
+        match = _LOG_RE.match(line.rstrip("\r"))
         if match:
             date, time, who, rest = match.groups()
             if parse_iso_date(date) is None:
@@ -125,11 +148,14 @@ def parse_log(lines: list[str], problems: list[tuple[int, str]] | None = None) -
                     f"'{date} {time}' is no moment: expected a date and time like 2026-02-11 09:30"
                 )
             else:
-                entries.append(LogEntry(date, time, who, rest, index + 1))
+                entries.append(LogEntry(date, time, who, rest.rstrip(), base + index + 1))
                 continue
             if problems is not None:
-                problems.append((index + 1, bad))
+                problems.append((base + index + 1, bad))
     return entries
+
+
+_LOG_FIRST = frozenset("-*")
 
 
 def record_notes(

@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .kinds import SCHEMA_FILES
+from .kinds import SCHEMA_FILES, TYPES, RecordType
 
 
 def schema_dir() -> Path:
@@ -276,3 +276,13 @@ def describe(error: Any) -> str:
     if rule in ("type", "format", "pattern", "enum", "minimum", "maximum", "minLength"):
         return wrong_value(where, schema, value)
     return f"{head}{shown(value)} is not allowed here (see the schemas in schema/)"
+
+
+def ref_fields(rtype: RecordType) -> dict[str, str]:
+    """Front matter fields of ``rtype`` that name another record (``x-ref`` in the schema)."""
+    props = load_schema(rtype.schema).get("properties", {})
+    return {
+        key: prop["x-ref"]
+        for key, prop in props.items()
+        if isinstance(prop, dict) and prop.get("x-ref") in TYPES
+    }

@@ -37,6 +37,7 @@ from .index import (
     INDEX_DIR,
     TASK_COLUMNS,
     Index,
+    ParsedCache,
     Rules,
     blob_id,
     leaves,
@@ -46,7 +47,7 @@ from .index import (
 from .journal import JOURNAL, Journal
 from .model import TYPE_BY_FOLDER, TYPES, Record, RecordType, record_label, slug_of
 from .records import ParseFailure, decode, parse_record
-from .schemas import load_schema
+from .schemas import ref_fields
 from .settings import CONFIG_NAME, Config, User, find_root, load_config
 from .tasklines import READ_TOKENS, Task, has_unreadable_token, token_problems
 
@@ -105,16 +106,6 @@ class TaskAt:
     ref: str  # as the user typed it
 
 
-def ref_fields(rtype: RecordType) -> dict[str, str]:
-    """Front matter fields of ``rtype`` that name another record (``x-ref`` in the schema)."""
-    props = load_schema(rtype.schema).get("properties", {})
-    return {
-        key: prop["x-ref"]
-        for key, prop in props.items()
-        if isinstance(prop, dict) and prop.get("x-ref") in TYPES
-    }
-
-
 def discover_root(repo: str | None) -> Path:
     """The CRM root: ``-C/--repo``, else ``PLAINCRM_REPO``, else the nearest ``plaincrm.yaml``."""
     explicit = repo or os.environ.get("PLAINCRM_REPO")
@@ -161,7 +152,15 @@ class Store:
 
     @cached_property
     def _index(self) -> Index:
-        return Index(self.root, TYPES.values(), ref_fields, progress=self.progress)
+        return Index(
+            self.root, TYPES.values(), ref_fields, progress=self.progress, cache=self._blob_cache
+        )
+
+    def _blob_cache(self) -> ParsedCache:
+        """The parses kept by blob id (opened only when many files are to be parsed)."""
+        from .blobcache import BlobCache
+
+        return BlobCache(self.root)
 
     @property
     def index(self) -> Index:
@@ -1088,7 +1087,10 @@ def build_index(root: str, lock: int) -> None:
     from .firstrun import forget_snapshots
 
     os.nice(10)
-    Index(Path(root), TYPES.values(), ref_fields, lock=lock).refresh()
+    from .blobcache import BlobCache
+
+    crm = Path(root)
+    Index(crm, TYPES.values(), ref_fields, lock=lock, cache=lambda: BlobCache(crm)).refresh()
     forget_snapshots(Path(root))  # the quick indexes of the commands run meanwhile
 
 

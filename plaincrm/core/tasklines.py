@@ -16,6 +16,7 @@ line (and every other line) keeps its bytes.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,6 +107,8 @@ class Task:
 
 def parse_line(text: str, line_no: int) -> Task | None:
     """The task on a line of the Tasks section, or None when it is no task line."""
+    if text[:1] not in _ITEM_FIRST:
+        return None
     match = _TASK_RE.match(text.rstrip("\r"))
     if not match:
         return None
@@ -114,25 +117,62 @@ def parse_line(text: str, line_no: int) -> Task | None:
     words: list[str] = []
     problems: list[tuple[int, str]] = []
     for word in rest.split():
-        token = _TOKEN_RE.fullmatch(word)
-        if token and token.group(1) in KEYS:
-            key, value = token.group(1), token.group(2)
-            if key in attrs:
-                problems.append((line_no, f"task has '{key}:' twice"))
-            attrs[key] = value
+        if ":" not in word:  # a title word: a token has a ':'
+            words.append(word)
             continue
-        if token and not token.group(2).startswith("/"):
-            problems.append(
-                (line_no, f"unknown task key '{token.group(1)}:' (known: {', '.join(KEYS)})")
-            )
+        key, _, value = word.partition(":")  # _TOKEN_RE, without a match to try
+        if value:
+            if key in _KEY_SET:
+                if key in attrs:
+                    problems.append((line_no, f"task has '{key}:' twice"))
+                attrs[key] = value
+                continue
+            if value[0] != "/" and _KEY_NAME_RE.fullmatch(key):
+                problems.append((line_no, f"unknown task key '{key}:' (known: {', '.join(KEYS)})"))
         words.append(word)
-    problems.extend(token_problems(attrs, line_no))
+    if attrs:
+        known = _TOKEN_MESSAGES
+        for pair in attrs.items():
+            if pair[0] == "id":  # ids differ from task to task: not remembered
+                said = None if ID_RE.match(pair[1]) else _token_message(*pair)
+            else:
+                said = known[pair] if pair in known else _token_message(*pair)
+            if said is not None:  # say them all, in the order token_problems says them
+                problems.extend(
+                    (line_no, found)
+                    for key in _CHECKED_ORDER
+                    if key in attrs and (found := _token_message(key, attrs[key])) is not None
+                )
+                break
     title = " ".join(words)
     if not title:
         problems.append((line_no, "task has no title"))
     return Task(
         line=line_no, checked=match.group(1) != " ", title=title, attrs=attrs, problems=problems
     )
+
+
+_ITEM_FIRST = frozenset("-*+")
+_KEY_SET = frozenset(KEYS)
+_KEY_NAME_RE = re.compile(r"[a-z][a-z_]*")  # the key of a token (``_TOKEN_RE``)
+_CHECKED_ORDER = ("due", "done", "at", "dur", "every", "id")  # the order token_problems says
+_TOKEN_MESSAGES: dict[tuple[str, str], str | None] = {}  # (key, value) -> its problem
+
+
+def _token_message(key: str, value: str) -> str | None:
+    """What is wrong with one token's value (``token_problems``), remembered: the same
+    dates, times and durations come back in thousands of task lines."""
+    pair = (key, value)
+    try:
+        return _TOKEN_MESSAGES[pair]
+    except KeyError:
+        pass
+    found = token_problems({key: value}, 0)
+    said = found[0][1] if found else None
+    if len(_TOKEN_MESSAGES) >= 100_000:
+        _TOKEN_MESSAGES.clear()
+    _TOKEN_MESSAGES[pair] = said
+    return said
 
 
 READ_TOKENS = frozenset(("due", "at", "dur", "done"))  # tokens read as values: a bad one is lost
@@ -227,16 +267,19 @@ def find_section(lines: list[str], name: str, start: int = 0) -> Section | None:
     return Section(found, len(lines))
 
 
-def parse_section(lines: list[str], section: Section) -> list[Task]:
-    """The tasks of a section; ``lines`` are the file's lines (without newlines)."""
+def parse_section(lines: list[str], section: Section, base: int = 0) -> list[Task]:
+    """The tasks of a section; ``lines`` are the file's lines (without newlines), or those
+    from the file's line ``base + 1`` on."""
     tasks: list[Task] = []
     current: Task | None = None
     note: list[str] = []
     i = section.heading + 1
     end = section.end
     while i < end:
-        line = lines[i].rstrip("\r")
-        task = parse_line(line, i + 1)
+        line = lines[i]
+        if line[-1:] == "\r":
+            line = line.rstrip("\r")
+        task = parse_line(line, base + i + 1)
         if task is not None:
             _finish(current, note)
             task.pos = len(tasks) + 1
@@ -246,7 +289,7 @@ def parse_section(lines: list[str], section: Section) -> list[Task]:
             continue
         if current is not None and line[:1] in (" ", "\t") and line.strip():
             note.append(line)
-            current.note_lines = i + 1 - current.line
+            current.note_lines = base + i + 1 - current.line
         elif current is not None and not line.strip():
             nxt = i + 1
             while nxt < end and not lines[nxt].strip():
@@ -274,6 +317,72 @@ def _finish(task: Task | None, note: list[str]) -> None:
 def parse_tasks(lines: list[str]) -> list[Task]:
     section = find_section(lines, "Tasks")
     return parse_section(lines, section) if section else []
+
+
+# A heading line, found in a whole text at once (``_HEADING_RE`` on each line, the
+# line's trailing \r cut).
+_HEADING_LINE_RE = re.compile(r"(#{1,6})[ \t]+(.*?)[ \t#]*\r*$", re.M)
+
+
+@dataclass
+class Span:
+    """Where a level-2 section lies in a file's text: ``heading`` is the 0-based index
+    of its heading line; ``text`` runs from that line to the end of its last line."""
+
+    heading: int
+    text: str
+
+
+def plain_sections(text: str) -> dict[str, Span] | None:
+    """Each level-2 section of ``text`` (by its name in lower case, the first of a name
+    only) as ``find_section`` finds it; None when the text may hold a fenced code block
+    (a fence hides headings: then ask ``find_section``).  One search of the text for
+    heading lines instead of a look at every line."""
+    if "```" in text or "~~~" in text:
+        return None
+    found: dict[str, Span] = {}
+    line = 0
+    last = 0
+    opened: tuple[str, int, int] | None = None  # name, heading index, offset
+    heading = _HEADING_LINE_RE.match
+    for start in _hash_lines(text):
+        match = heading(text, start)
+        if match is None:
+            continue
+        level = len(match.group(1))
+        if level > 2:
+            continue
+        line += text.count("\n", last, start)
+        last = start
+        if opened is not None:
+            name, index, offset = opened
+            found[name] = Span(index, text[offset : start - 1])
+            opened = None
+        if level == 2:
+            name = match.group(2).strip().lower()
+            if name not in found:
+                opened = (name, line, start)
+    if opened is not None:
+        name, index, offset = opened
+        found[name] = Span(index, text[offset:])
+    return found
+
+
+def _hash_lines(text: str) -> Iterator[int]:
+    """The offsets of the lines of ``text`` that start with ``#``."""
+    if text[:1] == "#":
+        yield 0
+    at = text.find("\n#")
+    while at >= 0:
+        yield at + 1
+        at = text.find("\n#", at + 1)
+
+
+def span_tasks(span: Span) -> list[Task]:
+    """The tasks of the section ``span`` (``plain_sections``), as ``parse_tasks`` reads
+    them."""
+    lines = span.text.split("\n")
+    return parse_section(lines, Section(0, len(lines)), span.heading)
 
 
 # ---------------------------------------------------------------- editing
