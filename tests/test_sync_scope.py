@@ -209,3 +209,21 @@ def test_a_first_push_reads_no_record_whose_verdict_is_kept(
     assert len(parsed) < 10, len(parsed)
     assert data["pushed"] and data["checked"] is None
     assert "clients/client-299.md" in git(remote, "ls-tree", "-r", "--name-only", "main")
+
+
+def test_an_unrelated_broken_record_is_reported_and_does_not_stop_the_sync(team: Team) -> None:
+    anna, ben = team["anna"], team["ben"]
+    anna.run("client", "add", "Acme Ltd")
+    shared(team, anna)
+    anna.write("clients/broken.md", "---\nname: Broken\ncity: [Budapest\n---\n")
+    anna.git("add", "clients/broken.md")
+    anna.git("commit", "--no-verify", "-qm", "a broken record, committed past the hook")
+    anna.git("push", "-q", "origin", "main")
+    ben.sync()  # it comes in
+    ben.run("task", "add", "acme", "Call", "--due", "tomorrow")
+    before = remote_head(team)
+    done = ben.sync()
+    assert remote_head(team) != before  # the task went out
+    assert "clients/broken.md:3" in done.stdout + done.stderr
+    report = json.loads(ben.run("sync", "--json").stdout)
+    assert any(p["path"] == "clients/broken.md" for p in report["problems"])

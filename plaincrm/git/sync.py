@@ -160,7 +160,9 @@ def sync(store: Store, progress: Callable[[str], None] = lambda message: None) -
             outgoing = gitrepo.paths_between(root, theirs, "HEAD") if ahead else []
             incoming = gitrepo.paths_between(root, started, "HEAD") if started else []
             found, scope, fresh = _check(root, [*outgoing, *incoming])
-            report.problems = found
+            # and every file that cannot be read at all, touched or not (the index knows
+            # them): reported, never refused when the sync did not bring it
+            report.problems = sorted(set(found) | set(fresh.broken()))
             report.checked = None if scope is None else len(scope)
             if ahead:
                 _refuse_broken(root, fresh, theirs, outgoing, scope, found, upstream)
