@@ -28,6 +28,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import click
 import pytest
@@ -489,8 +490,21 @@ def scratch(tmp_path: Path) -> Iterator[Path]:
         os.chdir(here)
 
 
+def _served_once(server: Any) -> None:
+    """A started ``plaincrm serve``'s loop, as the fuzz runs it: closed at once."""
+    server.close()
+
+
 @pytest.mark.timeout(max(600, EXAMPLES))  # the big profile runs longer than a test may
-def test_no_input_makes_a_command_fail_internally(tmp_path: Path, scratch: Path) -> None:
+def test_no_input_makes_a_command_fail_internally(
+    tmp_path: Path, scratch: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # ``plaincrm serve`` that got as far as binding its port would serve until stopped:
+    # the fuzz stops it there (everything it can refuse comes before)
+    from waitress.server import BaseWSGIServer, MultiSocketServer
+
+    monkeypatch.setattr(BaseWSGIServer, "run", _served_once)
+    monkeypatch.setattr(MultiSocketServer, "run", _served_once)
     demo, pools = make_demo(tmp_path)
     pools.files = ["in.csv", "in.xlsx", "in.vcf", "in.eml", "in.mbox", "missing.csv"]
     runner = CliRunner()
