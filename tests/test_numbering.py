@@ -281,7 +281,11 @@ def test_one_shared_series_offline_collides_and_check_says_so(
     team.sync_all()
     _issue(anna, deal, 1)
     _issue(ben, deal, 1)
-    team.sync_all()
-    assert _numbers(anna) == ["INV-2026-0001", "INV-2026-0001"]
-    out = anna.run("check", ok=False).stdout
+    anna.sync()
+    # the second to sync gets the duplicate in the merge: sync refuses to push it
+    refused = ben.fail("sync", code=6)
+    assert "invoice number INV-2026-0001 is used twice" in refused.stderr
+    assert "nothing was pushed" in refused.stderr
+    assert _numbers(ben) == ["INV-2026-0001", "INV-2026-0001"]
+    out = ben.run("check", ok=False).stdout
     assert out.count("invoice number INV-2026-0001 is used twice") == 2
